@@ -1,0 +1,316 @@
+//! The one error type of the crate, and where in the input it happened.
+
+use std::fmt;
+
+/// Where in the input something went wrong.
+///
+/// Lines are counted as an editor counts them: the header of a CSV file is line 1, so the
+/// first data row is line 2. Every part is optional because not every error has every part
+/// (a missing column has no line; an empty file has no column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    /// The file (or the name given to a reader), if known.
+    pub file: Option<String>,
+    /// The 1-based line, header included.
+    pub line: Option<u64>,
+    /// The column's name as written in the header.
+    pub column: Option<String>,
+    /// The offending value, as read (lossily decoded if it was not UTF-8).
+    pub value: Option<String>,
+}
+
+impl Position {
+    /// A position in a file (or named input) with nothing else known yet.
+    pub fn file(file: Option<&str>) -> Position {
+        Position {
+            file: file.map(str::to_owned),
+            ..Position::default()
+        }
+    }
+
+    /// The same position at `line`.
+    pub fn at_line(mut self, line: u64) -> Position {
+        self.line = Some(line);
+        self
+    }
+
+    /// The same position in `column`.
+    pub fn in_column(mut self, column: &str) -> Position {
+        self.column = Some(column.to_owned());
+        self
+    }
+
+    /// The same position with the offending `value` (lossily decoded, shortened to 80 chars).
+    pub fn with_value(mut self, value: &[u8]) -> Position {
+        let text = String::from_utf8_lossy(value);
+        let mut text: String = text.chars().take(80).collect();
+        if value.len() > text.len() {
+            text.push('…');
+        }
+        self.value = Some(text);
+        self
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::with_capacity(4);
+        if let Some(file) = &self.file {
+            parts.push(file.clone());
+        }
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if let Some(column) = &self.column {
+            parts.push(format!("column {column:?}"));
+        }
+        if let Some(value) = &self.value {
+            parts.push(format!("value {value:?}"));
+        }
+        if parts.is_empty() {
+            f.write_str("input")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// A status that no stage of the workflow maps, with where it was first seen.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnmappedState {
+    /// The status as written in the input.
+    pub state: String,
+    /// How many events carry it.
+    pub count: u64,
+    /// The first line that carries it (0 for events that were not read from a file).
+    pub first_line: u64,
+}
+
+/// Everything that can go wrong in `valuestream`.
+///
+/// Errors caused by the input carry a [`Position`]; [`Error::is_input`] tells them apart
+/// from other failures (the command line exits with 2 for the first kind and 1 otherwise).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("{}: {source}", display_file(.file))]
+    Io {
+        /// The file, if there was one.
+        file: Option<String>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV layer could not read a record (bad quoting, an I/O error mid-file).
+    #[error("{pos}: cannot read the CSV record: {source}")]
+    Csv {
+        /// Where it happened.
+        pos: Position,
+        /// The underlying error.
+        #[source]
+        source: csv::Error,
+    },
+    /// A value in the input is not what was expected.
+    #[error("{pos}: {message}")]
+    Value {
+        /// Where it happened, with the offending value.
+        pos: Position,
+        /// What was expected, in a sentence.
+        message: String,
+    },
+    /// A column the reader needs is not in the header.
+    #[error("{pos}: no column named {column:?}; the header has {}", list_quoted(.found))]
+    MissingColumn {
+        /// The file and header line.
+        pos: Position,
+        /// The column that was asked for.
+        column: String,
+        /// The columns the header does have.
+        found: Vec<String>,
+    },
+    /// The input has no header, or no data rows.
+    #[error("{pos}: {message}")]
+    Empty {
+        /// The file.
+        pos: Position,
+        /// What was missing.
+        message: String,
+    },
+    /// Statuses that no stage of the workflow maps.
+    #[error("{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them",
+        display_file(.file), if .states.len() == 1 { "a status that" } else { "statuses that" },
+        list_unmapped(.states))]
+    UnmappedStates {
+        /// The file the events came from.
+        file: Option<String>,
+        /// Each unmapped status with its count and first line.
+        states: Vec<UnmappedState>,
+    },
+    /// A workflow is invalid.
+    #[error("{}workflow: {message}", display_prefix(.file))]
+    Workflow {
+        /// The workflow file, if it came from one.
+        file: Option<String>,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A TOML file could not be parsed.
+    #[error("{}: {source}", display_file(.file))]
+    Toml {
+        /// The file.
+        file: Option<String>,
+        /// The parser's error, which carries its own line and column.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// An argument given to the library is invalid (not a fault of the input data).
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl Error {
+    /// Whether the input (a data file, a workflow, a model) is at fault, as opposed to the
+    /// environment or the program.
+    pub fn is_input(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::InvalidData
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::IsADirectory
+            ),
+            Error::Csv { source, .. } => !matches!(source.kind(), csv::ErrorKind::Io(_)),
+            Error::InvalidArgument(_) => true,
+            _ => true,
+        }
+    }
+
+    /// The position in the input, when the input is at fault at a known place.
+    pub fn position(&self) -> Option<&Position> {
+        match self {
+            Error::Csv { pos, .. }
+            | Error::Value { pos, .. }
+            | Error::MissingColumn { pos, .. }
+            | Error::Empty { pos, .. } => Some(pos),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn value(pos: Position, message: impl Into<String>) -> Error {
+        Error::Value {
+            pos,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn workflow(file: Option<&str>, message: impl Into<String>) -> Error {
+        Error::Workflow {
+            file: file.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn display_file(file: &Option<String>) -> &str {
+    file.as_deref().unwrap_or("input")
+}
+
+fn display_prefix(file: &Option<String>) -> String {
+    match file {
+        Some(f) => format!("{f}: "),
+        None => String::new(),
+    }
+}
+
+fn list_quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "no columns".to_owned();
+    }
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_unmapped(states: &[UnmappedState]) -> String {
+    states
+        .iter()
+        .map(|s| {
+            if s.first_line > 0 {
+                format!(
+                    "{:?} ({} event{}, first on line {})",
+                    s.state,
+                    s.count,
+                    if s.count == 1 { "" } else { "s" },
+                    s.first_line
+                )
+            } else {
+                format!(
+                    "{:?} ({} event{})",
+                    s.state,
+                    s.count,
+                    if s.count == 1 { "" } else { "s" }
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_reads_like_an_editor_location() {
+        let pos = Position::file(Some("log.csv"))
+            .at_line(7)
+            .in_column("time")
+            .with_value(b"2024-13-01");
+        assert_eq!(
+            pos.to_string(),
+            r#"log.csv, line 7, column "time", value "2024-13-01""#
+        );
+        assert_eq!(Position::default().to_string(), "input");
+    }
+
+    #[test]
+    fn long_values_are_shortened() {
+        let long = vec![b'x'; 200];
+        let pos = Position::default().with_value(&long);
+        let value = pos.value.unwrap();
+        assert_eq!(value.chars().count(), 81);
+        assert!(value.ends_with('…'));
+    }
+
+    #[test]
+    fn unmapped_states_are_listed_with_counts_and_lines() {
+        let err = Error::UnmappedStates {
+            file: Some("a.csv".into()),
+            states: vec![
+                UnmappedState {
+                    state: "Blocked".into(),
+                    count: 3,
+                    first_line: 4,
+                },
+                UnmappedState {
+                    state: "Parked".into(),
+                    count: 1,
+                    first_line: 9,
+                },
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "a.csv: statuses that no stage of the workflow maps: \"Blocked\" (3 events, first on line 4), \
+             \"Parked\" (1 event, first on line 9); add them to a stage's `states` or choose to drop them"
+        );
+    }
+}

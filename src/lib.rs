@@ -1,0 +1,74 @@
+//! Flow analytics for software delivery.
+//!
+//! `valuestream` reads the event logs that delivery tools already export, measures how work
+//! flows through a workflow of stages, and (in later modules) models the value stream as
+//! queues and servers to predict what a change would do.
+//!
+//! ```
+//! use valuestream::{ItemStatus, LogReader, Stage, StageKind, Timelines, Workflow};
+//!
+//! // An export: one row per status change.
+//! let csv = "\
+//! key,status,changed
+//! A-1,To Do,2024-03-01T09:00:00Z
+//! A-1,In Progress,2024-03-04T09:00:00Z
+//! A-1,Ready for Test,2024-03-05T09:00:00Z
+//! A-1,Testing,2024-03-08T09:00:00Z
+//! A-1,Done,2024-03-09T09:00:00Z
+//! A-2,To Do,2024-03-02T09:00:00Z
+//! A-2,In Progress,2024-03-06T09:00:00Z
+//! ";
+//! let log = LogReader::builder()
+//!     .id_column("key")
+//!     .state_column("status")
+//!     .time_column("changed")
+//!     .build()
+//!     .read(csv.as_bytes())?;
+//!
+//! // The team's workflow: which statuses are waiting and which are work.
+//! let workflow = Workflow::new(
+//!     vec![
+//!         Stage::new("Backlog", StageKind::Backlog).with_states(["To Do"]),
+//!         Stage::new("Dev", StageKind::Active).with_states(["In Progress"]),
+//!         Stage::new("Ready for Test", StageKind::Wait),
+//!         Stage::new("Test", StageKind::Active).with_states(["Testing"]),
+//!         Stage::new("Done", StageKind::Done),
+//!     ],
+//!     None,
+//! )?;
+//!
+//! let timelines = Timelines::new(&log, &workflow)?;
+//! let a1 = timelines.get("A-1").unwrap();
+//! assert_eq!(a1.status(), ItemStatus::Done);
+//! // A-1 waited three days for Test: the queue, not the work.
+//! assert_eq!(a1.days_in_stage(2), 3.0);
+//! // Every row is accounted for.
+//! assert_eq!(timelines.quality().rows, 7);
+//! assert_eq!(timelines.quality().events, 7);
+//! # Ok::<(), valuestream::Error>(())
+//! ```
+//!
+//! # Definitions
+//!
+//! All instants are UTC; durations are reported in days (seconds / 86 400). The timeline
+//! definitions (visits, arrival, commitment, done, discarded) are documented on
+//! [`Timelines`]; the data-quality ledger on [`DataQuality`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+mod error;
+mod log;
+mod time;
+mod timeline;
+mod workflow;
+
+pub use error::{Error, Position, Result, UnmappedState};
+pub use log::{
+    BadRows, DataQuality, DroppedState, Event, EventLog, EventLogBuilder, Format, LogReader,
+    LogReaderBuilder, RejectedRow, Warning, WarningKind,
+};
+pub use time::{TimeFormat, parse_instant, parse_offset};
+pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
+pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

@@ -1,0 +1,229 @@
+//! The data-quality ledger: every input row is either used or reported here.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A row the reader did not turn into events, with why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RejectedRow {
+    /// The 1-based line (the header is line 1).
+    pub line: u64,
+    /// The column at fault, if one is.
+    pub column: Option<String>,
+    /// The offending value, if one is.
+    pub value: Option<String>,
+    /// Why the row was not used.
+    pub reason: String,
+}
+
+/// A status no stage maps, whose events were dropped because the caller chose to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DroppedState {
+    /// The status as written.
+    pub state: String,
+    /// How many events carried it.
+    pub count: u64,
+    /// The first line that carried it (0 when not read from a file).
+    pub first_line: u64,
+}
+
+/// The kinds of irregularity the ledger counts. The `snake_case` names are the JSON keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A move to a stage declared earlier in the workflow than the one the item was in
+    /// (rework), other than a move out of a done stage.
+    BackwardMoves,
+    /// A forward move that jumped over one or more wait or active stages.
+    SkippedStages,
+    /// Events after an item was done that kept it in done stages (`Resolved` → `Closed`):
+    /// they do not move the done instant.
+    EventsAfterDone,
+    /// An item left a done stage for a stage that is not done: it is in progress again.
+    Reopened,
+    /// An item reached done without ever being committed: discarded, in no time metric.
+    DoneWithoutCommitment,
+    /// Two events of one item with the same state and the same instant.
+    DuplicateEvents,
+    /// An item's events were not in time order in the input (they are sorted, ties keeping
+    /// input order).
+    UnsortedInput,
+    /// Events after the observation end `as_of`, left out of the timelines.
+    AfterAsOf,
+    /// Intervals of one item that overlap (the later start wins).
+    OverlappingIntervals,
+    /// Items none of whose events survived (all dropped as unmapped or after `as_of`).
+    ItemsWithoutEvents,
+}
+
+impl WarningKind {
+    /// What the warning means, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WarningKind::BackwardMoves => "moves back to an earlier stage (rework)",
+            WarningKind::SkippedStages => "forward moves that skipped a wait or active stage",
+            WarningKind::EventsAfterDone => "events after done that stayed in done stages",
+            WarningKind::Reopened => "items reopened after done",
+            WarningKind::DoneWithoutCommitment => {
+                "items done without commitment (discarded from time metrics)"
+            }
+            WarningKind::DuplicateEvents => "duplicate events (same item, state and instant)",
+            WarningKind::UnsortedInput => "events out of time order within an item (sorted)",
+            WarningKind::AfterAsOf => "events after the observation end (left out)",
+            WarningKind::OverlappingIntervals => "overlapping intervals of one item",
+            WarningKind::ItemsWithoutEvents => "items with no event left to use",
+        }
+    }
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// How often an irregularity occurred, in how many items, with example item ids.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// What happened.
+    pub kind: WarningKind,
+    /// How many times (events, moves or items, as the kind says).
+    pub count: u64,
+    /// How many distinct items it touched.
+    pub items: u64,
+    /// Up to five example item ids, in order of first occurrence.
+    pub examples: Vec<String>,
+}
+
+/// The "nothing is lost" ledger of one reading of a log through a workflow.
+///
+/// Every data row is either used or in `rejected`; every event either reaches the timelines
+/// (`events`) or is counted in `dropped` (unmapped statuses, when the caller chose to drop
+/// them) or in the [`WarningKind::AfterAsOf`] warning. Serialises to the JSON object printed
+/// by `valuestream check --json` under `data_quality`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DataQuality {
+    /// The file (or name) the log was read from.
+    pub source: Option<String>,
+    /// Data rows read, header excluded (0 for a log built in code).
+    pub rows: u64,
+    /// Events the rows produced (a wide row gives one per date; an interval up to two).
+    pub events_read: u64,
+    /// Events used in the timelines.
+    pub events: u64,
+    /// Rows not used, with line and reason.
+    pub rejected: Vec<RejectedRow>,
+    /// Events dropped because no stage maps their status (only when asked to drop them).
+    pub dropped: Vec<DroppedState>,
+    /// Distinct items in the log.
+    pub items: u64,
+    /// Irregularities, one entry per kind that occurred, in a fixed order.
+    pub warnings: Vec<Warning>,
+}
+
+impl DataQuality {
+    /// The warning of `kind`, if it occurred.
+    pub fn warning(&self, kind: WarningKind) -> Option<&Warning> {
+        self.warnings.iter().find(|w| w.kind == kind)
+    }
+
+    /// The number of occurrences of `kind` (0 if none).
+    pub fn count(&self, kind: WarningKind) -> u64 {
+        self.warning(kind).map_or(0, |w| w.count)
+    }
+
+    /// Events dropped as unmapped, in all.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped.iter().map(|d| d.count).sum()
+    }
+}
+
+/// Accumulates warnings of each kind: counts, items touched and examples.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WarningTally {
+    entries: Vec<(WarningKind, u64, u64, Vec<String>, Option<u32>)>,
+}
+
+impl WarningTally {
+    /// Records `n` occurrences of `kind` in item `item` (`id` is its name).
+    pub(crate) fn add(&mut self, kind: WarningKind, item: u32, id: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let e = match self.entries.iter_mut().position(|e| e.0 == kind) {
+            Some(i) => &mut self.entries[i],
+            None => {
+                self.entries.push((kind, 0, 0, Vec::new(), None));
+                let last = self.entries.len() - 1;
+                &mut self.entries[last]
+            }
+        };
+        e.1 += n;
+        if e.4 != Some(item) {
+            e.2 += 1;
+            e.4 = Some(item);
+            if e.3.len() < 5 {
+                e.3.push(id.to_owned());
+            }
+        }
+    }
+
+    /// Records a warning that is not tied to items.
+    pub(crate) fn add_count(&mut self, kind: WarningKind, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.entries.iter_mut().find(|e| e.0 == kind) {
+            Some(e) => e.1 += n,
+            None => self.entries.push((kind, n, 0, Vec::new(), None)),
+        }
+    }
+
+    /// The warnings, ordered by kind.
+    pub(crate) fn finish(self, mut extra: Vec<Warning>) -> Vec<Warning> {
+        let mut out: Vec<Warning> = self
+            .entries
+            .into_iter()
+            .map(|(kind, count, items, examples, _)| Warning {
+                kind,
+                count,
+                items,
+                examples,
+            })
+            .collect();
+        out.append(&mut extra);
+        out.sort_by_key(|w| w.kind);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_counts_occurrences_items_and_examples() {
+        let mut t = WarningTally::default();
+        for item in 0..8u32 {
+            t.add(WarningKind::BackwardMoves, item, &format!("I-{item}"), 2);
+        }
+        t.add(WarningKind::Reopened, 3, "I-3", 1);
+        t.add(WarningKind::Reopened, 3, "I-3", 0);
+        t.add_count(WarningKind::AfterAsOf, 4);
+        let w = t.finish(vec![]);
+        assert_eq!(w.len(), 3);
+        assert_eq!(w[0].kind, WarningKind::BackwardMoves);
+        assert_eq!((w[0].count, w[0].items), (16, 8));
+        assert_eq!(w[0].examples, ["I-0", "I-1", "I-2", "I-3", "I-4"]);
+        assert_eq!((w[1].kind, w[1].count, w[1].items), (WarningKind::Reopened, 1, 1));
+        assert_eq!(w[2].kind, WarningKind::AfterAsOf);
+    }
+
+    #[test]
+    fn warning_kinds_serialise_as_snake_case() {
+        let json = serde_json::to_string(&WarningKind::DoneWithoutCommitment).unwrap();
+        assert_eq!(json, "\"done_without_commitment\"");
+    }
+}
