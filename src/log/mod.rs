@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use intern::{FxHashMap, Interner};
+pub(crate) use intern::Interner;
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
 

@@ -140,6 +140,92 @@ impl DataQuality {
     }
 }
 
+/// `n` with thousands separators.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A readable ledger for a terminal.
+impl fmt::Display for DataQuality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Data quality of {}",
+            self.source.as_deref().unwrap_or("the log")
+        )?;
+        let dropped = self.dropped_events();
+        let after = self.count(WarningKind::AfterAsOf);
+        let lines = [
+            ("rows read", self.rows),
+            ("rows rejected", self.rejected.len() as u64),
+            ("events read", self.events_read),
+            ("events used", self.events),
+            ("events dropped (unmapped status)", dropped),
+            ("events after the observation end", after),
+            ("items", self.items),
+        ];
+        for (label, n) in lines {
+            writeln!(f, "  {label:<34}{:>12}", count(n))?;
+        }
+        for d in &self.dropped {
+            writeln!(
+                f,
+                "    dropped status {:?}: {} events, first on line {}",
+                d.state,
+                count(d.count),
+                d.first_line
+            )?;
+        }
+        const SHOWN: usize = 20;
+        for r in self.rejected.iter().take(SHOWN) {
+            write!(f, "    rejected line {}", r.line)?;
+            if let Some(c) = &r.column {
+                write!(f, ", column {c:?}")?;
+            }
+            if let Some(v) = &r.value {
+                write!(f, ", value {v:?}")?;
+            }
+            writeln!(f, ": {}", r.reason)?;
+        }
+        if self.rejected.len() > SHOWN {
+            writeln!(
+                f,
+                "    … and {} more rejected rows (all are listed in the JSON output)",
+                count((self.rejected.len() - SHOWN) as u64)
+            )?;
+        }
+        if self.warnings.is_empty() {
+            writeln!(f, "No warnings.")?;
+        } else {
+            writeln!(f, "Warnings:")?;
+            for w in &self.warnings {
+                write!(f, "  {:>10}  {}", count(w.count), w.kind)?;
+                if w.items > 0 {
+                    write!(
+                        f,
+                        ", in {} item{}",
+                        count(w.items),
+                        if w.items == 1 { "" } else { "s" }
+                    )?;
+                }
+                if !w.examples.is_empty() {
+                    write!(f, " (e.g. {})", w.examples.join(", "))?;
+                }
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Accumulates warnings of each kind: counts, items touched and examples.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WarningTally {

@@ -1,0 +1,78 @@
+//! `valuestream`: flow analytics of software delivery from the command line.
+//!
+//! Every subcommand reads its input through [`input::InputArgs`], so that every one of them
+//! reports bad input the same way: one sentence on stderr naming file, line, column and
+//! value, and exit code 2. Other failures exit with 1. Nothing panics on input.
+
+mod check;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Flow analytics for software delivery: event logs in, flow metrics, bottlenecks and
+/// queueing what-ifs out.
+#[derive(Debug, Parser)]
+#[command(name = "valuestream", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a log through a workflow and print the data-quality ledger: every row used or
+    /// reported.
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => check::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("valuestream: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// A failure of a subcommand: the sentence to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// A failure caused by the input (exit code 2).
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// Any other failure (exit code 1).
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+impl From<valuestream::Error> for Failure {
+    fn from(e: valuestream::Error) -> Failure {
+        let code = if e.is_input() { 2 } else { 1 };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
