@@ -144,6 +144,24 @@ pub(crate) struct TimeParser {
     mode: Mode,
     pattern: Option<String>,
     offset_ms: i64,
+    /// The last date part read and its instant: rows of a log often share their date.
+    date_cache: DateCache,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct DateCache {
+    bytes: [u8; 10],
+    ms: i64,
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        // A valid entry from the start, so that no unvalidated bytes can ever match.
+        DateCache {
+            bytes: *b"1970-01-01",
+            ms: 0,
+        }
+    }
 }
 
 const FORMS: &str = "expected RFC 3339 (2024-03-04T09:15:00Z), \"YYYY-MM-DD HH:MM:SS[.fff][±hh:mm]\", \"YYYY-MM-DD\", epoch seconds or milliseconds, or a time format given by the caller";
@@ -160,6 +178,7 @@ impl TimeParser {
         TimeParser {
             mode,
             pattern,
+            date_cache: DateCache::default(),
             offset_ms: i64::from(offset.local_minus_utc()) * 1000,
         }
     }
@@ -189,8 +208,8 @@ impl TimeParser {
         }
     }
 
-    fn iso(&self, v: &[u8]) -> Result<i64, String> {
-        match parse_iso(v) {
+    fn iso(&mut self, v: &[u8]) -> Result<i64, String> {
+        match parse_iso(v, &mut self.date_cache) {
             Ok((naive_ms, Some(off_secs))) => Ok(naive_ms - i64::from(off_secs) * 1000),
             Ok((naive_ms, None)) => Ok(naive_ms - self.offset_ms),
             Err(IsoError::Shape) => {
@@ -296,14 +315,21 @@ enum IsoError {
     Range(&'static str),
 }
 
-#[inline]
-fn two(v: &[u8], i: usize) -> Option<u32> {
-    let a = *v.get(i)?;
-    let b = *v.get(i + 1)?;
-    if a.is_ascii_digit() && b.is_ascii_digit() {
-        Some(u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+#[inline(always)]
+fn digits2(a: u8, b: u8) -> Option<u32> {
+    let (x, y) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+    if x < 10 && y < 10 {
+        Some(u32::from(x) * 10 + u32::from(y))
     } else {
         None
+    }
+}
+
+#[inline]
+fn two(v: &[u8], i: usize) -> Option<u32> {
+    match v.get(i..i + 2) {
+        Some(&[a, b]) => digits2(a, b),
+        _ => None,
     }
 }
 
@@ -358,42 +384,53 @@ fn parse_offset_bytes(v: &[u8]) -> Option<(i32, &[u8])> {
     Some((sign * (hh as i32 * 3600 + mm as i32 * 60), rest))
 }
 
-/// Parses an ISO 8601 / RFC 3339 date or date-time. Returns the naive instant in
-/// milliseconds (as if UTC) and the offset in seconds if the value carries one.
-fn parse_iso(v: &[u8]) -> Result<(i64, Option<i32>), IsoError> {
-    if v.len() < 10 || v[4] != b'-' || v[7] != b'-' {
+/// Parses the date part `YYYY-MM-DD` to milliseconds since the epoch at midnight UTC.
+fn parse_date(v: &[u8]) -> Result<i64, IsoError> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = v else {
         return Err(IsoError::Shape);
-    }
-    let year = {
-        let mut y: i64 = 0;
-        for &b in &v[..4] {
-            if !b.is_ascii_digit() {
-                return Err(IsoError::Shape);
-            }
-            y = y * 10 + i64::from(b - b'0');
-        }
-        y
     };
-    let month = two(v, 5).ok_or(IsoError::Shape)?;
-    let day = two(v, 8).ok_or(IsoError::Shape)?;
+    let (Some(yh), Some(yl), Some(month), Some(day)) =
+        (digits2(y0, y1), digits2(y2, y3), digits2(m0, m1), digits2(d0, d1))
+    else {
+        return Err(IsoError::Shape);
+    };
+    let year = i64::from(yh * 100 + yl);
     if !(1..=12).contains(&month) {
         return Err(IsoError::Range("the month"));
     }
     if day == 0 || day > days_in_month(year, month) {
         return Err(IsoError::Range("the day of the month"));
     }
-    let date_ms = days_from_civil(year, month, day) * MS_PER_DAY;
+    Ok(days_from_civil(year, month, day) * MS_PER_DAY)
+}
+
+/// Parses an ISO 8601 / RFC 3339 date or date-time. Returns the naive instant in
+/// milliseconds (as if UTC) and the offset in seconds if the value carries one.
+fn parse_iso(v: &[u8], cache: &mut DateCache) -> Result<(i64, Option<i32>), IsoError> {
+    if v.len() < 10 {
+        return Err(IsoError::Shape);
+    }
+    let date_ms = if v[..10] == cache.bytes {
+        cache.ms
+    } else {
+        let ms = parse_date(&v[..10])?;
+        cache.bytes.copy_from_slice(&v[..10]);
+        cache.ms = ms;
+        ms
+    };
     if v.len() == 10 {
         return Ok((date_ms, None));
     }
-    if !matches!(v[10], b'T' | b't' | b' ') {
-        return Err(IsoError::Shape);
-    }
-    let hour = two(v, 11).ok_or(IsoError::Shape)?;
-    if v.get(13) != Some(&b':') {
-        return Err(IsoError::Shape);
-    }
-    let minute = two(v, 14).ok_or(IsoError::Shape)?;
+    // `THH:MM`, then optionally `:SS` and a fraction.
+    let (hour, minute) = match v.get(10..16) {
+        Some(&[b'T' | b't' | b' ', h0, h1, b':', m0, m1]) => {
+            match (digits2(h0, h1), digits2(m0, m1)) {
+                (Some(h), Some(m)) => (h, m),
+                _ => return Err(IsoError::Shape),
+            }
+        }
+        _ => return Err(IsoError::Shape),
+    };
     let mut i = 16;
     let mut second = 0;
     let mut ms = 0;
@@ -428,11 +465,10 @@ fn parse_iso(v: &[u8]) -> Result<(i64, Option<i32>), IsoError> {
     if rest.first() == Some(&b' ') {
         rest = &rest[1..];
     }
-    if rest.is_empty() {
-        return Ok((naive, None));
-    }
-    if rest == b"Z" || rest == b"z" || rest == b"UTC" || rest == b"GMT" {
-        return Ok((naive, Some(0)));
+    match rest {
+        [] => return Ok((naive, None)),
+        b"+00:00" | b"Z" | b"z" | b"UTC" | b"GMT" => return Ok((naive, Some(0))),
+        _ => {}
     }
     match parse_offset_bytes(rest) {
         Some((secs, [])) => Ok((naive, Some(secs))),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Position, Result, UnmappedState};
-use crate::log::{Attributes, DataQuality, DroppedState, EventLog, WarningKind};
+use crate::log::{Attributes, Names, DataQuality, DroppedState, EventLog, WarningKind};
 use crate::log::quality::WarningTally;
 use crate::time::{datetime_to_ms, ms_to_datetime, ms_to_days};
 use crate::workflow::{StageKind, Workflow};
@@ -164,7 +164,7 @@ impl ItemRec {
 #[derive(Clone, Debug)]
 pub struct Timelines {
     pub(crate) workflow: Workflow,
-    pub(crate) item_names: Arc<[Box<str>]>,
+    pub(crate) item_names: Arc<Names>,
     pub(crate) attributes: Arc<Attributes>,
     pub(crate) items: Vec<ItemRec>,
     pub(crate) visits: Vec<Visit>,
@@ -271,7 +271,7 @@ impl Timelines {
 
         for item in 0..n_items {
             let evs = &mut perm[offsets[item] as usize..offsets[item + 1] as usize];
-            let name = &*log.item_names[item];
+            let name = &log.item_names[item];
             let unsorted = evs
                 .windows(2)
                 .filter(|w| log.ev_time[w[1] as usize] < log.ev_time[w[0] as usize])

@@ -1,11 +1,11 @@
 //! String interning with a fast, non-cryptographic hash.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
-/// The hash of rustc's `FxHasher` (a multiply-rotate over machine words): several times
-/// faster than SipHash on short keys such as item ids and state names. It gives no
-/// protection against inputs crafted to collide; event logs are the user's own data.
+/// A multiply-rotate hash over machine words (the mixing step of rustc's `FxHasher`) with
+/// MurmurHash3's finaliser: several times faster than SipHash on short keys such as item ids
+/// and state names. It gives no protection against inputs crafted to collide; event logs
+/// are the user's own data.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FxHasher {
     hash: u64,
@@ -59,18 +59,85 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply-rotate state only carries differences upward (a product's low bits
+        // depend only on its inputs' low bits), and hash tables index by the low bits:
+        // ids that differ in a late character would collide. MurmurHash3's 64-bit
+        // finaliser (fmix64) spreads every bit over the whole word.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
-/// A `HashMap` with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 /// Maps byte strings to dense `u32` ids, numbered in order of first appearance.
+///
+/// Names live end to end in one string (no allocation per name); an open-addressing table
+/// of `(id, hash tag)` slots finds them with one probe into the table and one comparison
+/// against the arena in the common case.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
-    map: FxHashMap<Box<[u8]>, u32>,
-    names: Vec<Box<str>>,
+    /// Slots: `id + 1` (0 = empty) and where the name lies in the arena, so that a hit
+    /// reads the slot and the arena, nothing else.
+    slots: Vec<Slot>,
+    names: Names,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    start: usize,
+    id1: u32,
+    len: u32,
+}
+
+/// Interned names: one string, the end offset of each name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Names {
+    arena: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    /// The name of `id`.
+    #[inline]
+    pub(crate) fn get(&self, id: usize) -> &str {
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.arena[start..self.ends[id]]
+    }
+
+    /// The number of names.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The names in id order.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+
+    fn push(&mut self, name: &str) {
+        self.arena.push_str(name);
+        self.ends.push(self.arena.len());
+    }
+}
+
+impl std::ops::Index<usize> for Names {
+    type Output = str;
+
+    #[inline]
+    fn index(&self, id: usize) -> &str {
+        self.get(id)
+    }
+}
+
+#[inline]
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.write_usize(bytes.len());
+    h.finish()
 }
 
 impl Interner {
@@ -78,29 +145,79 @@ impl Interner {
     /// interner is full).
     #[inline]
     pub(crate) fn intern(&mut self, bytes: &[u8]) -> Option<u32> {
-        if let Some(&id) = self.map.get(bytes) {
-            return Some(id);
+        if self.slots.len() < 2 * (self.names.len() + 1) {
+            self.grow();
+        }
+        let h = hash_bytes(bytes);
+        let len = u32::try_from(bytes.len()).ok()?;
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        let arena = self.names.arena.as_bytes();
+        loop {
+            let slot = self.slots[i];
+            if slot.id1 == 0 {
+                break;
+            }
+            if slot.len == len && arena.get(slot.start..slot.start + bytes.len()) == Some(bytes) {
+                return Some(slot.id1 - 1);
+            }
+            i = (i + 1) & mask;
         }
         let name = std::str::from_utf8(bytes).ok()?;
-        let id = u32::try_from(self.names.len()).ok()?;
-        self.names.push(name.into());
-        self.map.insert(bytes.into(), id);
+        let id = u32::try_from(self.names.len()).ok().filter(|&id| id < u32::MAX)?;
+        let start = self.names.arena.len();
+        self.names.push(name);
+        self.slots[i] = Slot {
+            start,
+            id1: id + 1,
+            len,
+        };
         Some(id)
+    }
+
+    /// Doubles the table (at least 16 slots), keeping the load factor at most one half.
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(16);
+        let mut slots = vec![Slot::default(); cap];
+        let mask = cap - 1;
+        for id in 0..self.names.len() {
+            let h = hash_bytes(self.names.get(id).as_bytes());
+            let mut i = h as usize & mask;
+            while slots[i].id1 != 0 {
+                i = (i + 1) & mask;
+            }
+            let start = if id == 0 { 0 } else { self.names.ends[id - 1] };
+            slots[i] = Slot {
+                start,
+                id1: id as u32 + 1,
+                len: (self.names.ends[id] - start) as u32,
+            };
+        }
+        self.slots = slots;
     }
 
     /// The name of `id`.
     pub(crate) fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        self.names.get(id as usize)
     }
 
     /// The id of `name`, if interned.
     #[cfg(test)]
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
-        self.map.get(name.as_bytes()).copied()
+        let mut probe = self.clone();
+        let before = probe.names.len();
+        let id = probe.intern(name.as_bytes())?;
+        (probe.names.len() == before).then_some(id)
+    }
+
+    /// The number of names.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
     }
 
     /// The names, by id.
-    pub(crate) fn into_names(self) -> Vec<Box<str>> {
+    pub(crate) fn into_names(self) -> Names {
         self.names
     }
 }
@@ -119,7 +236,23 @@ mod tests {
         assert_eq!(i.get("a"), Some(1));
         assert_eq!(i.name(1), "a");
         assert_eq!(i.intern(&[0xff, 0xfe]), None);
-        assert_eq!(i.into_names().len(), 2);
+        assert_eq!(i.get("c"), None);
+        let names = i.into_names();
+        assert_eq!(names.iter().collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn many_names_survive_growth() {
+        let mut i = Interner::default();
+        for n in 0..10_000u32 {
+            assert_eq!(i.intern(format!("item-{n}").as_bytes()), Some(n));
+        }
+        for n in (0..10_000u32).rev() {
+            assert_eq!(i.intern(format!("item-{n}").as_bytes()), Some(n));
+            assert_eq!(i.name(n), format!("item-{n}"));
+        }
+        assert_eq!(i.intern(b""), Some(10_000));
+        assert_eq!(i.len(), 10_001);
     }
 
     #[test]
@@ -132,5 +265,17 @@ mod tests {
         assert_ne!(h(b"ISSUE-1"), h(b"ISSUE-2"));
         assert_ne!(h(b"abcdefgh1"), h(b"abcdefgh2"));
         assert_ne!(h(b""), h(b"\0"));
+    }
+
+    #[test]
+    fn ids_differing_late_spread_over_the_low_bits() {
+        // Hash tables index by the low bits: sequential ids must not share them.
+        let mut buckets = std::collections::HashSet::new();
+        for i in 0..4096u32 {
+            let mut f = FxHasher::default();
+            format!("VS-{}", 100_000 + i).as_bytes().hash(&mut f);
+            buckets.insert(f.finish() & 0xfff);
+        }
+        assert!(buckets.len() > 2400, "{} distinct buckets of 4096", buckets.len());
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use intern::Interner;
+pub(crate) use intern::{Interner, Names};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
 
@@ -100,8 +100,8 @@ pub struct Event<'a> {
 #[derive(Clone, Debug)]
 pub struct EventLog {
     pub(crate) source: Option<String>,
-    pub(crate) item_names: Arc<[Box<str>]>,
-    pub(crate) state_names: Vec<Box<str>>,
+    pub(crate) item_names: Arc<Names>,
+    pub(crate) state_names: Names,
     pub(crate) state_meta: Vec<StateMeta>,
     pub(crate) ev_item: Vec<u32>,
     pub(crate) ev_state: Vec<u32>,
@@ -142,7 +142,7 @@ impl EventLog {
 
     /// The distinct states, in order of first appearance.
     pub fn states(&self) -> impl Iterator<Item = &str> {
-        self.state_names.iter().map(|s| &**s)
+        self.state_names.iter()
     }
 
     /// The name the log was read from (a path, or the name given to the reader).
@@ -333,7 +333,7 @@ impl EventLogBuilder {
         ev_time.shrink_to_fit();
         EventLog {
             source: self.source,
-            item_names: self.items.into_names().into(),
+            item_names: Arc::new(self.items.into_names()),
             state_names: self.states.into_names(),
             state_meta: self.state_meta,
             ev_item,

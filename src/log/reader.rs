@@ -253,7 +253,8 @@ impl LogReader {
             file: Some(name.clone()),
             source,
         })?;
-        self.read_named(io::BufReader::with_capacity(1 << 16, file), Some(name))
+        let size = file.metadata().ok().map(|m| m.len());
+        self.read_named(io::BufReader::with_capacity(1 << 16, file), Some(name), size)
     }
 
     /// Reads a log from any reader.
@@ -267,10 +268,15 @@ impl LogReader {
     ///   value that is not UTF-8, or a timestamp that cannot be read (unless
     ///   [`BadRows::Skip`]).
     pub fn read<R: io::Read>(&self, rdr: R) -> Result<EventLog> {
-        self.read_named(rdr, self.cfg.name.clone())
+        self.read_named(rdr, self.cfg.name.clone(), None)
     }
 
-    fn read_named<R: io::Read>(&self, rdr: R, name: Option<String>) -> Result<EventLog> {
+    fn read_named<R: io::Read>(
+        &self,
+        rdr: R,
+        name: Option<String>,
+        size: Option<u64>,
+    ) -> Result<EventLog> {
         let mut csv = csv::ReaderBuilder::new()
             .delimiter(self.cfg.delimiter)
             .flexible(true)
@@ -280,6 +286,7 @@ impl LogReader {
         let mut ctx = Ctx {
             file: name,
             policy: self.cfg.bad_rows,
+            size,
             b: EventLogBuilder::new(),
             rejected: Vec::new(),
         };
@@ -382,6 +389,9 @@ impl LogReader {
             };
             ctx.b.push_ids(item, state, t, line);
             ctx.attributes(&rec, &attrs, item, line, names)?;
+            if ctx.b.len() == 4096 {
+                ctx.reserve_by_size(&rec, 1.0);
+            }
         }
         Ok(())
     }
@@ -606,6 +616,8 @@ struct Interval {
 struct Ctx {
     file: Option<String>,
     policy: BadRows,
+    /// The size of the file in bytes, when known, to reserve room for its events.
+    size: Option<u64>,
     b: EventLogBuilder,
     rejected: Vec<RejectedRow>,
 }
@@ -613,6 +625,20 @@ struct Ctx {
 impl Ctx {
     fn pos(&self) -> Position {
         Position::file(self.file.as_deref())
+    }
+
+    /// Once a few thousand rows are read, reserves room for the events of the rest of the
+    /// file, estimated from its size, so that the event columns are not copied as they grow.
+    fn reserve_by_size(&mut self, rec: &ByteRecord, events_per_row: f64) {
+        let (Some(size), Some(pos)) = (self.size, rec.position()) else {
+            return;
+        };
+        let read = pos.byte().max(1);
+        let rows = self.b.stats.rows as f64;
+        let estimate = (size as f64 / read as f64 * rows * events_per_row * 1.02) as usize;
+        let more = estimate.saturating_sub(self.b.len());
+        // Never reserve more than the file could hold (a row has at least a few bytes).
+        self.b.reserve(more.min(size as usize / 4));
     }
 
     fn csv_error(&self, e: csv::Error) -> Error {
@@ -661,6 +687,7 @@ impl Ctx {
         self.bad(pos, message)
     }
 
+    #[inline]
     fn item(
         &mut self,
         rec: &ByteRecord,
@@ -688,6 +715,7 @@ impl Ctx {
         }
     }
 
+    #[inline]
     fn state(
         &mut self,
         rec: &ByteRecord,
@@ -715,6 +743,7 @@ impl Ctx {
         }
     }
 
+    #[inline]
     fn time(
         &mut self,
         tp: &mut TimeParser,
@@ -737,6 +766,7 @@ impl Ctx {
         }
     }
 
+    #[inline]
     fn attributes(
         &mut self,
         rec: &ByteRecord,
