@@ -13,8 +13,11 @@ pub struct Position {
     pub file: Option<String>,
     /// The 1-based line, header included.
     pub line: Option<u64>,
-    /// The column's name as written in the header.
+    /// The column's name as written in the header (CSV input).
     pub column: Option<String>,
+    /// The 1-based character position in the line (TOML input, where columns have no
+    /// names).
+    pub char: Option<u64>,
     /// The offending value, as read (lossily decoded if it was not UTF-8).
     pub value: Option<String>,
 }
@@ -64,6 +67,9 @@ impl fmt::Display for Position {
         if let Some(column) = &self.column {
             parts.push(format!("column {column:?}"));
         }
+        if let Some(c) = self.char {
+            parts.push(format!("column {c}"));
+        }
         if let Some(value) = &self.value {
             parts.push(format!("value {value:?}"));
         }
@@ -106,7 +112,7 @@ pub enum Error {
     #[error("{pos}: cannot read the CSV record: {source}")]
     Csv {
         /// Where it happened.
-        pos: Position,
+        pos: Box<Position>,
         /// The underlying error.
         #[source]
         source: csv::Error,
@@ -115,7 +121,7 @@ pub enum Error {
     #[error("{pos}: {message}")]
     Value {
         /// Where it happened, with the offending value.
-        pos: Position,
+        pos: Box<Position>,
         /// What was expected, in a sentence.
         message: String,
     },
@@ -123,7 +129,7 @@ pub enum Error {
     #[error("{pos}: no column named {column:?}; the header has {}", list_quoted(.found))]
     MissingColumn {
         /// The file and header line.
-        pos: Position,
+        pos: Box<Position>,
         /// The column that was asked for.
         column: String,
         /// The columns the header does have.
@@ -133,17 +139,20 @@ pub enum Error {
     #[error("{pos}: {message}")]
     Empty {
         /// The file.
-        pos: Position,
+        pos: Box<Position>,
         /// What was missing.
         message: String,
     },
     /// Statuses that no stage of the workflow maps.
-    #[error("{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them",
-        display_file(.file), if .states.len() == 1 { "a status that" } else { "statuses that" },
+    #[error("{}{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them",
+        display_file(.file), display_column(.column),
+        if .states.len() == 1 { "a status that" } else { "statuses that" },
         list_unmapped(.states))]
     UnmappedStates {
         /// The file the events came from.
         file: Option<String>,
+        /// The column the statuses were read from, if one.
+        column: Option<String>,
         /// Each unmapped status with its count and first line.
         states: Vec<UnmappedState>,
     },
@@ -155,14 +164,16 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// A TOML file could not be parsed.
-    #[error("{}: {source}", display_file(.file))]
+    /// A TOML file could not be parsed or does not have the expected keys.
+    #[error("{pos}: {message}")]
     Toml {
-        /// The file.
-        file: Option<String>,
-        /// The parser's error, which carries its own line and column.
+        /// The file, line and column (the column as a 1-based character number).
+        pos: Box<Position>,
+        /// The parser's message, on one line.
+        message: String,
+        /// The parser's error.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// An argument given to the library is invalid (not a fault of the input data).
     #[error("{0}")]
@@ -183,7 +194,6 @@ impl Error {
                     | std::io::ErrorKind::IsADirectory
             ),
             Error::Csv { source, .. } => !matches!(source.kind(), csv::ErrorKind::Io(_)),
-            Error::InvalidArgument(_) => true,
             _ => true,
         }
     }
@@ -194,15 +204,40 @@ impl Error {
             Error::Csv { pos, .. }
             | Error::Value { pos, .. }
             | Error::MissingColumn { pos, .. }
-            | Error::Empty { pos, .. } => Some(pos),
+            | Error::Empty { pos, .. }
+            | Error::Toml { pos, .. } => Some(pos),
             _ => None,
         }
     }
 
     pub(crate) fn value(pos: Position, message: impl Into<String>) -> Error {
         Error::Value {
-            pos,
+            pos: Box::new(pos),
             message: message.into(),
+        }
+    }
+
+    /// A TOML error with its line and column computed from `text`.
+    pub(crate) fn toml(file: Option<&str>, text: &str, source: toml::de::Error) -> Error {
+        let mut pos = Position::file(file);
+        if let Some(span) = source.span() {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() as u64 + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            pos = pos.at_line(line);
+            pos.char = Some(col as u64);
+        }
+        let message = source
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Error::Toml {
+            pos: Box::new(pos),
+            message,
+            source: Box::new(source),
         }
     }
 
@@ -219,6 +254,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn display_file(file: &Option<String>) -> &str {
     file.as_deref().unwrap_or("input")
+}
+
+fn display_column(column: &Option<String>) -> String {
+    match column {
+        Some(c) => format!(", column {c:?}"),
+        None => String::new(),
+    }
 }
 
 fn display_prefix(file: &Option<String>) -> String {
@@ -294,6 +336,7 @@ mod tests {
     fn unmapped_states_are_listed_with_counts_and_lines() {
         let err = Error::UnmappedStates {
             file: Some("a.csv".into()),
+            column: Some("status".into()),
             states: vec![
                 UnmappedState {
                     state: "Blocked".into(),
@@ -309,7 +352,7 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "a.csv: statuses that no stage of the workflow maps: \"Blocked\" (3 events, first on line 4), \
+            "a.csv, column \"status\": statuses that no stage of the workflow maps: \"Blocked\" (3 events, first on line 4), \
              \"Parked\" (1 event, first on line 9); add them to a stage's `states` or choose to drop them"
         );
     }

@@ -15,12 +15,6 @@ pub(crate) fn ms_to_days(ms: i64) -> f64 {
     ms as f64 / MS_PER_DAY as f64
 }
 
-/// Days as milliseconds, rounded to the nearest millisecond.
-#[inline]
-pub(crate) fn days_to_ms(days: f64) -> i64 {
-    (days * MS_PER_DAY as f64).round() as i64
-}
-
 /// The instant `ms` milliseconds after the epoch. Instants the crate makes lie between the
 /// years 1 and 9999, where this conversion cannot fail; anything else saturates.
 pub(crate) fn ms_to_datetime(ms: i64) -> DateTime<Utc> {
@@ -103,7 +97,9 @@ pub fn parse_instant(text: &str, offset: FixedOffset) -> crate::Result<DateTime<
     parser
         .parse(text.trim().as_bytes())
         .map(ms_to_datetime)
-        .map_err(|e| crate::Error::InvalidArgument(format!("cannot read {text:?} as an instant: {e}")))
+        .map_err(|e| {
+            crate::Error::InvalidArgument(format!("cannot read {text:?} as an instant: {e}"))
+        })
 }
 
 /// Parses a fixed offset written `+01:00`, `+0100`, `-05`, `Z` or `UTC`.
@@ -218,7 +214,9 @@ impl TimeParser {
                         "found a number where the column's earlier values are dates ({FORMS})"
                     ))
                 } else {
-                    Err(format!("not a timestamp the column's form allows ({FORMS})"))
+                    Err(format!(
+                        "not a timestamp the column's form allows ({FORMS})"
+                    ))
                 }
             }
             Err(IsoError::Range(what)) => Err(format!("{what} is out of range")),
@@ -389,9 +387,12 @@ fn parse_date(v: &[u8]) -> Result<i64, IsoError> {
     let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = v else {
         return Err(IsoError::Shape);
     };
-    let (Some(yh), Some(yl), Some(month), Some(day)) =
-        (digits2(y0, y1), digits2(y2, y3), digits2(m0, m1), digits2(d0, d1))
-    else {
+    let (Some(yh), Some(yl), Some(month), Some(day)) = (
+        digits2(y0, y1),
+        digits2(y2, y3),
+        digits2(m0, m1),
+        digits2(d0, d1),
+    ) else {
         return Err(IsoError::Shape);
     };
     let year = i64::from(yh * 100 + yl);
@@ -498,7 +499,11 @@ mod tests {
             .timestamp_millis()
     }
 
-    fn parse_all(values: &[&str], format: TimeFormat, offset: FixedOffset) -> Vec<Result<i64, String>> {
+    fn parse_all(
+        values: &[&str],
+        format: TimeFormat,
+        offset: FixedOffset,
+    ) -> Vec<Result<i64, String>> {
         let mut p = TimeParser::new(format, offset);
         values.iter().map(|v| p.parse(v.as_bytes())).collect()
     }
@@ -546,7 +551,11 @@ mod tests {
     fn fractions_keep_milliseconds() {
         let t = ms(2024, 3, 4, 8, 15, 0);
         let r = parse_all(
-            &["2024-03-04 08:15:00.5", "2024-03-04T08:15:00.123456789Z", "2024-03-04 08:15:00,25"],
+            &[
+                "2024-03-04 08:15:00.5",
+                "2024-03-04T08:15:00.123456789Z",
+                "2024-03-04 08:15:00,25",
+            ],
             TimeFormat::Auto,
             utc(),
         );
@@ -556,7 +565,11 @@ mod tests {
     #[test]
     fn dates_are_midnight_in_the_configured_offset() {
         let cet = FixedOffset::east_opt(3600).unwrap();
-        let r = parse_all(&["2024-03-04", "2024-03-04 01:00:00", "2024-03-04T01:00:00Z"], TimeFormat::Auto, cet);
+        let r = parse_all(
+            &["2024-03-04", "2024-03-04 01:00:00", "2024-03-04T01:00:00Z"],
+            TimeFormat::Auto,
+            cet,
+        );
         let midnight_utc = ms(2024, 3, 4, 0, 0, 0);
         assert_eq!(r[0], Ok(midnight_utc - 3_600_000));
         assert_eq!(r[1], Ok(midnight_utc));
@@ -603,7 +616,11 @@ mod tests {
     #[test]
     fn patterns_with_and_without_offsets() {
         let t = ms(2024, 3, 4, 8, 15, 0);
-        let r = parse_all(&["04/03/2024 08:15"], TimeFormat::Pattern("%d/%m/%Y %H:%M".into()), utc());
+        let r = parse_all(
+            &["04/03/2024 08:15"],
+            TimeFormat::Pattern("%d/%m/%Y %H:%M".into()),
+            utc(),
+        );
         assert_eq!(r[0], Ok(t));
         let r = parse_all(
             &["3/4/2024 9:15:00 AM +0100"],
@@ -614,7 +631,11 @@ mod tests {
         let cet = FixedOffset::east_opt(3600).unwrap();
         let r = parse_all(&["04.03.2024"], TimeFormat::Pattern("%d.%m.%Y".into()), cet);
         assert_eq!(r[0], Ok(ms(2024, 3, 3, 23, 0, 0)));
-        let r = parse_all(&["2024-03-04"], TimeFormat::Pattern("%d.%m.%Y".into()), utc());
+        let r = parse_all(
+            &["2024-03-04"],
+            TimeFormat::Pattern("%d.%m.%Y".into()),
+            utc(),
+        );
         assert!(r[0].as_ref().unwrap_err().contains("%d.%m.%Y"));
     }
 
@@ -659,7 +680,10 @@ mod tests {
     #[test]
     fn time_format_names() {
         assert_eq!(TimeFormat::from_name("auto").unwrap(), TimeFormat::Auto);
-        assert_eq!(TimeFormat::from_name("epoch-ms").unwrap(), TimeFormat::EpochMillis);
+        assert_eq!(
+            TimeFormat::from_name("epoch-ms").unwrap(),
+            TimeFormat::EpochMillis
+        );
         assert_eq!(
             TimeFormat::from_name("%Y").unwrap(),
             TimeFormat::Pattern("%Y".into())

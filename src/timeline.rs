@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Position, Result, UnmappedState};
-use crate::log::{Attributes, Names, DataQuality, DroppedState, EventLog, WarningKind};
 use crate::log::quality::WarningTally;
+use crate::log::{Attributes, DataQuality, DroppedState, EventLog, Names, WarningKind};
 use crate::time::{datetime_to_ms, ms_to_datetime, ms_to_days};
 use crate::workflow::{StageKind, Workflow};
 
@@ -192,10 +192,17 @@ impl Timelines {
     /// - [`Error::UnmappedStates`] listing each status no stage maps, with its count and
     ///   first line, unless the options drop them;
     /// - [`Error::Empty`] if no event is left to use (all dropped, or all after `as_of`).
-    pub fn with_options(log: &EventLog, workflow: &Workflow, opts: &TimelineOptions) -> Result<Timelines> {
+    pub fn with_options(
+        log: &EventLog,
+        workflow: &Workflow,
+        opts: &TimelineOptions,
+    ) -> Result<Timelines> {
         let wf = workflow;
         if wf.stages().len() >= usize::from(UNMAPPED) {
-            return Err(Error::workflow(None, "a workflow may have at most 65,534 stages"));
+            return Err(Error::workflow(
+                None,
+                "a workflow may have at most 65,534 stages",
+            ));
         }
         // Status → stage.
         let stage_of: Vec<u16> = log
@@ -217,6 +224,7 @@ impl Timelines {
         if !unmapped.is_empty() && !opts.drop_unmapped {
             return Err(Error::UnmappedStates {
                 file: log.source.clone(),
+                column: log.state_column.clone(),
                 states: unmapped,
             });
         }
@@ -227,7 +235,7 @@ impl Timelines {
             .max();
         let Some(max_t) = mapped_max else {
             return Err(Error::Empty {
-                pos: Position::file(log.source.as_deref()),
+                pos: Box::new(Position::file(log.source.as_deref())),
                 message: format!(
                     "none of the {n} events has a status that a stage maps; nothing is left to measure"
                 ),
@@ -259,7 +267,8 @@ impl Timelines {
         // skipped_before[s] = number of wait/active stages before s (to count skips in O(1)).
         let mut work_before = vec![0u32; kinds.len() + 1];
         for (i, k) in kinds.iter().enumerate() {
-            work_before[i + 1] = work_before[i] + u32::from(matches!(k, StageKind::Wait | StageKind::Active));
+            work_before[i + 1] =
+                work_before[i] + u32::from(matches!(k, StageKind::Wait | StageKind::Active));
         }
 
         let mut tally = WarningTally::default();
@@ -285,7 +294,8 @@ impl Timelines {
             let mut prev_state = u32::MAX;
             let mut prev_t = i64::MIN;
             let mut commitment = None;
-            let (mut dup, mut backward, mut skipped, mut reopened, mut after_done) = (0u64, 0u32, 0u64, 0u64, 0u64);
+            let (mut dup, mut backward, mut skipped, mut reopened, mut after_done) =
+                (0u64, 0u32, 0u64, 0u64, 0u64);
             for &e in evs.iter() {
                 let e = e as usize;
                 let st = log.ev_state[e];
@@ -382,8 +392,11 @@ impl Timelines {
         }
         if items.is_empty() {
             return Err(Error::Empty {
-                pos: Position::file(log.source.as_deref()),
-                message: format!("every event is after the observation end {}", ms_to_datetime(as_of)),
+                pos: Box::new(Position::file(log.source.as_deref())),
+                message: format!(
+                    "every event is after the observation end {}",
+                    ms_to_datetime(as_of)
+                ),
             });
         }
         tally.add_count(WarningKind::AfterAsOf, after_as_of);
@@ -439,7 +452,9 @@ impl Timelines {
 
     /// The items, in order of first appearance in the log.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = ItemTimeline<'_>> {
-        self.items.iter().map(move |rec| ItemTimeline { tl: self, rec })
+        self.items
+            .iter()
+            .map(move |rec| ItemTimeline { tl: self, rec })
     }
 
     /// The item with id `id` (a linear search).

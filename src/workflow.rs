@@ -209,10 +209,8 @@ impl Workflow {
     }
 
     fn parse(text: &str, file: Option<&str>) -> Result<Workflow> {
-        let f: WorkflowFile = toml::from_str(text).map_err(|source| Error::Toml {
-            file: file.map(str::to_owned),
-            source,
-        })?;
+        let f: WorkflowFile =
+            toml::from_str(text).map_err(|source| Error::toml(file, text, source))?;
         Workflow::validated(f.stages, f.commitment.as_deref(), file)
     }
 
@@ -225,10 +223,16 @@ impl Workflow {
         toml::to_string(&f).unwrap_or_default()
     }
 
-    fn validated(stages: Vec<Stage>, commitment: Option<&str>, file: Option<&str>) -> Result<Workflow> {
+    fn validated(
+        stages: Vec<Stage>,
+        commitment: Option<&str>,
+        file: Option<&str>,
+    ) -> Result<Workflow> {
         let err = |m: String| Error::workflow(file, m);
         if stages.is_empty() {
-            return Err(err("it has no stages; declare them as [[stage]] tables with name and kind".into()));
+            return Err(err(
+                "it has no stages; declare them as [[stage]] tables with name and kind".into(),
+            ));
         }
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         for (i, s) in stages.iter().enumerate() {
@@ -244,7 +248,10 @@ impl Workflow {
                 )));
             }
             if s.servers == Some(0) {
-                return Err(err(format!("stage {:?} has 0 servers; give at least 1 or leave it out", s.name)));
+                return Err(err(format!(
+                    "stage {:?} has 0 servers; give at least 1 or leave it out",
+                    s.name
+                )));
             }
         }
         let mut by_state: HashMap<String, usize> = HashMap::new();
@@ -261,7 +268,9 @@ impl Workflow {
             }
         }
         if !stages.iter().any(|s| s.kind == StageKind::Done) {
-            return Err(err("no stage is of kind \"done\", so no item could ever finish".into()));
+            return Err(err(
+                "no stage is of kind \"done\", so no item could ever finish".into(),
+            ));
         }
         let commitment = match commitment {
             Some(name) => {
@@ -287,7 +296,10 @@ impl Workflow {
                 .iter()
                 .position(|s| !matches!(s.kind, StageKind::Backlog | StageKind::Done))
                 .ok_or_else(|| {
-                    err("every stage is backlog or done: there is no stage of work in progress".into())
+                    err(
+                        "every stage is backlog or done: there is no stage of work in progress"
+                            .into(),
+                    )
                 })?,
         };
         if let Some(s) = stages[commitment..]
@@ -373,7 +385,12 @@ impl WorkflowBuilder {
     }
 
     /// Adds a stage that maps the given statuses.
-    pub fn stage_with_states<I, S>(mut self, name: impl Into<String>, kind: StageKind, states: I) -> Self
+    pub fn stage_with_states<I, S>(
+        mut self,
+        name: impl Into<String>,
+        kind: StageKind,
+        states: I,
+    ) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -436,7 +453,11 @@ states = ["Done", "Closed"]
         assert_eq!(wf.stage(1).servers, Some(3));
         assert_eq!(wf.stage_of_state("Open"), Some(0));
         assert_eq!(wf.stage_of_state("Closed"), Some(2));
-        assert_eq!(wf.stage_of_state("Backlog"), None, "listing states replaces the name");
+        assert_eq!(
+            wf.stage_of_state("Backlog"),
+            None,
+            "listing states replaces the name"
+        );
         assert!(wf.commits(1) && !wf.commits(0) && !wf.commits(2));
     }
 
@@ -467,25 +488,50 @@ states = ["Done", "Closed"]
         use StageKind::*;
         let s = Stage::new;
         assert!(err(vec![], None).contains("no stages"));
-        assert!(err(vec![s("A", Active), s("A", Done)], None).contains("two stages are named \"A\""));
         assert!(
-            err(vec![s("A", Active).with_states(["x"]), s("B", Done).with_states(["x"])], None)
-                .contains("\"x\" is mapped by two stages")
+            err(vec![s("A", Active), s("A", Done)], None).contains("two stages are named \"A\"")
+        );
+        assert!(
+            err(
+                vec![
+                    s("A", Active).with_states(["x"]),
+                    s("B", Done).with_states(["x"])
+                ],
+                None
+            )
+            .contains("\"x\" is mapped by two stages")
         );
         assert!(err(vec![s("A", Active)], None).contains("no stage is of kind \"done\""));
-        assert!(err(vec![s("A", Active), s("D", Done)], Some("Z")).contains("\"Z\" is not a stage"));
-        assert!(err(vec![s("A", Backlog), s("D", Done)], None).contains("no stage of work in progress"));
-        assert!(err(vec![s("A", Backlog), s("B", Active), s("D", Done)], Some("A")).contains("is a backlog stage"));
-        assert!(err(vec![s("A", Active), s("B", Backlog), s("D", Done)], None).contains("comes after the commitment"));
-        assert!(err(vec![s("A", Active).with_servers(0), s("D", Done)], None).contains("0 servers"));
+        assert!(
+            err(vec![s("A", Active), s("D", Done)], Some("Z")).contains("\"Z\" is not a stage")
+        );
+        assert!(
+            err(vec![s("A", Backlog), s("D", Done)], None).contains("no stage of work in progress")
+        );
+        assert!(
+            err(
+                vec![s("A", Backlog), s("B", Active), s("D", Done)],
+                Some("A")
+            )
+            .contains("is a backlog stage")
+        );
+        assert!(
+            err(vec![s("A", Active), s("B", Backlog), s("D", Done)], None)
+                .contains("comes after the commitment")
+        );
+        assert!(
+            err(vec![s("A", Active).with_servers(0), s("D", Done)], None).contains("0 servers")
+        );
     }
 
     #[test]
     fn toml_errors_carry_their_position() {
-        let e = Workflow::from_toml_str("[[stage]]\nname = \"A\"\nkind = \"working\"\n").unwrap_err();
+        let e =
+            Workflow::from_toml_str("[[stage]]\nname = \"A\"\nkind = \"working\"\n").unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("line 3"), "{msg}");
-        let e = Workflow::from_toml_str("[[stage]]\nname = \"A\"\nkind = \"active\"\nserver = 2\n").unwrap_err();
+        let e = Workflow::from_toml_str("[[stage]]\nname = \"A\"\nkind = \"active\"\nserver = 2\n")
+            .unwrap_err();
         assert!(e.to_string().contains("server"), "{e}");
     }
 }

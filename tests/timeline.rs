@@ -126,11 +126,19 @@ fn ties_keep_input_order() {
     let tl = Timelines::new(&l, &workflow()).unwrap();
     assert_eq!(
         visits(&tl, "B"),
-        [(DEV, 0, 10, false), (QUEUE, 10, 10, false), (REVIEW, 10, 10, true)]
+        [
+            (DEV, 0, 10, false),
+            (QUEUE, 10, 10, false),
+            (REVIEW, 10, 10, true)
+        ]
     );
     assert_eq!(
         visits(&tl, "C"),
-        [(DEV, 0, 10, false), (REVIEW, 10, 10, false), (QUEUE, 10, 10, true)]
+        [
+            (DEV, 0, 10, false),
+            (REVIEW, 10, 10, false),
+            (QUEUE, 10, 10, true)
+        ]
     );
     // C's move from Review back to its queue is a backward move.
     assert_eq!(tl.get("C").unwrap().backward_moves(), 1);
@@ -169,7 +177,10 @@ fn consecutive_events_in_one_stage_merge_into_one_visit() {
         ("A", "Test", 10),
     ]);
     let tl = Timelines::new(&l, &workflow()).unwrap();
-    assert_eq!(visits(&tl, "A"), [(DEV, 0, 10, false), (TEST, 10, 10, true)]);
+    assert_eq!(
+        visits(&tl, "A"),
+        [(DEV, 0, 10, false), (TEST, 10, 10, true)]
+    );
     // The exact repeat (Dev at hour 5 twice) is a duplicate event, used and reported.
     assert_eq!(tl.quality().count(WarningKind::DuplicateEvents), 1);
     assert_eq!(tl.quality().events, 4);
@@ -248,7 +259,10 @@ fn resolved_then_closed_is_one_done_visit_from_resolution() {
     let tl = Timelines::new(&l, &workflow()).unwrap();
     let a = tl.get("A").unwrap();
     assert_eq!(a.done(), Some(h(10)));
-    assert_eq!(visits(&tl, "A"), [(DEV, 0, 10, false), (DONE, 10, 10, false)]);
+    assert_eq!(
+        visits(&tl, "A"),
+        [(DEV, 0, 10, false), (DONE, 10, 10, false)]
+    );
     assert_eq!(tl.quality().count(WarningKind::EventsAfterDone), 1);
 }
 
@@ -300,28 +314,51 @@ fn skipped_stages_are_counted_but_the_first_stage_is_free() {
 
 #[test]
 fn done_without_commitment_is_discarded() {
-    let l = log(&[("A", "To Do", 0), ("A", "Done", 10), ("B", "To Do", 0), ("C", "Done", 3)]);
+    let l = log(&[
+        ("A", "To Do", 0),
+        ("A", "Done", 10),
+        ("B", "To Do", 0),
+        ("C", "Done", 3),
+    ]);
     let tl = Timelines::new(&l, &workflow()).unwrap();
     assert_eq!(tl.get("A").unwrap().status(), ItemStatus::Discarded);
     assert_eq!(tl.get("A").unwrap().commitment(), None);
     assert_eq!(tl.get("B").unwrap().status(), ItemStatus::NotStarted);
     assert_eq!(tl.get("C").unwrap().status(), ItemStatus::Discarded);
-    let w = tl.quality().warning(WarningKind::DoneWithoutCommitment).unwrap();
+    let w = tl
+        .quality()
+        .warning(WarningKind::DoneWithoutCommitment)
+        .unwrap();
     assert_eq!((w.count, w.items), (2, 2));
 }
 
 #[test]
 fn items_open_at_as_of_stay_open_until_it() {
-    let l = log(&[("A", "Dev", 0), ("A", "Test", 10), ("B", "Dev", 5), ("B", "Done", 20)]);
+    let l = log(&[
+        ("A", "Dev", 0),
+        ("A", "Test", 10),
+        ("B", "Dev", 5),
+        ("B", "Done", 20),
+    ]);
     // Default as_of: the latest instant in the log, hour 20.
     let tl = Timelines::new(&l, &workflow()).unwrap();
     assert_eq!(tl.as_of(), h(20));
-    assert_eq!(visits(&tl, "A"), [(DEV, 0, 10, false), (TEST, 10, 20, true)]);
+    assert_eq!(
+        visits(&tl, "A"),
+        [(DEV, 0, 10, false), (TEST, 10, 20, true)]
+    );
     assert_eq!(tl.get("A").unwrap().status(), ItemStatus::InProgress);
     // A later as_of stretches the open visit, not the closed ones.
-    let later = Timelines::with_options(&l, &workflow(), &TimelineOptions::new().as_of(h(48))).unwrap();
-    assert_eq!(visits(&later, "A"), [(DEV, 0, 10, false), (TEST, 10, 48, true)]);
-    assert_eq!(visits(&later, "B"), [(DEV, 5, 20, false), (DONE, 20, 20, false)]);
+    let later =
+        Timelines::with_options(&l, &workflow(), &TimelineOptions::new().as_of(h(48))).unwrap();
+    assert_eq!(
+        visits(&later, "A"),
+        [(DEV, 0, 10, false), (TEST, 10, 48, true)]
+    );
+    assert_eq!(
+        visits(&later, "B"),
+        [(DEV, 5, 20, false), (DONE, 20, 20, false)]
+    );
 }
 
 #[test]
@@ -332,9 +369,13 @@ fn an_earlier_as_of_leaves_later_events_out_and_counts_them() {
         ("A", "Done", 30),
         ("B", "Dev", 25),
     ]);
-    let tl = Timelines::with_options(&l, &workflow(), &TimelineOptions::new().as_of(h(15))).unwrap();
+    let tl =
+        Timelines::with_options(&l, &workflow(), &TimelineOptions::new().as_of(h(15))).unwrap();
     assert_eq!(tl.as_of(), h(15));
-    assert_eq!(visits(&tl, "A"), [(DEV, 0, 10, false), (TEST, 10, 15, true)]);
+    assert_eq!(
+        visits(&tl, "A"),
+        [(DEV, 0, 10, false), (TEST, 10, 15, true)]
+    );
     assert_eq!(tl.get("A").unwrap().status(), ItemStatus::InProgress);
     assert!(tl.get("B").is_none(), "B arrives after as_of");
     let q = tl.quality();
@@ -356,7 +397,7 @@ fn unmapped_states_are_an_error_listing_each_with_count_and_first_line() {
     ]);
     let err = Timelines::new(&l, &workflow()).unwrap_err();
     match &err {
-        Error::UnmappedStates { file, states } => {
+        Error::UnmappedStates { file, states, .. } => {
             assert_eq!(file.as_deref(), Some("test.csv"));
             let got: Vec<(&str, u64, u64)> = states
                 .iter()
@@ -367,7 +408,11 @@ fn unmapped_states_are_an_error_listing_each_with_count_and_first_line() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(err.to_string().contains("\"Blocked\" (2 events, first on line 3)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("\"Blocked\" (2 events, first on line 3)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -378,32 +423,74 @@ fn unmapped_states_can_be_dropped_and_are_then_counted() {
         ("A", "Test", 2),
         ("B", "Parked", 2),
     ]);
-    let tl = Timelines::with_options(&l, &workflow(), &TimelineOptions::new().drop_unmapped(true)).unwrap();
+    let tl = Timelines::with_options(&l, &workflow(), &TimelineOptions::new().drop_unmapped(true))
+        .unwrap();
     // Dropping Blocked leaves A in Dev until Test.
     assert_eq!(visits(&tl, "A"), [(DEV, 0, 2, false), (TEST, 2, 2, true)]);
     let q = tl.quality();
     assert_eq!(q.events, 2);
     assert_eq!(q.dropped_events(), 2);
     assert_eq!(q.dropped.len(), 2);
-    assert_eq!((q.dropped[0].state.as_str(), q.dropped[0].first_line), ("Blocked", 3));
+    assert_eq!(
+        (q.dropped[0].state.as_str(), q.dropped[0].first_line),
+        ("Blocked", 3)
+    );
     assert_eq!(q.count(WarningKind::ItemsWithoutEvents), 1);
     // Every event is accounted for.
-    assert_eq!(q.events_read, q.events + q.dropped_events() + q.count(WarningKind::AfterAsOf));
+    assert_eq!(
+        q.events_read,
+        q.events + q.dropped_events() + q.count(WarningKind::AfterAsOf)
+    );
 }
 
 #[test]
 fn every_timestamp_form_reads_to_the_same_timeline() {
     // 2024-03-04T09:15:00Z and two days later, in each form the readers accept.
     let forms: [(&str, &str, TimeFormat, &str); 9] = [
-        ("2024-03-04T09:15:00Z", "2024-03-06T09:15:00Z", TimeFormat::Auto, "Z"),
-        ("2024-03-04T10:15:00+01:00", "2024-03-06T10:15:00+01:00", TimeFormat::Auto, "Z"),
-        ("2024-03-04T10:15:00.000+0100", "2024-03-06T10:15:00.000+0100", TimeFormat::Auto, "Z"),
-        ("2024-03-04 09:15:00", "2024-03-06 09:15:00", TimeFormat::Auto, "Z"),
-        ("2024-03-04 10:15:00.000", "2024-03-06 10:15", TimeFormat::Auto, "+01:00"),
+        (
+            "2024-03-04T09:15:00Z",
+            "2024-03-06T09:15:00Z",
+            TimeFormat::Auto,
+            "Z",
+        ),
+        (
+            "2024-03-04T10:15:00+01:00",
+            "2024-03-06T10:15:00+01:00",
+            TimeFormat::Auto,
+            "Z",
+        ),
+        (
+            "2024-03-04T10:15:00.000+0100",
+            "2024-03-06T10:15:00.000+0100",
+            TimeFormat::Auto,
+            "Z",
+        ),
+        (
+            "2024-03-04 09:15:00",
+            "2024-03-06 09:15:00",
+            TimeFormat::Auto,
+            "Z",
+        ),
+        (
+            "2024-03-04 10:15:00.000",
+            "2024-03-06 10:15",
+            TimeFormat::Auto,
+            "+01:00",
+        ),
         ("1709543700", "1709716500", TimeFormat::Auto, "Z"),
         ("1709543700000", "1709716500000", TimeFormat::Auto, "Z"),
-        ("04/03/2024 09:15", "06/03/2024 09:15", TimeFormat::Pattern("%d/%m/%Y %H:%M".into()), "Z"),
-        ("3/4/2024 10:15:00 AM", "3/6/2024 10:15:00 AM", TimeFormat::Pattern("%m/%d/%Y %I:%M:%S %p".into()), "+01:00"),
+        (
+            "04/03/2024 09:15",
+            "06/03/2024 09:15",
+            TimeFormat::Pattern("%d/%m/%Y %H:%M".into()),
+            "Z",
+        ),
+        (
+            "3/4/2024 10:15:00 AM",
+            "3/6/2024 10:15:00 AM",
+            TimeFormat::Pattern("%m/%d/%Y %I:%M:%S %p".into()),
+            "+01:00",
+        ),
     ];
     let start = Utc.with_ymd_and_hms(2024, 3, 4, 9, 15, 0).unwrap();
     for (a, b, format, offset) in forms {
@@ -468,7 +555,11 @@ fn a_wide_file_gives_one_visit_per_date_and_skips_empty_cells() {
     // B skipped Review (an empty cell) and is still in Test at as_of (8 January).
     assert_eq!(
         visits(&tl, "B"),
-        [(0, day(1), day(3), false), (1, day(3), day(6), false), (3, day(6), day(8), true)]
+        [
+            (0, day(1), day(3), false),
+            (1, day(3), day(6), false),
+            (3, day(6), day(8), true)
+        ]
     );
     assert_eq!(tl.get("B").unwrap().attribute("Type"), Some("Story"));
     assert_eq!(tl.quality().count(WarningKind::SkippedStages), 1);
@@ -512,7 +603,12 @@ fn intervals_make_work_and_the_queues_between() {
     let tl = Timelines::new(&l, &wf).unwrap();
     assert_eq!(
         visits(&tl, "P1"),
-        [(0, 0, 1, false), (1, 1, 3, false), (2, 3, 5, false), (3, 5, 5, false)]
+        [
+            (0, 0, 1, false),
+            (1, 1, 3, false),
+            (2, 3, 5, false),
+            (3, 5, 5, false)
+        ]
     );
     let p2 = tl.get("P2").unwrap();
     assert_eq!(p2.status(), ItemStatus::InProgress);

@@ -164,7 +164,9 @@ impl Interner {
             i = (i + 1) & mask;
         }
         let name = std::str::from_utf8(bytes).ok()?;
-        let id = u32::try_from(self.names.len()).ok().filter(|&id| id < u32::MAX)?;
+        let id = u32::try_from(self.names.len())
+            .ok()
+            .filter(|&id| id < u32::MAX)?;
         let start = self.names.arena.len();
         self.names.push(name);
         self.slots[i] = Slot {
@@ -276,6 +278,10 @@ mod tests {
             format!("VS-{}", 100_000 + i).as_bytes().hash(&mut f);
             buckets.insert(f.finish() & 0xfff);
         }
-        assert!(buckets.len() > 2400, "{} distinct buckets of 4096", buckets.len());
+        assert!(
+            buckets.len() > 2400,
+            "{} distinct buckets of 4096",
+            buckets.len()
+        );
     }
 }

@@ -100,6 +100,8 @@ pub struct Event<'a> {
 #[derive(Clone, Debug)]
 pub struct EventLog {
     pub(crate) source: Option<String>,
+    /// The column states were read from (long and interval logs).
+    pub(crate) state_column: Option<String>,
     pub(crate) item_names: Arc<Names>,
     pub(crate) state_names: Names,
     pub(crate) state_meta: Vec<StateMeta>,
@@ -207,6 +209,7 @@ impl EventLog {
 #[derive(Debug, Default)]
 pub struct EventLogBuilder {
     source: Option<String>,
+    pub(crate) state_column: Option<String>,
     items: Interner,
     states: Interner,
     state_meta: Vec<StateMeta>,
@@ -333,6 +336,7 @@ impl EventLogBuilder {
         ev_time.shrink_to_fit();
         EventLog {
             source: self.source,
+            state_column: self.state_column,
             item_names: Arc::new(self.items.into_names()),
             state_names: self.states.into_names(),
             state_meta: self.state_meta,

@@ -227,9 +227,21 @@ impl fmt::Display for DataQuality {
 }
 
 /// Accumulates warnings of each kind: counts, items touched and examples.
+///
+/// Calls for one item must come together (items are tallied one after the other): an item
+/// is counted once per run of calls.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WarningTally {
-    entries: Vec<(WarningKind, u64, u64, Vec<String>, Option<u32>)>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    kind: WarningKind,
+    count: u64,
+    items: u64,
+    examples: Vec<String>,
+    last_item: Option<u32>,
 }
 
 impl WarningTally {
@@ -238,20 +250,13 @@ impl WarningTally {
         if n == 0 {
             return;
         }
-        let e = match self.entries.iter_mut().position(|e| e.0 == kind) {
-            Some(i) => &mut self.entries[i],
-            None => {
-                self.entries.push((kind, 0, 0, Vec::new(), None));
-                let last = self.entries.len() - 1;
-                &mut self.entries[last]
-            }
-        };
-        e.1 += n;
-        if e.4 != Some(item) {
-            e.2 += 1;
-            e.4 = Some(item);
-            if e.3.len() < 5 {
-                e.3.push(id.to_owned());
+        let e = self.entry(kind);
+        e.count += n;
+        if e.last_item != Some(item) {
+            e.items += 1;
+            e.last_item = Some(item);
+            if e.examples.len() < 5 {
+                e.examples.push(id.to_owned());
             }
         }
     }
@@ -261,10 +266,24 @@ impl WarningTally {
         if n == 0 {
             return;
         }
-        match self.entries.iter_mut().find(|e| e.0 == kind) {
-            Some(e) => e.1 += n,
-            None => self.entries.push((kind, n, 0, Vec::new(), None)),
-        }
+        self.entry(kind).count += n;
+    }
+
+    fn entry(&mut self, kind: WarningKind) -> &mut Entry {
+        let i = match self.entries.iter().position(|e| e.kind == kind) {
+            Some(i) => i,
+            None => {
+                self.entries.push(Entry {
+                    kind,
+                    count: 0,
+                    items: 0,
+                    examples: Vec::new(),
+                    last_item: None,
+                });
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i]
     }
 
     /// The warnings, ordered by kind.
@@ -272,11 +291,11 @@ impl WarningTally {
         let mut out: Vec<Warning> = self
             .entries
             .into_iter()
-            .map(|(kind, count, items, examples, _)| Warning {
-                kind,
-                count,
-                items,
-                examples,
+            .map(|e| Warning {
+                kind: e.kind,
+                count: e.count,
+                items: e.items,
+                examples: e.examples,
             })
             .collect();
         out.append(&mut extra);
@@ -303,7 +322,10 @@ mod tests {
         assert_eq!(w[0].kind, WarningKind::BackwardMoves);
         assert_eq!((w[0].count, w[0].items), (16, 8));
         assert_eq!(w[0].examples, ["I-0", "I-1", "I-2", "I-3", "I-4"]);
-        assert_eq!((w[1].kind, w[1].count, w[1].items), (WarningKind::Reopened, 1, 1));
+        assert_eq!(
+            (w[1].kind, w[1].count, w[1].items),
+            (WarningKind::Reopened, 1, 1)
+        );
         assert_eq!(w[2].kind, WarningKind::AfterAsOf);
     }
 

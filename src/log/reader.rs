@@ -254,7 +254,11 @@ impl LogReader {
             source,
         })?;
         let size = file.metadata().ok().map(|m| m.len());
-        self.read_named(io::BufReader::with_capacity(1 << 16, file), Some(name), size)
+        self.read_named(
+            io::BufReader::with_capacity(1 << 16, file),
+            Some(name),
+            size,
+        )
     }
 
     /// Reads a log from any reader.
@@ -296,7 +300,7 @@ impl LogReader {
             .map_err(|e| ctx.csv_error(e))?;
         if !got || (header.len() == 1 && trim(&header[0]).is_empty()) {
             return Err(Error::Empty {
-                pos: ctx.pos().at_line(1),
+                pos: Box::new(ctx.pos().at_line(1)),
                 message: format!(
                     "the input is empty: expected a header row naming the columns ({})",
                     self.expected_columns()
@@ -311,7 +315,7 @@ impl LogReader {
         }
         if ctx.b.stats.rows == 0 {
             return Err(Error::Empty {
-                pos: ctx.pos().at_line(2),
+                pos: Box::new(ctx.pos().at_line(2)),
                 message: "no data rows after the header".to_owned(),
             });
         }
@@ -366,12 +370,16 @@ impl LogReader {
     ) -> Result<()> {
         let ic = find_column(names, self.cfg.id.as_deref().unwrap_or("id"), ctx)?;
         let sc = find_column(names, self.cfg.state.as_deref().unwrap_or("state"), ctx)?;
+        ctx.b.state_column = Some(names[sc].clone());
         let tc = find_column(names, self.cfg.time.as_deref().unwrap_or("timestamp"), ctx)?;
         let attrs = self.attribute_columns(names, ctx)?;
         let mut tp = TimeParser::new(self.cfg.time_format.clone(), self.cfg.offset);
         let mut rec = ByteRecord::new();
         let ncols = names.len();
-        while csv.read_byte_record(&mut rec).map_err(|e| ctx.csv_error(e))? {
+        while csv
+            .read_byte_record(&mut rec)
+            .map_err(|e| ctx.csv_error(e))?
+        {
             ctx.b.stats.rows += 1;
             let line = record_line(&rec);
             if rec.len() != ncols {
@@ -419,7 +427,7 @@ impl LogReader {
         };
         if stage_cols.is_empty() {
             return Err(Error::Empty {
-                pos: ctx.pos().at_line(1),
+                pos: Box::new(ctx.pos().at_line(1)),
                 message: "a wide file needs at least one date column after the id column"
                     .to_owned(),
             });
@@ -435,7 +443,10 @@ impl LogReader {
         let mut rec = ByteRecord::new();
         let mut times: Vec<(u32, i64)> = Vec::with_capacity(stage_cols.len());
         let ncols = names.len();
-        'rows: while csv.read_byte_record(&mut rec).map_err(|e| ctx.csv_error(e))? {
+        'rows: while csv
+            .read_byte_record(&mut rec)
+            .map_err(|e| ctx.csv_error(e))?
+        {
             ctx.b.stats.rows += 1;
             let line = record_line(&rec);
             if rec.len() != ncols {
@@ -481,6 +492,7 @@ impl LogReader {
     ) -> Result<()> {
         let ic = find_column(names, self.cfg.id.as_deref().unwrap_or("id"), ctx)?;
         let sc = find_column(names, self.cfg.state.as_deref().unwrap_or("stage"), ctx)?;
+        ctx.b.state_column = Some(names[sc].clone());
         let tc = find_column(names, self.cfg.time.as_deref().unwrap_or("start"), ctx)?;
         let ec = find_column(names, self.cfg.end.as_deref().unwrap_or("end"), ctx)?;
         let attrs = self.attribute_columns(names, ctx)?;
@@ -491,7 +503,10 @@ impl LogReader {
         let mut rows: Vec<Interval> = Vec::new();
         let mut rec = ByteRecord::new();
         let ncols = names.len();
-        while csv.read_byte_record(&mut rec).map_err(|e| ctx.csv_error(e))? {
+        while csv
+            .read_byte_record(&mut rec)
+            .map_err(|e| ctx.csv_error(e))?
+        {
             ctx.b.stats.rows += 1;
             let line = record_line(&rec);
             if rec.len() != ncols {
@@ -541,7 +556,10 @@ impl LogReader {
     fn emit_intervals(&self, mut rows: Vec<Interval>, ctx: &mut Ctx) {
         // Stable sort: by item, then start; ties keep input order.
         rows.sort_by_key(|r| (r.item, r.start));
-        let end_state = ctx.b.state_index(self.cfg.end_state.as_bytes()).unwrap_or(0);
+        let end_state = ctx
+            .b
+            .state_index(self.cfg.end_state.as_bytes())
+            .unwrap_or(0);
         let mut queue_of: Vec<Option<u32>> = Vec::new();
         let mut overlaps = WarningTally::default();
         let mut i = 0;
@@ -552,9 +570,8 @@ impl LogReader {
                 j += 1;
             }
             let mut frontier: Option<i64> = Some(i64::MIN); // None = an open interval
-            for k in i..j {
-                let r = rows[k];
-                if k > i {
+            for (k, &r) in rows[i..j].iter().enumerate() {
+                if k > 0 {
                     match frontier {
                         Some(f) if f < r.start => {
                             let slot = queue_of_state(&mut queue_of, r.state);
@@ -646,7 +663,10 @@ impl Ctx {
         if let Some(p) = e.position() {
             pos = pos.at_line(p.line());
         }
-        Error::Csv { pos, source: e }
+        Error::Csv {
+            pos: Box::new(pos),
+            source: e,
+        }
     }
 
     /// A row that cannot be used: an error, or a rejection recorded in the ledger.
@@ -825,7 +845,7 @@ fn find_column(names: &[String], name: &str, ctx: &Ctx) -> Result<usize> {
     match found.as_slice() {
         [i] => Ok(*i),
         [] => Err(Error::MissingColumn {
-            pos: ctx.pos().at_line(1),
+            pos: Box::new(ctx.pos().at_line(1)),
             column: name.to_owned(),
             found: names.to_vec(),
         }),
@@ -844,13 +864,17 @@ mod tests {
     use super::*;
 
     fn long(csv: &str) -> Result<EventLog> {
-        LogReader::builder().name("t.csv").build().read(csv.as_bytes())
+        LogReader::builder()
+            .name("t.csv")
+            .build()
+            .read(csv.as_bytes())
     }
 
     #[test]
     fn long_rows_become_events_with_lines() {
-        let log = long("id,state,timestamp\nA,Dev,2024-01-01\nB,Dev,2024-01-02\nA,Done,2024-01-03\n")
-            .unwrap();
+        let log =
+            long("id,state,timestamp\nA,Dev,2024-01-01\nB,Dev,2024-01-02\nA,Done,2024-01-03\n")
+                .unwrap();
         assert_eq!((log.rows(), log.len(), log.items()), (3, 3, 2));
         assert_eq!(log.state_meta[0].first_line, 2);
         assert_eq!(log.state_meta[1].first_line, 4);
@@ -888,9 +912,16 @@ mod tests {
     #[test]
     fn empty_inputs() {
         let e = long("").unwrap_err();
-        assert!(e.to_string().starts_with("t.csv, line 1: the input is empty"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("t.csv, line 1: the input is empty"),
+            "{e}"
+        );
         let e = long("id,state,timestamp\n").unwrap_err();
-        assert_eq!(e.to_string(), "t.csv, line 2: no data rows after the header");
+        assert_eq!(
+            e.to_string(),
+            "t.csv, line 2: no data rows after the header"
+        );
     }
 
     #[test]
@@ -941,7 +972,13 @@ mod tests {
             .unwrap();
         let ev: Vec<(String, String, i64)> = log
             .events()
-            .map(|e| (e.item.to_owned(), e.state.to_owned(), e.time.timestamp() / 3600 % 24))
+            .map(|e| {
+                (
+                    e.item.to_owned(),
+                    e.state.to_owned(),
+                    e.time.timestamp() / 3600 % 24,
+                )
+            })
             .collect();
         let want = [
             ("A", "Build", 0),
@@ -983,7 +1020,10 @@ mod tests {
                 ("Done".to_owned(), 13)
             ]
         );
-        assert_eq!(log.stats.warnings[0].kind, WarningKind::OverlappingIntervals);
+        assert_eq!(
+            log.stats.warnings[0].kind,
+            WarningKind::OverlappingIntervals
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@
 
 use clap::Args as ClapArgs;
 
+use crate::Failure;
 use crate::input::InputArgs;
 use crate::output::{print, print_json};
-use crate::Failure;
 
 /// Arguments of `check`.
 #[derive(Debug, ClapArgs)]

@@ -81,10 +81,9 @@ impl InputArgs {
             b = b.offset(parse_offset(o)?);
         }
         if let Some(d) = self.delimiter {
-            let d = u8::try_from(d)
-                .ok()
-                .filter(u8::is_ascii)
-                .ok_or_else(|| Failure::input(format!("the delimiter {d:?} is not one ASCII character")))?;
+            let d = u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
+                Failure::input(format!("the delimiter {d:?} is not one ASCII character"))
+            })?;
             b = b.delimiter(d);
         }
         for a in &self.attributes {
@@ -118,6 +117,10 @@ impl InputArgs {
     pub fn timelines(&self) -> Result<Timelines, Failure> {
         let workflow = self.read_workflow()?;
         let log = self.read_log()?;
-        Ok(Timelines::with_options(&log, &workflow, &self.timeline_options()?)?)
+        Ok(Timelines::with_options(
+            &log,
+            &workflow,
+            &self.timeline_options()?,
+        )?)
     }
 }

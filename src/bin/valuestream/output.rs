@@ -10,7 +10,9 @@ pub fn print(text: &str) -> Result<(), Failure> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::other(format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(Failure::other(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 

@@ -1,0 +1,243 @@
+//! The command line: bad input gets exit code 2 and one clear sentence naming file, line,
+//! column and value; `check --json` prints the ledger.
+#![cfg(feature = "cli")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_valuestream"))
+}
+
+fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+const WORKFLOW: &str = r#"
+[[stage]]
+name = "Dev"
+kind = "active"
+[[stage]]
+name = "Test"
+kind = "active"
+[[stage]]
+name = "Done"
+kind = "done"
+"#;
+
+fn check(file: &Path, extra: &[&str]) -> Output {
+    let name = file
+        .file_name()
+        .map_or("wf".into(), |n| n.to_string_lossy().into_owned());
+    let wf = scratch(&format!("{name}.wf.toml"), WORKFLOW.as_bytes());
+    bin()
+        .arg("check")
+        .arg(file)
+        .arg("--workflow")
+        .arg(wf)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Exit code 2, nothing on stdout, one line on stderr containing every `needle`.
+fn assert_bad_input(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in {err}");
+    }
+}
+
+#[test]
+fn a_good_file_prints_the_ledger() {
+    let f = scratch("good.csv", b"id,state,timestamp\nA,Dev,2024-01-01\nA,Test,2024-01-02\nA,Done,2024-01-03\nB,Dev,2024-01-02\n");
+    let out = check(&f, &["--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let q = &v["data_quality"];
+    assert_eq!(q["rows"], 4);
+    assert_eq!(q["events"], 4);
+    assert_eq!(q["items"], 2);
+    assert_eq!(q["rejected"].as_array().unwrap().len(), 0);
+    assert!(q["warnings"].is_array());
+    let text = check(&f, &[]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("rows read") && text.contains("No warnings."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_timestamp_names_line_column_and_value() {
+    let f = scratch(
+        "bad_time.csv",
+        b"id,state,timestamp\nA,Dev,2024-01-01\nA,Done,2024-13-45\n",
+    );
+    let out = check(&f, &[]);
+    assert_bad_input(
+        &out,
+        &[
+            "bad_time.csv",
+            "line 3",
+            "column \"timestamp\"",
+            "\"2024-13-45\"",
+            "month",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_column_lists_the_header() {
+    let f = scratch("missing.csv", b"key,state,timestamp\nA,Dev,2024-01-01\n");
+    let out = check(&f, &[]);
+    assert_bad_input(
+        &out,
+        &["missing.csv", "line 1", "no column named \"id\"", "\"key\""],
+    );
+    let out = check(&f, &["--id", "key", "--time", "when"]);
+    assert_bad_input(&out, &["no column named \"when\""]);
+}
+
+#[test]
+fn an_unmapped_status_names_it_with_count_and_first_line() {
+    let f = scratch(
+        "unmapped.csv",
+        b"id,state,timestamp\nA,Dev,2024-01-01\nA,Blocked,2024-01-02\nB,Blocked,2024-01-03\n",
+    );
+    let out = check(&f, &[]);
+    assert_bad_input(
+        &out,
+        &[
+            "unmapped.csv",
+            "column \"state\"",
+            "\"Blocked\" (2 events, first on line 3)",
+        ],
+    );
+    let out = check(&f, &["--drop-unmapped", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["data_quality"]["dropped"][0]["state"], "Blocked");
+    assert_eq!(v["data_quality"]["dropped"][0]["count"], 2);
+}
+
+#[test]
+fn an_empty_file_is_bad_input() {
+    let f = scratch("empty.csv", b"");
+    assert_bad_input(&check(&f, &[]), &["empty.csv", "line 1", "empty"]);
+    let f = scratch("header_only.csv", b"id,state,timestamp\n");
+    assert_bad_input(
+        &check(&f, &[]),
+        &["header_only.csv", "line 2", "no data rows"],
+    );
+}
+
+#[test]
+fn random_bytes_are_bad_input_not_a_panic() {
+    // A fixed pseudo-random byte string (xorshift), the same on every run.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let f = scratch("random.bin", &bytes);
+    let out = check(&f, &[]);
+    assert_bad_input(&out, &["random.bin", "line"]);
+}
+
+#[test]
+fn a_short_row_names_the_missing_column() {
+    let f = scratch(
+        "short.csv",
+        b"id,state,timestamp\nA,Dev,2024-01-01\nB,Dev\n",
+    );
+    let out = check(&f, &[]);
+    assert_bad_input(
+        &out,
+        &[
+            "short.csv",
+            "line 3",
+            "column \"timestamp\"",
+            "2 fields",
+            "header has 3",
+        ],
+    );
+    // With --skip-bad-rows the row is listed instead.
+    let out = check(&f, &["--skip-bad-rows", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["data_quality"]["rejected"][0]["line"], 3);
+    assert_eq!(v["data_quality"]["rows"], 2);
+}
+
+#[test]
+fn a_missing_file_and_a_bad_workflow_are_bad_input() {
+    let out = check(Path::new("does/not/exist.csv"), &[]);
+    assert_bad_input(&out, &["does/not/exist.csv"]);
+    let f = scratch("ok.csv", b"id,state,timestamp\nA,Dev,2024-01-01\n");
+    let wf = scratch(
+        "bad_wf.toml",
+        b"[[stage]]\nname = \"Dev\"\nkind = \"working\"\n",
+    );
+    let out = bin()
+        .arg("check")
+        .arg(&f)
+        .arg("--workflow")
+        .arg(&wf)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, &["bad_wf.toml", "line 3"]);
+}
+
+#[test]
+fn bpic2013_incidents_are_all_accounted_for() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("../shared/data/bpic2013_incidents.csv");
+    if !data.exists() {
+        eprintln!("skipped: {} is absent", data.display());
+        return;
+    }
+    let out = bin()
+        .arg("check")
+        .arg(&data)
+        .arg("--workflow")
+        .arg(root.join("data/workflows/bpic2013.toml"))
+        .args([
+            "--id",
+            "case:concept:name",
+            "--state",
+            "lifecycle:transition",
+        ])
+        .args(["--time", "time:timestamp", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let q = &v["data_quality"];
+    assert_eq!(q["rows"], 65_533);
+    assert_eq!(q["events"], 65_533);
+    assert_eq!(q["items"], 7_554);
+    assert_eq!(q["rejected"].as_array().unwrap().len(), 0);
+}
