@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The log is generated on first use into `target/bench-data/log_1m.csv` (see
-//! `examples/gen_log.rs`; seed 1).
+//! `examples/gen_log.rs`: 144 arrivals a day, seed 1).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -24,7 +24,7 @@ fn data_file() -> PathBuf {
     if !path.exists() {
         std::fs::create_dir_all(&dir).expect("create target/bench-data");
         let f = std::fs::File::create(&path).expect("create the log");
-        synthetic::write_log(1_000_000, 1, f).expect("write the log");
+        synthetic::write_log(1_000_000, 144.0, 1, f).expect("write the log");
     }
     path
 }

@@ -59,9 +59,9 @@ const STATES: [&str; 7] = [
 ];
 const TYPES: [&str; 3] = ["Story", "Bug", "Task"];
 
-/// Writes a log of about `events` events (whole items only) to `out`; returns the number
-/// of events written.
-pub fn write_log<W: Write>(events: usize, seed: u64, out: W) -> io::Result<usize> {
+/// Writes a log of about `events` events, items arriving at `per_day` a day, to `out`, as exported when the last item arrived
+/// (so that the items still in flight are open); returns the number of events written.
+pub fn write_log<W: Write>(events: usize, per_day: f64, seed: u64, out: W) -> io::Result<usize> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // (time in seconds, item, state, type)
     let mut rows: Vec<(i64, u32, u8, u8)> = Vec::with_capacity(events + 16);
@@ -72,36 +72,49 @@ pub fn write_log<W: Write>(events: usize, seed: u64, out: W) -> io::Result<usize
         let u: f64 = rng.random::<f64>();
         -mean * (1.0 - u).ln()
     };
-    while rows.len() < events {
-        item += 1;
-        arrival += exp(&mut rng, 600.0);
-        let ty = rng.random_range(0..3u8);
-        let mut t = arrival;
-        rows.push((t as i64, item, 0, ty));
-        t += exp(&mut rng, 86_400.0);
-        let mut stage = 1u8;
-        let mut steps = 0;
-        loop {
-            rows.push((t as i64, item, stage, ty));
-            steps += 1;
-            if stage == 6 {
-                break;
+    // Items keep arriving until the export (at the last arrival) holds `events` events.
+    loop {
+        let cutoff = arrival as i64;
+        let exported = rows.iter().filter(|r| r.0 <= cutoff).count();
+        if exported >= events {
+            break;
+        }
+        // About seven events per item: generate enough for the shortfall, and a little more.
+        let more = (events - exported) / 7 + 16;
+        for _ in 0..more {
+            item += 1;
+            arrival += exp(&mut rng, 86_400.0 / per_day);
+            let ty = rng.random_range(0..3u8);
+            let mut t = arrival;
+            rows.push((t as i64, item, 0, ty));
+            t += exp(&mut rng, 86_400.0);
+            let mut stage = 1u8;
+            let mut steps = 0;
+            loop {
+                rows.push((t as i64, item, stage, ty));
+                steps += 1;
+                if stage == 6 {
+                    break;
+                }
+                let mean = match stage {
+                    1 => 2.0 * 86_400.0,
+                    3 => 0.3 * 86_400.0,
+                    5 => 86_400.0,
+                    _ => 0.8 * 86_400.0,
+                };
+                t += exp(&mut rng, mean);
+                // Review and Test send one item in ten back to Dev.
+                stage = if (stage == 3 || stage == 5) && steps < 12 && rng.random::<f64>() < 0.1 {
+                    1
+                } else {
+                    stage + 1
+                };
             }
-            let mean = match stage {
-                1 => 2.0 * 86_400.0,
-                3 => 0.3 * 86_400.0,
-                5 => 86_400.0,
-                _ => 0.8 * 86_400.0,
-            };
-            t += exp(&mut rng, mean);
-            // Review and Test send one item in ten back to Dev.
-            stage = if (stage == 3 || stage == 5) && steps < 12 && rng.random::<f64>() < 0.1 {
-                1
-            } else {
-                stage + 1
-            };
         }
     }
+    // The export is taken when the last item arrives: items still in flight stay open.
+    let cutoff = arrival as i64;
+    rows.retain(|r| r.0 <= cutoff);
     rows.sort_by_key(|r| r.0);
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     writeln!(w, "key,status,changed,type")?;

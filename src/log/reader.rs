@@ -195,8 +195,8 @@ impl LogReaderBuilder {
         self
     }
 
-    /// The name used for the input in errors and in the ledger when reading from a
-    /// reader rather than a path.
+    /// The name used for the input in errors and in the ledger (default: the path, or
+    /// nothing when reading from a reader).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -248,7 +248,11 @@ impl LogReader {
     /// the path in every position.
     pub fn read_path(&self, path: impl AsRef<Path>) -> Result<EventLog> {
         let path = path.as_ref();
-        let name = path.display().to_string();
+        let name = self
+            .cfg
+            .name
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
         let file = File::open(path).map_err(|source| Error::Io {
             file: Some(name.clone()),
             source,
