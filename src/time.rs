@@ -148,6 +148,49 @@ pub(crate) struct TimeParser {
 struct DateCache {
     bytes: [u8; 10],
     ms: i64,
+    /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (an offset,
+    /// or nothing), and the milliseconds to subtract for it: a later value with the same
+    /// date and the same suffix needs only its time of day read.
+    suffix: [u8; 8],
+    suffix_len: u8,
+    suffix_ms: i64,
+    fast: bool,
+}
+
+impl DateCache {
+    /// Reads `v` if it has the cached date, a `?HH:MM:SS` time and the cached suffix.
+    #[inline]
+    fn fast_path(&self, v: &[u8]) -> Option<i64> {
+        if !self.fast || v.len() != 19 + usize::from(self.suffix_len) {
+            return None;
+        }
+        let date: [u8; 10] = v[..10].try_into().ok()?;
+        if date != self.bytes || v[19..] != self.suffix[..usize::from(self.suffix_len)] {
+            return None;
+        }
+        let &[b'T' | b't' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] = &v[10..19] else {
+            return None;
+        };
+        let (h, m, s) = (digits2(h0, h1)?, digits2(m0, m1)?, digits2(s0, s1)?);
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        Some(self.ms + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
+    }
+
+    /// After `v` parsed in full with `offset_ms`, remembers its suffix for the fast path.
+    fn learn(&mut self, v: &[u8], offset_ms: i64) {
+        let suffix = v.get(19..).unwrap_or(&[]);
+        self.fast = v.len() >= 19
+            && v[16] == b':'
+            && suffix.len() <= self.suffix.len()
+            && !matches!(suffix.first(), Some(b'.' | b','));
+        if self.fast {
+            self.suffix[..suffix.len()].copy_from_slice(suffix);
+            self.suffix_len = suffix.len() as u8;
+            self.suffix_ms = offset_ms;
+        }
+    }
 }
 
 impl Default for DateCache {
@@ -156,6 +199,10 @@ impl Default for DateCache {
         DateCache {
             bytes: *b"1970-01-01",
             ms: 0,
+            suffix: [0; 8],
+            suffix_len: 0,
+            suffix_ms: 0,
+            fast: false,
         }
     }
 }
@@ -181,6 +228,7 @@ impl TimeParser {
 
     /// Parses a trimmed, non-empty value to milliseconds since the epoch, or says in a
     /// sentence what was wrong with it.
+    #[inline]
     pub(crate) fn parse(&mut self, v: &[u8]) -> Result<i64, String> {
         if v.is_empty() {
             return Err("expected a timestamp, found an empty cell".to_owned());
@@ -204,10 +252,21 @@ impl TimeParser {
         }
     }
 
+    #[inline]
     fn iso(&mut self, v: &[u8]) -> Result<i64, String> {
-        match parse_iso(v, &mut self.date_cache) {
-            Ok((naive_ms, Some(off_secs))) => Ok(naive_ms - i64::from(off_secs) * 1000),
-            Ok((naive_ms, None)) => Ok(naive_ms - self.offset_ms),
+        if let Some(ms) = self.date_cache.fast_path(v) {
+            return Ok(ms);
+        }
+        let parsed = parse_iso(v, &mut self.date_cache);
+        let offset_ms = match parsed {
+            Ok((_, Some(off_secs))) => i64::from(off_secs) * 1000,
+            _ => self.offset_ms,
+        };
+        if parsed.is_ok() {
+            self.date_cache.learn(v, offset_ms);
+        }
+        match parsed {
+            Ok((naive_ms, _)) => Ok(naive_ms - offset_ms),
             Err(IsoError::Shape) => {
                 if looks_like_epoch(v) {
                     Err(format!(
@@ -411,11 +470,12 @@ fn parse_iso(v: &[u8], cache: &mut DateCache) -> Result<(i64, Option<i32>), IsoE
     if v.len() < 10 {
         return Err(IsoError::Shape);
     }
-    let date_ms = if v[..10] == cache.bytes {
+    let date: [u8; 10] = v[..10].try_into().map_err(|_| IsoError::Shape)?;
+    let date_ms = if date == cache.bytes {
         cache.ms
     } else {
         let ms = parse_date(&v[..10])?;
-        cache.bytes.copy_from_slice(&v[..10]);
+        cache.bytes = date;
         cache.ms = ms;
         ms
     };
@@ -594,6 +654,45 @@ mod tests {
         // A number that is neither is ambiguous.
         let odd = parse_all(&["20240304"], TimeFormat::Auto, utc());
         assert!(odd[0].as_ref().unwrap_err().contains("8 digits"));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono_on_a_stream_of_values() {
+        // A stream where dates and suffixes repeat and change, as in a real export.
+        let suffixes = ["+00:00", "Z", "", "+01:00", "-0530", ".250Z", " UTC"];
+        let mut x: u64 = 12345;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut p = TimeParser::new(TimeFormat::Auto, FixedOffset::east_opt(7200).unwrap());
+        for _ in 0..20_000 {
+            let day = 1 + next() % 3;
+            let suffix = suffixes
+                [(next() % 3 + if next() % 50 == 0 { 3 } else { 0 }) as usize % suffixes.len()];
+            let sep = if next() % 2 == 0 { 'T' } else { ' ' };
+            let v = format!(
+                "2024-02-{day:02}{sep}{:02}:{:02}:{:02}{suffix}",
+                next() % 24,
+                next() % 60,
+                next() % 60
+            );
+            let ours = p.parse(v.as_bytes()).unwrap();
+            let norm = match suffix {
+                "" => format!("{}+02:00", &v[..19]),
+                " UTC" => format!("{}Z", &v[..19]),
+                "-0530" => format!("{}-05:30", &v[..19]),
+                _ => v.clone(),
+            };
+            let theirs = DateTime::parse_from_rfc3339(&norm.replacen(' ', "T", 1))
+                .unwrap()
+                .timestamp_millis();
+            assert_eq!(ours, theirs, "{v}");
+        }
+        // A bad time of day with a cached date and suffix still fails.
+        assert!(p.parse(b"2024-02-01 25:00:00+00:00").is_err());
     }
 
     #[test]

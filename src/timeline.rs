@@ -243,7 +243,9 @@ impl Timelines {
         };
         let as_of = opts.as_of.map_or(max_t, datetime_to_ms);
 
-        // Group event indices by item (counting sort, stable: input order within an item).
+        // Group the events by item: a counting sort that copies state and time into item
+        // order (stable, so input order is kept within an item). Copying rather than
+        // permuting indices makes the pass below read memory in order.
         let n_items = log.items();
         let mut offsets = vec![0u32; n_items + 1];
         for &it in &log.ev_item {
@@ -252,12 +254,15 @@ impl Timelines {
         for i in 0..n_items {
             offsets[i + 1] += offsets[i];
         }
-        let mut perm = vec![0u32; n];
+        let mut g_state = vec![0u32; n];
+        let mut g_time = vec![0i64; n];
         {
             let mut next = offsets.clone();
-            for (e, &it) in log.ev_item.iter().enumerate() {
-                let slot = &mut next[it as usize];
-                perm[*slot as usize] = e as u32;
+            for e in 0..n {
+                let slot = &mut next[log.ev_item[e] as usize];
+                let at = *slot as usize;
+                g_state[at] = log.ev_state[e];
+                g_time[at] = log.ev_time[e];
                 *slot += 1;
             }
         }
@@ -278,15 +283,28 @@ impl Timelines {
         let mut after_as_of: u64 = 0;
         let mut start = i64::MAX;
 
+        let mut pairs: Vec<(i64, u32)> = Vec::new();
         for item in 0..n_items {
-            let evs = &mut perm[offsets[item] as usize..offsets[item + 1] as usize];
+            let range = offsets[item] as usize..offsets[item + 1] as usize;
             let name = &log.item_names[item];
-            let unsorted = evs
+            let unsorted = g_time[range.clone()]
                 .windows(2)
-                .filter(|w| log.ev_time[w[1] as usize] < log.ev_time[w[0] as usize])
+                .filter(|w| w[1] < w[0])
                 .count() as u64;
             if unsorted > 0 {
-                evs.sort_by_key(|&e| log.ev_time[e as usize]);
+                // Stable: ties keep input order.
+                pairs.clear();
+                pairs.extend(
+                    g_time[range.clone()]
+                        .iter()
+                        .copied()
+                        .zip(g_state[range.clone()].iter().copied()),
+                );
+                pairs.sort_by_key(|p| p.0);
+                for (k, (t, st)) in pairs.iter().enumerate() {
+                    g_time[range.start + k] = *t;
+                    g_state[range.start + k] = *st;
+                }
                 tally.add(WarningKind::UnsortedInput, item as u32, name, unsorted);
             }
             let first_visit = visits.len();
@@ -296,14 +314,11 @@ impl Timelines {
             let mut commitment = None;
             let (mut dup, mut backward, mut skipped, mut reopened, mut after_done) =
                 (0u64, 0u32, 0u64, 0u64, 0u64);
-            for &e in evs.iter() {
-                let e = e as usize;
-                let st = log.ev_state[e];
+            for (&st, &t) in g_state[range.clone()].iter().zip(&g_time[range]) {
                 let s = stage_of[st as usize];
                 if s == UNMAPPED {
                     continue;
                 }
-                let t = log.ev_time[e];
                 if t > as_of {
                     after_as_of += 1;
                     continue;

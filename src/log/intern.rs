@@ -79,17 +79,20 @@ impl Hasher for FxHasher {
 /// against the arena in the common case.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
-    /// Slots: `id + 1` (0 = empty) and where the name lies in the arena, so that a hit
-    /// reads the slot and the arena, nothing else.
+    /// Open addressing with linear probing, at most half full.
     slots: Vec<Slot>,
     names: Names,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
+    /// Where the name starts in the arena.
     start: usize,
+    /// The high half of the name's hash: most slots of other names are passed over on it
+    /// without touching the arena.
+    tag: u32,
+    /// The id plus one; 0 marks an empty slot.
     id1: u32,
-    len: u32,
 }
 
 /// Interned names: one string, the end offset of each name.
@@ -149,7 +152,7 @@ impl Interner {
             self.grow();
         }
         let h = hash_bytes(bytes);
-        let len = u32::try_from(bytes.len()).ok()?;
+        let tag = (h >> 32) as u32;
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         let arena = self.names.arena.as_bytes();
@@ -158,8 +161,12 @@ impl Interner {
             if slot.id1 == 0 {
                 break;
             }
-            if slot.len == len && arena.get(slot.start..slot.start + bytes.len()) == Some(bytes) {
-                return Some(slot.id1 - 1);
+            if slot.tag == tag {
+                let end = slot.start + bytes.len();
+                let id = slot.id1 - 1;
+                if self.names.ends[id as usize] == end && &arena[slot.start..end] == bytes {
+                    return Some(id);
+                }
             }
             i = (i + 1) & mask;
         }
@@ -171,15 +178,18 @@ impl Interner {
         self.names.push(name);
         self.slots[i] = Slot {
             start,
+            tag,
             id1: id + 1,
-            len,
         };
         Some(id)
     }
 
     /// Doubles the table (at least 16 slots), keeping the load factor at most one half.
     fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(16);
+        self.rebuild((self.slots.len() * 2).max(16));
+    }
+
+    fn rebuild(&mut self, cap: usize) {
         let mut slots = vec![Slot::default(); cap];
         let mask = cap - 1;
         for id in 0..self.names.len() {
@@ -188,11 +198,10 @@ impl Interner {
             while slots[i].id1 != 0 {
                 i = (i + 1) & mask;
             }
-            let start = if id == 0 { 0 } else { self.names.ends[id - 1] };
             slots[i] = Slot {
-                start,
+                start: if id == 0 { 0 } else { self.names.ends[id - 1] },
+                tag: (h >> 32) as u32,
                 id1: id as u32 + 1,
-                len: (self.names.ends[id] - start) as u32,
             };
         }
         self.slots = slots;
