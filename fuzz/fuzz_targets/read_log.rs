@@ -33,8 +33,17 @@ fuzz_target!(|data: &[u8]| {
         1 => Format::Wide,
         _ => Format::Intervals,
     };
-    let policy = if selector & 4 == 0 { BadRows::Error } else { BadRows::Skip };
-    let Ok(log) = LogReader::builder().format(format).bad_rows(policy).build().read(csv) else {
+    let policy = if selector & 4 == 0 {
+        BadRows::Error
+    } else {
+        BadRows::Skip
+    };
+    let Ok(log) = LogReader::builder()
+        .format(format)
+        .bad_rows(policy)
+        .build()
+        .read(csv)
+    else {
         return;
     };
     let Ok(workflow) = Workflow::from_toml_str(WORKFLOW) else {
