@@ -88,3 +88,8 @@ fn run() -> Result<(), valuestream::Error> {
     );
     Ok(())
 }
+
+#[test]
+fn quickstart_runs() {
+    run().unwrap();
+}
