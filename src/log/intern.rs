@@ -86,8 +86,6 @@ pub(crate) struct Interner {
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
-    /// Where the name starts in the arena.
-    start: usize,
     /// The high half of the name's hash: most slots of other names are passed over on it
     /// without touching the arena.
     tag: u32,
@@ -151,20 +149,19 @@ impl Interner {
         if self.slots.len() < 2 * (self.names.len() + 1) {
             self.grow();
         }
-        let h = hash_bytes(bytes);
-        let tag = (h >> 32) as u32;
+        // The slot index comes from the tag itself, so that growing the table never needs
+        // the names hashed again.
+        let tag = (hash_bytes(bytes) >> 32) as u32;
         let mask = self.slots.len() - 1;
-        let mut i = h as usize & mask;
-        let arena = self.names.arena.as_bytes();
+        let mut i = tag as usize & mask;
         loop {
             let slot = self.slots[i];
             if slot.id1 == 0 {
                 break;
             }
             if slot.tag == tag {
-                let end = slot.start + bytes.len();
                 let id = slot.id1 - 1;
-                if self.names.ends[id as usize] == end && &arena[slot.start..end] == bytes {
+                if self.names.get(id as usize).as_bytes() == bytes {
                     return Some(id);
                 }
             }
@@ -174,13 +171,8 @@ impl Interner {
         let id = u32::try_from(self.names.len())
             .ok()
             .filter(|&id| id < u32::MAX)?;
-        let start = self.names.arena.len();
         self.names.push(name);
-        self.slots[i] = Slot {
-            start,
-            tag,
-            id1: id + 1,
-        };
+        self.slots[i] = Slot { tag, id1: id + 1 };
         Some(id)
     }
 
@@ -189,20 +181,16 @@ impl Interner {
         self.rebuild((self.slots.len() * 2).max(16));
     }
 
+    /// Moves every slot into a table of `cap` slots (a power of two).
     fn rebuild(&mut self, cap: usize) {
         let mut slots = vec![Slot::default(); cap];
         let mask = cap - 1;
-        for id in 0..self.names.len() {
-            let h = hash_bytes(self.names.get(id).as_bytes());
-            let mut i = h as usize & mask;
+        for &slot in self.slots.iter().filter(|s| s.id1 != 0) {
+            let mut i = slot.tag as usize & mask;
             while slots[i].id1 != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = Slot {
-                start: if id == 0 { 0 } else { self.names.ends[id - 1] },
-                tag: (h >> 32) as u32,
-                id1: id as u32 + 1,
-            };
+            slots[i] = slot;
         }
         self.slots = slots;
     }
@@ -279,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_differing_late_spread_over_the_low_bits() {
+    fn ids_differing_late_spread_over_the_buckets() {
         // Hash tables index by the low bits: sequential ids must not share them.
         let mut buckets = std::collections::HashSet::new();
         for i in 0..4096u32 {

@@ -218,6 +218,8 @@ pub struct EventLogBuilder {
     ev_time: Vec<i64>,
     attributes: Attributes,
     pub(crate) stats: ReadStats,
+    /// The first states seen, as (length, id).
+    few_states: Vec<(u32, u32)>,
     /// The last item id seen and its index (rows of one item usually come together).
     last_item: Vec<u8>,
     last_index: Option<u32>,
@@ -276,7 +278,17 @@ impl EventLogBuilder {
     /// The index of the state with these bytes, interning it; `None` if not UTF-8.
     #[inline]
     pub(crate) fn state_index(&mut self, name: &[u8]) -> Option<u32> {
+        // A log has few states: a short list, scanned by length first, finds them without
+        // hashing.
+        for &(len, id) in &self.few_states {
+            if len as usize == name.len() && self.states.name(id).as_bytes() == name {
+                return Some(id);
+            }
+        }
         let s = self.states.intern(name)?;
+        if self.few_states.len() < 16 {
+            self.few_states.push((name.len() as u32, s));
+        }
         if s as usize == self.state_meta.len() {
             self.state_meta.push(StateMeta::default());
         }
