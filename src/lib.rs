@@ -58,16 +58,23 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+mod dora;
 mod error;
+mod export;
 mod log;
 mod time;
 mod timeline;
 mod workflow;
 
+pub use dora::{
+    ChangeFailureRate, Deployment, DeploymentFrequency, Dora, DoraBand, DoraMedian, Incident,
+    dora_metrics, read_deployments, read_incidents,
+};
 pub use error::{Error, Position, Result, UnmappedState};
+pub use export::{WideLayout, write_wide};
 pub use log::{
-    BadRows, DataQuality, DroppedState, Event, EventLog, EventLogBuilder, Format, LogReader,
-    LogReaderBuilder, RejectedRow, Warning, WarningKind,
+    BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format, Import,
+    ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,
 };
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};

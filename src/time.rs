@@ -43,6 +43,7 @@ pub(crate) fn datetime_to_ms(t: DateTime<Utc>) -> i64 {
 /// | date | `2024-03-04` (midnight) |
 /// | epoch seconds | `1709543700` (9 or 10 digits, optionally a fraction) |
 /// | epoch milliseconds | `1709543700000` (12 or 13 digits) |
+/// | JavaScript date | `Mon Mar 04 2024 09:15:00 GMT+0100 (Central European Standard Time)` |
 ///
 /// Values without an offset are read in the reader's fixed offset (UTC unless configured).
 /// Anything else (`03/04/2024`, whose day and month order cannot be told) needs
@@ -59,6 +60,9 @@ pub enum TimeFormat {
     EpochSeconds,
     /// Milliseconds since 1970-01-01T00:00:00Z.
     EpochMillis,
+    /// The form of JavaScript's `Date.toString()`, written by Linear's CSV export:
+    /// `Mon Sep 01 2025 09:00:00 GMT+0000 (Coordinated Universal Time)`.
+    JsDate,
     /// A `strftime`-style pattern as understood by `chrono` (for example `%d/%m/%Y %H:%M`).
     /// Patterns with `%z` carry their own offset; others are read in the reader's offset;
     /// patterns without a time of day give midnight.
@@ -78,6 +82,7 @@ impl TimeFormat {
             "iso" | "rfc3339" => Ok(TimeFormat::Iso),
             "epoch-s" | "epoch" | "epoch-seconds" => Ok(TimeFormat::EpochSeconds),
             "epoch-ms" | "epoch-millis" => Ok(TimeFormat::EpochMillis),
+            "js" | "js-date" => Ok(TimeFormat::JsDate),
             p if p.contains('%') => Ok(TimeFormat::Pattern(p.to_owned())),
             other => Err(crate::Error::InvalidArgument(format!(
                 "unknown time format {other:?}: expected auto, iso, epoch-s, epoch-ms or a pattern such as %d/%m/%Y"
@@ -129,6 +134,7 @@ pub fn parse_offset(text: &str) -> crate::Result<FixedOffset> {
 enum Mode {
     Undetected,
     Iso,
+    JsDate,
     EpochSeconds,
     EpochMillis,
     Pattern,
@@ -214,6 +220,7 @@ impl TimeParser {
         let (mode, pattern) = match format {
             TimeFormat::Auto => (Mode::Undetected, None),
             TimeFormat::Iso => (Mode::Iso, None),
+            TimeFormat::JsDate => (Mode::JsDate, None),
             TimeFormat::EpochSeconds => (Mode::EpochSeconds, None),
             TimeFormat::EpochMillis => (Mode::EpochMillis, None),
             TimeFormat::Pattern(p) => (Mode::Pattern, Some(p)),
@@ -238,10 +245,12 @@ impl TimeParser {
             Mode::EpochSeconds => epoch(v, false),
             Mode::EpochMillis => epoch(v, true),
             Mode::Pattern => self.pattern(v),
+            Mode::JsDate => js_date(v),
             Mode::Undetected => {
                 let mode = detect(v)?;
                 let ms = match mode {
                     Mode::Iso => self.iso(v)?,
+                    Mode::JsDate => js_date(v)?,
                     Mode::EpochSeconds => epoch(v, false)?,
                     _ => epoch(v, true)?,
                 };
@@ -318,6 +327,9 @@ fn detect(v: &[u8]) -> Result<Mode, String> {
             )),
         };
     }
+    if looks_like_js_date(v) {
+        return Ok(Mode::JsDate);
+    }
     if v.contains(&b'/') {
         return Err(
             "a date with slashes is ambiguous (day/month or month/day?); give the column's time \
@@ -326,6 +338,34 @@ fn detect(v: &[u8]) -> Result<Mode, String> {
         );
     }
     Err(format!("not a timestamp ({FORMS})"))
+}
+
+const WEEKDAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+
+fn looks_like_js_date(v: &[u8]) -> bool {
+    v.len() > 24
+        && v[3] == b' '
+        && WEEKDAYS.contains(&&v[..3])
+        && v.windows(4).any(|w| w == b"GMT+" || w == b"GMT-")
+}
+
+/// Reads the form of JavaScript's `Date.prototype.toString()`, which Linear's CSV export
+/// writes: `Mon Sep 01 2025 09:00:00 GMT+0000 (Coordinated Universal Time)`. The name of
+/// the zone in parentheses is ignored; the `GMT±hhmm` offset gives the instant.
+fn js_date(v: &[u8]) -> Result<i64, String> {
+    let s = std::str::from_utf8(v).map_err(|_| "the value is not valid UTF-8".to_owned())?;
+    let s = match s.find(" (") {
+        Some(i) if s.ends_with(')') => &s[..i],
+        _ => s,
+    };
+    DateTime::parse_from_str(s, "%a %b %d %Y %H:%M:%S GMT%z")
+        .map(|d| d.timestamp_millis())
+        .map_err(|e| {
+            format!(
+                "expected a date like \"Mon Sep 01 2025 09:00:00 GMT+0000 (Coordinated Universal \
+                 Time)\", like the column's earlier values ({e})"
+            )
+        })
 }
 
 fn epoch(v: &[u8], millis: bool) -> Result<i64, String> {
@@ -693,6 +733,27 @@ mod tests {
         }
         // A bad time of day with a cached date and suffix still fails.
         assert!(p.parse(b"2024-02-01 25:00:00+00:00").is_err());
+    }
+
+    #[test]
+    fn javascript_dates_as_linear_writes_them() {
+        let t = ms(2025, 9, 1, 9, 0, 0);
+        let r = parse_all(
+            &[
+                "Mon Sep 01 2025 09:00:00 GMT+0000 (Coordinated Universal Time)",
+                "Mon Sep 01 2025 11:00:00 GMT+0200 (Central European Summer Time)",
+                "Mon Sep 01 2025 09:00:00 GMT+0000",
+            ],
+            TimeFormat::Auto,
+            utc(),
+        );
+        assert_eq!(r, vec![Ok(t), Ok(t), Ok(t)]);
+        let r = parse_all(
+            &["Mon Sep 01 2025 09:00:00 GMT+0000 (UTC)", "2025-09-01"],
+            TimeFormat::Auto,
+            utc(),
+        );
+        assert!(r[1].as_ref().unwrap_err().contains("Mon Sep 01 2025"));
     }
 
     #[test]

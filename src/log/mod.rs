@@ -1,14 +1,19 @@
 //! The event log: events stored column-wise, item ids and state names interned.
 
 mod intern;
+mod jira;
+mod preset;
 pub(crate) mod quality;
 mod reader;
+#[cfg(feature = "xes")]
+mod xes;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 pub(crate) use intern::{Interner, Names};
+pub use preset::{Detected, Import, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
 
@@ -181,6 +186,36 @@ impl EventLog {
     /// error), and rows that carried no event at all (a wide row with no dates).
     pub fn rejected(&self) -> &[RejectedRow] {
         &self.stats.rejected
+    }
+
+    /// For the items that have an event in state `marker`, keeps only their events in the
+    /// states `keep` (Linear's canceled items keep their creation and cancellation).
+    pub(crate) fn keep_only_for_items_with(&mut self, marker: &str, keep: &[&str]) {
+        let Some(m) = self.state_names.iter().position(|s| s == marker) else {
+            return;
+        };
+        let mut marked = vec![false; self.items()];
+        for (&it, &st) in self.ev_item.iter().zip(&self.ev_state) {
+            if st as usize == m {
+                marked[it as usize] = true;
+            }
+        }
+        let kept: Vec<bool> = self.state_names.iter().map(|s| keep.contains(&s)).collect();
+        let mut w = 0;
+        for r in 0..self.ev_time.len() {
+            let (it, st) = (self.ev_item[r], self.ev_state[r]);
+            if !marked[it as usize] || kept[st as usize] {
+                self.ev_item[w] = it;
+                self.ev_state[w] = st;
+                self.ev_time[w] = self.ev_time[r];
+                w += 1;
+            } else {
+                self.state_meta[st as usize].count -= 1;
+            }
+        }
+        self.ev_item.truncate(w);
+        self.ev_state.truncate(w);
+        self.ev_time.truncate(w);
     }
 
     /// The earliest and latest instant in the log, if it has events.

@@ -553,17 +553,29 @@ impl LogReader {
             });
             ctx.attributes(&rec, &attrs, item, line, names)?;
         }
-        self.emit_intervals(rows, ctx);
+        emit_intervals(
+            &mut ctx.b,
+            rows,
+            &self.cfg.queue_suffix,
+            &self.cfg.end_state,
+        );
         Ok(())
     }
+}
 
-    fn emit_intervals(&self, mut rows: Vec<Interval>, ctx: &mut Ctx) {
+/// Turns intervals of work into events: the start of each interval, the gap before it as
+/// `"<stage><queue_suffix>"`, and `end_state` when the item's last interval ends. Overlaps
+/// are counted in the builder's warnings.
+pub(crate) fn emit_intervals(
+    b: &mut EventLogBuilder,
+    mut rows: Vec<Interval>,
+    queue_suffix: &str,
+    end_state: &str,
+) {
+    {
         // Stable sort: by item, then start; ties keep input order.
         rows.sort_by_key(|r| (r.item, r.start));
-        let end_state = ctx
-            .b
-            .state_index(self.cfg.end_state.as_bytes())
-            .unwrap_or(0);
+        let end_state = b.state_index(end_state.as_bytes()).unwrap_or(0);
         let mut queue_of: Vec<Option<u32>> = Vec::new();
         let mut overlaps = WarningTally::default();
         let mut i = 0;
@@ -582,37 +594,33 @@ impl LogReader {
                             let q = match *slot {
                                 Some(q) => q,
                                 None => {
-                                    let name = format!(
-                                        "{}{}",
-                                        ctx.b.state_name(r.state),
-                                        self.cfg.queue_suffix
-                                    );
-                                    let q = ctx.b.state_index(name.as_bytes()).unwrap_or(0);
+                                    let name = format!("{}{}", b.state_name(r.state), queue_suffix);
+                                    let q = b.state_index(name.as_bytes()).unwrap_or(0);
                                     *slot = Some(q);
                                     q
                                 }
                             };
-                            ctx.b.push_ids(item, q, f, r.line);
+                            b.push_ids(item, q, f, r.line);
                         }
                         Some(f) if f == r.start => {}
                         _ => {
-                            let id = ctx.b.item_name(item).to_owned();
+                            let id = b.item_name(item).to_owned();
                             overlaps.add(WarningKind::OverlappingIntervals, item, &id, 1);
                         }
                     }
                 }
-                ctx.b.push_ids(item, r.state, r.start, r.line);
+                b.push_ids(item, r.state, r.start, r.line);
                 frontier = match (frontier, r.end) {
                     (Some(f), Some(e)) => Some(f.max(e)),
                     _ => None,
                 };
             }
             if let Some(f) = frontier {
-                ctx.b.push_ids(item, end_state, f, rows[j - 1].line);
+                b.push_ids(item, end_state, f, rows[j - 1].line);
             }
             i = j;
         }
-        ctx.b.stats.warnings = overlaps.finish(Vec::new());
+        b.stats.warnings = overlaps.finish(Vec::new());
     }
 }
 
@@ -624,13 +632,14 @@ fn queue_of_state(v: &mut Vec<Option<u32>>, state: u32) -> &mut Option<u32> {
     &mut v[i]
 }
 
+/// One interval of work, by ids.
 #[derive(Clone, Copy, Debug)]
-struct Interval {
-    item: u32,
-    state: u32,
-    start: i64,
-    end: Option<i64>,
-    line: u64,
+pub(crate) struct Interval {
+    pub(crate) item: u32,
+    pub(crate) state: u32,
+    pub(crate) start: i64,
+    pub(crate) end: Option<i64>,
+    pub(crate) line: u64,
 }
 
 /// Reading state shared by the three layouts.

@@ -1,32 +1,36 @@
-//! The one way every subcommand reads its input: a log file, a workflow, and how to read
-//! them.
+//! The one way every subcommand reads its input: a log file (in any known format), a
+//! workflow (given, or the format's default), and how to read them.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use valuestream::{
-    BadRows, EventLog, Format, LogReader, TimeFormat, TimelineOptions, Timelines, Workflow,
-    parse_instant, parse_offset,
+    BadRows, EventLog, Format, ImportOptions, LogReader, Preset, TimeFormat, TimelineOptions,
+    Timelines, Workflow, parse_instant, parse_offset,
 };
 
 use crate::Failure;
 
 /// The options shared by every subcommand that reads an event log.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InputArgs {
-    /// The event log (CSV).
+    /// The event log: CSV, Jira JSON (a file or a folder of pages), XES or XES.gz.
     pub file: PathBuf,
-    /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states.
+    /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states
+    /// [default: the format's own workflow, or one guessed from the status names].
     #[arg(long, value_name = "WF.toml")]
-    pub workflow: PathBuf,
-    /// Layout of the file: long (id, state, timestamp), wide (one date column per stage) or
-    /// intervals (id, stage, start, end).
-    #[arg(long, default_value = "long", value_name = "FORMAT")]
+    pub workflow: Option<PathBuf>,
+    /// The format: auto (recognise it), a preset (see `valuestream formats`), or a plain
+    /// layout: long (id, state, timestamp), wide (a date column per stage) or intervals
+    /// (id, stage, start, end).
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: String,
-    /// Column with the item id [default: id; ID for wide].
+    /// Column with the item id [default: id; ID for wide]. With --format auto, giving
+    /// --id or --time reads the file as a plain long log.
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
-    /// Column with the state (long) or stage (intervals) [default: state; stage].
+    /// Column (CSV) or attribute (XES, pm4py) with the state; the stage for intervals
+    /// [default: state; stage; concept:name].
     #[arg(long, value_name = "COL")]
     pub state: Option<String>,
     /// Column with the timestamp (long) or start (intervals) [default: timestamp; start].
@@ -35,13 +39,14 @@ pub struct InputArgs {
     /// Column with the end of an interval [default: end].
     #[arg(long, value_name = "COL")]
     pub end: Option<String>,
-    /// How timestamps are written: auto, iso, epoch-s, epoch-ms or a pattern like %d/%m/%Y.
-    #[arg(long, default_value = "auto", value_name = "FMT")]
-    pub time_format: String,
+    /// How timestamps are written: auto, iso, epoch-s, epoch-ms, js or a pattern like
+    /// %d/%m/%Y [default: auto, or the format's own].
+    #[arg(long, value_name = "FMT")]
+    pub time_format: Option<String>,
     /// Offset for timestamps written without one, like +01:00 [default: UTC].
     #[arg(long, value_name = "OFFSET")]
     pub offset: Option<String>,
-    /// Field delimiter [default: ,].
+    /// Field delimiter of a plain CSV layout [default: ,].
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
     /// Keep this column as an item attribute (repeatable).
@@ -58,13 +63,95 @@ pub struct InputArgs {
     pub skip_bad_rows: bool,
 }
 
+/// A log read, with the workflow to read it through.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The events.
+    pub log: EventLog,
+    /// The workflow given with --workflow, or the format's default.
+    pub workflow: Workflow,
+}
+
+/// Whether the first line of `path` names the columns `id`, `state` and `timestamp`.
+fn has_long_header(path: &std::path::Path) -> bool {
+    let Ok(mut rdr) = csv::ReaderBuilder::new().has_headers(false).from_path(path) else {
+        return false;
+    };
+    let mut rec = csv::StringRecord::new();
+    if !matches!(rdr.read_record(&mut rec), Ok(true)) {
+        return false;
+    }
+    let has = |c: &str| {
+        rec.iter().any(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(c)
+        })
+    };
+    has("id") && has("state") && has("timestamp")
+}
+
+/// How the file is read.
+enum How {
+    Layout(Format),
+    Preset(Preset),
+}
+
 impl InputArgs {
-    /// Reads the log.
-    pub fn read_log(&self) -> Result<EventLog, Failure> {
-        let format = Format::from_name(&self.format)?;
-        let mut b = LogReader::builder()
-            .format(format)
-            .time_format(TimeFormat::from_name(&self.time_format)?);
+    fn offset(&self) -> Result<chrono::FixedOffset, Failure> {
+        Ok(parse_offset(self.offset.as_deref().unwrap_or("Z"))?)
+    }
+
+    fn time_format(&self) -> Result<Option<TimeFormat>, Failure> {
+        self.time_format
+            .as_deref()
+            .map(TimeFormat::from_name)
+            .transpose()
+            .map_err(Failure::from)
+    }
+
+    /// Decides how to read the file, saying on stderr what auto-detection chose.
+    fn how(&self) -> Result<How, Failure> {
+        match self.format.as_str() {
+            "long" => return Ok(How::Layout(Format::Long)),
+            "wide" => return Ok(How::Layout(Format::Wide)),
+            "intervals" => return Ok(How::Layout(Format::Intervals)),
+            "auto" => {}
+            other => return Ok(How::Preset(Preset::from_name(other)?)),
+        }
+        if self.id.is_some() || self.time.is_some() {
+            eprintln!(
+                "valuestream: note: reading {} as a long log (columns given)",
+                self.file.display()
+            );
+            return Ok(How::Layout(Format::Long));
+        }
+        let d = match Preset::detect(&self.file) {
+            Ok(d) => d,
+            // The crate's own long layout has no tool to recognise it by.
+            Err(_) if has_long_header(&self.file) => {
+                eprintln!(
+                    "valuestream: note: reading {} as a long log (id, state, timestamp)",
+                    self.file.display()
+                );
+                return Ok(How::Layout(Format::Long));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        eprintln!(
+            "valuestream: note: reading {} as {} ({}); --format overrides",
+            self.file.display(),
+            d.preset,
+            d.reason
+        );
+        Ok(How::Preset(d.preset))
+    }
+
+    fn read_layout(&self, format: Format) -> Result<EventLog, Failure> {
+        let mut b = LogReader::builder().format(format).offset(self.offset()?);
+        if let Some(f) = self.time_format()? {
+            b = b.time_format(f);
+        }
         if let Some(c) = &self.id {
             b = b.id_column(c);
         }
@@ -76,9 +163,6 @@ impl InputArgs {
         }
         if let Some(c) = &self.end {
             b = b.end_column(c);
-        }
-        if let Some(o) = &self.offset {
-            b = b.offset(parse_offset(o)?);
         }
         if let Some(d) = self.delimiter {
             let d = u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
@@ -95,28 +179,69 @@ impl InputArgs {
         Ok(b.build().read_path(&self.file)?)
     }
 
-    /// Reads the workflow.
-    pub fn read_workflow(&self) -> Result<Workflow, Failure> {
-        Ok(Workflow::from_path(&self.workflow)?)
+    fn read_preset(&self, preset: Preset) -> Result<(EventLog, Workflow), Failure> {
+        let mut opts = ImportOptions::new().offset(self.offset()?);
+        if let Some(s) = &self.state {
+            opts = opts.state(s);
+        }
+        if let Some(f) = self.time_format()? {
+            opts = opts.time_format(f);
+        }
+        if self.skip_bad_rows {
+            opts = opts.bad_rows(BadRows::Skip);
+        }
+        for a in &self.attributes {
+            opts = opts.attribute(a);
+        }
+        let import = preset.read(&self.file, &opts)?;
+        Ok((import.log, import.workflow))
+    }
+
+    /// Reads the log and the workflow to read it through.
+    pub fn load(&self) -> Result<Loaded, Failure> {
+        // The workflow first: a bad workflow file is reported before a long read.
+        let given = match &self.workflow {
+            Some(p) => Some(Workflow::from_path(p)?),
+            None => None,
+        };
+        let (log, default) = match self.how()? {
+            How::Layout(f) => (self.read_layout(f)?, None),
+            How::Preset(p) => {
+                let (log, wf) = self.read_preset(p)?;
+                (log, Some(wf))
+            }
+        };
+        let workflow = match (given, default) {
+            (Some(w), _) => w,
+            (None, Some(w)) => w,
+            (None, None) => {
+                let w = Workflow::infer(log.states())?;
+                eprintln!(
+                    "valuestream: note: no --workflow: guessed one stage per status ({})",
+                    w.stages()
+                        .iter()
+                        .map(|s| format!("{} {}", s.name, s.kind))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                w
+            }
+        };
+        Ok(Loaded { log, workflow })
     }
 
     /// The timeline options.
     pub fn timeline_options(&self) -> Result<TimelineOptions, Failure> {
         let mut opts = TimelineOptions::new().drop_unmapped(self.drop_unmapped);
         if let Some(t) = &self.as_of {
-            let offset = match &self.offset {
-                Some(o) => parse_offset(o)?,
-                None => parse_offset("Z")?,
-            };
-            opts = opts.as_of(parse_instant(t, offset)?);
+            opts = opts.as_of(parse_instant(t, self.offset()?)?);
         }
         Ok(opts)
     }
 
     /// Reads log and workflow and derives the timelines.
     pub fn timelines(&self) -> Result<Timelines, Failure> {
-        let workflow = self.read_workflow()?;
-        let log = self.read_log()?;
+        let Loaded { log, workflow } = self.load()?;
         Ok(Timelines::with_options(
             &log,
             &workflow,

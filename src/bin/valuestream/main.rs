@@ -5,6 +5,9 @@
 //! value, and exit code 2. Other failures exit with 1. Nothing panics on input.
 
 mod check;
+mod dora;
+mod export;
+mod formats;
 mod input;
 mod output;
 
@@ -26,17 +29,26 @@ enum Command {
     /// Read a log through a workflow and print the data-quality ledger: every row used or
     /// reported.
     Check(check::Args),
+    /// List the export formats recognised on sight, with their columns.
+    Formats(formats::Args),
+    /// Write any log in the wide layout of ActionableAgile or jira-agile-metrics.
+    Export(export::Args),
+    /// DORA metrics from a deployments CSV (and an incidents CSV).
+    Dora(dora::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Formats(args) => formats::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Dora(args) => dora::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("valuestream: {}", e.message);
+            eprintln!("valuestream: error: {}", e.message);
             ExitCode::from(e.code)
         }
     }

@@ -1,0 +1,121 @@
+//! Writing the wide layout of ActionableAgile and jira-agile-metrics from any log, so that
+//! teams can move their data between tools.
+
+use std::io;
+
+use crate::error::{Error, Result};
+use crate::time::ms_to_datetime;
+use crate::timeline::Timelines;
+
+/// The wide layout to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WideLayout {
+    /// `ID, Link, Name, <stages…>, <attributes…>`: ActionableAgile's import layout.
+    ActionableAgile,
+    /// `ID, Link, Name, <stages…>, Type, Status, Resolution, <attributes…>`: the "cycle
+    /// time data" of jira-agile-metrics (its `Type` is the item attribute `type` or `Type`,
+    /// its `Status` the item's current stage).
+    JiraAgileMetrics,
+}
+
+impl WideLayout {
+    /// Parses `actionableagile` or `jira-agile-metrics`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for any other name.
+    pub fn from_name(name: &str) -> Result<WideLayout> {
+        match name {
+            "actionableagile" => Ok(WideLayout::ActionableAgile),
+            "jira-agile-metrics" => Ok(WideLayout::JiraAgileMetrics),
+            other => Err(Error::InvalidArgument(format!(
+                "cannot export to {other:?}: expected actionableagile or jira-agile-metrics"
+            ))),
+        }
+    }
+}
+
+/// Writes one row per item: the date (`YYYY-MM-DD`, UTC) it entered each stage of the
+/// workflow, in workflow order, as jira-agile-metrics computes them: the first entry into a
+/// stage counts, and a move back to a stage clears the dates of the stages after it (they
+/// are set again when the item re-enters them). A stage never entered is an empty cell.
+/// The item attributes follow the stage columns. Returns the number of rows written.
+///
+/// # Errors
+///
+/// [`Error::Io`] if writing fails.
+pub fn write_wide<W: io::Write>(
+    timelines: &Timelines,
+    layout: WideLayout,
+    out: W,
+) -> Result<usize> {
+    let wf = timelines.workflow();
+    let stages = wf.stages();
+    let attrs: Vec<&str> = timelines
+        .attributes
+        .names
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let is_type = |a: &str| a.eq_ignore_ascii_case("type");
+    let mut w = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| Error::Io {
+        file: None,
+        source: io::Error::other(e),
+    };
+    let mut header: Vec<&str> = vec!["ID", "Link", "Name"];
+    header.extend(stages.iter().map(|s| s.name.as_str()));
+    match layout {
+        WideLayout::ActionableAgile => header.extend(attrs.iter().copied()),
+        WideLayout::JiraAgileMetrics => {
+            header.extend(["Type", "Status", "Resolution"]);
+            header.extend(attrs.iter().copied().filter(|a| !is_type(a)));
+        }
+    }
+    w.write_record(&header).map_err(io)?;
+    let mut dates: Vec<Option<i64>> = vec![None; stages.len()];
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    let mut n = 0;
+    for item in timelines.iter() {
+        dates.iter_mut().for_each(|d| *d = None);
+        for v in item.visits() {
+            let k = v.stage();
+            if dates[k].is_none() {
+                dates[k] = Some(v.start);
+            }
+            for d in &mut dates[k + 1..] {
+                *d = None;
+            }
+        }
+        row.clear();
+        row.push(item.id().to_owned());
+        row.push(String::new());
+        row.push(String::new());
+        for d in &dates {
+            row.push(d.map_or_else(String::new, |ms| {
+                ms_to_datetime(ms).format("%Y-%m-%d").to_string()
+            }));
+        }
+        let attr = |a: &str| item.attribute(a).unwrap_or("").to_owned();
+        match layout {
+            WideLayout::ActionableAgile => row.extend(attrs.iter().map(|a| attr(a))),
+            WideLayout::JiraAgileMetrics => {
+                row.push(
+                    attrs
+                        .iter()
+                        .find(|a| is_type(a))
+                        .map_or_else(String::new, |a| attr(a)),
+                );
+                row.push(stages[item.current_stage()].name.clone());
+                row.push(String::new());
+                row.extend(attrs.iter().filter(|a| !is_type(a)).map(|a| attr(a)));
+            }
+        }
+        w.write_record(&row).map_err(io)?;
+        n += 1;
+    }
+    w.flush()
+        .map_err(|source| Error::Io { file: None, source })?;
+    Ok(n)
+}
