@@ -12,7 +12,7 @@ use valuestream::{
 use crate::Failure;
 
 /// The options shared by every subcommand that reads an event log.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct InputArgs {
     /// The event log (CSV).
     pub file: PathBuf,

@@ -7,6 +7,7 @@
 mod check;
 mod input;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -26,12 +27,16 @@ enum Command {
     /// Read a log through a workflow and print the data-quality ledger: every row used or
     /// reported.
     Check(check::Args),
+    /// Measure flow: lead and cycle time, throughput, WIP, each stage as a queue and
+    /// servers, the bottleneck and why, Little's law, aging work.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
