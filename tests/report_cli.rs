@@ -1,7 +1,7 @@
 //! `valuestream report` end to end: text, JSON, CSV, filters and bad input.
 #![cfg(feature = "cli")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const LOG: &str = "\
@@ -57,7 +57,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn run(dir: &PathBuf, extra: &[&str]) -> Output {
+fn run(dir: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_valuestream"))
         .arg("report")
         .arg(dir.join("log.csv"))
