@@ -127,7 +127,7 @@ pub(crate) fn bottleneck(stages: &[StageStats]) -> Bottleneck {
             front.push(j);
         }
         front.reverse();
-        let wait_days: f64 = front.iter().map(|&k| stages[k].item_days).sum();
+        let wait_days = front.iter().fold(0.0, |a, &k| a + stages[k].item_days);
         let at = |k: usize| {
             i64::try_from(stages[k].wip_at_end).unwrap_or(i64::MAX)
                 - i64::try_from(stages[k].wip_at_start).unwrap_or(i64::MAX)
@@ -149,12 +149,13 @@ pub(crate) fn bottleneck(stages: &[StageStats]) -> Bottleneck {
     let visited = |e: &StageEvidence| {
         stages[e.index].visits + stages[e.index].departures > 0 || stages[e.index].item_days > 0.0
     };
-    // The leader on each criterion (first in workflow order on ties).
+    // The leader on each criterion (on ties, the more utilised, then the earlier stage).
+    let util = |e: &StageEvidence| e.utilisation.unwrap_or(-1.0);
     let lead = |key: &dyn Fn(&StageEvidence) -> Option<f64>| -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for (k, e) in ranking.iter().enumerate() {
             if let Some(v) = key(e).filter(|v| v.is_finite())
-                && best.is_none_or(|(_, b)| v > b)
+                && best.is_none_or(|(b, bv)| v > bv || (v == bv && util(e) > util(&ranking[b])))
             {
                 best = Some((k, v));
             }
