@@ -225,7 +225,10 @@ fn stages_as_queues_and_servers() {
     // Dev: visits of 2, 0, 2, 1, 1, 2 days; at most 3 items at once (day 4 to 5).
     let dev = &st[1];
     assert_eq!((dev.visits, dev.departures), (6, 6));
-    assert_eq!(dev.durations.values(), &[0.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
+    assert_eq!(
+        valuestream::Sample::new(dev.durations_days.iter().copied()).values(),
+        &[0.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+    );
     some(dev.visit_days.mean, 8.0 / 6.0);
     some(dev.visit_days.p50, 1.5);
     some(dev.visit_days.p85, 2.0);

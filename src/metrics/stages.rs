@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use super::filter::Scope;
-use super::stats::{Sample, Summary, radix_sort};
+use super::stats::{Summary, summary_ms};
 use crate::time::ms_to_days;
 use crate::workflow::StageKind;
 
@@ -16,7 +16,7 @@ use crate::workflow::StageKind;
 /// - `visits`: visits to the stage that started in the window (its arrivals);
 ///   `departures`: visits that ended in the window (the item moved on, or was done).
 /// - `visit_days`: the durations of the visits that ended in the window (whole visits,
-///   even if they started before it); `durations` holds them all.
+///   even if they started before it); `durations_days` holds them all.
 /// - `wip_mean`: the time-average number of items in the stage, Σ (time of each visit
 ///   within the window) / `T`. A visit in a done stage lasts no time, so done stages have
 ///   no WIP.
@@ -91,9 +91,10 @@ pub struct StageStats {
     /// Item-days spent in the stage within the window (`wip_mean × T`).
     #[serde(skip)]
     pub item_days: f64,
-    /// Every duration behind `visit_days`, sorted.
+    /// Every duration (days) behind `visit_days`, in the order of the items in the log
+    /// (not sorted).
     #[serde(skip)]
-    pub durations: Sample,
+    pub durations_days: Vec<f64>,
 }
 
 fn visit_days_json<S: Serializer>(s: &Summary, ser: S) -> Result<S::Ok, S::Error> {
@@ -123,7 +124,9 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
     let mut at_start = vec![0u64; ns];
     let mut at_end = vec![0u64; ns];
     let mut durations: Vec<Vec<u64>> = vec![Vec::new(); ns];
-    let mut sweeps: Vec<Vec<u64>> = vec![Vec::new(); ns];
+    // Per active stage, the starts and ends (ms after the window's start) of its visits.
+    let mut starts: Vec<Vec<u64>> = vec![Vec::new(); ns];
+    let mut ends: Vec<Vec<u64>> = vec![Vec::new(); ns];
     for s in &scope.items {
         for g in scope.segs(s) {
             let st = g.stage;
@@ -138,13 +141,12 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
             if g.end > a {
                 time[st] += g.end - a;
                 if kinds[st] == StageKind::Active {
-                    let sw = &mut sweeps[st];
-                    sw.push(((a - ws) as u64) << 1 | 1);
-                    sw.push(((g.end - ws) as u64) << 1);
+                    starts[st].push((a - ws) as u64);
+                    ends[st].push((g.end - ws) as u64);
                 }
             } else if g.open && kinds[st] == StageKind::Active {
                 // Open, entered at the window's very end: in the stage at that instant.
-                sweeps[st].push(((a - ws) as u64) << 1 | 1);
+                starts[st].push((a - ws) as u64);
             }
             if g.start <= ws && (ws < g.end || g.open) {
                 at_start[st] += 1;
@@ -159,8 +161,10 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
     let per_day = |n: f64| (span > 0).then(|| n / t_days);
     let mut out = Vec::with_capacity(ns);
     for (i, stage) in wf.stages().iter().enumerate() {
-        let sample = Sample::from_ms(std::mem::take(&mut durations[i]));
-        let summary = sample.summary();
+        let ms = std::mem::take(&mut durations[i]);
+        let summary = summary_ms(&ms);
+        // In place: u64 and f64 have the same size, so the allocation is reused.
+        let durations_days: Vec<f64> = ms.into_iter().map(|m| ms_to_days(m as i64)).collect();
         let item_days = ms_to_days(time[i]);
         let wip_mean = per_day(item_days);
         let arrival_rate = per_day(visits[i] as f64);
@@ -189,12 +193,12 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
             wip_at_start: at_start[i],
             wip_at_end: at_end[i],
             item_days,
-            durations: sample,
+            durations_days,
         };
         if stage.kind == StageKind::Active {
-            let keys = &mut sweeps[i];
-            radix_sort(keys);
-            let (peak, busy_ms) = sweep(keys, stage.servers.map(u64::from));
+            starts[i].sort_unstable();
+            ends[i].sort_unstable();
+            let (peak, busy_ms) = sweep(&starts[i], &ends[i], stage.servers.map(u64::from));
             st.peak = peak;
             let servers = stage.servers.map(u64::from).unwrap_or(peak);
             st.servers = u32::try_from(servers).ok().filter(|&c| c > 0);
@@ -215,22 +219,30 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
     out
 }
 
-/// Sweeps sorted interval keys (`time << 1 | is_start`; ends sort before starts at the same
-/// instant, as intervals are half-open): the peak number of intervals at once and, with
-/// `servers`, ∫ min(n, servers) dt.
-fn sweep(keys: &[u64], servers: Option<u64>) -> (u64, i64) {
+/// Sweeps the sorted starts and ends of half-open intervals (at the same instant, ends
+/// come first): the peak number of intervals at once and, with `servers`,
+/// ∫ min(n, servers) dt.
+fn sweep(starts: &[u64], ends: &[u64], servers: Option<u64>) -> (u64, i64) {
     let (mut n, mut peak, mut last, mut busy) = (0u64, 0u64, 0u64, 0u128);
     let c = servers.unwrap_or(u64::MAX);
-    for &k in keys {
-        let t = k >> 1;
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (t, start) = match (starts.get(i), ends.get(j)) {
+            (Some(&s), Some(&e)) if e <= s => (e, false),
+            (Some(&s), _) => (s, true),
+            (None, Some(&e)) => (e, false),
+            (None, None) => break,
+        };
         if t > last {
             busy += u128::from(n.min(c)) * u128::from(t - last);
             last = t;
         }
-        if k & 1 == 1 {
+        if start {
+            i += 1;
             n += 1;
             peak = peak.max(n);
         } else {
+            j += 1;
             n = n.saturating_sub(1);
         }
     }
@@ -244,18 +256,11 @@ mod tests {
     #[test]
     fn sweep_counts_half_open_intervals() {
         // [0, 2), [2, 4), [1, 3): at most two at once; an end and a start at 2 do not overlap.
-        let key = |t: u64, start: bool| t << 1 | u64::from(start);
-        let mut keys = vec![
-            key(0, true),
-            key(2, false),
-            key(2, true),
-            key(4, false),
-            key(1, true),
-            key(3, false),
-        ];
-        keys.sort_unstable();
-        assert_eq!(sweep(&keys, None), (2, 6));
+        let (starts, ends) = ([0, 1, 2], [2, 3, 4]);
+        assert_eq!(sweep(&starts, &ends, None), (2, 6));
         // One server: busy whenever at least one is in: [0, 4).
-        assert_eq!(sweep(&keys, Some(1)), (2, 4));
+        assert_eq!(sweep(&starts, &ends, Some(1)), (2, 4));
+        // An open interval has no end.
+        assert_eq!(sweep(&[0, 5], &[1], Some(1)), (1, 1));
     }
 }

@@ -31,68 +31,17 @@ fn type7(sorted: &[f64], level: f64) -> Option<f64> {
 }
 
 /// Sorts finite values ascending. Non-negative values (durations, the common case) are
-/// sorted as integers: the bit patterns of non-negative `f64`s order as the numbers do.
+/// sorted as integers, which is faster: the bit patterns of non-negative `f64`s order as the
+/// numbers do.
 fn sort_values(values: &mut [f64]) {
     if values.iter().all(|v| v.is_sign_positive()) {
         let mut bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
-        radix_sort(&mut bits);
+        bits.sort_unstable();
         for (v, b) in values.iter_mut().zip(bits) {
             *v = f64::from_bits(b);
         }
     } else {
         values.sort_unstable_by(f64::total_cmp);
-    }
-}
-
-/// Sorts `u64` keys with a least-significant-digit radix sort (11-bit digits), skipping
-/// the digits on which every key agrees. Several times faster than a comparison sort on
-/// the millions of keys of a large log.
-pub(crate) fn radix_sort(keys: &mut [u64]) {
-    const BITS: u32 = 11;
-    const BUCKETS: usize = 1 << BITS;
-    if keys.len() < 256 {
-        keys.sort_unstable();
-        return;
-    }
-    let (mut or, mut and) = (0u64, u64::MAX);
-    for &k in keys.iter() {
-        or |= k;
-        and &= k;
-    }
-    let varying = or ^ and;
-    let mut buf = vec![0u64; keys.len()];
-    let mut counts = vec![0usize; BUCKETS];
-    let mut in_keys = true;
-    let mut shift = 0;
-    while shift < 64 {
-        let mask = ((BUCKETS - 1) as u64) << shift;
-        if varying & mask != 0 {
-            let (src, dst): (&[u64], &mut [u64]) = if in_keys {
-                (&*keys, &mut buf)
-            } else {
-                (&buf, &mut *keys)
-            };
-            counts.fill(0);
-            for &k in src {
-                counts[((k >> shift) as usize) & (BUCKETS - 1)] += 1;
-            }
-            let mut sum = 0;
-            for c in counts.iter_mut() {
-                let n = *c;
-                *c = sum;
-                sum += n;
-            }
-            for &k in src {
-                let d = ((k >> shift) as usize) & (BUCKETS - 1);
-                dst[counts[d]] = k;
-                counts[d] += 1;
-            }
-            in_keys = !in_keys;
-        }
-        shift += BITS;
-    }
-    if !in_keys {
-        keys.copy_from_slice(&buf);
     }
 }
 
@@ -128,9 +77,9 @@ impl Sample {
         Sample { sorted: values }
     }
 
-    /// The sample of durations given in milliseconds, as days (radix-sorted as integers).
+    /// The sample of durations given in milliseconds, as days (sorted as integers).
     pub(crate) fn from_ms(mut ms: Vec<u64>) -> Sample {
-        radix_sort(&mut ms);
+        ms.sort_unstable();
         Sample {
             sorted: ms
                 .into_iter()
@@ -276,6 +225,134 @@ fn sd(v: &[f64]) -> Option<f64> {
     Some((ss / (v.len() - 1) as f64).sqrt())
 }
 
+/// The values at each of `ranks` (ascending, each below `vals.len()`) of unsorted `vals`,
+/// exactly, without sorting them: a most-significant-digit radix selection that counts
+/// 16-bit digits, keeps only the buckets holding the ranks, and recurses into them (at most
+/// four levels; small sets are sorted).
+fn select_ranks(vals: &[u64], ranks: &[usize]) -> Vec<u64> {
+    if vals.len() <= 2048 {
+        let mut v = vals.to_vec();
+        v.sort_unstable();
+        return ranks.iter().map(|&r| v[r]).collect();
+    }
+    let (mut min, mut max) = (u64::MAX, 0u64);
+    for &v in vals {
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if min == max {
+        return vec![min; ranks.len()];
+    }
+    let bits = 64 - (max - min).leading_zeros();
+    let shift = bits.saturating_sub(16);
+    let nb = ((max - min) >> shift) as usize + 1;
+    let mut hist = vec![0usize; nb];
+    for &v in vals {
+        hist[((v - min) >> shift) as usize] += 1;
+    }
+    // Which bucket holds each rank, and its rank within the bucket.
+    let mut slot_of = vec![usize::MAX; nb];
+    let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut where_rank: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+    let (mut cum, mut r) = (0usize, 0usize);
+    for (b, &h) in hist.iter().enumerate() {
+        while r < ranks.len() && ranks[r] < cum + h {
+            if slot_of[b] == usize::MAX {
+                slot_of[b] = wanted.len();
+                wanted.push((b, Vec::new()));
+            }
+            let slot = slot_of[b];
+            let within = ranks[r] - cum;
+            let list = &mut wanted[slot].1;
+            if list.last() != Some(&within) {
+                list.push(within);
+            }
+            where_rank.push((slot, within));
+            r += 1;
+        }
+        cum += h;
+    }
+    let mut cands: Vec<Vec<u64>> = wanted
+        .iter()
+        .map(|&(b, _)| Vec::with_capacity(hist[b]))
+        .collect();
+    for &v in vals {
+        let s = slot_of[((v - min) >> shift) as usize];
+        if s != usize::MAX {
+            cands[s].push(v);
+        }
+    }
+    let found: Vec<Vec<u64>> = wanted
+        .iter()
+        .zip(&cands)
+        .map(|((_, rs), c)| select_ranks(c, rs))
+        .collect();
+    where_rank
+        .iter()
+        .map(|&(slot, within)| {
+            let rs = &wanted[slot].1;
+            let k = rs.partition_point(|&x| x < within);
+            found[slot][k]
+        })
+        .collect()
+}
+
+/// The [`Summary`] (in days) of durations in milliseconds, in any order, computed exactly
+/// without sorting: the same figures as `Sample::from_ms(ms.to_vec()).summary()`.
+pub(crate) fn summary_ms(ms: &[u64]) -> Summary {
+    let n = ms.len();
+    if n == 0 {
+        return Summary::default();
+    }
+    let day = MS_PER_DAY as f64;
+    let mut ranks: Vec<usize> = Vec::with_capacity(2 * SUMMARY_LEVELS.len() + 1);
+    for level in SUMMARY_LEVELS {
+        let h = (n - 1) as f64 * level / 100.0;
+        let lo = h.floor() as usize;
+        ranks.push(lo);
+        if lo + 1 < n {
+            ranks.push(lo + 1);
+        }
+    }
+    ranks.push(n - 1);
+    ranks.sort_unstable();
+    ranks.dedup();
+    let values = select_ranks(ms, &ranks);
+    let at = |r: usize| values[ranks.partition_point(|&x| x < r)] as f64 / day;
+    let pct = |level: f64| {
+        let h = (n - 1) as f64 * level / 100.0;
+        let lo = h.floor() as usize;
+        let frac = h - lo as f64;
+        let a = at(lo);
+        if frac > 0.0 && lo + 1 < n {
+            a + frac * (at(lo + 1) - a)
+        } else {
+            a
+        }
+    };
+    let mean = ms.iter().map(|&m| m as f64 / day).sum::<f64>() / n as f64;
+    let sd = (n > 1).then(|| {
+        let ss: f64 = ms
+            .iter()
+            .map(|&m| {
+                let d = m as f64 / day - mean;
+                d * d
+            })
+            .sum();
+        (ss / (n - 1) as f64).sqrt()
+    });
+    Summary {
+        count: n as u64,
+        mean: Some(mean),
+        sd,
+        p50: Some(pct(50.0)),
+        p70: Some(pct(70.0)),
+        p85: Some(pct(85.0)),
+        p95: Some(pct(95.0)),
+        max: Some(at(n - 1)),
+    }
+}
+
 /// Count, mean, standard deviation, percentiles (type 7) and maximum of a sample of
 /// durations in days.
 ///
@@ -387,18 +464,54 @@ mod tests {
     }
 
     #[test]
-    fn radix_sort_sorts() {
-        let mut x: u64 = 99;
-        let mut v: Vec<u64> = (0..5000)
-            .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
-                x >> (x % 40)
-            })
-            .collect();
-        let mut w = v.clone();
-        radix_sort(&mut v);
-        w.sort_unstable();
-        assert_eq!(v, w);
+    fn selection_summary_equals_sorted_summary() {
+        let mut x: u64 = 12345;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for (n, m) in [
+            (0usize, 10u64),
+            (1, 10),
+            (2, 10),
+            (5, 3),
+            (3000, 1),
+            (3000, 5),
+            (5000, 1 << 40),
+            (20_000, 86_400_000 * 30),
+            (9000, 7),
+        ] {
+            let mut v: Vec<u64> = (0..n).map(|_| next(m)).collect();
+            // A heavy head and a long tail, as in real logs.
+            if n > 100 {
+                for k in 0..n / 3 {
+                    v[k] = next(4);
+                }
+                v[n / 2] = u64::from(u32::MAX) << 8;
+            }
+            let want = Sample::from_ms(v.clone()).summary();
+            let got = summary_ms(&v);
+            assert_eq!(got.count, want.count);
+            for (g, w) in [
+                (got.p50, want.p50),
+                (got.p70, want.p70),
+                (got.p85, want.p85),
+                (got.p95, want.p95),
+                (got.max, want.max),
+            ] {
+                assert_eq!(g, w, "n={n} m={m}");
+            }
+            for (g, w) in [(got.mean, want.mean), (got.sd, want.sd)] {
+                match (g, w) {
+                    (Some(g), Some(w)) => {
+                        assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "n={n}: {g} {w}")
+                    }
+                    (g, w) => assert_eq!(g, w),
+                }
+            }
+        }
     }
 
     #[test]
