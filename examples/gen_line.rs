@@ -20,20 +20,6 @@ use std::process::ExitCode;
 #[path = "../tests/line/mod.rs"]
 mod line;
 
-/// The line of the benchmark logs.
-fn bench_line(seed: u64) -> line::Line {
-    line::Line::new(
-        100.0,
-        &[
-            ("Dev", 250, 2.0),
-            ("Review", 100, 0.6),
-            ("Test", 100, 0.9),
-            ("Deploy", 40, 0.25),
-        ],
-        seed,
-    )
-}
-
 fn main() -> ExitCode {
     let mut events: u64 = 200;
     let mut out: Option<PathBuf> = None;
@@ -55,7 +41,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let line = bench_line(seed);
+    let line = line::Line::bench(seed);
     let per_item = line.states().len() as u64;
     let items = events.div_ceil(per_item).max(1) as usize;
     let result = match &out {

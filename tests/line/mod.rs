@@ -100,6 +100,22 @@ impl Line {
         }
     }
 
+    /// The line of the benchmark logs (`benches/report.rs`, `examples/gen_line.rs`): 100
+    /// items committed per day, then Dev (250 servers, 2 days), Review (100, 0.6 days), Test
+    /// (100, 0.9 days) and Deploy (40, 0.25 days); utilisations 0.8, 0.6, 0.9 and 0.625.
+    pub fn bench(seed: u64) -> Line {
+        Line::new(
+            100.0,
+            &[
+                ("Dev", 250, 2.0),
+                ("Review", 100, 0.6),
+                ("Test", 100, 0.9),
+                ("Deploy", 40, 0.25),
+            ],
+            seed,
+        )
+    }
+
     /// The true utilisation of each stage: `λ E[S] / c`.
     pub fn utilisation(&self) -> Vec<f64> {
         self.stages
@@ -279,10 +295,9 @@ fn iso_seconds(ms: i64, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn iso_matches_chrono() {
+        use super::*;
         for t in [0i64, 1_704_067_200_123, 1_709_251_199_999, 951_782_400_000] {
             let mut s = String::new();
             iso_seconds(t, &mut s);
