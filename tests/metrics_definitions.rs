@@ -329,7 +329,7 @@ fn daily_series() {
     let tl = timelines();
     let m = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
     let s = m.daily().unwrap();
-    assert_eq!(s.period, Some(Period::Day));
+    assert_eq!(s.period, Period::Day);
     assert_eq!(s.len(), 8);
     assert_eq!(s.starts[0], NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
     assert_eq!(s.arrivals, [2, 2, 1, 0, 1, 0, 0, 0]);
@@ -357,7 +357,7 @@ fn daily_series() {
 
     // 2024-01-01 is a Monday: days 0-6 are one week, day 7 the next.
     let w = s.weekly();
-    assert_eq!(w.period, Some(Period::Week));
+    assert_eq!(w.period, Period::Week);
     assert_eq!(
         w.starts,
         [
@@ -529,4 +529,23 @@ fn a_workflow_without_active_stages_names_no_bottleneck() {
     assert!(r.bottleneck.ranking.is_empty());
     assert!(r.bottleneck.reason.contains("no active stage"));
     assert_eq!(r.flow_efficiency, Some(0.0));
+}
+
+#[test]
+fn dropped_unmapped_statuses_leave_the_item_where_it_was() {
+    // "Blocked" is mapped by no stage; dropped, A stays in Dev from day 1 to day 4.
+    let csv = "id,state,timestamp\n\
+               A,Dev,2024-01-02\nA,Blocked,2024-01-03\nA,Test,2024-01-05\nA,Done,2024-01-06\n";
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let wf = workflow(None);
+    assert!(Timelines::new(&log, &wf).is_err());
+    let tl =
+        Timelines::with_options(&log, &wf, &TimelineOptions::new().drop_unmapped(true)).unwrap();
+    let m = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+    let a = m.items().next().unwrap();
+    assert_eq!(a.stage_days, vec![0.0, 3.0, 0.0, 1.0, 0.0]);
+    some(a.cycle_time_days, 4.0);
+    let r = m.report().unwrap();
+    assert_eq!(r.data_quality.dropped_events(), 1);
+    assert_eq!(r.stages[1].visits, 1);
 }

@@ -9,10 +9,11 @@ use crate::error::{Error, Result};
 use crate::time::{MS_PER_DAY, ms_to_days};
 
 /// The length of a series' periods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     /// Calendar days.
+    #[default]
     Day,
     /// ISO weeks, Monday to Sunday.
     Week,
@@ -46,7 +47,7 @@ const MAX_DAYS: i64 = 200_000;
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Series {
     /// Days or weeks.
-    pub period: Option<Period>,
+    pub period: Period,
     /// The first day of each period (for weeks, the Monday, even before the window).
     pub starts: Vec<NaiveDate>,
     /// The stages' names, indexing `cfd` and `in_stage`.
@@ -85,7 +86,7 @@ impl Series {
     /// The same series by ISO week (Monday to Sunday): flows summed, stocks at the end of
     /// each week. A weekly series is returned unchanged.
     pub fn weekly(&self) -> Series {
-        if self.period == Some(Period::Week) || self.is_empty() {
+        if self.period == Period::Week || self.is_empty() {
             return self.clone();
         }
         // Group consecutive days by their week's Monday.
@@ -105,7 +106,7 @@ impl Series {
         };
         let last_u = |v: &[u64]| groups.iter().map(|&(_, _, b)| v[b - 1]).collect();
         Series {
-            period: Some(Period::Week),
+            period: Period::Week,
             starts: groups.iter().map(|g| g.0).collect(),
             stages: self.stages.clone(),
             arrivals: sum(&self.arrivals),
@@ -263,7 +264,7 @@ pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
         .map(|(&c, &d)| c as i64 - d as i64)
         .collect();
     Ok(Series {
-        period: Some(Period::Day),
+        period: Period::Day,
         starts,
         stages: wf.stages().iter().map(|s| s.name.clone()).collect(),
         arrivals,
