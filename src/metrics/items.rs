@@ -163,19 +163,67 @@ pub(crate) fn item_metrics(
     }
 }
 
-/// The counts of items by status.
-pub(crate) fn counts(scope: &Scope<'_>) -> ItemCounts {
-    let mut c = ItemCounts::default();
-    for s in &scope.items {
+/// What one pass over the items in scope yields: the counts, the lead and cycle times, the
+/// figures of WIP, flow efficiency and Little's law, and the items in progress.
+#[derive(Debug, Default)]
+pub(crate) struct ItemPass {
+    pub(crate) counts: ItemCounts,
+    /// Lead and cycle times (ms) of the items done in the window.
+    pub(crate) lead_ms: Vec<u64>,
+    pub(crate) cycle_ms: Vec<u64>,
+    /// Σ time in active stages after commitment, and Σ cycle time, over done items (only
+    /// with `active`).
+    pub(crate) active_ms: i128,
+    pub(crate) cycle_total_ms: i128,
+    /// Σ time committed and not done within the window.
+    pub(crate) wip_ms: i128,
+    /// Items committed within the window, and before it (carried in).
+    pub(crate) commits_in_window: u64,
+    pub(crate) carried_in: u64,
+    /// Items in progress at the window's end: (index in the scope, age in ms).
+    pub(crate) in_progress: Vec<(u32, i64)>,
+}
+
+/// One pass over the items in scope; with `active`, also the active time of done items
+/// (which reads their visits).
+pub(crate) fn item_pass(scope: &Scope<'_>, kinds: &[StageKind], active: bool) -> ItemPass {
+    let mut p = ItemPass::default();
+    let (ws, we) = (scope.ws, scope.we);
+    for (k, s) in scope.items.iter().enumerate() {
+        let c = &mut p.counts;
         match s.status() {
             ItemStatus::Done => c.done += 1,
             ItemStatus::InProgress => c.in_progress += 1,
             ItemStatus::NotStarted => c.not_started += 1,
             ItemStatus::Discarded => c.discarded += 1,
         }
+        if s.commitment == NONE {
+            continue;
+        }
+        if s.commitment >= ws {
+            p.commits_in_window += 1;
+        } else {
+            p.carried_in += 1;
+        }
+        let end = if s.done == NONE { we } else { s.done };
+        let from = s.commitment.max(ws);
+        if end > from {
+            p.wip_ms += i128::from(end - from);
+        }
+        if s.done == NONE {
+            p.in_progress.push((k as u32, we - s.commitment));
+            continue;
+        }
+        p.lead_ms.push((s.done - s.arrival).max(0) as u64);
+        let cycle = s.done - s.commitment;
+        p.cycle_ms.push(cycle.max(0) as u64);
+        p.cycle_total_ms += i128::from(cycle);
+        if active {
+            p.active_ms += i128::from(active_ms(scope, kinds, s));
+        }
     }
-    c.total = scope.items.len() as u64;
-    c
+    p.counts.total = scope.items.len() as u64;
+    p
 }
 
 /// An item in progress at the window's end, with its age.
@@ -194,19 +242,28 @@ pub struct AgingItem {
     pub percentile_passed: Option<f64>,
 }
 
-/// The items in progress at the window's end, oldest first.
-pub(crate) fn aging(scope: &Scope<'_>, cycle_times: &Sample) -> Vec<AgingItem> {
+/// The items in progress at the window's end (from [`item_pass`]), oldest first.
+pub(crate) fn aging(
+    scope: &Scope<'_>,
+    in_progress: &[(u32, i64)],
+    cycle_times: &Sample,
+) -> Vec<AgingItem> {
     let levels: Vec<(f64, f64)> = super::stats::SUMMARY_LEVELS
         .iter()
         .filter_map(|&l| cycle_times.percentile(l).map(|p| (l, p)))
         .collect();
     let stages = scope.tl.workflow.stages();
-    let mut out: Vec<(i64, AgingItem)> = scope
-        .items
-        .iter()
-        .filter(|s| s.in_progress())
-        .map(|s| {
-            let age = scope.we - s.commitment;
+    let mut order: Vec<(u32, i64)> = in_progress.to_vec();
+    order.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| {
+            let (x, y) = (&scope.items[a.0 as usize], &scope.items[b.0 as usize]);
+            scope.id(x).cmp(scope.id(y))
+        })
+    });
+    order
+        .into_iter()
+        .map(|(k, age)| {
+            let s = &scope.items[k as usize];
             let age_days = ms_to_days(age);
             let current = scope.raw(s).last().map_or(0, |v| usize::from(v.stage));
             let passed = levels
@@ -214,17 +271,12 @@ pub(crate) fn aging(scope: &Scope<'_>, cycle_times: &Sample) -> Vec<AgingItem> {
                 .rev()
                 .find(|&&(_, p)| age_days > p)
                 .map(|&(l, _)| l);
-            (
-                age,
-                AgingItem {
-                    id: scope.id(s).to_owned(),
-                    stage: stages[current].name.clone(),
-                    age_days,
-                    percentile_passed: passed,
-                },
-            )
+            AgingItem {
+                id: scope.id(s).to_owned(),
+                stage: stages[current].name.clone(),
+                age_days,
+                percentile_passed: passed,
+            }
         })
-        .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    out.into_iter().map(|(_, a)| a).collect()
+        .collect()
 }

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::filter::{NONE, Scope};
+use super::filter::Scope;
+use super::items::ItemPass;
 use super::series::Series;
 use crate::time::ms_to_days;
 
@@ -75,32 +76,12 @@ pub struct LittlesLaw {
     pub violations: Vec<Violation>,
 }
 
-/// The time-average WIP over the window, in items.
-pub(crate) fn mean_wip(scope: &Scope<'_>) -> Option<f64> {
-    let span = scope.span();
-    if span <= 0 {
-        return None;
-    }
-    let mut total: i128 = 0;
-    for s in &scope.items {
-        if s.commitment == NONE {
-            continue;
-        }
-        let a = s.commitment.max(scope.ws);
-        let b = if s.done == NONE { scope.we } else { s.done };
-        if b > a {
-            total += i128::from(b - a);
-        }
-    }
-    Some(total as f64 / span as f64)
-}
-
 pub(crate) struct LawInputs<'s> {
     pub(crate) wip: Option<f64>,
     pub(crate) throughput_per_day: Option<f64>,
     pub(crate) cycle_mean: Option<f64>,
     pub(crate) cycle_max: Option<f64>,
-    pub(crate) done: u64,
+    pub(crate) pass: &'s ItemPass,
     pub(crate) series: &'s Series,
 }
 
@@ -116,33 +97,24 @@ pub(crate) fn littles_law(scope: &Scope<'_>, inp: &LawInputs<'_>) -> LittlesLaw 
         m > 0.0 && (a - b).abs() > TOLERANCE * m
     };
     // Arrivals (commitments in the window) vs departures.
-    let commits = scope
-        .items
-        .iter()
-        .filter(|s| s.commitment != NONE && s.commitment >= scope.ws)
-        .count() as f64;
+    let pass = inp.pass;
+    let (commits, done) = (pass.commits_in_window, pass.counts.done);
     if span > 0 {
         let days = ms_to_days(span);
-        let (a, d) = (commits / days, inp.done as f64 / days);
+        let (a, d) = (commits as f64 / days, done as f64 / days);
         if differ(a, d) {
             violations.push(Violation {
                 assumption: Assumption::ArrivalsEqualDepartures,
                 detail: format!(
-                    "{a:.3} items per day were committed but {d:.3} per day were done ({commits} against {})",
-                    inp.done
+                    "{a:.3} items per day were committed but {d:.3} per day were done ({commits} against {done})"
                 ),
             });
         }
     }
     // WIP carried in and out.
-    let carried_in = scope
-        .items
-        .iter()
-        .filter(|s| s.commitment != NONE && s.commitment < scope.ws)
-        .count() as f64;
-    let wip_end = scope.items.iter().filter(|s| s.in_progress()).count() as f64;
-    let scale = carried_in.max(wip_end).max(inp.wip.unwrap_or(0.0));
-    if scale > 0.0 && (carried_in - wip_end).abs() > TOLERANCE * scale {
+    let (carried_in, wip_end) = (pass.carried_in, pass.in_progress.len() as u64);
+    let scale = (carried_in.max(wip_end) as f64).max(inp.wip.unwrap_or(0.0));
+    if scale > 0.0 && carried_in.abs_diff(wip_end) as f64 > TOLERANCE * scale {
         violations.push(Violation {
             assumption: Assumption::WipStartEqualsEnd,
             detail: format!(
@@ -152,10 +124,10 @@ pub(crate) fn littles_law(scope: &Scope<'_>, inp: &LawInputs<'_>) -> LittlesLaw 
     }
     // Items that may never finish.
     let limit = inp.cycle_max.unwrap_or(0.0);
-    let old = scope
-        .items
+    let old = pass
+        .in_progress
         .iter()
-        .filter(|s| s.in_progress() && ms_to_days(scope.we - s.commitment) > limit)
+        .filter(|&&(_, age)| ms_to_days(age) > limit)
         .count();
     if old > 0 {
         let detail = match inp.cycle_max {

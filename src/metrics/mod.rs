@@ -116,9 +116,13 @@ impl<'a> Metrics<'a> {
         }
     }
 
+    fn pass(&self, active: bool) -> items::ItemPass {
+        items::item_pass(&self.scope, &self.kinds, active)
+    }
+
     /// The items by status at the window's end.
     pub fn counts(&self) -> ItemCounts {
-        items::counts(&self.scope)
+        self.pass(false).counts
     }
 
     /// The measures of each item in the window, in order of first appearance in the log.
@@ -131,47 +135,29 @@ impl<'a> Metrics<'a> {
         })
     }
 
-    fn done_ms(&self, from_commitment: bool) -> Vec<u64> {
-        self.scope
-            .items
-            .iter()
-            .filter(|s| s.is_done())
-            .map(|s| {
-                let from = if from_commitment {
-                    s.commitment
-                } else {
-                    s.arrival
-                };
-                (s.done - from).max(0) as u64
-            })
-            .collect()
-    }
-
     /// Lead times (done − arrival, days) of the items done in the window.
     pub fn lead_times(&self) -> Sample {
-        Sample::from_ms(self.done_ms(false))
+        Sample::from_ms(self.pass(false).lead_ms)
     }
 
     /// Cycle times (done − commitment, days) of the items done in the window.
     pub fn cycle_times(&self) -> Sample {
-        Sample::from_ms(self.done_ms(true))
+        Sample::from_ms(self.pass(false).cycle_ms)
     }
 
     /// Flow efficiency over the items done in the window: Σ active time / Σ cycle time.
     pub fn flow_efficiency(&self) -> Option<f64> {
-        let (mut active, mut cycle) = (0i128, 0i128);
-        for s in self.scope.items.iter().filter(|s| s.is_done()) {
-            active += i128::from(items::active_ms(&self.scope, &self.kinds, s));
-            cycle += i128::from(s.done - s.commitment);
-        }
-        (cycle > 0).then(|| active as f64 / cycle as f64)
+        flow_efficiency(&self.pass(true))
     }
 
     /// Done items per day and per week.
     pub fn throughput(&self) -> Throughput {
-        let done = self.scope.items.iter().filter(|s| s.is_done()).count();
+        self.throughput_of(&self.pass(false))
+    }
+
+    fn throughput_of(&self, p: &items::ItemPass) -> Throughput {
         let span = self.scope.span();
-        let per_day = (span > 0).then(|| done as f64 / ms_to_days(span));
+        let per_day = (span > 0).then(|| p.counts.done as f64 / ms_to_days(span));
         Throughput {
             per_day,
             per_week: per_day.map(|x| x * 7.0),
@@ -180,9 +166,14 @@ impl<'a> Metrics<'a> {
 
     /// Mean and current work in progress.
     pub fn wip(&self) -> Wip {
+        self.wip_of(&self.pass(false))
+    }
+
+    fn wip_of(&self, p: &items::ItemPass) -> Wip {
+        let span = self.scope.span();
         Wip {
-            mean: littles::mean_wip(&self.scope),
-            current: self.scope.items.iter().filter(|s| s.in_progress()).count() as u64,
+            mean: (span > 0).then(|| p.wip_ms as f64 / span as f64),
+            current: p.counts.in_progress,
         }
     }
 
@@ -209,25 +200,20 @@ impl<'a> Metrics<'a> {
 
     /// Little's law over the window, given the daily series (for the age of WIP).
     pub fn littles_law(&self, daily: &Series) -> LittlesLaw {
-        let cycle = self.cycle_times();
-        self.littles_law_with(daily, &cycle, self.wip().mean, self.throughput().per_day)
+        let pass = self.pass(false);
+        let cycle = Sample::from_ms(pass.cycle_ms.clone());
+        self.littles_law_of(&pass, daily, &cycle)
     }
 
-    fn littles_law_with(
-        &self,
-        daily: &Series,
-        cycle: &Sample,
-        wip: Option<f64>,
-        throughput: Option<f64>,
-    ) -> LittlesLaw {
+    fn littles_law_of(&self, pass: &items::ItemPass, daily: &Series, cycle: &Sample) -> LittlesLaw {
         littles::littles_law(
             &self.scope,
             &littles::LawInputs {
-                wip,
-                throughput_per_day: throughput,
+                wip: self.wip_of(pass).mean,
+                throughput_per_day: self.throughput_of(pass).per_day,
                 cycle_mean: cycle.mean(),
                 cycle_max: cycle.max(),
-                done: cycle.len() as u64,
+                pass,
                 series: daily,
             },
         )
@@ -236,7 +222,7 @@ impl<'a> Metrics<'a> {
     /// The items in progress at the window's end, oldest first, against the cycle-time
     /// percentiles.
     pub fn aging(&self, cycle_times: &Sample) -> Vec<AgingItem> {
-        items::aging(&self.scope, cycle_times)
+        items::aging(&self.scope, &self.pass(false).in_progress, cycle_times)
     }
 
     /// Every result, as a [`crate::Report`].
@@ -246,22 +232,21 @@ impl<'a> Metrics<'a> {
     /// As [`Metrics::daily`].
     pub fn report(&self) -> Result<crate::Report> {
         let daily = self.daily()?;
-        let lead = self.lead_times();
-        let cycle = self.cycle_times();
-        let wip = self.wip();
-        let throughput = self.throughput();
+        let mut pass = self.pass(true);
+        let lead = Sample::from_ms(std::mem::take(&mut pass.lead_ms));
+        let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
         let stages = self.stages();
         let bottleneck = self.bottleneck(&stages);
-        let littles_law = self.littles_law_with(&daily, &cycle, wip.mean, throughput.per_day);
+        let littles_law = self.littles_law_of(&pass, &daily, &cycle);
         Ok(crate::Report {
-            items: self.counts(),
+            items: pass.counts,
             lead_time_days: lead.summary(),
             cycle_time_days: cycle.summary(),
-            throughput,
-            wip,
-            flow_efficiency: self.flow_efficiency(),
+            throughput: self.throughput_of(&pass),
+            wip: self.wip_of(&pass),
+            flow_efficiency: flow_efficiency(&pass),
             littles_law,
-            aging: self.aging(&cycle),
+            aging: items::aging(&self.scope, &pass.in_progress, &cycle),
             stages,
             bottleneck,
             data_quality: self.scope.tl.quality.clone(),
@@ -271,4 +256,8 @@ impl<'a> Metrics<'a> {
             daily,
         })
     }
+}
+
+fn flow_efficiency(p: &items::ItemPass) -> Option<f64> {
+    (p.cycle_total_ms > 0).then(|| p.active_ms as f64 / p.cycle_total_ms as f64)
 }
