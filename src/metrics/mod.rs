@@ -225,17 +225,29 @@ impl<'a> Metrics<'a> {
         items::aging(&self.scope, &self.pass(false).in_progress, cycle_times)
     }
 
-    /// Every result, as a [`crate::Report`].
+    /// Every result, as a [`crate::Report`]. The stage statistics are computed on a second
+    /// thread (scoped: it ends before this returns) when the system grants one.
     ///
     /// # Errors
     ///
     /// As [`Metrics::daily`].
     pub fn report(&self) -> Result<crate::Report> {
-        let daily = self.daily()?;
-        let mut pass = self.pass(true);
+        // The stage statistics (the largest part) on a second thread when one can be had;
+        // the results do not depend on it.
+        let (stages, rest) = std::thread::scope(|sc| {
+            let job = std::thread::Builder::new()
+                .name("valuestream-stages".into())
+                .spawn_scoped(sc, || self.stages());
+            let rest = self.daily().map(|d| (d, self.pass(true)));
+            let stages = match job {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(_) => self.stages(),
+            };
+            (stages, rest)
+        });
+        let (daily, mut pass) = rest?;
         let lead = Sample::from_ms(std::mem::take(&mut pass.lead_ms));
         let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
-        let stages = self.stages();
         let bottleneck = self.bottleneck(&stages);
         let littles_law = self.littles_law_of(&pass, &daily, &cycle);
         Ok(crate::Report {
