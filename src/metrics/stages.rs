@@ -25,7 +25,10 @@ use crate::workflow::StageKind;
 /// - Active stages only: `servers`, from the workflow or, failing that, estimated as the
 ///   largest number of items in the stage at once during the window (then
 ///   `servers_estimated` is true); `busy_days` = ∫ min(items in stage, servers) dt;
-///   `utilisation = busy_days / (servers × T)`; `capacity_per_day = servers / W`.
+///   `utilisation = busy_days / (servers × T)`; `capacity_per_day = servers / W`. The
+///   peak is a lower bound of the servers of a stage that never filled up in the window,
+///   so an estimated utilisation is then an upper bound (give `servers` in the workflow
+///   when they are known).
 ///
 /// # Formula
 ///
