@@ -486,8 +486,8 @@ mod tests {
             let mut v: Vec<u64> = (0..n).map(|_| next(m)).collect();
             // A heavy head and a long tail, as in real logs.
             if n > 100 {
-                for k in 0..n / 3 {
-                    v[k] = next(4);
+                for x in v.iter_mut().take(n / 3) {
+                    *x = next(4);
                 }
                 v[n / 2] = u64::from(u32::MAX) << 8;
             }
