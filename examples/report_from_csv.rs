@@ -39,14 +39,24 @@ PAY-6,To Do,2024-03-08T09:00:00Z
 PAY-6,Done,2024-03-09T09:00:00Z
 ";
 
-fn main() -> Result<(), valuestream::Error> {
+fn main() -> std::process::ExitCode {
+    match run(std::env::args().nth(1)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("report_from_csv: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run(path: Option<String>) -> Result<(), valuestream::Error> {
     // 1. Read the export: which item entered which status when.
     let reader = LogReader::builder()
         .id_column("key")
         .state_column("status")
         .time_column("changed")
         .build();
-    let log = match std::env::args().nth(1) {
+    let log = match path {
         Some(path) => reader.read_path(path)?,
         None => reader.read(SAMPLE.as_bytes())?,
     };
@@ -96,4 +106,9 @@ fn main() -> Result<(), valuestream::Error> {
         );
     }
     Ok(())
+}
+
+#[test]
+fn report_from_csv_runs() {
+    run(None).unwrap();
 }

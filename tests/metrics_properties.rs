@@ -1,11 +1,13 @@
 //! Invariants of DESIGN.md on random logs (proptest): items = done + in progress + not
 //! started + discarded; WIP ≥ 0 (the daily series against a brute-force recount); CFD lines
-//! never decrease; Little's law exact on a window that starts and ends empty.
+//! never decrease; Little's law exact on a window that starts and ends empty. Every log and
+//! window also renders as a report (text, JSON, CSV) without panicking.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use valuestream::{
     EventLog, Metrics, MetricsOptions, Stage, StageKind, TimelineOptions, Timelines, Workflow,
+    write_items_csv, write_series_csv, write_stages_csv,
 };
 
 const STAGES: [(&str, StageKind); 7] = [
@@ -124,6 +126,15 @@ fn check_invariants(tl: &Timelines, opts: &MetricsOptions) -> Result<(), TestCas
                 .is_none_or(|u| (0.0..=1.0 + 1e-12).contains(&u))
         );
     }
+    // The whole report renders, whatever the log.
+    let r = m.report().unwrap();
+    prop_assert_eq!(r.items, c);
+    prop_assert!(!r.to_string().is_empty());
+    prop_assert!(serde_json::to_string(&r).is_ok());
+    let mut sink = Vec::new();
+    prop_assert!(write_items_csv(&m, &mut sink).is_ok());
+    prop_assert!(write_series_csv(&r.daily.weekly(), &mut sink).is_ok());
+    prop_assert!(write_stages_csv(&r.stages, &mut sink).is_ok());
     let sum = m.cycle_times().summary();
     if sum.count > 0 {
         let p = [sum.p50, sum.p70, sum.p85, sum.p95, sum.max].map(Option::unwrap);
