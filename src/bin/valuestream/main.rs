@@ -10,6 +10,7 @@ mod export;
 mod formats;
 mod input;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,9 @@ enum Command {
     /// Read a log through a workflow and print the data-quality ledger: every row used or
     /// reported.
     Check(check::Args),
+    /// Measure flow: lead and cycle time, throughput, WIP, each stage as a queue and
+    /// servers, the bottleneck and why, Little's law, aging work.
+    Report(report::Args),
     /// List the export formats recognised on sight, with their columns.
     Formats(formats::Args),
     /// Write any log in the wide layout of ActionableAgile or jira-agile-metrics.
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Report(args) => report::run(args),
         Command::Formats(args) => formats::run(args),
         Command::Export(args) => export::run(args),
         Command::Dora(args) => dora::run(args),

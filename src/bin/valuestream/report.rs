@@ -1,0 +1,109 @@
+//! `valuestream report`: the flow metrics, the stage table, the bottleneck.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use clap::Args as ClapArgs;
+use valuestream::{
+    Metrics, MetricsOptions, parse_instant, parse_offset, write_items_csv, write_series_csv,
+    write_stages_csv,
+};
+
+use crate::Failure;
+use crate::input::InputArgs;
+use crate::output::{print, print_json};
+
+/// Arguments of `report`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Start of the window: items done before it are left out; rates and averages are
+    /// taken from it [default: the earliest event].
+    #[arg(long, value_name = "T")]
+    since: Option<String>,
+    /// End of the window: events after it are ignored [default: the observation end].
+    #[arg(long, value_name = "T")]
+    until: Option<String>,
+    /// Keep only items whose attribute KEY is VALUE (repeatable; the column is read as an
+    /// attribute).
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    filters: Vec<String>,
+    /// Print JSON (keys documented on valuestream::Report).
+    #[arg(long, conflicts_with = "csv_dir")]
+    json: bool,
+    /// Write items.csv (cycle time data layout), daily.csv, weekly.csv and stages.csv into
+    /// DIR (created if missing) instead of printing the report.
+    #[arg(long, value_name = "DIR")]
+    csv_dir: Option<PathBuf>,
+}
+
+/// Runs `report`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let mut filters = Vec::with_capacity(args.filters.len());
+    for f in &args.filters {
+        let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(Failure::input(format!(
+                "--where {f:?} is not KEY=VALUE (for example --where type=Bug)"
+            )));
+        };
+        filters.push((k.trim().to_owned(), v.to_owned()));
+    }
+    let mut input = args.input.clone();
+    for (k, _) in &filters {
+        if !input.attributes.contains(k) {
+            input.attributes.push(k.clone());
+        }
+    }
+    let offset = parse_offset(input.offset.as_deref().unwrap_or("Z"))?;
+    let mut opts = MetricsOptions::new().day_offset(offset);
+    if let Some(t) = &args.since {
+        opts = opts.since(parse_instant(t, offset)?);
+    }
+    if let Some(t) = &args.until {
+        opts = opts.until(parse_instant(t, offset)?);
+    }
+    for (k, v) in filters {
+        opts = opts.attribute(k, v);
+    }
+    let timelines = input.timelines()?;
+    let metrics = Metrics::new(&timelines, &opts)?;
+    let report = metrics.report()?;
+    let result = if args.json {
+        print_json(&report)
+    } else if let Some(dir) = &args.csv_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
+        let written = [
+            write_file(dir, "items.csv", |w| write_items_csv(&metrics, w))?,
+            write_file(dir, "daily.csv", |w| write_series_csv(&report.daily, w))?,
+            write_file(dir, "weekly.csv", |w| {
+                write_series_csv(&report.daily.weekly(), w)
+            })?,
+            write_file(dir, "stages.csv", |w| write_stages_csv(&report.stages, w))?,
+        ];
+        print(&format!("wrote {}\n", written.join(", ")))
+    } else {
+        print(&report.to_string())
+    };
+    // The process ends here: leave the large structures to the operating system rather
+    // than free millions of small allocations one by one.
+    std::mem::forget(report);
+    std::mem::forget(metrics);
+    std::mem::forget(timelines);
+    result
+}
+
+fn write_file(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(BufWriter<File>) -> valuestream::Result<()>,
+) -> Result<String, Failure> {
+    let path = dir.join(name);
+    let file = File::create(&path)
+        .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
+    write(BufWriter::new(file))
+        .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}

@@ -1,0 +1,282 @@
+//! Per-item measures: lead and cycle time, time per stage, active and waiting time, flow
+//! efficiency, rework, age; the item counts and the aging of work in progress.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::filter::{NONE, Scope, Scoped};
+use super::stats::Sample;
+use crate::time::{ms_to_datetime, ms_to_days};
+use crate::timeline::ItemStatus;
+use crate::workflow::StageKind;
+
+/// How many items the window holds, by status at its end.
+///
+/// JSON: `items.{total, done, in_progress, not_started, discarded}`. Always
+/// `total = done + in_progress + not_started + discarded`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ItemCounts {
+    /// Items that arrived by the end of the window and were not finished before its start.
+    pub total: u64,
+    /// Committed items done within the window.
+    pub done: u64,
+    /// Committed items not done at the window's end (the work in progress).
+    pub in_progress: u64,
+    /// Items still before commitment at the window's end.
+    pub not_started: u64,
+    /// Items done within the window without ever being committed.
+    pub discarded: u64,
+}
+
+/// The measures of one item, from its arrival to the end of the window.
+///
+/// # Definitions
+///
+/// - **Lead time** = done − arrival; **cycle time** = done − commitment (done items only).
+/// - **Age** = end of the window − commitment (items in progress only).
+/// - **Time in stage** = the sum of the item's visits to the stage (rework included).
+/// - **Active** and **waiting** time: the time in `active` and in `wait` stages between
+///   commitment and done (or the window's end). Time moved back to a backlog stage, or
+///   spent done before being reopened, is neither, so `active + waiting ≤ cycle time`.
+/// - **Flow efficiency** = active time / cycle time (done items with a cycle time > 0).
+/// - **Backward moves**: moves to a stage declared earlier, other than reopening.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemMetrics {
+    /// The item's id.
+    pub id: String,
+    /// The item's index in the log (items are numbered in order of first appearance).
+    pub index: usize,
+    /// Where it stands at the window's end.
+    pub status: ItemStatus,
+    /// Its first event.
+    pub arrival: DateTime<Utc>,
+    /// Its commitment, if committed.
+    pub commitment: Option<DateTime<Utc>>,
+    /// When it was done, if done.
+    pub done: Option<DateTime<Utc>>,
+    /// Done − arrival, in days.
+    pub lead_time_days: Option<f64>,
+    /// Done − commitment, in days.
+    pub cycle_time_days: Option<f64>,
+    /// End of the window − commitment, in days, for items in progress.
+    pub age_days: Option<f64>,
+    /// Days in each stage of the workflow (indexed like the workflow's stages).
+    pub stage_days: Vec<f64>,
+    /// When it first entered each stage (indexed like the workflow's stages).
+    pub entered: Vec<Option<DateTime<Utc>>>,
+    /// Days in active stages between commitment and done (or the window's end).
+    pub active_days: f64,
+    /// Days in wait stages between commitment and done (or the window's end).
+    pub wait_days: f64,
+    /// Active days / cycle time.
+    pub flow_efficiency: Option<f64>,
+    /// Moves back to an earlier stage.
+    pub backward_moves: u32,
+    /// The index of the stage it is in at the window's end.
+    pub current_stage: usize,
+}
+
+/// The raw per-item figures in milliseconds, computed into caller-owned buffers.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ItemCore {
+    pub(crate) active_ms: i64,
+    pub(crate) wait_ms: i64,
+    pub(crate) current_stage: usize,
+}
+
+/// Fills `stage_ms` (time per stage) and `entered` (first entry per stage, `NONE` if never)
+/// for one item, and returns its active and waiting time after commitment.
+pub(crate) fn item_core(
+    scope: &Scope<'_>,
+    kinds: &[StageKind],
+    s: &Scoped,
+    stage_ms: &mut [i64],
+    entered: &mut [i64],
+) -> ItemCore {
+    stage_ms.fill(0);
+    entered.fill(NONE);
+    let mut core = ItemCore::default();
+    let c = s.commitment;
+    for seg in scope.segs(s) {
+        stage_ms[seg.stage] += seg.end - seg.start;
+        if entered[seg.stage] == NONE {
+            entered[seg.stage] = seg.start;
+        }
+        core.current_stage = seg.stage;
+        if c != NONE {
+            let after = (seg.end - seg.start.max(c)).max(0);
+            match kinds[seg.stage] {
+                StageKind::Active => core.active_ms += after,
+                StageKind::Wait => core.wait_ms += after,
+                _ => {}
+            }
+        }
+    }
+    core
+}
+
+/// The active time after commitment of one item (without per-stage buffers).
+pub(crate) fn active_ms(scope: &Scope<'_>, kinds: &[StageKind], s: &Scoped) -> i64 {
+    let c = s.commitment;
+    if c == NONE {
+        return 0;
+    }
+    scope
+        .segs(s)
+        .filter(|g| kinds[g.stage] == StageKind::Active)
+        .map(|g| (g.end - g.start.max(c)).max(0))
+        .sum()
+}
+
+pub(crate) fn item_metrics(
+    scope: &Scope<'_>,
+    kinds: &[StageKind],
+    s: &Scoped,
+    stage_ms: &mut [i64],
+    entered: &mut [i64],
+) -> ItemMetrics {
+    let core = item_core(scope, kinds, s, stage_ms, entered);
+    let lead = s.is_done().then(|| s.done - s.arrival);
+    let cycle = s.is_done().then(|| s.done - s.commitment);
+    ItemMetrics {
+        id: scope.id(s).to_owned(),
+        index: scope.tl.items[s.rec as usize].item as usize,
+        status: s.status(),
+        arrival: ms_to_datetime(s.arrival),
+        commitment: s.commitment().map(ms_to_datetime),
+        done: s.done().map(ms_to_datetime),
+        lead_time_days: lead.map(ms_to_days),
+        cycle_time_days: cycle.map(ms_to_days),
+        age_days: s.in_progress().then(|| ms_to_days(scope.we - s.commitment)),
+        stage_days: stage_ms.iter().map(|&m| ms_to_days(m)).collect(),
+        entered: entered
+            .iter()
+            .map(|&t| (t != NONE).then(|| ms_to_datetime(t)))
+            .collect(),
+        active_days: ms_to_days(core.active_ms),
+        wait_days: ms_to_days(core.wait_ms),
+        flow_efficiency: cycle
+            .filter(|&c| c > 0)
+            .map(|c| core.active_ms as f64 / c as f64),
+        backward_moves: s.backward,
+        current_stage: core.current_stage,
+    }
+}
+
+/// What one pass over the items in scope yields: the counts, the lead and cycle times, the
+/// figures of WIP, flow efficiency and Little's law, and the items in progress.
+#[derive(Debug, Default)]
+pub(crate) struct ItemPass {
+    pub(crate) counts: ItemCounts,
+    /// Lead and cycle times (ms) of the items done in the window.
+    pub(crate) lead_ms: Vec<u64>,
+    pub(crate) cycle_ms: Vec<u64>,
+    /// Σ time in active stages after commitment, and Σ cycle time, over done items (only
+    /// with `active`).
+    pub(crate) active_ms: i128,
+    pub(crate) cycle_total_ms: i128,
+    /// Σ time committed and not done within the window.
+    pub(crate) wip_ms: i128,
+    /// Items committed within the window, and before it (carried in).
+    pub(crate) commits_in_window: u64,
+    pub(crate) carried_in: u64,
+    /// Items in progress at the window's end: (index in the scope, age in ms).
+    pub(crate) in_progress: Vec<(u32, i64)>,
+}
+
+/// One pass over the items in scope; with `active`, also the active time of done items
+/// (which reads their visits).
+pub(crate) fn item_pass(scope: &Scope<'_>, kinds: &[StageKind], active: bool) -> ItemPass {
+    let mut p = ItemPass::default();
+    let (ws, we) = (scope.ws, scope.we);
+    for (k, s) in scope.items.iter().enumerate() {
+        let c = &mut p.counts;
+        match s.status() {
+            ItemStatus::Done => c.done += 1,
+            ItemStatus::InProgress => c.in_progress += 1,
+            ItemStatus::NotStarted => c.not_started += 1,
+            ItemStatus::Discarded => c.discarded += 1,
+        }
+        if s.commitment == NONE {
+            continue;
+        }
+        if s.commitment >= ws {
+            p.commits_in_window += 1;
+        } else {
+            p.carried_in += 1;
+        }
+        let end = if s.done == NONE { we } else { s.done };
+        let from = s.commitment.max(ws);
+        if end > from {
+            p.wip_ms += i128::from(end - from);
+        }
+        if s.done == NONE {
+            p.in_progress.push((k as u32, we - s.commitment));
+            continue;
+        }
+        p.lead_ms.push((s.done - s.arrival).max(0) as u64);
+        let cycle = s.done - s.commitment;
+        p.cycle_ms.push(cycle.max(0) as u64);
+        p.cycle_total_ms += i128::from(cycle);
+        if active {
+            p.active_ms += i128::from(active_ms(scope, kinds, s));
+        }
+    }
+    p.counts.total = scope.items.len() as u64;
+    p
+}
+
+/// An item in progress at the window's end, with its age.
+///
+/// JSON: one entry of `aging[]`: `{id, stage, age_days, percentile_passed}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AgingItem {
+    /// The item's id.
+    pub id: String,
+    /// The stage it is in.
+    pub stage: String,
+    /// End of the window − its commitment, in days.
+    pub age_days: f64,
+    /// The highest of the cycle-time percentiles 50, 70, 85 and 95 (of the items done in
+    /// the window) that its age exceeds; `null` if none (or nothing was done).
+    pub percentile_passed: Option<f64>,
+}
+
+/// The items in progress at the window's end (from [`item_pass`]), oldest first.
+pub(crate) fn aging(
+    scope: &Scope<'_>,
+    in_progress: &[(u32, i64)],
+    cycle_times: &Sample,
+) -> Vec<AgingItem> {
+    let levels: Vec<(f64, f64)> = super::stats::SUMMARY_LEVELS
+        .iter()
+        .filter_map(|&l| cycle_times.percentile(l).map(|p| (l, p)))
+        .collect();
+    let stages = scope.tl.workflow.stages();
+    let mut order: Vec<(u32, i64)> = in_progress.to_vec();
+    order.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| {
+            let (x, y) = (&scope.items[a.0 as usize], &scope.items[b.0 as usize]);
+            scope.id(x).cmp(scope.id(y))
+        })
+    });
+    order
+        .into_iter()
+        .map(|(k, age)| {
+            let s = &scope.items[k as usize];
+            let age_days = ms_to_days(age);
+            let current = scope.raw(s).last().map_or(0, |v| usize::from(v.stage));
+            let passed = levels
+                .iter()
+                .rev()
+                .find(|&&(_, p)| age_days > p)
+                .map(|&(l, _)| l);
+            AgingItem {
+                id: scope.id(s).to_owned(),
+                stage: stages[current].name.clone(),
+                age_days,
+                percentile_passed: passed,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,275 @@
+//! Flow metrics of timelines: per item, per day, per stage, the constraint, Little's law.
+
+mod bottleneck;
+mod filter;
+mod items;
+mod littles;
+mod series;
+mod stages;
+mod stats;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use bottleneck::{Bottleneck, Evidence, StageEvidence};
+pub use filter::MetricsOptions;
+pub use items::{AgingItem, ItemCounts, ItemMetrics};
+pub use littles::{Assumption, LittlesLaw, Violation};
+pub use series::{Period, Series};
+pub use stages::StageStats;
+pub use stats::{Histogram, Sample, Summary};
+
+pub(crate) use filter::{NONE, Scope};
+
+use crate::error::Result;
+use crate::time::{ms_to_datetime, ms_to_days};
+use crate::timeline::Timelines;
+use crate::workflow::StageKind;
+
+/// The window the metrics measure: `[start, end]`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Window {
+    /// Its start.
+    pub start: DateTime<Utc>,
+    /// Its end.
+    pub end: DateTime<Utc>,
+    /// Its length in days.
+    pub days: f64,
+}
+
+/// Done items per day and per week over the window.
+///
+/// JSON: `throughput.{per_day, per_week}` (`null` for a window of no length).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Throughput {
+    /// Done items / window days.
+    pub per_day: Option<f64>,
+    /// `per_day × 7`.
+    pub per_week: Option<f64>,
+}
+
+/// Work in progress: committed and not done.
+///
+/// JSON: `wip.{mean, current}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Wip {
+    /// The time average over the window: Σ over items of the time each spent committed
+    /// and not done within the window, divided by the window's length.
+    pub mean: Option<f64>,
+    /// Items in progress at the window's end.
+    pub current: u64,
+}
+
+/// The flow metrics of timelines, under [`MetricsOptions`]: each result computed on
+/// demand. [`Metrics::report`] computes them all; [`crate::Report::new`] is a shortcut.
+///
+/// ```
+/// use valuestream::{LogReader, Metrics, MetricsOptions, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Done,2024-03-05\n\
+///            B,Dev,2024-03-02\nB,Done,2024-03-04\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::builder()
+///     .stage("Dev", valuestream::StageKind::Active)
+///     .stage("Done", valuestream::StageKind::Done)
+///     .build()?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let m = Metrics::new(&tl, &MetricsOptions::new())?;
+/// assert_eq!(m.cycle_times().values(), &[2.0, 4.0]);
+/// assert_eq!(m.counts().done, 2);
+/// // 6 item-days of WIP over a 4-day window.
+/// assert_eq!(m.wip().mean, Some(1.5));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Metrics<'a> {
+    scope: Scope<'a>,
+    kinds: Vec<StageKind>,
+}
+
+impl<'a> Metrics<'a> {
+    /// The metrics of `timelines` under `opts`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidArgument`] if the window is empty (`since` after `until`, or
+    /// outside the observation) or an attribute filter names an attribute the log does not
+    /// keep.
+    pub fn new(timelines: &'a Timelines, opts: &MetricsOptions) -> Result<Metrics<'a>> {
+        let scope = Scope::new(timelines, opts)?;
+        let kinds = timelines.workflow.stages().iter().map(|s| s.kind).collect();
+        Ok(Metrics { scope, kinds })
+    }
+
+    /// The timelines measured.
+    pub fn timelines(&self) -> &'a Timelines {
+        self.scope.tl
+    }
+
+    /// The window measured.
+    pub fn window(&self) -> Window {
+        Window {
+            start: ms_to_datetime(self.scope.ws),
+            end: ms_to_datetime(self.scope.we),
+            days: ms_to_days(self.scope.span()),
+        }
+    }
+
+    fn pass(&self, active: bool) -> items::ItemPass {
+        items::item_pass(&self.scope, &self.kinds, active)
+    }
+
+    /// The items by status at the window's end.
+    pub fn counts(&self) -> ItemCounts {
+        self.pass(false).counts
+    }
+
+    /// The measures of each item in the window, in order of first appearance in the log.
+    pub fn items(&self) -> impl Iterator<Item = ItemMetrics> + '_ {
+        let ns = self.kinds.len();
+        let mut stage_ms = vec![0i64; ns];
+        let mut entered = vec![NONE; ns];
+        self.scope.items.iter().map(move |s| {
+            items::item_metrics(&self.scope, &self.kinds, s, &mut stage_ms, &mut entered)
+        })
+    }
+
+    /// Lead times (done − arrival, days) of the items done in the window.
+    pub fn lead_times(&self) -> Sample {
+        Sample::from_ms(self.pass(false).lead_ms)
+    }
+
+    /// Cycle times (done − commitment, days) of the items done in the window.
+    pub fn cycle_times(&self) -> Sample {
+        Sample::from_ms(self.pass(false).cycle_ms)
+    }
+
+    /// Flow efficiency over the items done in the window: Σ active time / Σ cycle time.
+    pub fn flow_efficiency(&self) -> Option<f64> {
+        flow_efficiency(&self.pass(true))
+    }
+
+    /// Done items per day and per week.
+    pub fn throughput(&self) -> Throughput {
+        self.throughput_of(&self.pass(false))
+    }
+
+    fn throughput_of(&self, p: &items::ItemPass) -> Throughput {
+        let span = self.scope.span();
+        let per_day = (span > 0).then(|| p.counts.done as f64 / ms_to_days(span));
+        Throughput {
+            per_day,
+            per_week: per_day.map(|x| x * 7.0),
+        }
+    }
+
+    /// Mean and current work in progress.
+    pub fn wip(&self) -> Wip {
+        self.wip_of(&self.pass(false))
+    }
+
+    fn wip_of(&self, p: &items::ItemPass) -> Wip {
+        let span = self.scope.span();
+        Wip {
+            mean: (span > 0).then(|| p.wip_ms as f64 / span as f64),
+            current: p.counts.in_progress,
+        }
+    }
+
+    /// The daily series (use [`Series::weekly`] for weeks).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidArgument`] if the window spans more than 200,000 days (a
+    /// sign of wrong timestamps).
+    pub fn daily(&self) -> Result<Series> {
+        series::daily(&self.scope)
+    }
+
+    /// The statistics of every stage, indexed like the workflow's stages.
+    pub fn stages(&self) -> Vec<StageStats> {
+        stages::stage_stats(&self.scope)
+    }
+
+    /// The stage that limits throughput, given the stage statistics from
+    /// [`Metrics::stages`].
+    pub fn bottleneck(&self, stages: &[StageStats]) -> Bottleneck {
+        bottleneck::bottleneck(stages)
+    }
+
+    /// Little's law over the window, given the daily series (for the age of WIP).
+    pub fn littles_law(&self, daily: &Series) -> LittlesLaw {
+        let pass = self.pass(false);
+        let cycle = Sample::from_ms(pass.cycle_ms.clone());
+        self.littles_law_of(&pass, daily, &cycle)
+    }
+
+    fn littles_law_of(&self, pass: &items::ItemPass, daily: &Series, cycle: &Sample) -> LittlesLaw {
+        littles::littles_law(
+            &self.scope,
+            &littles::LawInputs {
+                wip: self.wip_of(pass).mean,
+                throughput_per_day: self.throughput_of(pass).per_day,
+                cycle_mean: cycle.mean(),
+                cycle_max: cycle.max(),
+                pass,
+                series: daily,
+            },
+        )
+    }
+
+    /// The items in progress at the window's end, oldest first, against the cycle-time
+    /// percentiles.
+    pub fn aging(&self, cycle_times: &Sample) -> Vec<AgingItem> {
+        items::aging(&self.scope, &self.pass(false).in_progress, cycle_times)
+    }
+
+    /// Every result, as a [`crate::Report`]. The stage statistics are computed on a second
+    /// thread (scoped: it ends before this returns) when the system grants one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Metrics::daily`].
+    pub fn report(&self) -> Result<crate::Report> {
+        // The stage statistics (the largest part) on a second thread when one can be had;
+        // the results do not depend on it.
+        let (stages, rest) = std::thread::scope(|sc| {
+            let job = std::thread::Builder::new()
+                .name("valuestream-stages".into())
+                .spawn_scoped(sc, || self.stages());
+            let rest = self.daily().map(|d| (d, self.pass(true)));
+            let stages = match job {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(_) => self.stages(),
+            };
+            (stages, rest)
+        });
+        let (daily, mut pass) = rest?;
+        let lead = Sample::from_ms(std::mem::take(&mut pass.lead_ms));
+        let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
+        let bottleneck = self.bottleneck(&stages);
+        let littles_law = self.littles_law_of(&pass, &daily, &cycle);
+        Ok(crate::Report {
+            items: pass.counts,
+            lead_time_days: lead.summary(),
+            cycle_time_days: cycle.summary(),
+            throughput: self.throughput_of(&pass),
+            wip: self.wip_of(&pass),
+            flow_efficiency: flow_efficiency(&pass),
+            littles_law,
+            aging: items::aging(&self.scope, &pass.in_progress, &cycle),
+            stages,
+            bottleneck,
+            data_quality: self.scope.tl.quality.clone(),
+            window: self.window(),
+            lead_times: lead,
+            cycle_times: cycle,
+            daily,
+        })
+    }
+}
+
+fn flow_efficiency(p: &items::ItemPass) -> Option<f64> {
+    (p.cycle_total_ms > 0).then(|| p.active_ms as f64 / p.cycle_total_ms as f64)
+}

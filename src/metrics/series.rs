@@ -1,0 +1,293 @@
+//! Daily and weekly series: the cumulative flow diagram, current-stage counts, WIP, the age
+//! of WIP, arrivals, commitments, departures and net flow.
+
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Serialize;
+
+use super::filter::{NONE, Scope};
+use crate::error::{Error, Result};
+use crate::time::{MS_PER_DAY, ms_to_days};
+
+/// The length of a series' periods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    /// Calendar days.
+    #[default]
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+}
+
+/// The most periods a series may have (about 550 years of days).
+const MAX_DAYS: i64 = 200_000;
+
+/// Flow over time, one value per period (day or week) of the window.
+///
+/// Periods are calendar days (or ISO weeks, Monday to Sunday) in the day offset of the
+/// [`MetricsOptions`](crate::MetricsOptions) (UTC by default), from the one holding the
+/// window's start to the one holding its end (an end at midnight closes the day before).
+/// Stocks are taken at the end of each period,
+/// after every event before it (for the last period, at the window's end); flows count
+/// the events within the window that fall in the period.
+///
+/// # Definitions
+///
+/// - `cfd[s][p]`: items that have ever reached stage `s` or a later stage by the end of
+///   period `p` (the lines of the cumulative flow diagram; they never decrease).
+/// - `in_stage[s][p]`: items whose latest visit by the end of `p` is in stage `s` (the
+///   current-stage counts: for wait and active stages, the stage WIP; for done stages,
+///   the items done so far). Bands between CFD lines equal these only when no item moves
+///   backwards.
+/// - `wip[p]`: items with commitment before the end of `p` and not done by then.
+/// - `wip_age_days[p]`: the mean age (days since commitment) of those items, at the end
+///   of `p`; `None` when there are none.
+/// - `arrivals` (first events), `commitments`, `departures` (done items: the throughput,
+///   zero periods included), `discarded`; `net_flow = commitments − departures`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Series {
+    /// Days or weeks.
+    pub period: Period,
+    /// The first day of each period (for weeks, the Monday, even before the window).
+    pub starts: Vec<NaiveDate>,
+    /// The stages' names, indexing `cfd` and `in_stage`.
+    pub stages: Vec<String>,
+    /// Items that arrived (first event) in each period.
+    pub arrivals: Vec<u64>,
+    /// Items committed in each period.
+    pub commitments: Vec<u64>,
+    /// Items done in each period (throughput).
+    pub departures: Vec<u64>,
+    /// Items discarded in each period.
+    pub discarded: Vec<u64>,
+    /// Commitments − departures.
+    pub net_flow: Vec<i64>,
+    /// Work in progress at the end of each period.
+    pub wip: Vec<u64>,
+    /// Mean age in days of that work in progress.
+    pub wip_age_days: Vec<Option<f64>>,
+    /// Cumulative "reached this stage or a later one" counts, `[stage][period]`.
+    pub cfd: Vec<Vec<u64>>,
+    /// Current-stage counts, `[stage][period]`.
+    pub in_stage: Vec<Vec<u64>>,
+}
+
+impl Series {
+    /// The number of periods.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there are no periods.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The same series by ISO week (Monday to Sunday): flows summed, stocks at the end of
+    /// each week. A weekly series is returned unchanged.
+    pub fn weekly(&self) -> Series {
+        if self.period == Period::Week || self.is_empty() {
+            return self.clone();
+        }
+        // Group consecutive days by their week's Monday.
+        let mut groups: Vec<(NaiveDate, usize, usize)> = Vec::new();
+        for (i, d) in self.starts.iter().enumerate() {
+            let monday = *d - Days::new(u64::from(d.weekday().num_days_from_monday()));
+            match groups.last_mut() {
+                Some(g) if g.0 == monday => g.2 = i + 1,
+                _ => groups.push((monday, i, i + 1)),
+            }
+        }
+        let sum = |v: &[u64]| {
+            groups
+                .iter()
+                .map(|&(_, a, b)| v[a..b].iter().sum())
+                .collect()
+        };
+        let last_u = |v: &[u64]| groups.iter().map(|&(_, _, b)| v[b - 1]).collect();
+        Series {
+            period: Period::Week,
+            starts: groups.iter().map(|g| g.0).collect(),
+            stages: self.stages.clone(),
+            arrivals: sum(&self.arrivals),
+            commitments: sum(&self.commitments),
+            departures: sum(&self.departures),
+            discarded: sum(&self.discarded),
+            net_flow: groups
+                .iter()
+                .map(|&(_, a, b)| self.net_flow[a..b].iter().sum())
+                .collect(),
+            wip: last_u(&self.wip),
+            wip_age_days: groups
+                .iter()
+                .map(|&(_, _, b)| self.wip_age_days[b - 1])
+                .collect(),
+            cfd: self.cfd.iter().map(|l| last_u(l)).collect(),
+            in_stage: self.in_stage.iter().map(|l| last_u(l)).collect(),
+        }
+    }
+}
+
+/// Adds `delta` at `day` of a difference array (clamping before-window days to day 0).
+#[inline]
+fn bump(diff: &mut [i64], day: i64, delta: i64) {
+    let d = day.max(0) as usize;
+    if let Some(x) = diff.get_mut(d) {
+        *x += delta;
+    }
+}
+
+/// The daily series of a scope.
+pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
+    let off = scope.offset_ms;
+    let day_of = |t: i64| (t + off).div_euclid(MS_PER_DAY);
+    let day0 = day_of(scope.ws);
+    // The window's end closes the last day: an end at midnight adds no day of no length
+    // (events at that very instant count in the day before).
+    let last = if scope.we > scope.ws {
+        day_of(scope.we - 1)
+    } else {
+        day_of(scope.we)
+    };
+    let days = last - day0 + 1;
+    if days > MAX_DAYS {
+        return Err(Error::InvalidArgument(format!(
+            "the window spans {days} days, more than a series may hold ({MAX_DAYS}); \
+             look for wrong timestamps, or narrow the window with since and until"
+        )));
+    }
+    let nd = days as usize;
+    let wf = &scope.tl.workflow;
+    let ns = wf.stages().len();
+    let rel = |t: i64| (day_of(t) - day0).min(days - 1);
+    let (ws, we) = (scope.ws, scope.we);
+    let in_window = |t: i64| t >= ws && t <= we;
+
+    let mut arrivals = vec![0u64; nd];
+    let mut commitments = vec![0u64; nd];
+    let mut departures = vec![0u64; nd];
+    let mut discarded = vec![0u64; nd];
+    // Difference arrays over days: WIP and the sum of commitment instants of WIP.
+    let mut wip_d = vec![0i64; nd + 1];
+    let mut csum_d = vec![0i128; nd + 1];
+    // [day][stage + 1] difference arrays for the CFD (over stages, then days) and the
+    // current-stage counts (over days).
+    let w = ns + 1;
+    let mut cfd_d = vec![0i64; (nd + 1) * w];
+    let mut cur_d = vec![0i64; (nd + 1) * w];
+
+    for s in &scope.items {
+        if in_window(s.arrival) {
+            arrivals[rel(s.arrival) as usize] += 1;
+        }
+        if s.commitment != NONE {
+            if in_window(s.commitment) {
+                commitments[rel(s.commitment) as usize] += 1;
+            }
+            let c = rel(s.commitment);
+            bump(&mut wip_d, c, 1);
+            let crel = i128::from(s.commitment - ws);
+            if let Some(x) = csum_d.get_mut(c.max(0) as usize) {
+                *x += crel;
+            }
+            if s.done != NONE {
+                let d = rel(s.done);
+                bump(&mut wip_d, d, -1);
+                if let Some(x) = csum_d.get_mut(d.max(0) as usize) {
+                    *x -= crel;
+                }
+            }
+        }
+        if s.done != NONE && in_window(s.done) {
+            let d = rel(s.done) as usize;
+            if s.commitment != NONE {
+                departures[d] += 1;
+            } else {
+                discarded[d] += 1;
+            }
+        }
+        // Stages, from visit starts only: an item is in the stage of its latest visit.
+        let mut reached: i64 = -1;
+        let mut prev: Option<(usize, i64)> = None;
+        for v in scope.raw(s) {
+            let st = usize::from(v.stage);
+            let day = rel(v.start).max(0) as usize;
+            if st as i64 > reached {
+                cfd_d[day * w + (reached + 1) as usize] += 1;
+                cfd_d[day * w + st + 1] -= 1;
+                reached = st as i64;
+            }
+            if let Some((pst, pday)) = prev {
+                cur_d[pday as usize * w + pst] += 1;
+                cur_d[day * w + pst] -= 1;
+            }
+            prev = Some((st, day as i64));
+        }
+        if let Some((pst, pday)) = prev {
+            cur_d[pday as usize * w + pst] += 1;
+        }
+    }
+
+    let mut wip = Vec::with_capacity(nd);
+    let mut wip_age_days = Vec::with_capacity(nd);
+    let (mut n, mut sum) = (0i64, 0i128);
+    for d in 0..nd {
+        n += wip_d[d];
+        sum += csum_d[d];
+        wip.push(n.max(0) as u64);
+        // The snapshot instant: the end of the day, or the window's end on the last day.
+        let end = ((day0 + d as i64 + 1) * MS_PER_DAY - off).min(we) - ws;
+        wip_age_days.push((n > 0).then(|| {
+            let mean_c = sum as f64 / n as f64;
+            ms_to_days(end) - mean_c / MS_PER_DAY as f64
+        }));
+    }
+    let mut cfd = vec![Vec::with_capacity(nd); ns];
+    let mut in_stage = vec![Vec::with_capacity(nd); ns];
+    let mut cfd_run = vec![0i64; ns];
+    let mut cur_run = vec![0i64; ns];
+    for d in 0..nd {
+        let row = &cfd_d[d * w..(d + 1) * w];
+        let mut acc = 0i64;
+        for st in 0..ns {
+            acc += row[st];
+            cfd_run[st] += acc;
+            cfd[st].push(cfd_run[st].max(0) as u64);
+            cur_run[st] += cur_d[d * w + st];
+            in_stage[st].push(cur_run[st].max(0) as u64);
+        }
+    }
+    let starts = (0..nd as i64).map(|d| date_of_day(day0 + d)).collect();
+    let net_flow = commitments
+        .iter()
+        .zip(&departures)
+        .map(|(&c, &d)| c as i64 - d as i64)
+        .collect();
+    Ok(Series {
+        period: Period::Day,
+        starts,
+        stages: wf.stages().iter().map(|s| s.name.clone()).collect(),
+        arrivals,
+        commitments,
+        departures,
+        discarded,
+        net_flow,
+        wip,
+        wip_age_days,
+        cfd,
+        in_stage,
+    })
+}
+
+/// The calendar date of day number `day` since 1970-01-01.
+fn date_of_day(day: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|e| {
+            if day >= 0 {
+                e.checked_add_days(Days::new(day as u64))
+            } else {
+                e.checked_sub_days(Days::new(day.unsigned_abs()))
+            }
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,208 @@
+//! CSV renderers: the per-item table, the series and the stage table.
+
+use std::io;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::error::{Error, Result};
+use crate::metrics::{Metrics, Series, StageStats};
+
+fn io_err(e: ::csv::Error) -> Error {
+    Error::Io {
+        file: None,
+        source: io::Error::from(e),
+    }
+}
+
+fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// Writes one row per item in the window, in the layout of the "cycle time data" files of
+/// jira-agile-metrics and ActionableAgile: `ID, Link, Name`, then one column per workflow
+/// stage holding the instant the item first entered it (RFC 3339, UTC; empty if never),
+/// then `Status, Lead time (days), Cycle time (days), Age (days), Active (days),
+/// Waiting (days), Flow efficiency, Backward moves, Current stage`, then the days spent in
+/// each stage (`<stage> (days)`), then the item attributes the log keeps. `Link` and
+/// `Name` are empty (event logs do not carry them).
+///
+/// The stage columns read back with the wide format of [`crate::LogReader`].
+///
+/// # Errors
+///
+/// [`Error::Io`] if writing fails.
+pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
+    let tl = metrics.timelines();
+    let stages = tl.workflow().stages();
+    let attrs = &tl.attributes.names;
+    let mut out = ::csv::Writer::from_writer(w);
+    let mut header: Vec<String> = vec!["ID".into(), "Link".into(), "Name".into()];
+    header.extend(stages.iter().map(|s| s.name.clone()));
+    header.extend(
+        [
+            "Status",
+            "Lead time (days)",
+            "Cycle time (days)",
+            "Age (days)",
+            "Active (days)",
+            "Waiting (days)",
+            "Flow efficiency",
+            "Backward moves",
+            "Current stage",
+        ]
+        .map(String::from),
+    );
+    header.extend(stages.iter().map(|s| format!("{} (days)", s.name)));
+    header.extend(attrs.iter().cloned());
+    out.write_record(&header).map_err(io_err)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for m in metrics.items() {
+        row.clear();
+        row.push(m.id.clone());
+        row.push(String::new());
+        row.push(String::new());
+        row.extend(m.entered.iter().map(|t| t.map_or(String::new(), instant)));
+        row.push(
+            match m.status {
+                crate::ItemStatus::NotStarted => "not started",
+                crate::ItemStatus::InProgress => "in progress",
+                crate::ItemStatus::Done => "done",
+                crate::ItemStatus::Discarded => "discarded",
+            }
+            .into(),
+        );
+        row.push(num(m.lead_time_days));
+        row.push(num(m.cycle_time_days));
+        row.push(num(m.age_days));
+        row.push(m.active_days.to_string());
+        row.push(m.wait_days.to_string());
+        row.push(num(m.flow_efficiency));
+        row.push(m.backward_moves.to_string());
+        row.push(stages[m.current_stage].name.clone());
+        row.extend(m.stage_days.iter().map(f64::to_string));
+        let item = u32::try_from(m.index).unwrap_or(u32::MAX);
+        for a in 0..attrs.len() {
+            let v = tl.attributes.get(a, item);
+            row.push(v.unwrap_or("").to_owned());
+        }
+        out.write_record(&row).map_err(io_err)?;
+    }
+    out.flush().map_err(|e| Error::Io {
+        file: None,
+        source: e,
+    })
+}
+
+/// Writes a series, one row per period: `date, arrivals, commitments, departures,
+/// discarded, net_flow, wip, wip_age_days`, then `<stage> (reached)` (the CFD line) and
+/// `<stage> (current)` (the current-stage count) for each stage.
+///
+/// # Errors
+///
+/// [`Error::Io`] if writing fails.
+pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    let mut header: Vec<String> = [
+        "date",
+        "arrivals",
+        "commitments",
+        "departures",
+        "discarded",
+        "net_flow",
+        "wip",
+        "wip_age_days",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(series.stages.iter().map(|s| format!("{s} (reached)")));
+    header.extend(series.stages.iter().map(|s| format!("{s} (current)")));
+    out.write_record(&header).map_err(io_err)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for p in 0..series.len() {
+        row.clear();
+        row.push(series.starts[p].to_string());
+        row.push(series.arrivals[p].to_string());
+        row.push(series.commitments[p].to_string());
+        row.push(series.departures[p].to_string());
+        row.push(series.discarded[p].to_string());
+        row.push(series.net_flow[p].to_string());
+        row.push(series.wip[p].to_string());
+        row.push(num(series.wip_age_days[p]));
+        row.extend(series.cfd.iter().map(|l| l[p].to_string()));
+        row.extend(series.in_stage.iter().map(|l| l[p].to_string()));
+        out.write_record(&row).map_err(io_err)?;
+    }
+    out.flush().map_err(|e| Error::Io {
+        file: None,
+        source: e,
+    })
+}
+
+/// Writes the stage table: one row per stage with every field of [`StageStats`] but the
+/// raw durations.
+///
+/// # Errors
+///
+/// [`Error::Io`] if writing fails.
+pub fn write_stages_csv<W: io::Write>(stages: &[StageStats], w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    out.write_record([
+        "stage",
+        "kind",
+        "visits",
+        "departures",
+        "visit_days_mean",
+        "visit_days_p50",
+        "visit_days_p85",
+        "visit_days_p95",
+        "visit_days_max",
+        "wip_mean",
+        "arrival_rate",
+        "departure_rate",
+        "littles_law_error",
+        "servers",
+        "servers_estimated",
+        "busy_days",
+        "utilisation",
+        "capacity_per_day",
+        "peak",
+        "wip_at_start",
+        "wip_at_end",
+    ])
+    .map_err(io_err)?;
+    for s in stages {
+        let v = &s.visit_days;
+        out.write_record([
+            s.name.clone(),
+            s.kind.name().to_owned(),
+            s.visits.to_string(),
+            s.departures.to_string(),
+            num(v.mean),
+            num(v.p50),
+            num(v.p85),
+            num(v.p95),
+            num(v.max),
+            num(s.wip_mean),
+            num(s.arrival_rate),
+            num(s.departure_rate),
+            num(s.littles_law_error),
+            s.servers.map_or(String::new(), |c| c.to_string()),
+            s.servers_estimated.to_string(),
+            num(s.busy_days),
+            num(s.utilisation),
+            num(s.capacity_per_day),
+            s.peak.to_string(),
+            s.wip_at_start.to_string(),
+            s.wip_at_end.to_string(),
+        ])
+        .map_err(io_err)?;
+    }
+    out.flush().map_err(|e| Error::Io {
+        file: None,
+        source: e,
+    })
+}

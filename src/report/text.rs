@@ -1,0 +1,222 @@
+//! The readable terminal report.
+
+use std::fmt::{self, Write as _};
+
+use super::Report;
+use crate::metrics::Summary;
+use crate::workflow::StageKind;
+
+/// How many aging items the text report lists.
+const AGING_SHOWN: usize = 10;
+
+fn f(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "-".to_owned(),
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:.0}%", v * 100.0),
+        _ => "-".to_owned(),
+    }
+}
+
+/// `n` with thousands separators.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn summary_row(out: &mut String, label: &str, s: &Summary) -> fmt::Result {
+    writeln!(
+        out,
+        "  {label:<18}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+        count(s.count),
+        f(s.mean, 1),
+        f(s.sd, 1),
+        f(s.p50, 1),
+        f(s.p70, 1),
+        f(s.p85, 1),
+        f(s.p95, 1),
+        f(s.max, 1)
+    )
+}
+
+/// Cuts `s` to `n` characters, marking the cut.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, fm: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut o = String::with_capacity(4096);
+        let w = &self.window;
+        let source = self.data_quality.source.as_deref().unwrap_or("the log");
+        writeln!(
+            o,
+            "Flow report of {source}\n  window {} to {} ({:.1} days)\n",
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M"),
+            w.days
+        )?;
+        let it = &self.items;
+        writeln!(
+            o,
+            "Items {}: {} done, {} in progress, {} not started, {} discarded",
+            count(it.total),
+            count(it.done),
+            count(it.in_progress),
+            count(it.not_started),
+            count(it.discarded)
+        )?;
+        writeln!(
+            o,
+            "  {:<18}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+            "(days)", "count", "mean", "sd", "p50", "p70", "p85", "p95", "max"
+        )?;
+        summary_row(&mut o, "lead time", &self.lead_time_days)?;
+        summary_row(&mut o, "cycle time", &self.cycle_time_days)?;
+        writeln!(
+            o,
+            "Throughput       {} per day, {} per week",
+            f(self.throughput.per_day, 2),
+            f(self.throughput.per_week, 1)
+        )?;
+        writeln!(
+            o,
+            "WIP              {} on average, {} now",
+            f(self.wip.mean, 1),
+            count(self.wip.current)
+        )?;
+        writeln!(o, "Flow efficiency  {}", pct(self.flow_efficiency))?;
+        let l = &self.littles_law;
+        let lw = match (l.throughput_per_day, l.cycle_time_days) {
+            (Some(x), Some(c)) => Some(x * c),
+            _ => None,
+        };
+        writeln!(
+            o,
+            "Little's law     WIP {} against throughput {} per day × cycle time {} days = {}{}",
+            f(l.wip, 1),
+            f(l.throughput_per_day, 2),
+            f(l.cycle_time_days, 1),
+            f(lw, 1),
+            l.relative_error
+                .map_or(String::new(), |e| format!(" (error {:+.1}%)", e * 100.0))
+        )?;
+        for v in &l.violations {
+            writeln!(o, "  ! {}", v.detail)?;
+        }
+
+        writeln!(o, "\nStages")?;
+        writeln!(
+            o,
+            "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
+            "stage",
+            "kind",
+            "visits",
+            "mean d",
+            "p50 d",
+            "p85 d",
+            "WIP",
+            "in/day",
+            "out/day",
+            "servers",
+            "util"
+        )?;
+        for s in &self.stages {
+            let servers = match (s.servers, s.servers_estimated) {
+                (Some(c), true) => format!("~{c}"),
+                (Some(c), false) => c.to_string(),
+                _ => "-".to_owned(),
+            };
+            writeln!(
+                o,
+                "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
+                cut(&s.name, 21),
+                s.kind.name(),
+                count(s.visits),
+                f(s.visit_days.mean, 2),
+                f(s.visit_days.p50, 2),
+                f(s.visit_days.p85, 2),
+                if s.kind == StageKind::Done {
+                    "-".to_owned()
+                } else {
+                    f(s.wip_mean, 1)
+                },
+                f(s.arrival_rate, 2),
+                f(s.departure_rate, 2),
+                servers,
+                pct(s.utilisation)
+            )?;
+        }
+        if self.stages.iter().any(|s| s.servers_estimated) {
+            writeln!(
+                o,
+                "  (~ servers estimated as the most items in the stage at once; give `servers` in the workflow)"
+            )?;
+        }
+
+        let b = &self.bottleneck;
+        writeln!(
+            o,
+            "\nBottleneck: {}\n  {}",
+            b.stage.as_deref().unwrap_or("none"),
+            b.reason
+        )?;
+        for (i, e) in b.ranking.iter().enumerate() {
+            writeln!(
+                o,
+                "  {}. {:<22} utilisation {:>5}, capacity {} per day, waiting in front {} item-days, queue {:+}",
+                i + 1,
+                cut(&e.stage, 21),
+                pct(e.utilisation),
+                f(e.capacity_per_day, 2),
+                f(Some(e.wait_days), 1),
+                e.queue_growth
+            )?;
+        }
+
+        writeln!(
+            o,
+            "\nAging work in progress: {} items",
+            count(self.aging.len() as u64)
+        )?;
+        for a in self.aging.iter().take(AGING_SHOWN) {
+            writeln!(
+                o,
+                "  {:<24}{:<22}{:>9} days{}",
+                cut(&a.id, 23),
+                cut(&a.stage, 21),
+                f(Some(a.age_days), 1),
+                a.percentile_passed
+                    .map_or(String::new(), |p| format!("  past p{p:.0} of cycle time"))
+            )?;
+        }
+        if self.aging.len() > AGING_SHOWN {
+            writeln!(
+                o,
+                "  … and {} more (all are in the JSON output)",
+                count((self.aging.len() - AGING_SHOWN) as u64)
+            )?;
+        }
+        writeln!(o)?;
+        write!(o, "{}", self.data_quality)?;
+        fm.write_str(&o)
+    }
+}
