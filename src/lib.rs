@@ -96,7 +96,7 @@ pub use dora::{
 pub use error::{Error, Position, Result, UnmappedState};
 pub use export::{WideLayout, write_wide};
 pub use log::{
-    BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format, Import,
+    BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
     ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,
 };
 pub use metrics::{

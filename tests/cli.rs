@@ -263,3 +263,117 @@ fn bpic2013_incidents_are_all_accounted_for() {
     assert_eq!(q["items"], 7_554);
     assert_eq!(q["rejected"].as_array().unwrap().len(), 0);
 }
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn bpic2013_xes_gz_gives_the_same_report_as_its_csv() {
+    let xes = root().join("../shared/data/07_bpic2013_incidents.xes.gz");
+    let csv = root().join("../shared/data/bpic2013_incidents.csv");
+    if !xes.exists() || !csv.exists() {
+        eprintln!("skipped: the BPIC 2013 logs are absent");
+        return;
+    }
+    let report = |file: &Path| -> serde_json::Value {
+        let out = bin()
+            .arg("report")
+            .arg(file)
+            .arg("--workflow")
+            .arg(root().join("data/workflows/bpic2013.toml"))
+            .args(["--state", "lifecycle:transition", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Only the name of the source differs.
+        v["data_quality"]["source"] = serde_json::Value::Null;
+        v
+    };
+    let (a, b) = (report(&xes), report(&csv));
+    assert_eq!(a["items"]["total"], 7_554);
+    assert_eq!(a["data_quality"]["events"], 65_533);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn formats_lists_every_preset() {
+    let out = bin().arg("formats").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in valuestream::Preset::ALL {
+        assert!(text.contains(p.name()), "{} missing:\n{text}", p.name());
+    }
+    let out = bin().args(["formats", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), valuestream::Preset::ALL.len());
+    assert!(v[0]["columns"].is_string() && v[0]["export"].is_string());
+}
+
+#[test]
+fn auto_says_which_format_it_chose() {
+    let out = bin()
+        .arg("check")
+        .arg(root().join("data/exports/linear.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("as linear"), "{err}");
+}
+
+#[test]
+fn export_writes_the_actionableagile_layout() {
+    let out_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/aa-out.csv");
+    std::fs::create_dir_all(out_file.parent().unwrap()).unwrap();
+    let out = bin()
+        .arg("export")
+        .arg(root().join("data/exports/jira.json"))
+        .args(["--to", "actionableagile"])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("ID,Link,Name,To Do,In Progress,In Review,Done,type"));
+    assert_eq!(lines.next(), Some("PROJ-1,,,2024-03-04,2024-03-05,2024-03-07,2024-03-08,Story"));
+    let bad = bin()
+        .arg("export")
+        .arg(root().join("data/exports/jira.json"))
+        .args(["--to", "excel"])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_bad_input(&bad, &["excel", "actionableagile"]);
+}
+
+#[test]
+fn dora_on_the_samples() {
+    let out = bin()
+        .arg("dora")
+        .arg(root().join("data/exports/deployments.csv"))
+        .arg("--incidents")
+        .arg(root().join("data/exports/incidents.csv"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["deployments"], 6);
+    assert_eq!(v["deployment_frequency"]["band"], "high");
+    assert_eq!(v["change_failure_rate"]["failed"], 1);
+    assert_eq!(v["lead_time_for_changes"]["count"], 4);
+    assert_eq!(v["time_to_restore"]["band"], "high");
+    let text = bin()
+        .arg("dora")
+        .arg(root().join("data/exports/deployments.csv"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("deployment frequency") && text.contains("0.60 a day"), "{text}");
+    let bad = scratch("deploys.csv", b"deployed_at,status\nlast tuesday,success\n");
+    let out = bin().arg("dora").arg(&bad).output().unwrap();
+    assert_bad_input(&out, &["deploys.csv", "line 2", "column \"deployed_at\"", "last tuesday"]);
+}

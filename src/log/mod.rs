@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub(crate) use intern::{Interner, Names};
-pub use preset::{Detected, Import, ImportOptions, Preset};
+pub use preset::{Detected, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
 

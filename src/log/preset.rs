@@ -270,50 +270,88 @@ impl Preset {
         }
     }
 
-    /// Reads the export at `path` and gives it with the preset's default workflow.
+    /// Reads the export at `path`.
     ///
     /// # Errors
     ///
     /// As the readers: [`Error::Io`], [`Error::Csv`], [`Error::MissingColumn`],
     /// [`Error::Value`], [`Error::Empty`]; [`Error::InvalidArgument`] for `xes` when the
-    /// crate was built without the feature `xes`; [`Error::Workflow`] when no default
-    /// workflow can be guessed (no status looks done).
-    pub fn read(self, path: &Path, opts: &ImportOptions) -> Result<Import> {
-        let (log, workflow) = match self {
-            Preset::JiraJson => {
-                let log = super::jira::read(path, opts)?;
-                let wf = Workflow::infer(log.states())?;
-                (log, wf)
-            }
-            Preset::JiraAgileMetrics | Preset::ActionableAgile => read_wide_tool(self, path, opts)?,
-            Preset::Linear => read_linear(path, opts)?,
-            Preset::Gitlab => read_gitlab(path, opts)?,
-            Preset::AzureDevops => read_azure(path, opts)?,
-            Preset::Pm4py => {
-                let log = read_pm4py(path, opts)?;
-                let wf = Workflow::infer(log.states())?;
-                (log, wf)
-            }
+    /// crate was built without the feature `xes`.
+    pub fn read(self, path: &Path, opts: &ImportOptions) -> Result<EventLog> {
+        match self {
+            Preset::JiraJson => super::jira::read(path, opts),
+            Preset::JiraAgileMetrics | Preset::ActionableAgile => read_wide_tool(self, path, opts),
+            Preset::Linear => read_linear(path, opts),
+            Preset::Gitlab => read_gitlab(path, opts),
+            Preset::AzureDevops => read_azure(path, opts),
+            Preset::Pm4py => read_pm4py(path, opts),
             Preset::Xes => {
                 #[cfg(feature = "xes")]
                 {
-                    let log = super::xes::read(path, opts)?;
-                    let wf = Workflow::infer(log.states())?;
-                    (log, wf)
+                    super::xes::read(path, opts)
                 }
                 #[cfg(not(feature = "xes"))]
                 {
-                    return Err(Error::InvalidArgument(
+                    let _ = (path, opts);
+                    Err(Error::InvalidArgument(
                         "reading XES needs the crate feature `xes`".to_owned(),
-                    ));
+                    ))
                 }
             }
-        };
-        Ok(Import {
-            log,
-            workflow,
-            preset: self,
-        })
+        }
+    }
+
+    /// The workflow this preset reads `log` through when the caller gives none (see
+    /// [`Preset::default_workflow_note`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Workflow`] when none can be made, such as when no status looks done.
+    pub fn default_workflow(self, log: &EventLog) -> Result<Workflow> {
+        let fixed = |stages: Vec<Stage>| Workflow::new(stages, None);
+        match self {
+            Preset::JiraJson | Preset::Pm4py | Preset::Xes => Workflow::infer(log.states()),
+            Preset::JiraAgileMetrics | Preset::ActionableAgile => {
+                // The wide reader interns the stage columns first, in order.
+                let stages: Vec<&str> = log.states().collect();
+                let n = stages.len();
+                fixed(
+                    stages
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            let kind = if i + 1 == n {
+                                StageKind::Done
+                            } else if i == 0 && n >= 3 {
+                                StageKind::Backlog
+                            } else {
+                                match crate::workflow::guess_kind(s, true) {
+                                    StageKind::Done | StageKind::Wait => StageKind::Wait,
+                                    _ => StageKind::Active,
+                                }
+                            };
+                            Stage::new(*s, kind)
+                        })
+                        .collect(),
+                )
+            }
+            Preset::Linear => fixed(vec![
+                Stage::new("Backlog", StageKind::Backlog).with_states(["Created", "Triaged"]),
+                Stage::new("In Progress", StageKind::Active).with_states(["Started"]),
+                Stage::new("Done", StageKind::Done).with_states(["Completed"]),
+                Stage::new("Canceled", StageKind::Done),
+            ]),
+            Preset::Gitlab => fixed(vec![
+                Stage::new("Open", StageKind::Active).with_states(["Created At (UTC)"]),
+                Stage::new("Closed", StageKind::Done).with_states(["Closed At (UTC)"]),
+            ]),
+            Preset::AzureDevops => fixed(vec![
+                Stage::new("New", StageKind::Backlog).with_states(["Created Date"]),
+                Stage::new("Active", StageKind::Active).with_states(["Activated Date"]),
+                Stage::new("Resolved", StageKind::Wait).with_states(["Resolved Date"]),
+                Stage::new("Closed", StageKind::Done).with_states(["Closed Date"]),
+            ]),
+        }
     }
 }
 
@@ -341,17 +379,6 @@ pub struct Detected {
     pub preset: Preset,
     /// What gave it away, for the message that says which format was chosen.
     pub reason: String,
-}
-
-/// A log read through a preset, with the preset's default workflow.
-#[derive(Clone, Debug)]
-pub struct Import {
-    /// The events.
-    pub log: EventLog,
-    /// The workflow the preset derives (use your own to override it).
-    pub workflow: Workflow,
-    /// The preset read.
-    pub preset: Preset,
 }
 
 /// Options of [`Preset::read`]: what a preset cannot know about your export.
@@ -542,11 +569,7 @@ fn sniff_date_columns(
 }
 
 /// jira-agile-metrics and ActionableAgile: wide files whose stage columns follow `Name`.
-fn read_wide_tool(
-    preset: Preset,
-    path: &Path,
-    opts: &ImportOptions,
-) -> Result<(EventLog, Workflow)> {
+fn read_wide_tool(preset: Preset, path: &Path, opts: &ImportOptions) -> Result<EventLog> {
     let name = display_name(path, opts);
     let header = read_header(path, &name)?;
     let stage_idx: Vec<usize> = match (preset, jam_type_index(&header)) {
@@ -573,36 +596,7 @@ fn read_wide_tool(
     for a in attrs {
         b = b.attribute(a);
     }
-    let log = b.build().read_path(path)?;
-    let n = stages.len();
-    let wf = Workflow::new(
-        stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let kind = if i + 1 == n {
-                    StageKind::Done
-                } else if i == 0 && n >= 3 {
-                    StageKind::Backlog
-                } else {
-                    match crate::workflow::guess_kind(s, true) {
-                        StageKind::Done | StageKind::Wait => StageKind::Wait,
-                        _ => StageKind::Active,
-                    }
-                };
-                Stage::new(s.clone(), kind)
-            })
-            .collect(),
-        None,
-    )
-    .map_err(|e| match e {
-        Error::Workflow { message, .. } => Error::Workflow {
-            file: Some(name.clone()),
-            message: format!("the default workflow of the stage columns: {message}"),
-        },
-        other => other,
-    })?;
-    Ok((log, wf))
+    b.build().read_path(path)
 }
 
 /// Columns of `wanted` present in `header`, in `wanted`'s order.
@@ -627,7 +621,7 @@ fn require(header: &[String], name: &str, columns: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn read_linear(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)> {
+fn read_linear(path: &Path, opts: &ImportOptions) -> Result<EventLog> {
     let name = display_name(path, opts);
     let header = read_header(path, &name)?;
     require(&header, &name, &["ID", "Created"])?;
@@ -653,19 +647,10 @@ fn read_linear(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)
     // A canceled item is discarded: it keeps its creation and its cancellation only, so
     // that it is done without commitment (counted, in no time metric).
     log.keep_only_for_items_with("Canceled", &["Created", "Triaged", "Canceled"]);
-    let wf = Workflow::new(
-        vec![
-            Stage::new("Backlog", StageKind::Backlog).with_states(["Created", "Triaged"]),
-            Stage::new("In Progress", StageKind::Active).with_states(["Started"]),
-            Stage::new("Done", StageKind::Done).with_states(["Completed"]),
-            Stage::new("Canceled", StageKind::Done),
-        ],
-        None,
-    )?;
-    Ok((log, wf))
+    Ok(log)
 }
 
-fn read_gitlab(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)> {
+fn read_gitlab(path: &Path, opts: &ImportOptions) -> Result<EventLog> {
     let name = display_name(path, opts);
     let header = read_header(path, &name)?;
     let id = if present(&header, &["Issue ID"]).is_empty() {
@@ -689,18 +674,10 @@ fn read_gitlab(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)
     {
         b = b.attribute(a);
     }
-    let log = b.build().read_path(path)?;
-    let wf = Workflow::new(
-        vec![
-            Stage::new("Open", StageKind::Active).with_states(["Created At (UTC)"]),
-            Stage::new("Closed", StageKind::Done).with_states(["Closed At (UTC)"]),
-        ],
-        None,
-    )?;
-    Ok((log, wf))
+    b.build().read_path(path)
 }
 
-fn read_azure(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)> {
+fn read_azure(path: &Path, opts: &ImportOptions) -> Result<EventLog> {
     let name = display_name(path, opts);
     let header = read_header(path, &name)?;
     require(&header, &name, &["ID", "Created Date"])?;
@@ -737,17 +714,7 @@ fn read_azure(path: &Path, opts: &ImportOptions) -> Result<(EventLog, Workflow)>
     {
         b = b.attribute(a);
     }
-    let log = b.build().read_path(path)?;
-    let wf = Workflow::new(
-        vec![
-            Stage::new("New", StageKind::Backlog).with_states(["Created Date"]),
-            Stage::new("Active", StageKind::Active).with_states(["Activated Date"]),
-            Stage::new("Resolved", StageKind::Wait).with_states(["Resolved Date"]),
-            Stage::new("Closed", StageKind::Done).with_states(["Closed Date"]),
-        ],
-        None,
-    )?;
-    Ok((log, wf))
+    b.build().read_path(path)
 }
 
 const CASE: &str = "case:concept:name";

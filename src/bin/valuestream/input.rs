@@ -179,7 +179,7 @@ impl InputArgs {
         Ok(b.build().read_path(&self.file)?)
     }
 
-    fn read_preset(&self, preset: Preset) -> Result<(EventLog, Workflow), Failure> {
+    fn read_preset(&self, preset: Preset) -> Result<(EventLog, Option<Workflow>), Failure> {
         let mut opts = ImportOptions::new().offset(self.offset()?);
         if let Some(s) = &self.state {
             opts = opts.state(s);
@@ -193,8 +193,13 @@ impl InputArgs {
         for a in &self.attributes {
             opts = opts.attribute(a);
         }
-        let import = preset.read(&self.file, &opts)?;
-        Ok((import.log, import.workflow))
+        let log = preset.read(&self.file, &opts)?;
+        // The preset's own workflow is only needed when none is given.
+        let workflow = match &self.workflow {
+            Some(_) => None,
+            None => Some(preset.default_workflow(&log)?),
+        };
+        Ok((log, workflow))
     }
 
     /// Reads the log and the workflow to read it through.
@@ -206,10 +211,7 @@ impl InputArgs {
         };
         let (log, default) = match self.how()? {
             How::Layout(f) => (self.read_layout(f)?, None),
-            How::Preset(p) => {
-                let (log, wf) = self.read_preset(p)?;
-                (log, Some(wf))
-            }
+            How::Preset(p) => self.read_preset(p)?,
         };
         let workflow = match (given, default) {
             (Some(w), _) => w,
