@@ -6,8 +6,9 @@
 //! cargo run --release --example gen_log -- 3000 7 data/sample_log.csv data/workflows/sample.toml 3
 //! ```
 //!
-//! The log has columns `key,status,changed,type`; the optional fourth argument writes the
-//! workflow that maps its statuses, the fifth sets how many items arrive a day (144).
+//! The log has columns `key,status,changed,type` (or, when OUT ends in `.xes`, is the same
+//! log as an XES document); the optional fourth argument writes the workflow that maps its
+//! statuses, the fifth sets how many items arrive a day (144).
 
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
@@ -33,8 +34,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let written =
-        File::create(&args[2]).and_then(|f| synthetic::write_log(events, per_day, seed, f));
+    let xes = args[2].ends_with(".xes");
+    let written = File::create(&args[2]).and_then(|f| {
+        if xes {
+            synthetic::write_xes(events, per_day, seed, f)
+        } else {
+            synthetic::write_log(events, per_day, seed, f)
+        }
+    });
     match written {
         Ok(n) => eprintln!("gen_log: wrote {n} events to {}", args[2]),
         Err(e) => {

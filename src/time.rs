@@ -154,10 +154,10 @@ pub(crate) struct TimeParser {
 struct DateCache {
     bytes: [u8; 10],
     ms: i64,
-    /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (an offset,
-    /// or nothing), and the milliseconds to subtract for it: a later value with the same
-    /// date and the same suffix needs only its time of day read.
-    suffix: [u8; 8],
+    /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (a fraction
+    /// and an offset, or nothing), and the milliseconds to subtract for them: a later value
+    /// with the same date and the same suffix needs only its time of day read.
+    suffix: [u8; 16],
     suffix_len: u8,
     suffix_ms: i64,
     fast: bool,
@@ -184,17 +184,29 @@ impl DateCache {
         Some(self.ms + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
     }
 
-    /// After `v` parsed in full with `offset_ms`, remembers its suffix for the fast path.
-    fn learn(&mut self, v: &[u8], offset_ms: i64) {
+    /// After `v` parsed in full to `ms`, remembers its suffix (fraction and offset, or
+    /// nothing) and what it subtracts, for the fast path.
+    fn learn(&mut self, v: &[u8], ms: i64) {
         let suffix = v.get(19..).unwrap_or(&[]);
-        self.fast = v.len() >= 19
-            && v[16] == b':'
+        let hms = match v.get(10..19) {
+            Some(&[_, h0, h1, b':', m0, m1, b':', s0, s1]) => {
+                match (digits2(h0, h1), digits2(m0, m1), digits2(s0, s1)) {
+                    (Some(h), Some(m), Some(s)) => {
+                        Some(i64::from(h * 3_600_000 + m * 60_000 + s * 1000))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        self.fast = false;
+        if let Some(hms) = hms
             && suffix.len() <= self.suffix.len()
-            && !matches!(suffix.first(), Some(b'.' | b','));
-        if self.fast {
+        {
             self.suffix[..suffix.len()].copy_from_slice(suffix);
             self.suffix_len = suffix.len() as u8;
-            self.suffix_ms = offset_ms;
+            self.suffix_ms = self.ms + hms - ms;
+            self.fast = true;
         }
     }
 }
@@ -205,7 +217,7 @@ impl Default for DateCache {
         DateCache {
             bytes: *b"1970-01-01",
             ms: 0,
-            suffix: [0; 8],
+            suffix: [0; 16],
             suffix_len: 0,
             suffix_ms: 0,
             fast: false,
@@ -271,8 +283,8 @@ impl TimeParser {
             Ok((_, Some(off_secs))) => i64::from(off_secs) * 1000,
             _ => self.offset_ms,
         };
-        if parsed.is_ok() {
-            self.date_cache.learn(v, offset_ms);
+        if let Ok((naive_ms, _)) = parsed {
+            self.date_cache.learn(v, naive_ms - offset_ms);
         }
         match parsed {
             Ok((naive_ms, _)) => Ok(naive_ms - offset_ms),
@@ -699,7 +711,17 @@ mod tests {
     #[test]
     fn the_fast_path_agrees_with_chrono_on_a_stream_of_values() {
         // A stream where dates and suffixes repeat and change, as in a real export.
-        let suffixes = ["+00:00", "Z", "", "+01:00", "-0530", ".250Z", " UTC"];
+        let suffixes = [
+            "+00:00",
+            "Z",
+            "",
+            ".000+00:00",
+            "+01:00",
+            "-0530",
+            ".250Z",
+            " UTC",
+            ".5-05:00",
+        ];
         let mut x: u64 = 12345;
         let mut next = || {
             x = x
@@ -724,6 +746,7 @@ mod tests {
                 "" => format!("{}+02:00", &v[..19]),
                 " UTC" => format!("{}Z", &v[..19]),
                 "-0530" => format!("{}-05:30", &v[..19]),
+                ".5-05:00" => format!("{}.500-05:00", &v[..19]),
                 _ => v.clone(),
             };
             let theirs = DateTime::parse_from_rfc3339(&norm.replacen(' ', "T", 1))

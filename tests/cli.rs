@@ -285,7 +285,12 @@ fn bpic2013_xes_gz_gives_the_same_report_as_its_csv() {
             .args(["--state", "lifecycle:transition", "--json"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         // Only the name of the source differs.
         v["data_quality"]["source"] = serde_json::Value::Null;
@@ -334,11 +339,22 @@ fn export_writes_the_actionableagile_layout() {
         .arg(&out_file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&out_file).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("ID,Link,Name,To Do,In Progress,In Review,Done,type"));
-    assert_eq!(lines.next(), Some("PROJ-1,,,2024-03-04,2024-03-05,2024-03-07,2024-03-08,Story"));
+    assert_eq!(
+        lines.next(),
+        Some("ID,Link,Name,To Do,In Progress,In Review,Done,type")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("PROJ-1,,,2024-03-04,2024-03-05,2024-03-07,2024-03-08,Story")
+    );
     let bad = bin()
         .arg("export")
         .arg(root().join("data/exports/jira.json"))
@@ -359,7 +375,12 @@ fn dora_on_the_samples() {
         .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["deployments"], 6);
     assert_eq!(v["deployment_frequency"]["band"], "high");
@@ -372,8 +393,19 @@ fn dora_on_the_samples() {
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains("deployment frequency") && text.contains("0.60 a day"), "{text}");
+    assert!(
+        text.contains("deployment frequency") && text.contains("0.60 a day"),
+        "{text}"
+    );
     let bad = scratch("deploys.csv", b"deployed_at,status\nlast tuesday,success\n");
     let out = bin().arg("dora").arg(&bad).output().unwrap();
-    assert_bad_input(&out, &["deploys.csv", "line 2", "column \"deployed_at\"", "last tuesday"]);
+    assert_bad_input(
+        &out,
+        &[
+            "deploys.csv",
+            "line 2",
+            "column \"deployed_at\"",
+            "last tuesday",
+        ],
+    );
 }

@@ -3,7 +3,9 @@
 //! Review or Test to Dev, timestamps like the BPI Challenge exports
 //! (`YYYY-MM-DD HH:MM:SS+00:00`), rows in time order as a changelog export has them.
 //!
-//! Shared by `examples/gen_log.rs` and `benches/ingest.rs` through `#[path]`.
+//! Shared by `examples/gen_log.rs`, `benches/ingest.rs` and `benches/xes.rs` through
+//! `#[path]`; each uses part of it.
+#![allow(dead_code)]
 
 use std::io::{self, Write};
 
@@ -62,6 +64,71 @@ const TYPES: [&str; 3] = ["Story", "Bug", "Task"];
 /// Writes a log of about `events` events, items arriving at `per_day` a day, to `out`, as exported when the last item arrived
 /// (so that the items still in flight are open); returns the number of events written.
 pub fn write_log<W: Write>(events: usize, per_day: f64, seed: u64, out: W) -> io::Result<usize> {
+    let rows = generate(events, per_day, seed);
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    writeln!(w, "key,status,changed,type")?;
+    for (secs, item, state, ty) in &rows {
+        let (y, mo, d, h, mi, s) = civil(*secs);
+        writeln!(
+            w,
+            "VS-{item},{},{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}+00:00,{}",
+            STATES[*state as usize], TYPES[*ty as usize]
+        )?;
+    }
+    w.flush()?;
+    Ok(rows.len())
+}
+
+/// Writes the same log as [`write_log`] as an XES document: one trace per item (with its
+/// `type`), one event per status change (`concept:name`, `time:timestamp`).
+pub fn write_xes<W: Write>(events: usize, per_day: f64, seed: u64, out: W) -> io::Result<usize> {
+    let mut rows = generate(events, per_day, seed);
+    // Stable: an item's events stay in time order.
+    rows.sort_by_key(|r| r.1);
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8" ?>"#)?;
+    writeln!(
+        w,
+        r#"<log xes.version="1.0" xes.features="" xmlns="http://www.xes-standard.org/">"#
+    )?;
+    writeln!(
+        w,
+        r#"  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>"#
+    )?;
+    writeln!(w, r#"  <string key="concept:name" value="synthetic"/>"#)?;
+    let mut i = 0;
+    while i < rows.len() {
+        let item = rows[i].1;
+        writeln!(w, "  <trace>")?;
+        writeln!(w, r#"    <string key="concept:name" value="VS-{item}"/>"#)?;
+        writeln!(
+            w,
+            r#"    <string key="type" value="{}"/>"#,
+            TYPES[rows[i].3 as usize]
+        )?;
+        while i < rows.len() && rows[i].1 == item {
+            let (secs, _, state, _) = rows[i];
+            let (y, mo, d, h, mi, s) = civil(secs);
+            writeln!(
+                w,
+                r#"    <event><string key="concept:name" value="{}"/><date key="time:timestamp" value="{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.000+00:00"/></event>"#,
+                STATES[state as usize]
+            )?;
+            i += 1;
+        }
+        writeln!(w, "  </trace>")?;
+    }
+    writeln!(w, "</log>")?;
+    w.flush()?;
+    Ok(rows.len())
+}
+
+/// The rows of the log: (time in seconds, item, state, type), in time order.
+fn generate(events: usize, per_day: f64, seed: u64) -> Vec<(i64, u32, u8, u8)> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // (time in seconds, item, state, type)
     let mut rows: Vec<(i64, u32, u8, u8)> = Vec::with_capacity(events + 16);
@@ -116,18 +183,7 @@ pub fn write_log<W: Write>(events: usize, per_day: f64, seed: u64, out: W) -> io
     let cutoff = arrival as i64;
     rows.retain(|r| r.0 <= cutoff);
     rows.sort_by_key(|r| r.0);
-    let mut w = io::BufWriter::with_capacity(1 << 16, out);
-    writeln!(w, "key,status,changed,type")?;
-    for (secs, item, state, ty) in &rows {
-        let (y, mo, d, h, mi, s) = civil(*secs);
-        writeln!(
-            w,
-            "VS-{item},{},{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}+00:00,{}",
-            STATES[*state as usize], TYPES[*ty as usize]
-        )?;
-    }
-    w.flush()?;
-    Ok(rows.len())
+    rows
 }
 
 /// The civil date and time of `secs` since the epoch (UTC).

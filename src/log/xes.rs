@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 
 use super::preset::ImportOptions;
 use super::quality::RejectedRow;
@@ -51,29 +51,69 @@ const ATTRIBUTE_TAGS: [&str; 8] = [
     "container",
 ];
 
+#[derive(Debug)]
 struct Attr<'a> {
     key: Cow<'a, str>,
     value: Cow<'a, str>,
 }
 
-/// The `key` and `value` of an attribute element (unescaped).
-fn key_value<'a>(e: &'a BytesStart<'a>) -> std::result::Result<Attr<'a>, String> {
+/// The `key` and `value` of an attribute element (unescaped), read straight from the
+/// element's attribute text (`key="…" value="…"`): faster than a general attribute
+/// iterator, and all that an XES attribute element carries.
+fn key_value(raw: &str) -> std::result::Result<Attr<'_>, String> {
+    let bytes = raw.as_bytes();
     let mut key = None;
     let mut value = None;
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| e.to_string())?;
-        let unescaped = |v: Cow<'a, str>| -> std::result::Result<Cow<'a, str>, String> {
-            if v.contains('&') {
-                quick_xml::escape::unescape(&v)
-                    .map(|u| Cow::Owned(u.into_owned()))
-                    .map_err(|e| e.to_string())
-            } else {
-                Ok(v)
-            }
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let name_start = i;
+        while i < n && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let name = &raw[name_start..i];
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n || bytes[i] != b'=' {
+            return Err(format!("the attribute {name:?} has no value"));
+        }
+        i += 1;
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = match bytes.get(i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return Err(format!("the value of the attribute {name:?} is not quoted")),
         };
-        match a.key.into_inner() {
-            "key" => key = Some(unescaped(a.value)?),
-            "value" => value = Some(unescaped(a.value)?),
+        i += 1;
+        let value_start = i;
+        while i < n && bytes[i] != quote {
+            i += 1;
+        }
+        if i >= n {
+            return Err(format!("the value of the attribute {name:?} is not closed"));
+        }
+        let v = &raw[value_start..i];
+        i += 1;
+        let v = if v.contains('&') {
+            Cow::Owned(
+                quick_xml::escape::unescape(v)
+                    .map_err(|e| e.to_string())?
+                    .into_owned(),
+            )
+        } else {
+            Cow::Borrowed(v)
+        };
+        match name {
+            "key" => key = Some(v),
+            "value" => value = Some(v),
             _ => {}
         }
     }
@@ -85,6 +125,8 @@ fn key_value<'a>(e: &'a BytesStart<'a>) -> std::result::Result<Attr<'a>, String>
 
 fn read_from<R: BufRead>(input: R, name: &str, opts: &ImportOptions) -> Result<EventLog> {
     let mut xml = quick_xml::Reader::from_reader(input);
+    // Text between elements is never read: skip whitespace-only text without an event.
+    xml.config_mut().trim_text(true);
     let state_key = opts.state.as_deref().unwrap_or("concept:name");
     let mut b = EventLogBuilder::new().source(name.to_owned());
     let keep: Vec<(String, usize)> = opts
@@ -168,7 +210,7 @@ fn read_from<R: BufRead>(input: R, name: &str, opts: &ImportOptions) -> Result<E
                         if !in_trace {
                             continue;
                         }
-                        let attr = key_value(e).map_err(|m| Error::Value {
+                        let attr = key_value(e.attributes_raw()).map_err(|m| Error::Value {
                             pos: Box::new(Position::file(Some(name))),
                             message: format!(
                                 "a malformed attribute {}: {m}",
@@ -325,5 +367,31 @@ fn bad(
             });
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_text_is_read_with_either_quote_and_escapes() {
+        let a = key_value(r#" key="concept:name"  value = 'A &amp; B' extra="x""#).unwrap();
+        assert_eq!(
+            (a.key.as_ref(), a.value.as_ref()),
+            ("concept:name", "A & B")
+        );
+        let a = key_value(r#"value="v>w" key="k""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v>w"));
+        assert!(
+            key_value(r#"key="k" value"#)
+                .unwrap_err()
+                .contains("no value")
+        );
+        assert!(key_value(r#"key=k"#).unwrap_err().contains("not quoted"));
+        assert!(key_value(r#"key="k"#).unwrap_err().contains("not closed"));
+        assert!(key_value(r#"key="&bogus;""#).is_err());
+        let empty = key_value("").unwrap();
+        assert_eq!((empty.key.as_ref(), empty.value.as_ref()), ("", ""));
     }
 }
