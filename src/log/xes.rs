@@ -61,6 +61,10 @@ struct Attr<'a> {
 /// element's attribute text (`key="…" value="…"`): faster than a general attribute
 /// iterator, and all that an XES attribute element carries.
 fn key_value(raw: &str) -> std::result::Result<Attr<'_>, String> {
+    // Nearly every element is written `key="…" value="…"`: read that shape directly.
+    if let Some(kv) = canonical(raw) {
+        return Ok(kv);
+    }
     let bytes = raw.as_bytes();
     let mut key = None;
     let mut value = None;
@@ -120,6 +124,24 @@ fn key_value(raw: &str) -> std::result::Result<Attr<'_>, String> {
     Ok(Attr {
         key: key.unwrap_or(Cow::Borrowed("")),
         value: value.unwrap_or(Cow::Borrowed("")),
+    })
+}
+
+/// `key="K" value="V"` (and nothing else but spaces), when neither holds an escape.
+#[inline]
+fn canonical(raw: &str) -> Option<Attr<'_>> {
+    let r = raw.trim_ascii_start().strip_prefix("key=\"")?;
+    let k_end = r.as_bytes().iter().position(|&b| b == b'"')?;
+    let (key, r) = (&r[..k_end], &r[k_end + 1..]);
+    let r = r.strip_prefix(" value=\"")?;
+    let v_end = r.as_bytes().iter().position(|&b| b == b'"')?;
+    let (value, rest) = (&r[..v_end], &r[v_end + 1..]);
+    if !rest.trim_ascii().is_empty() || key.contains('&') || value.contains('&') {
+        return None;
+    }
+    Some(Attr {
+        key: Cow::Borrowed(key),
+        value: Cow::Borrowed(value),
     })
 }
 
@@ -391,6 +413,12 @@ mod tests {
         assert!(key_value(r#"key=k"#).unwrap_err().contains("not quoted"));
         assert!(key_value(r#"key="k"#).unwrap_err().contains("not closed"));
         assert!(key_value(r#"key="&bogus;""#).is_err());
+        let a = key_value(r#"key="k" value="v""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v"));
+        let a = key_value(r#"key="k" value="v" id="3""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v"));
+        let a = key_value(r#"key="k" value="a &lt; b""#).unwrap();
+        assert_eq!(a.value.as_ref(), "a < b");
         let empty = key_value("").unwrap();
         assert_eq!((empty.key.as_ref(), empty.value.as_ref()), ("", ""));
     }
