@@ -61,7 +61,7 @@
 //! - **Time in stage** = the sum of an item's visits to the stage, rework included;
 //!   **flow efficiency** = Σ time in active stages / Σ cycle time, over done items.
 //! - **WIP(t)** = items with commitment ≤ t < done; **stage WIP(t)** = items whose visit at
-//!   t is in the stage; means are time averages over the window ([`Wip`], [`StageStats`]).
+//!   t is in the stage; means are time averages over the window ([`Wip`], [`StageMetrics`]).
 //! - **Throughput** = done items per day (× 7 per week); daily series include days with
 //!   none ([`Series`]).
 //! - **CFD**: per day and stage, the items that reached the stage or a later one by the end
@@ -72,7 +72,7 @@
 //!   the window violates ([`LittlesLaw`]).
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
-//!   ([`StageStats`]). The **bottleneck** is ranked on utilisation, waiting in front,
+//!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
 //!   queue growth and capacity ([`Bottleneck`]).
 
 #![forbid(unsafe_code)]
@@ -101,7 +101,7 @@ pub use log::{
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, Evidence, Histogram, ItemCounts, ItemMetrics, LittlesLaw,
-    Metrics, MetricsOptions, Period, Sample, Series, StageEvidence, StageStats, Summary,
+    Metrics, MetricsOptions, Period, Sample, Series, StageEvidence, StageMetrics, Summary,
     Throughput, Violation, Window, Wip,
 };
 pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};

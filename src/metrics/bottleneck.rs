@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::stages::StageStats;
+use super::stages::StageMetrics;
 use crate::workflow::StageKind;
 
 /// A kind of evidence that a stage limits throughput.
@@ -114,7 +114,7 @@ pub struct Bottleneck {
 }
 
 /// Ranks the active stages of `stages` (the stage statistics of every workflow stage).
-pub(crate) fn bottleneck(stages: &[StageStats]) -> Bottleneck {
+pub(crate) fn bottleneck(stages: &[StageMetrics]) -> Bottleneck {
     let mut ranking: Vec<StageEvidence> = Vec::new();
     for (i, st) in stages.iter().enumerate() {
         if st.kind != StageKind::Active {

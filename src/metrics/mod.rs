@@ -16,7 +16,7 @@ pub use filter::MetricsOptions;
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
 pub use series::{Period, Series};
-pub use stages::StageStats;
+pub use stages::StageMetrics;
 pub use stats::{Histogram, Sample, Summary};
 
 pub(crate) use filter::{NONE, Scope};
@@ -188,13 +188,13 @@ impl<'a> Metrics<'a> {
     }
 
     /// The statistics of every stage, indexed like the workflow's stages.
-    pub fn stages(&self) -> Vec<StageStats> {
+    pub fn stages(&self) -> Vec<StageMetrics> {
         stages::stage_stats(&self.scope)
     }
 
     /// The stage that limits throughput, given the stage statistics from
     /// [`Metrics::stages`].
-    pub fn bottleneck(&self, stages: &[StageStats]) -> Bottleneck {
+    pub fn bottleneck(&self, stages: &[StageMetrics]) -> Bottleneck {
         bottleneck::bottleneck(stages)
     }
 

@@ -43,7 +43,7 @@ use crate::workflow::StageKind;
 /// wip_mean, servers, servers_estimated, utilisation}`; the other fields are not in the
 /// report's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StageStats {
+pub struct StageMetrics {
     /// The stage's name.
     pub name: String,
     /// Its kind.
@@ -116,7 +116,7 @@ fn visit_days_json<S: Serializer>(s: &Summary, ser: S) -> Result<S::Ok, S::Error
 }
 
 /// The statistics of every stage, indexed like the workflow's stages.
-pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
+pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageMetrics> {
     let wf = &scope.tl.workflow;
     let ns = wf.stages().len();
     let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
@@ -176,7 +176,7 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageStats> {
             (Some(l), Some(x), Some(w)) if l > 0.0 => Some((x * w - l) / l),
             _ => None,
         };
-        let mut st = StageStats {
+        let mut st = StageMetrics {
             name: stage.name.clone(),
             kind: stage.kind,
             visits: visits[i],

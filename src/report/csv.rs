@@ -5,7 +5,7 @@ use std::io;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Series, StageStats};
+use crate::metrics::{Metrics, Series, StageMetrics};
 
 fn io_err(e: ::csv::Error) -> Error {
     Error::Io {
@@ -142,13 +142,13 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
     })
 }
 
-/// Writes the stage table: one row per stage with every field of [`StageStats`] but the
+/// Writes the stage table: one row per stage with every field of [`StageMetrics`] but the
 /// raw durations.
 ///
 /// # Errors
 ///
 /// [`Error::Io`] if writing fails.
-pub fn write_stages_csv<W: io::Write>(stages: &[StageStats], w: W) -> Result<()> {
+pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<()> {
     let mut out = ::csv::Writer::from_writer(w);
     out.write_record([
         "stage",

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::log::DataQuality;
 use crate::metrics::{
     AgingItem, Bottleneck, ItemCounts, LittlesLaw, Metrics, MetricsOptions, Sample, Series,
-    StageStats, Summary, Throughput, Window, Wip,
+    StageMetrics, Summary, Throughput, Window, Wip,
 };
 use crate::timeline::Timelines;
 
@@ -34,7 +34,7 @@ use crate::timeline::Timelines;
 /// | `wip` | `{mean, current}` ([`Wip`]) |
 /// | `flow_efficiency` | Σ active time / Σ cycle time over the items done |
 /// | `littles_law` | `{wip, throughput_per_day, cycle_time_days, relative_error, violations[]}` ([`LittlesLaw`]); each violation `{assumption, detail}` |
-/// | `stages[]` | per workflow stage, in order: `{name, kind, visits, visit_days {mean, p50, p85}, wip_mean, servers, servers_estimated, utilisation}` ([`StageStats`]) |
+/// | `stages[]` | per workflow stage, in order: `{name, kind, visits, visit_days {mean, p50, p85}, wip_mean, servers, servers_estimated, utilisation}` ([`StageMetrics`]) |
 /// | `bottleneck` | `{stage, reason, ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth}` |
 /// | `aging[]` | items in progress at the end, oldest first: `{id, stage, age_days, percentile_passed}` ([`AgingItem`]) |
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
@@ -83,7 +83,7 @@ pub struct Report {
     /// Little's law and the assumptions the window violates.
     pub littles_law: LittlesLaw,
     /// Every stage, in workflow order.
-    pub stages: Vec<StageStats>,
+    pub stages: Vec<StageMetrics>,
     /// The stage that limits throughput.
     pub bottleneck: Bottleneck,
     /// Items in progress at the end, oldest first.
@@ -116,7 +116,7 @@ impl Report {
     }
 
     /// The statistics of the stage named `name`.
-    pub fn stage(&self, name: &str) -> Option<&StageStats> {
+    pub fn stage(&self, name: &str) -> Option<&StageMetrics> {
         self.stages.iter().find(|s| s.name == name)
     }
 }
