@@ -60,6 +60,7 @@
 
 mod error;
 mod log;
+mod model;
 mod time;
 mod timeline;
 mod workflow;
@@ -68,6 +69,11 @@ pub use error::{Error, Position, Result, UnmappedState};
 pub use log::{
     BadRows, DataQuality, DroppedState, Event, EventLog, EventLogBuilder, Format, LogReader,
     LogReaderBuilder, RejectedRow, Warning, WarningKind,
+};
+pub use model::{
+    Analysis, Arrivals, Batch, DONE_STATE, Distribution, LeadTimeStats, Method, Replication,
+    ReplicationStage, Rework, Servers, SimOptions, SimResult, Simulation, StageAnalysis,
+    StageStats, Station, ThroughputStats, ValueStream, WipStats, analyze, simulate,
 };
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
