@@ -373,20 +373,28 @@ impl<'a> Network<'a> {
         let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum();
         let any_wip_limit = stages.iter().any(|s| s.wip_limit.is_some());
         let batching = stages.iter().filter(|s| s.batch.is_some()).count();
-        let poisson = matches!(self.model.arrivals, Arrivals::Poisson { .. });
+        // Work enters as a Poisson process: Poisson arrivals, or an unlimited backlog pulled
+        // by exponential servers that are always busy (their output is Poisson).
+        let first = usize::from(self.pull);
+        let poisson = match self.model.arrivals {
+            Arrivals::Poisson { .. } => true,
+            Arrivals::Backlog => exponential(&stages[0].service),
+            Arrivals::Renewal { .. } => false,
+        };
         // Stages that keep Poisson flows Poisson (Burke; M/G/∞ output).
         let preserving = |s: &Station| {
             s.batch.is_none() && (s.servers == Servers::Unlimited || exponential(&s.service))
         };
-        let jackson = poisson && !any_wip_limit && stages.iter().all(preserving);
+        let jackson = poisson && !any_wip_limit && stages[first..].iter().all(preserving);
         // Arrivals at i are Poisson: every stage before it preserves Poisson flows and no
         // rework from i or later returns to i or earlier.
         let poisson_in: Vec<bool> = (0..n)
             .map(|i| {
                 poisson
                     && !any_wip_limit
-                    && stages[..i].iter().all(preserving)
-                    && (i..n).all(|k| (0..=i).all(|t| self.p[k][t] == 0.0))
+                    && i >= first
+                    && stages[first..i].iter().all(preserving)
+                    && (i..n).all(|k| (first..=i).all(|t| self.p[k][t] == 0.0))
             })
             .collect();
         let lattice_arrivals = matches!(
@@ -528,7 +536,11 @@ impl<'a> Network<'a> {
                             Servers::Finite(c) => wait_ggc(lambda / b, es, c, ca2[i] / b, cs2),
                             Servers::Unlimited => 0.0,
                         };
-                        (Method::BatchSize, Some(fill + queue), *size == 1 && jackson)
+                        // With unlimited servers a batch starts as soon as it is full: the
+                        // wait is the fill time, exactly.
+                        let exact_here = !any_wip_limit
+                            && (servers == Servers::Unlimited || (*size == 1 && jackson));
+                        (Method::BatchSize, Some(fill + queue), exact_here)
                     }
                 }
             };
