@@ -7,6 +7,7 @@
 mod check;
 mod input;
 mod output;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -26,12 +27,15 @@ enum Command {
     /// Read a log through a workflow and print the data-quality ledger: every row used or
     /// reported.
     Check(check::Args),
+    /// Simulate a model file (queues and servers) and compare with the analytic answers.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
