@@ -810,9 +810,44 @@ impl ValueStream {
         }
     }
 
-    /// The model as a TOML file (which [`ValueStream::from_toml_str`] reads back).
+    /// The model as a TOML file (which [`ValueStream::from_toml_str`] reads back), in the
+    /// layout of the documentation: one `[[stage]]` table per station, distributions, batches
+    /// and rework as inline tables.
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).unwrap_or_default()
+        let mut out = String::from("[arrivals]\n");
+        match &self.arrivals {
+            Arrivals::Poisson { rate_per_day } => {
+                out.push_str(&format!(
+                    "rate_per_day = {}\n",
+                    toml::Value::Float(*rate_per_day)
+                ));
+            }
+            Arrivals::Renewal { interarrival } => {
+                out.push_str(&format!(
+                    "interarrival = {}\n",
+                    inline(interarrival, "dist")
+                ));
+            }
+            Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
+        }
+        for s in &self.stages {
+            out.push_str(&format!(
+                "\n[[stage]]\nname = {}\nservers = {}\nservice = {}\n",
+                toml::Value::String(s.name.clone()),
+                inline(&s.servers, ""),
+                inline(&s.service, "dist"),
+            ));
+            if let Some(b) = &s.batch {
+                out.push_str(&format!("batch = {}\n", inline(b, "")));
+            }
+            if let Some(w) = s.wip_limit {
+                out.push_str(&format!("wip_limit = {w}\n"));
+            }
+            if let Some(r) = &s.rework {
+                out.push_str(&format!("rework = {}\n", inline(r, "to")));
+            }
+        }
+        out
     }
 
     /// The index of the stage named `name`.
@@ -852,6 +887,27 @@ impl ValueStream {
         }
         stages.push(Stage::new(DONE_STATE, StageKind::Done));
         Workflow::new(stages, None)
+    }
+}
+
+/// `value` as an inline TOML value; in a table the key `first` comes first, the others in
+/// alphabetical order.
+fn inline<T: Serialize>(value: &T, first: &str) -> String {
+    match toml::Value::try_from(value) {
+        Ok(toml::Value::Table(t)) => {
+            let mut parts: Vec<String> = Vec::with_capacity(t.len());
+            if let Some(v) = t.get(first) {
+                parts.push(format!("{first} = {v}"));
+            }
+            parts.extend(
+                t.iter()
+                    .filter(|(k, _)| *k != first)
+                    .map(|(k, v)| format!("{k} = {v}")),
+            );
+            format!("{{ {} }}", parts.join(", "))
+        }
+        Ok(v) => v.to_string(),
+        Err(_) => String::new(),
     }
 }
 

@@ -229,7 +229,7 @@ fn num(x: f64) -> String {
 
 fn with_ci(x: f64, ci: Option<[f64; 2]>) -> String {
     match ci {
-        Some([lo, hi]) if x.is_finite() => format!("{} ({}–{})", num(x), num(lo), num(hi)),
+        Some([lo, hi]) if x.is_finite() => format!("{} [{}, {}]", num(x), num(lo), num(hi)),
         _ => num(x),
     }
 }
@@ -269,9 +269,9 @@ fn report(
     );
     let _ = writeln!(
         s,
-        "Simulated: mean (95% confidence interval). Analytic: ≈ approximation, ≠ outside the simulation's interval.\n"
+        "Simulated: mean [95% confidence interval]. Analytic: ≈ approximation, ≠ outside the simulation's interval.\n"
     );
-    let _ = writeln!(s, "{:<26} {:<28} {}", "", "simulated", "analytic");
+    let _ = writeln!(s, "{:<26} {:<28} analytic", "", "simulated");
     let lt = &r.lead_time_days;
     let rows = [
         (
@@ -301,15 +301,14 @@ fn report(
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "{:<14} {:>9}  {:<24} {:<10}  {:<24} {:<10}  {:<18} {}",
+        "{:<14} {:>9}  {:<24} {:<10}  {:<24} {:<10}  {:<18} queue, mean",
         "stage",
         "servers",
         "utilisation",
         "analytic",
         "wait, mean days",
         "analytic",
-        "time, mean days",
-        "queue, mean"
+        "time, mean days"
     );
     for ((st, sa), spec) in r.stages.iter().zip(&a.stages).zip(&model.stages) {
         let util = match st.utilisation {
@@ -368,7 +367,7 @@ fn report(
         for d in dis {
             let _ = writeln!(
                 s,
-                "- {}: analytic {} ({}), simulated {} ({}–{})",
+                "- {}: analytic {} ({}), simulated {} [{}, {}]",
                 d.what,
                 num(d.analytic),
                 if d.exact { "exact" } else { "approximation" },
