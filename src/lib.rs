@@ -53,6 +53,13 @@
 //! All instants are UTC; durations are reported in days (seconds / 86 400). The timeline
 //! definitions (visits, arrival, commitment, done, discarded) are documented on
 //! [`Timelines`]; the data-quality ledger on [`DataQuality`].
+//!
+//! # Queues and servers
+//!
+//! A [`ValueStream`] models the stream as stations, each a queue in front of servers (read
+//! from a model file or built in code); [`analyze`] answers what queueing theory can (exact
+//! or flagged as an approximation), and [`Simulation`] simulates it, seeded and replicated,
+//! with confidence intervals, and can emit the simulated history as an [`EventLog`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -120,16 +120,16 @@ impl Analysis {
 /// 1. **Traffic equations** (Jackson 1957): the arrival rate at stage i is
 ///    λᵢ = γᵢ + Σⱼ λⱼ Pⱼᵢ, where γ is the external arrival rate and P the routing (forward
 ///    with probability 1 − p, back to the rework target with p). Solved exactly (Gaussian
-///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E[Sᵢ]) passes on only its capacity;
+///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
 ///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first stage
 ///    runs at capacity.
-/// 2. **Per stage**, with ρ = λE[S]/c and the squared coefficients of variation of arrivals
+/// 2. **Per stage**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
 ///    c²ₐ and service c²ₛ:
 ///    - unlimited servers: W_q = 0 (M/G/∞, exact);
-///    - M/M/c: W_q = C(c, λE[S]) · E[S] / (c(1 − ρ)), with the Erlang C probability of waiting
+///    - M/M/c: W_q = C(c, λE\[S\]) · E\[S\] / (c(1 − ρ)), with the Erlang C probability of waiting
 ///      computed stably from the Erlang B recursion B₀ = 1, Bₖ = aBₖ₋₁/(k + aBₖ₋₁),
 ///      C = B_c / (1 − ρ(1 − B_c)) (exact for Poisson arrivals and in Jackson networks);
-///    - M/G/1: W_q = ρ E[S] (1 + c²ₛ) / (2(1 − ρ)) (Pollaczek–Khinchine, exact for Poisson
+///    - M/G/1: W_q = ρ E\[S\] (1 + c²ₛ) / (2(1 − ρ)) (Pollaczek–Khinchine, exact for Poisson
 ///      arrivals);
 ///    - otherwise W_q ≈ W_q(M/M/c) · (c²ₐ + c²ₛ)/2 (Allen–Cunneen 1990), multiplied for one
 ///      server with c²ₐ < 1 by exp(−2(1 − ρ)(1 − c²ₐ)² / (3ρ(c²ₐ + c²ₛ))) (Kraemer and
@@ -147,7 +147,7 @@ impl Analysis {
 ///    batch of b leaving together has item-interval c² = b(c²_d + 1) − 1; a scheduled
 ///    release of Poisson-like work λT(2 − q)/q − 1 with q = 1 − e^(−λT). With rework loops
 ///    these equations are solved by fixed-point iteration.
-/// 4. **End to end**: lead time = Σᵢ (λᵢ/λ) (W_qᵢ + E[Sᵢ]); WIP by Little's law.
+/// 4. **End to end**: lead time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
 ///
 /// An answer is **exact** for Jackson networks (Poisson arrivals, exponential service or
 /// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stages whose arrivals
@@ -216,7 +216,7 @@ fn capacity(s: &Station) -> f64 {
     }
 }
 
-/// The Erlang C probability that an arrival waits in M/M/c with offered load `a` = λE[S]
+/// The Erlang C probability that an arrival waits in M/M/c with offered load `a` = λE\[S\]
 /// (< c), from the Erlang B recursion (no factorials, no overflow).
 pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     let mut b = 1.0;
@@ -700,12 +700,12 @@ impl<'a> Network<'a> {
     /// # Formula
     ///
     /// With batch size N (scheduled release of Poisson-like work, x = λT and q = 1 − e^(−x):
-    /// E[N] = x/q, E[N²] = (x + x²)/q, batch gaps T·Geometric(q) with c² = 1 − q; batches of
+    /// E\[N\] = x/q, E\[N²\] = (x + x²)/q, batch gaps T·Geometric(q) with c² = 1 − q; batches of
     /// b: N = b, gaps with the QNA departure c² of the batch process), the wait is the wait
     /// behind the earlier items of the same batch,
-    /// (E[N(N − 1)]/(2E[N]) − (c − 1)/2)⁺ · E[S]/c (fluid approximation; exact for c = 1 and
+    /// (E\[N(N − 1)\]/(2E\[N\]) − (c − 1)/2)⁺ · E\[S\]/c (fluid approximation; exact for c = 1 and
     /// a free server), plus the wait of a batch in a G/G/1 queue (KLB) whose service is the
-    /// batch's work on c servers, N·S/c: mean E[N]E[S]/c, c² = c²ₛ/E[N] + Var N/E[N]².
+    /// batch's work on c servers, N·S/c: mean E\[N\]E\[S\]/c, c² = c²ₛ/E\[N\] + Var N/E\[N\]².
     fn bulk_wait(&self, i: usize, c: u32, flows: &Flows, ca2: &[f64]) -> Option<f64> {
         let sources: Vec<usize> = (0..self.n).filter(|&j| self.p[j][i] > 0.0).collect();
         let [j] = sources[..] else { return None };

@@ -1,26 +1,5 @@
 //! What a simulation reports: per replication, and across replications with confidence
 //! intervals.
-//!
-//! # JSON
-//!
-//! [`SimResult`] serialises (serde) to the JSON that `valuestream simulate --json` prints
-//! under `simulated`. Its keys are public API:
-//!
-//! - `lead_time_days.{mean, ci95, p50, p85, p95}`: lead time (arrival, or pull, to done) of
-//!   the items that finished in the measured window;
-//! - `throughput.{per_day, ci95}`: items finished per day;
-//! - `wip.{mean, ci95, growth_per_day}`: items in the stream (time average);
-//! - `stages[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
-//!   wait_days_mean, wait_days_ci95, wait_days_p50, wait_days_p85, wait_days_p95,
-//!   time_days_mean, time_days_ci95, time_days_p50, time_days_p85, time_days_p95, queue_mean,
-//!   queue_ci95, wip_mean, wip_ci95, throughput_per_day, visits_per_item,
-//!   queue_growth_per_day, queue_grew}`;
-//! - `seed`, `replications`, `horizon_days`, `warmup_days`, `items_done`, `services`,
-//!   `unstable`, `littles_law_relative_error`.
-//!
-//! Every `ci95` is `[low, high]`, the 95% confidence interval of the mean across
-//! replications (Student t with replications − 1 degrees of freedom), or `null` with a
-//! single replication. A value that cannot be measured (no item finished) is `null`.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -229,8 +208,31 @@ pub struct StageStats {
 /// intervals.
 ///
 /// Means are means of the replications' means; percentiles are means of the replications'
-/// percentiles (type 7). The JSON keys are listed in the module documentation of
-/// [`SimResult`]'s JSON (see the crate docs, "Simulation").
+/// percentiles (type 7: linear interpolation between closest ranks). Every statistic is
+/// measured over the window `[warmup_days, horizon_days]` of each replication: time averages
+/// over the window, and per-visit or per-item values for the visits and items that ended in
+/// it.
+///
+/// # JSON
+///
+/// The serde form (what `valuestream simulate --json` prints at its top level) has these
+/// keys, which are public API:
+///
+/// - `lead_time_days.{mean, ci95, p50, p85, p95}`: lead time (arrival, or pull, to done);
+/// - `throughput.{per_day, ci95}`: items finished per day;
+/// - `wip.{mean, ci95, growth_per_day}`: items in the stream (time average);
+/// - `stages[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
+///   wait_days_mean, wait_days_ci95, wait_days_p50, wait_days_p85, wait_days_p95,
+///   time_days_mean, time_days_ci95, time_days_p50, time_days_p85, time_days_p95, queue_mean,
+///   queue_ci95, wip_mean, wip_ci95, throughput_per_day, visits_per_item,
+///   queue_growth_per_day, queue_grew}` (see [`StageStats`]);
+/// - `seed`, `replications`, `horizon_days`, `warmup_days`, `items_done`, `services`,
+///   `unstable`, `littles_law_relative_error`.
+///
+/// Every `ci95` is `[low, high]`, the 95% confidence interval of the mean across
+/// replications (Student t with replications − 1 degrees of freedom), or `null` with a
+/// single replication. A value that cannot be measured (no item finished) is `null`. The
+/// replications themselves ([`SimResult::per_replication`]) are not serialised.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimResult {
     /// The seed.
