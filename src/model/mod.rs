@@ -595,7 +595,8 @@ impl ValueStream {
     /// and batch sizes ≥ 1; every distribution valid (positive means, cv > 0, a non-empty
     /// empirical sample…); a positive arrival rate; rework targets that exist, with a
     /// probability in [0, 1); a WIP limit no smaller than the batch size; with an unlimited
-    /// backlog, a first station with a finite number of servers.
+    /// backlog, a first station with a finite number of servers, a service that takes time,
+    /// and no batch.
     ///
     /// # Errors
     ///
@@ -629,6 +630,13 @@ impl ValueStream {
                 0,
                 "servers",
                 "with backlog = \"unlimited\" the first stage needs a finite number of servers, or work would start without limit".into(),
+            ));
+        }
+        if matches!(self.arrivals, Arrivals::Backlog) && self.stages[0].service.mean() <= 0.0 {
+            return Some(Issue::stage(
+                0,
+                "service",
+                "with backlog = \"unlimited\" the first stage's service must take time, or work would start without limit".into(),
             ));
         }
         if matches!(self.arrivals, Arrivals::Backlog) && self.stages[0].batch.is_some() {
@@ -1070,6 +1078,25 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
             (Some("Dev"), Some("wip_limit"))
         );
         assert!(msg.contains("never form"), "{msg}");
+        let pull = FILE.replace("rate_per_day = 1.7", "backlog = \"unlimited\"");
+        let (_, stage, key, _) = error(&pull.replace(
+            "dist = \"lognormal\", mean_days = 2.0, cv = 0.8",
+            "dist = \"deterministic\", days = 0.0",
+        ));
+        assert_eq!(
+            (stage.as_deref(), key.as_deref()),
+            (Some("Dev"), Some("service"))
+        );
+        let (_, stage, key, _) = error(&pull.replace("servers = 4", "servers = \"unlimited\""));
+        assert_eq!(
+            (stage.as_deref(), key.as_deref()),
+            (Some("Dev"), Some("servers"))
+        );
+        let (_, stage, key, _) = error(&pull.replace("wip_limit = 6", "batch = { size = 2 }"));
+        assert_eq!(
+            (stage.as_deref(), key.as_deref()),
+            (Some("Dev"), Some("batch"))
+        );
         let (_, stage, key, _) = error(&FILE.replace("name = \"Deploy\"", "name = \"Dev\""));
         assert_eq!(
             (stage.as_deref(), key.as_deref()),
