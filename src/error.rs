@@ -178,6 +178,23 @@ pub enum Error {
     /// An argument given to the library is invalid (not a fault of the input data).
     #[error("{0}")]
     InvalidArgument(String),
+    /// A queueing model is invalid, or a model file cannot be read as one: where, which
+    /// stage, which key, and why.
+    #[error("{}: {message}", display_model_place(.file, *.line, *.column, .stage, .key))]
+    Model {
+        /// The model file, if the model came from one.
+        file: Option<String>,
+        /// The 1-based line in the file, if known.
+        line: Option<u32>,
+        /// The 1-based column in the file, if known.
+        column: Option<u32>,
+        /// The stage at fault (`None` for the arrivals or the model as a whole).
+        stage: Option<String>,
+        /// The key at fault, as written in the file (`service.cv`, `rework.to`), if known.
+        key: Option<String>,
+        /// What is wrong, in a sentence.
+        message: String,
+    },
 }
 
 impl Error {
@@ -268,6 +285,30 @@ fn display_prefix(file: &Option<String>) -> String {
         Some(f) => format!("{f}: "),
         None => String::new(),
     }
+}
+
+fn display_model_place(
+    file: &Option<String>,
+    line: Option<u32>,
+    column: Option<u32>,
+    stage: &Option<String>,
+    key: &Option<String>,
+) -> String {
+    let mut parts: Vec<String> = Vec::with_capacity(5);
+    parts.push(file.clone().unwrap_or_else(|| "model".to_owned()));
+    if let Some(line) = line {
+        parts.push(format!("line {line}"));
+    }
+    if let Some(column) = column {
+        parts.push(format!("column {column}"));
+    }
+    if let Some(stage) = stage {
+        parts.push(format!("stage {stage:?}"));
+    }
+    if let Some(key) = key {
+        parts.push(format!("key `{key}`"));
+    }
+    parts.join(", ")
 }
 
 fn list_quoted(names: &[String]) -> String {

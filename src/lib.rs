@@ -74,6 +74,13 @@
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
 //!   queue growth and capacity ([`Bottleneck`]).
+//!
+//! # Queues and servers
+//!
+//! A [`ValueStream`] models the stream as stations, each a queue in front of servers (read
+//! from a model file or built in code); [`analyze`] answers what queueing theory can (exact
+//! or flagged as an approximation), and [`Simulation`] simulates it, seeded and replicated,
+//! with confidence intervals, and can emit the simulated history as an [`EventLog`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -84,6 +91,7 @@ mod error;
 mod export;
 mod log;
 mod metrics;
+mod model;
 mod report;
 mod time;
 mod timeline;
@@ -105,6 +113,11 @@ pub use metrics::{
     Throughput, Violation, Window, Wip,
 };
 pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};
+pub use model::{
+    Analysis, Arrivals, Batch, DONE_STATE, Distribution, LeadTimeStats, Method, Replication,
+    ReplicationStage, Rework, Servers, SimOptions, SimResult, Simulation, StageAnalysis,
+    StageStats, Station, ThroughputStats, ValueStream, WipStats, analyze, simulate,
+};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

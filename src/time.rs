@@ -15,6 +15,12 @@ pub(crate) fn ms_to_days(ms: i64) -> f64 {
     ms as f64 / MS_PER_DAY as f64
 }
 
+/// Days as milliseconds, rounded to the nearest millisecond.
+#[inline]
+pub(crate) fn days_to_ms(days: f64) -> i64 {
+    (days * MS_PER_DAY as f64).round() as i64
+}
+
 /// The instant `ms` milliseconds after the epoch. Instants the crate makes lie between the
 /// years 1 and 9999, where this conversion cannot fail; anything else saturates.
 pub(crate) fn ms_to_datetime(ms: i64) -> DateTime<Utc> {

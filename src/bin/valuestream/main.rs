@@ -11,6 +11,7 @@ mod formats;
 mod input;
 mod output;
 mod report;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,8 @@ enum Command {
     Export(export::Args),
     /// DORA metrics from a deployments CSV (and an incidents CSV).
     Dora(dora::Args),
+    /// Simulate a model file (queues and servers) and compare with the analytic answers.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Formats(args) => formats::run(args),
         Command::Export(args) => export::run(args),
         Command::Dora(args) => dora::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

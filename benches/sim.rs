@@ -1,0 +1,66 @@
+//! Simulation speed on the four-station M/M/2 tandem (λ 1.5, µ 1 at each station), with full
+//! statistics (every wait, time in stage and lead time kept for percentiles; queue, WIP,
+//! utilisation and blocking time averages), in stage-services per second.
+//!
+//! ```text
+//! cargo bench --bench sim
+//! ```
+//!
+//! - `tandem/one_core`: one replication of 100 000 days (about 600 000 stage-services) on one
+//!   thread;
+//! - `tandem/replications_8/threads_1` and `…/threads_2`: 8 replications of 20 000 days on
+//!   1 and 2 threads (the speed-up of replications).
+//!
+//! BENCHMARKS.md records the figures, side by side with Ciw on the same case.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
+
+fn tandem() -> ValueStream {
+    let service = Distribution::exponential(1.0).expect("a valid mean");
+    ValueStream::new(
+        Arrivals::poisson(1.5).expect("a valid rate"),
+        (1..=4)
+            .map(|i| Station::new(format!("S{i}"), Servers::Finite(2), service.clone()))
+            .collect(),
+    )
+    .expect("a valid model")
+}
+
+fn options(replications: u32, horizon_days: f64, threads: usize) -> SimOptions {
+    SimOptions {
+        seed: 1,
+        replications,
+        horizon_days,
+        warmup_days: horizon_days / 10.0,
+        threads,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let sim = Simulation::new(&tandem()).expect("a valid model");
+    let mut group = c.benchmark_group("tandem");
+    group.sample_size(20);
+
+    let one = options(1, 100_000.0, 1);
+    let services = sim.run(&one).expect("valid options").services;
+    group.throughput(Throughput::Elements(services));
+    group.bench_function("one_core", |b| {
+        b.iter(|| black_box(sim.run(black_box(&one))))
+    });
+
+    for threads in [1, 2] {
+        let o = options(8, 20_000.0, threads);
+        let services = sim.run(&o).expect("valid options").services;
+        group.throughput(Throughput::Elements(services));
+        group.bench_function(format!("replications_8/threads_{threads}"), |b| {
+            b.iter(|| black_box(sim.run(black_box(&o))))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,391 @@
+//! `valuestream simulate`: simulate a model file, and compare with the analytic answers.
+//!
+//! The text report puts simulated (mean and 95% confidence interval across replications) and
+//! analytic answers side by side and flags with `≠` each analytic answer outside the
+//! simulation's interval.
+//!
+//! With `--json` it prints one object (keys are public API):
+//!
+//! - `model`: the model file;
+//! - the simulated results, as `valuestream::SimResult` serialises them:
+//!   `lead_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
+//!   `wip.{mean, ci95, growth_per_day}`, `stages[]` with `{name, utilisation, wait_days_mean,
+//!   time_days_mean, queue_mean, …}`, `seed`, `replications`, `horizon_days`, `warmup_days`,
+//!   `items_done`, `services`, `unstable`, `littles_law_relative_error`;
+//! - `analytic`: `valuestream::Analysis`: `{lead_time_days_mean, exact, stable,
+//!   throughput_per_day, wip_mean, warnings, stages[] {name, utilisation, wait_days_mean,
+//!   stable, method, exact, …}}`;
+//! - `disagreements[]`: `{what, analytic, simulated, ci95, exact}` for each analytic answer
+//!   outside the simulation's confidence interval.
+//!
+//! Every `ci95` is `[low, high]`, or `null` with one replication.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::Args as ClapArgs;
+use valuestream::{
+    Analysis, SimOptions, SimResult, Simulation, ValueStream, analyze, parse_instant, parse_offset,
+};
+
+use crate::Failure;
+use crate::output::{print, print_json};
+
+/// Arguments of `simulate`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The model file (TOML): [arrivals] and ordered [[stage]] tables.
+    #[arg(value_name = "MODEL.toml")]
+    model: PathBuf,
+    /// Seed of the random numbers: the same seed gives the same output.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Independent replications (confidence intervals need at least 2).
+    #[arg(long, default_value_t = 10)]
+    replications: u32,
+    /// Simulated days per replication, warm-up included.
+    #[arg(long, default_value_t = 3650.0, value_name = "DAYS")]
+    horizon_days: f64,
+    /// Days at the start of each replication left out of the statistics [default: a tenth
+    /// of the horizon].
+    #[arg(long, value_name = "DAYS")]
+    warmup_days: Option<f64>,
+    /// Threads to run replications on [default: the available cores]. The output does not
+    /// depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Print JSON: the simulated results, `analytic` and `disagreements`.
+    #[arg(long)]
+    json: bool,
+    /// Write the simulated history of the first replication as a long CSV
+    /// (id,state,timestamp) that `valuestream check` reads.
+    #[arg(long, value_name = "OUT.csv")]
+    log: Option<PathBuf>,
+    /// Write the workflow that maps the states of `--log` (for `--workflow`).
+    #[arg(long, value_name = "WF.toml")]
+    log_workflow: Option<PathBuf>,
+    /// The instant the simulated history starts at.
+    #[arg(long, default_value = "2025-01-01T00:00:00Z", value_name = "T")]
+    start: String,
+}
+
+/// An analytic answer outside the simulation's confidence interval.
+#[derive(Debug, serde::Serialize)]
+struct Disagreement {
+    what: String,
+    analytic: f64,
+    simulated: f64,
+    ci95: [f64; 2],
+    exact: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    model: String,
+    #[serde(flatten)]
+    simulated: &'a SimResult,
+    analytic: &'a Analysis,
+    disagreements: &'a [Disagreement],
+}
+
+/// Runs `simulate`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let model = ValueStream::from_path(&args.model)?;
+    let threads = match args.threads {
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let options = SimOptions {
+        seed: args.seed,
+        replications: args.replications,
+        horizon_days: args.horizon_days,
+        warmup_days: args.warmup_days.unwrap_or(args.horizon_days / 10.0),
+        threads,
+    };
+    let sim = Simulation::new(&model)?;
+    let result = sim.run(&options)?;
+    let analysis = analyze(&model)?;
+    if let Some(path) = &args.log {
+        let start = parse_instant(&args.start, parse_offset("Z")?)?;
+        write_log(&sim, &options, start, path)?;
+    }
+    if let Some(path) = &args.log_workflow {
+        let text = model.workflow()?.to_toml();
+        std::fs::write(path, text)
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let disagreements = disagreements(&result, &analysis);
+    if args.json {
+        print_json(&Out {
+            model: args.model.display().to_string(),
+            simulated: &result,
+            analytic: &analysis,
+            disagreements: &disagreements,
+        })
+    } else {
+        print(&report(
+            &args.model.display().to_string(),
+            &model,
+            &result,
+            &analysis,
+            &disagreements,
+        ))
+    }
+}
+
+/// Writes the first replication's history as `id,state,timestamp`.
+fn write_log(
+    sim: &Simulation,
+    options: &SimOptions,
+    start: DateTime<Utc>,
+    path: &PathBuf,
+) -> Result<(), Failure> {
+    let log = sim.history(options, start)?;
+    let fail =
+        |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", path.display()));
+    let mut w = csv::Writer::from_path(path).map_err(|e| fail(&e))?;
+    w.write_record(["id", "state", "timestamp"])
+        .map_err(|e| fail(&e))?;
+    for e in log.events() {
+        let t = e.time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        w.write_record([e.item, e.state, t.as_str()])
+            .map_err(|e| fail(&e))?;
+    }
+    w.flush().map_err(|e| fail(&e))
+}
+
+/// Whether a stage's analytic utilisation is compared with the simulation's (not for an
+/// overloaded stage, whose analytic figure is the offered load, nor for a scheduled release,
+/// whose figure is a rough busy fraction).
+fn utilisation_compared(sa: &valuestream::StageAnalysis) -> bool {
+    sa.stable && sa.method != valuestream::Method::ScheduledRelease
+}
+
+/// The analytic answers outside the simulation's confidence intervals.
+fn disagreements(r: &SimResult, a: &Analysis) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    let mut check =
+        |what: String, analytic: Option<f64>, simulated: f64, ci: Option<[f64; 2]>, exact: bool| {
+            if let (Some(x), Some([lo, hi])) = (analytic, ci)
+                && x.is_finite()
+                && !(lo <= x && x <= hi)
+            {
+                out.push(Disagreement {
+                    what,
+                    analytic: x,
+                    simulated,
+                    ci95: [lo, hi],
+                    exact,
+                });
+            }
+        };
+    check(
+        "lead time, mean days".into(),
+        a.lead_time_days_mean,
+        r.lead_time_days.mean,
+        r.lead_time_days.ci95,
+        a.exact,
+    );
+    check(
+        "throughput per day".into(),
+        Some(a.throughput_per_day),
+        r.throughput.per_day,
+        r.throughput.ci95,
+        a.exact,
+    );
+    for (s, sa) in r.stages.iter().zip(&a.stages) {
+        check(
+            format!("{}: wait, mean days", s.name),
+            sa.wait_days_mean,
+            s.wait_days_mean,
+            s.wait_days_ci95,
+            sa.exact,
+        );
+        if utilisation_compared(sa) {
+            check(
+                format!("{}: utilisation", s.name),
+                sa.utilisation,
+                s.utilisation.unwrap_or(f64::NAN),
+                s.utilisation_ci95,
+                sa.exact,
+            );
+        }
+    }
+    out
+}
+
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        "–".to_owned()
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn with_ci(x: f64, ci: Option<[f64; 2]>) -> String {
+    match ci {
+        Some([lo, hi]) if x.is_finite() => format!("{} [{}, {}]", num(x), num(lo), num(hi)),
+        _ => num(x),
+    }
+}
+
+fn analytic(x: Option<f64>, exact: bool, ci: Option<[f64; 2]>) -> String {
+    match x {
+        None => "–".to_owned(),
+        Some(v) => {
+            let flag = match ci {
+                Some([lo, hi]) if !(lo <= v && v <= hi) => " ≠",
+                _ => "",
+            };
+            format!("{}{}{flag}", num(v), if exact { "" } else { " ≈" })
+        }
+    }
+}
+
+/// The text report.
+fn report(
+    file: &str,
+    model: &ValueStream,
+    r: &SimResult,
+    a: &Analysis,
+    dis: &[Disagreement],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Simulation of {file}");
+    let _ = writeln!(
+        s,
+        "seed {}, {} replication{} of {} days (the first {} left out), {} items finished",
+        r.seed,
+        r.replications,
+        if r.replications == 1 { "" } else { "s" },
+        num(r.horizon_days),
+        num(r.warmup_days),
+        r.items_done
+    );
+    let _ = writeln!(
+        s,
+        "Simulated: mean [95% confidence interval]. Analytic: ≈ approximation, ≠ outside the simulation's interval.\n"
+    );
+    let _ = writeln!(s, "{:<26} {:<28} analytic", "", "simulated");
+    let lt = &r.lead_time_days;
+    let rows = [
+        (
+            "lead time, mean days",
+            with_ci(lt.mean, lt.ci95),
+            analytic(a.lead_time_days_mean, a.exact, lt.ci95),
+        ),
+        (
+            "lead time p50/p85/p95",
+            format!("{} / {} / {}", num(lt.p50), num(lt.p85), num(lt.p95)),
+            String::new(),
+        ),
+        (
+            "throughput per day",
+            with_ci(r.throughput.per_day, r.throughput.ci95),
+            analytic(Some(a.throughput_per_day), a.exact, r.throughput.ci95),
+        ),
+        (
+            "WIP, mean items",
+            with_ci(r.wip.mean, r.wip.ci95),
+            analytic(a.wip_mean, a.exact, r.wip.ci95),
+        ),
+    ];
+    for (what, sim, an) in rows {
+        let _ = writeln!(s, "{}", format!("{what:<26} {sim:<28} {an}").trim_end());
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<14} {:>9}  {:<24} {:<10}  {:<24} {:<10}  {:<18} queue, mean",
+        "stage",
+        "servers",
+        "utilisation",
+        "analytic",
+        "wait, mean days",
+        "analytic",
+        "time, mean days"
+    );
+    for ((st, sa), spec) in r.stages.iter().zip(&a.stages).zip(&model.stages) {
+        let util = match st.utilisation {
+            Some(u) => with_ci(u, st.utilisation_ci95),
+            None => format!("{} busy", num(st.busy_servers_mean)),
+        };
+        let _ = writeln!(
+            s,
+            "{:<14} {:>9}  {:<24} {:<10}  {:<24} {:<10}  {:<18} {}",
+            st.name,
+            spec.servers.to_string(),
+            util,
+            analytic(
+                sa.utilisation,
+                sa.exact,
+                if utilisation_compared(sa) {
+                    st.utilisation_ci95
+                } else {
+                    None
+                }
+            ),
+            with_ci(st.wait_days_mean, st.wait_days_ci95),
+            analytic(sa.wait_days_mean, sa.exact, st.wait_days_ci95),
+            num(st.time_days_mean),
+            num(st.queue_mean),
+        );
+    }
+    let grew: Vec<&str> = r
+        .stages
+        .iter()
+        .filter(|x| x.queue_grew)
+        .map(|x| x.name.as_str())
+        .collect();
+    if r.unstable {
+        let _ = writeln!(
+            s,
+            "\nUnstable: queues grew over the simulation ({}); the averages depend on the horizon.",
+            if grew.is_empty() {
+                "work waiting to start".to_owned()
+            } else {
+                grew.join(", ")
+            }
+        );
+    }
+    if !a.warnings.is_empty() {
+        let _ = writeln!(s, "\nAnalytic notes:");
+        for w in &a.warnings {
+            let _ = writeln!(s, "- {w}");
+        }
+    }
+    if !dis.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nAnalytic answers outside the simulation's 95% interval:"
+        );
+        for d in dis {
+            let _ = writeln!(
+                s,
+                "- {}: analytic {} ({}), simulated {} [{}, {}]",
+                d.what,
+                num(d.analytic),
+                if d.exact { "exact" } else { "approximation" },
+                num(d.simulated),
+                num(d.ci95[0]),
+                num(d.ci95[1])
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nLittle's law on the simulated output: WIP = throughput × lead time within {:.2}%{}.",
+        100.0 * r.littles_law_relative_error,
+        if r.unstable {
+            " (it needs a stable stream)"
+        } else {
+            ""
+        }
+    );
+    s
+}

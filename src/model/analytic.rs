@@ -1,0 +1,874 @@
+//! Analytic answers: traffic equations, Erlang C, Pollaczek–Khinchine, and Whitt's Queueing
+//! Network Analyzer where nothing exact applies.
+
+use serde::Serialize;
+
+use super::{Arrivals, Batch, Distribution, Servers, Station, ValueStream};
+use crate::error::Result;
+
+/// How a stage's answer was computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Unlimited servers (M/G/∞): no wait, time = mean service. Exact.
+    Delay,
+    /// The first stage of an unlimited backlog: a server starts new work as soon as it is
+    /// free, so new work never waits.
+    Pull,
+    /// M/M/c: the Erlang C formula. Exact when arrivals at the stage are Poisson, and in
+    /// Jackson networks.
+    ErlangC,
+    /// M/G/1: the Pollaczek–Khinchine formula. Exact when arrivals at the stage are Poisson.
+    PollaczekKhinchine,
+    /// G/G/c: the Allen–Cunneen two-moment approximation (with the Kraemer–Langenbach-Belz
+    /// correction for one server), as in Whitt's QNA.
+    AllenCunneen,
+    /// A scheduled release: the wait until the next release, T/2, plus the service.
+    ScheduledRelease,
+    /// Fixed-size batches: the wait to fill a batch, plus a G/G/c queue of batches.
+    BatchSize,
+    /// Work arrives in batches (from a batching stage): the wait behind the earlier items of
+    /// the same batch, plus a G/G/1 queue of batches served at c times the rate.
+    BulkArrivals,
+    /// Utilisation ≥ 1: no steady state; the queue grows.
+    Unstable,
+}
+
+/// The analytic answer for one stage (station).
+///
+/// Rates are per day, times in days. `None` means "no steady state" (the stage, or one it
+/// depends on, is overloaded) or "not applicable" (the utilisation of unlimited servers).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageAnalysis {
+    /// The stage's name.
+    pub name: String,
+    /// The rate at which work reaches the stage (rework included), from the traffic
+    /// equations.
+    pub arrival_rate_per_day: f64,
+    /// The rate at which work leaves it (its arrival rate, or its capacity if overloaded).
+    pub throughput_per_day: f64,
+    /// Mean visits per finished item (1/(1 − p) for a stage that sends work back to itself
+    /// with probability p).
+    pub visits_per_item: f64,
+    /// The most items per day it can serve (`None` if unbounded).
+    pub capacity_per_day: Option<f64>,
+    /// Offered load: arrival rate × mean service / servers (for batches, per batch; for a
+    /// scheduled release, the fraction of server time busy). ≥ 1 means overloaded.
+    pub utilisation: Option<f64>,
+    /// Whether the stage has a steady state (utilisation < 1).
+    pub stable: bool,
+    /// How many items per day its queue grows by (0 when stable).
+    pub queue_growth_per_day: f64,
+    /// Mean wait per visit before service starts.
+    pub wait_days_mean: Option<f64>,
+    /// Mean time per visit (wait + service).
+    pub time_days_mean: Option<f64>,
+    /// Mean number waiting (Little's law: arrival rate × wait).
+    pub queue_mean: Option<f64>,
+    /// Mean number in the stage (arrival rate × time).
+    pub wip_mean: Option<f64>,
+    /// Squared coefficient of variation of the arrivals at the stage (QNA).
+    pub arrival_scv: f64,
+    /// Squared coefficient of variation of the departures from the stage (QNA).
+    pub departure_scv: f64,
+    /// How the answer was computed.
+    pub method: Method,
+    /// Whether the answer is exact (queueing theory, not an approximation).
+    pub exact: bool,
+    /// Why the approximation may be poor here, if it may.
+    pub warnings: Vec<String>,
+}
+
+/// Analytic answers for a value stream: per stage and end to end.
+///
+/// JSON keys (`valuestream simulate --json`, under `analytic`, public API):
+/// `lead_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
+/// and `stages[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
+/// `visits_per_item`, `capacity_per_day`, `utilisation`, `stable`, `queue_growth_per_day`,
+/// `wait_days_mean`, `time_days_mean`, `queue_mean`, `wip_mean`, `arrival_scv`,
+/// `departure_scv`, `method`, `exact`, `warnings`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Mean lead time, Σ visits × mean time per visit (`None` if a stage is overloaded).
+    pub lead_time_days_mean: Option<f64>,
+    /// Whether the lead time is exact: every stage's answer is.
+    pub exact: bool,
+    /// Whether every stage is stable.
+    pub stable: bool,
+    /// Items finished per day (the arrival rate when stable; with an overloaded stage or an
+    /// unlimited backlog, what the stages let through).
+    pub throughput_per_day: f64,
+    /// Mean items in the stream (Little's law; `None` if a stage is overloaded).
+    pub wip_mean: Option<f64>,
+    /// Per stage, in model order.
+    pub stages: Vec<StageAnalysis>,
+    /// Overloaded stages, WIP limits ignored, approximations known to be poor.
+    pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    /// The answer for the stage named `name`.
+    pub fn stage(&self, name: &str) -> Option<&StageAnalysis> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+}
+
+/// Answers what queueing theory can answer about `model`.
+///
+/// # Formula
+///
+/// 1. **Traffic equations** (Jackson 1957): the arrival rate at stage i is
+///    λᵢ = γᵢ + Σⱼ λⱼ Pⱼᵢ, where γ is the external arrival rate and P the routing (forward
+///    with probability 1 − p, back to the rework target with p). Solved exactly (Gaussian
+///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
+///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first stage
+///    runs at capacity.
+/// 2. **Per stage**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
+///    c²ₐ and service c²ₛ:
+///    - unlimited servers: W_q = 0 (M/G/∞, exact);
+///    - M/M/c: W_q = C(c, λE\[S\]) · E\[S\] / (c(1 − ρ)), with the Erlang C probability of waiting
+///      computed stably from the Erlang B recursion B₀ = 1, Bₖ = aBₖ₋₁/(k + aBₖ₋₁),
+///      C = B_c / (1 − ρ(1 − B_c)) (exact for Poisson arrivals and in Jackson networks);
+///    - M/G/1: W_q = ρ E\[S\] (1 + c²ₛ) / (2(1 − ρ)) (Pollaczek–Khinchine, exact for Poisson
+///      arrivals);
+///    - otherwise W_q ≈ W_q(M/M/c) · (c²ₐ + c²ₛ)/2 (Allen–Cunneen 1990), multiplied for one
+///      server with c²ₐ < 1 by exp(−2(1 − ρ)(1 − c²ₐ)² / (3ρ(c²ₐ + c²ₛ))) (Kraemer and
+///      Langenbach-Belz 1976), as in Whitt (1983), "The Queueing Network Analyzer", Bell
+///      System Technical Journal 62(9);
+///    - scheduled release every T: W_q = T/2 (exact when every release finds a server free
+///      and takes all that waits: no `max`, service never longer than T, the only batching
+///      stage, arrivals not on a lattice);
+///    - batches of b: W_q ≈ (b − 1)/(2λ) to fill the batch + W_q of a G/G/c queue of batches
+///      with rate λ/b and c²ₐ/b.
+/// 3. **Variability between stages** (QNA): departures
+///    c²_d = 1 + (1 − ρ²)(c²ₐ − 1) + ρ²(c²ₛ − 1)/√c (the linking equation); a split with
+///    probability q gives q c²_d + 1 − q; merged flows give
+///    c²ₐ = w Σₖ (λₖ/λ) c²ₖ + 1 − w with w = 1/(1 + 4(1 − ρ)²(ν − 1)), ν = 1/Σₖ(λₖ/λ)². A
+///    batch of b leaving together has item-interval c² = b(c²_d + 1) − 1; a scheduled
+///    release of Poisson-like work λT(2 − q)/q − 1 with q = 1 − e^(−λT). With rework loops
+///    these equations are solved by fixed-point iteration.
+/// 4. **End to end**: lead time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
+///
+/// An answer is **exact** for Jackson networks (Poisson arrivals, exponential service or
+/// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stages whose arrivals
+/// are Poisson (every stage before them is exponential or a delay, and no rework returns
+/// through them), for delays, and for scheduled releases as above. Everything else is an
+/// approximation. Known-poor cases are flagged: low-variability service (c²ₛ < 0.5, such as
+/// deterministic), where QNA-type approximations overestimate waits by 50–135%; arrivals in
+/// batches from an upstream batching stage; WIP limits, whose blocking the analytic answer
+/// ignores (it answers for the stream without limits).
+///
+/// # Errors
+///
+/// [`crate::Error::Model`] if the model is invalid ([`ValueStream::validate`]).
+pub fn analyze(model: &ValueStream) -> Result<Analysis> {
+    model.validate()?;
+    Ok(Network::new(model).analyze())
+}
+
+/// The routing and per-stage parameters.
+struct Network<'a> {
+    model: &'a ValueStream,
+    n: usize,
+    pull: bool,
+    /// `p[j][i]`: probability that work finished at j goes to i.
+    p: Vec<Vec<f64>>,
+    /// Probability that work finished at j leaves the stream.
+    exit: Vec<f64>,
+    cap: Vec<f64>,
+}
+
+/// A stage's service is exponential (so M/M/c formulas apply).
+fn exponential(d: &Distribution) -> bool {
+    match *d {
+        Distribution::Exponential { .. } => true,
+        Distribution::Erlang { k, .. } => k == 1,
+        Distribution::Gamma { cv, .. } => cv == 1.0,
+        Distribution::Weibull { shape, .. } => shape == 1.0,
+        _ => false,
+    }
+}
+
+/// The most items per day a stage can serve (∞ if unbounded).
+fn capacity(s: &Station) -> f64 {
+    let es = s.service.mean();
+    let Servers::Finite(c) = s.servers else {
+        return f64::INFINITY;
+    };
+    match s.batch {
+        None => {
+            let c = f64::from(c.min(s.wip_limit.unwrap_or(u32::MAX)));
+            if es > 0.0 { c / es } else { f64::INFINITY }
+        }
+        Some(Batch::Size { size }) => {
+            if es > 0.0 {
+                f64::from(c) * f64::from(size) / es
+            } else {
+                f64::INFINITY
+            }
+        }
+        Some(Batch::Scheduled {
+            every_days,
+            max: Some(m),
+            ..
+        }) => f64::from(c) * f64::from(m) / (every_days * (es / every_days).ceil().max(1.0)),
+        Some(Batch::Scheduled { max: None, .. }) => f64::INFINITY,
+    }
+}
+
+/// The Erlang C probability that an arrival waits in M/M/c with offered load `a` = λE\[S\]
+/// (< c), from the Erlang B recursion (no factorials, no overflow).
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Mean wait in a G/G/c queue by Allen–Cunneen (with the KLB correction for c = 1); exact
+/// for M/M/c (c²ₐ = c²ₛ = 1) and M/G/1 (c²ₐ = 1, c = 1).
+fn wait_ggc(lambda: f64, es: f64, c: u32, ca2: f64, cs2: f64) -> f64 {
+    if lambda <= 0.0 || es <= 0.0 {
+        return 0.0;
+    }
+    let cf = f64::from(c);
+    let a = lambda * es;
+    let rho = a / cf;
+    let wq_mmc = erlang_c(c, a) * es / (cf * (1.0 - rho));
+    let factor = (ca2 + cs2) / 2.0;
+    let mut w = wq_mmc * factor;
+    if c == 1 && ca2 < 1.0 && ca2 + cs2 > 0.0 {
+        w *= (-2.0 * (1.0 - rho) * (1.0 - ca2).powi(2) / (3.0 * rho * (ca2 + cs2))).exp();
+    }
+    w
+}
+
+/// The QNA linking equation: squared CV of departures.
+fn linking(rho: f64, ca2: f64, cs2: f64, c: f64) -> f64 {
+    let r2 = rho.min(1.0).powi(2);
+    1.0 + (1.0 - r2) * (ca2 - 1.0) + r2 * (cs2 - 1.0) / c.sqrt()
+}
+
+/// Solves `a x = b` by Gaussian elimination with partial pivoting (n is small). The
+/// matrices built here (I − Pᵀ with P substochastic and exit reachable) are nonsingular.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let d = a[col][col];
+        if d == 0.0 {
+            continue;
+        }
+        for row in col + 1..n {
+            let f = a[row][col] / d;
+            if f != 0.0 {
+                let (upper, lower) = a.split_at_mut(row);
+                for (x, p) in lower[0][col..].iter_mut().zip(&upper[col][col..]) {
+                    *x -= f * p;
+                }
+                b[row] -= f * b[col];
+            }
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
+        x[row] = if a[row][row] != 0.0 {
+            (b[row] - s) / a[row][row]
+        } else {
+            0.0
+        };
+    }
+    x
+}
+
+/// Flows through the network: arrival rate and departure rate per stage, and the external
+/// arrival rate.
+struct Flows {
+    inflow: Vec<f64>,
+    outflow: Vec<f64>,
+    external: f64,
+}
+
+impl<'a> Network<'a> {
+    fn new(model: &'a ValueStream) -> Network<'a> {
+        let n = model.stages.len();
+        let mut p = vec![vec![0.0; n]; n];
+        let mut exit = vec![0.0; n];
+        for (j, s) in model.stages.iter().enumerate() {
+            let (to, pr) = s
+                .rework
+                .as_ref()
+                .and_then(|r| Some((model.stage_index(&r.to)?, r.probability)))
+                .unwrap_or((j, 0.0));
+            if j + 1 < n {
+                p[j][j + 1] += 1.0 - pr;
+            } else {
+                exit[j] += 1.0 - pr;
+            }
+            p[j][to] += pr;
+        }
+        Network {
+            model,
+            n,
+            pull: matches!(model.arrivals, Arrivals::Backlog),
+            p,
+            exit,
+            cap: model.stages.iter().map(capacity).collect(),
+        }
+    }
+
+    /// The traffic equations with saturation: an overloaded stage passes on its capacity.
+    fn flows(&self) -> Flows {
+        let n = self.n;
+        let gamma0 = self.model.arrivals.rate_per_day().unwrap_or(0.0);
+        let mut saturated = vec![false; n];
+        if self.pull {
+            saturated[0] = true;
+        }
+        loop {
+            let mut a = vec![vec![0.0; n]; n];
+            let mut b = vec![0.0; n];
+            b[0] = gamma0;
+            for (i, row) in a.iter_mut().enumerate() {
+                row[i] += 1.0;
+                for j in 0..n {
+                    if saturated[j] {
+                        b[i] += self.p[j][i] * self.cap[j];
+                    } else {
+                        row[j] -= self.p[j][i];
+                    }
+                }
+            }
+            let mut inflow = solve(a, b);
+            let mut external = gamma0;
+            if self.pull {
+                // New work makes up what rework does not fill.
+                external = (self.cap[0] - inflow[0]).max(0.0);
+                inflow[0] = self.cap[0];
+            }
+            let outflow: Vec<f64> = (0..n)
+                .map(|j| if saturated[j] { self.cap[j] } else { inflow[j] })
+                .collect();
+            match (0..n).find(|&i| !saturated[i] && inflow[i] >= self.cap[i]) {
+                Some(i) => saturated[i] = true,
+                None => {
+                    return Flows {
+                        inflow,
+                        outflow,
+                        external,
+                    };
+                }
+            }
+        }
+    }
+
+    fn analyze(&self) -> Analysis {
+        let n = self.n;
+        let stages = &self.model.stages;
+        let flows = self.flows();
+        let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum();
+        let any_wip_limit = stages.iter().any(|s| s.wip_limit.is_some());
+        let batching = stages.iter().filter(|s| s.batch.is_some()).count();
+        // Work enters as a Poisson process: Poisson arrivals, or an unlimited backlog pulled
+        // by exponential servers that are always busy (their output is Poisson).
+        let first = usize::from(self.pull);
+        let poisson = match self.model.arrivals {
+            Arrivals::Poisson { .. } => true,
+            Arrivals::Backlog => exponential(&stages[0].service),
+            Arrivals::Renewal { .. } => false,
+        };
+        // Stages that keep Poisson flows Poisson (Burke; M/G/∞ output).
+        let preserving = |s: &Station| {
+            s.batch.is_none() && (s.servers == Servers::Unlimited || exponential(&s.service))
+        };
+        let jackson = poisson && !any_wip_limit && stages[first..].iter().all(preserving);
+        // Arrivals at i are Poisson: every stage before it preserves Poisson flows and no
+        // rework from i or later returns to i or earlier.
+        let poisson_in: Vec<bool> = (0..n)
+            .map(|i| {
+                poisson
+                    && !any_wip_limit
+                    && i >= first
+                    && stages[first..i].iter().all(preserving)
+                    && (i..n).all(|k| (first..=i).all(|t| self.p[k][t] == 0.0))
+            })
+            .collect();
+        let lattice_arrivals = matches!(
+            &self.model.arrivals,
+            Arrivals::Renewal {
+                interarrival: Distribution::Deterministic { .. } | Distribution::Empirical { .. }
+            }
+        );
+
+        // Utilisation and stability.
+        let util: Vec<Option<f64>> = stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.utilisation(i, s, flows.inflow[i]))
+            .collect();
+        let stable: Vec<bool> = (0..n)
+            .map(|i| (self.pull && i == 0) || flows.inflow[i] < self.cap[i])
+            .collect();
+
+        // Variability: fixed point of the QNA equations.
+        let ext_scv = self.model.arrivals.scv().unwrap_or(1.0);
+        let mut ca2 = vec![1.0; n];
+        let mut cd2 = vec![1.0; n];
+        for _ in 0..10_000 {
+            let mut change: f64 = 0.0;
+            for i in 0..n {
+                let mut parts: Vec<(f64, f64)> = Vec::with_capacity(n + 1);
+                if i == 0 && !self.pull && flows.external > 0.0 {
+                    parts.push((flows.external, ext_scv));
+                }
+                for (j, d) in cd2.iter().enumerate() {
+                    let q = self.p[j][i];
+                    let r = flows.outflow[j] * q;
+                    if r > 0.0 {
+                        parts.push((r, q * d + 1.0 - q));
+                    }
+                }
+                let total: f64 = parts.iter().map(|p| p.0).sum();
+                let a = if total > 0.0 {
+                    let mixed: f64 = parts.iter().map(|(r, c)| r / total * c).sum();
+                    let nu = 1.0 / parts.iter().map(|(r, _)| (r / total).powi(2)).sum::<f64>();
+                    let rho = util[i].unwrap_or(0.0).min(1.0);
+                    let w = 1.0 / (1.0 + 4.0 * (1.0 - rho).powi(2) * (nu - 1.0));
+                    w * mixed + 1.0 - w
+                } else {
+                    1.0
+                };
+                let d = self.departure_scv(i, &stages[i], a, flows.inflow[i], stable[i]);
+                change = change.max((a - ca2[i]).abs()).max((d - cd2[i]).abs());
+                ca2[i] = a;
+                cd2[i] = d;
+            }
+            if change < 1e-13 {
+                break;
+            }
+        }
+
+        let mut warnings = Vec::new();
+        let mut results = Vec::with_capacity(n);
+        for (i, s) in stages.iter().enumerate() {
+            let lambda = flows.inflow[i];
+            let es = s.service.mean();
+            let cs2 = s.service.scv();
+            let mut notes: Vec<String> = Vec::new();
+            let (method, wait, exact) = if !stable[i] {
+                (Method::Unstable, None, false)
+            } else if self.pull && i == 0 {
+                // Rework returns wait for the next free server; new work never waits.
+                let returns = (lambda - flows.external).max(0.0);
+                let c = f64::from(s.servers.count().unwrap_or(1));
+                let w = if returns > 0.0 {
+                    returns / lambda * es * (1.0 + cs2) / (2.0 * c)
+                } else {
+                    0.0
+                };
+                (Method::Pull, Some(w), returns == 0.0 && !any_wip_limit)
+            } else {
+                match (&s.batch, s.servers) {
+                    (None, Servers::Unlimited) => (Method::Delay, Some(0.0), !any_wip_limit),
+                    (None, Servers::Finite(c)) => {
+                        let exp = exponential(&s.service);
+                        let exact_here = jackson || (poisson_in[i] && (c == 1 || exp));
+                        let cs2 = if exp { 1.0 } else { cs2 };
+                        let bulk = if exact_here {
+                            None
+                        } else {
+                            self.bulk_wait(i, c, &flows, &ca2)
+                        };
+                        let (method, w) = if let Some(w) = bulk {
+                            notes.push(format!(
+                                "work reaches {:?} in batches from {:?}: its wait is approximated as a queue of batches; expect errors of tens of percent",
+                                s.name,
+                                self.batched_source(i).map_or("", |j| stages[j].name.as_str())
+                            ));
+                            (Method::BulkArrivals, w)
+                        } else if exact_here {
+                            let m = if exp {
+                                Method::ErlangC
+                            } else {
+                                Method::PollaczekKhinchine
+                            };
+                            (m, wait_ggc(lambda, es, c, 1.0, cs2))
+                        } else {
+                            (Method::AllenCunneen, wait_ggc(lambda, es, c, ca2[i], cs2))
+                        };
+                        if !exact_here && cs2 < 0.25 {
+                            notes.push(format!(
+                                "service at {:?} has low variability (squared CV {cs2:.2}); QNA-type approximations overestimate waits there (by 50–135% for deterministic service)",
+                                s.name
+                            ));
+                        }
+                        (method, Some(w), exact_here)
+                    }
+                    (
+                        Some(Batch::Scheduled {
+                            every_days, max, ..
+                        }),
+                        servers,
+                    ) => {
+                        let bounded = s.service.max().is_some_and(|m| m <= *every_days);
+                        let exact_here = max.is_none()
+                            && bounded
+                            && batching == 1
+                            && !any_wip_limit
+                            && !lattice_arrivals
+                            && !self.pull;
+                        // A release that finds every server busy is missed: with service
+                        // longer than the period, releases are effectively rarer.
+                        let c = f64::from(servers.count().unwrap_or(u32::MAX));
+                        let period = every_days * (es / (every_days * c)).ceil().max(1.0);
+                        if max.is_some() {
+                            notes.push(format!(
+                                "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
+                                s.name,
+                                max.unwrap_or(0)
+                            ));
+                        } else if !bounded {
+                            notes.push(format!(
+                                "service at {:?} can outlast the release period; the analytic wait ignores missed releases",
+                                s.name
+                            ));
+                        }
+                        (Method::ScheduledRelease, Some(period / 2.0), exact_here)
+                    }
+                    (Some(Batch::Size { size }), servers) => {
+                        let b = f64::from(*size);
+                        let fill = if lambda > 0.0 {
+                            (b - 1.0) / (2.0 * lambda)
+                        } else {
+                            0.0
+                        };
+                        let queue = match servers {
+                            Servers::Finite(c) => wait_ggc(lambda / b, es, c, ca2[i] / b, cs2),
+                            Servers::Unlimited => 0.0,
+                        };
+                        // With unlimited servers a batch starts as soon as it is full: the
+                        // wait is the fill time, exactly.
+                        let exact_here = !any_wip_limit
+                            && (servers == Servers::Unlimited || (*size == 1 && jackson));
+                        (Method::BatchSize, Some(fill + queue), exact_here)
+                    }
+                }
+            };
+            if !exact && stable[i] && method != Method::BulkArrivals {
+                if let Some(src) = self.batched_source(i) {
+                    notes.push(format!(
+                        "work reaches {:?} in batches from {:?} (and from elsewhere); two-moment approximations are poor for batch arrivals",
+                        s.name, stages[src].name
+                    ));
+                }
+            }
+            if s.wip_limit.is_some() {
+                notes.push(format!(
+                    "the WIP limit at {:?} is ignored: blocking has no closed form; the answer is for the stream without limits",
+                    s.name
+                ));
+            }
+            if !stable[i] {
+                warnings.push(format!(
+                    "{:?} is overloaded: work reaches it at {:.3} per day but it can serve {:.3} per day; its queue grows by {:.3} per day",
+                    s.name,
+                    lambda,
+                    self.cap[i],
+                    lambda - self.cap[i]
+                ));
+            }
+            warnings.extend(notes.iter().cloned());
+            let time = wait.map(|w| w + es);
+            results.push(StageAnalysis {
+                name: s.name.clone(),
+                arrival_rate_per_day: lambda,
+                throughput_per_day: flows.outflow[i],
+                visits_per_item: if throughput > 0.0 {
+                    flows.outflow[i] / throughput
+                } else {
+                    f64::NAN
+                },
+                capacity_per_day: self.cap[i].is_finite().then_some(self.cap[i]),
+                utilisation: util[i],
+                stable: stable[i],
+                queue_growth_per_day: if stable[i] { 0.0 } else { lambda - self.cap[i] },
+                wait_days_mean: wait,
+                time_days_mean: time,
+                queue_mean: wait.map(|w| lambda * w),
+                wip_mean: time.map(|t| lambda * t),
+                arrival_scv: if self.pull && i == 0 { cs2 } else { ca2[i] },
+                departure_scv: cd2[i],
+                method,
+                exact,
+                warnings: notes,
+            });
+        }
+        if any_wip_limit && !warnings.iter().any(|w| w.contains("WIP limit")) {
+            warnings.push(
+                "WIP limits are ignored by the analytic answer (blocking has no closed form); it answers for the stream without limits"
+                    .to_owned(),
+            );
+        }
+        let all_stable = stable.iter().all(|s| *s);
+        let lead = if all_stable && throughput > 0.0 {
+            Some(
+                results
+                    .iter()
+                    .map(|r| {
+                        r.throughput_per_day / throughput * r.time_days_mean.unwrap_or(f64::NAN)
+                    })
+                    .sum::<f64>(),
+            )
+        } else {
+            None
+        };
+        Analysis {
+            lead_time_days_mean: lead,
+            exact: all_stable && results.iter().all(|r| r.exact),
+            stable: all_stable,
+            throughput_per_day: throughput,
+            wip_mean: lead.map(|l| l * throughput),
+            stages: results,
+            warnings,
+        }
+    }
+
+    /// The offered load of stage i with arrival rate `lambda`.
+    fn utilisation(&self, i: usize, s: &Station, lambda: f64) -> Option<f64> {
+        let es = s.service.mean();
+        let c = f64::from(s.servers.count()?);
+        if self.pull && i == 0 {
+            return Some(c.min(f64::from(s.wip_limit.unwrap_or(u32::MAX))) / c);
+        }
+        Some(match s.batch {
+            None => lambda * es / c,
+            Some(Batch::Size { size }) => lambda * es / (c * f64::from(size)),
+            Some(Batch::Scheduled {
+                every_days, max, ..
+            }) => {
+                let per_release = 1.0 - (-lambda * every_days).exp();
+                let releases = match max {
+                    Some(m) => (lambda / f64::from(m)).max(per_release / every_days),
+                    None => per_release / every_days,
+                };
+                releases * es / c
+            }
+        })
+    }
+
+    /// The squared CV of departures from stage i, given its arrivals' squared CV.
+    fn departure_scv(&self, i: usize, s: &Station, ca2: f64, lambda: f64, stable: bool) -> f64 {
+        let cs2 = s.service.scv();
+        if !stable || (self.pull && i == 0) {
+            // A saturated server's output is its service process.
+            return cs2;
+        }
+        let es = s.service.mean();
+        match (&s.batch, s.servers) {
+            (None, Servers::Unlimited) => ca2,
+            (None, Servers::Finite(c)) => {
+                linking(lambda * es / f64::from(c), ca2, cs2, f64::from(c))
+            }
+            (Some(Batch::Size { size }), servers) => {
+                let b = f64::from(*size);
+                let c = f64::from(servers.count().unwrap_or(u32::MAX));
+                let batches = linking(lambda * es / (b * c), ca2 / b, cs2, c);
+                b * (batches + 1.0) - 1.0
+            }
+            (Some(Batch::Scheduled { every_days, .. }), _) => {
+                let x = lambda * every_days;
+                if x < 1e-9 {
+                    1.0
+                } else {
+                    let q = 1.0 - (-x).exp();
+                    x * (2.0 - q) / q - 1.0
+                }
+            }
+        }
+    }
+
+    /// The mean wait at stage i (c servers) if all its work comes in batches from one
+    /// batching stage j that sends it all there; `None` otherwise.
+    ///
+    /// # Formula
+    ///
+    /// With batch size N (scheduled release of Poisson-like work, x = λT and q = 1 − e^(−x):
+    /// E\[N\] = x/q, E\[N²\] = (x + x²)/q, batch gaps T·Geometric(q) with c² = 1 − q; batches of
+    /// b: N = b, gaps with the QNA departure c² of the batch process), the wait is the wait
+    /// behind the earlier items of the same batch,
+    /// (E\[N(N − 1)\]/(2E\[N\]) − (c − 1)/2)⁺ · E\[S\]/c (fluid approximation; exact for c = 1 and
+    /// a free server), plus the wait of a batch in a G/G/1 queue (KLB) whose service is the
+    /// batch's work on c servers, N·S/c: mean E\[N\]E\[S\]/c, c² = c²ₛ/E\[N\] + Var N/E\[N\]².
+    fn bulk_wait(&self, i: usize, c: u32, flows: &Flows, ca2: &[f64]) -> Option<f64> {
+        let sources: Vec<usize> = (0..self.n).filter(|&j| self.p[j][i] > 0.0).collect();
+        let [j] = sources[..] else { return None };
+        if self.p[j][i] < 1.0 || (i == 0 && !self.pull && flows.external > 0.0) {
+            return None;
+        }
+        let src = &self.model.stages[j];
+        let lambda = flows.inflow[j];
+        let (en, en2, gap_scv) = match (&src.batch, src.servers) {
+            (
+                Some(Batch::Scheduled {
+                    every_days,
+                    max: None,
+                    ..
+                }),
+                _,
+            ) => {
+                let x = lambda * every_days;
+                if x < 1e-9 {
+                    return None;
+                }
+                let q = 1.0 - (-x).exp();
+                (x / q, (x + x * x) / q, 1.0 - q)
+            }
+            (Some(Batch::Size { size }), servers) => {
+                let b = f64::from(*size);
+                let gap = match servers {
+                    Servers::Finite(cj) => {
+                        let rho = lambda * src.service.mean() / (b * f64::from(cj));
+                        linking(rho, ca2[j] / b, src.service.scv(), f64::from(cj))
+                    }
+                    Servers::Unlimited => ca2[j] / b,
+                };
+                (b, b * b, gap)
+            }
+            _ => return None,
+        };
+        let stage = &self.model.stages[i];
+        let (es, cs2) = (stage.service.mean(), stage.service.scv());
+        let cf = f64::from(c);
+        let within = ((en2 - en) / (2.0 * en) - (cf - 1.0) / 2.0).max(0.0) * es / cf;
+        let rho = flows.inflow[i] * es / cf;
+        let batch_mean = en * es / cf;
+        let batch_scv = cs2 / en + (en2 - en * en).max(0.0) / (en * en);
+        let mut queue = batch_mean * rho / (1.0 - rho) * (gap_scv + batch_scv) / 2.0;
+        if gap_scv < 1.0 && gap_scv + batch_scv > 0.0 {
+            queue *= (-2.0 * (1.0 - rho) * (1.0 - gap_scv).powi(2)
+                / (3.0 * rho * (gap_scv + batch_scv)))
+                .exp();
+        }
+        Some(within + queue)
+    }
+
+    /// A batching stage whose batches reach stage i directly.
+    fn batched_source(&self, i: usize) -> Option<usize> {
+        (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stages[j].batch.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Station;
+
+    fn exp(m: f64) -> Distribution {
+        Distribution::exponential(m).unwrap()
+    }
+
+    fn line(rate: f64, stations: Vec<Station>) -> ValueStream {
+        ValueStream::new(Arrivals::poisson(rate).unwrap(), stations).unwrap()
+    }
+
+    #[test]
+    fn erlang_c_is_stable_for_many_servers() {
+        // Known values: C(2, 1.5) = 0.642857…; C(1, a) = a.
+        assert!((erlang_c(2, 1.5) - 9.0 / 14.0).abs() < 1e-12);
+        assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+        // 500 servers at 98%: no overflow, a probability.
+        let c = erlang_c(500, 490.0);
+        assert!(c.is_finite() && c > 0.0 && c < 1.0, "{c}");
+    }
+
+    #[test]
+    fn mm1_is_exact() {
+        let a = analyze(&line(
+            0.9,
+            vec![Station::new("A", Servers::Finite(1), exp(1.0))],
+        ))
+        .unwrap();
+        assert!(a.exact && a.stable);
+        assert!((a.lead_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
+        let s = &a.stages[0];
+        assert_eq!(s.method, Method::ErlangC);
+        assert!((s.utilisation.unwrap() - 0.9).abs() < 1e-12);
+        assert!((s.queue_mean.unwrap() - 8.1).abs() < 1e-9);
+        assert!((a.wip_mean.unwrap() - 9.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn overloaded_stages_report_growth_not_infinity() {
+        let m = line(
+            1.0,
+            vec![
+                Station::new("A", Servers::Finite(1), exp(0.8)),
+                Station::new("B", Servers::Finite(1), exp(1.25)),
+                Station::new("C", Servers::Finite(1), exp(0.5)),
+            ],
+        );
+        let a = analyze(&m).unwrap();
+        assert!(!a.stable && !a.exact && a.lead_time_days_mean.is_none());
+        let b = a.stage("B").unwrap();
+        assert!(!b.stable && b.method == Method::Unstable);
+        assert!((b.queue_growth_per_day - 0.2).abs() < 1e-12);
+        assert!((b.utilisation.unwrap() - 1.25).abs() < 1e-12);
+        // C sees only what B lets through.
+        let c = a.stage("C").unwrap();
+        assert!((c.arrival_rate_per_day - 0.8).abs() < 1e-12 && c.stable);
+        assert!((a.throughput_per_day - 0.8).abs() < 1e-12);
+        assert!(a.warnings.iter().any(|w| w.contains("\"B\" is overloaded")));
+    }
+
+    #[test]
+    fn an_unlimited_backlog_runs_at_the_first_stage_capacity() {
+        let m = ValueStream::new(
+            Arrivals::Backlog,
+            vec![
+                Station::new("A", Servers::Finite(2), exp(1.0)),
+                Station::new("B", Servers::Finite(1), exp(0.25)),
+            ],
+        )
+        .unwrap();
+        let a = analyze(&m).unwrap();
+        assert!((a.stages[0].throughput_per_day - 2.0).abs() < 1e-12);
+        assert!(a.stages[0].stable && a.stages[1].stable);
+        assert!((a.stages[1].utilisation.unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(a.stages[0].wait_days_mean, Some(0.0));
+        // A bottleneck after it is overloaded.
+        let mut m = m;
+        m.stages[1].service = exp(1.0);
+        let a = analyze(&m).unwrap();
+        assert!(!a.stable && (a.throughput_per_day - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn low_variability_downstream_is_flagged() {
+        let m = line(
+            0.5,
+            vec![
+                Station::new(
+                    "A",
+                    Servers::Finite(1),
+                    Distribution::lognormal(1.0, 1.5).unwrap(),
+                ),
+                Station::new(
+                    "B",
+                    Servers::Finite(1),
+                    Distribution::deterministic(1.5).unwrap(),
+                ),
+            ],
+        );
+        let a = analyze(&m).unwrap();
+        assert_eq!(a.stages[0].method, Method::PollaczekKhinchine);
+        assert!(a.stages[0].exact && !a.stages[1].exact && !a.exact);
+        assert!(a.stages[1].warnings.iter().any(|w| w.contains("50–135%")));
+    }
+}

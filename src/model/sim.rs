@@ -1,0 +1,1145 @@
+//! The discrete-event simulator: seeded, replicated, parallel, allocation-free per event.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+
+use super::dist::Sampler;
+use super::stats::{REPORTED, Replication, ReplicationStage, SimResult, percentiles};
+use super::{Arrivals, Batch, DONE_STATE, Servers, ValueStream};
+use crate::error::{Error, Result};
+use crate::log::{EventLog, EventLogBuilder};
+use crate::time::{datetime_to_ms, days_to_ms, ms_to_datetime};
+
+/// How to simulate: seed, replications, horizon, warm-up, threads.
+///
+/// ```
+/// use valuestream::SimOptions;
+///
+/// let o = SimOptions { seed: 42, replications: 20, ..SimOptions::default() };
+/// assert_eq!((o.horizon_days, o.warmup_days, o.threads), (3650.0, 365.0, 1));
+/// ```
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SimOptions {
+    /// The seed. Replication `r` draws from streams that depend only on `(seed, r)` and the
+    /// stations' names, so a result is bit-for-bit the same for a seed whatever the number
+    /// of threads.
+    pub seed: u64,
+    /// Independent replications (≥ 1; confidence intervals need 2 or more). Default 10.
+    pub replications: u32,
+    /// Simulated days per replication, warm-up included (default 3650).
+    pub horizon_days: f64,
+    /// Days at the start of each replication left out of every statistic, so that the
+    /// empty start does not bias them (default 365; must be below the horizon).
+    pub warmup_days: f64,
+    /// Threads to run replications on (≥ 1, default 1). The library never asks the system
+    /// how many cores it has: pass `std::thread::available_parallelism()` if you want that.
+    pub threads: usize,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            seed: 1,
+            replications: 10,
+            horizon_days: 3650.0,
+            warmup_days: 365.0,
+            threads: 1,
+        }
+    }
+}
+
+impl SimOptions {
+    /// Checks the options.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if there are no replications or threads, the horizon is
+    /// not positive and finite, or the warm-up is negative or not below the horizon.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if self.replications == 0 {
+            return bad("a simulation needs at least 1 replication".into());
+        }
+        if self.threads == 0 {
+            return bad("a simulation needs at least 1 thread".into());
+        }
+        if !(self.horizon_days.is_finite() && self.horizon_days > 0.0) {
+            return bad(format!(
+                "the horizon must be a positive number of days, got {}",
+                self.horizon_days
+            ));
+        }
+        if !(self.warmup_days.is_finite()
+            && self.warmup_days >= 0.0
+            && self.warmup_days < self.horizon_days)
+        {
+            return bad(format!(
+                "the warm-up must be at least 0 days and below the horizon ({} days), got {}",
+                self.horizon_days, self.warmup_days
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Simulates `model` with `options`: shorthand for [`Simulation::new`] then
+/// [`Simulation::run`].
+///
+/// # Errors
+///
+/// As [`Simulation::new`] and [`Simulation::run`].
+pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
+    Simulation::new(model)?.run(options)
+}
+
+/// A value stream compiled for simulation.
+///
+/// The engine is a discrete-event simulation: a binary heap of events ordered by time, then
+/// by a sequence number (so simultaneous events happen in the order they were scheduled);
+/// items, queues and batches live in buffers that are reused from event to event and from
+/// replication to replication, so nothing is allocated per event once the buffers have
+/// grown. Each replication starts empty, runs to the horizon, and measures only after the
+/// warm-up.
+///
+/// Random numbers come from `rand::rngs::Xoshiro256PlusPlus` streams: one for arrivals, and
+/// per station one for service times and one for rework draws, each seeded from the seed,
+/// the replication index and the station's name. Two models that differ in one station
+/// therefore see the same arrivals and the same service times elsewhere (common random
+/// numbers), which sharpens comparisons.
+///
+/// ```
+/// use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
+///
+/// // M/M/1 at 90% load: mean lead time 1/(µ − λ) = 10 days.
+/// let model = ValueStream::new(
+///     Arrivals::poisson(0.9)?,
+///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
+/// )?;
+/// let options = SimOptions { replications: 4, horizon_days: 20_000.0, warmup_days: 1_000.0, ..SimOptions::default() };
+/// let result = Simulation::new(&model)?.run(&options)?;
+/// assert!((result.lead_time_days.mean - 10.0).abs() < 1.0);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    names: Vec<String>,
+    /// `(queue state, active state)` per station for emitted logs; no queue state for a
+    /// delay station.
+    states: Vec<(Option<String>, String)>,
+    arrivals: ArrivalSpec,
+    arrival_stream: u64,
+    stations: Vec<Spec>,
+}
+
+#[derive(Clone, Debug)]
+enum ArrivalSpec {
+    Renewal(Sampler),
+    Pull,
+}
+
+#[derive(Clone, Debug)]
+enum BatchSpec {
+    None,
+    Scheduled { every: f64, offset: f64, max: u32 },
+    Size(u32),
+}
+
+/// One station, compiled.
+#[derive(Clone, Debug)]
+struct Spec {
+    /// `u32::MAX` for unlimited.
+    servers: u32,
+    service: Sampler,
+    batch: BatchSpec,
+    /// `u32::MAX` for no limit.
+    limit: u32,
+    /// Rework target and probability.
+    rework: Option<(u32, f64)>,
+    /// The next station, or `EXIT`.
+    next: u32,
+    service_stream: u64,
+    route_stream: u64,
+}
+
+const NONE: u32 = u32::MAX;
+const EXIT: u32 = u32::MAX;
+
+/// FNV-1a, 64 bits: a stable hash of a station's name for its random streams.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in *p {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// SplitMix64's output function.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The random stream `stream` of replication `rep` for `seed`.
+fn stream_rng(seed: u64, rep: u32, stream: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(mix(mix(mix(seed) ^ u64::from(rep)) ^ stream))
+}
+
+impl Simulation {
+    /// Compiles a model for simulation.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`] if the model is invalid ([`ValueStream::validate`]).
+    pub fn new(model: &ValueStream) -> Result<Simulation> {
+        model.validate()?;
+        let n = model.stages.len();
+        let arrivals = match &model.arrivals {
+            Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
+                mean: 1.0 / rate_per_day,
+            }),
+            Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
+            Arrivals::Backlog => ArrivalSpec::Pull,
+        };
+        let stations = model
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Spec {
+                servers: s.servers.count().unwrap_or(u32::MAX),
+                service: s.service.sampler(),
+                batch: match s.batch {
+                    None => BatchSpec::None,
+                    Some(Batch::Scheduled {
+                        every_days,
+                        offset_days,
+                        max,
+                    }) => BatchSpec::Scheduled {
+                        every: every_days,
+                        offset: offset_days,
+                        max: max.unwrap_or(u32::MAX),
+                    },
+                    Some(Batch::Size { size }) => BatchSpec::Size(size),
+                },
+                limit: s.wip_limit.unwrap_or(u32::MAX),
+                rework: s.rework.as_ref().and_then(|r| {
+                    let to = model.stage_index(&r.to)?;
+                    Some((to as u32, r.probability))
+                }),
+                next: if i + 1 < n { (i + 1) as u32 } else { EXIT },
+                service_stream: fnv1a(&[s.name.as_bytes(), b"\0service"]),
+                route_stream: fnv1a(&[s.name.as_bytes(), b"\0rework"]),
+            })
+            .collect();
+        Ok(Simulation {
+            names: model.stages.iter().map(|s| s.name.clone()).collect(),
+            states: model
+                .stages
+                .iter()
+                .map(|s| {
+                    let queue = (s.servers != Servers::Unlimited).then(|| s.queue_state());
+                    (queue, s.name.clone())
+                })
+                .collect(),
+            arrivals,
+            arrival_stream: fnv1a(&[b"\0arrivals"]),
+            stations,
+        })
+    }
+
+    /// Runs the replications (in parallel on `options.threads` threads) and combines them in
+    /// replication order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the options are invalid ([`SimOptions::validate`]).
+    pub fn run(&self, options: &SimOptions) -> Result<SimResult> {
+        options.validate()?;
+        let reps = options.replications;
+        let threads = options.threads.min(reps as usize).max(1);
+        let results: Vec<Replication> = if threads == 1 {
+            let mut engine = Engine::new(self);
+            (0..reps)
+                .map(|r| engine.run(options, r, &mut NoLog))
+                .collect()
+        } else {
+            let per_thread: Vec<Vec<Replication>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|w| {
+                        scope.spawn(move || {
+                            let mut engine = Engine::new(self);
+                            (w as u32..reps)
+                                .step_by(threads)
+                                .map(|r| engine.run(options, r, &mut NoLog))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            // Worker w ran replications w, w + threads, …: interleave back into order.
+            let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
+            (0..reps as usize)
+                .filter_map(|r| iters[r % threads].next())
+                .collect()
+        };
+        Ok(SimResult::aggregate(
+            &self.names,
+            options.seed,
+            options.horizon_days,
+            options.warmup_days,
+            results,
+        ))
+    }
+
+    /// Runs replication `index` alone (the same numbers as in [`Simulation::run`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulation::run`].
+    pub fn replication(&self, options: &SimOptions, index: u32) -> Result<Replication> {
+        options.validate()?;
+        Ok(Engine::new(self).run(options, index, &mut NoLog))
+    }
+
+    /// The history of replication 0 from time 0 to the horizon, as an event log that starts
+    /// at `start`.
+    ///
+    /// Item `SIM-k` is the k-th item to arrive. It enters `"<stage> queue"` when it joins a
+    /// station's queue, `"<stage>"` when its service starts (a batch's items all at once),
+    /// and `"Done"` when it leaves the last station; a delay station (unlimited servers) has
+    /// no queue state, and an item pulled from an unlimited backlog enters the first station
+    /// directly. Instants are rounded to the millisecond. Items still in progress at the
+    /// horizon have no `"Done"`. [`ValueStream::workflow`] maps these states.
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulation::run`].
+    pub fn history(&self, options: &SimOptions, start: DateTime<Utc>) -> Result<EventLog> {
+        options.validate()?;
+        let mut rec = LogRecorder {
+            builder: EventLog::builder().source("simulation"),
+            start_ms: datetime_to_ms(start),
+            states: &self.states,
+            id: String::new(),
+        };
+        Engine::new(self).run(options, 0, &mut rec);
+        Ok(rec.builder.build())
+    }
+}
+
+/// What the engine tells a recorder, so that emitting a log costs nothing when there is no
+/// log.
+trait Recorder {
+    fn queue(&mut self, serial: u64, station: usize, t: f64);
+    fn start(&mut self, serial: u64, station: usize, t: f64);
+    fn done(&mut self, serial: u64, t: f64);
+}
+
+struct NoLog;
+
+impl Recorder for NoLog {
+    #[inline(always)]
+    fn queue(&mut self, _: u64, _: usize, _: f64) {}
+    #[inline(always)]
+    fn start(&mut self, _: u64, _: usize, _: f64) {}
+    #[inline(always)]
+    fn done(&mut self, _: u64, _: f64) {}
+}
+
+struct LogRecorder<'a> {
+    builder: EventLogBuilder,
+    start_ms: i64,
+    states: &'a [(Option<String>, String)],
+    id: String,
+}
+
+impl LogRecorder<'_> {
+    fn push(&mut self, serial: u64, state: &str, t: f64) {
+        self.id.clear();
+        let _ = write!(self.id, "SIM-{}", serial + 1);
+        let time = ms_to_datetime(self.start_ms.saturating_add(days_to_ms(t)));
+        self.builder.push(&self.id, state, time);
+    }
+}
+
+impl Recorder for LogRecorder<'_> {
+    fn queue(&mut self, serial: u64, station: usize, t: f64) {
+        let states = self.states;
+        if let Some(q) = &states[station].0 {
+            self.push(serial, q, t);
+        }
+    }
+    fn start(&mut self, serial: u64, station: usize, t: f64) {
+        let states = self.states;
+        self.push(serial, &states[station].1, t);
+    }
+    fn done(&mut self, serial: u64, t: f64) {
+        self.push(serial, DONE_STATE, t);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Arrival,
+    Served,
+    BatchServed,
+    Tick,
+    Warmup,
+}
+
+/// An event: what happens when, and to which station and item (or batch).
+#[derive(Clone, Copy, Debug)]
+struct Event {
+    /// The time's bits, then the sequence number: times are never negative or NaN, so
+    /// comparing keys orders events by time, then by the order they were scheduled.
+    key: u128,
+    kind: Kind,
+    station: u32,
+    item: u32,
+}
+
+impl Event {
+    fn new(time: f64, seq: u64, kind: Kind, station: u32, item: u32) -> Event {
+        // `+ 0.0` turns a negative zero into zero, whose bits order correctly.
+        let bits = (time + 0.0).to_bits();
+        Event {
+            key: (u128::from(bits) << 64) | u128::from(seq),
+            kind,
+            station,
+            item,
+        }
+    }
+
+    #[inline(always)]
+    fn time(&self) -> f64 {
+        f64::from_bits((self.key >> 64) as u64)
+    }
+
+    /// Whether `self` happens before `other`.
+    #[inline(always)]
+    fn before(&self, other: &Event) -> bool {
+        self.key < other.key
+    }
+}
+
+/// A binary min-heap of events (a plain array; the hole technique moves each element once
+/// per level).
+#[derive(Debug, Default)]
+struct EventQueue {
+    heap: Vec<Event>,
+}
+
+impl EventQueue {
+    fn clear(&mut self) {
+        self.heap.clear();
+    }
+
+    #[inline]
+    fn first(&self) -> Option<&Event> {
+        self.heap.first()
+    }
+
+    #[inline]
+    fn push(&mut self, event: Event) {
+        let mut pos = self.heap.len();
+        self.heap.push(event);
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if event.before(&self.heap[parent]) {
+                self.heap[pos] = self.heap[parent];
+                pos = parent;
+            } else {
+                break;
+            }
+        }
+        self.heap[pos] = event;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Event> {
+        let last = self.heap.pop()?;
+        let n = self.heap.len();
+        if n == 0 {
+            return Some(last);
+        }
+        let top = self.heap[0];
+        let mut pos = 0;
+        loop {
+            let left = 2 * pos + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = left + usize::from(right < n && self.heap[right].before(&self.heap[left]));
+            if self.heap[child].before(&last) {
+                self.heap[pos] = self.heap[child];
+                pos = child;
+            } else {
+                break;
+            }
+        }
+        self.heap[pos] = last;
+        Some(top)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    /// When it arrived (or was pulled).
+    born: f64,
+    /// When it entered its current station.
+    entered: f64,
+    /// When it joined its current station's queue.
+    queued: f64,
+    /// Its current station (`NONE` while waiting to enter the first one).
+    station: u32,
+    /// The batch it was served in at its current station, or `NONE`.
+    batch: u32,
+    /// Its arrival order, for logs.
+    serial: u64,
+}
+
+/// A station's state and accumulators.
+#[derive(Debug, Default)]
+struct StationState {
+    queue: VecDeque<u32>,
+    /// Items finished upstream (or arrived) waiting for room here, in order.
+    waiting: VecDeque<u32>,
+    busy: u32,
+    blocked: u32,
+    /// Items in the station: queued, in service, or finished and blocked.
+    present: u32,
+    last: f64,
+    area_queue: f64,
+    area_present: f64,
+    area_busy: f64,
+    area_blocked: f64,
+    present_at_start: u32,
+    wait_sum: f64,
+    waits: Vec<f64>,
+    time_sum: f64,
+    times: Vec<f64>,
+}
+
+impl StationState {
+    #[inline]
+    fn touch(&mut self, t: f64) {
+        let dt = t - self.last;
+        if dt > 0.0 {
+            self.area_queue += self.queue.len() as f64 * dt;
+            self.area_present += f64::from(self.present) * dt;
+            self.area_busy += f64::from(self.busy) * dt;
+            self.area_blocked += f64::from(self.blocked) * dt;
+            self.last = t;
+        }
+    }
+
+    fn reset(&mut self) {
+        self.queue.clear();
+        self.waiting.clear();
+        self.busy = 0;
+        self.blocked = 0;
+        self.present = 0;
+        self.last = 0.0;
+        self.start_window();
+    }
+
+    fn start_window(&mut self) {
+        self.area_queue = 0.0;
+        self.area_present = 0.0;
+        self.area_busy = 0.0;
+        self.area_blocked = 0.0;
+        self.present_at_start = self.present;
+        self.wait_sum = 0.0;
+        self.waits.clear();
+        self.time_sum = 0.0;
+        self.times.clear();
+    }
+
+    #[inline]
+    fn occupied(&self) -> u32 {
+        self.busy + self.blocked
+    }
+}
+
+/// One worker's simulation state, reused across its replications.
+struct Engine<'a> {
+    sim: &'a Simulation,
+    heap: EventQueue,
+    next_arrival: Option<Event>,
+    seq: u64,
+    now: f64,
+    horizon: f64,
+    measuring: bool,
+    arrival_rng: Xoshiro256PlusPlus,
+    service_rng: Vec<Xoshiro256PlusPlus>,
+    route_rng: Vec<Xoshiro256PlusPlus>,
+    jobs: Vec<Job>,
+    free_jobs: Vec<u32>,
+    serial: u64,
+    st: Vec<StationState>,
+    batches: Vec<Vec<u32>>,
+    batch_held: Vec<u32>,
+    free_batches: Vec<u32>,
+    worklist: Vec<u32>,
+    in_system: u32,
+    sys_last: f64,
+    sys_area: f64,
+    in_system_at_start: u32,
+    leads: Vec<f64>,
+    lead_sum: f64,
+    services: u64,
+}
+
+impl<'a> Engine<'a> {
+    fn new(sim: &'a Simulation) -> Engine<'a> {
+        let n = sim.stations.len();
+        let rng = || Xoshiro256PlusPlus::seed_from_u64(0);
+        Engine {
+            sim,
+            heap: EventQueue::default(),
+            next_arrival: None,
+            seq: 0,
+            now: 0.0,
+            horizon: 0.0,
+            measuring: false,
+            arrival_rng: rng(),
+            service_rng: (0..n).map(|_| rng()).collect(),
+            route_rng: (0..n).map(|_| rng()).collect(),
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            serial: 0,
+            st: (0..n).map(|_| StationState::default()).collect(),
+            batches: Vec::new(),
+            batch_held: Vec::new(),
+            free_batches: Vec::new(),
+            worklist: Vec::with_capacity(2 * n),
+            in_system: 0,
+            sys_last: 0.0,
+            sys_area: 0.0,
+            in_system_at_start: 0,
+            leads: Vec::new(),
+            lead_sum: 0.0,
+            services: 0,
+        }
+    }
+
+    #[inline]
+    fn schedule(&mut self, time: f64, kind: Kind, station: u32, item: u32) {
+        self.seq += 1;
+        self.heap
+            .push(Event::new(time, self.seq, kind, station, item));
+    }
+
+    /// The next external arrival is kept out of the heap: one heap operation less per item.
+    #[inline]
+    fn schedule_arrival(&mut self, time: f64) {
+        self.seq += 1;
+        self.next_arrival = Some(Event::new(time, self.seq, Kind::Arrival, 0, 0));
+    }
+
+    fn reset(&mut self, o: &SimOptions, rep: u32) {
+        self.heap.clear();
+        self.next_arrival = None;
+        self.seq = 0;
+        self.now = 0.0;
+        self.horizon = o.horizon_days;
+        self.measuring = o.warmup_days == 0.0;
+        self.arrival_rng = stream_rng(o.seed, rep, self.sim.arrival_stream);
+        for (i, s) in self.sim.stations.iter().enumerate() {
+            self.service_rng[i] = stream_rng(o.seed, rep, s.service_stream);
+            self.route_rng[i] = stream_rng(o.seed, rep, s.route_stream);
+        }
+        self.jobs.clear();
+        self.free_jobs.clear();
+        self.serial = 0;
+        for s in &mut self.st {
+            s.reset();
+        }
+        for b in &mut self.batches {
+            b.clear();
+        }
+        self.free_batches.clear();
+        self.free_batches
+            .extend((0..self.batches.len() as u32).rev());
+        self.batch_held.iter_mut().for_each(|h| *h = 0);
+        self.in_system = 0;
+        self.sys_last = 0.0;
+        self.sys_area = 0.0;
+        self.in_system_at_start = 0;
+        self.leads.clear();
+        self.lead_sum = 0.0;
+        self.services = 0;
+    }
+
+    fn run<R: Recorder>(&mut self, o: &SimOptions, rep: u32, rec: &mut R) -> Replication {
+        self.reset(o, rep);
+        let sim = self.sim;
+        if o.warmup_days > 0.0 {
+            self.schedule(o.warmup_days, Kind::Warmup, 0, 0);
+        }
+        for (i, s) in sim.stations.iter().enumerate() {
+            if let BatchSpec::Scheduled { offset, .. } = s.batch
+                && offset <= self.horizon
+            {
+                self.schedule(offset, Kind::Tick, i as u32, 0);
+            }
+        }
+        match &sim.arrivals {
+            ArrivalSpec::Renewal(gap) => {
+                let t = gap.sample(&mut self.arrival_rng);
+                if t <= self.horizon {
+                    self.schedule_arrival(t);
+                }
+            }
+            ArrivalSpec::Pull => self.release(0, rec),
+        }
+        loop {
+            let ev = match self.next_arrival {
+                Some(a) if self.heap.first().is_none_or(|e| a.before(e)) => {
+                    self.next_arrival = None;
+                    a
+                }
+                _ => match self.heap.pop() {
+                    Some(e) => e,
+                    None => break,
+                },
+            };
+            let time = ev.time();
+            if time > self.horizon {
+                break;
+            }
+            self.now = time;
+            match ev.kind {
+                Kind::Served => self.served(ev.station as usize, ev.item, rec),
+                Kind::Arrival => self.arrival(rec),
+                Kind::BatchServed => self.batch_served(ev.station as usize, ev.item, rec),
+                Kind::Tick => self.tick(ev.station as usize, rec),
+                Kind::Warmup => self.start_window(),
+            }
+        }
+        self.now = self.horizon;
+        self.finish(o, rep)
+    }
+
+    #[inline]
+    fn touch_system(&mut self) {
+        let dt = self.now - self.sys_last;
+        if dt > 0.0 {
+            self.sys_area += f64::from(self.in_system) * dt;
+            self.sys_last = self.now;
+        }
+    }
+
+    fn start_window(&mut self) {
+        let t = self.now;
+        for s in &mut self.st {
+            s.touch(t);
+            s.start_window();
+        }
+        self.touch_system();
+        self.sys_area = 0.0;
+        self.in_system_at_start = self.in_system;
+        self.leads.clear();
+        self.lead_sum = 0.0;
+        self.measuring = true;
+    }
+
+    fn new_job(&mut self) -> u32 {
+        self.touch_system();
+        self.in_system += 1;
+        let job = Job {
+            born: self.now,
+            entered: self.now,
+            queued: self.now,
+            station: NONE,
+            batch: NONE,
+            serial: self.serial,
+        };
+        self.serial += 1;
+        match self.free_jobs.pop() {
+            Some(j) => {
+                self.jobs[j as usize] = job;
+                j
+            }
+            None => {
+                self.jobs.push(job);
+                (self.jobs.len() - 1) as u32
+            }
+        }
+    }
+
+    fn arrival<R: Recorder>(&mut self, rec: &mut R) {
+        let j = self.new_job();
+        let first = &self.st[0];
+        if first.present < self.sim.stations[0].limit && first.waiting.is_empty() {
+            self.enter(0, j, rec);
+        } else {
+            self.st[0].waiting.push_back(j);
+        }
+        let sim = self.sim;
+        if let ArrivalSpec::Renewal(gap) = &sim.arrivals {
+            let t = self.now + gap.sample(&mut self.arrival_rng);
+            if t <= self.horizon {
+                self.schedule_arrival(t);
+            }
+        }
+    }
+
+    /// Item `j` joins station `s`'s queue and starts service if it can.
+    fn enter<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {
+        let now = self.now;
+        let job = &mut self.jobs[j as usize];
+        job.station = s as u32;
+        job.entered = now;
+        job.queued = now;
+        job.batch = NONE;
+        rec.queue(job.serial, s, now);
+        let st = &mut self.st[s];
+        st.touch(now);
+        st.present += 1;
+        let spec = &self.sim.stations[s];
+        if matches!(spec.batch, BatchSpec::None)
+            && st.queue.is_empty()
+            && st.occupied() < spec.servers
+        {
+            // The common case: a free server and nobody ahead.
+            self.start_one(s, j, rec);
+        } else {
+            st.queue.push_back(j);
+            self.try_start(s, rec);
+        }
+    }
+
+    /// Starts what station `s` can start now (not a scheduled release: that waits for its
+    /// tick).
+    #[inline]
+    fn try_start<R: Recorder>(&mut self, s: usize, rec: &mut R) {
+        let sim = self.sim;
+        let spec = &sim.stations[s];
+        match spec.batch {
+            BatchSpec::None => {
+                while self.st[s].occupied() < spec.servers
+                    && let Some(j) = self.st[s].queue.pop_front()
+                {
+                    self.start_one(s, j, rec);
+                }
+            }
+            BatchSpec::Size(size) => {
+                while self.st[s].occupied() < spec.servers
+                    && self.st[s].queue.len() >= size as usize
+                {
+                    self.start_batch(s, size as usize, rec);
+                }
+            }
+            BatchSpec::Scheduled { .. } => {}
+        }
+    }
+
+    /// Item `j`, already out of the queue (or pulled), starts service at `s`.
+    #[inline]
+    fn start_one<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {
+        let now = self.now;
+        let job = &self.jobs[j as usize];
+        rec.start(job.serial, s, now);
+        let st = &mut self.st[s];
+        st.touch(now);
+        if self.measuring {
+            let wait = now - job.queued;
+            st.wait_sum += wait;
+            st.waits.push(wait);
+        }
+        st.busy += 1;
+        self.services += 1;
+        let d = self.sim.stations[s]
+            .service
+            .sample(&mut self.service_rng[s]);
+        self.schedule(now + d, Kind::Served, s as u32, j);
+    }
+
+    /// The first `k` items of `s`'s queue start service together as one batch.
+    fn start_batch<R: Recorder>(&mut self, s: usize, k: usize, rec: &mut R) {
+        let now = self.now;
+        let slot = match self.free_batches.pop() {
+            Some(b) => b,
+            None => {
+                self.batches.push(Vec::new());
+                self.batch_held.push(0);
+                (self.batches.len() - 1) as u32
+            }
+        };
+        let st = &mut self.st[s];
+        st.touch(now);
+        let members = &mut self.batches[slot as usize];
+        for _ in 0..k {
+            let Some(j) = st.queue.pop_front() else { break };
+            let job = &mut self.jobs[j as usize];
+            job.batch = slot;
+            rec.start(job.serial, s, now);
+            if self.measuring {
+                let wait = now - job.queued;
+                st.wait_sum += wait;
+                st.waits.push(wait);
+            }
+            members.push(j);
+            self.services += 1;
+        }
+        st.busy += 1;
+        let d = self.sim.stations[s]
+            .service
+            .sample(&mut self.service_rng[s]);
+        self.schedule(now + d, Kind::BatchServed, s as u32, slot);
+    }
+
+    fn tick<R: Recorder>(&mut self, s: usize, rec: &mut R) {
+        let sim = self.sim;
+        let spec = &sim.stations[s];
+        let BatchSpec::Scheduled { every, max, .. } = spec.batch else {
+            return;
+        };
+        while self.st[s].occupied() < spec.servers && !self.st[s].queue.is_empty() {
+            let k = self.st[s].queue.len().min(max as usize);
+            self.start_batch(s, k, rec);
+        }
+        let next = self.now + every;
+        if next <= self.horizon {
+            self.schedule(next, Kind::Tick, s as u32, 0);
+        }
+    }
+
+    /// Where an item finished at `s` goes: the target and whether it is rework.
+    #[inline]
+    fn route(&mut self, s: usize) -> (u32, bool) {
+        let spec = &self.sim.stations[s];
+        if let Some((to, p)) = spec.rework
+            && self.route_rng[s].random::<f64>() < p
+        {
+            return (to, true);
+        }
+        (spec.next, false)
+    }
+
+    fn served<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {
+        let st = &mut self.st[s];
+        st.touch(self.now);
+        st.busy -= 1;
+        let (target, rework) = self.route(s);
+        if !self.try_move(s, j, target, rework, rec) {
+            self.st[s].blocked += 1;
+        }
+        self.release(s, rec);
+    }
+
+    fn batch_served<R: Recorder>(&mut self, s: usize, slot: u32, rec: &mut R) {
+        self.st[s].touch(self.now);
+        self.st[s].busy -= 1;
+        let mut members = std::mem::take(&mut self.batches[slot as usize]);
+        let mut held = 0;
+        for &j in &members {
+            let (target, rework) = self.route(s);
+            if !self.try_move(s, j, target, rework, rec) {
+                held += 1;
+            }
+        }
+        members.clear();
+        self.batches[slot as usize] = members;
+        if held > 0 {
+            self.batch_held[slot as usize] = held;
+            self.st[s].blocked += 1;
+        } else {
+            self.free_batches.push(slot);
+        }
+        self.release(s, rec);
+    }
+
+    /// Item `j`, finished at `s`, moves to `target` if there is room (rework always moves);
+    /// otherwise it waits for room, still at `s`. Whether it moved.
+    #[inline]
+    fn try_move<R: Recorder>(
+        &mut self,
+        s: usize,
+        j: u32,
+        target: u32,
+        rework: bool,
+        rec: &mut R,
+    ) -> bool {
+        if target == EXIT {
+            self.leave(s, j);
+            self.complete(j, rec);
+            return true;
+        }
+        let t = target as usize;
+        if rework || self.st[t].present < self.sim.stations[t].limit {
+            self.leave(s, j);
+            self.enter(t, j, rec);
+            true
+        } else {
+            self.st[t].waiting.push_back(j);
+            false
+        }
+    }
+
+    /// Item `j` leaves station `s`.
+    #[inline]
+    fn leave(&mut self, s: usize, j: u32) {
+        let now = self.now;
+        let st = &mut self.st[s];
+        st.touch(now);
+        if self.measuring {
+            let time = now - self.jobs[j as usize].entered;
+            st.time_sum += time;
+            st.times.push(time);
+        }
+        st.present -= 1;
+    }
+
+    /// Item `j` leaves the stream.
+    fn complete<R: Recorder>(&mut self, j: u32, rec: &mut R) {
+        self.touch_system();
+        self.in_system -= 1;
+        let job = self.jobs[j as usize];
+        rec.done(job.serial, self.now);
+        if self.measuring {
+            let lead = self.now - job.born;
+            self.lead_sum += lead;
+            self.leads.push(lead);
+        }
+        self.free_jobs.push(j);
+    }
+
+    /// Station `s` may have room or a free server: admit waiting items (which frees their
+    /// upstream stations in turn), start service, pull new work.
+    fn release<R: Recorder>(&mut self, s: usize, rec: &mut R) {
+        if self.st[s].waiting.is_empty()
+            && (s != 0 || !matches!(self.sim.arrivals, ArrivalSpec::Pull))
+        {
+            // The common case: nobody waits to get in.
+            self.try_start(s, rec);
+            return;
+        }
+        self.worklist.push(s as u32);
+        while let Some(x) = self.worklist.pop() {
+            let x = x as usize;
+            let limit = self.sim.stations[x].limit;
+            while self.st[x].present < limit
+                && let Some(j) = self.st[x].waiting.pop_front()
+            {
+                let origin = self.jobs[j as usize].station;
+                if origin != NONE {
+                    let o = origin as usize;
+                    self.unblock(o, j);
+                    self.leave(o, j);
+                    self.worklist.push(origin);
+                }
+                self.enter(x, j, rec);
+            }
+            self.try_start(x, rec);
+            if x == 0 && matches!(self.sim.arrivals, ArrivalSpec::Pull) {
+                self.pull(rec);
+            }
+        }
+    }
+
+    /// Item `j`, blocked at `o`, is about to leave: its server (or its batch's) frees.
+    fn unblock(&mut self, o: usize, j: u32) {
+        self.st[o].touch(self.now);
+        let b = self.jobs[j as usize].batch;
+        if b == NONE {
+            self.st[o].blocked -= 1;
+        } else {
+            let held = &mut self.batch_held[b as usize];
+            *held -= 1;
+            if *held == 0 {
+                self.st[o].blocked -= 1;
+                self.free_batches.push(b);
+            }
+        }
+    }
+
+    /// With an unlimited backlog, the first station starts new work while it can.
+    fn pull<R: Recorder>(&mut self, rec: &mut R) {
+        let sim = self.sim;
+        let spec = &sim.stations[0];
+        while self.st[0].occupied() < spec.servers
+            && self.st[0].present < spec.limit
+            && self.st[0].queue.is_empty()
+        {
+            let j = self.new_job();
+            let now = self.now;
+            let job = &mut self.jobs[j as usize];
+            job.station = 0;
+            job.entered = now;
+            job.queued = now;
+            let st = &mut self.st[0];
+            st.touch(now);
+            st.present += 1;
+            self.start_one(0, j, rec);
+        }
+    }
+
+    fn finish(&mut self, o: &SimOptions, rep: u32) -> Replication {
+        let window = o.horizon_days - o.warmup_days;
+        let now = self.now;
+        self.touch_system();
+        let done = self.leads.len() as u64;
+        let stages = self
+            .st
+            .iter_mut()
+            .zip(&self.sim.stations)
+            .map(|(st, spec)| {
+                st.touch(now);
+                let per_visit = |sum: f64, n: usize| if n > 0 { sum / n as f64 } else { f64::NAN };
+                let busy = st.area_busy / window;
+                let (utilisation, blocked) = if spec.servers == u32::MAX {
+                    (None, 0.0)
+                } else {
+                    let c = f64::from(spec.servers);
+                    (Some(busy / c), st.area_blocked / window / c)
+                };
+                ReplicationStage {
+                    utilisation,
+                    busy_servers_mean: busy,
+                    blocked,
+                    wait_days_mean: per_visit(st.wait_sum, st.waits.len()),
+                    wait_days_p: percentiles(&mut st.waits, REPORTED),
+                    time_days_mean: per_visit(st.time_sum, st.times.len()),
+                    time_days_p: percentiles(&mut st.times, REPORTED),
+                    queue_mean: st.area_queue / window,
+                    wip_mean: st.area_present / window,
+                    throughput_per_day: st.times.len() as f64 / window,
+                    queue_growth_per_day: (f64::from(st.present) - f64::from(st.present_at_start))
+                        / window,
+                }
+            })
+            .collect();
+        let lead_mean = if done > 0 {
+            self.lead_sum / done as f64
+        } else {
+            f64::NAN
+        };
+        Replication {
+            index: rep,
+            lead_time_days_mean: lead_mean,
+            lead_time_days_p: percentiles(&mut self.leads, REPORTED),
+            throughput_per_day: done as f64 / window,
+            wip_mean: self.sys_area / window,
+            wip_growth_per_day: (f64::from(self.in_system) - f64::from(self.in_system_at_start))
+                / window,
+            items_done: done,
+            services: self.services,
+            stages,
+        }
+    }
+}

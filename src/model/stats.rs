@@ -1,0 +1,435 @@
+//! What a simulation reports: per replication, and across replications with confidence
+//! intervals.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Percentiles by linear interpolation between closest ranks (Hyndman–Fan type 7, the
+/// default of numpy and spreadsheets' PERCENTILE.INC) of unsorted `data`, which is
+/// reordered. `ps` must be ascending fractions in [0, 1]. NaN for empty data.
+///
+/// # Formula
+///
+/// With the order statistics x₍₁₎ ≤ … ≤ x₍ₙ₎ and h = (n − 1)p: x₍⌊h⌋+1₎ + (h − ⌊h⌋)(x₍⌊h⌋+2₎ −
+/// x₍⌊h⌋+1₎). Computed by selection (O(n) per percentile), not by sorting.
+pub(crate) fn percentiles<const N: usize>(data: &mut [f64], ps: [f64; N]) -> [f64; N] {
+    let mut out = [f64::NAN; N];
+    let n = data.len();
+    if n == 0 {
+        return out;
+    }
+    // Everything before `from` is in its sorted place.
+    let mut from = 0;
+    for (o, p) in out.iter_mut().zip(ps) {
+        let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+        let lo = (h.floor() as usize).min(n - 1);
+        let frac = h - lo as f64;
+        if lo >= from {
+            data[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
+            from = lo + 1;
+        }
+        let x_lo = data[lo];
+        *o = if frac > 0.0 && lo + 1 < n {
+            let x_hi = data[lo + 1..].iter().copied().fold(f64::INFINITY, f64::min);
+            x_lo + frac * (x_hi - x_lo)
+        } else {
+            x_lo
+        };
+    }
+    out
+}
+
+/// The percentiles every simulation reports: p50, p85, p95.
+pub(crate) const REPORTED: [f64; 3] = [0.50, 0.85, 0.95];
+
+/// Mean and 95% confidence interval of the mean (Student t) of the finite values.
+///
+/// # Formula
+///
+/// x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n, with s the sample standard deviation (n − 1 in the denominator).
+pub(crate) fn mean_ci(values: impl IntoIterator<Item = f64>) -> (f64, Option<[f64; 2]>) {
+    let xs: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+    let n = xs.len();
+    if n == 0 {
+        return (f64::NAN, None);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, None);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+    let half = t * (var / n as f64).sqrt();
+    (mean, Some([mean - half, mean + half]))
+}
+
+fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    mean_ci(values).0
+}
+
+/// One replication's measurements over the window `[warmup, horizon]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replication {
+    /// The replication's index (its random numbers depend only on the seed and this).
+    pub index: u32,
+    /// Mean lead time of the items that finished in the window (NaN if none did).
+    pub lead_time_days_mean: f64,
+    /// Lead-time percentiles p50, p85, p95 (type 7).
+    pub lead_time_days_p: [f64; 3],
+    /// Items finished per day.
+    pub throughput_per_day: f64,
+    /// Time-average number of items in the stream.
+    pub wip_mean: f64,
+    /// (Items in the stream at the end − at the start of the window) / window length.
+    pub wip_growth_per_day: f64,
+    /// Items finished in the window.
+    pub items_done: u64,
+    /// Item services simulated, warm-up included (an item served in a batch counts once).
+    pub services: u64,
+    /// Per station, in model order.
+    pub stages: Vec<ReplicationStage>,
+}
+
+/// One station in one replication.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplicationStage {
+    /// Fraction of server time spent serving (`None` for unlimited servers).
+    pub utilisation: Option<f64>,
+    /// Time-average number of busy servers.
+    pub busy_servers_mean: f64,
+    /// Fraction of server time blocked by a full next station (0 without WIP limits).
+    pub blocked: f64,
+    /// Mean wait per visit, from joining the queue to the start of service.
+    pub wait_days_mean: f64,
+    /// Wait percentiles p50, p85, p95.
+    pub wait_days_p: [f64; 3],
+    /// Mean time per visit, from joining the queue to leaving the station.
+    pub time_days_mean: f64,
+    /// Time percentiles p50, p85, p95.
+    pub time_days_p: [f64; 3],
+    /// Time-average number of items waiting (not in service).
+    pub queue_mean: f64,
+    /// Time-average number of items in the station (waiting, in service or blocked).
+    pub wip_mean: f64,
+    /// Visits that ended per day.
+    pub throughput_per_day: f64,
+    /// (Items in the station at the end − at the start) / window length.
+    pub queue_growth_per_day: f64,
+}
+
+/// Lead time across replications.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeadTimeStats {
+    /// Mean of the replications' mean lead times, in days.
+    pub mean: f64,
+    /// Its 95% confidence interval.
+    pub ci95: Option<[f64; 2]>,
+    /// Mean of the replications' medians.
+    pub p50: f64,
+    /// Mean of the replications' 85th percentiles.
+    pub p85: f64,
+    /// Mean of the replications' 95th percentiles.
+    pub p95: f64,
+}
+
+/// Throughput across replications.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThroughputStats {
+    /// Items finished per day.
+    pub per_day: f64,
+    /// Its 95% confidence interval.
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Work in progress across replications.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WipStats {
+    /// Time-average number of items in the stream.
+    pub mean: f64,
+    /// Its 95% confidence interval.
+    pub ci95: Option<[f64; 2]>,
+    /// How fast the number of items in the stream grew, per day.
+    pub growth_per_day: f64,
+}
+
+/// One station across replications.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageStats {
+    /// The station's name.
+    pub name: String,
+    /// Fraction of server time spent serving (`None` for unlimited servers).
+    pub utilisation: Option<f64>,
+    /// Its 95% confidence interval.
+    pub utilisation_ci95: Option<[f64; 2]>,
+    /// Time-average number of busy servers.
+    pub busy_servers_mean: f64,
+    /// Fraction of server time blocked by a full next station.
+    pub blocked: f64,
+    /// Mean wait per visit, in days.
+    pub wait_days_mean: f64,
+    /// Its 95% confidence interval.
+    pub wait_days_ci95: Option<[f64; 2]>,
+    /// Median wait (mean of the replications' medians).
+    pub wait_days_p50: f64,
+    /// 85th percentile of the wait.
+    pub wait_days_p85: f64,
+    /// 95th percentile of the wait.
+    pub wait_days_p95: f64,
+    /// Mean time per visit (wait, service, blocking), in days.
+    pub time_days_mean: f64,
+    /// Its 95% confidence interval.
+    pub time_days_ci95: Option<[f64; 2]>,
+    /// Median time per visit.
+    pub time_days_p50: f64,
+    /// 85th percentile of the time per visit.
+    pub time_days_p85: f64,
+    /// 95th percentile of the time per visit.
+    pub time_days_p95: f64,
+    /// Time-average number of items waiting.
+    pub queue_mean: f64,
+    /// Its 95% confidence interval.
+    pub queue_ci95: Option<[f64; 2]>,
+    /// Time-average number of items in the station.
+    pub wip_mean: f64,
+    /// Its 95% confidence interval.
+    pub wip_ci95: Option<[f64; 2]>,
+    /// Visits ended per day.
+    pub throughput_per_day: f64,
+    /// Visits per finished item (1 without rework).
+    pub visits_per_item: f64,
+    /// How fast the number of items in the station grew, per day.
+    pub queue_growth_per_day: f64,
+    /// Whether the station's queue grew over the window beyond noise (see
+    /// [`SimResult::unstable`]).
+    pub queue_grew: bool,
+}
+
+/// The result of a simulation: estimates across replications, with 95% confidence
+/// intervals.
+///
+/// Means are means of the replications' means; percentiles are means of the replications'
+/// percentiles (type 7: linear interpolation between closest ranks). Every statistic is
+/// measured over the window `[warmup_days, horizon_days]` of each replication: time averages
+/// over the window, and per-visit or per-item values for the visits and items that ended in
+/// it.
+///
+/// # JSON
+///
+/// The serde form (what `valuestream simulate --json` prints at its top level) has these
+/// keys, which are public API:
+///
+/// - `lead_time_days.{mean, ci95, p50, p85, p95}`: lead time (arrival, or pull, to done);
+/// - `throughput.{per_day, ci95}`: items finished per day;
+/// - `wip.{mean, ci95, growth_per_day}`: items in the stream (time average);
+/// - `stages[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
+///   wait_days_mean, wait_days_ci95, wait_days_p50, wait_days_p85, wait_days_p95,
+///   time_days_mean, time_days_ci95, time_days_p50, time_days_p85, time_days_p95, queue_mean,
+///   queue_ci95, wip_mean, wip_ci95, throughput_per_day, visits_per_item,
+///   queue_growth_per_day, queue_grew}` (see [`StageStats`]);
+/// - `seed`, `replications`, `horizon_days`, `warmup_days`, `items_done`, `services`,
+///   `unstable`, `littles_law_relative_error`.
+///
+/// Every `ci95` is `[low, high]`, the 95% confidence interval of the mean across
+/// replications (Student t with replications − 1 degrees of freedom), or `null` with a
+/// single replication. A value that cannot be measured (no item finished) is `null`. The
+/// replications themselves ([`SimResult::per_replication`]) are not serialised.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimResult {
+    /// The seed.
+    pub seed: u64,
+    /// The number of replications.
+    pub replications: u32,
+    /// The simulated time of each replication, in days.
+    pub horizon_days: f64,
+    /// The initial period left out of every statistic, in days.
+    pub warmup_days: f64,
+    /// Lead time.
+    pub lead_time_days: LeadTimeStats,
+    /// Throughput.
+    pub throughput: ThroughputStats,
+    /// Work in progress.
+    pub wip: WipStats,
+    /// Per station, in model order.
+    pub stages: Vec<StageStats>,
+    /// Items finished in the measured windows, all replications together.
+    pub items_done: u64,
+    /// Item services simulated, all replications and warm-ups included.
+    pub services: u64,
+    /// Whether the stream's WIP or a station's queue grew beyond noise over the window: the
+    /// growth per day is positive, its confidence interval excludes 0 (with 2 replications
+    /// or more), and it is at least 1% of the rate of arrivals (2% with one replication).
+    /// A stable stream's queues do not grow; an unstable one's grow without bound.
+    pub unstable: bool,
+    /// |wip.mean − throughput × lead time| / wip.mean: Little's law on the simulated output
+    /// (small when the window is long compared with the lead time).
+    pub littles_law_relative_error: f64,
+    /// The replications, in index order (not serialised).
+    #[serde(skip)]
+    pub per_replication: Vec<Replication>,
+}
+
+/// Whether a growth rate is beyond noise (see [`SimResult::unstable`]).
+fn grew(growth: &[f64], throughput: f64) -> bool {
+    let (g, ci) = mean_ci(growth.iter().copied());
+    let arrival_rate = throughput + g.max(0.0);
+    match ci {
+        Some([lo, _]) => g > 0.0 && lo > 0.0 && g >= 0.01 * arrival_rate,
+        None => g > 0.0 && g >= 0.02 * arrival_rate,
+    }
+}
+
+impl SimResult {
+    /// Combines replications (in index order).
+    pub(crate) fn aggregate(
+        names: &[String],
+        seed: u64,
+        horizon_days: f64,
+        warmup_days: f64,
+        reps: Vec<Replication>,
+    ) -> SimResult {
+        let col = |f: &dyn Fn(&Replication) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
+        let (lt_mean, lt_ci) = mean_ci(col(&|r| r.lead_time_days_mean));
+        let (tp, tp_ci) = mean_ci(col(&|r| r.throughput_per_day));
+        let (wip, wip_ci) = mean_ci(col(&|r| r.wip_mean));
+        let wip_growth = col(&|r| r.wip_growth_per_day);
+        let mut unstable = grew(&wip_growth, tp);
+        let stages = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let scol = |f: &dyn Fn(&ReplicationStage) -> f64| {
+                    reps.iter().map(|r| f(&r.stages[i])).collect::<Vec<f64>>()
+                };
+                let util = reps.iter().filter_map(|r| r.stages[i].utilisation);
+                let (utilisation, utilisation_ci95) = if reps
+                    .first()
+                    .is_some_and(|r| r.stages[i].utilisation.is_some())
+                {
+                    let (m, ci) = mean_ci(util);
+                    (Some(m), ci)
+                } else {
+                    (None, None)
+                };
+                let (wait_days_mean, wait_days_ci95) = mean_ci(scol(&|s| s.wait_days_mean));
+                let (time_days_mean, time_days_ci95) = mean_ci(scol(&|s| s.time_days_mean));
+                let (queue_mean, queue_ci95) = mean_ci(scol(&|s| s.queue_mean));
+                let (wip_mean, wip_ci95) = mean_ci(scol(&|s| s.wip_mean));
+                let throughput_per_day = mean(scol(&|s| s.throughput_per_day));
+                let growth = scol(&|s| s.queue_growth_per_day);
+                let queue_grew = grew(&growth, throughput_per_day);
+                unstable |= queue_grew;
+                StageStats {
+                    name: name.clone(),
+                    utilisation,
+                    utilisation_ci95,
+                    busy_servers_mean: mean(scol(&|s| s.busy_servers_mean)),
+                    blocked: mean(scol(&|s| s.blocked)),
+                    wait_days_mean,
+                    wait_days_ci95,
+                    wait_days_p50: mean(scol(&|s| s.wait_days_p[0])),
+                    wait_days_p85: mean(scol(&|s| s.wait_days_p[1])),
+                    wait_days_p95: mean(scol(&|s| s.wait_days_p[2])),
+                    time_days_mean,
+                    time_days_ci95,
+                    time_days_p50: mean(scol(&|s| s.time_days_p[0])),
+                    time_days_p85: mean(scol(&|s| s.time_days_p[1])),
+                    time_days_p95: mean(scol(&|s| s.time_days_p[2])),
+                    queue_mean,
+                    queue_ci95,
+                    wip_mean,
+                    wip_ci95,
+                    throughput_per_day,
+                    visits_per_item: if tp > 0.0 {
+                        throughput_per_day / tp
+                    } else {
+                        f64::NAN
+                    },
+                    queue_growth_per_day: mean(growth),
+                    queue_grew,
+                }
+            })
+            .collect();
+        let littles_law_relative_error = ((wip - tp * lt_mean) / wip).abs();
+        SimResult {
+            seed,
+            replications: reps.len() as u32,
+            horizon_days,
+            warmup_days,
+            lead_time_days: LeadTimeStats {
+                mean: lt_mean,
+                ci95: lt_ci,
+                p50: mean(col(&|r| r.lead_time_days_p[0])),
+                p85: mean(col(&|r| r.lead_time_days_p[1])),
+                p95: mean(col(&|r| r.lead_time_days_p[2])),
+            },
+            throughput: ThroughputStats {
+                per_day: tp,
+                ci95: tp_ci,
+            },
+            wip: WipStats {
+                mean: wip,
+                ci95: wip_ci,
+                growth_per_day: mean(wip_growth),
+            },
+            stages,
+            items_done: reps.iter().map(|r| r.items_done).sum(),
+            services: reps.iter().map(|r| r.services).sum(),
+            unstable,
+            littles_law_relative_error,
+            per_replication: reps,
+        }
+    }
+
+    /// The statistics of the station named `name`.
+    pub fn stage(&self, name: &str) -> Option<&StageStats> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_type_7() {
+        // The definition's worked example.
+        let mut d = [3.0, 7.0, 3.0, 10.0];
+        let [p50, p85, p95] = percentiles(&mut d, REPORTED);
+        assert!((p50 - 5.0).abs() < 1e-12);
+        assert!((p85 - 8.65).abs() < 1e-12);
+        assert!((p95 - 9.55).abs() < 1e-12);
+        assert!(percentiles(&mut [], REPORTED)[0].is_nan());
+        assert_eq!(percentiles(&mut [4.0], REPORTED), [4.0; 3]);
+        assert_eq!(percentiles(&mut [1.0, 2.0], [0.0, 1.0]), [1.0, 2.0]);
+    }
+
+    #[test]
+    fn percentiles_match_sorting() {
+        // A deterministic shuffle of 0..1000 with duplicates.
+        let mut d: Vec<f64> = (0..1001u64)
+            .map(|i| ((i * 7919) % 1001 / 3) as f64)
+            .collect();
+        let mut sorted = d.clone();
+        sorted.sort_by(f64::total_cmp);
+        let ps = [0.1, 0.5, 0.5, 0.85, 0.95, 0.999];
+        let got = percentiles(&mut d, ps);
+        for (g, p) in got.iter().zip(ps) {
+            let h = 1000.0 * p;
+            let lo = h.floor() as usize;
+            let want = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
+            assert!((g - want).abs() < 1e-9, "p{p}: {g} vs {want}");
+        }
+    }
+
+    #[test]
+    fn confidence_intervals_use_student_t() {
+        let (m, ci) = mean_ci([1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        // s = 1.290994, t(0.975, 3) = 3.182446.
+        let [lo, hi] = ci.unwrap();
+        assert!((hi - m - 3.182446 * 1.290994 / 2.0).abs() < 1e-5, "{hi}");
+        assert!((m - lo - (hi - m)).abs() < 1e-12);
+        assert_eq!(mean_ci([5.0]), (5.0, None));
+        assert_eq!(mean_ci([f64::NAN, 5.0]).0, 5.0);
+    }
+}

@@ -1,0 +1,201 @@
+//! `valuestream simulate` from the outside: JSON keys, errors, the emitted log.
+
+#![cfg(feature = "cli")]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_valuestream"))
+}
+
+fn data(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("model_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn simulate(args: &[&str]) -> Output {
+    bin().arg("simulate").args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn json_has_the_documented_keys() {
+    let model = data("data/models/mm1.toml");
+    let o = simulate(&[
+        model.to_str().unwrap(),
+        "--json",
+        "--seed",
+        "3",
+        "--replications",
+        "4",
+        "--horizon-days",
+        "5000",
+        "--warmup-days",
+        "500",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lt = &v["lead_time_days"];
+    for k in ["mean", "p50", "p85", "p95"] {
+        assert!(lt[k].is_f64(), "lead_time_days.{k}: {lt}");
+    }
+    assert_eq!(lt["ci95"].as_array().map(Vec::len), Some(2));
+    assert!(v["throughput"]["per_day"].is_f64());
+    assert!(v["wip"]["mean"].is_f64());
+    let stage = &v["stages"][0];
+    assert_eq!(stage["name"], "Dev");
+    for k in [
+        "utilisation",
+        "wait_days_mean",
+        "time_days_mean",
+        "queue_mean",
+    ] {
+        assert!(stage[k].is_f64(), "stages[].{k}: {stage}");
+    }
+    let a = &v["analytic"];
+    assert!((a["lead_time_days_mean"].as_f64().unwrap() - 10.0).abs() < 1e-9);
+    assert_eq!(a["exact"], true);
+    let s = &a["stages"][0];
+    assert_eq!(
+        (s["name"].as_str(), s["stable"].as_bool()),
+        (Some("Dev"), Some(true))
+    );
+    assert!((s["utilisation"].as_f64().unwrap() - 0.9).abs() < 1e-12);
+    assert!((s["wait_days_mean"].as_f64().unwrap() - 9.0).abs() < 1e-9);
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["replications"], 4);
+    assert!(v["disagreements"].is_array());
+    // The same seed, the same output (threads do not matter).
+    let again = simulate(&[
+        model.to_str().unwrap(),
+        "--json",
+        "--seed",
+        "3",
+        "--replications",
+        "4",
+        "--horizon-days",
+        "5000",
+        "--warmup-days",
+        "500",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(stdout(&o), stdout(&again));
+}
+
+#[test]
+fn the_text_report_puts_simulation_and_analysis_side_by_side() {
+    let model = data("data/models/delivery.toml");
+    let o = simulate(&[
+        model.to_str().unwrap(),
+        "--replications",
+        "3",
+        "--horizon-days",
+        "800",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("simulated") && text.contains("analytic"),
+        "{text}"
+    );
+    for stage in ["Dev", "Deploy", "Test"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(stage)),
+            "{stage} row in\n{text}"
+        );
+    }
+    assert!(text.contains("WIP limit at \"Dev\" is ignored"), "{text}");
+    assert!(
+        text.lines().all(|l| l == l.trim_end()),
+        "no trailing spaces"
+    );
+}
+
+#[test]
+fn a_bad_model_file_is_one_sentence_and_exit_code_2() {
+    let path = scratch("bad.toml");
+    std::fs::write(
+        &path,
+        "[arrivals]\nrate_per_day = 1.0\n\n[[stage]]\nname = \"Dev\"\nservers = 2\nservice = { dist = \"gamma\", mean_days = 1.0, cv = -0.5 }\n",
+    )
+    .unwrap();
+    let o = simulate(&[path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad.toml, line 4, column 1, stage \"Dev\", key `service.cv`: the coefficient of variation must be positive"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        "[arrivals]\nrate_per_day = 1.0\n\n[[stage]]\nname = \"Dev\"\nservice = 3\n",
+    )
+    .unwrap();
+    let o = simulate(&[path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("line 6") && err.contains("stage \"Dev\""),
+        "{err}"
+    );
+    let o = simulate(&[data("data/models/nope.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = simulate(&[
+        data("data/models/mm1.toml").to_str().unwrap(),
+        "--warmup-days",
+        "4000",
+        "--horizon-days",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8(o.stderr).unwrap().contains("warm-up"));
+}
+
+#[test]
+fn the_simulated_log_reads_back_with_check() {
+    let log = scratch("history.csv");
+    let wf = scratch("history.workflow.toml");
+    let model = data("data/models/delivery.toml");
+    let o = simulate(&[
+        model.to_str().unwrap(),
+        "--replications",
+        "2",
+        "--horizon-days",
+        "200",
+        "--log",
+        log.to_str().unwrap(),
+        "--log-workflow",
+        wf.to_str().unwrap(),
+    ]);
+    stdout(&o);
+    let csv = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        csv.starts_with("id,state,timestamp\nSIM-1,Dev queue,2025-01-0"),
+        "{}",
+        &csv[..80]
+    );
+    let o = bin()
+        .args([
+            "check",
+            log.to_str().unwrap(),
+            "--workflow",
+            wf.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let q = &v["data_quality"];
+    assert_eq!(q["rows"], csv.lines().count() as u64 - 1);
+    assert_eq!(q["events"], q["rows"]);
+}
