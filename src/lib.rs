@@ -112,12 +112,16 @@ pub use metrics::{
     Metrics, MetricsOptions, Period, Sample, Series, StageEvidence, StageMetrics, Summary,
     Throughput, Violation, Window, Wip,
 };
-pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};
 pub use model::{
-    Analysis, Arrivals, Batch, DONE_STATE, Distribution, LeadTimeStats, Method, Replication,
-    ReplicationStage, Rework, Servers, SimOptions, SimResult, Simulation, StageAnalysis,
-    StageStats, Station, ThroughputStats, ValueStream, WipStats, analyze, simulate,
+    Analysis, ArrivalFit, Arrivals, Backtest, Batch, Change, Comparison, DONE_STATE, Difference,
+    Distribution, Family, FamilyFit, FitOptions, FittedModel, LeadTimeComparison, LeadTimeStats,
+    Lever, Leverage, Method, Outcome, OutcomeStage, Release, Replication, ReplicationStage, Rework,
+    ReworkFit, Servers, ServersFrom, ServiceFit, SimOptions, SimResult, Simulation, StageAnalysis,
+    StageStats, Station, StationComparison, StationFit, ThroughputStats, ValueStream, WhatIf,
+    WipStats, analyze, apply, backtest, detect_release, fit, fit_families, leverage, simulate,
+    what_if,
 };
+pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

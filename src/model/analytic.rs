@@ -382,7 +382,7 @@ impl<'a> Network<'a> {
         let poisson = match self.model.arrivals {
             Arrivals::Poisson { .. } => true,
             Arrivals::Backlog => exponential(&stages[0].service),
-            Arrivals::Renewal { .. } => false,
+            Arrivals::Renewal { .. } | Arrivals::Trace { .. } => false,
         };
         // Stages that keep Poisson flows Poisson (Burke; M/G/∞ output).
         let preserving = |s: &Station| {

@@ -7,7 +7,11 @@
 //! about it; [`Simulation`] simulates it.
 
 mod analytic;
+mod backtest;
 mod dist;
+mod estimate;
+mod fit;
+mod scenario;
 mod sim;
 mod stats;
 
@@ -20,7 +24,15 @@ use crate::error::{Error, Result};
 use crate::workflow::{Stage, StageKind, Workflow};
 
 pub use analytic::{Analysis, Method, StageAnalysis, analyze};
+pub use backtest::{Backtest, Comparison, LeadTimeComparison, StationComparison, backtest};
 pub use dist::Distribution;
+pub use estimate::{Family, FamilyFit, Release, detect_release, fit_families};
+pub use fit::{
+    ArrivalFit, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceFit, StationFit, fit,
+};
+pub use scenario::{
+    Change, Difference, Lever, Leverage, Outcome, OutcomeStage, WhatIf, apply, leverage, what_if,
+};
 pub use sim::{SimOptions, Simulation, simulate};
 pub use stats::{
     LeadTimeStats, Replication, ReplicationStage, SimResult, StageStats, ThroughputStats, WipStats,
@@ -95,6 +107,8 @@ pub struct ValueStream {
 /// - `backlog = "unlimited"`: there is always more work; the first station starts a new item
 ///   whenever one of its servers is free and its WIP limit allows ([`Arrivals::Backlog`]).
 ///   An item's lead time then starts when it is pulled.
+/// - `trace_days = [0.5, 1.25, …]`: arrivals at these instants ([`Arrivals::Trace`]), for
+///   replaying a log's own history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ArrivalsFile", into = "ArrivalsFile")]
 pub enum Arrivals {
@@ -110,6 +124,12 @@ pub enum Arrivals {
     },
     /// An unlimited backlog: work is started as soon as someone is free.
     Backlog,
+    /// Arrivals at given instants (days from the start), as observed in a log: a
+    /// trace-driven replay, used to backtest a fitted model against its own history.
+    Trace {
+        /// The instants, in days from the start: finite, ≥ 0, in order, at least one.
+        times_days: Vec<f64>,
+    },
 }
 
 impl Arrivals {
@@ -130,6 +150,7 @@ impl Arrivals {
             Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
             Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(mean, _)| 1.0 / mean),
         }
     }
 
@@ -140,6 +161,7 @@ impl Arrivals {
             Arrivals::Poisson { .. } => Some(1.0),
             Arrivals::Renewal { interarrival } => Some(interarrival.scv()),
             Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(_, scv)| scv),
         }
     }
 
@@ -174,8 +196,51 @@ impl Arrivals {
                 }
             }
             Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => {
+                if times_days.is_empty() {
+                    return Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        "a trace of arrivals needs at least one instant".into(),
+                    ));
+                }
+                let bad = times_days
+                    .iter()
+                    .position(|t| !(t.is_finite() && *t >= 0.0));
+                let unordered = times_days.windows(2).position(|w| w[1] < w[0]);
+                match (bad, unordered) {
+                    (Some(i), _) => Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        format!(
+                            "instant {} of the trace is {}: expected a number of days ≥ 0",
+                            i + 1,
+                            times_days[i]
+                        ),
+                    )),
+                    (None, Some(i)) => Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        format!("the trace is not in time order at instant {}", i + 2),
+                    )),
+                    (None, None) => None,
+                }
+            }
         }
     }
+}
+
+/// The mean and squared coefficient of variation of the gaps of a trace (`None` with fewer
+/// than two instants or no time between them).
+fn trace_gaps(times: &[f64]) -> Option<(f64, f64)> {
+    if times.len() < 2 {
+        return None;
+    }
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let n = gaps.len() as f64;
+    let mean = gaps.iter().sum::<f64>() / n;
+    if mean.is_nan() || mean <= 0.0 {
+        return None;
+    }
+    let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n;
+    Some((mean, var / (mean * mean)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,18 +258,21 @@ struct ArrivalsFile {
     interarrival: Option<Distribution>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     backlog: Option<Unlimited>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trace_days: Option<Vec<f64>>,
 }
 
 impl TryFrom<ArrivalsFile> for Arrivals {
     type Error = String;
 
     fn try_from(f: ArrivalsFile) -> Result<Arrivals, String> {
-        match (f.rate_per_day, f.interarrival, f.backlog) {
-            (Some(rate_per_day), None, None) => Ok(Arrivals::Poisson { rate_per_day }),
-            (None, Some(interarrival), None) => Ok(Arrivals::Renewal { interarrival }),
-            (None, None, Some(Unlimited::Unlimited)) => Ok(Arrivals::Backlog),
+        match (f.rate_per_day, f.interarrival, f.backlog, f.trace_days) {
+            (Some(rate_per_day), None, None, None) => Ok(Arrivals::Poisson { rate_per_day }),
+            (None, Some(interarrival), None, None) => Ok(Arrivals::Renewal { interarrival }),
+            (None, None, Some(Unlimited::Unlimited), None) => Ok(Arrivals::Backlog),
+            (None, None, None, Some(times_days)) => Ok(Arrivals::Trace { times_days }),
             _ => Err(
-                "[arrivals] needs exactly one of rate_per_day, interarrival = { dist = ... } or backlog = \"unlimited\""
+                "[arrivals] needs exactly one of rate_per_day, interarrival = { dist = ... }, backlog = \"unlimited\" or trace_days = [...]"
                     .to_owned(),
             ),
         }
@@ -217,11 +285,13 @@ impl From<Arrivals> for ArrivalsFile {
             rate_per_day: None,
             interarrival: None,
             backlog: None,
+            trace_days: None,
         };
         match a {
             Arrivals::Poisson { rate_per_day } => f.rate_per_day = Some(rate_per_day),
             Arrivals::Renewal { interarrival } => f.interarrival = Some(interarrival),
             Arrivals::Backlog => f.backlog = Some(Unlimited::Unlimited),
+            Arrivals::Trace { times_days } => f.trace_days = Some(times_days),
         }
         f
     }
@@ -837,6 +907,13 @@ impl ValueStream {
                 ));
             }
             Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
+            Arrivals::Trace { times_days } => {
+                let list: Vec<String> = times_days
+                    .iter()
+                    .map(|t| toml::Value::Float(*t).to_string())
+                    .collect();
+                out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
+            }
         }
         for s in &self.stages {
             out.push_str(&format!(

@@ -139,6 +139,8 @@ pub struct Simulation {
 enum ArrivalSpec {
     Renewal(Sampler),
     Pull,
+    /// Arrival instants, in order.
+    Trace(Vec<f64>),
 }
 
 #[derive(Clone, Debug)]
@@ -208,6 +210,7 @@ impl Simulation {
             }),
             Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
             Arrivals::Backlog => ArrivalSpec::Pull,
+            Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
         };
         let stations = model
             .stages
@@ -579,6 +582,8 @@ struct Engine<'a> {
     sim: &'a Simulation,
     heap: EventQueue,
     next_arrival: Option<Event>,
+    /// The index of the next instant of a trace of arrivals.
+    trace_next: usize,
     seq: u64,
     now: f64,
     horizon: f64,
@@ -611,6 +616,7 @@ impl<'a> Engine<'a> {
             sim,
             heap: EventQueue::default(),
             next_arrival: None,
+            trace_next: 0,
             seq: 0,
             now: 0.0,
             horizon: 0.0,
@@ -705,6 +711,14 @@ impl<'a> Engine<'a> {
                 }
             }
             ArrivalSpec::Pull => self.release(0, rec),
+            ArrivalSpec::Trace(times) => {
+                self.trace_next = 1;
+                if let Some(&t) = times.first()
+                    && t <= self.horizon
+                {
+                    self.schedule_arrival(t);
+                }
+            }
         }
         loop {
             let ev = match self.next_arrival {
@@ -790,11 +804,22 @@ impl<'a> Engine<'a> {
             self.st[0].waiting.push_back(j);
         }
         let sim = self.sim;
-        if let ArrivalSpec::Renewal(gap) = &sim.arrivals {
-            let t = self.now + gap.sample(&mut self.arrival_rng);
-            if t <= self.horizon {
-                self.schedule_arrival(t);
+        match &sim.arrivals {
+            ArrivalSpec::Renewal(gap) => {
+                let t = self.now + gap.sample(&mut self.arrival_rng);
+                if t <= self.horizon {
+                    self.schedule_arrival(t);
+                }
             }
+            ArrivalSpec::Trace(times) => {
+                if let Some(&t) = times.get(self.trace_next)
+                    && t <= self.horizon
+                {
+                    self.trace_next += 1;
+                    self.schedule_arrival(t);
+                }
+            }
+            ArrivalSpec::Pull => {}
         }
     }
 

@@ -1,0 +1,172 @@
+//! Backtest: the fitted model replayed against the log's own arrivals, measured the same
+//! way as the log, so that a user sees how far to trust it.
+
+use serde::Serialize;
+
+use super::fit::FittedModel;
+use super::sim::{SimOptions, Simulation};
+use crate::error::{Error, Result};
+use crate::metrics::Sample;
+use crate::time::ms_to_days;
+use crate::timeline::Timelines;
+use crate::workflow::StageKind;
+
+/// An observed figure against the model's prediction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// What the log shows.
+    pub observed: f64,
+    /// What the model predicts (mean over replications).
+    pub predicted: f64,
+    /// (predicted − observed) / observed.
+    pub relative_error: f64,
+}
+
+impl Comparison {
+    fn new(observed: f64, predicted: f64) -> Comparison {
+        Comparison {
+            observed,
+            predicted,
+            relative_error: if observed != 0.0 {
+                (predicted - observed) / observed
+            } else {
+                f64::NAN
+            },
+        }
+    }
+}
+
+/// One station's WIP, observed and predicted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StationComparison {
+    /// The station.
+    pub name: String,
+    /// Items in it (queue and service), time-averaged over the window.
+    pub wip: Comparison,
+}
+
+/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `lead_time_days`
+/// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
+/// relative_error}`, and `stages[]` of `{name, wip}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Backtest {
+    /// Replications of the replay.
+    pub replications: u32,
+    /// The window replayed, days.
+    pub window_days: f64,
+    /// Lead time in the model's sense (commitment to done: the report's cycle time) of the
+    /// items done in the window.
+    pub lead_time_days: LeadTimeComparison,
+    /// Items done per day.
+    pub throughput_per_day: Comparison,
+    /// Committed items not done, time-averaged.
+    pub wip_mean: Comparison,
+    /// Per station.
+    pub stages: Vec<StationComparison>,
+}
+
+/// Lead time, observed and predicted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeadTimeComparison {
+    /// The mean.
+    pub mean: Comparison,
+    /// The median.
+    pub p50: Comparison,
+    /// The 85th percentile.
+    pub p85: Comparison,
+}
+
+/// Replays `fitted` against the commitments of `timelines` (the log it was fitted to) over
+/// the same window, `options.replications` times from an empty start, and compares lead
+/// time (mean, p50, p85), throughput, WIP and each station's WIP with the log. The horizon
+/// is the log's window and nothing is discarded as warm-up, since the log also starts
+/// empty: `options.horizon_days` and `options.warmup_days` are ignored.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if the log has no done item; as [`Simulation::run`].
+pub fn backtest(
+    fitted: &FittedModel,
+    timelines: &Timelines,
+    options: &SimOptions,
+) -> Result<Backtest> {
+    let window_days = ms_to_days(timelines.as_of - timelines.start);
+    // Observed.
+    let cycles: Vec<f64> = timelines
+        .items
+        .iter()
+        .filter_map(|r| Some(ms_to_days(r.done? - r.commitment?)))
+        .collect();
+    let sample = Sample::from_vec(cycles);
+    let (Some(mean), Some(p50), Some(p85)) = (
+        sample.mean(),
+        sample.percentile(50.0),
+        sample.percentile(85.0),
+    ) else {
+        return Err(Error::InvalidArgument(
+            "the log has no done item: there is nothing to backtest against".into(),
+        ));
+    };
+    let done = sample.len() as f64;
+    let wip_area: i64 = timelines
+        .items
+        .iter()
+        .filter_map(|r| {
+            let c = r.commitment?;
+            Some(r.done.unwrap_or(timelines.as_of) - c)
+        })
+        .sum();
+    let wf = timelines.workflow();
+    // Station of each stage, as the fit maps them.
+    let names: Vec<&str> = fitted.stations.iter().map(|s| s.name.as_str()).collect();
+    let station_of: Vec<Option<usize>> = wf
+        .stages()
+        .iter()
+        .map(|st| {
+            if matches!(st.kind, StageKind::Backlog | StageKind::Done) {
+                return None;
+            }
+            fitted
+                .stations
+                .iter()
+                .position(|f| f.name == st.name || f.queue.contains(&st.name))
+        })
+        .collect();
+    let mut station_area = vec![0i64; names.len()];
+    for v in &timelines.visits {
+        if let Some(k) = station_of[v.stage as usize] {
+            station_area[k] += v.end - v.start;
+        }
+    }
+    // Predicted.
+    let replay = fitted.replay()?;
+    let opts = SimOptions {
+        horizon_days: window_days.max(f64::MIN_POSITIVE),
+        warmup_days: 0.0,
+        ..options.clone()
+    };
+    let r = Simulation::new(&replay)?.run(&opts)?;
+    let stages = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| StationComparison {
+            name: (*name).to_owned(),
+            wip: Comparison::new(
+                ms_to_days(station_area[k]) / window_days,
+                r.stages.get(k).map_or(f64::NAN, |s| s.wip_mean),
+            ),
+        })
+        .collect();
+    Ok(Backtest {
+        replications: opts.replications,
+        window_days,
+        lead_time_days: LeadTimeComparison {
+            mean: Comparison::new(mean, r.lead_time_days.mean),
+            p50: Comparison::new(p50, r.lead_time_days.p50),
+            p85: Comparison::new(p85, r.lead_time_days.p85),
+        },
+        throughput_per_day: Comparison::new(done / window_days, r.throughput.per_day),
+        wip_mean: Comparison::new(ms_to_days(wip_area) / window_days, r.wip.mean),
+        stages,
+    })
+}

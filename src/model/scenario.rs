@@ -1,0 +1,926 @@
+//! What-if: changes to a value stream, their effect against a baseline with common random
+//! numbers, and the ranking of levers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::sim::{SimOptions, Simulation};
+use super::stats::{LeadTimeStats, SimResult, ThroughputStats, WipStats, mean_ci};
+use super::{Arrivals, Batch, Distribution, Servers, ValueStream};
+use crate::error::{Error, Result};
+
+/// One change to a value stream, written the same way in code and on the command line.
+///
+/// | text | effect |
+/// |---|---|
+/// | `automate STAGE` / `automate STAGE=2h` | service becomes deterministic, 1 hour by default; the stage's batch goes |
+/// | `scale STAGE=0.5` | service times × 0.5 |
+/// | `servers STAGE=3` / `servers STAGE=+1` | that many servers / one more |
+/// | `batch STAGE=none` / `batch STAGE=every:7d` / `batch STAGE=size:5` | no batch / a scheduled release / a batch size |
+/// | `wip STAGE=8` / `wip STAGE=none` | a WIP limit (queue + in service) / none |
+/// | `remove STAGE` | the stage and its queue disappear (a handover removed) |
+/// | `arrivals 2.5` | Poisson arrivals at 2.5 items a day |
+///
+/// Durations are days, or carry a unit: `30m`, `2h`, `1.5d`, `1w`.
+///
+/// ```
+/// use valuestream::Change;
+///
+/// let c: Change = "servers Test=+1".parse()?;
+/// assert_eq!(c.to_string(), "servers Test=+1");
+/// let c: Change = "automate Deploy=2h".parse()?;
+/// assert_eq!(c, Change::Automate { stage: "Deploy".into(), days: 2.0 / 24.0 });
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Change {
+    /// Deterministic service of `days`, no batch.
+    Automate {
+        /// The station.
+        stage: String,
+        /// The new service time in days.
+        days: f64,
+    },
+    /// Service times multiplied by `factor`.
+    Scale {
+        /// The station.
+        stage: String,
+        /// The factor (> 0).
+        factor: f64,
+    },
+    /// A number of servers.
+    Servers {
+        /// The station.
+        stage: String,
+        /// The new number.
+        servers: Servers,
+    },
+    /// More (or fewer) servers.
+    AddServers {
+        /// The station.
+        stage: String,
+        /// How many to add (negative removes).
+        add: i32,
+    },
+    /// A batch rule, or none.
+    Batch {
+        /// The station.
+        stage: String,
+        /// The new rule.
+        batch: Option<Batch>,
+    },
+    /// A WIP limit, or none.
+    Wip {
+        /// The station.
+        stage: String,
+        /// The new limit.
+        limit: Option<u32>,
+    },
+    /// The station removed.
+    Remove {
+        /// The station.
+        stage: String,
+    },
+    /// Poisson arrivals at a new rate.
+    Arrivals {
+        /// Items per day.
+        rate_per_day: f64,
+    },
+}
+
+/// Parses `2h`, `30m`, `1.5d`, `1w` or a plain number of days.
+fn parse_days(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, "d"),
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let d = match unit {
+        "m" | "min" => v / 1440.0,
+        "h" => v / 24.0,
+        "d" => v,
+        "w" => v * 7.0,
+        _ => return None,
+    };
+    (d.is_finite() && d >= 0.0).then_some(d)
+}
+
+fn fmt_days(d: f64) -> String {
+    let h = d * 24.0;
+    let m = d * 1440.0;
+    if (h - h.round()).abs() < 1e-9 && h < 48.0 {
+        format!("{}h", h.round())
+    } else if (m - m.round()).abs() < 1e-9 && m < 1440.0 {
+        format!("{}m", m.round())
+    } else {
+        format!("{d}d")
+    }
+}
+
+impl FromStr for Change {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Change> {
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
+                 scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
+                 wip STAGE=8|none, remove STAGE, arrivals 2.5"
+            ))
+        };
+        let t = text.trim();
+        let (verb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+        let rest = rest.trim();
+        let (stage, value) = match rest.rsplit_once('=') {
+            Some((s, v)) => (s.trim().to_owned(), Some(v.trim())),
+            None => (rest.to_owned(), None),
+        };
+        let need_stage = || {
+            if stage.is_empty() {
+                Err(bad("no stage named"))
+            } else {
+                Ok(stage.clone())
+            }
+        };
+        match verb {
+            "automate" => Ok(Change::Automate {
+                stage: need_stage()?,
+                days: match value {
+                    Some(v) => parse_days(v)
+                        .ok_or_else(|| bad("the duration is not like 2h, 30m or 0.5d"))?,
+                    None => 1.0 / 24.0,
+                },
+            }),
+            "scale" => {
+                let f: f64 = value
+                    .and_then(|v| v.parse().ok())
+                    .filter(|f: &f64| f.is_finite() && *f > 0.0)
+                    .ok_or_else(|| bad("the factor is not a positive number"))?;
+                Ok(Change::Scale {
+                    stage: need_stage()?,
+                    factor: f,
+                })
+            }
+            "servers" => {
+                let v = value.ok_or_else(|| bad("no number of servers"))?;
+                let stage = need_stage()?;
+                if let Some(add) = v.strip_prefix('+').or(v.strip_prefix('-').map(|_| v)) {
+                    let add: i32 = if v.starts_with('-') {
+                        v.parse()
+                    } else {
+                        add.parse()
+                    }
+                    .map_err(|_| bad("the number of servers to add is not a whole number"))?;
+                    return Ok(Change::AddServers { stage, add });
+                }
+                let servers =
+                    if v == "unlimited" {
+                        Servers::Unlimited
+                    } else {
+                        Servers::Finite(v.parse::<u32>().ok().filter(|c| *c >= 1).ok_or_else(
+                            || bad("the number of servers is not a whole number ≥ 1"),
+                        )?)
+                    };
+                Ok(Change::Servers { stage, servers })
+            }
+            "batch" => {
+                let v = value.ok_or_else(|| bad("no batch rule"))?;
+                let batch = if v == "none" {
+                    None
+                } else if let Some(p) = v.strip_prefix("every:") {
+                    let every = parse_days(p)
+                        .filter(|d| *d > 0.0)
+                        .ok_or_else(|| bad("the period is not like 7d"))?;
+                    Some(Batch::Scheduled {
+                        every_days: every,
+                        offset_days: 0.0,
+                        max: None,
+                    })
+                } else if let Some(n) = v.strip_prefix("size:") {
+                    let n: u32 = n
+                        .parse()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| bad("the batch size is not a whole number ≥ 1"))?;
+                    Some(Batch::Size { size: n })
+                } else {
+                    return Err(bad("the batch rule is not none, every:7d or size:5"));
+                };
+                Ok(Change::Batch {
+                    stage: need_stage()?,
+                    batch,
+                })
+            }
+            "wip" => {
+                let v = value.ok_or_else(|| bad("no WIP limit"))?;
+                let limit = if v == "none" {
+                    None
+                } else {
+                    Some(
+                        v.parse::<u32>()
+                            .ok()
+                            .filter(|l| *l >= 1)
+                            .ok_or_else(|| bad("the WIP limit is not a whole number ≥ 1"))?,
+                    )
+                };
+                Ok(Change::Wip {
+                    stage: need_stage()?,
+                    limit,
+                })
+            }
+            "remove" => {
+                if value.is_some() {
+                    return Err(bad("remove takes a stage only"));
+                }
+                Ok(Change::Remove {
+                    stage: need_stage()?,
+                })
+            }
+            "arrivals" => {
+                let r: f64 = rest
+                    .parse()
+                    .ok()
+                    .filter(|r: &f64| r.is_finite() && *r > 0.0)
+                    .ok_or_else(|| bad("the rate is not a positive number of items a day"))?;
+                Ok(Change::Arrivals { rate_per_day: r })
+            }
+            _ => Err(bad("unknown verb")),
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Automate { stage, days } => {
+                if (days - 1.0 / 24.0).abs() < 1e-12 {
+                    write!(f, "automate {stage}")
+                } else {
+                    write!(f, "automate {stage}={}", fmt_days(*days))
+                }
+            }
+            Change::Scale { stage, factor } => write!(f, "scale {stage}={factor}"),
+            Change::Servers { stage, servers } => match servers {
+                Servers::Finite(c) => write!(f, "servers {stage}={c}"),
+                Servers::Unlimited => write!(f, "servers {stage}=unlimited"),
+            },
+            Change::AddServers { stage, add } => {
+                if *add >= 0 {
+                    write!(f, "servers {stage}=+{add}")
+                } else {
+                    write!(f, "servers {stage}={add}")
+                }
+            }
+            Change::Batch { stage, batch } => match batch {
+                None => write!(f, "batch {stage}=none"),
+                Some(Batch::Scheduled { every_days, .. }) => {
+                    write!(f, "batch {stage}=every:{}", fmt_days(*every_days))
+                }
+                Some(Batch::Size { size }) => write!(f, "batch {stage}=size:{size}"),
+            },
+            Change::Wip { stage, limit } => match limit {
+                Some(l) => write!(f, "wip {stage}={l}"),
+                None => write!(f, "wip {stage}=none"),
+            },
+            Change::Remove { stage } => write!(f, "remove {stage}"),
+            Change::Arrivals { rate_per_day } => write!(f, "arrivals {rate_per_day}"),
+        }
+    }
+}
+
+impl Change {
+    /// The station the change is about (`None` for arrivals).
+    pub fn stage(&self) -> Option<&str> {
+        match self {
+            Change::Automate { stage, .. }
+            | Change::Scale { stage, .. }
+            | Change::Servers { stage, .. }
+            | Change::AddServers { stage, .. }
+            | Change::Batch { stage, .. }
+            | Change::Wip { stage, .. }
+            | Change::Remove { stage } => Some(stage),
+            Change::Arrivals { .. } => None,
+        }
+    }
+}
+
+/// The model after `changes`, in order.
+///
+/// Removing a station sends the rework that went back to it to the station that took its
+/// place (the next one), or drops it when none is left behind the reworking station.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] naming an unknown station (with the stations there are), a
+/// change that leaves no server or no station; [`Error::Model`] if the result is invalid.
+pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
+    let mut m = model.clone();
+    for c in changes {
+        let idx = match c.stage() {
+            Some(name) => Some(m.stage_index(name).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "{c}: there is no stage {name:?}; the stages are {}",
+                    m.stages
+                        .iter()
+                        .map(|s| format!("{:?}", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?),
+            None => None,
+        };
+        match (c, idx) {
+            (Change::Automate { days, .. }, Some(i)) => {
+                m.stages[i].service = Distribution::deterministic(*days)?;
+                m.stages[i].batch = None;
+            }
+            (Change::Scale { factor, .. }, Some(i)) => {
+                m.stages[i].service = m.stages[i].service.scaled(*factor)?;
+            }
+            (Change::Servers { servers, .. }, Some(i)) => m.stages[i].servers = *servers,
+            (Change::AddServers { add, .. }, Some(i)) => match m.stages[i].servers {
+                Servers::Finite(n) => {
+                    let new = i64::from(n) + i64::from(*add);
+                    if new < 1 {
+                        return Err(Error::InvalidArgument(format!(
+                            "{c}: that leaves no server"
+                        )));
+                    }
+                    m.stages[i].servers = Servers::Finite(new as u32);
+                }
+                Servers::Unlimited => {}
+            },
+            (Change::Batch { batch, .. }, Some(i)) => m.stages[i].batch = batch.clone(),
+            (Change::Wip { limit, .. }, Some(i)) => m.stages[i].wip_limit = *limit,
+            (Change::Remove { stage }, Some(i)) => {
+                if m.stages.len() == 1 {
+                    return Err(Error::InvalidArgument(format!("{c}: that leaves no stage")));
+                }
+                m.stages.remove(i);
+                let next = m.stages.get(i).map(|s| s.name.clone());
+                for (k, s) in m.stages.iter_mut().enumerate() {
+                    if let Some(r) = &mut s.rework
+                        && r.to == *stage
+                    {
+                        match &next {
+                            Some(n) if k >= i => r.to = n.clone(),
+                            _ => s.rework = None,
+                        }
+                    }
+                }
+            }
+            (Change::Arrivals { rate_per_day }, _) => {
+                m.arrivals = Arrivals::poisson(*rate_per_day)?
+            }
+            _ => unreachable!("every change but arrivals names a stage"),
+        }
+    }
+    m.validate()?;
+    Ok(m)
+}
+
+/// One station's figures in an [`Outcome`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutcomeStage {
+    /// The station.
+    pub name: String,
+    /// Busy server time / available (`None` for unlimited servers).
+    pub utilisation: Option<f64>,
+    /// Mean wait in its queue, days.
+    pub wait_days_mean: f64,
+    /// Mean time in the station (wait and service), days.
+    pub time_days_mean: f64,
+    /// Mean items in its queue.
+    pub queue_mean: f64,
+    /// Mean items in the station.
+    pub wip_mean: f64,
+    /// How fast its queue grew, items a day (about 0 when stable).
+    pub queue_growth_per_day: f64,
+}
+
+/// A simulated stream: the figures a what-if compares.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    /// Lead time (days from entering the first station to leaving the last).
+    pub lead_time_days: LeadTimeStats,
+    /// Items done per day.
+    pub throughput: ThroughputStats,
+    /// Items in the stream.
+    pub wip: WipStats,
+    /// Per station.
+    pub stages: Vec<OutcomeStage>,
+    /// The most utilised station with finite servers.
+    pub bottleneck: Option<String>,
+    /// Whether some queue grew over the horizon (demand above a capacity).
+    pub unstable: bool,
+}
+
+impl Outcome {
+    fn from_result(r: &SimResult) -> Outcome {
+        let bottleneck = r
+            .stages
+            .iter()
+            .filter_map(|s| s.utilisation.map(|u| (u, &s.name)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, n)| n.clone());
+        Outcome {
+            lead_time_days: r.lead_time_days.clone(),
+            throughput: r.throughput.clone(),
+            wip: r.wip.clone(),
+            stages: r
+                .stages
+                .iter()
+                .map(|s| OutcomeStage {
+                    name: s.name.clone(),
+                    utilisation: s.utilisation,
+                    wait_days_mean: s.wait_days_mean,
+                    time_days_mean: s.time_days_mean,
+                    queue_mean: s.queue_mean,
+                    wip_mean: s.wip_mean,
+                    queue_growth_per_day: s.queue_growth_per_day,
+                })
+                .collect(),
+            bottleneck,
+            unstable: r.unstable,
+        }
+    }
+
+    fn stage(&self, name: &str) -> Option<&OutcomeStage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// The station whose queue makes items wait longest.
+    fn longest_wait(&self) -> Option<&OutcomeStage> {
+        self.stages
+            .iter()
+            .max_by(|a, b| a.wait_days_mean.total_cmp(&b.wait_days_mean))
+    }
+}
+
+/// A difference between scenario and baseline, with its confidence interval from paired
+/// replications (common random numbers).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    /// The baseline's value.
+    pub baseline: f64,
+    /// The scenario's value.
+    pub scenario: f64,
+    /// scenario − baseline.
+    pub delta: f64,
+    /// delta / baseline.
+    pub delta_rel: f64,
+    /// 95% confidence interval of `delta` (Student t over the paired replications).
+    pub ci95: Option<[f64; 2]>,
+    /// Whether the interval excludes 0: the difference is outside the simulation's noise.
+    pub real: bool,
+}
+
+impl Difference {
+    fn paired(baseline: &[f64], scenario: &[f64]) -> Difference {
+        let (b, _) = mean_ci(baseline.iter().copied());
+        let (s, _) = mean_ci(scenario.iter().copied());
+        let (delta, ci) = mean_ci(baseline.iter().zip(scenario).map(|(b, s)| s - b));
+        let real = ci.is_some_and(|[lo, hi]| lo > 0.0 || hi < 0.0);
+        Difference {
+            baseline: b,
+            scenario: s,
+            delta,
+            delta_rel: if b != 0.0 { delta / b } else { f64::NAN },
+            ci95: ci,
+            real,
+        }
+    }
+}
+
+/// The result of [`what_if`]. JSON keys: `changes`, `baseline` and `scenario` (each
+/// `lead_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
+/// `stages[]`, `bottleneck`, `unstable`), `lead_time` and `throughput` (each a
+/// [`Difference`]), `verdict`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// The changes, as text.
+    pub changes: Vec<String>,
+    /// The stream as it is.
+    pub baseline: Outcome,
+    /// The stream after the changes.
+    pub scenario: Outcome,
+    /// The change of mean lead time.
+    pub lead_time: Difference,
+    /// The change of throughput.
+    pub throughput: Difference,
+    /// In plain words: whether the difference is real, and where the work now waits.
+    pub verdict: String,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:+.0}%", x * 100.0)
+}
+
+fn run(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
+    Simulation::new(model)?.run(options)
+}
+
+/// Simulates `model` before and after `changes` with the same random numbers (the same
+/// seed, replication by replication: every station draws from its own streams, so
+/// unchanged stations see the same service times) and compares them.
+///
+/// # Errors
+///
+/// As [`apply`] and [`Simulation::run`].
+pub fn what_if(model: &ValueStream, changes: &[Change], options: &SimOptions) -> Result<WhatIf> {
+    let scenario_model = apply(model, changes)?;
+    let b = run(model, options)?;
+    let s = run(&scenario_model, options)?;
+    Ok(compare(&b, &s, changes))
+}
+
+fn compare(b: &SimResult, s: &SimResult, changes: &[Change]) -> WhatIf {
+    let lead = Difference::paired(
+        &b.per_replication
+            .iter()
+            .map(|r| r.lead_time_days_mean)
+            .collect::<Vec<_>>(),
+        &s.per_replication
+            .iter()
+            .map(|r| r.lead_time_days_mean)
+            .collect::<Vec<_>>(),
+    );
+    let thr = Difference::paired(
+        &b.per_replication
+            .iter()
+            .map(|r| r.throughput_per_day)
+            .collect::<Vec<_>>(),
+        &s.per_replication
+            .iter()
+            .map(|r| r.throughput_per_day)
+            .collect::<Vec<_>>(),
+    );
+    let baseline = Outcome::from_result(b);
+    let scenario = Outcome::from_result(s);
+    let verdict = verdict(&baseline, &scenario, &lead, &thr, changes);
+    WhatIf {
+        changes: changes.iter().map(ToString::to_string).collect(),
+        baseline,
+        scenario,
+        lead_time: lead,
+        throughput: thr,
+        verdict,
+    }
+}
+
+fn ci_text(d: &Difference, scale: f64) -> String {
+    match d.ci95 {
+        Some([lo, hi]) if d.baseline != 0.0 => format!(
+            "95% CI {} to {}",
+            pct(lo / d.baseline * scale),
+            pct(hi / d.baseline * scale)
+        ),
+        _ => "no interval with one replication".to_owned(),
+    }
+}
+
+fn verdict(
+    b: &Outcome,
+    s: &Outcome,
+    lead: &Difference,
+    thr: &Difference,
+    changes: &[Change],
+) -> String {
+    let what = if changes.is_empty() {
+        "No change".to_owned()
+    } else {
+        changes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if b.unstable || s.unstable {
+        // Demand above a capacity: throughput is the measure, lead times grow with the
+        // horizon.
+        let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
+        let bn_growth = b.stage(bn).map_or(0.0, |x| x.queue_growth_per_day);
+        if b.unstable {
+            out.push(format!(
+                "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
+                thr.baseline, bn_growth
+            ));
+        }
+        if thr.real {
+            out.push(format!(
+                "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
+                thr.baseline,
+                thr.scenario,
+                pct(thr.delta_rel),
+                ci_text(thr, 1.0)
+            ));
+        } else {
+            out.push(format!(
+                "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
+                thr.baseline,
+                thr.scenario,
+                ci_text(thr, 1.0)
+            ));
+        }
+        if s.unstable {
+            let sbn = s.bottleneck.as_deref().unwrap_or(bn);
+            let grow = s
+                .stages
+                .iter()
+                .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
+            if let Some(g) = grow {
+                let before = b.stage(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
+                out.push(format!(
+                    "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}). The work has only moved; it waits in front of {} instead.",
+                    g.name, g.queue_growth_per_day, before, g.name
+                ));
+            }
+            out.push(
+                "Lead times grow with the queue: compare throughput, not lead time.".to_owned(),
+            );
+        } else {
+            out.push(format!(
+                "After: the stream keeps up with demand; mean lead time {:.1} days.",
+                s.lead_time_days.mean
+            ));
+        }
+        return out.join(" ");
+    }
+    if lead.real {
+        out.push(format!(
+            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
+            lead.baseline,
+            lead.scenario,
+            pct(lead.delta_rel),
+            ci_text(lead, 1.0)
+        ));
+    } else {
+        out.push(format!(
+            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
+            lead.baseline, lead.scenario, pct(lead.delta_rel), ci_text(lead, 1.0)
+        ));
+    }
+    match (&b.bottleneck, &s.bottleneck) {
+        (Some(x), Some(y)) if x == y => {
+            let u = |o: &Outcome| o.stage(x).and_then(|st| st.utilisation).unwrap_or(f64::NAN);
+            out.push(format!(
+                "The bottleneck stays {x} (utilisation {:.0}% → {:.0}%).",
+                u(b) * 100.0,
+                u(s) * 100.0
+            ));
+        }
+        (Some(x), Some(y)) => out.push(format!("The bottleneck moves from {x} to {y}.")),
+        _ => {}
+    }
+    if let Some(w) = s.longest_wait() {
+        let before = b.stage(&w.name).map_or(0.0, |x| x.wait_days_mean);
+        out.push(format!(
+            "Work now waits longest in front of {} ({:.2} days, {:.2} before).",
+            w.name, w.wait_days_mean, before
+        ));
+    }
+    out.join(" ")
+}
+
+/// One lever of [`leverage`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Lever {
+    /// The change, as text.
+    pub change: String,
+    /// Mean lead time after it, days.
+    pub lead_time_days_mean: f64,
+    /// Relative change of mean lead time (negative is faster).
+    pub delta_rel: f64,
+    /// Throughput after it, items a day.
+    pub throughput_per_day: f64,
+    /// Relative change of throughput.
+    pub throughput_delta_rel: f64,
+    /// Whether the difference (of lead time, or of throughput when demand exceeds a
+    /// capacity) is outside the simulation's noise.
+    pub real: bool,
+}
+
+/// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, lead_time_days_mean,
+/// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Leverage {
+    /// The stream as it is.
+    pub baseline: Outcome,
+    /// Best first.
+    pub ranking: Vec<Lever>,
+    /// What the ranking orders by: `lead_time` for a stable stream, `throughput` when
+    /// demand exceeds a capacity (lead times then grow with the horizon).
+    pub by: String,
+}
+
+/// For every station tries `automate` (if it has finite servers), `servers +1` (finite
+/// servers) and halving its service time, and ranks the changes: by the reduction of mean
+/// lead time for a stable stream, by the throughput gained when demand exceeds a capacity.
+/// All scenarios share the baseline's random numbers.
+///
+/// # Errors
+///
+/// As [`what_if`].
+pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
+    let b = run(model, options)?;
+    let mut candidates: Vec<Change> = Vec::new();
+    for st in &model.stages {
+        if let Servers::Finite(_) = st.servers {
+            candidates.push(Change::Automate {
+                stage: st.name.clone(),
+                days: 1.0 / 24.0,
+            });
+            candidates.push(Change::AddServers {
+                stage: st.name.clone(),
+                add: 1,
+            });
+        }
+        candidates.push(Change::Scale {
+            stage: st.name.clone(),
+            factor: 0.5,
+        });
+    }
+    let by_throughput = b.unstable || matches!(model.arrivals, Arrivals::Backlog);
+    let mut ranking = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let m = apply(model, std::slice::from_ref(&c))?;
+        let s = run(&m, options)?;
+        let w = compare(&b, &s, std::slice::from_ref(&c));
+        ranking.push(Lever {
+            change: c.to_string(),
+            lead_time_days_mean: w.lead_time.scenario,
+            delta_rel: w.lead_time.delta_rel,
+            throughput_per_day: w.throughput.scenario,
+            throughput_delta_rel: w.throughput.delta_rel,
+            real: if by_throughput {
+                w.throughput.real
+            } else {
+                w.lead_time.real
+            },
+        });
+    }
+    if by_throughput {
+        ranking.sort_by(|a, c| {
+            c.throughput_per_day
+                .total_cmp(&a.throughput_per_day)
+                .then(a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean))
+        });
+    } else {
+        ranking.sort_by(|a, c| a.delta_rel.total_cmp(&c.delta_rel));
+    }
+    Ok(Leverage {
+        baseline: Outcome::from_result(&b),
+        ranking,
+        by: if by_throughput {
+            "throughput"
+        } else {
+            "lead_time"
+        }
+        .to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Station;
+
+    #[test]
+    fn changes_read_and_write_the_same_text() {
+        for t in [
+            "automate Test",
+            "automate Deploy=2h",
+            "scale Dev=0.5",
+            "servers Test=3",
+            "servers Test=+1",
+            "servers Test=-1",
+            "servers Triage=unlimited",
+            "batch Deploy=none",
+            "batch Deploy=every:7d",
+            "batch Deploy=size:5",
+            "wip Dev=8",
+            "wip Dev=none",
+            "remove Deploy",
+            "arrivals 2.5",
+            "automate Code Review=30m",
+        ] {
+            let c: Change = t.parse().unwrap_or_else(|e| panic!("{t}: {e}"));
+            let back = c.to_string();
+            let again: Change = back.parse().unwrap();
+            assert_eq!(c, again, "{t} → {back}");
+        }
+        let c: Change = "automate Code Review=30m".parse().unwrap();
+        assert_eq!(
+            c,
+            Change::Automate {
+                stage: "Code Review".into(),
+                days: 30.0 / 1440.0
+            }
+        );
+        assert_eq!(
+            "batch D=every:2w".parse::<Change>().unwrap(),
+            Change::Batch {
+                stage: "D".into(),
+                batch: Some(Batch::Scheduled {
+                    every_days: 14.0,
+                    offset_days: 0.0,
+                    max: None
+                }),
+            }
+        );
+    }
+
+    #[test]
+    fn bad_changes_say_what_is_expected() {
+        for (t, why) in [
+            ("speed up Test", "unknown verb"),
+            ("scale Test=-1", "positive"),
+            ("servers Test=0", "≥ 1"),
+            ("servers Test", "no number"),
+            ("batch Deploy=weekly", "none, every:7d"),
+            ("automate", "no stage"),
+            ("automate Test=soon", "duration"),
+            ("arrivals fast", "positive number"),
+        ] {
+            let e = t.parse::<Change>().unwrap_err().to_string();
+            assert!(e.contains(why) && e.contains("expected one of"), "{t}: {e}");
+        }
+    }
+
+    fn line() -> ValueStream {
+        ValueStream::new(
+            Arrivals::poisson(1.0).unwrap(),
+            vec![
+                Station::new(
+                    "Dev",
+                    Servers::Finite(2),
+                    Distribution::exponential(1.5).unwrap(),
+                ),
+                Station::new(
+                    "Deploy",
+                    Servers::Finite(1),
+                    Distribution::deterministic(0.5).unwrap(),
+                )
+                .with_batch(Batch::Scheduled {
+                    every_days: 7.0,
+                    offset_days: 0.0,
+                    max: None,
+                }),
+                Station::new(
+                    "Test",
+                    Servers::Finite(1),
+                    Distribution::exponential(0.8).unwrap(),
+                )
+                .with_rework("Deploy", 0.1),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn apply_changes_the_model() {
+        let m = apply(
+            &line(),
+            &[
+                "automate Deploy".parse().unwrap(),
+                "servers Test=+1".parse().unwrap(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(m.stages[1].batch, None);
+        assert_eq!(m.stages[1].service.mean(), 1.0 / 24.0);
+        assert_eq!(m.stages[2].servers, Servers::Finite(2));
+        let m = apply(&line(), &["scale Dev=0.5".parse().unwrap()]).unwrap();
+        assert!((m.stages[0].service.mean() - 0.75).abs() < 1e-12);
+        // Removing Deploy moves Test's rework to the station that took its place.
+        let m = apply(&line(), &["remove Deploy".parse().unwrap()]).unwrap();
+        assert_eq!(m.stages.len(), 2);
+        assert_eq!(m.stages[1].rework.as_ref().unwrap().to, "Test");
+        let e = apply(&line(), &["servers QA=2".parse().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no stage \"QA\"") && e.contains("\"Dev\", \"Deploy\", \"Test\""),
+            "{e}"
+        );
+        let e = apply(&line(), &["servers Test=-1".parse().unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no server"), "{e}");
+    }
+
+    #[test]
+    fn paired_differences_are_real_only_outside_the_noise() {
+        let d = Difference::paired(&[10.0, 11.0, 9.0, 10.5], &[8.0, 9.1, 7.0, 8.4]);
+        assert!(d.real && d.delta < 0.0);
+        assert!((d.delta_rel - (-2.0 / 10.125)).abs() < 0.01);
+        let d = Difference::paired(&[10.0, 11.0, 9.0, 10.5], &[10.2, 10.7, 9.3, 10.4]);
+        assert!(!d.real);
+    }
+}
