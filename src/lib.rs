@@ -113,13 +113,13 @@ pub use metrics::{
     Throughput, Violation, Window, Wip,
 };
 pub use model::{
-    Analysis, ArrivalFit, Arrivals, Backtest, Batch, Change, Comparison, DONE_STATE, Difference,
-    Distribution, Family, FamilyFit, FitOptions, FittedModel, LeadTimeComparison, LeadTimeStats,
-    Lever, Leverage, Method, Outcome, OutcomeStage, Release, Replication, ReplicationStage, Rework,
-    ReworkFit, Servers, ServersFrom, ServiceFit, SimOptions, SimResult, Simulation, StageAnalysis,
-    StageStats, Station, StationComparison, StationFit, ThroughputStats, ValueStream, WhatIf,
-    WipStats, analyze, apply, backtest, detect_release, fit, fit_families, leverage, simulate,
-    what_if,
+    Analysis, ArrivalFit, Arrivals, ArrivalsFit, Backtest, Batch, Change, Comparison, DONE_STATE,
+    Difference, Distribution, Family, FamilyFit, FitOptions, FittedModel, LeadTimeComparison,
+    LeadTimeStats, Lever, Leverage, Method, Outcome, OutcomeStage, Release, Replication,
+    ReplicationStage, Rework, ReworkFit, Servers, ServersFrom, ServiceFit, SimOptions, SimResult,
+    Simulation, StageAnalysis, StageStats, Station, StationComparison, StationFit, ThroughputStats,
+    ValueStream, WhatIf, WipStats, analyze, apply, backtest, detect_release, fit, fit_families,
+    leverage, simulate, what_if,
 };
 pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};
 pub use time::{TimeFormat, parse_instant, parse_offset};

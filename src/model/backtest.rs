@@ -20,10 +20,30 @@ pub struct Comparison {
     pub predicted: f64,
     /// (predicted − observed) / observed.
     pub relative_error: f64,
+    /// The smallest and largest value over the replications: how much one history of the
+    /// model varies. The log is one history too.
+    pub spread: [f64; 2],
+    /// Whether the observed value lies within the spread.
+    pub within_spread: bool,
 }
 
 impl Comparison {
-    fn new(observed: f64, predicted: f64) -> Comparison {
+    fn new(
+        observed: f64,
+        predicted: f64,
+        per_replication: impl IntoIterator<Item = f64>,
+    ) -> Comparison {
+        let (lo, hi) = per_replication
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
+        let spread = if lo <= hi {
+            [lo, hi]
+        } else {
+            [predicted, predicted]
+        };
         Comparison {
             observed,
             predicted,
@@ -32,6 +52,8 @@ impl Comparison {
             } else {
                 f64::NAN
             },
+            spread,
+            within_spread: observed >= spread[0] && observed <= spread[1],
         }
     }
 }
@@ -47,7 +69,7 @@ pub struct StationComparison {
 
 /// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `lead_time_days`
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
-/// relative_error}`, and `stages[]` of `{name, wip}`.
+/// relative_error, spread, within_spread}`, and `stages[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Backtest {
     /// Replications of the replay.
@@ -146,6 +168,7 @@ pub fn backtest(
         ..options.clone()
     };
     let r = Simulation::new(&replay)?.run(&opts)?;
+    let reps = &r.per_replication;
     let stages = names
         .iter()
         .enumerate()
@@ -154,6 +177,9 @@ pub fn backtest(
             wip: Comparison::new(
                 ms_to_days(station_area[k]) / window_days,
                 r.stages.get(k).map_or(f64::NAN, |s| s.wip_mean),
+                r.per_replication
+                    .iter()
+                    .filter_map(|x| x.stages.get(k).map(|s| s.wip_mean)),
             ),
         })
         .collect();
@@ -161,12 +187,32 @@ pub fn backtest(
         replications: opts.replications,
         window_days,
         lead_time_days: LeadTimeComparison {
-            mean: Comparison::new(mean, r.lead_time_days.mean),
-            p50: Comparison::new(p50, r.lead_time_days.p50),
-            p85: Comparison::new(p85, r.lead_time_days.p85),
+            mean: Comparison::new(
+                mean,
+                r.lead_time_days.mean,
+                reps.iter().map(|x| x.lead_time_days_mean),
+            ),
+            p50: Comparison::new(
+                p50,
+                r.lead_time_days.p50,
+                reps.iter().map(|x| x.lead_time_days_p[0]),
+            ),
+            p85: Comparison::new(
+                p85,
+                r.lead_time_days.p85,
+                reps.iter().map(|x| x.lead_time_days_p[1]),
+            ),
         },
-        throughput_per_day: Comparison::new(done / window_days, r.throughput.per_day),
-        wip_mean: Comparison::new(ms_to_days(wip_area) / window_days, r.wip.mean),
+        throughput_per_day: Comparison::new(
+            done / window_days,
+            r.throughput.per_day,
+            reps.iter().map(|x| x.throughput_per_day),
+        ),
+        wip_mean: Comparison::new(
+            ms_to_days(wip_area) / window_days,
+            r.wip.mean,
+            reps.iter().map(|x| x.wip_mean),
+        ),
         stages,
     })
 }

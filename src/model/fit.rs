@@ -25,11 +25,29 @@ pub enum ServiceFit {
     Parametric,
 }
 
+/// How the arrivals are modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ArrivalsFit {
+    /// Decide from the log (the default): pulled from an unlimited backlog when nothing
+    /// ever waited in front of a first station that was busy at least 90% of the time, else
+    /// Poisson or gamma gaps.
+    #[default]
+    Auto,
+    /// Always the observed rate (Poisson, or gamma gaps).
+    Rate,
+    /// Always an unlimited backlog pulled by the first station.
+    Pull,
+}
+
 /// Options of [`fit`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FitOptions {
     /// How service times are described (default: empirical).
     pub service: ServiceFit,
+    /// How arrivals are modelled (default: decided from the log).
+    pub arrivals: ArrivalsFit,
 }
 
 /// Where a station's number of servers came from.
@@ -98,6 +116,12 @@ pub struct ArrivalFit {
     /// Whether they are modelled as a Poisson process (squared CV between 0.7 and 1.3) or
     /// as a renewal process with gamma gaps of the same mean and CV.
     pub poisson: bool,
+    /// Whether work is pulled from an unlimited backlog instead: started whenever a server
+    /// of the first station is free (no item ever waited in front of it and it was busy at
+    /// least 90% of the time, or the caller said so).
+    pub pulled: bool,
+    /// Busy server time of the first station / (servers × window).
+    pub first_station_utilisation: f64,
 }
 
 /// A value stream fitted to a log, with how each part was estimated.
@@ -125,16 +149,20 @@ pub struct FittedModel {
 }
 
 impl FittedModel {
-    /// The model with the log's own arrival instants (a trace-driven replay).
+    /// The model to replay the log with: its own arrival instants (a trace-driven replay),
+    /// or, when work is pulled, the model itself (the instants at which someone was free
+    /// in the log say nothing of when someone is free in the model).
     ///
     /// # Errors
     ///
     /// [`Error::Model`] if there are no arrivals to replay.
     pub fn replay(&self) -> Result<ValueStream> {
         let mut m = self.model.clone();
-        m.arrivals = Arrivals::Trace {
-            times_days: self.arrival_days.clone(),
-        };
+        if !self.arrivals.pulled {
+            m.arrivals = Arrivals::Trace {
+                times_days: self.arrival_days.clone(),
+            };
+        }
         m.validate()?;
         Ok(m)
     }
@@ -254,7 +282,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         }
     };
     let poisson = (0.7..=1.3).contains(&scv);
-    let model_arrivals = if poisson {
+    let mut model_arrivals = if poisson {
         Arrivals::Poisson { rate_per_day: rate }
     } else {
         Arrivals::Renewal {
@@ -462,6 +490,40 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             "{open} visits were still open at the end of observation: their durations are not in the service times (long services are under-represented)"
         ));
     }
+    // Pulled work: nothing ever waited in front of the first station, which was busy.
+    let first_util = {
+        let busy: i64 = timelines
+            .visits
+            .iter()
+            .filter(|v| roles[v.stage as usize] == Role::Service(0))
+            .map(|v| v.end - v.start)
+            .sum();
+        match stations[0].servers {
+            Servers::Finite(c) => ms_to_days(busy) / (f64::from(c) * window_days),
+            Servers::Unlimited => 0.0,
+        }
+    };
+    let first_waited: i64 = timelines
+        .visits
+        .iter()
+        .filter(|v| roles[v.stage as usize] == Role::Queue(0))
+        .map(|v| v.end - v.start)
+        .sum();
+    let pulled = match options.arrivals {
+        ArrivalsFit::Pull => true,
+        ArrivalsFit::Rate => false,
+        ArrivalsFit::Auto => first_waited == 0 && first_util >= 0.9,
+    };
+    if pulled {
+        model_arrivals = Arrivals::Backlog;
+        if options.arrivals == ArrivalsFit::Auto {
+            notes.push(format!(
+                "no item ever waited in front of {} and it was busy {:.0}% of the time: work is started whenever someone there is free, so the model pulls from an unlimited backlog",
+                names[0],
+                first_util * 100.0
+            ));
+        }
+    }
     let model = ValueStream::new(model_arrivals, stations)?;
     Ok(FittedModel {
         model,
@@ -471,6 +533,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             rate_per_day: rate,
             interarrival_scv: scv,
             poisson,
+            pulled,
+            first_station_utilisation: first_util,
         },
         stations: fits,
         arrival_days: arrivals,

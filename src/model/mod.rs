@@ -28,7 +28,8 @@ pub use backtest::{Backtest, Comparison, LeadTimeComparison, StationComparison, 
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release, detect_release, fit_families};
 pub use fit::{
-    ArrivalFit, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceFit, StationFit, fit,
+    ArrivalFit, ArrivalsFit, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceFit,
+    StationFit, fit,
 };
 pub use scenario::{
     Change, Difference, Lever, Leverage, Outcome, OutcomeStage, WhatIf, apply, leverage, what_if,

@@ -61,6 +61,11 @@ pub struct InputArgs {
     /// Skip rows that cannot be read (they are listed) instead of failing.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// When a model is fitted to the log: how work arrives. auto (decided from the log),
+    /// rate (at the observed rate) or pull (started whenever someone in the first stage is
+    /// free) [default: auto].
+    #[arg(long, value_name = "HOW")]
+    pub arrivals: Option<String>,
 }
 
 /// A log read, with the workflow to read it through.

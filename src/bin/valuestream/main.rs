@@ -7,11 +7,15 @@
 mod check;
 mod dora;
 mod export;
+mod fit;
 mod formats;
 mod input;
+mod leverage;
+mod modelsrc;
 mod output;
 mod report;
 mod simulate;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -42,6 +46,12 @@ enum Command {
     Dora(dora::Args),
     /// Simulate a model file (queues and servers) and compare with the analytic answers.
     Simulate(simulate::Args),
+    /// Fit a queueing model to a log, name its bottleneck, and backtest it against the log.
+    Fit(fit::Args),
+    /// Compare a scenario (a list of changes) with the stream as it is.
+    Whatif(whatif::Args),
+    /// Rank the levers: automate, add a server, halve the service time of each stage.
+    Leverage(leverage::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +63,9 @@ fn main() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Dora(args) => dora::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Whatif(args) => whatif::run(args),
+        Command::Leverage(args) => leverage::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,254 @@
+//! `valuestream fit`: a queueing model fitted to a log, its bottleneck, and a backtest that
+//! says how far to trust it.
+//!
+//! With `--json` it prints one object (keys are public API):
+//!
+//! - `model`: the model file's content (`arrivals`, `stage[]`), its stations named after
+//!   their active stages, each `service` carrying `mean_days` whatever its distribution;
+//! - `fit`: `arrivals {items, window_days, rate_per_day, interarrival_scv, poisson}` and
+//!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
+//!   servers_from, rework, release}` (how each part was estimated);
+//! - `bottleneck`: `{stage, utilisation}` (the most utilised station, analytically);
+//! - `backtest`: `valuestream::Backtest`: `lead_time_days {mean, p50, p85}`,
+//!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
+//!   within_spread}`,
+//!   `stages[] {name, wip}`;
+//! - `notes[]`: what the model could not represent.
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use serde_json::Value;
+use valuestream::{Backtest, FittedModel, ValueStream, analyze, backtest};
+
+use crate::Failure;
+use crate::input::InputArgs;
+use crate::modelsrc::{SimArgs, fit_log};
+use crate::output::{print, print_json};
+
+/// Arguments of `fit`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Describe service times by the best of exponential, lognormal, gamma and Weibull
+    /// (maximum likelihood) instead of resampling the observed ones.
+    #[arg(long)]
+    parametric: bool,
+    /// Write the fitted model as a model file.
+    #[arg(long, value_name = "MODEL.toml")]
+    out: Option<PathBuf>,
+    /// Print JSON: model, fit, bottleneck, backtest, notes.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The model as JSON, each service with its `mean_days`.
+pub fn model_json(model: &ValueStream) -> Result<Value, Failure> {
+    let mut v = serde_json::to_value(model)
+        .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
+    if let Some(stages) = v.get_mut("stage").and_then(Value::as_array_mut) {
+        for (json, st) in stages.iter_mut().zip(&model.stages) {
+            if let Some(service) = json.get_mut("service").and_then(Value::as_object_mut) {
+                service
+                    .entry("mean_days")
+                    .or_insert_with(|| Value::from(st.service.mean()));
+            }
+        }
+    }
+    Ok(v)
+}
+
+#[derive(serde::Serialize)]
+struct Bottleneck {
+    stage: Option<String>,
+    utilisation: Option<f64>,
+}
+
+#[derive(serde::Serialize)]
+struct Fit<'a> {
+    arrivals: &'a valuestream::ArrivalFit,
+    stations: &'a [valuestream::StationFit],
+}
+
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    model: Value,
+    fit: Fit<'a>,
+    bottleneck: Bottleneck,
+    backtest: &'a Backtest,
+    notes: &'a [String],
+}
+
+fn bottleneck(model: &ValueStream) -> Bottleneck {
+    let best = analyze(model).ok().and_then(|a| {
+        a.stages
+            .iter()
+            .filter_map(|s| s.utilisation.map(|u| (u, s.name.clone())))
+            .max_by(|x, y| x.0.total_cmp(&y.0))
+    });
+    Bottleneck {
+        utilisation: best.as_ref().map(|b| b.0),
+        stage: best.map(|b| b.1),
+    }
+}
+
+fn spread(c: &valuestream::Comparison) -> String {
+    format!(
+        "{:.2} to {:.2}{}",
+        c.spread[0],
+        c.spread[1],
+        if c.within_spread {
+            ""
+        } else {
+            "  (the log is outside)"
+        }
+    )
+}
+
+fn pct(x: f64) -> String {
+    format!("{:+.1}%", x * 100.0)
+}
+
+fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
+    let mut s = format!(
+        "Model fitted to {} to {} ({:.0} days)\n",
+        f.start.format("%Y-%m-%d"),
+        f.as_of.format("%Y-%m-%d"),
+        f.arrivals.window_days
+    );
+    let a = &f.arrivals;
+    s.push_str(&format!(
+        "  arrivals   {} commitments, {:.2} a day, gaps' squared CV {:.2}: {}\n",
+        a.items,
+        a.rate_per_day,
+        a.interarrival_scv,
+        if a.poisson { "Poisson" } else { "gamma gaps" }
+    ));
+    s.push_str(
+        "  station            servers           service (days)                       queue\n",
+    );
+    for st in &f.stations {
+        let servers = match (st.servers, st.servers_from) {
+            (None, _) => "unlimited".to_owned(),
+            (Some(c), valuestream::ServersFrom::Workflow) => format!("{c}"),
+            (Some(c), _) => format!("{c} (peak at once)"),
+        };
+        s.push_str(&format!(
+            "  {:<18} {:<17} mean {:>6.2} cv {:>4.2} {:<13} {}\n",
+            st.name,
+            servers,
+            st.mean_days,
+            st.cv,
+            st.distribution,
+            st.queue.join(", ")
+        ));
+        if let Some(r) = &st.rework {
+            s.push_str(&format!(
+                "  {:<18} rework to {} with probability {:.2} ({} moves back)\n",
+                "", r.to, r.probability, r.moves
+            ));
+        }
+        if let Some(r) = &st.release {
+            s.push_str(&format!(
+                "  {:<18} released every {} days ({} releases; {:.0}% of the work in them)\n",
+                "",
+                r.every_days,
+                r.releases,
+                r.share_in_releases * 100.0
+            ));
+        }
+        if let Some(best) = st.families.first() {
+            s.push_str(&format!(
+                "  {:<18} best fit {:?} (Kolmogorov–Smirnov {:.3}; AIC {:.0})\n",
+                "", best.family, best.ks, best.aic
+            ));
+        }
+    }
+    if let (Some(stage), Some(u)) = (&b.stage, b.utilisation) {
+        if u > 1.0 {
+            s.push_str(&format!(
+                "Bottleneck: {stage} (work reaches it at {:.0}% of its capacity: its queue grows)\n",
+                u * 100.0
+            ));
+        } else {
+            s.push_str(&format!(
+                "Bottleneck: {stage} ({:.0}% utilised)\n",
+                u * 100.0
+            ));
+        }
+    }
+    if f.arrivals.pulled {
+        s.push_str(&format!(
+            "Backtest: the model run over the log's {:.0} days, pulling work as the team did, {} times\n",
+            f.arrivals.window_days, bt.replications
+        ));
+    } else {
+        s.push_str(&format!(
+            "Backtest: the model replayed on the log's own {} arrivals, {} times\n",
+            f.arrivals.items, bt.replications
+        ));
+    }
+    s.push_str(
+        "  figure                    observed   predicted   error   one history of the model\n",
+    );
+    let rows = [
+        ("lead time mean (days)", &bt.lead_time_days.mean),
+        ("lead time p50 (days)", &bt.lead_time_days.p50),
+        ("lead time p85 (days)", &bt.lead_time_days.p85),
+        ("throughput (a day)", &bt.throughput_per_day),
+        ("WIP", &bt.wip_mean),
+    ];
+    for (label, c) in rows {
+        s.push_str(&format!(
+            "  {label:<24} {:>9.2} {:>11.2} {:>7}   {}\n",
+            c.observed,
+            c.predicted,
+            pct(c.relative_error),
+            spread(c)
+        ));
+    }
+    for st in &bt.stages {
+        s.push_str(&format!(
+            "  WIP at {:<17} {:>9.2} {:>11.2} {:>7}   {}\n",
+            st.name,
+            st.wip.observed,
+            st.wip.predicted,
+            pct(st.wip.relative_error),
+            spread(&st.wip)
+        ));
+    }
+    s.push_str("  (lead time here is commitment to done: the report's cycle time)\n");
+    for n in &f.notes {
+        s.push_str(&format!("  note: {n}\n"));
+    }
+    s
+}
+
+/// Runs `fit`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (fitted, timelines) = fit_log(&args.input, args.parametric)?;
+    let bt = backtest(&fitted, &timelines, &args.sim.options())?;
+    let b = bottleneck(&fitted.model);
+    if let Some(path) = &args.out {
+        std::fs::write(path, fitted.model.to_toml())
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("valuestream: note: wrote the model to {}", path.display());
+    }
+    if args.json {
+        print_json(&Out {
+            model: model_json(&fitted.model)?,
+            fit: Fit {
+                arrivals: &fitted.arrivals,
+                stations: &fitted.stations,
+            },
+            bottleneck: b,
+            backtest: &bt,
+            notes: &fitted.notes,
+        })
+    } else {
+        print(&text(&fitted, &b, &bt))
+    }
+}

@@ -1,0 +1,69 @@
+//! `valuestream leverage`: for every stage, automate it, add a server, halve its service
+//! time; ranked by how much faster delivery gets (or how much more gets done when demand
+//! exceeds a capacity).
+//!
+//! With `--json` it prints `valuestream::Leverage` (keys are public API): `baseline`,
+//! `by` (`lead_time` or `throughput`) and `ranking[]` of `{change, lead_time_days_mean,
+//! delta_rel, throughput_per_day, throughput_delta_rel, real}`, best first.
+
+use clap::Args as ClapArgs;
+use valuestream::{Leverage, leverage};
+
+use crate::Failure;
+use crate::input::InputArgs;
+use crate::modelsrc::{SimArgs, model};
+use crate::output::{print, print_json};
+
+/// Arguments of `leverage`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Print JSON: baseline, by, ranking.
+    #[arg(long)]
+    json: bool,
+}
+
+fn text(l: &Leverage) -> String {
+    let mut s = format!(
+        "Levers, ranked by {} (baseline: lead time {:.2} days, throughput {:.2} a day, bottleneck {})\n",
+        if l.by == "throughput" {
+            "the throughput they add (demand exceeds a capacity)"
+        } else {
+            "how much they shorten lead time"
+        },
+        l.baseline.lead_time_days.mean,
+        l.baseline.throughput.per_day,
+        l.baseline.bottleneck.as_deref().unwrap_or("-")
+    );
+    s.push_str("   change                        lead time   change   throughput   change\n");
+    for (i, x) in l.ranking.iter().enumerate() {
+        s.push_str(&format!(
+            "{:>2}. {:<28} {:>9.2} {:>8} {:>12.2} {:>8}{}\n",
+            i + 1,
+            x.change,
+            x.lead_time_days_mean,
+            format!("{:+.0}%", x.delta_rel * 100.0),
+            x.throughput_per_day,
+            format!("{:+.0}%", x.throughput_delta_rel * 100.0),
+            if x.real { "" } else { "  (within the noise)" }
+        ));
+    }
+    if let Some(top) = l.ranking.first() {
+        s.push_str(&format!("Do first: {}.\n", top.change));
+    }
+    s
+}
+
+/// Runs `leverage`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let m = model(&args.input)?;
+    let l = leverage(&m, &args.sim.options())?;
+    if args.json {
+        print_json(&l)
+    } else {
+        print(&text(&l))
+    }
+}

@@ -1,0 +1,96 @@
+//! `valuestream whatif`: a scenario against the baseline, with common random numbers.
+//!
+//! With `--json` it prints `valuestream::WhatIf` (keys are public API): `changes[]`,
+//! `baseline` and `scenario` (each `lead_time_days {mean, ci95, p50, p85, p95}`,
+//! `throughput {per_day, ci95}`, `wip`, `stages[] {name, utilisation, wait_days_mean,
+//! time_days_mean, queue_mean, wip_mean, queue_growth_per_day}`, `bottleneck`, `unstable`),
+//! `lead_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95, real}`)
+//! and `verdict`.
+
+use clap::Args as ClapArgs;
+use valuestream::{Change, WhatIf, what_if};
+
+use crate::Failure;
+use crate::input::InputArgs;
+use crate::modelsrc::{SimArgs, model};
+use crate::output::{print, print_json};
+
+/// Arguments of `whatif`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// A change (repeatable, applied in order): "automate STAGE[=2h]", "scale STAGE=0.5",
+    /// "servers STAGE=3" or "servers STAGE=+1", "batch STAGE=none|every:7d|size:5",
+    /// "wip STAGE=8", "remove STAGE", "arrivals 2.5".
+    #[arg(long = "change", value_name = "CHANGE", required = true)]
+    changes: Vec<String>,
+    /// Print JSON: baseline, scenario, lead_time, throughput, verdict.
+    #[arg(long)]
+    json: bool,
+}
+
+fn text(w: &WhatIf) -> String {
+    let mut s = format!("What if: {}\n", w.changes.join(", "));
+    s.push_str("                          baseline      scenario\n");
+    let lt = |o: &valuestream::Outcome| o.lead_time_days.mean;
+    s.push_str(&format!(
+        "  lead time mean (days) {:>12.2} {:>13.2}\n",
+        lt(&w.baseline),
+        lt(&w.scenario)
+    ));
+    s.push_str(&format!(
+        "  lead time p85 (days)  {:>12.2} {:>13.2}\n",
+        w.baseline.lead_time_days.p85, w.scenario.lead_time_days.p85
+    ));
+    s.push_str(&format!(
+        "  throughput (a day)    {:>12.2} {:>13.2}\n",
+        w.baseline.throughput.per_day, w.scenario.throughput.per_day
+    ));
+    s.push_str(&format!(
+        "  WIP                   {:>12.1} {:>13.1}\n",
+        w.baseline.wip.mean, w.scenario.wip.mean
+    ));
+    s.push_str(&format!(
+        "  bottleneck            {:>12} {:>13}\n",
+        w.baseline.bottleneck.as_deref().unwrap_or("-"),
+        w.scenario.bottleneck.as_deref().unwrap_or("-")
+    ));
+    s.push_str("  waiting in front of (days)\n");
+    for st in &w.baseline.stages {
+        let after = w
+            .scenario
+            .stages
+            .iter()
+            .find(|x| x.name == st.name)
+            .map_or("(removed)".to_owned(), |x| {
+                format!("{:.2}", x.wait_days_mean)
+            });
+        s.push_str(&format!(
+            "    {:<19} {:>12.2} {:>13}\n",
+            st.name, st.wait_days_mean, after
+        ));
+    }
+    s.push('\n');
+    s.push_str(&w.verdict);
+    s.push('\n');
+    s
+}
+
+/// Runs `whatif`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let changes: Vec<Change> = args
+        .changes
+        .iter()
+        .map(|c| c.parse::<Change>())
+        .collect::<Result<_, _>>()?;
+    let m = model(&args.input)?;
+    let w = what_if(&m, &changes, &args.sim.options())?;
+    if args.json {
+        print_json(&w)
+    } else {
+        print(&text(&w))
+    }
+}

@@ -1,0 +1,253 @@
+//! Fitting, backtesting and what-if against an independent simulator (SimPy, see
+//! `tests/data/indep/README.md`) whose parameters are known.
+
+use std::path::PathBuf;
+
+use valuestream::{
+    Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceFit, SimOptions, Timelines,
+    Workflow, backtest, fit, leverage, what_if,
+};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/indep")
+        .join(name)
+}
+
+fn timelines() -> Timelines {
+    let log = LogReader::builder()
+        .build()
+        .read_path(data("line_log.csv"))
+        .unwrap();
+    // No servers given: the fit must find them.
+    let wf = Workflow::infer(log.states()).unwrap();
+    assert!(wf.stages().iter().all(|s| s.servers.is_none()));
+    Timelines::new(&log, &wf).unwrap()
+}
+
+fn truth(change: &str) -> f64 {
+    let text = std::fs::read_to_string(data("line_truth.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["results"][change]["delta_rel"].as_f64().unwrap()
+}
+
+/// (name, servers, mean service days) of the independent simulation.
+const TRUE: [(&str, u32, f64); 4] = [
+    ("Dev", 3, 1.05),
+    ("Review", 1, 0.3),
+    ("Test", 2, 0.8),
+    ("Deploy", 1, 0.1),
+];
+
+#[test]
+fn fit_recovers_service_means_and_servers() {
+    let tl = timelines();
+    for service in [ServiceFit::Empirical, ServiceFit::Parametric] {
+        let f = fit(
+            &tl,
+            &FitOptions {
+                service,
+                ..FitOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(f.stations.len(), 4);
+        for ((name, servers, mean), st) in TRUE.iter().zip(&f.stations) {
+            assert_eq!(st.name, *name);
+            assert_eq!(st.queue, [format!("{name} queue")]);
+            assert_eq!(st.servers, Some(*servers), "{name}");
+            assert_eq!(st.servers_from, ServersFrom::PeakConcurrency);
+            let err = (st.mean_days - mean).abs() / mean;
+            assert!(
+                err < 0.10,
+                "{name}: fitted mean {} against {mean}",
+                st.mean_days
+            );
+            let model_mean = f
+                .model
+                .stages
+                .iter()
+                .find(|s| s.name == *name)
+                .unwrap()
+                .service
+                .mean();
+            assert!(
+                (model_mean - mean).abs() / mean < 0.10,
+                "{name}: model mean {model_mean}"
+            );
+            assert!(st.rework.is_none() && st.release.is_none());
+        }
+        assert!(
+            (f.arrivals.rate_per_day - 2.0).abs() < 0.2,
+            "{:?}",
+            f.arrivals
+        );
+        assert!(f.arrivals.poisson);
+    }
+}
+
+#[test]
+fn maximum_likelihood_picks_the_true_families() {
+    let f = fit(
+        &timelines(),
+        &FitOptions {
+            service: ServiceFit::Parametric,
+            ..FitOptions::default()
+        },
+    )
+    .unwrap();
+    let chosen: Vec<&str> = f.stations.iter().map(|s| s.distribution.as_str()).collect();
+    // Gamma, exponential (or its one-parameter-richer twins, equally likely), lognormal, deterministic.
+    assert_eq!(chosen[0], "gamma");
+    assert!(
+        matches!(chosen[1], "exponential" | "gamma" | "weibull"),
+        "{chosen:?}"
+    );
+    assert_eq!(chosen[2], "lognormal");
+    assert_eq!(chosen[3], "deterministic");
+    // Goodness of fit is reported for each family, best first.
+    let test = &f.stations[2];
+    assert_eq!(test.families.len(), 4);
+    assert!(test.families.windows(2).all(|w| w[0].aic <= w[1].aic));
+    assert!(test.families[0].ks < 0.05);
+}
+
+fn sim() -> SimOptions {
+    SimOptions {
+        seed: 11,
+        replications: 12,
+        horizon_days: 4000.0,
+        warmup_days: 400.0,
+        threads: 2,
+    }
+}
+
+#[test]
+fn what_if_predicts_the_independent_simulators_changes() {
+    let f = fit(&timelines(), &FitOptions::default()).unwrap();
+    for change in [
+        "servers Test=3",
+        "automate Deploy",
+        "automate Review",
+        "servers Dev=4",
+    ] {
+        let w = what_if(&f.model, &[change.parse().unwrap()], &sim()).unwrap();
+        let ours = w.lead_time.delta_rel;
+        let theirs = truth(change);
+        assert!(
+            (ours - theirs).abs() < 0.08,
+            "{change}: predicted {:+.1}% against {:+.1}%",
+            ours * 100.0,
+            theirs * 100.0
+        );
+    }
+}
+
+#[test]
+fn leverage_puts_a_change_at_the_bottleneck_first() {
+    let f = fit(&timelines(), &FitOptions::default()).unwrap();
+    let l = leverage(&f.model, &sim()).unwrap();
+    assert_eq!(l.by, "lead_time");
+    assert_eq!(l.baseline.bottleneck.as_deref(), Some("Test"));
+    assert!(l.ranking[0].change.contains("Test"), "{:?}", l.ranking[0]);
+    assert!(l.ranking[0].real && l.ranking[0].delta_rel < -0.2);
+    // 4 stations: automate, one more server, half the service time each.
+    assert_eq!(l.ranking.len(), 12);
+    assert!(
+        l.ranking
+            .windows(2)
+            .all(|w| w[0].delta_rel <= w[1].delta_rel)
+    );
+}
+
+#[test]
+fn the_backtest_replays_the_log_closely() {
+    let tl = timelines();
+    let f = fit(&tl, &FitOptions::default()).unwrap();
+    let b = backtest(
+        &f,
+        &tl,
+        &SimOptions {
+            replications: 10,
+            threads: 2,
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    assert!((b.window_days - 545.0).abs() < 1.0);
+    for (what, c) in [
+        ("lead time mean", &b.lead_time_days.mean),
+        ("lead time p50", &b.lead_time_days.p50),
+        ("lead time p85", &b.lead_time_days.p85),
+        ("throughput", &b.throughput_per_day),
+        ("WIP", &b.wip_mean),
+    ] {
+        assert!(c.relative_error.abs() < 0.10, "{what}: {c:?}");
+    }
+    assert_eq!(b.stages.len(), 4);
+    // Every arrival is replayed: throughput is the log's, give or take the items still in
+    // flight at the end.
+    assert!(b.throughput_per_day.relative_error.abs() < 0.02);
+}
+
+#[test]
+fn a_weekly_release_and_rework_are_recognised_in_a_simulated_log() {
+    use chrono::{TimeZone, Utc};
+    use valuestream::{Arrivals, Distribution, Simulation, Station, ValueStream};
+    // Dev → Deploy (weekly release) → Test, which sends one item in five back to Dev.
+    let model = ValueStream::new(
+        Arrivals::poisson(1.0).unwrap(),
+        vec![
+            Station::new(
+                "Dev",
+                Servers::Finite(3),
+                Distribution::gamma(1.5, 0.7).unwrap(),
+            ),
+            Station::new(
+                "Deploy",
+                Servers::Finite(1),
+                Distribution::deterministic(0.25).unwrap(),
+            )
+            .with_batch(Batch::Scheduled {
+                every_days: 7.0,
+                offset_days: 2.0,
+                max: None,
+            }),
+            Station::new(
+                "Test",
+                Servers::Finite(2),
+                Distribution::exponential(0.8).unwrap(),
+            )
+            .with_rework("Dev", 0.2),
+        ],
+    )
+    .unwrap();
+    let sim = Simulation::new(&model).unwrap();
+    let opts = SimOptions {
+        replications: 1,
+        horizon_days: 700.0,
+        warmup_days: 0.0,
+        ..SimOptions::default()
+    };
+    let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let log = sim.history(&opts, start).unwrap();
+    let tl = Timelines::new(&log, &model.workflow().unwrap()).unwrap();
+    let f = fit(&tl, &FitOptions::default()).unwrap();
+    let deploy = &f.stations[1];
+    let r = deploy.release.as_ref().expect("a weekly release");
+    assert_eq!(r.every_days, 7.0);
+    // Day 0 of the fitted model is the log's first event, not the simulation's start.
+    let shift = (tl.start() - start).num_milliseconds() as f64 / 86_400_000.0;
+    let expected = (2.0 - shift).rem_euclid(7.0);
+    assert!(
+        (r.offset_days - expected).abs() < 0.01,
+        "{r:?}, expected offset {expected}"
+    );
+    assert!(
+        matches!(f.model.stages[1].batch, Some(Batch::Scheduled { every_days, .. }) if every_days == 7.0)
+    );
+    let rw = f.stations[2].rework.as_ref().expect("rework from Test");
+    assert_eq!(rw.to, "Dev");
+    assert!((rw.probability - 0.2).abs() < 0.05, "{rw:?}");
+    assert!(f.stations[0].release.is_none());
+}
