@@ -421,13 +421,34 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn from_result(r: &SimResult) -> Outcome {
-        let bottleneck = r
+    /// The bottleneck is the station whose queue grew fastest when some queue grew (work
+    /// piles up in front of the constraint); else, when work is pulled from an unlimited
+    /// backlog, the first station (starting work is then what limits the stream); else the
+    /// most utilised station with finite servers.
+    fn from_result(r: &SimResult, pulled: bool) -> Outcome {
+        let growing = r
             .stages
             .iter()
-            .filter_map(|s| s.utilisation.map(|u| (u, &s.name)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, n)| n.clone());
+            .filter(|s| s.queue_grew)
+            .max_by(|a, b| a.queue_growth_per_day.total_cmp(&b.queue_growth_per_day))
+            .map(|s| s.name.clone());
+        let utilised = || {
+            r.stages
+                .iter()
+                .filter_map(|s| s.utilisation.map(|u| (u, &s.name)))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| n.clone())
+        };
+        let bottleneck = growing
+            .or_else(|| {
+                // Pulled work that piles up nowhere: starting is the constraint.
+                if pulled {
+                    r.stages.first().map(|s| s.name.clone())
+                } else {
+                    None
+                }
+            })
+            .or_else(utilised);
         Outcome {
             lead_time_days: r.lead_time_days.clone(),
             throughput: r.throughput.clone(),
@@ -536,10 +557,26 @@ pub fn what_if(model: &ValueStream, changes: &[Change], options: &SimOptions) ->
     let scenario_model = apply(model, changes)?;
     let b = run(model, options)?;
     let s = run(&scenario_model, options)?;
-    Ok(compare(&b, &s, changes))
+    Ok(compare(
+        &b,
+        &s,
+        changes,
+        is_pulled(model),
+        is_pulled(&scenario_model),
+    ))
 }
 
-fn compare(b: &SimResult, s: &SimResult, changes: &[Change]) -> WhatIf {
+fn is_pulled(m: &ValueStream) -> bool {
+    matches!(m.arrivals, Arrivals::Backlog)
+}
+
+fn compare(
+    b: &SimResult,
+    s: &SimResult,
+    changes: &[Change],
+    b_pulled: bool,
+    s_pulled: bool,
+) -> WhatIf {
     let lead = Difference::paired(
         &b.per_replication
             .iter()
@@ -560,8 +597,8 @@ fn compare(b: &SimResult, s: &SimResult, changes: &[Change]) -> WhatIf {
             .map(|r| r.throughput_per_day)
             .collect::<Vec<_>>(),
     );
-    let baseline = Outcome::from_result(b);
-    let scenario = Outcome::from_result(s);
+    let baseline = Outcome::from_result(b, b_pulled);
+    let scenario = Outcome::from_result(s, s_pulled);
     let verdict = verdict(&baseline, &scenario, &lead, &thr, changes);
     WhatIf {
         changes: changes.iter().map(ToString::to_string).collect(),
@@ -637,13 +674,16 @@ fn verdict(
             if let Some(g) = grow {
                 let before = b.stage(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
                 out.push(format!(
-                    "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}). The work has only moved; it waits in front of {} instead.",
-                    g.name, g.queue_growth_per_day, before, g.name
+                    "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
+                    g.name, g.queue_growth_per_day, before
                 ));
             }
-            out.push(
-                "Lead times grow with the queue: compare throughput, not lead time.".to_owned(),
-            );
+            out.push(format!(
+                "Mean lead time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not lead time.",
+                lead.baseline,
+                lead.scenario,
+                pct(lead.delta_rel)
+            ));
         } else {
             out.push(format!(
                 "After: the stream keeps up with demand; mean lead time {:.1} days.",
@@ -751,7 +791,13 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     for c in candidates {
         let m = apply(model, std::slice::from_ref(&c))?;
         let s = run(&m, options)?;
-        let w = compare(&b, &s, std::slice::from_ref(&c));
+        let w = compare(
+            &b,
+            &s,
+            std::slice::from_ref(&c),
+            is_pulled(model),
+            is_pulled(&m),
+        );
         ranking.push(Lever {
             change: c.to_string(),
             lead_time_days_mean: w.lead_time.scenario,
@@ -775,7 +821,7 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         ranking.sort_by(|a, c| a.delta_rel.total_cmp(&c.delta_rel));
     }
     Ok(Leverage {
-        baseline: Outcome::from_result(&b),
+        baseline: Outcome::from_result(&b, is_pulled(model)),
         ranking,
         by: if by_throughput {
             "throughput"

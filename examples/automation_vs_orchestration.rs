@@ -1,0 +1,200 @@
+//! Automation versus orchestration: why automating the deployment did not make delivery
+//! faster, and what would have.
+//!
+//! ```text
+//! cargo run --release --example automation_vs_orchestration
+//! ```
+//!
+//! A team of four developers starts new work whenever one of them is free. A release team
+//! deploys what is ready to the test environments once a week; deploying takes a day and a
+//! half. Two testers test; a short release step ships. The team's tracker exported a year
+//! of this (`data/story/log.csv`, made once by the crate's simulator from
+//! `data/story/model.toml`; the command is in that file). The team automated deployment.
+//! This example asks, from the log alone, whether that was going to help.
+
+use std::process::ExitCode;
+
+use valuestream::{
+    FitOptions, LogReader, Metrics, MetricsOptions, SimOptions, StageKind, Timelines, WhatIf,
+    Workflow, fit, what_if,
+};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("automation_vs_orchestration: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn days(x: Option<f64>) -> String {
+    x.map_or("-".to_owned(), |d| format!("{d:.1}"))
+}
+
+fn run() -> Result<(), valuestream::Error> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let log = LogReader::builder()
+        .name("data/story/log.csv")
+        .build()
+        .read_path(format!("{root}/data/story/log.csv"))?;
+    let workflow = Workflow::from_path(format!("{root}/data/story/workflow.toml"))?;
+    let timelines = Timelines::new(&log, &workflow)?;
+
+    // 1. What the log says.
+    let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+    let report = metrics.report()?;
+    println!("1. A YEAR OF DELIVERY, FROM THE TEAM'S OWN LOG");
+    println!(
+        "   {} items started, {} delivered. An item took {} days from start to release on \
+         average (85% within {} days); {:.2} items were delivered a day.",
+        report.items.total,
+        report.items.done,
+        days(report.cycle_time_days.mean),
+        days(report.cycle_time_days.p85),
+        report.throughput.per_day.unwrap_or(0.0)
+    );
+    let stage = |name: &str| report.stages.iter().find(|s| s.name == name);
+    let mean_visit = |name: &str| stage(name).and_then(|s| s.visit_days.mean);
+    println!(
+        "   Deployment: {} days waiting for the weekly release, then {} days being deployed.",
+        days(mean_visit("Deploy queue")),
+        days(mean_visit("Deploy"))
+    );
+    println!(
+        "   Testing: {} days waiting for a tester, {} days being tested.",
+        days(mean_visit("Test queue")),
+        days(mean_visit("Test"))
+    );
+    println!("   Days spent in each stage, all visits counted, per item delivered:");
+    for s in report
+        .stages
+        .iter()
+        .filter(|s| matches!(s.kind, StageKind::Wait | StageKind::Active))
+    {
+        let total =
+            s.visit_days.mean.unwrap_or(0.0) * s.visits as f64 / report.items.done.max(1) as f64;
+        println!(
+            "     {:<15} {:>6.1} days  {}",
+            s.name,
+            total,
+            "#".repeat((total * 2.0).round() as usize)
+        );
+    }
+    println!(
+        "   Bottleneck: {}. {}",
+        report.bottleneck.stage.as_deref().unwrap_or("none"),
+        report.bottleneck.reason
+    );
+
+    // 2. A model of the stream, fitted to the log and checked against it.
+    let fitted = fit(&timelines, &FitOptions::default())?;
+    println!("\n2. THE STREAM AS QUEUES AND SERVERS, FITTED TO THE LOG");
+    for st in &fitted.stations {
+        let servers = st.servers.map_or("unlimited".to_owned(), |c| c.to_string());
+        let release = st.release.as_ref().map_or(String::new(), |r| {
+            format!(", released every {} days", r.every_days)
+        });
+        println!(
+            "   {:<8} {} server(s), {:.2} days of work per item{release}",
+            st.name, servers, st.mean_days
+        );
+    }
+    if fitted.arrivals.pulled {
+        println!(
+            "   New work is started whenever a developer is free (the log shows nobody ever waiting to be started)."
+        );
+    }
+    let options = SimOptions {
+        seed: 2026,
+        replications: 20,
+        horizon_days: 730.0,
+        warmup_days: 365.0,
+        threads: std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let check = valuestream::backtest(&fitted, &timelines, &options)?;
+    println!(
+        "   Checked against the log: lead time {:.1} days observed, {:.1} predicted \
+         (one simulated year ranges {:.1} to {:.1}); throughput {:.2} a day observed, {:.2} predicted.",
+        check.lead_time_days.mean.observed,
+        check.lead_time_days.mean.predicted,
+        check.lead_time_days.mean.spread[0],
+        check.lead_time_days.mean.spread[1],
+        check.throughput_per_day.observed,
+        check.throughput_per_day.predicted
+    );
+
+    // 3. Automating the deployment.
+    let automate = what_if(&fitted.model, &["automate Deploy".parse()?], &options)?;
+    println!("\n3. WHAT IF WE AUTOMATE THE DEPLOYMENT? (a second year, simulated 20 times)");
+    print_what_if(&automate);
+
+    // 4. Orchestrating the whole stream.
+    let changes = [
+        "servers Test=3".parse()?,
+        "wip Test=6".parse()?,
+        "remove Deploy".parse()?,
+    ];
+    let orchestrate = what_if(&fitted.model, &changes, &options)?;
+    println!(
+        "\n4. WHAT IF WE ORCHESTRATE THE STREAM? (a third tester, at most 6 items at testing, no handover to a release team)"
+    );
+    print_what_if(&orchestrate);
+
+    println!("\n5. IN SHORT");
+    println!(
+        "   Automating deployment takes {:.1} days out of deployment, and they reappear in \
+         front of testing: delivery stays at {:.2} items a day because testing cannot test \
+         more. Balancing testing with development, limiting the work in progress and \
+         removing the handover deliver {:.2} items a day, each in {:.1} days instead of {:.1}.",
+        stage_time(&automate, "Deploy", true) - stage_time(&automate, "Deploy", false),
+        automate.scenario.throughput.per_day,
+        orchestrate.scenario.throughput.per_day,
+        orchestrate.scenario.lead_time_days.mean,
+        orchestrate.baseline.lead_time_days.mean
+    );
+    Ok(())
+}
+
+fn stage_time(w: &WhatIf, name: &str, baseline: bool) -> f64 {
+    let o = if baseline { &w.baseline } else { &w.scenario };
+    o.stages
+        .iter()
+        .find(|s| s.name == name)
+        .map_or(0.0, |s| s.time_days_mean)
+}
+
+fn print_what_if(w: &WhatIf) {
+    println!("                                     before      after");
+    println!(
+        "   delivered per day               {:>8.2} {:>10.2}",
+        w.baseline.throughput.per_day, w.scenario.throughput.per_day
+    );
+    println!(
+        "   lead time, mean days            {:>8.1} {:>10.1}",
+        w.baseline.lead_time_days.mean, w.scenario.lead_time_days.mean
+    );
+    println!(
+        "   items in progress               {:>8.1} {:>10.1}",
+        w.baseline.wip.mean, w.scenario.wip.mean
+    );
+    for st in &w.baseline.stages {
+        let after = w
+            .scenario
+            .stages
+            .iter()
+            .find(|s| s.name == st.name)
+            .map_or("gone".to_owned(), |s| format!("{:.1}", s.time_days_mean));
+        println!(
+            "   days at {:<23} {:>8.1} {:>10}",
+            st.name, st.time_days_mean, after
+        );
+    }
+    println!("   {}", w.verdict);
+}
+
+#[test]
+fn the_story_runs() {
+    run().unwrap();
+}
