@@ -151,7 +151,7 @@ pub fn backtest(
             fitted
                 .stations
                 .iter()
-                .position(|f| f.name == st.name || f.queue.contains(&st.name))
+                .position(|f| f.stages.contains(&st.name) || f.queue.contains(&st.name))
         })
         .collect();
     let mut station_area = vec![0i64; names.len()];

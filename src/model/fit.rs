@@ -81,6 +81,9 @@ pub struct StationFit {
     pub name: String,
     /// The wait stages whose time is this station's queue.
     pub queue: Vec<String>,
+    /// The stages whose time is this station's service (its active stage, or the wait
+    /// stages of a delay).
+    pub stages: Vec<String>,
     /// Completed services (visits to the stage) the service time is fitted on; visits still
     /// open at the end of observation are left out.
     pub services: usize,
@@ -175,8 +178,133 @@ enum Role {
     Outside,
     /// The queue of station `usize`.
     Queue(usize),
-    /// The servers of station `usize`.
+    /// The service of station `usize`.
     Service(usize),
+}
+
+/// One station of the layout: which stages are its queue and which its service.
+#[derive(Clone, Debug)]
+struct Slot {
+    name: String,
+    queue: Vec<usize>,
+    service: Vec<usize>,
+    /// Unlimited servers: a trailing wait stage, or waiting that is not for capacity.
+    delay: bool,
+    /// A delay made of the wait stages in front of the next station: every item passes
+    /// through it, those that did not wait with a zero time.
+    wait_delay: bool,
+}
+
+fn roles_of(slots: &[Slot], stages: usize) -> Vec<Role> {
+    let mut roles = vec![Role::Outside; stages];
+    for (k, sl) in slots.iter().enumerate() {
+        for &q in &sl.queue {
+            roles[q] = Role::Queue(k);
+        }
+        for &v in &sl.service {
+            roles[v] = Role::Service(k);
+        }
+    }
+    roles
+}
+
+/// A visit, or consecutive visits, to one station's service stages.
+#[derive(Clone, Copy, Debug)]
+struct Episode {
+    station: usize,
+    start: i64,
+    end: i64,
+    open: bool,
+}
+
+/// The service episodes of one item, with the station of the visit before each.
+fn episodes(
+    visits: &[crate::timeline::Visit],
+    roles: &[Role],
+    out: &mut Vec<(Episode, Option<usize>)>,
+) {
+    out.clear();
+    let mut last_station: Option<usize> = None;
+    for v in visits {
+        let role = roles[v.stage as usize];
+        match role {
+            Role::Service(k) => match out.last_mut() {
+                Some((e, _)) if e.station == k && e.end == v.start && last_station == Some(k) => {
+                    e.end = v.end;
+                    e.open = v.open;
+                }
+                _ => out.push((
+                    Episode {
+                        station: k,
+                        start: v.start,
+                        end: v.end,
+                        open: v.open,
+                    },
+                    last_station,
+                )),
+            },
+            Role::Queue(_) | Role::Outside => {}
+        }
+        last_station = match role {
+            Role::Queue(k) | Role::Service(k) => Some(k),
+            Role::Outside => last_station,
+        };
+    }
+}
+
+/// The most episodes of one station at once (ends before starts at the same instant: a
+/// hand-over is not an overlap), and the busy step function as (change instant, busy
+/// after it).
+fn concurrency(mut events: Vec<(i64, i32)>) -> (u32, Vec<(i64, i32)>) {
+    events.sort_unstable();
+    let mut steps: Vec<(i64, i32)> = Vec::with_capacity(events.len());
+    let (mut now, mut peak) = (0i32, 0i32);
+    for (t, d) in events {
+        now += d;
+        peak = peak.max(now);
+        match steps.last_mut() {
+            Some(last) if last.0 == t => last.1 = now,
+            _ => steps.push((t, now)),
+        }
+    }
+    (peak.max(1) as u32, steps)
+}
+
+/// The share of `intervals`' time during which fewer than `servers` were busy.
+fn free_share(steps: &[(i64, i32)], servers: u32, intervals: &[(i64, i64)]) -> f64 {
+    // F[i]: free time before steps[i].0.
+    let mut free_before = Vec::with_capacity(steps.len());
+    let mut acc: i64 = 0;
+    for (i, &(t, _)) in steps.iter().enumerate() {
+        if i > 0 {
+            let (pt, pbusy) = steps[i - 1];
+            if pbusy < servers as i32 {
+                acc = acc.saturating_add(t.saturating_sub(pt));
+            }
+        }
+        free_before.push(acc);
+    }
+    // Free time before instant x: before the first step everything is free.
+    let free_at = |x: i64| -> i64 {
+        match steps.partition_point(|s| s.0 <= x) {
+            0 => x,
+            i => {
+                let (t, busy) = steps[i - 1];
+                let base = free_before[i - 1] + steps[0].0;
+                base + if busy < servers as i32 { x - t } else { 0 }
+            }
+        }
+    };
+    let (mut total, mut free) = (0i64, 0i64);
+    for &(a, b) in intervals {
+        total += b - a;
+        free += free_at(b) - free_at(a);
+    }
+    if total > 0 {
+        free as f64 / total as f64
+    } else {
+        0.0
+    }
 }
 
 /// Fits a [`ValueStream`] to `timelines`.
@@ -187,20 +315,26 @@ enum Role {
 ///   (since the previous active stage) are its queue. A wait stage with no active stage
 ///   after it (waiting for a customer) becomes a delay station: unlimited servers, its
 ///   visits as service. Backlog and done stages are outside the model.
-/// - **Arrivals**: the commitments; Poisson when the squared CV of their gaps is between 0.7
-///   and 1.3, otherwise gamma gaps with the observed mean and CV. The instants themselves
-///   are kept for a replay ([`FittedModel::replay`]).
-/// - **Service times**: the durations of the completed visits to the active stage (each
-///   visit of a reworked item is a service). For a delay station, items that passed by
-///   without stopping count as zero, so that its mean time per item is kept.
-/// - **Servers**: the workflow's, or else the most items in the stage at once.
-/// - **Rework**: moves from a station back to an earlier one (or to its own queue), as a
-///   probability per service, to the most frequent target.
+/// - **Waiting that is not for capacity**: items wait in a queue for a server only while
+///   every server is busy. When most of the time spent in a station's queue passed while a
+///   server was free (waiting for assignment, for a decision) and the station releases
+///   no batches, the queue stages become a delay station of their own in front of it.
+/// - **Arrivals**: the commitments; Poisson when the squared CV of their gaps is between
+///   0.7 and 1.3, otherwise gamma gaps with the observed mean and CV; an unlimited backlog
+///   when work is pulled ([`ArrivalsFit`]). The instants themselves are kept for a replay
+///   ([`FittedModel::replay`]).
+/// - **Service times**: the durations of the completed visits to the station's service
+///   stages (consecutive visits to them are one service; each visit of a reworked item is
+///   another). For a delay station, items that passed by without stopping count as zero,
+///   so that its mean time per item is kept.
+/// - **Servers**: the workflow's, or else the most items in service at once.
+/// - **Rework**: moves from a station back to an earlier one (or from its service to its
+///   own queue), as a probability per service, to the most frequent target.
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
 ///   regular period ([`detect_release`]), the station releases on that schedule.
 ///
-/// The model routes every item through every station in order; items that skipped a stage
-/// in the log pass through it in the model (a note says how many).
+/// The model routes every item through every station in order; items that skipped a
+/// station in the log pass through it in the model (a note says how many).
 ///
 /// # Errors
 ///
@@ -210,52 +344,117 @@ enum Role {
 pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let wf = timelines.workflow();
     let stages = wf.stages();
-    // Roles: wait stages accumulate until the next active stage.
-    let mut roles = vec![Role::Outside; stages.len()];
-    let mut names: Vec<String> = Vec::new();
-    let mut queues: Vec<Vec<usize>> = Vec::new();
-    let mut service_stage: Vec<Option<usize>> = Vec::new(); // None: a delay station
+    // The layout from the workflow: wait stages accumulate until the next active stage.
+    let mut slots: Vec<Slot> = Vec::new();
     let mut pending: Vec<usize> = Vec::new();
     for (i, s) in stages.iter().enumerate() {
         match s.kind {
             StageKind::Wait => pending.push(i),
-            StageKind::Active => {
-                let k = names.len();
-                for &w in &pending {
-                    roles[w] = Role::Queue(k);
-                }
-                roles[i] = Role::Service(k);
-                names.push(s.name.clone());
-                queues.push(std::mem::take(&mut pending));
-                service_stage.push(Some(i));
-            }
+            StageKind::Active => slots.push(Slot {
+                name: s.name.clone(),
+                queue: std::mem::take(&mut pending),
+                service: vec![i],
+                delay: false,
+                wait_delay: false,
+            }),
             StageKind::Backlog | StageKind::Done => {}
         }
     }
     for w in pending {
-        let k = names.len();
-        roles[w] = Role::Service(k);
-        names.push(stages[w].name.clone());
-        queues.push(Vec::new());
-        service_stage.push(None);
+        slots.push(Slot {
+            name: stages[w].name.clone(),
+            queue: Vec::new(),
+            service: vec![w],
+            delay: true,
+            wait_delay: false,
+        });
     }
-    let n = names.len();
-    if n == 0 {
+    if slots.is_empty() {
         return Err(Error::InvalidArgument(
             "the workflow has no wait or active stage: there is nothing to model".into(),
         ));
     }
-    let station_of = |stage: usize| match roles[stage] {
-        Role::Queue(k) | Role::Service(k) => Some(k),
-        Role::Outside => None,
+    let items = || timelines.items.iter().filter(|r| r.commitment.is_some());
+    let visits_of = |r: &crate::timeline::ItemRec| {
+        &timelines.visits[r.first_visit as usize..(r.first_visit + r.visits) as usize]
     };
+
+    // Pass A, on the workflow's layout: servers, busy steps, releases, and how much of
+    // each queue's time passed with a server free.
+    let mut notes: Vec<String> = Vec::new();
+    let mut split: Vec<bool> = vec![false; slots.len()];
+    {
+        let roles = roles_of(&slots, stages.len());
+        let mut sweep: Vec<Vec<(i64, i32)>> = vec![Vec::new(); slots.len()];
+        let mut waits: Vec<Vec<(i64, i64)>> = vec![Vec::new(); slots.len()];
+        let mut starts: Vec<Vec<f64>> = vec![Vec::new(); slots.len()];
+        let mut eps = Vec::new();
+        for r in items() {
+            let vs = visits_of(r);
+            episodes(vs, &roles, &mut eps);
+            for (e, _) in &eps {
+                sweep[e.station].push((e.start, 1));
+                sweep[e.station].push((if e.open { i64::MAX } else { e.end }, -1));
+                starts[e.station].push(ms_to_days(e.start - timelines.start));
+            }
+            for v in vs {
+                if let Role::Queue(k) = roles[v.stage as usize] {
+                    waits[k].push((v.start, v.end));
+                }
+            }
+        }
+        for (k, sl) in slots.iter().enumerate() {
+            if sl.delay || sl.queue.is_empty() || waits[k].is_empty() {
+                continue;
+            }
+            let servers = match stages[sl.service[0]].servers {
+                Some(c) => c,
+                None => concurrency(sweep[k].clone()).0,
+            };
+            let (_, steps) = concurrency(std::mem::take(&mut sweep[k]));
+            let share = free_share(&steps, servers, &waits[k]);
+            let released = detect_release(&starts[k], 0.0).is_some();
+            if share > 0.5 && !released {
+                split[k] = true;
+                notes.push(format!(
+                    "{:.0}% of the time items spent in {} passed while a server of {} was free: that waiting is not for capacity, so it is a delay of its own in front of {}",
+                    share * 100.0,
+                    sl.queue.iter().map(|&q| stages[q].name.as_str()).collect::<Vec<_>>().join(" and "),
+                    sl.name,
+                    sl.name
+                ));
+            }
+        }
+    }
+    if split.iter().any(|s| *s) {
+        let mut out = Vec::with_capacity(slots.len() + 1);
+        for (k, sl) in slots.into_iter().enumerate() {
+            if split[k] {
+                out.push(Slot {
+                    name: stages[sl.queue[0]].name.clone(),
+                    queue: Vec::new(),
+                    service: sl.queue.clone(),
+                    delay: true,
+                    wait_delay: true,
+                });
+                out.push(Slot {
+                    queue: Vec::new(),
+                    ..sl
+                });
+            } else {
+                out.push(sl);
+            }
+        }
+        slots = out;
+    }
+    let n = slots.len();
+    let roles = roles_of(&slots, stages.len());
+    let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
 
     // Arrivals: commitments.
     let start = timelines.start;
     let window_days = ms_to_days(timelines.as_of - start);
-    let mut arrivals: Vec<f64> = timelines
-        .items
-        .iter()
+    let mut arrivals: Vec<f64> = items()
         .filter_map(|r| r.commitment)
         .map(|c| ms_to_days(c - start))
         .collect();
@@ -290,54 +489,63 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         }
     };
 
-    // Per station: services, concurrency sweep events, rework moves, starts.
+    // Pass B, on the final layout: services, concurrency, rework moves, starts.
     let mut services: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut zeros: Vec<usize> = vec![0; n];
     let mut starts: Vec<Vec<f64>> = vec![Vec::new(); n];
     let mut sweep: Vec<Vec<(i64, i32)>> = vec![Vec::new(); n];
+    let mut busy: Vec<i64> = vec![0; n];
+    let mut waited: Vec<i64> = vec![0; n];
     let mut rework: Vec<Vec<usize>> = vec![vec![0; n]; n];
-    let mut delay_passes: Vec<usize> = vec![0; n];
     let mut skipped: Vec<usize> = vec![0; n];
-    for rec in &timelines.items {
-        if rec.commitment.is_none() {
-            continue;
-        }
-        let visits =
-            &timelines.visits[rec.first_visit as usize..(rec.first_visit + rec.visits) as usize];
+    let mut eps = Vec::new();
+    for r in items() {
+        let vs = visits_of(r);
+        episodes(vs, &roles, &mut eps);
         let mut seen = vec![false; n];
-        // The previous visit's station and stage.
-        let mut prev: Option<(usize, usize)> = None;
-        for v in visits {
-            let stage = v.stage as usize;
-            let Some(k) = station_of(stage) else {
-                continue;
-            };
+        for &(e, before) in &eps {
+            let k = e.station;
             seen[k] = true;
-            if let Role::Service(_) = roles[stage] {
-                sweep[k].push((v.start, 1));
-                sweep[k].push((if v.open { i64::MAX } else { v.end }, -1));
-                starts[k].push(ms_to_days(v.start - start));
-                if !v.open {
-                    services[k].push(ms_to_days(v.end - v.start));
-                }
+            sweep[k].push((e.start, 1));
+            sweep[k].push((if e.open { i64::MAX } else { e.end }, -1));
+            starts[k].push(ms_to_days(e.start - start));
+            busy[k] += e.end - e.start;
+            if !e.open {
+                services[k].push(ms_to_days(e.end - e.start));
             }
-            // A move back: to an earlier station, or from a station's service to its own
-            // queue.
-            if let Some((p, p_stage)) = prev {
-                let back_to_own_queue = k == p
-                    && matches!(roles[p_stage], Role::Service(_))
-                    && matches!(roles[stage], Role::Queue(_));
+            // Everyone passes through a waiting delay: a service at k not straight after
+            // one at k − 1 passed it with a zero time.
+            if k > 0 && slots[k - 1].wait_delay && before != Some(k - 1) {
+                zeros[k - 1] += 1;
+                seen[k - 1] = true;
+            }
+        }
+        // Moves back: to an earlier station, or from a service to its own queue.
+        let mut prev: Option<(usize, Role)> = None;
+        for v in vs {
+            let role = roles[v.stage as usize];
+            let k = match role {
+                Role::Queue(k) | Role::Service(k) => k,
+                Role::Outside => continue,
+            };
+            if let Role::Queue(_) = role {
+                waited[k] += v.end - v.start;
+            }
+            if let Some((p, p_role)) = prev {
+                let back_to_own_queue =
+                    k == p && matches!(p_role, Role::Service(_)) && matches!(role, Role::Queue(_));
                 if k < p || back_to_own_queue {
                     rework[p][k] += 1;
                 }
             }
-            prev = Some((k, stage));
+            prev = Some((k, role));
         }
-        if rec.done.is_some() {
+        if r.done.is_some() {
             for k in 0..n {
                 if !seen[k] {
-                    if service_stage[k].is_none() {
-                        delay_passes[k] += 1;
-                    } else {
+                    if slots[k].delay && !slots[k].wait_delay {
+                        zeros[k] += 1;
+                    } else if !slots[k].delay {
                         skipped[k] += 1;
                     }
                 }
@@ -347,13 +555,11 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
 
     let mut stations: Vec<Station> = Vec::with_capacity(n);
     let mut fits: Vec<StationFit> = Vec::with_capacity(n);
-    let mut notes: Vec<String> = Vec::new();
     for k in 0..n {
+        let slot = &slots[k];
         let mut sample = std::mem::take(&mut services[k]);
         let visits_done = sample.len();
-        if service_stage[k].is_none() {
-            sample.extend(std::iter::repeat_n(0.0, delay_passes[k]));
-        }
+        sample.extend(std::iter::repeat_n(0.0, zeros[k]));
         if sample.is_empty() {
             return Err(Error::InvalidArgument(format!(
                 "the stage {:?} has no completed visit: its service time cannot be fitted",
@@ -387,10 +593,10 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                         Family::Gamma => Distribution::gamma(best.mean_days, best.cv)?,
                         Family::Weibull => Distribution::weibull(best.p1, best.p2)?,
                     };
-                    let zeros = sample.iter().filter(|x| **x <= 0.0).count();
-                    if zeros > 0 {
+                    let z = sample.iter().filter(|x| **x <= 0.0).count();
+                    if z > 0 {
                         notes.push(format!(
-                            "{}: {zeros} of {} services took no time and are not in the parametric fit",
+                            "{}: {z} of {} services took no time and are not in the parametric fit",
                             names[k],
                             sample.len()
                         ));
@@ -410,34 +616,30 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 }
             },
         };
-        // Servers.
-        let (servers, servers_from) = match service_stage[k] {
-            None => (Servers::Unlimited, ServersFrom::Delay),
-            Some(stage) => match stages[stage].servers {
+        let (servers, servers_from) = if slot.delay {
+            (Servers::Unlimited, ServersFrom::Delay)
+        } else {
+            match stages[slot.service[0]].servers {
                 Some(c) => (Servers::Finite(c), ServersFrom::Workflow),
-                None => {
-                    let ev = &mut sweep[k];
-                    // Ends before starts at the same instant: a hand-over is not overlap.
-                    ev.sort_unstable();
-                    let (mut now, mut peak) = (0i32, 0i32);
-                    for &(_, d) in ev.iter() {
-                        now += d;
-                        peak = peak.max(now);
-                    }
-                    (
-                        Servers::Finite(peak.max(1) as u32),
-                        ServersFrom::PeakConcurrency,
-                    )
-                }
-            },
+                None => (
+                    Servers::Finite(concurrency(std::mem::take(&mut sweep[k])).0),
+                    ServersFrom::PeakConcurrency,
+                ),
+            }
         };
-        // Rework: moves back from k.
         let moves: usize = rework[k].iter().sum();
         let rework_fit = if moves > 0 {
             let to = (0..n)
                 .max_by_key(|&t| (rework[k][t], std::cmp::Reverse(t)))
                 .unwrap_or(k);
-            let p = (moves as f64 / visits_done.max(1) as f64).min(0.95);
+            // The model sends every item through a delay station (those that passed by
+            // with a zero time): its rework is per pass, not per visit.
+            let passes = if slot.delay {
+                sample.len()
+            } else {
+                visits_done
+            };
+            let p = (moves as f64 / passes.max(1) as f64).min(0.95);
             Some(ReworkFit {
                 to: names[to].clone(),
                 probability: p,
@@ -446,11 +648,10 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         } else {
             None
         };
-        // Scheduled release.
-        let release = if service_stage[k].is_some() {
-            detect_release(&starts[k], 0.0)
-        } else {
+        let release = if slot.delay {
             None
+        } else {
+            detect_release(&starts[k], 0.0)
         };
         let mut station = Station::new(names[k].clone(), servers, service);
         if let Some(r) = &rework_fit {
@@ -472,7 +673,12 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         stations.push(station);
         fits.push(StationFit {
             name: names[k].clone(),
-            queue: queues[k].iter().map(|&w| stages[w].name.clone()).collect(),
+            queue: slot.queue.iter().map(|&w| stages[w].name.clone()).collect(),
+            stages: slot
+                .service
+                .iter()
+                .map(|&w| stages[w].name.clone())
+                .collect(),
             services: sample.len(),
             mean_days: m,
             cv,
@@ -491,28 +697,14 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         ));
     }
     // Pulled work: nothing ever waited in front of the first station, which was busy.
-    let first_util = {
-        let busy: i64 = timelines
-            .visits
-            .iter()
-            .filter(|v| roles[v.stage as usize] == Role::Service(0))
-            .map(|v| v.end - v.start)
-            .sum();
-        match stations[0].servers {
-            Servers::Finite(c) => ms_to_days(busy) / (f64::from(c) * window_days),
-            Servers::Unlimited => 0.0,
-        }
+    let first_util = match stations[0].servers {
+        Servers::Finite(c) => ms_to_days(busy[0]) / (f64::from(c) * window_days),
+        Servers::Unlimited => 0.0,
     };
-    let first_waited: i64 = timelines
-        .visits
-        .iter()
-        .filter(|v| roles[v.stage as usize] == Role::Queue(0))
-        .map(|v| v.end - v.start)
-        .sum();
     let pulled = match options.arrivals {
         ArrivalsFit::Pull => true,
         ArrivalsFit::Rate => false,
-        ArrivalsFit::Auto => first_waited == 0 && first_util >= 0.9,
+        ArrivalsFit::Auto => waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
     };
     if pulled {
         model_arrivals = Arrivals::Backlog;
