@@ -1,0 +1,129 @@
+//! `valuestream fit`, `whatif` and `leverage` on the command line: the JSON keys that are
+//! public API, model files as well as logs, and bad input.
+#![cfg(feature = "cli")]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_valuestream"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ok(out: &Output) -> serde_json::Value {
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const QUICK: [&str; 6] = ["--replications", "4", "--horizon-days", "800", "--warmup-days", "100"];
+
+#[test]
+fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fit-model.toml");
+    let v = ok(&bin()
+        .arg("fit")
+        .arg(root().join("tests/data/indep/line_log.csv"))
+        .args(["--replications", "4", "--json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap());
+    let stages = v["model"]["stage"].as_array().unwrap();
+    let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Dev", "Review", "Test", "Deploy"]);
+    for s in stages {
+        assert!(s["service"]["mean_days"].as_f64().unwrap() > 0.0, "{s}");
+        assert_eq!(s["service"]["dist"], "empirical");
+    }
+    assert_eq!(v["model"]["stage"][2]["servers"], 2);
+    assert_eq!(v["bottleneck"]["stage"], "Test");
+    for key in ["mean", "p50", "p85"] {
+        let c = &v["backtest"]["lead_time_days"][key];
+        assert!(c["observed"].is_f64() && c["predicted"].is_f64() && c["relative_error"].is_f64(), "{c}");
+    }
+    assert!(v["backtest"]["throughput_per_day"]["spread"].is_array());
+    assert_eq!(v["fit"]["stations"][0]["servers_from"]["from"], "peak_concurrency");
+    // The model file reads back, and whatif takes it instead of a log.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(valuestream::ValueStream::from_toml_str(&text).is_ok());
+    let w = ok(&bin()
+        .arg("whatif")
+        .arg(&out)
+        .args(["--change", "servers Test=3", "--json"])
+        .args(QUICK)
+        .output()
+        .unwrap());
+    assert!(w["scenario"]["lead_time_days"]["mean"].as_f64().unwrap() < w["baseline"]["lead_time_days"]["mean"].as_f64().unwrap());
+}
+
+#[test]
+fn whatif_json_keys_and_verdict() {
+    let v = ok(&bin()
+        .arg("whatif")
+        .arg(root().join("tests/data/indep/line_log.csv"))
+        .args(["--change", "automate Deploy", "--change", "servers Test=+1", "--json"])
+        .args(QUICK)
+        .output()
+        .unwrap());
+    for side in ["baseline", "scenario"] {
+        let o = &v[side];
+        for k in ["mean", "ci95", "p50", "p85"] {
+            assert!(!o["lead_time_days"][k].is_null(), "{side} {k}");
+        }
+        assert!(o["throughput"]["per_day"].is_f64());
+        assert!(o["stages"].as_array().unwrap().len() == 4);
+        assert!(o["bottleneck"].is_string());
+    }
+    assert_eq!(v["changes"], serde_json::json!(["automate Deploy", "servers Test=+1"]));
+    assert_eq!(v["lead_time"]["real"], true);
+    assert!(v["verdict"].as_str().unwrap().contains("real difference"));
+}
+
+#[test]
+fn leverage_ranks_a_change_at_the_bottleneck_first() {
+    let v = ok(&bin()
+        .arg("leverage")
+        .arg(root().join("data/models/tandem.toml"))
+        .arg("--json")
+        .args(QUICK)
+        .output()
+        .unwrap());
+    let ranking = v["ranking"].as_array().unwrap();
+    assert!(!ranking.is_empty());
+    for r in ranking {
+        for k in ["change", "lead_time_days_mean", "delta_rel", "throughput_per_day"] {
+            assert!(!r[k].is_null(), "{k} in {r}");
+        }
+    }
+    let deltas: Vec<f64> = ranking.iter().map(|r| r["delta_rel"].as_f64().unwrap()).collect();
+    assert!(deltas.windows(2).all(|w| w[0] <= w[1]), "{deltas:?}");
+}
+
+#[test]
+fn bad_changes_and_models_are_bad_input() {
+    let out = bin()
+        .arg("whatif")
+        .arg(root().join("tests/data/indep/line_log.csv"))
+        .args(["--change", "speed up Test"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read the change") && err.contains("automate STAGE"), "{err}");
+    let out = bin()
+        .arg("whatif")
+        .arg(root().join("tests/data/indep/line_log.csv"))
+        .args(["--change", "servers QA=2"])
+        .args(QUICK)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no stage \"QA\""));
+    let bad = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad-model.toml");
+    std::fs::write(&bad, "[arrivals]\nrate_per_day = -1\n[[stage]]\nname = \"A\"\nservers = 1\nservice = { dist = \"exponential\", mean_days = 1.0 }\n").unwrap();
+    let out = bin().arg("leverage").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rate_per_day"));
+}
