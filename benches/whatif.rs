@@ -12,8 +12,8 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use valuestream::{
-    Arrivals, Batch, Distribution, FitOptions, Servers, SimOptions, Simulation, Station,
-    Timelines, ValueStream, fit, leverage, what_if,
+    Arrivals, Batch, Distribution, FitOptions, Servers, SimOptions, Simulation, Station, Timelines,
+    ValueStream, fit, leverage, what_if,
 };
 
 /// A delivery stream of six stages, simulated for a year to make the log to fit.
@@ -22,18 +22,42 @@ fn fitted() -> ValueStream {
     let model = ValueStream::new(
         Arrivals::poisson(2.0).expect("rate"),
         vec![
-            Station::new("Refine", Servers::Finite(2), d(Distribution::gamma(0.6, 0.8))),
-            Station::new("Dev", Servers::Finite(5), d(Distribution::lognormal(2.0, 0.9))),
-            Station::new("Review", Servers::Finite(2), d(Distribution::exponential(0.5))),
-            Station::new("Test", Servers::Finite(2), d(Distribution::gamma(0.85, 0.7)))
-                .with_rework("Dev", 0.15),
-            Station::new("Deploy", Servers::Finite(1), d(Distribution::deterministic(0.2)))
-                .with_batch(Batch::Scheduled {
-                    every_days: 7.0,
-                    offset_days: 3.0,
-                    max: None,
-                }),
-            Station::new("Release", Servers::Finite(1), d(Distribution::deterministic(0.1))),
+            Station::new(
+                "Refine",
+                Servers::Finite(2),
+                d(Distribution::gamma(0.6, 0.8)),
+            ),
+            Station::new(
+                "Dev",
+                Servers::Finite(5),
+                d(Distribution::lognormal(2.0, 0.9)),
+            ),
+            Station::new(
+                "Review",
+                Servers::Finite(2),
+                d(Distribution::exponential(0.5)),
+            ),
+            Station::new(
+                "Test",
+                Servers::Finite(2),
+                d(Distribution::gamma(0.85, 0.7)),
+            )
+            .with_rework("Dev", 0.15),
+            Station::new(
+                "Deploy",
+                Servers::Finite(1),
+                d(Distribution::deterministic(0.2)),
+            )
+            .with_batch(Batch::Scheduled {
+                every_days: 7.0,
+                offset_days: 3.0,
+                max: None,
+            }),
+            Station::new(
+                "Release",
+                Servers::Finite(1),
+                d(Distribution::deterministic(0.1)),
+            ),
         ],
     )
     .expect("model");
@@ -73,7 +97,14 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("what_if", |b| {
         let change = ["servers Test=+1".parse().expect("change")];
-        b.iter(|| black_box(what_if(&model, &change, &options).expect("what-if").lead_time.delta));
+        b.iter(|| {
+            black_box(
+                what_if(&model, &change, &options)
+                    .expect("what-if")
+                    .lead_time
+                    .delta,
+            )
+        });
     });
     g.finish();
 }

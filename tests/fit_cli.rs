@@ -14,11 +14,23 @@ fn root() -> PathBuf {
 }
 
 fn ok(out: &Output) -> serde_json::Value {
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-const QUICK: [&str; 6] = ["--replications", "4", "--horizon-days", "800", "--warmup-days", "100"];
+const QUICK: [&str; 6] = [
+    "--replications",
+    "4",
+    "--horizon-days",
+    "800",
+    "--warmup-days",
+    "100",
+];
 
 #[test]
 fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
@@ -41,10 +53,16 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
     assert_eq!(v["bottleneck"]["stage"], "Test");
     for key in ["mean", "p50", "p85"] {
         let c = &v["backtest"]["lead_time_days"][key];
-        assert!(c["observed"].is_f64() && c["predicted"].is_f64() && c["relative_error"].is_f64(), "{c}");
+        assert!(
+            c["observed"].is_f64() && c["predicted"].is_f64() && c["relative_error"].is_f64(),
+            "{c}"
+        );
     }
     assert!(v["backtest"]["throughput_per_day"]["spread"].is_array());
-    assert_eq!(v["fit"]["stations"][0]["servers_from"]["from"], "peak_concurrency");
+    assert_eq!(
+        v["fit"]["stations"][0]["servers_from"]["from"],
+        "peak_concurrency"
+    );
     // The model file reads back, and whatif takes it instead of a log.
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(valuestream::ValueStream::from_toml_str(&text).is_ok());
@@ -55,7 +73,10 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
         .args(QUICK)
         .output()
         .unwrap());
-    assert!(w["scenario"]["lead_time_days"]["mean"].as_f64().unwrap() < w["baseline"]["lead_time_days"]["mean"].as_f64().unwrap());
+    assert!(
+        w["scenario"]["lead_time_days"]["mean"].as_f64().unwrap()
+            < w["baseline"]["lead_time_days"]["mean"].as_f64().unwrap()
+    );
 }
 
 #[test]
@@ -63,7 +84,13 @@ fn whatif_json_keys_and_verdict() {
     let v = ok(&bin()
         .arg("whatif")
         .arg(root().join("tests/data/indep/line_log.csv"))
-        .args(["--change", "automate Deploy", "--change", "servers Test=+1", "--json"])
+        .args([
+            "--change",
+            "automate Deploy",
+            "--change",
+            "servers Test=+1",
+            "--json",
+        ])
         .args(QUICK)
         .output()
         .unwrap());
@@ -76,7 +103,10 @@ fn whatif_json_keys_and_verdict() {
         assert!(o["stages"].as_array().unwrap().len() == 4);
         assert!(o["bottleneck"].is_string());
     }
-    assert_eq!(v["changes"], serde_json::json!(["automate Deploy", "servers Test=+1"]));
+    assert_eq!(
+        v["changes"],
+        serde_json::json!(["automate Deploy", "servers Test=+1"])
+    );
     assert_eq!(v["lead_time"]["real"], true);
     assert!(v["verdict"].as_str().unwrap().contains("real difference"));
 }
@@ -93,11 +123,19 @@ fn leverage_ranks_a_change_at_the_bottleneck_first() {
     let ranking = v["ranking"].as_array().unwrap();
     assert!(!ranking.is_empty());
     for r in ranking {
-        for k in ["change", "lead_time_days_mean", "delta_rel", "throughput_per_day"] {
+        for k in [
+            "change",
+            "lead_time_days_mean",
+            "delta_rel",
+            "throughput_per_day",
+        ] {
             assert!(!r[k].is_null(), "{k} in {r}");
         }
     }
-    let deltas: Vec<f64> = ranking.iter().map(|r| r["delta_rel"].as_f64().unwrap()).collect();
+    let deltas: Vec<f64> = ranking
+        .iter()
+        .map(|r| r["delta_rel"].as_f64().unwrap())
+        .collect();
     assert!(deltas.windows(2).all(|w| w[0] <= w[1]), "{deltas:?}");
 }
 
@@ -111,7 +149,10 @@ fn bad_changes_and_models_are_bad_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot read the change") && err.contains("automate STAGE"), "{err}");
+    assert!(
+        err.contains("cannot read the change") && err.contains("automate STAGE"),
+        "{err}"
+    );
     let out = bin()
         .arg("whatif")
         .arg(root().join("tests/data/indep/line_log.csv"))

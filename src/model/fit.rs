@@ -430,8 +430,16 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         let mut out = Vec::with_capacity(slots.len() + 1);
         for (k, sl) in slots.into_iter().enumerate() {
             if split[k] {
+                // A simulated log names a station's queue "<station> queue": a delay of that
+                // name would collide with it.
+                let first = &stages[sl.queue[0]].name;
+                let name = if *first == format!("{} queue", sl.name) {
+                    format!("Waiting for {}", sl.name)
+                } else {
+                    first.clone()
+                };
                 out.push(Slot {
-                    name: stages[sl.queue[0]].name.clone(),
+                    name,
                     queue: Vec::new(),
                     service: sl.queue.clone(),
                     delay: true,
@@ -584,6 +592,23 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 "deterministic".to_owned(),
                 Vec::new(),
             ),
+            // A family cannot describe a sample in which many services take no time (a
+            // mixture): resample it.
+            ServiceFit::Parametric
+                if sample.iter().filter(|x| **x <= 0.0).count() * 20 > sample.len() =>
+            {
+                notes.push(format!(
+                    "{}: {} of {} services took no time, which no parametric family describes; the observed times are resampled",
+                    names[k],
+                    sample.iter().filter(|x| **x <= 0.0).count(),
+                    sample.len()
+                ));
+                (
+                    Distribution::empirical(sample.clone())?,
+                    "empirical".to_owned(),
+                    Vec::new(),
+                )
+            }
             ServiceFit::Parametric => match fit_families(&sample) {
                 Some(families) => {
                     let best = &families[0];

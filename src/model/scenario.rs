@@ -475,11 +475,21 @@ impl Outcome {
         self.stages.iter().find(|s| s.name == name)
     }
 
-    /// The station whose queue makes items wait longest.
-    fn longest_wait(&self) -> Option<&OutcomeStage> {
+    /// The station where items wait longest: in its queue, or, for a delay (unlimited
+    /// servers: waiting for a customer, for an assignment), in the station itself.
+    fn longest_wait(&self) -> Option<(&OutcomeStage, f64)> {
         self.stages
             .iter()
-            .max_by(|a, b| a.wait_days_mean.total_cmp(&b.wait_days_mean))
+            .map(|s| (s, waiting(s)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+fn waiting(s: &OutcomeStage) -> f64 {
+    if s.utilisation.is_none() {
+        s.time_days_mean
+    } else {
+        s.wait_days_mean
     }
 }
 
@@ -718,12 +728,20 @@ fn verdict(
         (Some(x), Some(y)) => out.push(format!("The bottleneck moves from {x} to {y}.")),
         _ => {}
     }
-    if let Some(w) = s.longest_wait() {
-        let before = b.stage(&w.name).map_or(0.0, |x| x.wait_days_mean);
-        out.push(format!(
-            "Work now waits longest in front of {} ({:.2} days, {:.2} before).",
-            w.name, w.wait_days_mean, before
-        ));
+    match s.longest_wait() {
+        Some((w, days)) if days >= 0.01 => {
+            let before = b.stage(&w.name).map_or(0.0, waiting);
+            let place = if w.utilisation.is_none() {
+                format!("at {}", w.name)
+            } else {
+                format!("in front of {}", w.name)
+            };
+            out.push(format!(
+                "Work now waits longest {place} ({days:.2} days, {before:.2} before)."
+            ));
+        }
+        Some(_) => out.push("Hardly anything waits any more.".to_owned()),
+        None => {}
     }
     out.join(" ")
 }
