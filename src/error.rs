@@ -266,6 +266,16 @@ impl Error {
     }
 }
 
+/// Reads a text file: its name (for positions) and its content.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<(String, String)> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        file: Some(name.clone()),
+        source,
+    })?;
+    Ok((name, text))
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -199,12 +199,7 @@ impl Workflow {
     ///
     /// [`Error::Io`] if it cannot be read, and as [`Workflow::from_toml_str`] with the path.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Workflow> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            file: Some(name.clone()),
-            source,
-        })?;
+        let (name, text) = crate::error::read_text(path.as_ref())?;
         Workflow::parse(&text, Some(&name))
     }
 

@@ -858,12 +858,7 @@ impl ValueStream {
     /// [`Error::Io`] if it cannot be read, and as [`ValueStream::from_toml_str`] with the
     /// path.
     pub fn from_path(path: impl AsRef<Path>) -> Result<ValueStream> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            file: Some(name.clone()),
-            source,
-        })?;
+        let (name, text) = crate::error::read_text(path.as_ref())?;
         ValueStream::parse(&text, Some(&name))
     }
 

@@ -23,18 +23,7 @@ fn pct(x: Option<f64>) -> String {
     }
 }
 
-/// `n` with thousands separators.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::log::quality::count;
 
 fn summary_row(out: &mut String, label: &str, s: &Summary) -> fmt::Result {
     writeln!(
