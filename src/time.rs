@@ -233,6 +233,12 @@ impl TimeParser {
         }
     }
 
+    /// Whether the column's form is known: configured, or detected from a valid value.
+    /// From then on the parser's results no longer depend on the values it has seen.
+    pub(crate) fn is_detected(&self) -> bool {
+        self.mode != Mode::Undetected
+    }
+
     /// Parses a trimmed, non-empty value to milliseconds since the epoch, or says in a
     /// sentence what was wrong with it.
     #[inline]

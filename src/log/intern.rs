@@ -215,6 +215,11 @@ impl Interner {
         self.names.len()
     }
 
+    /// The names interned so far, by id.
+    pub(crate) fn names(&self) -> &Names {
+        &self.names
+    }
+
     /// The names, by id.
     pub(crate) fn into_names(self) -> Names {
         self.names

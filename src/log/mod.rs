@@ -81,6 +81,31 @@ impl Attributes {
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
     }
+
+    /// Adds the attributes of `other`, whose items are `items[i]` here: values are interned
+    /// in `other`'s order and overwrite this one's (the last value wins).
+    fn append(&mut self, other: &Attributes, items: &[u32]) {
+        for (a, name) in other.names.iter().enumerate() {
+            let to = self.index_or_insert(name);
+            let values: Vec<u32> = other.values[a]
+                .names()
+                .iter()
+                .map(|v| self.values[to].intern(v.as_bytes()).unwrap_or(NONE))
+                .collect();
+            let col = &mut self.per_item[to];
+            for (i, &v) in other.per_item[a].iter().enumerate() {
+                let v = if v == NONE { NONE } else { values[v as usize] };
+                if v == NONE {
+                    continue;
+                }
+                let item = items[i] as usize;
+                if col.len() <= item {
+                    col.resize(item + 1, NONE);
+                }
+                col[item] = v;
+            }
+        }
+    }
 }
 
 /// One event of the log, as returned by [`EventLog::events`].
@@ -361,6 +386,52 @@ impl EventLogBuilder {
     /// The id of an interned item.
     pub(crate) fn item_name(&self, item: u32) -> &str {
         self.items.name(item)
+    }
+
+    /// Appends the events of `other`, read after this builder's: its items and states are
+    /// interned here in its order of first appearance (so that the numbering is the one a
+    /// single builder would have given), its events follow these, its state counts are
+    /// added, its attributes overwrite these, and its rows and warnings are added. Its lines
+    /// count from 1 at its own start: `line_offset` lines come before it.
+    pub(crate) fn append(&mut self, other: EventLogBuilder, line_offset: u64) {
+        let items: Vec<u32> = other
+            .items
+            .names()
+            .iter()
+            .map(|n| self.items.intern(n.as_bytes()).unwrap_or(0))
+            .collect();
+        let states: Vec<u32> = other
+            .states
+            .names()
+            .iter()
+            .map(|n| self.state_index(n.as_bytes()).unwrap_or(0))
+            .collect();
+        for (s, m) in other.state_meta.iter().enumerate() {
+            let meta = &mut self.state_meta[states[s] as usize];
+            if m.count > 0 {
+                if meta.count == 0 {
+                    meta.first_line = m.first_line + line_offset;
+                }
+                meta.count += m.count;
+            }
+        }
+        self.reserve(other.len());
+        self.ev_item
+            .extend(other.ev_item.iter().map(|&i| items[i as usize]));
+        self.ev_state
+            .extend(other.ev_state.iter().map(|&s| states[s as usize]));
+        self.ev_time.extend_from_slice(&other.ev_time);
+        self.attributes.append(&other.attributes, &items);
+        self.stats.rows += other.stats.rows;
+        self.stats
+            .rejected
+            .extend(other.stats.rejected.into_iter().map(|mut r| {
+                r.line += line_offset;
+                r
+            }));
+        // Readers of long logs, the only ones read in parts, record no warnings; tallies of
+        // other layouts would need adding up by kind.
+        self.stats.warnings.extend(other.stats.warnings);
     }
 
     /// The number of events so far.
