@@ -804,6 +804,38 @@ mod tests {
         assert_same(&builder().threads(1).build().read_path(&f.0), &log);
     }
 
+    #[test]
+    fn chunks_after_a_failed_one_wait_and_are_parsed_when_joined() {
+        let csv = format!("id,state,timestamp,type\n{}", good_rows(30_000, "\n"));
+        let f = TempFile::new(csv.as_bytes());
+        let size = csv.len() as u64;
+        let reader = builder().threads(2).chunking(0, size / 3).build();
+        let mut file = File::open(&f.0).unwrap();
+        let job = |failed: usize| Job {
+            reader: &reader,
+            path: &f.0,
+            name: "t.csv",
+            plan: Plan::new(&reader, &mut File::open(&f.0).unwrap(), size, 2).unwrap(),
+            next: AtomicUsize::new(0),
+            failed: AtomicUsize::new(failed),
+        };
+        // A chunk being parsed gives up once an earlier one has failed...
+        let j = job(0);
+        let (start, bound) = (j.plan.starts[1], j.plan.starts.get(2).copied());
+        let p = j.parse(&mut file, 1, start, bound, true);
+        assert!(matches!(p.outcome, Outcome::Abandoned));
+        assert_eq!(p.ctx.b.stats.rows, u64::from(WATCH_ROWS));
+        let p = j.parse(&mut file, 1, start, bound, false);
+        assert!(matches!(p.outcome, Outcome::Done { .. }));
+        // ... and chunks after it are not taken; the join parses them.
+        let (log, report) = job(0).run(&mut file, 1);
+        assert_eq!((report.chunks, report.reparsed), (3, 2));
+        assert_same(&builder().threads(1).build().read_path(&f.0), &log);
+        let (log, report) = job(usize::MAX).run(&mut file, 2);
+        assert_eq!((report.chunks, report.reparsed), (3, 0));
+        assert_same(&builder().threads(1).build().read_path(&f.0), &log);
+    }
+
     /// One row of a generated log: its fields, or a blank line.
     fn row() -> impl Strategy<Value = Option<Vec<String>>> {
         let id = prop_oneof![
@@ -814,6 +846,7 @@ mod tests {
             1 => Just("crlf\r\nlines".to_owned()),
             1 => Just("quote\"d".to_owned()),
             1 => Just("\u{e9}t\u{e9}".to_owned()),
+            1 => Just("\u{feff}bom".to_owned()),
             1 => Just(String::new()),
         ];
         let state = prop_oneof![
