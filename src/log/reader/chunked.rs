@@ -827,6 +827,17 @@ mod tests {
         assert_eq!(p.ctx.b.stats.rows, u64::from(WATCH_ROWS));
         let p = j.parse(&mut file, 1, start, bound, false);
         assert!(matches!(p.outcome, Outcome::Done { .. }));
+        // An abandoned chunk is parsed again when joined.
+        let parsed: Vec<Option<Parsed>> = (0..3)
+            .map(|k| {
+                let (start, bound) = (j.plan.starts[k], j.plan.starts.get(k + 1).copied());
+                Some(j.parse(&mut file, k, start, bound, k == 1))
+            })
+            .collect();
+        let mut report = Report::default();
+        let log = j.join(&mut file, parsed, &mut report);
+        assert_eq!(report.reparsed, 1);
+        assert_same(&builder().threads(1).build().read_path(&f.0), &log);
         // ... and chunks after it are not taken; the join parses them.
         let (log, report) = job(0).run(&mut file, 1);
         assert_eq!((report.chunks, report.reparsed), (3, 2));
