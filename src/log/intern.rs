@@ -113,6 +113,11 @@ impl Names {
         self.ends.len()
     }
 
+    /// The bytes of all names together.
+    pub(crate) fn bytes(&self) -> usize {
+        self.arena.len()
+    }
+
     /// The names in id order.
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> {
         (0..self.len()).map(move |i| self.get(i))
@@ -174,6 +179,17 @@ impl Interner {
         self.names.push(name);
         self.slots[i] = Slot { tag, id1: id + 1 };
         Some(id)
+    }
+
+    /// Makes room for `names` more names of `bytes` bytes in all, so that interning them
+    /// grows nothing.
+    pub(crate) fn reserve(&mut self, names: usize, bytes: usize) {
+        let want = 2 * (self.names.len() + names + 1);
+        if self.slots.len() < want {
+            self.rebuild(want.next_power_of_two().max(16));
+        }
+        self.names.arena.reserve(bytes);
+        self.names.ends.reserve(names);
     }
 
     /// Doubles the table (at least 16 slots), keeping the load factor at most one half.

@@ -388,50 +388,86 @@ impl EventLogBuilder {
         self.items.name(item)
     }
 
-    /// Appends the events of `other`, read after this builder's: its items and states are
-    /// interned here in its order of first appearance (so that the numbering is the one a
-    /// single builder would have given), its events follow these, its state counts are
-    /// added, its attributes overwrite these, and its rows and warnings are added. Its lines
-    /// count from 1 at its own start: `line_offset` lines come before it.
-    pub(crate) fn append(&mut self, other: EventLogBuilder, line_offset: u64) {
-        let items: Vec<u32> = other
-            .items
-            .names()
-            .iter()
-            .map(|n| self.items.intern(n.as_bytes()).unwrap_or(0))
-            .collect();
-        let states: Vec<u32> = other
-            .states
-            .names()
-            .iter()
-            .map(|n| self.state_index(n.as_bytes()).unwrap_or(0))
-            .collect();
-        for (s, m) in other.state_meta.iter().enumerate() {
-            let meta = &mut self.state_meta[states[s] as usize];
-            if m.count > 0 {
-                if meta.count == 0 {
-                    meta.first_line = m.first_line + line_offset;
+    /// Appends the events of `parts`, read after this builder's, in order: their items and
+    /// states are interned here in their order of first appearance (so that the numbering
+    /// is the one a single builder would have given), their events follow these, their
+    /// state counts are added, their attributes overwrite these (the last value wins), and
+    /// their rows, rejected rows and warnings are added. The lines of a part count from 1 at
+    /// its own start: the `u64` beside it says how many lines come before it.
+    ///
+    /// The columns that need no item numbers (states, times) are copied on a second thread
+    /// while the items are interned, when a thread can be had.
+    pub(crate) fn append(&mut self, parts: Vec<(EventLogBuilder, u64)>) {
+        // States: few, interned first, in order.
+        let mut state_maps = Vec::with_capacity(parts.len());
+        for (part, line_offset) in &parts {
+            let map: Vec<u32> = part
+                .states
+                .names()
+                .iter()
+                .map(|n| self.state_index(n.as_bytes()).unwrap_or(0))
+                .collect();
+            for (s, m) in part.state_meta.iter().enumerate() {
+                let meta = &mut self.state_meta[map[s] as usize];
+                if m.count > 0 {
+                    if meta.count == 0 {
+                        meta.first_line = m.first_line + line_offset;
+                    }
+                    meta.count += m.count;
                 }
-                meta.count += m.count;
             }
+            state_maps.push(map);
         }
-        self.reserve(other.len());
-        self.ev_item
-            .extend(other.ev_item.iter().map(|&i| items[i as usize]));
-        self.ev_state
-            .extend(other.ev_state.iter().map(|&s| states[s as usize]));
-        self.ev_time.extend_from_slice(&other.ev_time);
-        self.attributes.append(&other.attributes, &items);
-        self.stats.rows += other.stats.rows;
-        self.stats
-            .rejected
-            .extend(other.stats.rejected.into_iter().map(|mut r| {
-                r.line += line_offset;
-                r
-            }));
-        // Readers of long logs, the only ones read in parts, record no warnings; tallies of
-        // other layouts would need adding up by kind.
-        self.stats.warnings.extend(other.stats.warnings);
+        let events: usize = parts.iter().map(|(p, _)| p.len()).sum();
+        self.reserve(events);
+        let names = parts.iter().map(|(p, _)| p.items.names());
+        self.items.reserve(
+            names.clone().map(Names::len).sum(),
+            names.map(Names::bytes).sum(),
+        );
+        let (state_len, time_len) = (self.ev_state.len(), self.ev_time.len());
+        let (ev_state, ev_time) = (&mut self.ev_state, &mut self.ev_time);
+        let copy_columns = |ev_state: &mut Vec<u32>, ev_time: &mut Vec<i64>| {
+            for ((part, _), map) in parts.iter().zip(&state_maps) {
+                ev_state.extend(part.ev_state.iter().map(|&s| map[s as usize]));
+                ev_time.extend_from_slice(&part.ev_time);
+            }
+        };
+        let (items, ev_item, attributes) =
+            (&mut self.items, &mut self.ev_item, &mut self.attributes);
+        let copied = std::thread::scope(|s| {
+            let copier = std::thread::Builder::new()
+                .spawn_scoped(s, || copy_columns(&mut *ev_state, &mut *ev_time));
+            for (part, _) in &parts {
+                let map: Vec<u32> = part
+                    .items
+                    .names()
+                    .iter()
+                    .map(|n| items.intern(n.as_bytes()).unwrap_or(0))
+                    .collect();
+                ev_item.extend(part.ev_item.iter().map(|&i| map[i as usize]));
+                attributes.append(&part.attributes, &map);
+            }
+            copier.is_ok_and(|h| h.join().is_ok())
+        });
+        if !copied {
+            // No thread: copy here (after undoing anything a failed copier did).
+            self.ev_state.truncate(state_len);
+            self.ev_time.truncate(time_len);
+            copy_columns(&mut self.ev_state, &mut self.ev_time);
+        }
+        for (part, line_offset) in parts {
+            self.stats.rows += part.stats.rows;
+            self.stats
+                .rejected
+                .extend(part.stats.rejected.into_iter().map(|mut r| {
+                    r.line += line_offset;
+                    r
+                }));
+            // Readers of long logs, the only ones read in parts, record no warnings; tallies
+            // of other layouts would need adding up by kind.
+            self.stats.warnings.extend(part.stats.warnings);
+        }
     }
 
     /// The number of events so far.

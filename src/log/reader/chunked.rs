@@ -435,6 +435,7 @@ impl Job<'_> {
     ) -> Result<EventLog> {
         let starts = &self.plan.starts;
         let mut joined: Option<Ctx> = None;
+        let mut parts = Vec::with_capacity(starts.len());
         // The chunk's true start, and the newlines before it.
         let (mut start, mut lines) = (0, 0);
         for (k, slot) in parsed.iter_mut().enumerate() {
@@ -461,11 +462,11 @@ impl Job<'_> {
             match &mut joined {
                 None => joined = Some(ctx),
                 Some(j) => {
-                    j.b.append(ctx.b, lines);
                     j.rejected.extend(ctx.rejected.into_iter().map(|mut r| {
                         r.line += lines;
                         r
                     }));
+                    parts.push((ctx.b, lines));
                 }
             }
             lines += newlines;
@@ -474,8 +475,9 @@ impl Job<'_> {
                 None => break,
             }
         }
-        let ctx =
+        let mut ctx =
             joined.unwrap_or_else(|| Ctx::new(Some(self.name.to_owned()), BadRows::Skip, None));
+        ctx.b.append(parts);
         if ctx.b.stats.rows == 0 {
             return Err(Error::Empty {
                 pos: Box::new(ctx.pos().at_line(2)),
