@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use intern::{Interner, Names};
+pub(crate) use intern::{Interner, Names, ShortKey};
 pub use preset::{Detected, Import, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
@@ -278,9 +278,11 @@ pub struct EventLogBuilder {
     ev_time: Vec<i64>,
     attributes: Attributes,
     pub(crate) stats: ReadStats,
-    /// The first states seen, as (length, id).
-    few_states: Vec<(u32, u32)>,
-    /// The last item id seen and its index (rows of one item usually come together).
+    /// The first states seen, by key.
+    few_states: Vec<(ShortKey, u32)>,
+    /// The last item id seen (its bytes kept only if its key does not tell it apart) and
+    /// its index (rows of one item usually come together).
+    last_key: ShortKey,
     last_item: Vec<u8>,
     last_index: Option<u32>,
 }
@@ -323,14 +325,19 @@ impl EventLogBuilder {
     #[inline]
     pub(crate) fn item_index(&mut self, id: &[u8]) -> Option<u32> {
         // Logs are usually grouped by item: most rows repeat the previous row's id.
+        let key = ShortKey::of(id);
         if let Some(idx) = self.last_index
-            && self.last_item == id
+            && key == self.last_key
+            && (key.is_whole() || self.last_item == id)
         {
             return Some(idx);
         }
         let idx = self.items.intern(id)?;
-        self.last_item.clear();
-        self.last_item.extend_from_slice(id);
+        self.last_key = key;
+        if !key.is_whole() {
+            self.last_item.clear();
+            self.last_item.extend_from_slice(id);
+        }
         self.last_index = Some(idx);
         Some(idx)
     }
@@ -338,16 +345,16 @@ impl EventLogBuilder {
     /// The index of the state with these bytes, interning it; `None` if not UTF-8.
     #[inline]
     pub(crate) fn state_index(&mut self, name: &[u8]) -> Option<u32> {
-        // A log has few states: a short list, scanned by length first, finds them without
-        // hashing.
-        for &(len, id) in &self.few_states {
-            if len as usize == name.len() && self.states.name(id).as_bytes() == name {
+        // A log has few states: a short list, scanned by key, finds them without hashing.
+        let key = ShortKey::of(name);
+        for &(k, id) in &self.few_states {
+            if k == key && (key.is_whole() || self.states.name(id).as_bytes() == name) {
                 return Some(id);
             }
         }
         let s = self.states.intern(name)?;
         if self.few_states.len() < 16 {
-            self.few_states.push((name.len() as u32, s));
+            self.few_states.push((key, s));
         }
         if s as usize == self.state_meta.len() {
             self.state_meta.push(StateMeta::default());
