@@ -146,17 +146,21 @@ pub(crate) struct TimeParser {
     mode: Mode,
     pattern: Option<String>,
     offset_ms: i64,
-    /// The last date part read and its instant: rows of a log often share their date.
+    /// The date parts read lately and their instants: rows of a log share a few dates.
     date_cache: DateCache,
 }
 
+/// How many dates the cache holds (a power of two).
+const DATES: usize = 64;
+
 #[derive(Clone, Copy, Debug)]
 struct DateCache {
-    bytes: [u8; 10],
-    ms: i64,
+    /// Dates `YYYY-MM-DD` read lately, as their first eight and last two bytes, and their
+    /// midnights (UTC) in milliseconds; a date has one place, found from its bytes.
+    dates: [(u64, u16, i64); DATES],
     /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (an offset,
     /// or nothing), and the milliseconds to subtract for it: a later value with the same
-    /// date and the same suffix needs only its time of day read.
+    /// suffix needs only its time of day read (and its date looked up).
     suffix: [u8; 8],
     suffix_len: u8,
     suffix_ms: i64,
@@ -164,14 +168,13 @@ struct DateCache {
 }
 
 impl DateCache {
-    /// Reads `v` if it has the cached date, a `?HH:MM:SS` time and the cached suffix.
+    /// Reads `v` if it has a `?HH:MM:SS` time and the cached suffix (and a valid date).
     #[inline]
-    fn fast_path(&self, v: &[u8]) -> Option<i64> {
+    fn fast_path(&mut self, v: &[u8]) -> Option<i64> {
         if !self.fast || v.len() != 19 + usize::from(self.suffix_len) {
             return None;
         }
-        let date: [u8; 10] = v[..10].try_into().ok()?;
-        if date != self.bytes || v[19..] != self.suffix[..usize::from(self.suffix_len)] {
+        if v[19..] != self.suffix[..usize::from(self.suffix_len)] {
             return None;
         }
         let &[b'T' | b't' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] = &v[10..19] else {
@@ -181,7 +184,27 @@ impl DateCache {
         if h > 23 || m > 59 || s > 59 {
             return None;
         }
-        Some(self.ms + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
+        let date = self.date(v.first_chunk()?).ok()?;
+        Some(date + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
+    }
+
+    /// The midnight (UTC) of the date `YYYY-MM-DD`, from the cache or parsed and cached.
+    #[inline]
+    fn date(&mut self, date: &[u8; 10]) -> Result<i64, IsoError> {
+        let (head, tail) = date.split_at(8);
+        let head = u64::from_le_bytes(head.try_into().map_err(|_| IsoError::Shape)?);
+        let tail = u16::from_le_bytes(tail.try_into().map_err(|_| IsoError::Shape)?);
+        // The month and day (the bytes that change) spread over the places.
+        let at = ((head >> 16 ^ u64::from(tail) << 48).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+            as usize
+            % DATES;
+        let slot = &mut self.dates[at];
+        if slot.0 == head && slot.1 == tail {
+            return Ok(slot.2);
+        }
+        let ms = parse_date(date)?;
+        *slot = (head, tail, ms);
+        Ok(ms)
     }
 
     /// After `v` parsed in full with `offset_ms`, remembers its suffix for the fast path.
@@ -201,10 +224,14 @@ impl DateCache {
 
 impl Default for DateCache {
     fn default() -> Self {
-        // A valid entry from the start, so that no unvalidated bytes can ever match.
+        // Valid entries from the start, so that no unvalidated bytes can ever match.
+        let epoch = *b"1970-01-01";
+        let head = u64::from_le_bytes([
+            epoch[0], epoch[1], epoch[2], epoch[3], epoch[4], epoch[5], epoch[6], epoch[7],
+        ]);
+        let tail = u16::from_le_bytes([epoch[8], epoch[9]]);
         DateCache {
-            bytes: *b"1970-01-01",
-            ms: 0,
+            dates: [(head, tail, 0); DATES],
             suffix: [0; 8],
             suffix_len: 0,
             suffix_ms: 0,
@@ -516,15 +543,7 @@ fn parse_iso(v: &[u8], cache: &mut DateCache) -> Result<(i64, Option<i32>), IsoE
     if v.len() < 10 {
         return Err(IsoError::Shape);
     }
-    let date: [u8; 10] = v[..10].try_into().map_err(|_| IsoError::Shape)?;
-    let date_ms = if date == cache.bytes {
-        cache.ms
-    } else {
-        let ms = parse_date(&v[..10])?;
-        cache.bytes = date;
-        cache.ms = ms;
-        ms
-    };
+    let date_ms = cache.date(v.first_chunk().ok_or(IsoError::Shape)?)?;
     if v.len() == 10 {
         return Ok((date_ms, None));
     }
@@ -739,6 +758,34 @@ mod tests {
         }
         // A bad time of day with a cached date and suffix still fails.
         assert!(p.parse(b"2024-02-01 25:00:00+00:00").is_err());
+    }
+
+    #[test]
+    fn the_date_cache_agrees_with_chrono_over_many_dates() {
+        // More dates than the cache holds, so that they evict each other; invalid dates in
+        // between must stay errors.
+        let mut x: u64 = 99;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut p = TimeParser::new(TimeFormat::Auto, utc());
+        for _ in 0..50_000 {
+            let (y, mo, d) = (2019 + next() % 8, 1 + next() % 12, 1 + next() % 31);
+            let v = format!(
+                "{y}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                next() % 24,
+                next() % 60,
+                next() % 60
+            );
+            let ours = p.parse(v.as_bytes());
+            match DateTime::parse_from_rfc3339(&v) {
+                Ok(t) => assert_eq!(ours, Ok(t.timestamp_millis()), "{v}"),
+                Err(_) => assert!(ours.unwrap_err().contains("day of the month"), "{v}"),
+            }
+        }
     }
 
     #[test]
