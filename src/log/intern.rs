@@ -117,7 +117,10 @@ impl ShortKey {
 ///
 /// Names live end to end in one string (no allocation per name); an open-addressing table
 /// of `(id, hash tag)` slots finds them with one probe into the table and one comparison
-/// against the arena in the common case.
+/// against the arena in the common case. A name's place in the table is given by the high
+/// bits of its tag, so that names in tag order have their places in table order whatever
+/// the table's size: growing the table, or interning another interner's names in the
+/// order of its table, walks through memory instead of jumping about.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     /// Open addressing with linear probing, at most half full.
@@ -179,6 +182,23 @@ impl std::ops::Index<usize> for Names {
     }
 }
 
+/// The first place to look for a name with this tag in a table of `cap` slots: the tag's
+/// high bits (names in tag order have their places in table order).
+#[inline]
+fn home(tag: u32, cap: usize) -> usize {
+    ((u128::from(tag) * cap as u128) >> 32) as usize
+}
+
+/// Puts `slot` in the first free place from its home (the table has one).
+fn place(slots: &mut [Slot], slot: Slot) {
+    let mask = slots.len() - 1;
+    let mut i = home(slot.tag, slots.len());
+    while slots[i].id1 != 0 {
+        i = (i + 1) & mask;
+    }
+    slots[i] = slot;
+}
+
 #[inline]
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = FxHasher::default();
@@ -199,7 +219,7 @@ impl Interner {
         // the names hashed again.
         let tag = (hash_bytes(bytes) >> 32) as u32;
         let mask = self.slots.len() - 1;
-        let mut i = tag as usize & mask;
+        let mut i = home(tag, self.slots.len());
         loop {
             let slot = self.slots[i];
             if slot.id1 == 0 {
@@ -241,15 +261,69 @@ impl Interner {
     /// Moves every slot into a table of `cap` slots (a power of two).
     fn rebuild(&mut self, cap: usize) {
         let mut slots = vec![Slot::default(); cap];
-        let mask = cap - 1;
         for &slot in self.slots.iter().filter(|s| s.id1 != 0) {
-            let mut i = slot.tag as usize & mask;
-            while slots[i].id1 != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = slot;
+            place(&mut slots, slot);
         }
         self.slots = slots;
+    }
+
+    /// The id of the name `bytes` whose tag is `tag`, if interned.
+    #[inline]
+    fn find(&self, bytes: &[u8], tag: u32) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = home(tag, self.slots.len());
+        loop {
+            let slot = self.slots[i];
+            if slot.id1 == 0 {
+                return None;
+            }
+            if slot.tag == tag && self.names.get(slot.id1 as usize - 1).as_bytes() == bytes {
+                return Some(slot.id1 - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Interns the names of `other`, those new here numbered in their order there, and
+    /// returns the id here of each id there. Names are looked up, and new ones placed, in
+    /// the order of `other`'s table, which is the order of this one's.
+    pub(crate) fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        self.reserve(other.names.len(), other.names.bytes());
+        let old = self.names.len();
+        let mut map = vec![u32::MAX; other.names.len()];
+        for slot in other.slots.iter().filter(|s| s.id1 != 0) {
+            let id = slot.id1 as usize - 1;
+            if let Some(found) = self.find(other.names.get(id).as_bytes(), slot.tag) {
+                map[id] = found;
+            }
+        }
+        for (id, to) in map.iter_mut().enumerate() {
+            if *to == u32::MAX {
+                // A full interner (4 billion names) cannot grow; as `intern`, give up.
+                let Some(new) = u32::try_from(self.names.len())
+                    .ok()
+                    .filter(|&n| n < u32::MAX)
+                else {
+                    *to = 0;
+                    continue;
+                };
+                self.names.push(other.names.get(id));
+                *to = new;
+            }
+        }
+        for slot in other.slots.iter().filter(|s| s.id1 != 0) {
+            let to = map[slot.id1 as usize - 1];
+            if to as usize >= old {
+                place(
+                    &mut self.slots,
+                    Slot {
+                        tag: slot.tag,
+                        id1: to + 1,
+                    },
+                );
+            }
+        }
+        map
     }
 
     /// The name of `id`.
@@ -354,6 +428,36 @@ mod tests {
         let (a, b) = (b"Ready for Review!", b"Ready foX Review!");
         assert_eq!(ShortKey::of(a), ShortKey::of(b));
         assert!(!ShortKey::of(a).is_whole());
+    }
+
+    #[test]
+    fn absorbing_numbers_new_names_in_their_order() {
+        let mut a = Interner::default();
+        let mut b = Interner::default();
+        let mut one = Interner::default();
+        for n in 0..5000u32 {
+            let name = format!("item-{}", n * 7 % 6000);
+            a.intern(name.as_bytes());
+            one.intern(name.as_bytes());
+        }
+        for n in 0..8000u32 {
+            let name = format!("item-{}", (n * 13 + 5) % 9000);
+            b.intern(name.as_bytes());
+        }
+        let map = a.absorb(&b);
+        // As if one interner had seen every name: the same ids, the same names.
+        for (id, name) in b.names().iter().enumerate() {
+            assert_eq!(Some(map[id]), one.intern(name.as_bytes()), "{name}");
+        }
+        assert_eq!(a.names(), one.names());
+        for name in one.names().iter() {
+            assert_eq!(a.get(name), one.get(name));
+        }
+        assert_eq!(a.intern(b"fresh"), one.intern(b"fresh"));
+        assert_eq!(
+            Interner::default().absorb(&Interner::default()),
+            Vec::<u32>::new()
+        );
     }
 
     #[test]

@@ -446,12 +446,7 @@ impl EventLogBuilder {
             let copier = std::thread::Builder::new()
                 .spawn_scoped(s, || copy_columns(&mut *ev_state, &mut *ev_time));
             for (part, _) in &parts {
-                let map: Vec<u32> = part
-                    .items
-                    .names()
-                    .iter()
-                    .map(|n| items.intern(n.as_bytes()).unwrap_or(0))
-                    .collect();
+                let map = items.absorb(&part.items);
                 ev_item.extend(part.ev_item.iter().map(|&i| map[i as usize]));
                 attributes.append(&part.attributes, &map);
             }
