@@ -126,6 +126,10 @@ pub(crate) struct Interner {
     /// Open addressing with linear probing, at most half full.
     slots: Vec<Slot>,
     names: Names,
+    /// The names in the table: the first `indexed`. Names absorbed from another interner
+    /// are placed only when the table is next needed (after the last absorb of a chunked
+    /// read it never is).
+    indexed: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -212,6 +216,9 @@ impl Interner {
     /// interner is full).
     #[inline]
     pub(crate) fn intern(&mut self, bytes: &[u8]) -> Option<u32> {
+        if self.indexed < self.names.len() {
+            self.index_rest();
+        }
         if self.slots.len() < 2 * (self.names.len() + 1) {
             self.grow();
         }
@@ -238,19 +245,25 @@ impl Interner {
             .ok()
             .filter(|&id| id < u32::MAX)?;
         self.names.push(name);
+        self.indexed = self.names.len();
         self.slots[i] = Slot { tag, id1: id + 1 };
         Some(id)
     }
 
-    /// Makes room for `names` more names of `bytes` bytes in all, so that interning them
-    /// grows nothing.
-    pub(crate) fn reserve(&mut self, names: usize, bytes: usize) {
-        let want = 2 * (self.names.len() + names + 1);
+    /// Places the names not yet in the table.
+    #[cold]
+    fn index_rest(&mut self) {
+        let want = 2 * (self.names.len() + 1);
         if self.slots.len() < want {
-            self.rebuild(want.next_power_of_two().max(16));
+            self.rebuild(want.next_power_of_two());
         }
-        self.names.arena.reserve(bytes);
-        self.names.ends.reserve(names);
+        for id in self.indexed..self.names.len() {
+            let tag = (hash_bytes(self.names.get(id).as_bytes()) >> 32) as u32;
+            // Ids below u32::MAX: `intern` and `absorb` number no more names.
+            let id1 = u32::try_from(id + 1).unwrap_or(u32::MAX);
+            place(&mut self.slots, Slot { tag, id1 });
+        }
+        self.indexed = self.names.len();
     }
 
     /// Doubles the table (at least 16 slots), keeping the load factor at most one half.
@@ -285,11 +298,15 @@ impl Interner {
     }
 
     /// Interns the names of `other`, those new here numbered in their order there, and
-    /// returns the id here of each id there. Names are looked up, and new ones placed, in
-    /// the order of `other`'s table, which is the order of this one's.
+    /// returns the id here of each id there. Names are looked up in the order of `other`'s
+    /// table, which is the order of this one's; new names are placed in the table only
+    /// when it is next used.
     pub(crate) fn absorb(&mut self, other: &Interner) -> Vec<u32> {
-        self.reserve(other.names.len(), other.names.bytes());
-        let old = self.names.len();
+        if self.indexed < self.names.len() {
+            self.index_rest();
+        }
+        self.names.arena.reserve(other.names.bytes());
+        self.names.ends.reserve(other.names.len());
         let mut map = vec![u32::MAX; other.names.len()];
         for slot in other.slots.iter().filter(|s| s.id1 != 0) {
             let id = slot.id1 as usize - 1;
@@ -309,18 +326,6 @@ impl Interner {
                 };
                 self.names.push(other.names.get(id));
                 *to = new;
-            }
-        }
-        for slot in other.slots.iter().filter(|s| s.id1 != 0) {
-            let to = map[slot.id1 as usize - 1];
-            if to as usize >= old {
-                place(
-                    &mut self.slots,
-                    Slot {
-                        tag: slot.tag,
-                        id1: to + 1,
-                    },
-                );
             }
         }
         map
@@ -454,6 +459,21 @@ mod tests {
             assert_eq!(a.get(name), one.get(name));
         }
         assert_eq!(a.intern(b"fresh"), one.intern(b"fresh"));
+        // Absorbed names are found once the table is used again, by `absorb` or `intern`.
+        let mut two = Interner::default();
+        for name in b.names().iter().chain(a.names().iter()) {
+            two.intern(name.as_bytes());
+        }
+        let mut c = Interner::default();
+        c.absorb(&b);
+        let map = c.absorb(&a);
+        for (id, name) in a.names().iter().enumerate() {
+            assert_eq!(Some(map[id]), two.get(name), "{name}");
+        }
+        for name in two.names().iter() {
+            assert_eq!(c.intern(name.as_bytes()), two.get(name), "{name}");
+        }
+        assert_eq!(c.names(), two.names());
         assert_eq!(
             Interner::default().absorb(&Interner::default()),
             Vec::<u32>::new()

@@ -427,11 +427,6 @@ impl EventLogBuilder {
         }
         let events: usize = parts.iter().map(|(p, _)| p.len()).sum();
         self.reserve(events);
-        let names = parts.iter().map(|(p, _)| p.items.names());
-        self.items.reserve(
-            names.clone().map(Names::len).sum(),
-            names.map(Names::bytes).sum(),
-        );
         let (state_len, time_len) = (self.ev_state.len(), self.ev_time.len());
         let (ev_state, ev_time) = (&mut self.ev_state, &mut self.ev_time);
         let copy_columns = |ev_state: &mut Vec<u32>, ev_time: &mut Vec<i64>| {
