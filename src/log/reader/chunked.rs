@@ -106,18 +106,20 @@ pub(super) fn read_reporting(
     size: u64,
 ) -> Option<(Result<EventLog>, Report)> {
     let cfg = &reader.cfg;
+    // A delimiter that is a line end or a quote would make line ends mean something else.
+    if cfg.format != Format::Long
+        || size < cfg.chunking.min_file_bytes
+        || matches!(cfg.delimiter, b'\r' | b'\n' | b'"')
+    {
+        return None;
+    }
     let threads = match cfg.threads {
         0 => thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_THREADS),
         n => n,
     };
-    // A delimiter that is a line end or a quote would make line ends mean something else.
-    if cfg.format != Format::Long
-        || threads < 2
-        || size < cfg.chunking.min_file_bytes
-        || matches!(cfg.delimiter, b'\r' | b'\n' | b'"')
-    {
+    if threads < 2 {
         return None;
     }
     let plan = Plan::new(reader, file, size, threads)?;
