@@ -210,14 +210,14 @@ impl LogReaderBuilder {
     }
 
     /// The number of threads that read a large file of the long format (default 0: as many
-    /// as the machine offers, at most 8).
+    /// as the machine offers, at most 8; 1: the calling thread only).
     ///
-    /// [`LogReader::read_path`] splits a long-format file of a few megabytes or more into
-    /// byte ranges, parses them on `n` threads and joins the results. The log, its ledger and
-    /// its errors are exactly those of a sequential read: items are numbered in order of
-    /// first appearance, events stay in file order, lines are the file's lines, and the
-    /// error reported is the first in the file. `threads(1)` reads on the calling thread
-    /// only; the other layouts and [`LogReader::read`] always do.
+    /// [`LogReader::read_path`] splits a long-format file of 4 MB or more into byte ranges
+    /// of at least a megabyte, one per thread, parses them on scoped threads and joins the
+    /// results. The number of threads never changes the result: the log, its ledger and its
+    /// errors are exactly those of a sequential read (items numbered in order of first
+    /// appearance, events in file order, the same line numbers, the first error in the file
+    /// reported). The other layouts, and [`LogReader::read`], read on the calling thread.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n;
         self
@@ -681,6 +681,27 @@ fn long_row(
 ) -> Result<()> {
     ctx.b.stats.rows += 1;
     let line = record_line(rec);
+    // The common case first: a row of the right shape with an id, a state and a valid
+    // timestamp. Anything else takes the path below, which finds the same ids again
+    // (interning is idempotent and a failed parse changes nothing) and says what is wrong.
+    if rec.len() == cols.ncols {
+        let (id, state) = (trim(&rec[cols.id]), trim(&rec[cols.state]));
+        if !id.is_empty()
+            && !state.is_empty()
+            && let Some(item) = ctx.b.item_index(id)
+            && let Some(state) = ctx.b.state_index(state)
+            && let Ok(t) = tp.parse(trim(&rec[cols.time]))
+        {
+            ctx.b.push_ids(item, state, t, line);
+            if !cols.attrs.is_empty() {
+                ctx.attributes(rec, &cols.attrs, item, line, names)?;
+            }
+            if ctx.b.len() == 4096 {
+                ctx.reserve_by_size(rec, 1.0);
+            }
+            return Ok(());
+        }
+    }
     if rec.len() != cols.ncols {
         return ctx.bad_shape(line, rec.len(), cols.ncols, names);
     }
