@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
+use crate::log::ShortKey;
+
 /// Milliseconds in a day.
 pub(crate) const MS_PER_DAY: i64 = 86_400_000;
 
@@ -161,8 +163,7 @@ struct DateCache {
     /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (an offset,
     /// or nothing), and the milliseconds to subtract for it: a later value with the same
     /// suffix needs only its time of day read (and its date looked up).
-    suffix: [u8; 8],
-    suffix_len: u8,
+    suffix: ShortKey,
     suffix_ms: i64,
     fast: bool,
 }
@@ -171,10 +172,7 @@ impl DateCache {
     /// Reads `v` if it has a `?HH:MM:SS` time and the cached suffix (and a valid date).
     #[inline]
     fn fast_path(&mut self, v: &[u8]) -> Option<i64> {
-        if !self.fast || v.len() != 19 + usize::from(self.suffix_len) {
-            return None;
-        }
-        if v[19..] != self.suffix[..usize::from(self.suffix_len)] {
+        if !self.fast || v.len() < 19 || ShortKey::of(&v[19..]) != self.suffix {
             return None;
         }
         let &[b'T' | b't' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] = &v[10..19] else {
@@ -210,13 +208,13 @@ impl DateCache {
     /// After `v` parsed in full with `offset_ms`, remembers its suffix for the fast path.
     fn learn(&mut self, v: &[u8], offset_ms: i64) {
         let suffix = v.get(19..).unwrap_or(&[]);
+        let key = ShortKey::of(suffix);
         self.fast = v.len() >= 19
             && v[16] == b':'
-            && suffix.len() <= self.suffix.len()
+            && key.is_whole()
             && !matches!(suffix.first(), Some(b'.' | b','));
         if self.fast {
-            self.suffix[..suffix.len()].copy_from_slice(suffix);
-            self.suffix_len = suffix.len() as u8;
+            self.suffix = key;
             self.suffix_ms = offset_ms;
         }
     }
@@ -232,8 +230,7 @@ impl Default for DateCache {
         let tail = u16::from_le_bytes([epoch[8], epoch[9]]);
         DateCache {
             dates: [(head, tail, 0); DATES],
-            suffix: [0; 8],
-            suffix_len: 0,
+            suffix: ShortKey::default(),
             suffix_ms: 0,
             fast: false,
         }
