@@ -980,6 +980,50 @@ mod tests {
             )
     }
 
+    /// The pieces of barely-CSV input.
+    const TOKENS: &[&[u8]] = &[
+        b"A-1",
+        b"Dev",
+        b"Done",
+        b"2024-01-02 03:04:05",
+        b"1709540100",
+        b",",
+        b"\"",
+        b"\"\"",
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b" ",
+        b"\xff\xfe",
+        b"\xef\xbb\xbf",
+        b"Bug",
+        b"x,y",
+    ];
+
+    proptest! {
+        #![proptest_config(Config { cases: 300, failure_persistence: None, ..Config::default() })]
+
+        /// Bytes that are barely CSV (stray quotes and line ends, invalid UTF-8, BOMs in
+        /// odd places) read in chunks as sequentially, and never panic.
+        #[test]
+        fn odd_bytes_read_in_chunks_as_sequentially(
+            tokens in proptest::collection::vec(
+                proptest::sample::select(TOKENS),
+                0..300,
+            ),
+            skip in any::<bool>(),
+            threads in 2usize..4,
+            chunk in 1u64..64,
+        ) {
+            let mut csv = b"id,state,timestamp,type\nA-0,Dev,2024-01-01 00:00:00,Bug\n".to_vec();
+            for t in tokens {
+                csv.extend_from_slice(t);
+            }
+            let policy = if skip { BadRows::Skip } else { BadRows::Error };
+            compare(&csv, builder().bad_rows(policy), threads, chunk);
+        }
+    }
+
     #[test]
     fn chunked_reads_equal_sequential_reads() {
         let mut runner = TestRunner::new(Config {
