@@ -125,6 +125,10 @@ impl ShortKey {
 pub(crate) struct Interner {
     /// Open addressing with linear probing, at most half full.
     slots: Vec<Slot>,
+    /// One bit a slot, set when the slot is taken: small enough to stay in cache, so that
+    /// a new name whose home slot is free is placed without reading the table (a store
+    /// does not wait for memory; a load does).
+    used: Vec<u64>,
     names: Names,
     /// The names in the table: the first `indexed`. Names absorbed from another interner
     /// are placed only when the table is next needed (after the last absorb of a chunked
@@ -193,14 +197,21 @@ fn home(tag: u32, cap: usize) -> usize {
     ((u128::from(tag) * cap as u128) >> 32) as usize
 }
 
+/// Whether slot `i` is taken.
+#[inline]
+fn is_used(used: &[u64], i: usize) -> bool {
+    used[i / 64] >> (i % 64) & 1 == 1
+}
+
 /// Puts `slot` in the first free place from its home (the table has one).
-fn place(slots: &mut [Slot], slot: Slot) {
+fn place(slots: &mut [Slot], used: &mut [u64], slot: Slot) {
     let mask = slots.len() - 1;
     let mut i = home(slot.tag, slots.len());
-    while slots[i].id1 != 0 {
+    while is_used(used, i) {
         i = (i + 1) & mask;
     }
     slots[i] = slot;
+    used[i / 64] |= 1 << (i % 64);
 }
 
 #[inline]
@@ -227,11 +238,8 @@ impl Interner {
         let tag = (hash_bytes(bytes) >> 32) as u32;
         let mask = self.slots.len() - 1;
         let mut i = home(tag, self.slots.len());
-        loop {
+        while is_used(&self.used, i) {
             let slot = self.slots[i];
-            if slot.id1 == 0 {
-                break;
-            }
             if slot.tag == tag {
                 let id = slot.id1 - 1;
                 if self.names.get(id as usize).as_bytes() == bytes {
@@ -247,6 +255,7 @@ impl Interner {
         self.names.push(name);
         self.indexed = self.names.len();
         self.slots[i] = Slot { tag, id1: id + 1 };
+        self.used[i / 64] |= 1 << (i % 64);
         Some(id)
     }
 
@@ -261,7 +270,7 @@ impl Interner {
             let tag = (hash_bytes(self.names.get(id).as_bytes()) >> 32) as u32;
             // Ids below u32::MAX: `intern` and `absorb` number no more names.
             let id1 = u32::try_from(id + 1).unwrap_or(u32::MAX);
-            place(&mut self.slots, Slot { tag, id1 });
+            place(&mut self.slots, &mut self.used, Slot { tag, id1 });
         }
         self.indexed = self.names.len();
     }
@@ -274,10 +283,12 @@ impl Interner {
     /// Moves every slot into a table of `cap` slots (a power of two).
     fn rebuild(&mut self, cap: usize) {
         let mut slots = vec![Slot::default(); cap];
+        let mut used = vec![0; cap.div_ceil(64)];
         for &slot in self.slots.iter().filter(|s| s.id1 != 0) {
-            place(&mut slots, slot);
+            place(&mut slots, &mut used, slot);
         }
         self.slots = slots;
+        self.used = used;
     }
 
     /// The id of the name `bytes` whose tag is `tag`, if interned.
@@ -285,16 +296,14 @@ impl Interner {
     fn find(&self, bytes: &[u8], tag: u32) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = home(tag, self.slots.len());
-        loop {
+        while is_used(&self.used, i) {
             let slot = self.slots[i];
-            if slot.id1 == 0 {
-                return None;
-            }
             if slot.tag == tag && self.names.get(slot.id1 as usize - 1).as_bytes() == bytes {
                 return Some(slot.id1 - 1);
             }
             i = (i + 1) & mask;
         }
+        None
     }
 
     /// Interns the names of `other`, those new here numbered in their order there, and
