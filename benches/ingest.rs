@@ -5,6 +5,11 @@
 //! cargo bench --bench ingest
 //! ```
 //!
+//! The targets of this benchmark are one-core targets: `csv_byte_records`, `read_log` and
+//! `read_log_and_timelines` read on one thread (`LogReaderBuilder::threads(1)`), as the
+//! `csv` crate does. `read_log_parallel` is the default read, which parses a file this
+//! large in chunks on every core (up to 8).
+//!
 //! The log is generated on first use into `target/bench-data/log_1m.csv` (see
 //! `examples/gen_log.rs`: 144 arrivals a day, seed 1).
 
@@ -29,7 +34,18 @@ fn data_file() -> PathBuf {
     path
 }
 
+/// The one-core reader.
 fn reader() -> LogReader {
+    LogReader::builder()
+        .id_column("key")
+        .state_column("status")
+        .time_column("changed")
+        .threads(1)
+        .build()
+}
+
+/// The default reader: a file this large is read in chunks on every core.
+fn parallel_reader() -> LogReader {
     LogReader::builder()
         .id_column("key")
         .state_column("status")
@@ -69,6 +85,9 @@ fn ingest(c: &mut Criterion) {
             let tl = Timelines::new(&log, &workflow).expect("timelines");
             black_box(tl.len())
         });
+    });
+    g.bench_function("read_log_parallel", |b| {
+        b.iter(|| black_box(parallel_reader().read_path(&path).expect("log").len()));
     });
     g.finish();
 }

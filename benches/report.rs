@@ -2,6 +2,10 @@
 //! CSV, derive the timelines, compute the report, serialise it to JSON. Also each step
 //! alone. See BENCHMARKS.md (`## Report`) for the figures and the pandas comparison.
 //!
+//! The reads are the default ones, as the command line does them: the file is parsed in
+//! chunks on every core (up to 8). `read csv (one core)` is the same read with
+//! `threads(1)`, for comparison.
+//!
 //! The log is generated on first use into `target/tmp/report-bench-1m.csv` (the line of
 //! `tests/line`, seed 7: the same file as
 //! `cargo run --release --example gen_line -- --events 1000000 --out FILE`).
@@ -57,6 +61,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("read csv", |b| {
         b.iter(|| black_box(LogReader::builder().build().read_path(&csv).expect("read")))
+    });
+    g.bench_function("read csv (one core)", |b| {
+        b.iter(|| {
+            let reader = LogReader::builder().threads(1).build();
+            black_box(reader.read_path(&csv).expect("read"))
+        })
     });
     let log = LogReader::builder().build().read_path(&csv).expect("read");
     g.bench_function("timelines", |b| {

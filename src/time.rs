@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
+use crate::log::ShortKey;
+
 /// Milliseconds in a day.
 pub(crate) const MS_PER_DAY: i64 = 86_400_000;
 
@@ -152,32 +154,31 @@ pub(crate) struct TimeParser {
     mode: Mode,
     pattern: Option<String>,
     offset_ms: i64,
-    /// The last date part read and its instant: rows of a log often share their date.
+    /// The date parts read lately and their instants: rows of a log share a few dates.
     date_cache: DateCache,
 }
 
+/// How many dates the cache holds (a power of two).
+const DATES: usize = 64;
+
 #[derive(Clone, Copy, Debug)]
 struct DateCache {
-    bytes: [u8; 10],
-    ms: i64,
+    /// Dates `YYYY-MM-DD` read lately, as their first eight and last two bytes, and their
+    /// midnights (UTC) in milliseconds; a date has one place, found from its bytes.
+    dates: [(u64, u16, i64); DATES],
     /// The bytes after `YYYY-MM-DD?HH:MM:SS` of the last value parsed in full (a fraction
     /// and an offset, or nothing), and the milliseconds to subtract for them: a later value
-    /// with the same date and the same suffix needs only its time of day read.
-    suffix: [u8; 16],
-    suffix_len: u8,
+    /// with the same suffix needs only its time of day read (and its date looked up).
+    suffix: ShortKey,
     suffix_ms: i64,
     fast: bool,
 }
 
 impl DateCache {
-    /// Reads `v` if it has the cached date, a `?HH:MM:SS` time and the cached suffix.
+    /// Reads `v` if it has a `?HH:MM:SS` time and the cached suffix (and a valid date).
     #[inline]
-    fn fast_path(&self, v: &[u8]) -> Option<i64> {
-        if !self.fast || v.len() != 19 + usize::from(self.suffix_len) {
-            return None;
-        }
-        let date: [u8; 10] = v[..10].try_into().ok()?;
-        if date != self.bytes || v[19..] != self.suffix[..usize::from(self.suffix_len)] {
+    fn fast_path(&mut self, v: &[u8]) -> Option<i64> {
+        if !self.fast || v.len() < 19 || ShortKey::of(&v[19..]) != self.suffix {
             return None;
         }
         let &[b'T' | b't' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] = &v[10..19] else {
@@ -187,13 +188,34 @@ impl DateCache {
         if h > 23 || m > 59 || s > 59 {
             return None;
         }
-        Some(self.ms + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
+        let date = self.date(v.first_chunk()?).ok()?;
+        Some(date + i64::from(h * 3_600_000 + m * 60_000 + s * 1000) - self.suffix_ms)
+    }
+
+    /// The midnight (UTC) of the date `YYYY-MM-DD`, from the cache or parsed and cached.
+    #[inline]
+    fn date(&mut self, date: &[u8; 10]) -> Result<i64, IsoError> {
+        let (head, tail) = date.split_at(8);
+        let head = u64::from_le_bytes(head.try_into().map_err(|_| IsoError::Shape)?);
+        let tail = u16::from_le_bytes(tail.try_into().map_err(|_| IsoError::Shape)?);
+        // The month and day (the bytes that change) spread over the places.
+        let at = ((head >> 16 ^ u64::from(tail) << 48).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+            as usize
+            % DATES;
+        let slot = &mut self.dates[at];
+        if slot.0 == head && slot.1 == tail {
+            return Ok(slot.2);
+        }
+        let ms = parse_date(date)?;
+        *slot = (head, tail, ms);
+        Ok(ms)
     }
 
     /// After `v` parsed in full to `ms`, remembers its suffix (fraction and offset, or
     /// nothing) and what it subtracts, for the fast path.
     fn learn(&mut self, v: &[u8], ms: i64) {
         let suffix = v.get(19..).unwrap_or(&[]);
+        let key = ShortKey::of(suffix);
         let hms = match v.get(10..19) {
             Some(&[_, h0, h1, b':', m0, m1, b':', s0, s1]) => {
                 match (digits2(h0, h1), digits2(m0, m1), digits2(s0, s1)) {
@@ -205,13 +227,13 @@ impl DateCache {
             }
             _ => None,
         };
+        let date = v.first_chunk().map(|d| self.date(d));
         self.fast = false;
-        if let Some(hms) = hms
-            && suffix.len() <= self.suffix.len()
+        if let (Some(hms), Some(Ok(date))) = (hms, date)
+            && key.is_whole()
         {
-            self.suffix[..suffix.len()].copy_from_slice(suffix);
-            self.suffix_len = suffix.len() as u8;
-            self.suffix_ms = self.ms + hms - ms;
+            self.suffix = key;
+            self.suffix_ms = date + hms - ms;
             self.fast = true;
         }
     }
@@ -219,12 +241,15 @@ impl DateCache {
 
 impl Default for DateCache {
     fn default() -> Self {
-        // A valid entry from the start, so that no unvalidated bytes can ever match.
+        // Valid entries from the start, so that no unvalidated bytes can ever match.
+        let epoch = *b"1970-01-01";
+        let head = u64::from_le_bytes([
+            epoch[0], epoch[1], epoch[2], epoch[3], epoch[4], epoch[5], epoch[6], epoch[7],
+        ]);
+        let tail = u16::from_le_bytes([epoch[8], epoch[9]]);
         DateCache {
-            bytes: *b"1970-01-01",
-            ms: 0,
-            suffix: [0; 16],
-            suffix_len: 0,
+            dates: [(head, tail, 0); DATES],
+            suffix: ShortKey::default(),
             suffix_ms: 0,
             fast: false,
         }
@@ -249,6 +274,12 @@ impl TimeParser {
             date_cache: DateCache::default(),
             offset_ms: i64::from(offset.local_minus_utc()) * 1000,
         }
+    }
+
+    /// Whether the column's form is known: configured, or detected from a valid value.
+    /// From then on the parser's results no longer depend on the values it has seen.
+    pub(crate) fn is_detected(&self) -> bool {
+        self.mode != Mode::Undetected
     }
 
     /// Parses a trimmed, non-empty value to milliseconds since the epoch, or says in a
@@ -528,15 +559,7 @@ fn parse_iso(v: &[u8], cache: &mut DateCache) -> Result<(i64, Option<i32>), IsoE
     if v.len() < 10 {
         return Err(IsoError::Shape);
     }
-    let date: [u8; 10] = v[..10].try_into().map_err(|_| IsoError::Shape)?;
-    let date_ms = if date == cache.bytes {
-        cache.ms
-    } else {
-        let ms = parse_date(&v[..10])?;
-        cache.bytes = date;
-        cache.ms = ms;
-        ms
-    };
+    let date_ms = cache.date(v.first_chunk().ok_or(IsoError::Shape)?)?;
     if v.len() == 10 {
         return Ok((date_ms, None));
     }
@@ -762,6 +785,34 @@ mod tests {
         }
         // A bad time of day with a cached date and suffix still fails.
         assert!(p.parse(b"2024-02-01 25:00:00+00:00").is_err());
+    }
+
+    #[test]
+    fn the_date_cache_agrees_with_chrono_over_many_dates() {
+        // More dates than the cache holds, so that they evict each other; invalid dates in
+        // between must stay errors.
+        let mut x: u64 = 99;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut p = TimeParser::new(TimeFormat::Auto, utc());
+        for _ in 0..50_000 {
+            let (y, mo, d) = (2019 + next() % 8, 1 + next() % 12, 1 + next() % 31);
+            let v = format!(
+                "{y}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                next() % 24,
+                next() % 60,
+                next() % 60
+            );
+            let ours = p.parse(v.as_bytes());
+            match DateTime::parse_from_rfc3339(&v) {
+                Ok(t) => assert_eq!(ours, Ok(t.timestamp_millis()), "{v}"),
+                Err(_) => assert!(ours.unwrap_err().contains("day of the month"), "{v}"),
+            }
+        }
     }
 
     #[test]

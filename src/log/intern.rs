@@ -72,16 +72,68 @@ impl Hasher for FxHasher {
     }
 }
 
+/// A byte string's length with its first and last eight bytes: two strings of at most 16
+/// bytes are equal exactly when their keys are, so that comparing short ids and state names
+/// takes a few integer comparisons rather than a call to `memcmp`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ShortKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl ShortKey {
+    #[inline]
+    pub(crate) fn of(bytes: &[u8]) -> ShortKey {
+        // Fixed-size loads only (no copy of a variable length): for a given length, the
+        // first and last eight (or four) bytes, or the first, middle and last byte, are the
+        // whole string when it is short enough.
+        let n = bytes.len();
+        let (head, tail) = if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
+            (u64::from_le_bytes(*h), u64::from_le_bytes(*t))
+        } else if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
+            (
+                u64::from(u32::from_le_bytes(*h)),
+                u64::from(u32::from_le_bytes(*t)),
+            )
+        } else if let (Some(&a), Some(&z)) = (bytes.first(), bytes.last()) {
+            let m = bytes.get(n / 2).copied().unwrap_or(0);
+            (u64::from(a) | u64::from(m) << 8 | u64::from(z) << 16, 0)
+        } else {
+            (0, 0)
+        };
+        ShortKey { len: n, head, tail }
+    }
+
+    /// Whether equal keys mean equal strings (at most 16 bytes); longer strings with equal
+    /// keys must be compared in full.
+    #[inline]
+    pub(crate) fn is_whole(self) -> bool {
+        self.len <= 16
+    }
+}
+
 /// Maps byte strings to dense `u32` ids, numbered in order of first appearance.
 ///
 /// Names live end to end in one string (no allocation per name); an open-addressing table
 /// of `(id, hash tag)` slots finds them with one probe into the table and one comparison
-/// against the arena in the common case.
+/// against the arena in the common case. A name's place in the table is given by the high
+/// bits of its tag, so that names in tag order have their places in table order whatever
+/// the table's size: growing the table, or interning another interner's names in the
+/// order of its table, walks through memory instead of jumping about.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     /// Open addressing with linear probing, at most half full.
     slots: Vec<Slot>,
+    /// One bit a slot, set when the slot is taken: small enough to stay in cache, so that
+    /// a new name whose home slot is free is placed without reading the table (a store
+    /// does not wait for memory; a load does).
+    used: Vec<u64>,
     names: Names,
+    /// The names in the table: the first `indexed`. Names absorbed from another interner
+    /// are placed only when the table is next needed (after the last absorb of a chunked
+    /// read it never is).
+    indexed: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -113,6 +165,11 @@ impl Names {
         self.ends.len()
     }
 
+    /// The bytes of all names together.
+    pub(crate) fn bytes(&self) -> usize {
+        self.arena.len()
+    }
+
     /// The names in id order.
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> {
         (0..self.len()).map(move |i| self.get(i))
@@ -133,6 +190,30 @@ impl std::ops::Index<usize> for Names {
     }
 }
 
+/// The first place to look for a name with this tag in a table of `cap` slots: the tag's
+/// high bits (names in tag order have their places in table order).
+#[inline]
+fn home(tag: u32, cap: usize) -> usize {
+    ((u128::from(tag) * cap as u128) >> 32) as usize
+}
+
+/// Whether slot `i` is taken.
+#[inline]
+fn is_used(used: &[u64], i: usize) -> bool {
+    used[i / 64] >> (i % 64) & 1 == 1
+}
+
+/// Puts `slot` in the first free place from its home (the table has one).
+fn place(slots: &mut [Slot], used: &mut [u64], slot: Slot) {
+    let mask = slots.len() - 1;
+    let mut i = home(slot.tag, slots.len());
+    while is_used(used, i) {
+        i = (i + 1) & mask;
+    }
+    slots[i] = slot;
+    used[i / 64] |= 1 << (i % 64);
+}
+
 #[inline]
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = FxHasher::default();
@@ -146,6 +227,9 @@ impl Interner {
     /// interner is full).
     #[inline]
     pub(crate) fn intern(&mut self, bytes: &[u8]) -> Option<u32> {
+        if self.indexed < self.names.len() {
+            self.index_rest();
+        }
         if self.slots.len() < 2 * (self.names.len() + 1) {
             self.grow();
         }
@@ -153,12 +237,9 @@ impl Interner {
         // the names hashed again.
         let tag = (hash_bytes(bytes) >> 32) as u32;
         let mask = self.slots.len() - 1;
-        let mut i = tag as usize & mask;
-        loop {
+        let mut i = home(tag, self.slots.len());
+        while is_used(&self.used, i) {
             let slot = self.slots[i];
-            if slot.id1 == 0 {
-                break;
-            }
             if slot.tag == tag {
                 let id = slot.id1 - 1;
                 if self.names.get(id as usize).as_bytes() == bytes {
@@ -172,8 +253,26 @@ impl Interner {
             .ok()
             .filter(|&id| id < u32::MAX)?;
         self.names.push(name);
+        self.indexed = self.names.len();
         self.slots[i] = Slot { tag, id1: id + 1 };
+        self.used[i / 64] |= 1 << (i % 64);
         Some(id)
+    }
+
+    /// Places the names not yet in the table.
+    #[cold]
+    fn index_rest(&mut self) {
+        let want = 2 * (self.names.len() + 1);
+        if self.slots.len() < want {
+            self.rebuild(want.next_power_of_two());
+        }
+        for id in self.indexed..self.names.len() {
+            let tag = (hash_bytes(self.names.get(id).as_bytes()) >> 32) as u32;
+            // Ids below u32::MAX: `intern` and `absorb` number no more names.
+            let id1 = u32::try_from(id + 1).unwrap_or(u32::MAX);
+            place(&mut self.slots, &mut self.used, Slot { tag, id1 });
+        }
+        self.indexed = self.names.len();
     }
 
     /// Doubles the table (at least 16 slots), keeping the load factor at most one half.
@@ -184,15 +283,61 @@ impl Interner {
     /// Moves every slot into a table of `cap` slots (a power of two).
     fn rebuild(&mut self, cap: usize) {
         let mut slots = vec![Slot::default(); cap];
-        let mask = cap - 1;
+        let mut used = vec![0; cap.div_ceil(64)];
         for &slot in self.slots.iter().filter(|s| s.id1 != 0) {
-            let mut i = slot.tag as usize & mask;
-            while slots[i].id1 != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = slot;
+            place(&mut slots, &mut used, slot);
         }
         self.slots = slots;
+        self.used = used;
+    }
+
+    /// The id of the name `bytes` whose tag is `tag`, if interned.
+    #[inline]
+    fn find(&self, bytes: &[u8], tag: u32) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = home(tag, self.slots.len());
+        while is_used(&self.used, i) {
+            let slot = self.slots[i];
+            if slot.tag == tag && self.names.get(slot.id1 as usize - 1).as_bytes() == bytes {
+                return Some(slot.id1 - 1);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    /// Interns the names of `other`, those new here numbered in their order there, and
+    /// returns the id here of each id there. Names are looked up in the order of `other`'s
+    /// table, which is the order of this one's; new names are placed in the table only
+    /// when it is next used.
+    pub(crate) fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        if self.indexed < self.names.len() {
+            self.index_rest();
+        }
+        self.names.arena.reserve(other.names.bytes());
+        self.names.ends.reserve(other.names.len());
+        let mut map = vec![u32::MAX; other.names.len()];
+        for slot in other.slots.iter().filter(|s| s.id1 != 0) {
+            let id = slot.id1 as usize - 1;
+            if let Some(found) = self.find(other.names.get(id).as_bytes(), slot.tag) {
+                map[id] = found;
+            }
+        }
+        for (id, to) in map.iter_mut().enumerate() {
+            if *to == u32::MAX {
+                // A full interner (4 billion names) cannot grow; as `intern`, give up.
+                let Some(new) = u32::try_from(self.names.len())
+                    .ok()
+                    .filter(|&n| n < u32::MAX)
+                else {
+                    *to = 0;
+                    continue;
+                };
+                self.names.push(other.names.get(id));
+                *to = new;
+            }
+        }
+        map
     }
 
     /// The name of `id`.
@@ -213,6 +358,11 @@ impl Interner {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.names.len()
+    }
+
+    /// The names interned so far, by id.
+    pub(crate) fn names(&self) -> &Names {
+        &self.names
     }
 
     /// The names, by id.
@@ -252,6 +402,91 @@ mod tests {
         }
         assert_eq!(i.intern(b""), Some(10_000));
         assert_eq!(i.len(), 10_001);
+    }
+
+    #[test]
+    fn short_keys_are_equal_exactly_when_short_strings_are() {
+        let words: Vec<Vec<u8>> = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "Dev",
+            "Review",
+            "Ready for Review",
+            "Ready for Deploy",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghi",
+            "bbcdefghi",
+            "x\0",
+            "x",
+            "Ready for Review!",
+            "Ready for Reviex!",
+        ]
+        .iter()
+        .map(|w| w.as_bytes().to_vec())
+        .collect();
+        for a in &words {
+            for b in &words {
+                let (ka, kb) = (ShortKey::of(a), ShortKey::of(b));
+                if a == b {
+                    assert_eq!(ka, kb);
+                } else if ka.is_whole() {
+                    assert_ne!(ka, kb, "{a:?} {b:?}");
+                }
+            }
+        }
+        // Longer strings may share a key: the caller compares them in full.
+        let (a, b) = (b"Ready for Review!", b"Ready foX Review!");
+        assert_eq!(ShortKey::of(a), ShortKey::of(b));
+        assert!(!ShortKey::of(a).is_whole());
+    }
+
+    #[test]
+    fn absorbing_numbers_new_names_in_their_order() {
+        let mut a = Interner::default();
+        let mut b = Interner::default();
+        let mut one = Interner::default();
+        for n in 0..5000u32 {
+            let name = format!("item-{}", n * 7 % 6000);
+            a.intern(name.as_bytes());
+            one.intern(name.as_bytes());
+        }
+        for n in 0..8000u32 {
+            let name = format!("item-{}", (n * 13 + 5) % 9000);
+            b.intern(name.as_bytes());
+        }
+        let map = a.absorb(&b);
+        // As if one interner had seen every name: the same ids, the same names.
+        for (id, name) in b.names().iter().enumerate() {
+            assert_eq!(Some(map[id]), one.intern(name.as_bytes()), "{name}");
+        }
+        assert_eq!(a.names(), one.names());
+        for name in one.names().iter() {
+            assert_eq!(a.get(name), one.get(name));
+        }
+        assert_eq!(a.intern(b"fresh"), one.intern(b"fresh"));
+        // Absorbed names are found once the table is used again, by `absorb` or `intern`.
+        let mut two = Interner::default();
+        for name in b.names().iter().chain(a.names().iter()) {
+            two.intern(name.as_bytes());
+        }
+        let mut c = Interner::default();
+        c.absorb(&b);
+        let map = c.absorb(&a);
+        for (id, name) in a.names().iter().enumerate() {
+            assert_eq!(Some(map[id]), two.get(name), "{name}");
+        }
+        for name in two.names().iter() {
+            assert_eq!(c.intern(name.as_bytes()), two.get(name), "{name}");
+        }
+        assert_eq!(c.names(), two.names());
+        assert_eq!(
+            Interner::default().absorb(&Interner::default()),
+            Vec::<u32>::new()
+        );
     }
 
     #[test]

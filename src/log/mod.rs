@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use intern::{Interner, Names};
+pub(crate) use intern::{Interner, Names, ShortKey};
 pub use preset::{Detected, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
@@ -80,6 +80,31 @@ impl Attributes {
 
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
+    }
+
+    /// Adds the attributes of `other`, whose items are `items[i]` here: values are interned
+    /// in `other`'s order and overwrite this one's (the last value wins).
+    fn append(&mut self, other: &Attributes, items: &[u32]) {
+        for (a, name) in other.names.iter().enumerate() {
+            let to = self.index_or_insert(name);
+            let values: Vec<u32> = other.values[a]
+                .names()
+                .iter()
+                .map(|v| self.values[to].intern(v.as_bytes()).unwrap_or(NONE))
+                .collect();
+            let col = &mut self.per_item[to];
+            for (i, &v) in other.per_item[a].iter().enumerate() {
+                let v = if v == NONE { NONE } else { values[v as usize] };
+                if v == NONE {
+                    continue;
+                }
+                let item = items[i] as usize;
+                if col.len() <= item {
+                    col.resize(item + 1, NONE);
+                }
+                col[item] = v;
+            }
+        }
     }
 }
 
@@ -253,9 +278,11 @@ pub struct EventLogBuilder {
     ev_time: Vec<i64>,
     attributes: Attributes,
     pub(crate) stats: ReadStats,
-    /// The first states seen, as (length, id).
-    few_states: Vec<(u32, u32)>,
-    /// The last item id seen and its index (rows of one item usually come together).
+    /// The first states seen, by key.
+    few_states: Vec<(ShortKey, u32)>,
+    /// The last item id seen (its bytes kept only if its key does not tell it apart) and
+    /// its index (rows of one item usually come together).
+    last_key: ShortKey,
     last_item: Vec<u8>,
     last_index: Option<u32>,
 }
@@ -298,14 +325,19 @@ impl EventLogBuilder {
     #[inline]
     pub(crate) fn item_index(&mut self, id: &[u8]) -> Option<u32> {
         // Logs are usually grouped by item: most rows repeat the previous row's id.
+        let key = ShortKey::of(id);
         if let Some(idx) = self.last_index
-            && self.last_item == id
+            && key == self.last_key
+            && (key.is_whole() || self.last_item == id)
         {
             return Some(idx);
         }
         let idx = self.items.intern(id)?;
-        self.last_item.clear();
-        self.last_item.extend_from_slice(id);
+        self.last_key = key;
+        if !key.is_whole() {
+            self.last_item.clear();
+            self.last_item.extend_from_slice(id);
+        }
         self.last_index = Some(idx);
         Some(idx)
     }
@@ -313,16 +345,16 @@ impl EventLogBuilder {
     /// The index of the state with these bytes, interning it; `None` if not UTF-8.
     #[inline]
     pub(crate) fn state_index(&mut self, name: &[u8]) -> Option<u32> {
-        // A log has few states: a short list, scanned by length first, finds them without
-        // hashing.
-        for &(len, id) in &self.few_states {
-            if len as usize == name.len() && self.states.name(id).as_bytes() == name {
+        // A log has few states: a short list, scanned by key, finds them without hashing.
+        let key = ShortKey::of(name);
+        for &(k, id) in &self.few_states {
+            if k == key && (key.is_whole() || self.states.name(id).as_bytes() == name) {
                 return Some(id);
             }
         }
         let s = self.states.intern(name)?;
         if self.few_states.len() < 16 {
-            self.few_states.push((name.len() as u32, s));
+            self.few_states.push((key, s));
         }
         if s as usize == self.state_meta.len() {
             self.state_meta.push(StateMeta::default());
@@ -361,6 +393,78 @@ impl EventLogBuilder {
     /// The id of an interned item.
     pub(crate) fn item_name(&self, item: u32) -> &str {
         self.items.name(item)
+    }
+
+    /// Appends the events of `parts`, read after this builder's, in order: their items and
+    /// states are interned here in their order of first appearance (so that the numbering
+    /// is the one a single builder would have given), their events follow these, their
+    /// state counts are added, their attributes overwrite these (the last value wins), and
+    /// their rows, rejected rows and warnings are added. The lines of a part count from 1 at
+    /// its own start: the `u64` beside it says how many lines come before it.
+    ///
+    /// The columns that need no item numbers (states, times) are copied on a second thread
+    /// while the items are interned, when a thread can be had.
+    pub(crate) fn append(&mut self, parts: Vec<(EventLogBuilder, u64)>) {
+        // States: few, interned first, in order.
+        let mut state_maps = Vec::with_capacity(parts.len());
+        for (part, line_offset) in &parts {
+            let map: Vec<u32> = part
+                .states
+                .names()
+                .iter()
+                .map(|n| self.state_index(n.as_bytes()).unwrap_or(0))
+                .collect();
+            for (s, m) in part.state_meta.iter().enumerate() {
+                let meta = &mut self.state_meta[map[s] as usize];
+                if m.count > 0 {
+                    if meta.count == 0 {
+                        meta.first_line = m.first_line + line_offset;
+                    }
+                    meta.count += m.count;
+                }
+            }
+            state_maps.push(map);
+        }
+        let events: usize = parts.iter().map(|(p, _)| p.len()).sum();
+        self.reserve(events);
+        let (state_len, time_len) = (self.ev_state.len(), self.ev_time.len());
+        let (ev_state, ev_time) = (&mut self.ev_state, &mut self.ev_time);
+        let copy_columns = |ev_state: &mut Vec<u32>, ev_time: &mut Vec<i64>| {
+            for ((part, _), map) in parts.iter().zip(&state_maps) {
+                ev_state.extend(part.ev_state.iter().map(|&s| map[s as usize]));
+                ev_time.extend_from_slice(&part.ev_time);
+            }
+        };
+        let (items, ev_item, attributes) =
+            (&mut self.items, &mut self.ev_item, &mut self.attributes);
+        let copied = std::thread::scope(|s| {
+            let copier = std::thread::Builder::new()
+                .spawn_scoped(s, || copy_columns(&mut *ev_state, &mut *ev_time));
+            for (part, _) in &parts {
+                let map = items.absorb(&part.items);
+                ev_item.extend(part.ev_item.iter().map(|&i| map[i as usize]));
+                attributes.append(&part.attributes, &map);
+            }
+            copier.is_ok_and(|h| h.join().is_ok())
+        });
+        if !copied {
+            // No thread: copy here (after undoing anything a failed copier did).
+            self.ev_state.truncate(state_len);
+            self.ev_time.truncate(time_len);
+            copy_columns(&mut self.ev_state, &mut self.ev_time);
+        }
+        for (part, line_offset) in parts {
+            self.stats.rows += part.stats.rows;
+            self.stats
+                .rejected
+                .extend(part.stats.rejected.into_iter().map(|mut r| {
+                    r.line += line_offset;
+                    r
+                }));
+            // Readers of long logs, the only ones read in parts, record no warnings; tallies
+            // of other layouts would need adding up by kind.
+            self.stats.warnings.extend(part.stats.warnings);
+        }
     }
 
     /// The number of events so far.

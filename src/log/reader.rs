@@ -1,7 +1,7 @@
 //! CSV readers for the three layouts of event logs: long, wide and intervals.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Seek};
 use std::path::Path;
 
 use chrono::FixedOffset;
@@ -11,6 +11,8 @@ use super::quality::{RejectedRow, WarningTally};
 use super::{EventLog, EventLogBuilder, WarningKind};
 use crate::error::{Error, Position, Result};
 use crate::time::{TimeFormat, TimeParser};
+
+mod chunked;
 
 /// The layout of a CSV event log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -82,6 +84,9 @@ pub struct LogReaderBuilder {
     queue_suffix: String,
     end_state: String,
     name: Option<String>,
+    /// Threads reading a large long-format file; 0 = the available parallelism.
+    threads: usize,
+    chunking: chunked::Chunking,
 }
 
 impl Default for LogReaderBuilder {
@@ -101,6 +106,8 @@ impl Default for LogReaderBuilder {
             queue_suffix: " queue".to_owned(),
             end_state: "Done".to_owned(),
             name: None,
+            threads: 0,
+            chunking: chunked::Chunking::default(),
         }
     }
 }
@@ -202,6 +209,30 @@ impl LogReaderBuilder {
         self
     }
 
+    /// The number of threads that read a large file of the long format (default 0: as many
+    /// as the machine offers, at most 8; 1: the calling thread only).
+    ///
+    /// [`LogReader::read_path`] splits a long-format file of 4 MB or more into byte ranges
+    /// of at least a megabyte, one per thread, parses them on scoped threads and joins the
+    /// results. The number of threads never changes the result: the log, its ledger and its
+    /// errors are exactly those of a sequential read (items numbered in order of first
+    /// appearance, events in file order, the same line numbers, the first error in the file
+    /// reported). The other layouts, and [`LogReader::read`], read on the calling thread.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
+
+    /// Sets when and how finely the chunked read splits a file (tests use small chunks).
+    #[cfg(test)]
+    pub(crate) fn chunking(mut self, min_file_bytes: u64, chunk_bytes: u64) -> Self {
+        self.chunking = chunked::Chunking {
+            min_file_bytes,
+            chunk_bytes,
+        };
+        self
+    }
+
     /// The reader.
     pub fn build(self) -> LogReader {
         LogReader { cfg: self }
@@ -242,6 +273,10 @@ impl LogReader {
 
     /// Reads the file at `path`.
     ///
+    /// A long-format file of a few megabytes or more is parsed in byte ranges on several
+    /// threads (see [`LogReaderBuilder::threads`]), each through its own handle on the file,
+    /// streaming; the result, and any error, is the one a sequential read gives.
+    ///
     /// # Errors
     ///
     /// [`Error::Io`] if the file cannot be opened; otherwise as [`LogReader::read`], with
@@ -253,15 +288,22 @@ impl LogReader {
             .name
             .clone()
             .unwrap_or_else(|| path.display().to_string());
-        let file = File::open(path).map_err(|source| Error::Io {
+        let io_error = |source| Error::Io {
             file: Some(name.clone()),
             source,
-        })?;
-        let size = file.metadata().ok().map(|m| m.len());
+        };
+        let mut file = File::open(path).map_err(io_error)?;
+        let meta = file.metadata().ok();
+        if let Some(m) = meta.as_ref().filter(|m| m.is_file()) {
+            if let Some(log) = chunked::read(self, path, &mut file, &name, m.len()) {
+                return log;
+            }
+            file.rewind().map_err(io_error)?;
+        }
         self.read_named(
             io::BufReader::with_capacity(1 << 16, file),
             Some(name),
-            size,
+            meta.map(|m| m.len()),
         )
     }
 
@@ -285,19 +327,8 @@ impl LogReader {
         name: Option<String>,
         size: Option<u64>,
     ) -> Result<EventLog> {
-        let mut csv = csv::ReaderBuilder::new()
-            .delimiter(self.cfg.delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .buffer_capacity(1 << 16)
-            .from_reader(rdr);
-        let mut ctx = Ctx {
-            file: name,
-            policy: self.cfg.bad_rows,
-            size,
-            b: EventLogBuilder::new(),
-            rejected: Vec::new(),
-        };
+        let mut csv = self.csv_reader(rdr);
+        let mut ctx = Ctx::new(name, self.cfg.bad_rows, size);
         let mut header = ByteRecord::new();
         let got = csv
             .read_byte_record(&mut header)
@@ -323,13 +354,18 @@ impl LogReader {
                 message: "no data rows after the header".to_owned(),
             });
         }
-        let mut b = ctx.b;
-        b.stats.rejected = ctx.rejected;
-        let b = match &ctx.file {
-            Some(f) => b.source(f.clone()),
-            None => b,
-        };
-        Ok(b.build())
+        Ok(ctx.into_log())
+    }
+
+    /// A CSV reader with the reader's settings: every read, sequential or in chunks, parses
+    /// with these.
+    fn csv_reader<R: io::Read>(&self, rdr: R) -> csv::Reader<R> {
+        csv::ReaderBuilder::new()
+            .delimiter(self.cfg.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .buffer_capacity(1 << 16)
+            .from_reader(rdr)
     }
 
     fn expected_columns(&self) -> String {
@@ -366,44 +402,42 @@ impl LogReader {
             .collect()
     }
 
+    /// The columns of a long log, found in its header (sets the builder's state column and
+    /// attribute columns).
+    fn long_columns(&self, names: &[String], ctx: &mut Ctx) -> Result<LongColumns> {
+        let id = find_column(names, self.cfg.id.as_deref().unwrap_or("id"), ctx)?;
+        let state = find_column(names, self.cfg.state.as_deref().unwrap_or("state"), ctx)?;
+        ctx.b.state_column = Some(names[state].clone());
+        let time = find_column(names, self.cfg.time.as_deref().unwrap_or("timestamp"), ctx)?;
+        let attrs = self.attribute_columns(names, ctx)?;
+        Ok(LongColumns {
+            id,
+            state,
+            time,
+            attrs,
+            ncols: names.len(),
+        })
+    }
+
+    /// A parser for a timestamp column, in the configured form (or detecting it).
+    fn time_parser(&self) -> TimeParser {
+        TimeParser::new(self.cfg.time_format.clone(), self.cfg.offset)
+    }
+
     fn read_long<R: io::Read>(
         &self,
         csv: &mut csv::Reader<R>,
         names: &[String],
         ctx: &mut Ctx,
     ) -> Result<()> {
-        let ic = find_column(names, self.cfg.id.as_deref().unwrap_or("id"), ctx)?;
-        let sc = find_column(names, self.cfg.state.as_deref().unwrap_or("state"), ctx)?;
-        ctx.b.state_column = Some(names[sc].clone());
-        let tc = find_column(names, self.cfg.time.as_deref().unwrap_or("timestamp"), ctx)?;
-        let attrs = self.attribute_columns(names, ctx)?;
-        let mut tp = TimeParser::new(self.cfg.time_format.clone(), self.cfg.offset);
+        let cols = self.long_columns(names, ctx)?;
+        let mut tp = self.time_parser();
         let mut rec = ByteRecord::new();
-        let ncols = names.len();
         while csv
             .read_byte_record(&mut rec)
             .map_err(|e| ctx.csv_error(e))?
         {
-            ctx.b.stats.rows += 1;
-            let line = record_line(&rec);
-            if rec.len() != ncols {
-                ctx.bad_shape(line, rec.len(), ncols, names)?;
-                continue;
-            }
-            let Some(item) = ctx.item(&rec, ic, line, names)? else {
-                continue;
-            };
-            let Some(state) = ctx.state(&rec, sc, line, names)? else {
-                continue;
-            };
-            let Some(t) = ctx.time(&mut tp, &rec, tc, line, names)? else {
-                continue;
-            };
-            ctx.b.push_ids(item, state, t, line);
-            ctx.attributes(&rec, &attrs, item, line, names)?;
-            if ctx.b.len() == 4096 {
-                ctx.reserve_by_size(&rec, 1.0);
-            }
+            long_row(ctx, &cols, &mut tp, &rec, names)?;
         }
         Ok(())
     }
@@ -624,6 +658,70 @@ pub(crate) fn emit_intervals(
     }
 }
 
+/// The columns a long log is read from.
+#[derive(Debug)]
+struct LongColumns {
+    id: usize,
+    state: usize,
+    time: usize,
+    attrs: Vec<(usize, usize)>,
+    ncols: usize,
+}
+
+/// Reads one record of a long log: an event, a rejected row (with [`BadRows::Skip`]) or an
+/// error. The sequential and the chunked reads both go through here, so that a row means
+/// the same whichever thread reads it.
+#[inline]
+fn long_row(
+    ctx: &mut Ctx,
+    cols: &LongColumns,
+    tp: &mut TimeParser,
+    rec: &ByteRecord,
+    names: &[String],
+) -> Result<()> {
+    ctx.b.stats.rows += 1;
+    let line = record_line(rec);
+    // The common case first: a row of the right shape with an id, a state and a valid
+    // timestamp. Anything else takes the path below, which finds the same ids again
+    // (interning is idempotent and a failed parse changes nothing) and says what is wrong.
+    if rec.len() == cols.ncols {
+        let (id, state) = (trim(&rec[cols.id]), trim(&rec[cols.state]));
+        if !id.is_empty()
+            && !state.is_empty()
+            && let Some(item) = ctx.b.item_index(id)
+            && let Some(state) = ctx.b.state_index(state)
+            && let Ok(t) = tp.parse(trim(&rec[cols.time]))
+        {
+            ctx.b.push_ids(item, state, t, line);
+            if !cols.attrs.is_empty() {
+                ctx.attributes(rec, &cols.attrs, item, line, names)?;
+            }
+            if ctx.b.len() == 4096 {
+                ctx.reserve_by_size(rec, 1.0);
+            }
+            return Ok(());
+        }
+    }
+    if rec.len() != cols.ncols {
+        return ctx.bad_shape(line, rec.len(), cols.ncols, names);
+    }
+    let Some(item) = ctx.item(rec, cols.id, line, names)? else {
+        return Ok(());
+    };
+    let Some(state) = ctx.state(rec, cols.state, line, names)? else {
+        return Ok(());
+    };
+    let Some(t) = ctx.time(tp, rec, cols.time, line, names)? else {
+        return Ok(());
+    };
+    ctx.b.push_ids(item, state, t, line);
+    ctx.attributes(rec, &cols.attrs, item, line, names)?;
+    if ctx.b.len() == 4096 {
+        ctx.reserve_by_size(rec, 1.0);
+    }
+    Ok(())
+}
+
 fn queue_of_state(v: &mut Vec<Option<u32>>, state: u32) -> &mut Option<u32> {
     let i = state as usize;
     if v.len() <= i {
@@ -646,13 +744,34 @@ pub(crate) struct Interval {
 struct Ctx {
     file: Option<String>,
     policy: BadRows,
-    /// The size of the file in bytes, when known, to reserve room for its events.
+    /// The size of the input in bytes, when known, to reserve room for its events.
     size: Option<u64>,
     b: EventLogBuilder,
     rejected: Vec<RejectedRow>,
 }
 
 impl Ctx {
+    fn new(file: Option<String>, policy: BadRows, size: Option<u64>) -> Ctx {
+        Ctx {
+            file,
+            policy,
+            size,
+            b: EventLogBuilder::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The log read, with the rejected rows in its ledger.
+    fn into_log(self) -> EventLog {
+        let mut b = self.b;
+        b.stats.rejected = self.rejected;
+        let b = match self.file {
+            Some(f) => b.source(f),
+            None => b,
+        };
+        b.build()
+    }
+
     fn pos(&self) -> Position {
         Position::file(self.file.as_deref())
     }
