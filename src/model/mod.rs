@@ -141,8 +141,7 @@ impl Arrivals {
     /// [`Error::Model`] if the rate is not positive and finite.
     pub fn poisson(rate_per_day: f64) -> Result<Arrivals> {
         let a = Arrivals::Poisson { rate_per_day };
-        a.issue()
-            .map_or(Ok(a), |i| Err(i.into_error(None, &ValueStream::empty())))
+        a.issue().map_or(Ok(a), |i| Err(i.into_error(None, &[])))
     }
 
     /// The mean arrival rate per day (`None` for an unlimited backlog).
@@ -576,22 +575,18 @@ impl Issue {
         }
     }
 
-    fn into_error(self, file: Option<&Located>, model: &ValueStream) -> Error {
-        let (line, column) = match file {
-            Some(f) => {
-                let offset = match self.stage {
-                    Some(i) => f.stages.get(i).copied(),
-                    None => f.arrivals,
-                };
-                match offset {
-                    Some(o) => {
-                        let (l, c) = line_column(f.text, o);
-                        (Some(l), Some(c))
-                    }
-                    None => (None, None),
-                }
+    /// The error, naming the stage from `stages` and placed in `file` if there is one.
+    fn into_error(self, file: Option<&Located>, stages: &[Station]) -> Error {
+        let offset = file.and_then(|f| match self.stage {
+            Some(i) => f.stages.get(i).copied(),
+            None => f.arrivals,
+        });
+        let (line, column) = match (file, offset) {
+            (Some(f), Some(o)) => {
+                let (l, c) = line_column(f.text, o);
+                (Some(l), Some(c))
             }
-            None => (None, None),
+            _ => (None, None),
         };
         Error::Model {
             file: file.and_then(|f| f.file.map(str::to_owned)),
@@ -599,7 +594,7 @@ impl Issue {
             column,
             stage: self
                 .stage
-                .and_then(|i| model.stages.get(i))
+                .and_then(|i| stages.get(i))
                 .map(|s| s.name.clone()),
             key: Some(self.key),
             message: self.message,
@@ -655,13 +650,6 @@ impl ValueStream {
         Ok(model)
     }
 
-    fn empty() -> ValueStream {
-        ValueStream {
-            arrivals: Arrivals::Backlog,
-            stages: Vec::new(),
-        }
-    }
-
     /// Checks the model: at least one stage; names non-empty and unique; servers, WIP limits
     /// and batch sizes ≥ 1; every distribution valid (positive means, cv > 0, a non-empty
     /// empirical sample…); a positive arrival rate; rework targets that exist, with a
@@ -675,7 +663,7 @@ impl ValueStream {
     pub fn validate(&self) -> Result<()> {
         match self.issue() {
             None => Ok(()),
-            Some(i) => Err(i.into_error(None, self)),
+            Some(i) => Err(i.into_error(None, &self.stages)),
         }
     }
 
@@ -880,7 +868,7 @@ impl ValueStream {
         };
         match model.issue() {
             None => Ok(model),
-            Some(i) => Err(i.into_error(Some(&located), &model)),
+            Some(i) => Err(i.into_error(Some(&located), &model.stages)),
         }
     }
 
