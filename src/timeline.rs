@@ -254,18 +254,32 @@ impl Timelines {
         for i in 0..n_items {
             offsets[i + 1] += offsets[i];
         }
-        let mut g_state = vec![0u32; n];
-        let mut g_time = vec![0i64; n];
-        {
-            let mut next = offsets.clone();
-            for e in 0..n {
-                let slot = &mut next[log.ev_item[e] as usize];
-                let at = *slot as usize;
-                g_state[at] = log.ev_state[e];
-                g_time[at] = log.ev_time[e];
-                *slot += 1;
-            }
-        }
+        // Logs grouped by item (every item's events together, as most exports write them)
+        // need no copy: item ids are numbered in order of first appearance, so the log is
+        // grouped exactly when its item column never decreases.
+        let grouped = log.ev_item.windows(2).all(|w| w[0] <= w[1]);
+        let (g_state, g_time): (std::borrow::Cow<'_, [u32]>, std::borrow::Cow<'_, [i64]>) =
+            if grouped {
+                (
+                    std::borrow::Cow::Borrowed(&log.ev_state[..]),
+                    std::borrow::Cow::Borrowed(&log.ev_time[..]),
+                )
+            } else {
+                let mut g_state = vec![0u32; n];
+                let mut g_time = vec![0i64; n];
+                let mut next = offsets.clone();
+                for e in 0..n {
+                    let slot = &mut next[log.ev_item[e] as usize];
+                    let at = *slot as usize;
+                    g_state[at] = log.ev_state[e];
+                    g_time[at] = log.ev_time[e];
+                    *slot += 1;
+                }
+                (
+                    std::borrow::Cow::Owned(g_state),
+                    std::borrow::Cow::Owned(g_time),
+                )
+            };
 
         let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
         let commits: Vec<bool> = (0..kinds.len()).map(|i| wf.commits(i)).collect();
@@ -278,33 +292,28 @@ impl Timelines {
 
         let mut tally = WarningTally::default();
         let mut items: Vec<ItemRec> = Vec::with_capacity(n_items);
-        let mut visits: Vec<Visit> = Vec::with_capacity(n / 2 + 16);
+        // At most one visit an event: reserved once, never copied as it grows (pages that
+        // are never written are never faulted in).
+        let mut visits: Vec<Visit> = Vec::with_capacity(n);
         let mut used: u64 = 0;
         let mut after_as_of: u64 = 0;
         let mut start = i64::MAX;
 
-        let mut pairs: Vec<(i64, u32)> = Vec::new();
+        let (mut sorted_state, mut sorted_time): (Vec<u32>, Vec<i64>) = (Vec::new(), Vec::new());
         for item in 0..n_items {
             let range = offsets[item] as usize..offsets[item + 1] as usize;
             let name = &log.item_names[item];
-            let unsorted = g_time[range.clone()]
-                .windows(2)
-                .filter(|w| w[1] < w[0])
-                .count() as u64;
+            let (mut it_state, mut it_time) = (&g_state[range.clone()], &g_time[range]);
+            let unsorted = it_time.windows(2).filter(|w| w[1] < w[0]).count() as u64;
             if unsorted > 0 {
                 // Stable: ties keep input order.
-                pairs.clear();
-                pairs.extend(
-                    g_time[range.clone()]
-                        .iter()
-                        .copied()
-                        .zip(g_state[range.clone()].iter().copied()),
-                );
-                pairs.sort_by_key(|p| p.0);
-                for (k, (t, st)) in pairs.iter().enumerate() {
-                    g_time[range.start + k] = *t;
-                    g_state[range.start + k] = *st;
-                }
+                let mut order: Vec<usize> = (0..it_time.len()).collect();
+                order.sort_by_key(|&k| it_time[k]);
+                sorted_state.clear();
+                sorted_time.clear();
+                sorted_state.extend(order.iter().map(|&k| it_state[k]));
+                sorted_time.extend(order.iter().map(|&k| it_time[k]));
+                (it_state, it_time) = (&sorted_state, &sorted_time);
                 tally.add(WarningKind::UnsortedInput, item as u32, name, unsorted);
             }
             let first_visit = visits.len();
@@ -314,7 +323,7 @@ impl Timelines {
             let mut commitment = None;
             let (mut dup, mut backward, mut skipped, mut reopened, mut after_done) =
                 (0u64, 0u32, 0u64, 0u64, 0u64);
-            for (&st, &t) in g_state[range.clone()].iter().zip(&g_time[range]) {
+            for (&st, &t) in it_state.iter().zip(it_time) {
                 let s = stage_of[st as usize];
                 if s == UNMAPPED {
                     continue;
@@ -437,7 +446,6 @@ impl Timelines {
             items: n_items as u64,
             warnings: tally.finish(log.stats.warnings.clone()),
         };
-        visits.shrink_to_fit();
         Ok(Timelines {
             workflow: wf.clone(),
             item_names: Arc::clone(&log.item_names),
