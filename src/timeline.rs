@@ -577,3 +577,88 @@ impl<'a> ItemTimeline<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::EventLogBuilder;
+
+    /// The same events, grouped by item or interleaved round-robin (each item's events in
+    /// the same order, and items first seen in the same order).
+    fn logs() -> (EventLog, EventLog) {
+        let states = ["Backlog", "Dev", "Queue", "Test", "Done", "Blocked"];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let base = 1_700_000_000_000i64;
+        let items: Vec<Vec<(usize, i64)>> = (0..300)
+            .map(|_| {
+                let k = 1 + (next() % 9) as usize;
+                (0..k)
+                    .map(|j| {
+                        // Now and then an event out of time order.
+                        let jitter = if next() % 7 == 0 { -3 } else { 0 };
+                        (
+                            (next() % 6) as usize,
+                            base + (j as i64 + jitter) * 3_600_000,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut grouped = EventLogBuilder::new();
+        for (i, evs) in items.iter().enumerate() {
+            for &(s, t) in evs {
+                grouped.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+            }
+        }
+        let mut mixed = EventLogBuilder::new();
+        for round in 0..9 {
+            for (i, evs) in items.iter().enumerate() {
+                if let Some(&(s, t)) = evs.get(round) {
+                    mixed.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+                }
+            }
+        }
+        (grouped.build(), mixed.build())
+    }
+
+    #[test]
+    fn a_grouped_log_and_an_interleaved_one_give_the_same_timelines() {
+        let (grouped, mixed) = logs();
+        assert!(grouped.ev_item.windows(2).all(|w| w[0] <= w[1]));
+        assert!(!mixed.ev_item.windows(2).all(|w| w[0] <= w[1]));
+        let wf = Workflow::from_toml_str(
+            r#"
+            [[stage]]
+            name = "Backlog"
+            kind = "backlog"
+            [[stage]]
+            name = "Dev"
+            kind = "active"
+            [[stage]]
+            name = "Queue"
+            kind = "wait"
+            [[stage]]
+            name = "Test"
+            kind = "active"
+            [[stage]]
+            name = "Done"
+            kind = "done"
+            "#,
+        )
+        .unwrap();
+        let opts = TimelineOptions::new().drop_unmapped(true);
+        let a = Timelines::with_options(&grouped, &wf, &opts).unwrap();
+        let b = Timelines::with_options(&mixed, &wf, &opts).unwrap();
+        assert_eq!(a.items, b.items);
+        assert_eq!(a.visits, b.visits);
+        assert_eq!(a.quality, b.quality);
+        // The sorting path ran in both.
+        assert!(a.quality().count(WarningKind::UnsortedInput) > 0);
+    }
+}
