@@ -241,6 +241,28 @@ fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Columns)> {
     Ok((rdr, Columns { names, file }))
 }
 
+/// Calls `f` with each data row and the line it starts on.
+fn for_each_row(
+    rdr: &mut csv::Reader<std::fs::File>,
+    cols: &Columns,
+    mut f: impl FnMut(&csv::StringRecord, u64) -> Result<()>,
+) -> Result<()> {
+    let csv_error = |e: csv::Error| Error::Csv {
+        pos: Box::new(
+            Position::file(Some(&cols.file)).at_line(e.position().map_or(0, |p| p.line())),
+        ),
+        source: e,
+    };
+    let header = rdr.byte_headers().map_err(csv_error)?.clone();
+    let lf = crate::log::ends_with_lf(&header, rdr.position());
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).map_err(csv_error)? {
+        let line = crate::log::record_line(rec.as_byte_record(), rdr.position(), lf);
+        f(&rec, line)?;
+    }
+    Ok(())
+}
+
 fn time_at(
     tp: &mut TimeParser,
     rec: &csv::StringRecord,
@@ -299,15 +321,8 @@ pub fn read_deployments(path: &Path, offset: FixedOffset) -> Result<Vec<Deployme
     let mut tp = TimeParser::new(TimeFormat::Auto, offset);
     let mut tc = TimeParser::new(TimeFormat::Auto, offset);
     let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Csv {
-            pos: Box::new(
-                Position::file(Some(&cols.file)).at_line(e.position().map_or(0, |p| p.line())),
-            ),
-            source: e,
-        })?;
-        let line = rec.position().map_or(0, csv::Position::line);
-        let deployed_at = required(time_at(&mut tp, &rec, dc, &cols, line)?, &cols, dc, line)?;
+    for_each_row(&mut rdr, &cols, |rec, line| {
+        let deployed_at = required(time_at(&mut tp, rec, dc, &cols, line)?, &cols, dc, line)?;
         let status = rec.get(sc).unwrap_or("").trim();
         let success = match status.to_ascii_lowercase().as_str() {
             "success" | "succeeded" | "successful" | "ok" | "passed" | "deployed" => true,
@@ -323,7 +338,7 @@ pub fn read_deployments(path: &Path, offset: FixedOffset) -> Result<Vec<Deployme
             }
         };
         let change_at = match cc {
-            Some(c) => time_at(&mut tc, &rec, c, &cols, line)?,
+            Some(c) => time_at(&mut tc, rec, c, &cols, line)?,
             None => None,
         };
         out.push(Deployment {
@@ -331,7 +346,8 @@ pub fn read_deployments(path: &Path, offset: FixedOffset) -> Result<Vec<Deployme
             success,
             change_at,
         });
-    }
+        Ok(())
+    })?;
     if out.is_empty() {
         return Err(Error::Empty {
             pos: Box::new(Position::file(Some(&cols.file)).at_line(2)),
@@ -353,16 +369,9 @@ pub fn read_incidents(path: &Path, offset: FixedOffset) -> Result<Vec<Incident>>
     let mut to = TimeParser::new(TimeFormat::Auto, offset);
     let mut tr = TimeParser::new(TimeFormat::Auto, offset);
     let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Csv {
-            pos: Box::new(
-                Position::file(Some(&cols.file)).at_line(e.position().map_or(0, |p| p.line())),
-            ),
-            source: e,
-        })?;
-        let line = rec.position().map_or(0, csv::Position::line);
-        let opened_at = required(time_at(&mut to, &rec, oc, &cols, line)?, &cols, oc, line)?;
-        let resolved_at = time_at(&mut tr, &rec, rc, &cols, line)?;
+    for_each_row(&mut rdr, &cols, |rec, line| {
+        let opened_at = required(time_at(&mut to, rec, oc, &cols, line)?, &cols, oc, line)?;
+        let resolved_at = time_at(&mut tr, rec, rc, &cols, line)?;
         if let Some(r) = resolved_at
             && r < opened_at
         {
@@ -378,7 +387,8 @@ pub fn read_incidents(path: &Path, offset: FixedOffset) -> Result<Vec<Incident>>
             opened_at,
             resolved_at,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

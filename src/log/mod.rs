@@ -16,6 +16,7 @@ pub(crate) use intern::{Interner, Names, ShortKey};
 pub use preset::{Detected, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
+pub(crate) use reader::{ends_with_lf, record_line};
 
 use crate::time::{datetime_to_ms, ms_to_datetime};
 

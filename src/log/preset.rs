@@ -816,6 +816,7 @@ fn read_lifecycle(path: &Path, name: &str, opts: &ImportOptions) -> Result<Event
     };
     let mut rec = ByteRecord::new();
     rdr.read_byte_record(&mut rec).map_err(csv_err)?;
+    let lf = super::reader::ends_with_lf(&rec, rdr.position());
     let header: Vec<String> = rec
         .iter()
         .map(|h| String::from_utf8_lossy(h).into_owned())
@@ -838,7 +839,7 @@ fn read_lifecycle(path: &Path, name: &str, opts: &ImportOptions) -> Result<Event
     let mut rejected: Vec<RejectedRow> = Vec::new();
     while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
         b.stats.rows += 1;
-        let line = rec.position().map_or(0, csv::Position::line);
+        let line = super::reader::record_line(&rec, rdr.position(), lf);
         let field = |c: usize| rec.get(c).unwrap_or(b"").trim_ascii();
         let mut bad = |column: &str, value: &[u8], reason: String| -> Result<()> {
             let pos = Position::file(Some(name))

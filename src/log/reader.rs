@@ -343,6 +343,7 @@ impl LogReader {
             });
         }
         let names = header_names(&header);
+        ctx.lf = ends_with_lf(&header, csv.position());
         match self.cfg.format {
             Format::Long => self.read_long(&mut csv, &names, &mut ctx)?,
             Format::Wide => self.read_wide(&mut csv, &names, &mut ctx)?,
@@ -437,7 +438,8 @@ impl LogReader {
             .read_byte_record(&mut rec)
             .map_err(|e| ctx.csv_error(e))?
         {
-            long_row(ctx, &cols, &mut tp, &rec, names)?;
+            let line = ctx.line(&rec, csv.position());
+            long_row(ctx, &cols, &mut tp, &rec, names, line)?;
         }
         Ok(())
     }
@@ -486,7 +488,7 @@ impl LogReader {
             .map_err(|e| ctx.csv_error(e))?
         {
             ctx.b.stats.rows += 1;
-            let line = record_line(&rec);
+            let line = ctx.line(&rec, csv.position());
             if rec.len() != ncols {
                 ctx.bad_shape(line, rec.len(), ncols, names)?;
                 continue;
@@ -546,7 +548,7 @@ impl LogReader {
             .map_err(|e| ctx.csv_error(e))?
         {
             ctx.b.stats.rows += 1;
-            let line = record_line(&rec);
+            let line = ctx.line(&rec, csv.position());
             if rec.len() != ncols {
                 ctx.bad_shape(line, rec.len(), ncols, names)?;
                 continue;
@@ -678,9 +680,9 @@ fn long_row(
     tp: &mut TimeParser,
     rec: &ByteRecord,
     names: &[String],
+    line: u64,
 ) -> Result<()> {
     ctx.b.stats.rows += 1;
-    let line = record_line(rec);
     // The common case first: a row of the right shape with an id, a state and a valid
     // timestamp. Anything else takes the path below, which finds the same ids again
     // (interning is idempotent and a failed parse changes nothing) and says what is wrong.
@@ -746,6 +748,10 @@ struct Ctx {
     policy: BadRows,
     /// The size of the input in bytes, when known, to reserve room for its events.
     size: Option<u64>,
+    /// Whether lines end with a line feed that ends the record (`\n` or `\r\n` read
+    /// as LF-first), as opposed to `\r\n` or `\r`, where the CSV reader stops at the `\r`:
+    /// it decides how a record's line is found (see [`Ctx::line`]).
+    lf: bool,
     b: EventLogBuilder,
     rejected: Vec<RejectedRow>,
 }
@@ -756,9 +762,26 @@ impl Ctx {
             file,
             policy,
             size,
+            lf: true,
             b: EventLogBuilder::new(),
             rejected: Vec::new(),
         }
+    }
+
+    /// The line a record starts on (the header is line 1), from the positions the CSV
+    /// reader gives before and `after` it.
+    ///
+    /// The reader's own start position is taken before it skips what ends the previous
+    /// line: with `\r\n` line ends it stops at the `\r`, so the `\n` is counted only with
+    /// the next record, and blank lines are skipped at the start of the next record too.
+    /// Its position after a record is exact: all the newlines up to the record's end. The
+    /// record's first line is that, less the newlines inside its quoted fields, less the
+    /// line feed that ended it (when lines end with one). The start position is a floor
+    /// (the last line of a file without a final line end). One case stays a line short:
+    /// blank lines right before a last line that has no line end.
+    #[inline]
+    fn line(&self, rec: &ByteRecord, after: &csv::Position) -> u64 {
+        record_line(rec, after, self.lf)
     }
 
     /// The log read, with the rejected rows in its ledger.
@@ -945,8 +968,21 @@ fn trim(v: &[u8]) -> &[u8] {
     v.trim_ascii()
 }
 
-fn record_line(rec: &ByteRecord) -> u64 {
-    rec.position().map_or(0, csv::Position::line)
+/// The line a record starts on, from the CSV reader's positions before and `after` it
+/// (see [`Ctx::line`]); `lf` as [`ends_with_lf`] found it for the header.
+#[inline]
+pub(crate) fn record_line(rec: &ByteRecord, after: &csv::Position, lf: bool) -> u64 {
+    let start = rec.position().map_or(1, csv::Position::line);
+    let inner = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    let end = after.line().saturating_sub(inner + u64::from(lf));
+    start.max(end)
+}
+
+/// Whether the header line was ended by a line feed the CSV reader consumed with it: the
+/// reader is then past one more newline than the header holds.
+pub(crate) fn ends_with_lf(header: &ByteRecord, after: &csv::Position) -> bool {
+    let inner = header.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    after.line() > 1 + inner
 }
 
 fn header_names(header: &ByteRecord) -> Vec<String> {
@@ -1011,6 +1047,26 @@ mod tests {
         assert_eq!(log.state_meta[0].first_line, 2);
         assert_eq!(log.state_meta[1].first_line, 4);
         assert_eq!(log.state_meta[0].count, 2);
+    }
+
+    #[test]
+    fn lines_count_as_an_editor_counts_them() {
+        // Every file has bad timestamps on lines 3 and 9 (quoted line breaks, blank lines,
+        // CRLF line ends and a missing final line end in between).
+        let lf = "id,state,timestamp\nA,Dev,2024-01-01\nB,Dev,bad\n\"C\nC\",Dev,2024-01-02\n\n\nD,Dev,2024-01-03\nE,Dev,worse";
+        let crlf = lf.replace('\n', "\r\n");
+        let crlf_final = format!("{crlf}\r\n");
+        let lf_final = format!("{lf}\n");
+        for text in [lf, &lf_final, &crlf, &crlf_final] {
+            let log = LogReader::builder()
+                .bad_rows(BadRows::Skip)
+                .build()
+                .read(text.as_bytes())
+                .unwrap();
+            let lines: Vec<u64> = log.rejected().iter().map(|r| r.line).collect();
+            assert_eq!(lines, [3, 9], "{text:?}");
+            assert_eq!(log.state_meta[0].first_line, 2);
+        }
     }
 
     #[test]

@@ -144,6 +144,8 @@ struct Plan {
     starts: Vec<u64>,
     /// The size of the file.
     size: u64,
+    /// Whether the header's line ended with a line feed (see `Ctx::line`).
+    lf: bool,
 }
 
 impl Plan {
@@ -158,8 +160,10 @@ impl Plan {
             return None;
         }
         let names = header_names(&header);
+        let lf = super::ends_with_lf(&header, csv.position());
         // A scratch context: its rows are read again by chunk 0.
         let mut ctx = Ctx::new(None, BadRows::Skip, None);
+        ctx.lf = lf;
         let cols = reader.long_columns(&names, &mut ctx).ok()?;
         // The form of the timestamps, found as the sequential read finds it: from the first
         // valid value. Chunk 0 reads the rows up to it again and detects the same form.
@@ -171,7 +175,8 @@ impl Plan {
                 return None;
             }
             rows += 1;
-            long_row(&mut ctx, &cols, &mut parser, &rec, &names).ok()?;
+            let line = ctx.line(&rec, csv.position());
+            long_row(&mut ctx, &cols, &mut parser, &rec, &names, line).ok()?;
         }
         // The rest of the file is split evenly; chunk 0 also has the rows read so far.
         let first = csv.position().byte();
@@ -197,6 +202,7 @@ impl Plan {
             parser,
             starts,
             size,
+            lf,
         })
     }
 }
@@ -341,6 +347,7 @@ impl Job<'_> {
             self.reader.cfg.bad_rows,
             Some(size),
         );
+        ctx.lf = self.plan.lf;
         let outcome = self
             .parse_into(&mut ctx, file, k, start, bound, watch)
             .unwrap_or_else(Outcome::Failed);
@@ -416,7 +423,8 @@ impl Job<'_> {
                     newlines: csv.position().line().saturating_sub(1),
                 });
             }
-            long_row(ctx, cols, &mut tp, &rec, names)?;
+            let line = ctx.line(&rec, csv.position());
+            long_row(ctx, cols, &mut tp, &rec, names, line)?;
             countdown -= 1;
             if countdown == 0 {
                 countdown = WATCH_ROWS;
