@@ -973,9 +973,13 @@ fn trim(v: &[u8]) -> &[u8] {
 #[inline]
 pub(crate) fn record_line(rec: &ByteRecord, after: &csv::Position, lf: bool) -> u64 {
     let start = rec.position().map_or(1, csv::Position::line);
+    let end = after.line().saturating_sub(u64::from(lf));
+    if end <= start {
+        // The common case (one line, `\n` line ends): no newline inside to look for.
+        return start;
+    }
     let inner = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-    let end = after.line().saturating_sub(inner + u64::from(lf));
-    start.max(end)
+    start.max(end.saturating_sub(inner))
 }
 
 /// Whether the header line was ended by a line feed the CSV reader consumed with it: the
