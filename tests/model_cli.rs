@@ -199,3 +199,49 @@ fn the_simulated_log_reads_back_with_check() {
     assert_eq!(q["rows"], csv.lines().count() as u64 - 1);
     assert_eq!(q["events"], q["rows"]);
 }
+
+/// The story's log in `data/` is what the command written in `data/story/model.toml` makes:
+/// the committed file and its workflow come out again, byte for byte. (A change to the
+/// simulator that changes its histories fails here: run that command again and commit
+/// the new log, and check the story's text still holds.)
+#[test]
+fn the_story_log_is_what_its_documented_command_makes() {
+    let model = data("data/story/model.toml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(
+        text.contains("--seed 7 \\") && text.contains("--horizon-days 364 --warmup-days 0"),
+        "the command in data/story/model.toml changed; update this test with it"
+    );
+    let (log, wf) = (scratch("story_log.csv"), scratch("story_workflow.toml"));
+    let o = simulate(&[
+        model.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--replications",
+        "1",
+        "--horizon-days",
+        "364",
+        "--warmup-days",
+        "0",
+        "--start",
+        "2025-01-06T09:00:00Z",
+        "--log",
+        log.to_str().unwrap(),
+        "--log-workflow",
+        wf.to_str().unwrap(),
+    ]);
+    stdout(&o);
+    for (made, name) in [
+        (log, "data/story/log.csv"),
+        (wf, "data/story/workflow.toml"),
+    ] {
+        let made = std::fs::read(made).unwrap();
+        let committed = std::fs::read(data(name)).unwrap();
+        assert!(
+            made == committed,
+            "{name} differs from what its command makes now ({} bytes committed, {} made)",
+            committed.len(),
+            made.len()
+        );
+    }
+}
