@@ -95,9 +95,25 @@ fn an_unknown_file_lists_the_formats_and_the_manual_mapping() {
         "jira-json",
         "xes",
         "--format long --id COL",
+        "deployments of DORA metrics",
+        "valuestream dora",
     ] {
         assert!(e.contains(want), "{want:?} not in {e}");
     }
+    let e = Preset::detect(&sample("incidents.csv"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("dora --incidents"), "{e}");
+    // A log that is neither an export nor DORA data gets no such hint.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let other = dir.join("other.csv");
+    std::fs::write(&other, "ticket,when,what\nA,2024-01-01,Open\n").unwrap();
+    let e = Preset::detect(&other).unwrap_err().to_string();
+    assert!(
+        e.contains("cannot tell the format") && !e.contains("dora"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -257,13 +257,20 @@ impl Preset {
             None => Err(Error::Value {
                 pos: Box::new(Position::file(Some(&name)).at_line(1)),
                 message: format!(
-                    "cannot tell the format of this file from its header ({}); {}, or map the columns by hand: --format long --id COL --state COL --time COL (or --format wide / intervals)",
+                    "cannot tell the format of this file from its header ({}); {}{}, or map the columns by hand: --format long --id COL --state COL --time COL (or --format wide / intervals)",
                     header
                         .iter()
                         .take(12)
                         .map(|h| format!("{h:?}"))
                         .collect::<Vec<_>>()
                         .join(", "),
+                    if has("deployed_at") {
+                        "it looks like the deployments of DORA metrics, which `dora_metrics` (valuestream dora) reads; "
+                    } else if has("opened_at") && has("resolved_at") {
+                        "it looks like the incidents of DORA metrics, which `dora_metrics` (valuestream dora --incidents) reads; "
+                    } else {
+                        ""
+                    },
                     known_formats()
                 ),
             }),
