@@ -779,8 +779,9 @@ pub struct Leverage {
 
 /// For every station tries `automate` (if it has finite servers), `servers +1` (finite
 /// servers) and halving its service time, and ranks the changes: by the reduction of mean
-/// lead time for a stable stream, by the throughput gained when demand exceeds a capacity.
-/// All scenarios share the baseline's random numbers.
+/// lead time for a stable stream, by the throughput gained when demand exceeds a capacity
+/// (levers whose throughputs are within the simulation's noise of each other then rank by
+/// lead time). All scenarios share the baseline's random numbers.
 ///
 /// # Errors
 ///
@@ -806,6 +807,9 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     }
     let by_throughput = b.unstable || matches!(model.arrivals, Arrivals::Backlog);
     let mut ranking = Vec::with_capacity(candidates.len());
+    // Per lever, the half-width of its throughput difference's interval: the noise within
+    // which two levers' throughputs are a tie.
+    let mut noise = Vec::with_capacity(candidates.len());
     for c in candidates {
         let m = apply(model, std::slice::from_ref(&c))?;
         let s = run(&m, options)?;
@@ -816,6 +820,7 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
             is_pulled(model),
             is_pulled(&m),
         );
+        noise.push(w.throughput.ci95.map_or(0.0, |[lo, hi]| (hi - lo) / 2.0));
         ranking.push(Lever {
             change: c.to_string(),
             lead_time_days_mean: w.lead_time.scenario,
@@ -830,11 +835,7 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         });
     }
     if by_throughput {
-        ranking.sort_by(|a, c| {
-            c.throughput_per_day
-                .total_cmp(&a.throughput_per_day)
-                .then(a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean))
-        });
+        ranking = rank_by_throughput(ranking, &noise);
     } else {
         ranking.sort_by(|a, c| a.delta_rel.total_cmp(&c.delta_rel));
     }
@@ -850,10 +851,87 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     })
 }
 
+/// Orders levers by throughput, highest first, where levers whose throughputs differ by
+/// less than the noise of either are a tie, ordered by mean lead time. Ties are taken
+/// greedily from the top: a lever joins the group of the highest lever not yet placed when
+/// it is within that one's noise or its own; each group is then ordered by lead time.
+fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
+    let mut order: Vec<usize> = (0..levers.len()).collect();
+    order.sort_by(|&a, &c| {
+        levers[c]
+            .throughput_per_day
+            .total_cmp(&levers[a].throughput_per_day)
+            .then(
+                levers[a]
+                    .lead_time_days_mean
+                    .total_cmp(&levers[c].lead_time_days_mean),
+            )
+    });
+    let mut ranked = Vec::with_capacity(order.len());
+    let mut i = 0;
+    while i < order.len() {
+        let top = order[i];
+        let mut j = i + 1;
+        while j < order.len() {
+            let k = order[j];
+            let gap = levers[top].throughput_per_day - levers[k].throughput_per_day;
+            if gap > noise[top].max(noise[k]) {
+                break;
+            }
+            j += 1;
+        }
+        let mut group = order[i..j].to_vec();
+        group.sort_by(|&a, &c| {
+            levers[a]
+                .lead_time_days_mean
+                .total_cmp(&levers[c].lead_time_days_mean)
+        });
+        ranked.extend(group);
+        i = j;
+    }
+    let mut slots: Vec<Option<Lever>> = levers.into_iter().map(Some).collect();
+    ranked.into_iter().filter_map(|k| slots[k].take()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Station;
+
+    fn lever(change: &str, lead: f64, thr: f64) -> Lever {
+        Lever {
+            change: change.to_owned(),
+            lead_time_days_mean: lead,
+            delta_rel: 0.0,
+            throughput_per_day: thr,
+            throughput_delta_rel: 0.0,
+            real: true,
+        }
+    }
+
+    #[test]
+    fn levers_tied_on_throughput_within_the_noise_rank_by_lead_time() {
+        let levers = vec![
+            lever("a", 9.7, 2.031),
+            lever("b", 10.6, 2.032),
+            lever("c", 9.0, 2.030),
+            lever("d", 5.0, 1.90),
+            lever("e", 1.0, 1.81),
+        ];
+        // a, b and c are within 0.01 of each other; d and e are not.
+        let noise = [0.01, 0.01, 0.01, 0.01, 0.01];
+        let names: Vec<_> = rank_by_throughput(levers.clone(), &noise)
+            .into_iter()
+            .map(|l| l.change)
+            .collect();
+        assert_eq!(names, ["c", "a", "b", "d", "e"]);
+        // With no noise, throughput alone decides.
+        let names: Vec<_> = rank_by_throughput(levers, &[0.0; 5])
+            .into_iter()
+            .map(|l| l.change)
+            .collect();
+        assert_eq!(names, ["b", "a", "c", "d", "e"]);
+    }
 
     #[test]
     fn changes_read_and_write_the_same_text() {

@@ -28,9 +28,9 @@ pub struct Args {
 
 fn text(l: &Leverage) -> String {
     let mut s = format!(
-        "Levers, ranked by {} (baseline: lead time {:.2} days, throughput {:.2} a day, bottleneck {})\n",
+        "Levers, ranked by {}.\nBaseline: lead time {:.2} days, throughput {:.2} a day, bottleneck {}.\n",
         if l.by == "throughput" {
-            "the throughput they add (demand exceeds a capacity)"
+            "the throughput they add, since demand exceeds a capacity (levers within the noise of each other by lead time)"
         } else {
             "how much they shorten lead time"
         },
