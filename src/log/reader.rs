@@ -870,24 +870,7 @@ impl Ctx {
         line: u64,
         names: &[String],
     ) -> Result<Option<u32>> {
-        let v = trim(&rec[c]);
-        if v.is_empty() {
-            self.bad(
-                self.pos().at_line(line).in_column(&names[c]),
-                "expected an item id, found an empty cell".to_owned(),
-            )?;
-            return Ok(None);
-        }
-        match self.b.item_index(v) {
-            Some(i) => Ok(Some(i)),
-            None => {
-                self.bad(
-                    self.pos().at_line(line).in_column(&names[c]).with_value(v),
-                    "the item id is not valid UTF-8".to_owned(),
-                )?;
-                Ok(None)
-            }
-        }
+        self.interned(rec, c, line, names, "item id", EventLogBuilder::item_index)
     }
 
     #[inline]
@@ -898,20 +881,40 @@ impl Ctx {
         line: u64,
         names: &[String],
     ) -> Result<Option<u32>> {
+        self.interned(rec, c, line, names, "state", EventLogBuilder::state_index)
+    }
+
+    /// The interned index of the cell in column `c` (an item id or a state, `what`), or the
+    /// row reported as bad: an empty cell, or one that is not UTF-8.
+    #[inline]
+    fn interned(
+        &mut self,
+        rec: &ByteRecord,
+        c: usize,
+        line: u64,
+        names: &[String],
+        what: &str,
+        intern: impl FnOnce(&mut EventLogBuilder, &[u8]) -> Option<u32>,
+    ) -> Result<Option<u32>> {
         let v = trim(&rec[c]);
         if v.is_empty() {
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             self.bad(
                 self.pos().at_line(line).in_column(&names[c]),
-                "expected a state, found an empty cell".to_owned(),
+                format!("expected {article} {what}, found an empty cell"),
             )?;
             return Ok(None);
         }
-        match self.b.state_index(v) {
-            Some(s) => Ok(Some(s)),
+        match intern(&mut self.b, v) {
+            Some(i) => Ok(Some(i)),
             None => {
                 self.bad(
                     self.pos().at_line(line).in_column(&names[c]).with_value(v),
-                    "the state is not valid UTF-8".to_owned(),
+                    format!("the {what} is not valid UTF-8"),
                 )?;
                 Ok(None)
             }
