@@ -163,3 +163,45 @@ fn bad_input_exits_with_2() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+/// `--threads` changes how a large file is read, never what is reported: a log of more
+/// than 4 MB (read in chunks on several threads) gives the same JSON on one thread and on
+/// three, and so does an error in its last row; `--threads 0` is refused.
+#[test]
+fn threads_change_nothing_in_the_output() {
+    use std::fmt::Write as _;
+    let dir = scratch("threads");
+    let mut log = String::from("key,status,changed,type\n");
+    let states = ["To Do", "In Progress", "Ready for Test", "Testing", "Done"];
+    let mut n = 0u64;
+    while log.len() < (5 << 20) {
+        // Each item takes some of the stages, an hour to a few days apart.
+        let k = 1 + (n * 7 + 3) % 5;
+        for (j, s) in states.iter().take(k as usize).enumerate() {
+            let t = 1_700_000_000 + n * 600 + j as u64 * (3600 + (n * 13 % 5) * 86_400);
+            let ty = if n % 3 == 0 { "Bug" } else { "Story" };
+            writeln!(log, "B-{n},{s},{t},{ty}").unwrap();
+        }
+        n += 1;
+    }
+    std::fs::write(dir.join("log.csv"), &log).unwrap();
+    let one = run(&dir, &["--json", "--threads", "1"]);
+    let three = run(&dir, &["--json", "--threads", "3"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&one)).unwrap();
+    assert_eq!(v["items"]["total"], n, "{}", v["items"]);
+    assert_eq!(stdout(&one), stdout(&three));
+
+    log.push_str("B-x,Done,not a time,Bug\n");
+    std::fs::write(dir.join("log.csv"), &log).unwrap();
+    let lines = log.lines().count();
+    let one = run(&dir, &["--threads", "1"]);
+    let three = run(&dir, &["--threads", "3"]);
+    assert_eq!(one.status.code(), Some(2));
+    assert!(stderr(&one).contains(&format!("line {lines},")), "{}", stderr(&one));
+    assert_eq!(stderr(&one), stderr(&three));
+
+    let zero = run(&dir, &["--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+}

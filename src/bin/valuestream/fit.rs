@@ -230,7 +230,7 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
 /// Runs `fit`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let (fitted, timelines) = fit_log(&args.input, args.parametric)?;
-    let bt = backtest(&fitted, &timelines, &args.sim.options())?;
+    let bt = backtest(&fitted, &timelines, &args.sim.options(&args.input))?;
     let b = bottleneck(&fitted.model);
     if let Some(path) = &args.out {
         std::fs::write(path, fitted.model.to_toml())

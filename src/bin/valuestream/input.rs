@@ -66,6 +66,11 @@ pub struct InputArgs {
     /// free) [default: auto].
     #[arg(long, value_name = "HOW")]
     pub arrivals: Option<String>,
+    /// Threads: those that read a long-format CSV of 4 MB or more in chunks, and those that
+    /// run a simulation's replications [default: the available cores, up to 8 for
+    /// reading]. The output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 /// A log read, with the workflow to read it through.
@@ -180,6 +185,9 @@ impl InputArgs {
         }
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
+        }
+        if let Some(n) = self.threads {
+            b = b.threads(n.get());
         }
         Ok(b.build().read_path(&self.file)?)
     }

@@ -26,22 +26,19 @@ pub struct SimArgs {
     /// Days at the start of each replication left out [default: a tenth of the horizon].
     #[arg(long, value_name = "DAYS")]
     pub warmup_days: Option<f64>,
-    /// Threads to run replications on [default: the available cores]; the output does not
-    /// depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
 }
 
 impl SimArgs {
-    /// The options.
-    pub fn options(&self) -> SimOptions {
+    /// The options, replications running on the threads `input` asks for (`--threads`).
+    pub fn options(&self, input: &InputArgs) -> SimOptions {
         SimOptions {
             seed: self.seed,
             replications: self.replications,
             horizon_days: self.horizon_days,
             warmup_days: self.warmup_days.unwrap_or(self.horizon_days / 10.0),
-            threads: self
+            threads: input
                 .threads
+                .map(std::num::NonZeroUsize::get)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         }
     }
