@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use valuestream::{
-    Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceFit, SimOptions, Timelines,
-    Workflow, backtest, fit, leverage, what_if,
+    Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceFit, SimOptions, StageKind,
+    Timelines, Workflow, backtest, fit, leverage, what_if,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -250,4 +250,172 @@ fn a_weekly_release_and_rework_are_recognised_in_a_simulated_log() {
     assert_eq!(rw.to, "Dev");
     assert!((rw.probability - 0.2).abs() < 0.05, "{rw:?}");
     assert!(f.stations[0].release.is_none());
+}
+
+/// The second independent log: the same kind of line, but half the items skip Review and
+/// one in ten skips Test (`skip_log.csv`, `skip_truth.json`; see the data's README).
+fn skip_timelines() -> Timelines {
+    let log = LogReader::builder()
+        .build()
+        .read_path(data("skip_log.csv"))
+        .unwrap();
+    // The order of the stages cannot be told from the order statuses first appear in
+    // (the first item skipped Review): the team's workflow says it, without servers.
+    let mut b = Workflow::builder();
+    for name in ["Dev", "Review", "Test", "Deploy"] {
+        b = b
+            .stage(format!("{name} queue"), StageKind::Wait)
+            .stage(name, StageKind::Active);
+    }
+    let wf = b.stage("Done", StageKind::Done).build().unwrap();
+    Timelines::new(&log, &wf).unwrap()
+}
+
+fn skip_truth(change: &str) -> f64 {
+    let text = std::fs::read_to_string(data("skip_truth.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["results"][change]["delta_rel"].as_f64().unwrap()
+}
+
+#[test]
+fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
+    let tl = skip_timelines();
+    let f = fit(&tl, &FitOptions::default()).unwrap();
+    // (name, servers, mean service days, visit probability) of the independent simulation.
+    let truth = [
+        ("Dev", 3, 1.05, 1.0),
+        ("Review", 1, 0.6, 0.5),
+        ("Test", 2, 0.95, 0.9),
+        ("Deploy", 1, 0.1, 1.0),
+    ];
+    assert_eq!(f.stations.len(), 4);
+    for ((name, servers, mean, visit), (st, model)) in
+        truth.iter().zip(f.stations.iter().zip(&f.model.stages))
+    {
+        assert_eq!(st.name, *name);
+        assert_eq!(st.servers, Some(*servers), "{name}");
+        assert!(
+            (st.mean_days - mean).abs() / mean < 0.10,
+            "{name}: fitted mean {} against {mean}",
+            st.mean_days
+        );
+        // About 1,090 items: a share's standard error is at most 0.015.
+        assert!(
+            (st.visit_probability - visit).abs() < 0.05,
+            "{name}: visited by {} against {visit}",
+            st.visit_probability
+        );
+        assert_eq!(model.visit_probability, st.visit_probability);
+    }
+    // A model that sent every item through Review and Test would overstate the lead time;
+    // this one predicts the independent simulator's changes.
+    for change in [
+        "servers Test=3",
+        "automate Review",
+        "automate Deploy",
+        "servers Dev=4",
+    ] {
+        let w = what_if(&f.model, &[change.parse().unwrap()], &sim()).unwrap();
+        let ours = w.lead_time.delta_rel;
+        let theirs = skip_truth(change);
+        assert!(
+            (ours - theirs).abs() < 0.08,
+            "{change}: predicted {:+.1}% against {:+.1}%",
+            ours * 100.0,
+            theirs * 100.0
+        );
+    }
+    // The backtest: this line runs Test at 86% load, so one history of 545 days is noisy
+    // (the spread of the model's histories is about ±20%); the log must lie within it.
+    let b = backtest(
+        &f,
+        &tl,
+        &SimOptions {
+            replications: 10,
+            threads: 2,
+            ..SimOptions::default()
+        },
+    )
+    .unwrap();
+    for (what, c) in [
+        ("lead time mean", &b.lead_time_days.mean),
+        ("lead time p50", &b.lead_time_days.p50),
+        ("lead time p85", &b.lead_time_days.p85),
+        ("throughput", &b.throughput_per_day),
+        ("WIP", &b.wip_mean),
+    ] {
+        assert!(c.within_spread, "{what}: {c:?}");
+    }
+    assert!(b.throughput_per_day.relative_error.abs() < 0.02);
+}
+
+#[test]
+fn the_simulator_skips_stations_as_the_independent_one_does() {
+    use valuestream::{Arrivals, Distribution, Station, ValueStream, simulate};
+    // The independent simulator's own parameters, not a fit: the two simulators must
+    // agree on the long-run mean lead time and on the effect of each change.
+    let model = ValueStream::new(
+        Arrivals::poisson(2.0).unwrap(),
+        vec![
+            Station::new(
+                "Dev",
+                Servers::Finite(3),
+                Distribution::gamma(1.05, 0.8).unwrap(),
+            ),
+            Station::new(
+                "Review",
+                Servers::Finite(1),
+                Distribution::exponential(0.6).unwrap(),
+            )
+            .with_visit_probability(0.5),
+            Station::new(
+                "Test",
+                Servers::Finite(2),
+                Distribution::lognormal(0.95, 0.6).unwrap(),
+            )
+            .with_visit_probability(0.9),
+            Station::new(
+                "Deploy",
+                Servers::Finite(1),
+                Distribution::deterministic(0.1).unwrap(),
+            ),
+        ],
+    )
+    .unwrap();
+    let long = SimOptions {
+        seed: 5,
+        replications: 16,
+        horizon_days: 6000.0,
+        warmup_days: 500.0,
+        threads: 2,
+    };
+    let text = std::fs::read_to_string(data("skip_truth.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let base = &v["results"]["baseline"];
+    let theirs = base["lead_time_mean"].as_f64().unwrap();
+    let theirs_se = base["sd_between_replications"].as_f64().unwrap() / 4.0;
+    let r = simulate(&model, &long).unwrap();
+    let ours = r.lead_time_days.mean;
+    let [lo, hi] = r.lead_time_days.ci95.unwrap();
+    let ours_se = (hi - lo) / 2.0 / 2.131; // t(0.975, 15)
+    let se = (ours_se.powi(2) + theirs_se.powi(2)).sqrt();
+    assert!(
+        (ours - theirs).abs() < 2.5 * se && (ours - theirs).abs() / theirs < 0.03,
+        "mean lead time {ours} [{lo}, {hi}] against SimPy's {theirs} (se {theirs_se})"
+    );
+    for change in [
+        "servers Test=3",
+        "automate Review",
+        "automate Deploy",
+        "servers Dev=4",
+    ] {
+        let w = what_if(&model, &[change.parse().unwrap()], &long).unwrap();
+        let (ours, theirs) = (w.lead_time.delta_rel, skip_truth(change));
+        assert!(
+            (ours - theirs).abs() < 0.03,
+            "{change}: {:+.1}% against SimPy's {:+.1}%",
+            ours * 100.0,
+            theirs * 100.0
+        );
+    }
 }

@@ -299,6 +299,134 @@ fn rework_to_an_earlier_stage_follows_the_traffic_equations() {
 }
 
 #[test]
+fn stages_that_some_items_skip_see_the_split_flow() {
+    // A Jackson tandem with Bernoulli skipping (a split Poisson flow stays Poisson):
+    // λ = 1; Dev (µ 2) visited by all, Review (µ 1.5) by half, Test (µ 2) by 80% of the
+    // items that reach it. λ_Dev = 1, λ_Review = 0.5, λ_Test = 0.8; each an M/M/1 with
+    // sojourn 1/(µ − λ): 1, 1 and 1/1.2 days. Lead time Σ (λᵢ/λ) Wᵢ = 1 + 0.5 + 0.8/1.2.
+    let model = ValueStream::new(
+        Arrivals::poisson(1.0).unwrap(),
+        vec![
+            Station::new("Dev", finite(1), exp(0.5)),
+            Station::new("Review", finite(1), exp(1.0 / 1.5)).with_visit_probability(0.5),
+            Station::new("Test", finite(1), exp(0.5)).with_visit_probability(0.8),
+        ],
+    )
+    .unwrap();
+    let (r, a) = run(&model, &options(21, 10, 100_000.0, 1_000.0));
+    let lead = 1.0 + 0.5 + 0.8 / 1.2;
+    assert!(a.exact, "a Jackson network");
+    for (s, (rate, time)) in a
+        .stages
+        .iter()
+        .zip([(1.0, 1.0), (0.5, 1.0), (0.8, 1.0 / 1.2)])
+    {
+        exactly(
+            &format!("{} rate", s.name),
+            Some(s.arrival_rate_per_day),
+            rate,
+        );
+        exactly(&format!("{} visits", s.name), Some(s.visits_per_item), rate);
+        exactly(&format!("{} time", s.name), s.time_days_mean, time);
+    }
+    exactly("lead time", a.lead_time_days_mean, lead);
+    exactly("throughput", Some(a.throughput_per_day), 1.0);
+    covers(
+        "lead time",
+        r.lead_time_days.mean,
+        r.lead_time_days.ci95,
+        lead,
+    );
+    for (s, (visits, time)) in r
+        .stages
+        .iter()
+        .zip([(1.0, 1.0), (0.5, 1.0), (0.8, 1.0 / 1.2)])
+    {
+        near(
+            &format!("{} visits", s.name),
+            s.visits_per_item,
+            visits,
+            0.01,
+        );
+        near(&format!("{} time", s.name), s.time_days_mean, time, 0.03);
+    }
+    littles_law_holds(&r, 0.01);
+}
+
+#[test]
+fn new_work_can_skip_the_first_stages_and_even_all_of_them() {
+    // λ = 1 to two M/M/1 stations (µ 1) visited with 0.6 and 0.5: λ_A = 0.6 and
+    // λ_B = 0.5 (0.6 · 0.5 after A, 0.4 · 0.5 straight in); 20% of the items visit neither
+    // and are done as they arrive. Lead time 0.6/(1 − 0.6) + 0.5/(1 − 0.5) = 2.5 days
+    // over all items.
+    let model = ValueStream::new(
+        Arrivals::poisson(1.0).unwrap(),
+        vec![
+            Station::new("A", finite(1), exp(1.0)).with_visit_probability(0.6),
+            Station::new("B", finite(1), exp(1.0)).with_visit_probability(0.5),
+        ],
+    )
+    .unwrap();
+    let (r, a) = run(&model, &options(22, 10, 100_000.0, 1_000.0));
+    assert!(a.exact);
+    exactly("A rate", Some(a.stages[0].arrival_rate_per_day), 0.6);
+    exactly("B rate", Some(a.stages[1].arrival_rate_per_day), 0.5);
+    exactly("lead time", a.lead_time_days_mean, 2.5);
+    exactly("throughput", Some(a.throughput_per_day), 1.0);
+    covers(
+        "lead time",
+        r.lead_time_days.mean,
+        r.lead_time_days.ci95,
+        2.5,
+    );
+    near("throughput", r.throughput.per_day, 1.0, 0.01);
+    near("A visits", r.stages[0].visits_per_item, 0.6, 0.01);
+    near("B visits", r.stages[1].visits_per_item, 0.5, 0.01);
+    littles_law_holds(&r, 0.01);
+}
+
+#[test]
+fn a_skipped_stage_after_rework_is_drawn_again() {
+    // Dev (µ 4) → Review (µ 2, visited with 0.5) → Test (µ 3) sending 25% back to Dev.
+    // Every pass draws again at Review, so each station's rate is λ/(1 − p) times its
+    // visit probability: Dev 0.8, Review 0.4, Test 0.8 for λ = 0.6. Still a Jackson
+    // network: sojourns 1/(µ − λᵢ).
+    let model = ValueStream::new(
+        Arrivals::poisson(0.6).unwrap(),
+        vec![
+            Station::new("Dev", finite(1), exp(0.25)),
+            Station::new("Review", finite(1), exp(0.5)).with_visit_probability(0.5),
+            Station::new("Test", finite(1), exp(1.0 / 3.0)).with_rework("Dev", 0.25),
+        ],
+    )
+    .unwrap();
+    let (r, a) = run(&model, &options(23, 10, 60_000.0, 1_000.0));
+    assert!(a.exact);
+    let rates = [0.8, 0.4, 0.8];
+    let mus = [4.0, 2.0, 3.0];
+    for (s, rate) in a.stages.iter().zip(rates) {
+        exactly(
+            &format!("{} rate", s.name),
+            Some(s.arrival_rate_per_day),
+            rate,
+        );
+    }
+    let lead: f64 = rates
+        .iter()
+        .zip(mus)
+        .map(|(l, mu)| l / 0.6 / (mu - l))
+        .sum();
+    exactly("lead time", a.lead_time_days_mean, lead);
+    covers(
+        "lead time",
+        r.lead_time_days.mean,
+        r.lead_time_days.ci95,
+        lead,
+    );
+    littles_law_holds(&r, 0.01);
+}
+
+#[test]
 fn a_full_stage_blocks_the_server_before_it() {
     // Work is pulled by A whenever it is free; B holds one item (no buffer). Two exponential
     // stations with blocking after service: the three states (A busy, B idle), (both busy),

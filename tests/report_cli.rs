@@ -198,7 +198,11 @@ fn threads_change_nothing_in_the_output() {
     let one = run(&dir, &["--threads", "1"]);
     let three = run(&dir, &["--threads", "3"]);
     assert_eq!(one.status.code(), Some(2));
-    assert!(stderr(&one).contains(&format!("line {lines},")), "{}", stderr(&one));
+    assert!(
+        stderr(&one).contains(&format!("line {lines},")),
+        "{}",
+        stderr(&one)
+    );
     assert_eq!(stderr(&one), stderr(&three));
 
     let zero = run(&dir, &["--threads", "0"]);

@@ -3,7 +3,12 @@ fit and what-if predictions. It writes the event log of one run (long CSV: id, s
 timestamp; "<stage> queue" while waiting, "<stage>" while served, "Done") and the mean lead
 times of the baseline and of each change, over many replications.
 
-python line_sim.py OUT_DIR [SEED]
+python tools/indep_line_sim.py OUT_DIR [SEED]          # line_log.csv, line_truth.json
+python tools/indep_line_sim.py OUT_DIR [SEED] --skip   # skip_log.csv, skip_truth.json
+
+With --skip, some items pass stations by: an item reaching a station moving forward stops
+there with the station's visit probability (one independent draw per station; stations
+visited by every item draw nothing, so the plain line's runs are unchanged).
 """
 import csv, json, math, random, sys
 from datetime import datetime, timedelta, timezone
@@ -36,14 +41,26 @@ BASE = [
     ("Deploy", 1, det(0.1)),
 ]
 
+# The line with skipping: half the items need a review (a longer one), 90% need testing.
+SKIP = [
+    ("Dev", 3, gamma(1.05, 0.8), 1.0),
+    ("Review", 1, expo(0.6), 0.5),
+    ("Test", 2, lognormal(0.95, 0.6), 0.9),
+    ("Deploy", 1, det(0.1), 1.0),
+]
+
 def run(stages, seed, horizon, warmup, log=None):
     rng = random.Random(seed)
     env = simpy.Environment()
-    res = [simpy.Resource(env, capacity=c) for (_, c, _) in stages]
+    res = [simpy.Resource(env, capacity=st[1]) for st in stages]
     leads = []
     def item(i):
         t0 = env.now
-        for k, (name, _, svc) in enumerate(stages):
+        for k, st in enumerate(stages):
+            name, _, svc = st[:3]
+            visit = st[3] if len(st) > 3 else 1.0
+            if visit < 1.0 and rng.random() >= visit:
+                continue
             if log is not None:
                 log.append((i, name + " queue", env.now))
             with res[k].request() as req:
@@ -67,20 +84,25 @@ def run(stages, seed, horizon, warmup, log=None):
 
 def change(stages, name, servers=None, service=None):
     out = []
-    for (n, c, s) in stages:
+    for st in stages:
+        n, c, s = st[:3]
         if n == name:
             c = servers if servers is not None else c
             s = service if service is not None else s
-        out.append((n, c, s))
+        out.append((n, c, s) + tuple(st[3:]))
     return out
 
 def main():
-    out_dir = sys.argv[1]
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 2026
+    args = [a for a in sys.argv[1:] if a != "--skip"]
+    skip = "--skip" in sys.argv[1:]
+    out_dir = args[0]
+    seed = int(args[1]) if len(args) > 1 else 2026
+    base = SKIP if skip else BASE
+    prefix = "skip" if skip else "line"
     # The log a team would export: a year and a half, observed at its end.
     log = []
-    run(BASE, seed, 545.0, 0.0, log)
-    with open(f"{out_dir}/line_log.csv", "w", newline="") as f:
+    run(base, seed, 545.0, 0.0, log)
+    with open(f"{out_dir}/{prefix}_log.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "state", "timestamp"])
         for (i, state, t) in log:
@@ -88,11 +110,11 @@ def main():
             w.writerow([f"L-{i}", state, ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"])
     # The truth: long runs, many replications, for the baseline and each change.
     scenarios = {
-        "baseline": BASE,
-        "servers Test=3": change(BASE, "Test", servers=3),
-        "automate Deploy": change(BASE, "Deploy", service=det(1.0 / 24.0)),
-        "automate Review": change(BASE, "Review", service=det(1.0 / 24.0)),
-        "servers Dev=4": change(BASE, "Dev", servers=4),
+        "baseline": base,
+        "servers Test=3": change(base, "Test", servers=3),
+        "automate Deploy": change(base, "Deploy", service=det(1.0 / 24.0)),
+        "automate Review": change(base, "Review", service=det(1.0 / 24.0)),
+        "servers Dev=4": change(base, "Dev", servers=4),
     }
     results = {}
     for name, stages in scenarios.items():
@@ -104,18 +126,26 @@ def main():
     base = results["baseline"]["lead_time_mean"]
     for name, r in results.items():
         r["delta_rel"] = r["lead_time_mean"] / base - 1.0
+    stages = [
+        {"name": "Dev", "servers": 3, "service": "gamma mean 1.05 days cv 0.8"},
+        {"name": "Review", "servers": 1, "service": "exponential mean 0.3 days"},
+        {"name": "Test", "servers": 2, "service": "lognormal mean 0.8 days cv 0.6"},
+        {"name": "Deploy", "servers": 1, "service": "deterministic 0.1 days"},
+    ]
+    if skip:
+        stages = [
+            {"name": "Dev", "servers": 3, "service": "gamma mean 1.05 days cv 0.8", "visit_probability": 1.0},
+            {"name": "Review", "servers": 1, "service": "exponential mean 0.6 days", "visit_probability": 0.5},
+            {"name": "Test", "servers": 2, "service": "lognormal mean 0.95 days cv 0.6", "visit_probability": 0.9},
+            {"name": "Deploy", "servers": 1, "service": "deterministic 0.1 days", "visit_probability": 1.0},
+        ]
     params = {
         "arrivals_per_day": LAMBDA,
-        "stages": [
-            {"name": "Dev", "servers": 3, "service": "gamma mean 1.05 days cv 0.8"},
-            {"name": "Review", "servers": 1, "service": "exponential mean 0.3 days"},
-            {"name": "Test", "servers": 2, "service": "lognormal mean 0.8 days cv 0.6"},
-            {"name": "Deploy", "servers": 1, "service": "deterministic 0.1 days"},
-        ],
+        "stages": stages,
         "log": {"seed": seed, "days": 545},
         "truth": {"replications": 16, "horizon_days": 6000, "warmup_days": 500, "seeds": "10000 + r"},
     }
-    with open(f"{out_dir}/line_truth.json", "w") as f:
+    with open(f"{out_dir}/{prefix}_truth.json", "w") as f:
         json.dump({"parameters": params, "results": results}, f, indent=2)
 
 main()

@@ -119,7 +119,10 @@ impl Analysis {
 ///
 /// 1. **Traffic equations** (Jackson 1957): the arrival rate at stage i is
 ///    λᵢ = γᵢ + Σⱼ λⱼ Pⱼᵢ, where γ is the external arrival rate and P the routing (forward
-///    with probability 1 − p, back to the rework target with p). Solved exactly (Gaussian
+///    with probability 1 − p, back to the rework target with p; moving forward, work stops
+///    at a station with its visit probability v and otherwise passes on, so that from j it
+///    reaches t > j with (1 − p) Π_{j<u<t} (1 − vᵤ) v_t, and new work first stops at i with
+///    γᵢ = γ Π_{u<i} (1 − vᵤ) vᵢ). Solved exactly (Gaussian
 ///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
 ///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first stage
 ///    runs at capacity.
@@ -175,6 +178,10 @@ struct Network<'a> {
     p: Vec<Vec<f64>>,
     /// Probability that work finished at j leaves the stream.
     exit: Vec<f64>,
+    /// Probability that new work first stops at i (every station before it passed by).
+    ext: Vec<f64>,
+    /// Probability that new work passes every station by.
+    ext_exit: f64,
     cap: Vec<f64>,
 }
 
@@ -299,6 +306,17 @@ struct Flows {
 impl<'a> Network<'a> {
     fn new(model: &'a ValueStream) -> Network<'a> {
         let n = model.stages.len();
+        // Where work moving forward to position k stops: station t ≥ k with probability
+        // Π_{k ≤ u < t} (1 − vᵤ) · v_t, or nowhere (it leaves) with Π_{u ≥ k} (1 − vᵤ).
+        let forward = |k: usize| -> (Vec<f64>, f64) {
+            let mut to = vec![0.0; n];
+            let mut pass = 1.0;
+            for (t, s) in model.stages.iter().enumerate().skip(k) {
+                to[t] = pass * s.visit_probability;
+                pass *= 1.0 - s.visit_probability;
+            }
+            (to, pass)
+        };
         let mut p = vec![vec![0.0; n]; n];
         let mut exit = vec![0.0; n];
         for (j, s) in model.stages.iter().enumerate() {
@@ -307,19 +325,22 @@ impl<'a> Network<'a> {
                 .as_ref()
                 .and_then(|r| Some((model.stage_index(&r.to)?, r.probability)))
                 .unwrap_or((j, 0.0));
-            if j + 1 < n {
-                p[j][j + 1] += 1.0 - pr;
-            } else {
-                exit[j] += 1.0 - pr;
+            let (ahead, out) = forward(j + 1);
+            for (t, q) in ahead.iter().enumerate() {
+                p[j][t] += (1.0 - pr) * q;
             }
+            exit[j] += (1.0 - pr) * out;
             p[j][to] += pr;
         }
+        let (ext, ext_exit) = forward(0);
         Network {
             model,
             n,
             pull: matches!(model.arrivals, Arrivals::Backlog),
             p,
             exit,
+            ext,
+            ext_exit,
             cap: model.stages.iter().map(capacity).collect(),
         }
     }
@@ -334,8 +355,7 @@ impl<'a> Network<'a> {
         }
         loop {
             let mut a = vec![vec![0.0; n]; n];
-            let mut b = vec![0.0; n];
-            b[0] = gamma0;
+            let mut b: Vec<f64> = self.ext.iter().map(|e| gamma0 * e).collect();
             for (i, row) in a.iter_mut().enumerate() {
                 row[i] += 1.0;
                 for j in 0..n {
@@ -373,7 +393,9 @@ impl<'a> Network<'a> {
         let n = self.n;
         let stages = &self.model.stages;
         let flows = self.flows();
-        let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum();
+        // Work that passes every station by leaves as it arrives.
+        let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum::<f64>()
+            + flows.external * self.ext_exit;
         let any_wip_limit = stages.iter().any(|s| s.wip_limit.is_some());
         let batching = stages.iter().filter(|s| s.batch.is_some()).count();
         // Work enters as a Poisson process: Poisson arrivals, or an unlimited backlog pulled
@@ -425,8 +447,9 @@ impl<'a> Network<'a> {
             let mut change: f64 = 0.0;
             for i in 0..n {
                 let mut parts: Vec<(f64, f64)> = Vec::with_capacity(n + 1);
-                if i == 0 && !self.pull && flows.external > 0.0 {
-                    parts.push((flows.external, ext_scv));
+                let q = self.ext[i];
+                if !self.pull && flows.external > 0.0 && q > 0.0 {
+                    parts.push((flows.external * q, q * ext_scv + 1.0 - q));
                 }
                 for (j, d) in cd2.iter().enumerate() {
                     let q = self.p[j][i];
@@ -709,7 +732,7 @@ impl<'a> Network<'a> {
     fn bulk_wait(&self, i: usize, c: u32, flows: &Flows, ca2: &[f64]) -> Option<f64> {
         let sources: Vec<usize> = (0..self.n).filter(|&j| self.p[j][i] > 0.0).collect();
         let [j] = sources[..] else { return None };
-        if self.p[j][i] < 1.0 || (i == 0 && !self.pull && flows.external > 0.0) {
+        if self.p[j][i] < 1.0 || (!self.pull && flows.external > 0.0 && self.ext[i] > 0.0) {
             return None;
         }
         let src = &self.model.stages[j];

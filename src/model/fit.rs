@@ -103,6 +103,9 @@ pub struct StationFit {
     pub rework: Option<ReworkFit>,
     /// A scheduled release recognised in the instants its work started.
     pub release: Option<Release>,
+    /// The share of the done items that visited the station (1 for a delay station, which
+    /// every item passes through, those that did not stop with a zero time).
+    pub visit_probability: f64,
 }
 
 /// How the arrivals were fitted.
@@ -333,8 +336,13 @@ fn free_share(steps: &[(i64, i32)], servers: u32, intervals: &[(i64, i64)]) -> f
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
 ///   regular period ([`detect_release`]), the station releases on that schedule.
 ///
-/// The model routes every item through every station in order; items that skipped a
-/// station in the log pass through it in the model (a note says how many).
+/// - **Skipped stations**: a station that some done items never visited is visited with
+///   the share of done items that did ([`Station::visit_probability`]); the others pass it
+///   by. A delay station keeps every item, those that did not stop with a zero time.
+///
+/// Items move through the stations in workflow order; which stations an item visits is
+/// drawn independently per station (an item type that always skips two stations together
+/// is not told apart).
 ///
 /// # Errors
 ///
@@ -506,6 +514,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let mut waited: Vec<i64> = vec![0; n];
     let mut rework: Vec<Vec<usize>> = vec![vec![0; n]; n];
     let mut skipped: Vec<usize> = vec![0; n];
+    let mut done_items = 0usize;
     let mut eps = Vec::new();
     for r in items() {
         let vs = visits_of(r);
@@ -549,6 +558,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             prev = Some((k, role));
         }
         if r.done.is_some() {
+            done_items += 1;
             for k in 0..n {
                 if !seen[k] {
                     if slots[k].delay && !slots[k].wait_delay {
@@ -689,12 +699,25 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 max: None,
             });
         }
-        if skipped[k] > 0 {
+        // The share of done items that stopped here: moving forward, an item of the model
+        // stops with this probability and otherwise passes on.
+        let visit = if skipped[k] == 0 {
+            1.0
+        } else if skipped[k] < done_items {
+            let v = 1.0 - skipped[k] as f64 / done_items as f64;
+            station = station.with_visit_probability(v);
             notes.push(format!(
-                "{}: {} done items never visited it; the model sends every item through it",
-                names[k], skipped[k]
+                "{}: {} of {} done items never visited it; in the model an item stops there with probability {v:.3}",
+                names[k], skipped[k], done_items
             ));
-        }
+            v
+        } else {
+            notes.push(format!(
+                "{}: no done item visited it; the model sends every item through it",
+                names[k]
+            ));
+            1.0
+        };
         stations.push(station);
         fits.push(StationFit {
             name: names[k].clone(),
@@ -713,6 +736,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             servers_from,
             rework: rework_fit,
             release,
+            visit_probability: visit,
         });
     }
     let open = timelines.visits.iter().filter(|v| v.open).count();
@@ -733,6 +757,15 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     };
     if pulled {
         model_arrivals = Arrivals::Backlog;
+        if stations[0].visit_probability < 1.0 {
+            // Pulled work starts at the first station, always.
+            notes.push(format!(
+                "{}: work is pulled into it, so in the model every item starts there",
+                names[0]
+            ));
+            stations[0].visit_probability = 1.0;
+            fits[0].visit_probability = 1.0;
+        }
         if options.arrivals == ArrivalsFit::Auto {
             notes.push(format!(
                 "no item ever waited in front of {} and it was busy {:.0}% of the time: work is started whenever someone there is free, so the model pulls from an unlimited backlog",

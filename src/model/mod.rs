@@ -508,6 +508,21 @@ pub struct Station {
     /// Where finished work goes back to, and how often.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rework: Option<Rework>,
+    /// The probability that an item moving forward to this station stops at it, in (0, 1]
+    /// (default 1); otherwise it passes straight on to the next station (or leaves the
+    /// stream after the last). Each item draws independently at each station it reaches
+    /// moving forward; rework sent to the station always stops at it. Items that skip
+    /// review, or that need no deployment, are this.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub visit_probability: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(p: &f64) -> bool {
+    *p == 1.0
 }
 
 impl Station {
@@ -520,7 +535,15 @@ impl Station {
             batch: None,
             wip_limit: None,
             rework: None,
+            visit_probability: 1.0,
         }
+    }
+
+    /// The same station, visited by an item moving forward with `probability` (the others
+    /// pass it by).
+    pub fn with_visit_probability(mut self, probability: f64) -> Station {
+        self.visit_probability = probability;
+        self
     }
 
     /// The same station with batch service.
@@ -825,6 +848,21 @@ impl ValueStream {
                 );
             }
         }
+        let v = s.visit_probability;
+        if !(v.is_finite() && v > 0.0 && v <= 1.0) {
+            return issue(
+                "visit_probability",
+                format!(
+                    "the visit probability must be in (0, 1], got {v} (a stage nobody visits is removed instead)"
+                ),
+            );
+        }
+        if i == 0 && v < 1.0 && matches!(self.arrivals, Arrivals::Backlog) {
+            return issue(
+                "visit_probability",
+                "with backlog = \"unlimited\" every item starts at the first stage: its visit probability must be 1".into(),
+            );
+        }
         None
     }
 
@@ -914,6 +952,12 @@ impl ValueStream {
             }
             if let Some(r) = &s.rework {
                 out.push_str(&format!("rework = {}\n", inline(r, "to")));
+            }
+            if s.visit_probability != 1.0 {
+                out.push_str(&format!(
+                    "visit_probability = {}\n",
+                    toml::Value::Float(s.visit_probability)
+                ));
             }
         }
         out
@@ -1087,6 +1131,55 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
         let m = ValueStream::from_toml_str(&f).unwrap();
         assert_eq!(m.stages[1].batch, Some(Batch::Size { size: 5 }));
         assert_eq!(ValueStream::from_toml_str(&m.to_toml()).unwrap(), m);
+        // A visit probability is written only where it is not 1.
+        assert!(m.stages.iter().all(|s| s.visit_probability == 1.0));
+        assert!(!m.to_toml().contains("visit_probability"));
+        let f = FILE.replace(
+            "batch = { every_days = 7.0 }",
+            "batch = { every_days = 7.0 }\nvisit_probability = 0.25",
+        );
+        let m = ValueStream::from_toml_str(&f).unwrap();
+        assert_eq!(m.stages[1].visit_probability, 0.25);
+        assert_eq!(m.to_toml().matches("visit_probability").count(), 1);
+        assert_eq!(ValueStream::from_toml_str(&m.to_toml()).unwrap(), m);
+    }
+
+    #[test]
+    fn visit_probabilities_are_in_0_to_1_and_the_pulled_first_stage_is_always_visited() {
+        for bad in ["0.0", "-0.5", "1.5", "nan"] {
+            let (line, stage, key, msg) = error(&FILE.replace(
+                "servers = 2\n",
+                &format!("servers = 2\nvisit_probability = {bad}\n"),
+            ));
+            assert_eq!(
+                (stage.as_deref(), key.as_deref()),
+                (Some("Test"), Some("visit_probability")),
+                "{bad}: {msg}"
+            );
+            assert_eq!(line, Some(17), "{bad}: the line of the stage's table");
+            assert!(msg.contains("(0, 1]"), "{msg}");
+        }
+        let with = |p: &str| {
+            FILE.replace("rate_per_day = 1.7", "backlog = \"unlimited\"")
+                .replace(
+                    "wip_limit = 6",
+                    &format!("wip_limit = 6\nvisit_probability = {p}"),
+                )
+        };
+        let (_, stage, key, msg) = error(&with("0.9"));
+        assert_eq!(
+            (stage.as_deref(), key.as_deref()),
+            (Some("Dev"), Some("visit_probability"))
+        );
+        assert!(msg.contains("backlog"), "{msg}");
+        assert!(ValueStream::from_toml_str(&with("1.0")).is_ok());
+        // With arrivals at a rate, the first stage may be skipped.
+        assert!(
+            ValueStream::from_toml_str(
+                &FILE.replace("wip_limit = 6", "wip_limit = 6\nvisit_probability = 0.9")
+            )
+            .is_ok()
+        );
     }
 
     fn error(text: &str) -> (Option<u32>, Option<String>, Option<String>, String) {

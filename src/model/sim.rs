@@ -163,8 +163,11 @@ struct Spec {
     rework: Option<(u32, f64)>,
     /// The next station, or `EXIT`.
     next: u32,
+    /// The probability that an item moving forward stops here.
+    visit: f64,
     service_stream: u64,
     route_stream: u64,
+    skip_stream: u64,
 }
 
 const NONE: u32 = u32::MAX;
@@ -238,8 +241,10 @@ impl Simulation {
                     Some((to as u32, r.probability))
                 }),
                 next: if i + 1 < n { (i + 1) as u32 } else { EXIT },
+                visit: s.visit_probability,
                 service_stream: fnv1a(&[s.name.as_bytes(), b"\0service"]),
                 route_stream: fnv1a(&[s.name.as_bytes(), b"\0rework"]),
+                skip_stream: fnv1a(&[s.name.as_bytes(), b"\0visit"]),
             })
             .collect();
         Ok(Simulation {
@@ -591,6 +596,7 @@ struct Engine<'a> {
     arrival_rng: Xoshiro256PlusPlus,
     service_rng: Vec<Xoshiro256PlusPlus>,
     route_rng: Vec<Xoshiro256PlusPlus>,
+    skip_rng: Vec<Xoshiro256PlusPlus>,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
     serial: u64,
@@ -624,6 +630,7 @@ impl<'a> Engine<'a> {
             arrival_rng: rng(),
             service_rng: (0..n).map(|_| rng()).collect(),
             route_rng: (0..n).map(|_| rng()).collect(),
+            skip_rng: (0..n).map(|_| rng()).collect(),
             jobs: Vec::new(),
             free_jobs: Vec::new(),
             serial: 0,
@@ -667,6 +674,7 @@ impl<'a> Engine<'a> {
         for (i, s) in self.sim.stations.iter().enumerate() {
             self.service_rng[i] = stream_rng(o.seed, rep, s.service_stream);
             self.route_rng[i] = stream_rng(o.seed, rep, s.route_stream);
+            self.skip_rng[i] = stream_rng(o.seed, rep, s.skip_stream);
         }
         self.jobs.clear();
         self.free_jobs.clear();
@@ -797,11 +805,17 @@ impl<'a> Engine<'a> {
 
     fn arrival<R: Recorder>(&mut self, rec: &mut R) {
         let j = self.new_job();
-        let first = &self.st[0];
-        if first.present < self.sim.stations[0].limit && first.waiting.is_empty() {
-            self.enter(0, j, rec);
-        } else {
-            self.st[0].waiting.push_back(j);
+        match self.forward(0) {
+            EXIT => self.complete(j, rec),
+            t => {
+                let t = t as usize;
+                let first = &self.st[t];
+                if first.present < self.sim.stations[t].limit && first.waiting.is_empty() {
+                    self.enter(t, j, rec);
+                } else {
+                    self.st[t].waiting.push_back(j);
+                }
+            }
         }
         let sim = self.sim;
         match &sim.arrivals {
@@ -947,13 +961,29 @@ impl<'a> Engine<'a> {
     /// Where an item finished at `s` goes: the target and whether it is rework.
     #[inline]
     fn route(&mut self, s: usize) -> (u32, bool) {
-        let spec = &self.sim.stations[s];
+        let sim = self.sim;
+        let spec = &sim.stations[s];
         if let Some((to, p)) = spec.rework
             && self.route_rng[s].random::<f64>() < p
         {
             return (to, true);
         }
-        (spec.next, false)
+        (self.forward(spec.next), false)
+    }
+
+    /// The station an item moving forward to station `t` stops at: `t`, or one after it
+    /// that it reaches by passing the stations it does not visit, or `EXIT`.
+    #[inline]
+    fn forward(&mut self, mut t: u32) -> u32 {
+        let sim = self.sim;
+        while t != EXIT {
+            let spec = &sim.stations[t as usize];
+            if spec.visit >= 1.0 || self.skip_rng[t as usize].random::<f64>() < spec.visit {
+                return t;
+            }
+            t = spec.next;
+        }
+        EXIT
     }
 
     fn served<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {

@@ -145,6 +145,13 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             st.distribution,
             st.queue.join(", ")
         ));
+        if st.visit_probability < 1.0 {
+            s.push_str(&format!(
+                "  {:<18} visited by {:.1}% of the items (the others pass it by)\n",
+                "",
+                st.visit_probability * 100.0
+            ));
+        }
         if let Some(r) = &st.rework {
             s.push_str(&format!(
                 "  {:<18} rework to {} with probability {:.2} ({} moves back)\n",
