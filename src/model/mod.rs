@@ -68,6 +68,7 @@ pub const DONE_STATE: &str = "Done";
 /// servers = 2
 /// service = { dist = "gamma", mean_days = 1.1, cv = 0.7 }
 /// rework = { to = "Dev", probability = 0.2 }
+/// visit_probability = 0.9     # optional: the others pass this stage by
 /// ```
 ///
 /// The meaning of each key is documented on [`Arrivals`], [`Station`], [`Servers`],
@@ -676,9 +677,9 @@ impl ValueStream {
     /// Checks the model: at least one stage; names non-empty and unique; servers, WIP limits
     /// and batch sizes ≥ 1; every distribution valid (positive means, cv > 0, a non-empty
     /// empirical sample…); a positive arrival rate; rework targets that exist, with a
-    /// probability in [0, 1); a WIP limit no smaller than the batch size; with an unlimited
-    /// backlog, a first station with a finite number of servers, a service that takes time,
-    /// and no batch.
+    /// probability in [0, 1); visit probabilities in (0, 1]; a WIP limit no smaller than the
+    /// batch size; with an unlimited backlog, a first station with a finite number of
+    /// servers, a service that takes time, no batch, and that every item visits.
     ///
     /// # Errors
     ///
