@@ -1,8 +1,9 @@
 //! Flow analytics for software delivery.
 //!
 //! `valuestream` reads the event logs that delivery tools already export, measures how work
-//! flows through a workflow of stages, and (in later modules) models the value stream as
-//! queues and servers to predict what a change would do.
+//! flows through a workflow of stages, models the value stream as queues and servers fitted
+//! to the log to predict what a change would do, and forecasts delivery from the team's own
+//! throughput.
 //!
 //! ```
 //! use valuestream::{ItemStatus, LogReader, Stage, StageKind, Timelines, Workflow};
@@ -81,6 +82,12 @@
 //! from a model file or built in code); [`analyze`] answers what queueing theory can (exact
 //! or flagged as an approximation), and [`Simulation`] simulates it, seeded and replicated,
 //! with confidence intervals, and can emit the simulated history as an [`EventLog`].
+//!
+//! # Forecasts
+//!
+//! [`forecast`] answers "how many items in the next D days?" and "when will N more items be
+//! done?" by resampling the daily throughput of the log's last whole days (a Monte Carlo
+//! bootstrap, seeded).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -89,6 +96,7 @@
 mod dora;
 mod error;
 mod export;
+mod forecast;
 mod log;
 mod metrics;
 mod model;
@@ -103,6 +111,9 @@ pub use dora::{
 };
 pub use error::{Error, Position, Result, UnmappedState};
 pub use export::{WideLayout, write_wide};
+pub use forecast::{
+    Forecast, ForecastAnswer, ForecastOptions, Question, ThroughputHistory, forecast,
+};
 pub use log::{
     BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
     ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,

@@ -8,6 +8,7 @@ mod check;
 mod dora;
 mod export;
 mod fit;
+mod forecast;
 mod formats;
 mod input;
 mod leverage;
@@ -52,6 +53,9 @@ enum Command {
     Whatif(whatif::Args),
     /// Rank the levers: automate, add a server, halve the service time of each stage.
     Leverage(leverage::Args),
+    /// Forecast from the team's throughput: how many items in the next days, or when a
+    /// number of items will be done (Monte Carlo).
+    Forecast(forecast::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Whatif(args) => whatif::run(args),
         Command::Leverage(args) => leverage::run(args),
+        Command::Forecast(args) => forecast::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,388 @@
+//! Monte Carlo forecasts of delivery from the team's own daily throughput.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::timeline::{ItemStatus, Timelines};
+
+/// The longest horizon a forecast looks at: a hundred years of days.
+const MAX_DAYS: u64 = 36_500;
+
+/// What to forecast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Question {
+    /// How many items will be done in the next `days` days?
+    HowMany {
+        /// The days ahead (≥ 1).
+        days: u32,
+    },
+    /// In how many days will `items` more items be done?
+    When {
+        /// The items (≥ 1).
+        items: u32,
+    },
+}
+
+/// How to forecast: trials, seed, how much history, what a day is, which confidence levels.
+///
+/// ```
+/// use valuestream::ForecastOptions;
+///
+/// let o = ForecastOptions::default();
+/// assert_eq!((o.trials, o.history_days), (10_000, 90));
+/// assert_eq!(o.confidence, [0.5, 0.7, 0.85, 0.95]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForecastOptions {
+    /// Simulated futures (≥ 1; default 10 000).
+    pub trials: u32,
+    /// The seed: the same seed gives the same forecast.
+    pub seed: u64,
+    /// The throughput sampled: the last this many whole days of the window before `as_of`
+    /// (all of them if the window has fewer; default 90).
+    pub history_days: u32,
+    /// Where days begin and end (default UTC), as for the daily series of the report.
+    pub day_offset: FixedOffset,
+    /// Confidence levels, each in (0, 1) (default 50%, 70%, 85%, 95%).
+    pub confidence: Vec<f64>,
+}
+
+impl Default for ForecastOptions {
+    fn default() -> ForecastOptions {
+        ForecastOptions {
+            trials: 10_000,
+            seed: 1,
+            history_days: 90,
+            day_offset: Utc.fix(),
+            confidence: vec![0.5, 0.7, 0.85, 0.95],
+        }
+    }
+}
+
+/// The days of throughput a forecast samples.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThroughputHistory {
+    /// The first day sampled (in the day offset).
+    pub first_day: NaiveDate,
+    /// The last day sampled.
+    pub last_day: NaiveDate,
+    /// Days sampled.
+    pub days: u32,
+    /// Items done on those days.
+    pub items_done: u64,
+    /// Items done per day on average.
+    pub per_day_mean: f64,
+    /// Days on which nothing was done.
+    pub days_without_delivery: u32,
+    /// Items done on each day, in order.
+    pub per_day: Vec<u32>,
+}
+
+/// One answer of a forecast, at one confidence level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ForecastAnswer {
+    /// The confidence level, in (0, 1).
+    pub confidence: f64,
+    /// For [`Question::HowMany`]: at least this many items are done in that share of the
+    /// trials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<u64>,
+    /// For [`Question::When`]: the items are done within this many days in that share of
+    /// the trials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<u64>,
+    /// For [`Question::When`]: the day by whose end they are done (day 1 is the first day
+    /// that begins at or after `as_of`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+}
+
+/// A Monte Carlo forecast. JSON keys: `question` (`{"how_many": {"days"}}` or
+/// `{"when": {"items"}}`), `as_of`, `history {first_day, last_day, days, items_done,
+/// per_day_mean, days_without_delivery, per_day}`, `trials`, `seed`, `answers[]` of
+/// `{confidence, items | days and date}`, `mean`, `warnings[]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Forecast {
+    /// What was asked.
+    pub question: Question,
+    /// The end of observation: the forecast looks at the days after its day.
+    pub as_of: DateTime<Utc>,
+    /// The throughput sampled.
+    pub history: ThroughputHistory,
+    /// Simulated futures.
+    pub trials: u32,
+    /// The seed.
+    pub seed: u64,
+    /// One answer per confidence level, in the order of the options.
+    pub answers: Vec<ForecastAnswer>,
+    /// The mean over the trials: items ([`Question::HowMany`]) or days ([`Question::When`]).
+    pub mean: f64,
+    /// What makes the forecast less trustworthy, in sentences.
+    pub warnings: Vec<String>,
+}
+
+/// Forecasts delivery by resampling the daily throughput of the log's recent past.
+///
+/// # Formula
+///
+/// The sample is the number of items done (not discarded) on each of the last
+/// `history_days` whole days of the window: days that begin at or after the window's
+/// start and end at or before `as_of`, days with nothing done included. Each trial draws
+/// days from the sample uniformly with replacement (a bootstrap, Efron 1979), one for each
+/// day from the first that begins at or after `as_of`:
+///
+/// - **How many** in D days: the sum of D draws. At confidence c the answer is the largest
+///   x with P(sum ≥ x) ≥ c over the trials: the sorted sums' element ⌊T(1 − c)⌋ for T
+///   trials.
+/// - **When** N items: the first day on which the running sum reaches N. At confidence c
+///   the answer is the smallest d with P(days ≤ d) ≥ c: the sorted days' element
+///   ⌈Tc⌉ − 1.
+///
+/// This is the throughput-based Monte Carlo forecast of D. Vacanti, *When Will It Be
+/// Done?* (2020), and T. Magennis's forecasting spreadsheets. It assumes that the coming
+/// days resemble the sampled ones and that days are independent; the warnings say when the
+/// sample is short, thin, or drifting.
+///
+/// ```
+/// use valuestream::{ForecastOptions, LogReader, Question, Timelines, Workflow, forecast};
+///
+/// // One item done every day from 1 to 10 March; observed until 11 March, 00:00.
+/// let mut csv = String::from("id,state,timestamp\n");
+/// for d in 1..=10 {
+///     csv += &format!("I-{d},Dev,2024-03-{d:02}T08:00:00Z\nI-{d},Done,2024-03-{d:02}T17:00:00Z\n");
+/// }
+/// csv += "I-11,Dev,2024-03-11T00:00:00Z\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
+/// let f = forecast(&tl, Question::When { items: 5 }, &ForecastOptions::default())?;
+/// // The whole days are 2 to 10 March (1 March began before the first event).
+/// assert_eq!((f.history.days, f.history.items_done), (9, 9));
+/// assert!(f.answers.iter().all(|a| a.days == Some(5)));
+/// // Day 1 is 11 March: five days later is the end of 15 March.
+/// assert_eq!(f.answers[0].date.unwrap().to_string(), "2024-03-15");
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if the question or the options are out of range (no days or
+/// items, more than 100 years of days, no trials, a confidence outside (0, 1)), if the
+/// window holds no whole day, or, for [`Question::When`], if nothing was done in the
+/// sampled days or the items would take more than 100 years at the sampled rate.
+pub fn forecast(
+    timelines: &Timelines,
+    question: Question,
+    options: &ForecastOptions,
+) -> Result<Forecast> {
+    let bad = |m: String| Err(Error::InvalidArgument(m));
+    match question {
+        Question::HowMany { days: 0 } => return bad("a forecast needs at least 1 day".into()),
+        Question::HowMany { days } if u64::from(days) > MAX_DAYS => {
+            return bad(format!(
+                "a forecast looks at most {MAX_DAYS} days ahead, not {days}"
+            ));
+        }
+        Question::When { items: 0 } => return bad("a forecast needs at least 1 item".into()),
+        _ => {}
+    }
+    if options.trials == 0 {
+        return bad("a forecast needs at least 1 trial".into());
+    }
+    if options.history_days == 0 {
+        return bad("a forecast needs at least 1 day of history".into());
+    }
+    if let Some(c) = options
+        .confidence
+        .iter()
+        .find(|c| !(c.is_finite() && **c > 0.0 && **c < 1.0))
+    {
+        return bad(format!(
+            "a confidence level must be between 0 and 1 (exclusive), got {c}"
+        ));
+    }
+    let history = history(timelines, options)?;
+    let mut warnings = warnings(&history, options);
+    let sample = &history.per_day;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
+    let trials = options.trials as usize;
+    let mut draw = || u64::from(sample[rng.random_range(0..sample.len())]);
+    // Day 1 of the future: the first day that begins at or after as_of.
+    let as_of_local = timelines
+        .as_of()
+        .with_timezone(&options.day_offset)
+        .naive_local();
+    let day_one = if midnight(as_of_local.date()) == as_of_local {
+        Some(as_of_local.date())
+    } else {
+        as_of_local.date().succ_opt()
+    };
+    let mut outcomes: Vec<u64> = Vec::with_capacity(trials);
+    match question {
+        Question::HowMany { days } => {
+            for _ in 0..trials {
+                outcomes.push((0..days).map(|_| draw()).sum());
+            }
+            if history.items_done == 0 {
+                warnings.push(
+                    "nothing was done in the sampled days: every trial delivers nothing".into(),
+                );
+            }
+        }
+        Question::When { items } => {
+            if history.items_done == 0 {
+                return bad(format!(
+                    "nothing was done in the {} sampled days ({} to {}): there is no throughput to forecast with",
+                    history.days, history.first_day, history.last_day
+                ));
+            }
+            if f64::from(items) / history.per_day_mean > MAX_DAYS as f64 / 2.0 {
+                return bad(format!(
+                    "{items} items at {:.3} a day would take more than {} years",
+                    history.per_day_mean,
+                    MAX_DAYS / 2 / 365
+                ));
+            }
+            let items = u64::from(items);
+            for _ in 0..trials {
+                let (mut done, mut day) = (0u64, 0u64);
+                while done < items && day < MAX_DAYS {
+                    done += draw();
+                    day += 1;
+                }
+                outcomes.push(day);
+            }
+        }
+    }
+    let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / trials as f64;
+    outcomes.sort_unstable();
+    let answers = options
+        .confidence
+        .iter()
+        .map(|&c| match question {
+            Question::HowMany { .. } => {
+                let k = ((trials as f64) * (1.0 - c)).floor() as usize;
+                ForecastAnswer {
+                    confidence: c,
+                    items: Some(outcomes[k.min(trials - 1)]),
+                    days: None,
+                    date: None,
+                }
+            }
+            Question::When { .. } => {
+                let k = ((trials as f64) * c).ceil() as usize;
+                let d = outcomes[k.saturating_sub(1).min(trials - 1)];
+                ForecastAnswer {
+                    confidence: c,
+                    items: None,
+                    days: Some(d),
+                    date: i64::try_from(d)
+                        .ok()
+                        .and_then(|d| day_one?.checked_add_signed(Duration::days(d - 1))),
+                }
+            }
+        })
+        .collect();
+    Ok(Forecast {
+        question,
+        as_of: timelines.as_of(),
+        history,
+        trials: options.trials,
+        seed: options.seed,
+        answers,
+        mean,
+        warnings,
+    })
+}
+
+fn midnight(d: NaiveDate) -> chrono::NaiveDateTime {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default()
+}
+
+/// The whole days of the window before `as_of` (the last `history_days` of them) and the
+/// items done on each.
+fn history(timelines: &Timelines, options: &ForecastOptions) -> Result<ThroughputHistory> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&options.day_offset).naive_local();
+    let (start, end) = (local(timelines.start()), local(timelines.as_of()));
+    // The first day that begins at or after the start, and the last that ends by as_of.
+    let first_whole = if midnight(start.date()) == start {
+        Some(start.date())
+    } else {
+        start.date().succ_opt()
+    };
+    let last_whole = end.date().pred_opt();
+    let (Some(first_whole), Some(last_whole)) = (first_whole, last_whole) else {
+        return Err(Error::InvalidArgument(
+            "the window holds no whole day to sample throughput from".into(),
+        ));
+    };
+    // With as_of at midnight the day before it is whole; otherwise as_of's day is not.
+    if last_whole < first_whole {
+        return Err(Error::InvalidArgument(format!(
+            "the window ({} to {}) holds no whole day to sample throughput from",
+            timelines.start(),
+            timelines.as_of()
+        )));
+    }
+    let whole = (last_whole - first_whole).num_days() as u64 + 1;
+    let days = whole.min(u64::from(options.history_days));
+    let first_day = last_whole - Duration::days(days as i64 - 1);
+    let mut per_day = vec![0u32; days as usize];
+    for item in timelines.iter() {
+        if item.status() != ItemStatus::Done {
+            continue;
+        }
+        let Some(done) = item.done() else { continue };
+        let day = local(done).date();
+        if day >= first_day && day <= last_whole {
+            let k = (day - first_day).num_days() as usize;
+            per_day[k] = per_day[k].saturating_add(1);
+        }
+    }
+    let items_done: u64 = per_day.iter().map(|&n| u64::from(n)).sum();
+    Ok(ThroughputHistory {
+        first_day,
+        last_day: last_whole,
+        days: days as u32,
+        items_done,
+        per_day_mean: items_done as f64 / days as f64,
+        days_without_delivery: per_day.iter().filter(|&&n| n == 0).count() as u32,
+        per_day,
+    })
+}
+
+/// What makes the sample a weak guide to the future.
+fn warnings(h: &ThroughputHistory, options: &ForecastOptions) -> Vec<String> {
+    let mut w = Vec::new();
+    if h.days < 30 {
+        w.push(format!(
+            "only {} days of throughput are sampled{}: a short history may miss slow or busy spells",
+            h.days,
+            if h.days < options.history_days {
+                " (the whole window)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if h.items_done > 0 && h.items_done < 10 {
+        w.push(format!(
+            "only {} items were done in the sampled days: the forecast rests on a few deliveries",
+            h.items_done
+        ));
+    }
+    if h.days >= 14 {
+        let half = h.per_day.len() / 2;
+        let rate = |d: &[u32]| d.iter().map(|&n| f64::from(n)).sum::<f64>() / d.len() as f64;
+        let (early, late) = (rate(&h.per_day[..half]), rate(&h.per_day[half..]));
+        if early.max(late) > 0.0 && (early - late).abs() > 0.5 * early.max(late) {
+            w.push(format!(
+                "throughput changed within the sample ({early:.2} a day in its first half, {late:.2} in its second): the forecast assumes the whole sample describes the coming days"
+            ));
+        }
+    }
+    w
+}

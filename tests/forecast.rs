@@ -1,0 +1,345 @@
+//! Monte Carlo forecasts against exact answers: constant throughput, and a two-point
+//! daily throughput whose sums are binomial and whose waiting times are negative binomial.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use proptest::prelude::*;
+use valuestream::{
+    Error, Forecast, ForecastOptions, LogReader, Question, Stage, StageKind, Timelines, Workflow,
+    forecast,
+};
+
+fn workflow() -> Workflow {
+    Workflow::new(
+        vec![
+            Stage::new("Dev", StageKind::Active),
+            Stage::new("Done", StageKind::Done),
+        ],
+        None,
+    )
+    .unwrap()
+}
+
+/// A log starting on 1 January 2024 at midnight, with `per_day[k]` items done at noon of
+/// day k, observed until midnight after the last day (an item still in Dev marks it).
+fn timelines(per_day: &[u32]) -> Timelines {
+    let day0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let mut csv = String::from("id,state,timestamp\n");
+    let mut n = 0;
+    for (k, &count) in per_day.iter().enumerate() {
+        for _ in 0..count {
+            n += 1;
+            let done = day0 + Duration::days(k as i64) + Duration::hours(12);
+            csv += &format!(
+                "I-{n},Dev,{}\nI-{n},Done,{}\n",
+                day0.to_rfc3339(),
+                done.to_rfc3339()
+            );
+        }
+    }
+    let end = day0 + Duration::days(per_day.len() as i64);
+    csv += &format!(
+        "OPEN,Dev,{}\nSTART,Dev,{}\n",
+        end.to_rfc3339(),
+        day0.to_rfc3339()
+    );
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    Timelines::new(&log, &workflow()).unwrap()
+}
+
+fn options(trials: u32, seed: u64) -> ForecastOptions {
+    ForecastOptions {
+        trials,
+        seed,
+        confidence: vec![0.7, 0.85, 0.95],
+        ..ForecastOptions::default()
+    }
+}
+
+fn items(f: &Forecast) -> Vec<u64> {
+    f.answers.iter().map(|a| a.items.unwrap()).collect()
+}
+
+fn days(f: &Forecast) -> Vec<u64> {
+    f.answers.iter().map(|a| a.days.unwrap()).collect()
+}
+
+#[test]
+fn constant_throughput_forecasts_exactly() {
+    let tl = timelines(&[2; 20]);
+    let o = options(1000, 1);
+    let f = forecast(&tl, Question::HowMany { days: 10 }, &o).unwrap();
+    assert_eq!(f.history.days, 20);
+    assert_eq!(f.history.items_done, 40);
+    assert_eq!(f.history.days_without_delivery, 0);
+    assert_eq!(items(&f), [20, 20, 20]);
+    assert_eq!(f.mean, 20.0);
+    // 7 items at 2 a day: the fourth day.
+    let f = forecast(&tl, Question::When { items: 7 }, &o).unwrap();
+    assert_eq!(days(&f), [4, 4, 4]);
+    // Observed until midnight of 21 January: day 1 is 21 January, day 4 the 24th.
+    let d = NaiveDate::from_ymd_opt(2024, 1, 24).unwrap();
+    assert!(f.answers.iter().all(|a| a.date == Some(d)));
+}
+
+#[test]
+fn two_point_throughput_matches_the_binomial_and_negative_binomial_answers() {
+    // Days sampled: 0 or 2 items, each with probability 1/2.
+    let tl = timelines(&[0, 2]);
+    let o = ForecastOptions {
+        confidence: vec![0.3, 0.7, 0.85, 0.95],
+        ..options(200_000, 7)
+    };
+    // In 3 days: 2 × Binomial(3, 1/2) items; P(≥ 6) = 1/8, P(≥ 4) = 1/2, P(≥ 2) = 7/8,
+    // P(≥ 0) = 1. The largest x with P(≥ x) ≥ c: 4 at 30%, 2 at 70% and 85%, 0 at 95%.
+    let f = forecast(&tl, Question::HowMany { days: 3 }, &o).unwrap();
+    assert_eq!(items(&f), [4, 2, 2, 0]);
+    assert!((f.mean - 3.0).abs() < 0.02, "mean {}", f.mean);
+    // 3 items need two days of 2: P(days ≤ d) = 1 − (1 + d)/2^d: 0.25, 0.5, 0.6875,
+    // 0.8125, 0.890625, 0.9375, 0.96484 for d = 2..8. The smallest d with P ≥ c: 3 at 30%,
+    // 5 at 70%, 6 at 85%, 8 at 95%. Mean 2 / (1/2) = 4 days.
+    let f = forecast(&tl, Question::When { items: 3 }, &o).unwrap();
+    assert_eq!(days(&f), [3, 5, 6, 8]);
+    assert!((f.mean - 4.0).abs() < 0.02, "mean {}", f.mean);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_forecast_and_another_seed_another_sample() {
+    let tl = timelines(&[0, 3, 1, 0, 5, 2, 1]);
+    let q = Question::When { items: 40 };
+    let a = forecast(&tl, q, &options(2000, 1)).unwrap();
+    let b = forecast(&tl, q, &options(2000, 1)).unwrap();
+    let c = forecast(&tl, q, &options(2000, 2)).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.mean, c.mean);
+}
+
+#[test]
+fn only_whole_days_and_done_items_are_sampled() {
+    let day0 = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap();
+    let at = |h: i64| (day0 + Duration::hours(h)).to_rfc3339();
+    let csv = format!(
+        "id,state,timestamp\n\
+         A,Dev,{}\nA,Done,{}\n\
+         B,Dev,{}\nB,Done,{}\n\
+         C,Done,{}\n\
+         D,Dev,{}\nD,Done,{}\n\
+         E,Dev,{}\n",
+        at(0),
+        at(2), // done on 1 January, which began before the first event: not sampled
+        at(1),
+        at(20), // done on 2 January
+        at(30), // done on 2 January but never committed: discarded, not counted
+        at(1),
+        at(62), // done on 3 January at 23:00
+        at(65), // as_of: 4 January 02:00, so 4 January is not whole
+    );
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let tl = Timelines::new(&log, &workflow()).unwrap();
+    let f = forecast(&tl, Question::HowMany { days: 5 }, &options(100, 1)).unwrap();
+    let h = &f.history;
+    assert_eq!(
+        (h.first_day.to_string(), h.last_day.to_string()),
+        ("2024-01-02".to_owned(), "2024-01-03".to_owned())
+    );
+    assert_eq!(h.per_day, [1, 1]);
+    assert_eq!(items(&f), [5, 5, 5]);
+    // Day 1 of the future is 5 January, the first that begins after as_of.
+    let f = forecast(&tl, Question::When { items: 2 }, &options(100, 1)).unwrap();
+    assert_eq!(
+        f.answers[0].date,
+        NaiveDate::from_ymd_opt(2024, 1, 6),
+        "{f:?}"
+    );
+    // history_days keeps the last days only.
+    let last = ForecastOptions {
+        history_days: 1,
+        ..options(100, 1)
+    };
+    let f = forecast(&tl, Question::HowMany { days: 1 }, &last).unwrap();
+    assert_eq!(f.history.first_day.to_string(), "2024-01-03");
+    assert_eq!(f.history.per_day, [1]);
+}
+
+#[test]
+fn warnings_name_a_short_thin_or_drifting_history() {
+    let f = forecast(
+        &timelines(&[1, 0, 1]),
+        Question::HowMany { days: 3 },
+        &ForecastOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains("only 3 days")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.warnings.iter().any(|w| w.contains("only 2 items")),
+        "{:?}",
+        f.warnings
+    );
+    let mut drift = vec![4; 30];
+    drift.extend([1; 30]);
+    let f = forecast(
+        &timelines(&drift),
+        Question::HowMany { days: 3 },
+        &ForecastOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(f.warnings[0].contains("4.00 a day in its first half, 1.00"));
+    let f = forecast(
+        &timelines(&[2; 60]),
+        Question::HowMany { days: 3 },
+        &ForecastOptions::default(),
+    )
+    .unwrap();
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+}
+
+#[test]
+fn bad_questions_and_options_are_clear_errors() {
+    let tl = timelines(&[1, 2]);
+    let q = Question::HowMany { days: 3 };
+    let err = |q: Question, o: &ForecastOptions| match forecast(&tl, q, o) {
+        Err(Error::InvalidArgument(m)) => m,
+        other => panic!("expected an error, got {other:?}"),
+    };
+    let o = ForecastOptions::default();
+    assert!(err(Question::HowMany { days: 0 }, &o).contains("at least 1 day"));
+    assert!(err(Question::HowMany { days: 100_000 }, &o).contains("at most"));
+    assert!(err(Question::When { items: 0 }, &o).contains("at least 1 item"));
+    let m = err(
+        q,
+        &ForecastOptions {
+            confidence: vec![0.85, 1.0],
+            ..o.clone()
+        },
+    );
+    assert!(m.contains("between 0 and 1"), "{m}");
+    assert!(
+        err(
+            q,
+            &ForecastOptions {
+                trials: 0,
+                ..o.clone()
+            }
+        )
+        .contains("trial")
+    );
+    // Nothing done: how many is zero (with a warning); when cannot be answered.
+    let idle = timelines(&[0, 0, 0]);
+    let f = forecast(&idle, q, &o).unwrap();
+    assert!(f.answers.iter().all(|a| a.items == Some(0)));
+    assert!(f.warnings.iter().any(|w| w.contains("nothing was done")));
+    match forecast(&idle, Question::When { items: 1 }, &o) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("no throughput"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    match forecast(&tl, Question::When { items: u32::MAX }, &o) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("years"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // A window of a few hours holds no whole day.
+    let csv = "id,state,timestamp\nA,Dev,2024-01-01T09:00:00Z\nA,Done,2024-01-01T15:00:00Z\n";
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let short = Timelines::new(&log, &workflow()).unwrap();
+    match forecast(&short, q, &o) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("no whole day"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// More confidence never promises more items or fewer days, and answers stay within
+    /// what the sample allows.
+    #[test]
+    fn answers_are_monotone_and_bounded(per_day in prop::collection::vec(0u32..5, 2..20), days in 1u32..15, n in 1u32..30) {
+        let tl = timelines(&per_day);
+        let o = ForecastOptions { trials: 500, ..ForecastOptions::default() };
+        let a = forecast(&tl, Question::HowMany { days }, &o).unwrap();
+        let (lo, hi) = (*per_day.iter().min().unwrap(), *per_day.iter().max().unwrap());
+        for w in a.answers.windows(2) {
+            prop_assert!(w[0].items >= w[1].items);
+        }
+        for x in &a.answers {
+            let x = x.items.unwrap();
+            prop_assert!(x >= u64::from(lo * days) && x <= u64::from(hi * days));
+        }
+        if per_day.iter().any(|&d| d > 0) {
+            let w = forecast(&tl, Question::When { items: n }, &o).unwrap();
+            for pair in w.answers.windows(2) {
+                prop_assert!(pair[0].days <= pair[1].days);
+            }
+            let fastest = u64::from(n.div_ceil(hi));
+            prop_assert!(w.answers.iter().all(|a| a.days.unwrap() >= fastest));
+        }
+    }
+}
+
+/// `valuestream forecast` prints the library's forecast; a missing or empty question is
+/// bad input (exit 2).
+#[cfg(feature = "cli")]
+#[test]
+fn the_command_line_prints_the_forecast() {
+    use std::process::Command;
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_valuestream"))
+            .arg("forecast")
+            .arg(root.join("data/story/log.csv"))
+            .arg("--workflow")
+            .arg(root.join("data/story/workflow.toml"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--items", "50", "--json", "--seed", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["question"]["when"]["items"], 50);
+    assert_eq!(v["history"]["days"], 90);
+    let log = LogReader::builder()
+        .build()
+        .read_path(root.join("data/story/log.csv"))
+        .unwrap();
+    let wf = Workflow::from_path(root.join("data/story/workflow.toml")).unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let f = forecast(
+        &tl,
+        Question::When { items: 50 },
+        &ForecastOptions {
+            seed: 3,
+            ..ForecastOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(v["answers"], serde_json::to_value(&f.answers).unwrap());
+    for (a, c) in v["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([0.5, 0.7, 0.85, 0.95])
+    {
+        assert_eq!(a["confidence"], c);
+        assert!(
+            a["days"].as_u64().unwrap() > 0 && a["date"].is_string(),
+            "{a}"
+        );
+    }
+    let o = run(&["--days", "14"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("85% confidence: at least"), "{text}");
+    for bad in [
+        &[][..],
+        &["--items", "0"][..],
+        &["--items", "3", "--days", "4"][..],
+    ] {
+        let o = run(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+    let o = run(&["--items", "0"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 1 item"));
+}
