@@ -13,6 +13,10 @@ use valuestream::{
 };
 
 fn main() -> Result<(), valuestream::Error> {
+    run()
+}
+
+fn run() -> Result<(), valuestream::Error> {
     let model = ValueStream::new(
         Arrivals::poisson(1.2)?,
         vec![
@@ -104,4 +108,9 @@ fn main() -> Result<(), valuestream::Error> {
         100.0 * sim.littles_law_relative_error
     );
     Ok(())
+}
+
+#[test]
+fn simulate_model_runs() {
+    run().unwrap();
 }
