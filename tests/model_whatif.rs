@@ -167,3 +167,44 @@ fn leverage_ranks_by_throughput_when_demand_exceeds_a_capacity() {
         "{deploy:?}"
     );
 }
+
+#[test]
+fn sending_fewer_items_through_review_follows_the_split_flow() {
+    // Dev (µ 2) → Review (µ 1.25) → Test (µ 2), M/M/1 each, λ = 1: Review runs at 80%.
+    // "visit Review=0.4": Review sees 0.4 a day. Lead time before: 1 + 4 + 1 = 6 days;
+    // after: 1 + 0.4/(1.25 − 0.4) + 1 (Jackson, exact).
+    let exp = |m: f64| Distribution::exponential(m).unwrap();
+    let model = ValueStream::new(
+        Arrivals::poisson(1.0).unwrap(),
+        vec![
+            Station::new("Dev", Servers::Finite(1), exp(0.5)),
+            Station::new("Review", Servers::Finite(1), exp(0.8)),
+            Station::new("Test", Servers::Finite(1), exp(0.5)),
+        ],
+    )
+    .unwrap();
+    let o = SimOptions {
+        seed: 9,
+        replications: 16,
+        horizon_days: 40_000.0,
+        warmup_days: 1_000.0,
+        threads: 2,
+    };
+    let change: Vec<valuestream::Change> = vec!["visit Review=0.4".parse().unwrap()];
+    let w = what_if(&model, &change, &o).unwrap();
+    let after = 2.0 + 0.4 / 0.85;
+    for (what, lt, exact) in [
+        ("before", &w.baseline.lead_time_days, 6.0),
+        ("after", &w.scenario.lead_time_days, after),
+    ] {
+        let [lo, hi] = lt.ci95.unwrap();
+        assert!(
+            lo <= exact && exact <= hi && (lt.mean - exact).abs() / exact < 0.03,
+            "{what}: {} [{lo}, {hi}] against {exact}",
+            lt.mean
+        );
+    }
+    assert!(w.lead_time.real && w.lead_time.delta_rel < -0.5);
+    let a = valuestream::analyze(&valuestream::apply(&model, &change).unwrap()).unwrap();
+    assert!((a.lead_time_days_mean.unwrap() - after).abs() < 1e-9);
+}

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 /// | `batch STAGE=none` / `batch STAGE=every:7d` / `batch STAGE=size:5` | no batch / a scheduled release / a batch size |
 /// | `wip STAGE=8` / `wip STAGE=none` | a WIP limit (queue + in service) / none |
 /// | `remove STAGE` | the stage and its queue disappear (a handover removed) |
+/// | `visit STAGE=0.3` | only that share of the items stops at the stage; the others pass it by |
 /// | `arrivals 2.5` | Poisson arrivals at 2.5 items a day |
 ///
 /// Durations are days, or carry a unit: `30m`, `2h`, `1.5d`, `1w`.
@@ -85,6 +86,13 @@ pub enum Change {
         /// The station.
         stage: String,
     },
+    /// The share of the items that stop at the station (the others pass it by).
+    Visit {
+        /// The station.
+        stage: String,
+        /// The probability, in (0, 1].
+        probability: f64,
+    },
     /// Poisson arrivals at a new rate.
     Arrivals {
         /// Items per day.
@@ -130,7 +138,7 @@ impl FromStr for Change {
             Error::InvalidArgument(format!(
                 "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
                  scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
-                 wip STAGE=8|none, remove STAGE, arrivals 2.5"
+                 wip STAGE=8|none, remove STAGE, visit STAGE=0.3, arrivals 2.5"
             ))
         };
         let t = text.trim();
@@ -241,6 +249,16 @@ impl FromStr for Change {
                     stage: need_stage()?,
                 })
             }
+            "visit" => {
+                let p: f64 = value
+                    .and_then(|v| v.parse().ok())
+                    .filter(|p: &f64| p.is_finite() && *p > 0.0 && *p <= 1.0)
+                    .ok_or_else(|| bad("the share of items is not a number in (0, 1]"))?;
+                Ok(Change::Visit {
+                    stage: need_stage()?,
+                    probability: p,
+                })
+            }
             "arrivals" => {
                 let r: f64 = rest
                     .parse()
@@ -288,6 +306,7 @@ impl fmt::Display for Change {
                 None => write!(f, "wip {stage}=none"),
             },
             Change::Remove { stage } => write!(f, "remove {stage}"),
+            Change::Visit { stage, probability } => write!(f, "visit {stage}={probability}"),
             Change::Arrivals { rate_per_day } => write!(f, "arrivals {rate_per_day}"),
         }
     }
@@ -303,6 +322,7 @@ impl Change {
             | Change::AddServers { stage, .. }
             | Change::Batch { stage, .. }
             | Change::Wip { stage, .. }
+            | Change::Visit { stage, .. }
             | Change::Remove { stage } => Some(stage),
             Change::Arrivals { .. } => None,
         }
@@ -357,6 +377,9 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
             },
             (Change::Batch { batch, .. }, Some(i)) => m.stages[i].batch = batch.clone(),
             (Change::Wip { limit, .. }, Some(i)) => m.stages[i].wip_limit = *limit,
+            (Change::Visit { probability, .. }, Some(i)) => {
+                m.stages[i].visit_probability = *probability;
+            }
             (Change::Remove { stage }, Some(i)) => {
                 if m.stages.len() == 1 {
                     return Err(Error::InvalidArgument(format!("{c}: that leaves no stage")));
@@ -949,6 +972,8 @@ mod tests {
             "wip Dev=8",
             "wip Dev=none",
             "remove Deploy",
+            "visit Review=0.3",
+            "visit Review=1",
             "arrivals 2.5",
             "automate Code Review=30m",
         ] {
@@ -989,6 +1014,9 @@ mod tests {
             ("automate", "no stage"),
             ("automate Test=soon", "duration"),
             ("arrivals fast", "positive number"),
+            ("visit Review=0", "(0, 1]"),
+            ("visit Review=1.5", "(0, 1]"),
+            ("visit Review", "(0, 1]"),
         ] {
             let e = t.parse::<Change>().unwrap_err().to_string();
             assert!(e.contains(why) && e.contains("expected one of"), "{t}: {e}");
