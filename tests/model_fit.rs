@@ -419,3 +419,71 @@ fn the_simulator_skips_stations_as_the_independent_one_does() {
         );
     }
 }
+
+/// A hand-computed log: Dev (2 servers in the workflow), then a trailing wait stage
+/// ("Waiting for customer", a delay), from which two items went back to Dev.
+#[test]
+fn a_trailing_wait_becomes_a_delay_visited_as_often_as_forward_moves_stopped_there() {
+    use chrono::TimeZone;
+    let h = |hours: u32| {
+        (chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::hours(i64::from(hours)))
+        .to_rfc3339()
+    };
+    let rows = [
+        ("I1", "Dev", 0),
+        ("I1", "Done", 10),
+        ("I2", "Dev", 0),
+        ("I2", "Waiting for customer", 5),
+        ("I2", "Dev", 29),
+        ("I2", "Waiting for customer", 31),
+        ("I2", "Done", 55),
+        ("I3", "Dev", 1),
+        ("I3", "Waiting for customer", 3),
+        ("I3", "Dev", 51),
+        ("I3", "Done", 52),
+    ];
+    let mut csv = String::from("id,state,timestamp\n");
+    for (id, state, t) in rows {
+        csv += &format!("{id},{state},{}\n", h(t));
+    }
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let wf = Workflow::builder()
+        .push(valuestream::Stage::new("Dev", StageKind::Active).with_servers(2))
+        .stage("Waiting for customer", StageKind::Wait)
+        .stage("Done", StageKind::Done)
+        .build()
+        .unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let f = fit(&tl, &FitOptions::default()).unwrap();
+    let [dev, waiting] = &f.stations[..] else {
+        panic!("{:?}", f.stations)
+    };
+    // Dev's services: 10, 5, 2, 2 and 1 hours.
+    assert_eq!((dev.services, dev.servers), (5, Some(2)));
+    assert_eq!(dev.servers_from, ServersFrom::Workflow);
+    assert!((dev.mean_days - 4.0 / 24.0).abs() < 1e-12);
+    assert_eq!(dev.visit_probability, 1.0);
+    assert!(dev.rework.is_none());
+    // Waiting: 24, 24 and 48 hours; a delay.
+    assert_eq!((waiting.services, waiting.servers), (3, None));
+    assert_eq!(waiting.servers_from, ServersFrom::Delay);
+    assert!((waiting.mean_days - 32.0 / 24.0).abs() < 1e-12);
+    // Forward moves reached it 5 times (I1 finished past it; I2 stopped twice; I3 stopped,
+    // went back, finished past it) and stopped 3 times. One item in three never visited.
+    assert!((waiting.visit_probability - 0.6).abs() < 1e-12);
+    assert_eq!(
+        f.model.stages[1].visit_probability,
+        waiting.visit_probability
+    );
+    let rw = waiting.rework.as_ref().unwrap();
+    assert_eq!((rw.to.as_str(), rw.moves), ("Dev", 2));
+    assert!((rw.probability - 2.0 / 3.0).abs() < 1e-12);
+    // The model's mean visits per item match the log's: 5/3 at Dev, 1 at Waiting.
+    let a = valuestream::analyze(&f.model).unwrap();
+    assert!(
+        (a.stages[0].visits_per_item - 5.0 / 3.0).abs() < 1e-9,
+        "{a:?}"
+    );
+    assert!((a.stages[1].visits_per_item - 1.0).abs() < 1e-9, "{a:?}");
+}

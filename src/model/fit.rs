@@ -103,8 +103,10 @@ pub struct StationFit {
     pub rework: Option<ReworkFit>,
     /// A scheduled release recognised in the instants its work started.
     pub release: Option<Release>,
-    /// The share of the done items that visited the station (1 for a delay station, which
-    /// every item passes through, those that did not stop with a zero time).
+    /// The probability that an item moving forward stops at the station: stops / (stops +
+    /// passes) in the log, 1 when every done item visited it (and for a waiting delay in
+    /// front of a station, which every item passes through, those that did not wait with a
+    /// zero time).
     pub visit_probability: f64,
 }
 
@@ -328,17 +330,20 @@ fn free_share(steps: &[(i64, i32)], servers: u32, intervals: &[(i64, i64)]) -> f
 ///   ([`FittedModel::replay`]).
 /// - **Service times**: the durations of the completed visits to the station's service
 ///   stages (consecutive visits to them are one service; each visit of a reworked item is
-///   another). For a delay station, items that passed by without stopping count as zero,
-///   so that its mean time per item is kept.
+///   another). For the waiting delay split off in front of a station, items that did not
+///   wait count as zero, so that its mean time per item is kept.
 /// - **Servers**: the workflow's, or else the most items in service at once.
 /// - **Rework**: moves from a station back to an earlier one (or from its service to its
 ///   own queue), as a probability per service, to the most frequent target.
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
 ///   regular period ([`detect_release`]), the station releases on that schedule.
-///
-/// - **Skipped stations**: a station that some done items never visited is visited with
-///   the share of done items that did ([`Station::visit_probability`]); the others pass it
-///   by. A delay station keeps every item, those that did not stop with a zero time.
+/// - **Skipped stations**: when some done items never visited a station, its
+///   [`Station::visit_probability`] is the share of forward moves that stopped there:
+///   every move from one station (or from the start) to a later one stops at the later one
+///   and passes the stations between, and finishing passes the stations after the last;
+///   moves back (rework) are not forward moves. This is the maximum-likelihood estimate
+///   under the model's routing, so the mean number of visits per item is kept even when
+///   items loop (without rework it is the share of done items that visited).
 ///
 /// Items move through the stations in workflow order; which stations an item visits is
 /// drawn independently per station (an item type that always skips two stations together
@@ -514,6 +519,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let mut waited: Vec<i64> = vec![0; n];
     let mut rework: Vec<Vec<usize>> = vec![vec![0; n]; n];
     let mut skipped: Vec<usize> = vec![0; n];
+    // Moving forward, how often items stopped at each station and how often they passed it.
+    let mut stops: Vec<usize> = vec![0; n];
+    let mut passes_by: Vec<usize> = vec![0; n];
     let mut done_items = 0usize;
     let mut eps = Vec::new();
     for r in items() {
@@ -536,6 +544,28 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 zeros[k - 1] += 1;
                 seen[k - 1] = true;
             }
+        }
+        // Forward moves: from the last service (or the start) to a later station, passing
+        // the stations between; a move back (rework) is not a forward arrival.
+        let mut at: Option<usize> = None;
+        for &(e, _) in &eps {
+            let k = e.station;
+            let from = match at {
+                None => 0,
+                Some(p) if p < k => p + 1,
+                Some(_) => {
+                    at = Some(k);
+                    continue;
+                }
+            };
+            passes_by[from..k].iter_mut().for_each(|c| *c += 1);
+            stops[k] += 1;
+            at = Some(k);
+        }
+        if r.done.is_some() {
+            passes_by[at.map_or(0, |p| p + 1)..]
+                .iter_mut()
+                .for_each(|c| *c += 1);
         }
         // Moves back: to an earlier station, or from a service to its own queue.
         let mut prev: Option<(usize, Role)> = None;
@@ -560,12 +590,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         if r.done.is_some() {
             done_items += 1;
             for k in 0..n {
-                if !seen[k] {
-                    if slots[k].delay && !slots[k].wait_delay {
-                        zeros[k] += 1;
-                    } else if !slots[k].delay {
-                        skipped[k] += 1;
-                    }
+                if !seen[k] && !slots[k].wait_delay {
+                    skipped[k] += 1;
                 }
             }
         }
@@ -667,9 +693,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             let to = (0..n)
                 .max_by_key(|&t| (rework[k][t], std::cmp::Reverse(t)))
                 .unwrap_or(k);
-            // The model sends every item through a delay station (those that passed by
+            // The model sends every item through a waiting delay (those that did not wait
             // with a zero time): its rework is per pass, not per visit.
-            let passes = if slot.delay {
+            let passes = if slot.wait_delay {
                 sample.len()
             } else {
                 visits_done
@@ -699,16 +725,16 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 max: None,
             });
         }
-        // The share of done items that stopped here: moving forward, an item of the model
-        // stops with this probability and otherwise passes on.
-        let visit = if skipped[k] == 0 {
+        // Moving forward, an item of the model stops here with the probability observed:
+        // stops / (stops + passes), which counts the passes after rework too.
+        let visit = if skipped[k] == 0 || slot.wait_delay {
             1.0
-        } else if skipped[k] < done_items {
-            let v = 1.0 - skipped[k] as f64 / done_items as f64;
+        } else if skipped[k] < done_items && stops[k] > 0 {
+            let v = stops[k] as f64 / (stops[k] + passes_by[k]) as f64;
             station = station.with_visit_probability(v);
             notes.push(format!(
-                "{}: {} of {} done items never visited it; in the model an item stops there with probability {v:.3}",
-                names[k], skipped[k], done_items
+                "{}: {} of {} done items never visited it; moving forward, items stopped there {} times and passed it {} times, so in the model an item stops there with probability {v:.3}",
+                names[k], skipped[k], done_items, stops[k], passes_by[k]
             ));
             v
         } else {
