@@ -49,6 +49,9 @@ pub struct ForecastOptions {
     pub day_offset: FixedOffset,
     /// Confidence levels, each in (0, 1) (default 50%, 70%, 85%, 95%).
     pub confidence: Vec<f64>,
+    /// Only items whose attribute `key` is `value`, for every pair (default none): a
+    /// forecast of the bugs alone, say. The log must have been read keeping the attribute.
+    pub attributes: Vec<(String, String)>,
 }
 
 impl Default for ForecastOptions {
@@ -59,6 +62,7 @@ impl Default for ForecastOptions {
             history_days: 90,
             day_offset: Utc.fix(),
             confidence: vec![0.5, 0.7, 0.85, 0.95],
+            attributes: Vec::new(),
         }
     }
 }
@@ -129,7 +133,8 @@ pub struct Forecast {
 ///
 /// # Formula
 ///
-/// The sample is the number of items done (not discarded) on each of the last
+/// The sample is the number of items done (not discarded; of the attributes asked for, if
+/// any) on each of the last
 /// `history_days` whole days of the window: days that begin at or after the window's
 /// start and end at or before `as_of`, days with nothing done included. Each trial draws
 /// days from the sample uniformly with replacement (a bootstrap, Efron 1979), one for each
@@ -330,9 +335,34 @@ fn history(timelines: &Timelines, options: &ForecastOptions) -> Result<Throughpu
     let whole = (last_whole - first_whole).num_days() as u64 + 1;
     let days = whole.min(u64::from(options.history_days));
     let first_day = last_whole - Duration::days(days as i64 - 1);
+    if let Some((k, _)) = options
+        .attributes
+        .iter()
+        .find(|(k, _)| timelines.attributes.position(k).is_none())
+    {
+        return Err(Error::InvalidArgument(format!(
+            "no item attribute named {k:?} to forecast by; the log keeps {} (read the log keeping the column as an attribute)",
+            if timelines.attributes.names.is_empty() {
+                "none".to_owned()
+            } else {
+                timelines
+                    .attributes
+                    .names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )));
+    }
     let mut per_day = vec![0u32; days as usize];
     for item in timelines.iter() {
-        if item.status() != ItemStatus::Done {
+        if item.status() != ItemStatus::Done
+            || !options
+                .attributes
+                .iter()
+                .all(|(k, v)| item.attribute(k) == Some(v.as_str()))
+        {
             continue;
         }
         let Some(done) = item.done() else { continue };

@@ -343,3 +343,50 @@ fn the_command_line_prints_the_forecast() {
     let o = run(&["--items", "0"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 1 item"));
 }
+
+#[test]
+fn a_forecast_can_be_of_one_kind_of_item() {
+    // Every day one bug and two stories are done.
+    let day0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let mut csv = String::from("id,state,timestamp,type\n");
+    for d in 0..30i64 {
+        let done = (day0 + Duration::days(d) + Duration::hours(12)).to_rfc3339();
+        for (k, ty) in ["Bug", "Story", "Story"].iter().enumerate() {
+            let id = format!("{ty}-{d}-{k}");
+            csv += &format!(
+                "{id},Dev,{},{ty}\n{id},Done,{done},{ty}\n",
+                day0.to_rfc3339()
+            );
+        }
+    }
+    csv += &format!(
+        "OPEN,Dev,{},Bug\n",
+        (day0 + Duration::days(30)).to_rfc3339()
+    );
+    let log = LogReader::builder()
+        .attribute("type")
+        .build()
+        .read(csv.as_bytes())
+        .unwrap();
+    let tl = Timelines::new(&log, &workflow()).unwrap();
+    let q = Question::HowMany { days: 10 };
+    let all = forecast(&tl, q, &options(200, 1)).unwrap();
+    assert_eq!(items(&all), [30, 30, 30]);
+    let bugs = ForecastOptions {
+        attributes: vec![("type".into(), "Bug".into())],
+        ..options(200, 1)
+    };
+    let f = forecast(&tl, q, &bugs).unwrap();
+    assert_eq!(f.history.items_done, 30);
+    assert_eq!(items(&f), [10, 10, 10]);
+    let unknown = ForecastOptions {
+        attributes: vec![("team".into(), "A".into())],
+        ..options(200, 1)
+    };
+    match forecast(&tl, q, &unknown) {
+        Err(Error::InvalidArgument(m)) => {
+            assert!(m.contains("\"team\"") && m.contains("\"type\""), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

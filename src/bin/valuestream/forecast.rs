@@ -10,7 +10,7 @@ use clap::Args as ClapArgs;
 use valuestream::{Forecast, ForecastOptions, Question, forecast, parse_offset};
 
 use crate::Failure;
-use crate::input::InputArgs;
+use crate::input::{InputArgs, where_filters};
 use crate::output::{print, print_json};
 
 /// Arguments of `forecast`.
@@ -31,6 +31,9 @@ pub struct Args {
     /// Simulated futures.
     #[arg(long, default_value_t = 10_000)]
     trials: u32,
+    /// Forecast only the items whose attribute KEY is VALUE (repeatable), e.g. type=Bug.
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    filters: Vec<String>,
     /// Seed of the random numbers: the same seed gives the same forecast.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -39,10 +42,22 @@ pub struct Args {
     json: bool,
 }
 
-fn text(f: &Forecast) -> String {
+fn text(f: &Forecast, filters: &[(String, String)]) -> String {
     let h = &f.history;
+    let of = if filters.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " of the items with {}",
+            filters
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
+    };
     let mut s = format!(
-        "Forecast from {} days of throughput ({} to {}: {} items done, {:.2} a day, {} days with none), {} trials, seed {}\n",
+        "Forecast{of} from {} days of throughput ({} to {}: {} items done, {:.2} a day, {} days with none), {} trials, seed {}\n",
         h.days,
         h.first_day,
         h.last_day,
@@ -94,18 +109,21 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         (None, Some(days)) => Question::HowMany { days },
         _ => return Err(Failure::input("give either --items N or --days D")),
     };
+    let mut input = args.input.clone();
+    let attributes = where_filters(&args.filters, &mut input)?;
     let options = ForecastOptions {
         trials: args.trials,
         seed: args.seed,
         history_days: args.history_days,
-        day_offset: parse_offset(args.input.offset.as_deref().unwrap_or("Z"))?,
+        day_offset: parse_offset(input.offset.as_deref().unwrap_or("Z"))?,
+        attributes,
         ..ForecastOptions::default()
     };
-    let timelines = args.input.timelines()?;
+    let timelines = input.timelines()?;
     let f = forecast(&timelines, question, &options)?;
     if args.json {
         print_json(&f)
     } else {
-        print(&text(&f))
+        print(&text(&f, &options.attributes))
     }
 }

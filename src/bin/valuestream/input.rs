@@ -73,6 +73,28 @@ pub struct InputArgs {
     pub threads: Option<std::num::NonZeroUsize>,
 }
 
+/// Reads `--where KEY=VALUE` filters, and has `input` keep those attributes when it reads
+/// the log.
+pub fn where_filters(
+    filters: &[String],
+    input: &mut InputArgs,
+) -> Result<Vec<(String, String)>, Failure> {
+    let mut out = Vec::with_capacity(filters.len());
+    for f in filters {
+        let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(Failure::input(format!(
+                "--where {f:?} is not KEY=VALUE (for example --where type=Bug)"
+            )));
+        };
+        let k = k.trim().to_owned();
+        if !input.attributes.contains(&k) {
+            input.attributes.push(k.clone());
+        }
+        out.push((k, v.to_owned()));
+    }
+    Ok(out)
+}
+
 /// A log read, with the workflow to read it through.
 #[derive(Debug)]
 pub struct Loaded {

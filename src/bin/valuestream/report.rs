@@ -11,7 +11,7 @@ use valuestream::{
 };
 
 use crate::Failure;
-use crate::input::InputArgs;
+use crate::input::{InputArgs, where_filters};
 use crate::output::{print, print_json};
 
 /// Arguments of `report`.
@@ -41,21 +41,8 @@ pub struct Args {
 
 /// Runs `report`.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let mut filters = Vec::with_capacity(args.filters.len());
-    for f in &args.filters {
-        let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
-            return Err(Failure::input(format!(
-                "--where {f:?} is not KEY=VALUE (for example --where type=Bug)"
-            )));
-        };
-        filters.push((k.trim().to_owned(), v.to_owned()));
-    }
     let mut input = args.input.clone();
-    for (k, _) in &filters {
-        if !input.attributes.contains(k) {
-            input.attributes.push(k.clone());
-        }
-    }
+    let filters = where_filters(&args.filters, &mut input)?;
     let offset = parse_offset(input.offset.as_deref().unwrap_or("Z"))?;
     let mut opts = MetricsOptions::new().day_offset(offset);
     if let Some(t) = &args.since {
