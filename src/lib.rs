@@ -132,7 +132,10 @@ pub use model::{
     ValueStream, WhatIf, WipStats, analyze, apply, backtest, detect_release, fit, fit_families,
     leverage, simulate, what_if,
 };
-pub use report::{Report, write_items_csv, write_series_csv, write_stages_csv};
+pub use report::{
+    Report, write_cfd_svg, write_cycle_time_svg, write_items_csv, write_series_csv,
+    write_stages_csv,
+};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

@@ -209,3 +209,33 @@ fn threads_change_nothing_in_the_output() {
     assert_eq!(zero.status.code(), Some(2));
     assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
 }
+
+/// `--svg DIR` draws the two charts beside the usual output.
+#[test]
+fn svg_dir() {
+    let dir = scratch("svg");
+    let out = dir.join("charts");
+    let o = run(&dir, &["--json", "--svg", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(serde_json::from_str::<serde_json::Value>(&stdout(&o)).is_ok());
+    for name in ["cfd.svg", "cycle_time.svg"] {
+        let svg = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(
+            svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+        assert!(stderr(&o).contains(name), "{}", stderr(&o));
+    }
+    let cfd = std::fs::read_to_string(out.join("cfd.svg")).unwrap();
+    assert_eq!(
+        cfd.matches("<polygon class=\"band\"").count(),
+        5,
+        "one per stage"
+    );
+    let ct = std::fs::read_to_string(out.join("cycle_time.svg")).unwrap();
+    assert_eq!(
+        ct.matches("<circle class=\"item\"").count(),
+        2,
+        "A-1 and A-2 are done"
+    );
+}

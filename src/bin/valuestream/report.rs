@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    Metrics, MetricsOptions, parse_instant, parse_offset, write_items_csv, write_series_csv,
-    write_stages_csv,
+    Metrics, MetricsOptions, parse_instant, parse_offset, write_cfd_svg, write_cycle_time_svg,
+    write_items_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -37,6 +37,10 @@ pub struct Args {
     /// DIR (created if missing) instead of printing the report.
     #[arg(long, value_name = "DIR")]
     csv_dir: Option<PathBuf>,
+    /// Also draw cfd.svg (the cumulative flow diagram) and cycle_time.svg (the cycle-time
+    /// scatterplot with its 50th, 85th and 95th percentiles) into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    svg: Option<PathBuf>,
 }
 
 /// Runs `report`.
@@ -57,6 +61,19 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let timelines = input.timelines()?;
     let metrics = Metrics::new(&timelines, &opts)?;
     let report = metrics.report()?;
+    if let Some(dir) = &args.svg {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
+        let mut written = vec![write_file(dir, "cfd.svg", |w| {
+            write_cfd_svg(&report.daily, w)
+        })?];
+        if report.items.done > 0 {
+            written.push(write_file(dir, "cycle_time.svg", |w| {
+                write_cycle_time_svg(&metrics, w)
+            })?);
+        }
+        eprintln!("valuestream: note: wrote {}", written.join(", "));
+    }
     let result = if args.json {
         print_json(&report)
     } else if let Some(dir) = &args.csv_dir {

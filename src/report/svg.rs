@@ -1,0 +1,370 @@
+//! SVG charts: the cumulative flow diagram and the cycle-time scatterplot.
+//!
+//! Plain SVG 1.1 written by hand (no dependency): every drawn element carries a class and
+//! a `<title>`, so that the charts can be styled and read by screen readers and tests.
+
+use std::fmt::Write as _;
+use std::io;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::metrics::{Metrics, Sample, Series};
+
+const WIDTH: f64 = 900.0;
+const HEIGHT: f64 = 480.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 200.0;
+const TOP: f64 = 36.0;
+const BOTTOM: f64 = 48.0;
+
+/// Colours for stages, in workflow order: Okabe–Ito's eight (readable with colour
+/// blindness), then four more before they repeat.
+const PALETTE: [&str; 12] = [
+    "#999999", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+    "#8C564B", "#17BECF", "#BCBD22", "#4D4D4D",
+];
+
+/// The plot area and its scales.
+struct Frame {
+    x_max: f64,
+    y_max: f64,
+    /// The distance between two ticks of the y axis.
+    y_step: f64,
+}
+
+impl Frame {
+    fn plot_w() -> f64 {
+        WIDTH - LEFT - RIGHT
+    }
+
+    fn plot_h() -> f64 {
+        HEIGHT - TOP - BOTTOM
+    }
+
+    /// The pixel x of `x` in `[0, x_max]`.
+    fn x(&self, x: f64) -> f64 {
+        if self.x_max > 0.0 {
+            LEFT + Frame::plot_w() * x / self.x_max
+        } else {
+            LEFT + Frame::plot_w() / 2.0
+        }
+    }
+
+    /// The pixel y of `y` in `[0, y_max]` (up is more).
+    fn y(&self, y: f64) -> f64 {
+        TOP + Frame::plot_h() * (1.0 - y / self.y_max)
+    }
+}
+
+/// The top of an axis whose largest value is `top`, and its tick step: a "nice" step
+/// (1, 2 or 5 times a power of ten, at least 1) for about five ticks, and the first
+/// multiple of it at or above `top`.
+fn y_scale(top: f64) -> (f64, f64) {
+    let step = nice_ceiling(top / 5.0);
+    let max = (top / step).ceil().max(1.0) * step;
+    (max, step)
+}
+
+/// The smallest "nice" number (1, 2 or 5 times a power of ten) at least `v`, and at
+/// least 1.
+fn nice_ceiling(v: f64) -> f64 {
+    if !(v.is_finite() && v > 1.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|&c| c >= v)
+        .unwrap_or(10.0 * p)
+}
+
+/// `text` with the five XML special characters escaped.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn open(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <title>{}</title>\n\
+         <rect class=\"background\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>\n\
+         <text class=\"heading\" x=\"{LEFT}\" y=\"22\" font-size=\"15\">{}</text>\n",
+        esc(title),
+        esc(title)
+    );
+}
+
+/// The y axis with about five ticks, labelled.
+fn y_axis(out: &mut String, f: &Frame, label: &str) {
+    let step = f.y_step;
+    let mut v = 0.0;
+    while v <= f.y_max + 1e-9 {
+        let y = f.y(v);
+        let _ = writeln!(
+            out,
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e0e0e0\"/>\
+             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v:.0}</text>",
+            LEFT + Frame::plot_w(),
+            LEFT - 6.0,
+            y + 4.0,
+        );
+        v += step;
+    }
+    let _ = writeln!(
+        out,
+        "<text class=\"axis-label\" transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+        TOP + Frame::plot_h() / 2.0,
+        esc(label)
+    );
+}
+
+/// Date labels under the x axis: the first, the last, and a few between.
+fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
+    let y = TOP + Frame::plot_h();
+    let _ = writeln!(
+        out,
+        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#444\"/>",
+        LEFT + Frame::plot_w()
+    );
+    for (x, text) in labels {
+        let _ = writeln!(
+            out,
+            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            f.x(*x),
+            y + 18.0,
+            esc(text)
+        );
+    }
+}
+
+/// Up to seven evenly spaced indices in `0..n`, the first and last included.
+fn ticks(n: usize) -> Vec<usize> {
+    match n {
+        0 => Vec::new(),
+        1 => vec![0],
+        _ => {
+            let k = (n - 1).min(6);
+            let mut t: Vec<usize> = (0..=k).map(|i| i * (n - 1) / k).collect();
+            t.dedup();
+            t
+        }
+    }
+}
+
+fn write_out<W: io::Write>(mut w: W, svg: &str) -> Result<()> {
+    w.write_all(svg.as_bytes())
+        .and_then(|()| w.flush())
+        .map_err(|source| Error::Io { file: None, source })
+}
+
+/// Writes the cumulative flow diagram of a daily (or weekly) series as SVG: for each
+/// stage a band between the count of items that reached it or a later stage and the
+/// count that reached a later one, stacked in workflow order (the first stage on top), so
+/// that a band's height on a day is the items in that stage when nothing moved backwards.
+/// Each band is a `<polygon class="band">` whose `<title>` names its stage, drawn left to
+/// right along its upper line and back along its lower one.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for an empty series; [`Error::Io`] if writing fails.
+pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
+    let n = series.len();
+    if n == 0 || series.cfd.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the series has no periods: there is no flow to draw".into(),
+        ));
+    }
+    let top = series.cfd[0].iter().copied().max().unwrap_or(0);
+    let (y_max, y_step) = y_scale(top as f64);
+    let f = Frame {
+        x_max: (n - 1) as f64,
+        y_max,
+        y_step,
+    };
+    let mut out = String::new();
+    open(&mut out, "Cumulative flow");
+    y_axis(&mut out, &f, "items");
+    let zeros = vec![0u64; n];
+    for (k, name) in series.stages.iter().enumerate() {
+        let upper = &series.cfd[k];
+        let lower = series.cfd.get(k + 1).unwrap_or(&zeros);
+        let mut points = String::new();
+        for (i, v) in upper.iter().enumerate() {
+            let _ = write!(points, "{:.2},{:.2} ", f.x(i as f64), f.y(*v as f64));
+        }
+        for (i, v) in lower.iter().enumerate().rev() {
+            let _ = write!(points, "{:.2},{:.2} ", f.x(i as f64), f.y(*v as f64));
+        }
+        let _ = writeln!(
+            out,
+            "<polygon class=\"band\" data-stage=\"{}\" points=\"{}\" fill=\"{}\" stroke=\"white\" stroke-width=\"0.5\"><title>{}: {} at the end</title></polygon>",
+            esc(name),
+            points.trim_end(),
+            PALETTE[k % PALETTE.len()],
+            esc(name),
+            upper[n - 1] - lower[n - 1]
+        );
+    }
+    let labels: Vec<(f64, String)> = ticks(n)
+        .into_iter()
+        .map(|i| (i as f64, series.starts[i].to_string()))
+        .collect();
+    x_axis(&mut out, &f, &labels);
+    // The legend, in the order of the bands from the top.
+    for (k, name) in series.stages.iter().enumerate() {
+        let y = TOP + 8.0 + 20.0 * k as f64;
+        let x = WIDTH - RIGHT + 16.0;
+        let _ = writeln!(
+            out,
+            "<rect class=\"legend\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+             <text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            y - 10.0,
+            PALETTE[k % PALETTE.len()],
+            x + 18.0,
+            y,
+            esc(name)
+        );
+    }
+    out.push_str("</svg>\n");
+    write_out(w, &out)
+}
+
+/// Writes the cycle-time scatterplot of the items done in the window as SVG: one
+/// `<circle class="item">` per item, at its done instant and its cycle time in days (its
+/// `<title>` gives the id), and a `<line class="percentile">` at the 50th, 85th and 95th
+/// percentiles of those cycle times (type 7, as in the report).
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if no item was done in the window; [`Error::Io`] if writing
+/// fails.
+pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
+    let window = metrics.window();
+    let in_window = |t: DateTime<Utc>| t >= window.start && t <= window.end;
+    let points: Vec<(String, DateTime<Utc>, f64)> = metrics
+        .items()
+        .filter_map(|m| {
+            let done = m.done.filter(|t| in_window(*t))?;
+            Some((m.id, done, m.cycle_time_days?))
+        })
+        .collect();
+    if points.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no item was done in the window: there are no cycle times to draw".into(),
+        ));
+    }
+    let sample = Sample::from_vec(points.iter().map(|p| p.2).collect());
+    let span_ms = (window.end - window.start).num_milliseconds().max(0) as f64;
+    let (y_max, y_step) = y_scale(sample.max().unwrap_or(1.0));
+    let f = Frame {
+        x_max: span_ms,
+        y_max,
+        y_step,
+    };
+    let mut out = String::new();
+    open(&mut out, "Cycle time of the items done");
+    y_axis(&mut out, &f, "cycle time (days)");
+    for (id, done, days) in &points {
+        let x = (*done - window.start).num_milliseconds() as f64;
+        let _ = writeln!(
+            out,
+            "<circle class=\"item\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"#0072B2\" fill-opacity=\"0.6\"><title>{}: {days:.2} days</title></circle>",
+            f.x(x),
+            f.y(*days),
+            esc(id)
+        );
+    }
+    for (level, colour) in [(50.0, "#009E73"), (85.0, "#E69F00"), (95.0, "#D55E00")] {
+        let Some(p) = sample.percentile(level) else {
+            continue;
+        };
+        let y = f.y(p);
+        let _ = writeln!(
+            out,
+            "<line class=\"percentile\" data-level=\"{level}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.2}\" y2=\"{y:.2}\" stroke=\"{colour}\" stroke-dasharray=\"6 3\"><title>{level}%: {p:.2} days</title></line>\
+             <text class=\"percentile\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {p:.1} days</text>",
+            LEFT + Frame::plot_w(),
+            LEFT + Frame::plot_w() + 6.0,
+            y + 4.0
+        );
+    }
+    let labels: Vec<(f64, String)> = (0..=4)
+        .map(|i| {
+            let x = span_ms * f64::from(i) / 4.0;
+            let t = window.start + chrono::Duration::milliseconds(x as i64);
+            (x, t.format("%Y-%m-%d").to_string())
+        })
+        .collect();
+    x_axis(&mut out, &f, &labels);
+    out.push_str("</svg>\n");
+    write_out(w, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceilings() {
+        for (v, want) in [
+            (0.0, 1.0),
+            (0.4, 1.0),
+            (1.0, 1.0),
+            (1.2, 2.0),
+            (3.0, 5.0),
+            (7.0, 10.0),
+            (10.0, 10.0),
+            (11.0, 20.0),
+            (480.0, 500.0),
+            (f64::NAN, 1.0),
+        ] {
+            assert_eq!(nice_ceiling(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn y_scales_end_on_the_first_tick_above_the_top() {
+        for (top, want) in [
+            (0.0, (1.0, 1.0)),
+            (3.0, (3.0, 1.0)),
+            (9.0, (10.0, 2.0)),
+            (49.5, (50.0, 10.0)),
+            (742.0, (800.0, 200.0)),
+            (1000.0, (1000.0, 200.0)),
+        ] {
+            assert_eq!(y_scale(top), want, "{top}");
+        }
+    }
+
+    #[test]
+    fn ticks_include_both_ends() {
+        assert_eq!(ticks(0), Vec::<usize>::new());
+        assert_eq!(ticks(1), [0]);
+        assert_eq!(ticks(2), [0, 1]);
+        assert_eq!(ticks(5), [0, 1, 2, 3, 4]);
+        assert_eq!(ticks(100), [0, 16, 33, 49, 66, 82, 99]);
+    }
+
+    #[test]
+    fn escapes_the_xml_specials() {
+        assert_eq!(
+            esc("R&D <\"x\"> 'y'"),
+            "R&amp;D &lt;&quot;x&quot;&gt; &apos;y&apos;"
+        );
+    }
+}
