@@ -133,8 +133,8 @@ pub use model::{
     leverage, simulate, what_if,
 };
 pub use report::{
-    Report, write_cfd_svg, write_cycle_time_svg, write_items_csv, write_series_csv,
-    write_stages_csv,
+    Report, write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv,
+    write_series_csv, write_stages_csv,
 };
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};

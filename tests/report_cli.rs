@@ -239,3 +239,20 @@ fn svg_dir() {
         "A-1 and A-2 are done"
     );
 }
+
+/// `--html FILE` writes one page with the text report and both charts.
+#[test]
+fn html_page() {
+    let dir = scratch("html");
+    let page = dir.join("report.html");
+    let o = run(&dir, &["--html", page.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<svg ").count(), 2);
+    // The text report, escaped, is on the page as it is printed.
+    let text = stdout(&o);
+    let first = text.lines().nth(3).unwrap();
+    assert!(html.contains(first), "{first}");
+    assert!(html.contains("Flow report of"));
+}

@@ -1,12 +1,14 @@
 //! The report: every flow metric of a log in one serialisable result, and its renderers.
 
 mod csv;
+mod html;
 mod svg;
 mod text;
 
 use serde::Serialize;
 
 pub use self::csv::{write_items_csv, write_series_csv, write_stages_csv};
+pub use self::html::write_html_report;
 pub use self::svg::{write_cfd_svg, write_cycle_time_svg};
 
 use crate::error::Result;

@@ -81,7 +81,7 @@ fn nice_ceiling(v: f64) -> f64 {
 }
 
 /// `text` with the five XML special characters escaped.
-fn esc(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -104,8 +104,8 @@ fn open(out: &mut String, title: &str) {
          <title>{}</title>\n\
          <rect class=\"background\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>\n\
          <text class=\"heading\" x=\"{LEFT}\" y=\"22\" font-size=\"15\">{}</text>\n",
-        esc(title),
-        esc(title)
+        escape(title),
+        escape(title)
     );
 }
 
@@ -129,7 +129,7 @@ fn y_axis(out: &mut String, f: &Frame, label: &str) {
         out,
         "<text class=\"axis-label\" transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
         TOP + Frame::plot_h() / 2.0,
-        esc(label)
+        escape(label)
     );
 }
 
@@ -147,7 +147,7 @@ fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
             "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             f.x(*x),
             y + 18.0,
-            esc(text)
+            escape(text)
         );
     }
 }
@@ -213,10 +213,10 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
         let _ = writeln!(
             out,
             "<polygon class=\"band\" data-stage=\"{}\" points=\"{}\" fill=\"{}\" stroke=\"white\" stroke-width=\"0.5\"><title>{}: {} at the end</title></polygon>",
-            esc(name),
+            escape(name),
             points.trim_end(),
             PALETTE[k % PALETTE.len()],
-            esc(name),
+            escape(name),
             upper[n - 1] - lower[n - 1]
         );
     }
@@ -237,7 +237,7 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
             PALETTE[k % PALETTE.len()],
             x + 18.0,
             y,
-            esc(name)
+            escape(name)
         );
     }
     out.push_str("</svg>\n");
@@ -286,7 +286,7 @@ pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result
             "<circle class=\"item\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"#0072B2\" fill-opacity=\"0.6\"><title>{}: {days:.2} days</title></circle>",
             f.x(x),
             f.y(*days),
-            esc(id)
+            escape(id)
         );
     }
     for (level, colour) in [(50.0, "#009E73"), (85.0, "#E69F00"), (95.0, "#D55E00")] {
@@ -363,7 +363,7 @@ mod tests {
     #[test]
     fn escapes_the_xml_specials() {
         assert_eq!(
-            esc("R&D <\"x\"> 'y'"),
+            escape("R&D <\"x\"> 'y'"),
             "R&amp;D &lt;&quot;x&quot;&gt; &apos;y&apos;"
         );
     }

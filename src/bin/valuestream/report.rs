@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
 use valuestream::{
     Metrics, MetricsOptions, parse_instant, parse_offset, write_cfd_svg, write_cycle_time_svg,
-    write_items_csv, write_series_csv, write_stages_csv,
+    write_html_report, write_items_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -41,6 +41,9 @@ pub struct Args {
     /// scatterplot with its 50th, 85th and 95th percentiles) into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     svg: Option<PathBuf>,
+    /// Also write the report and both charts as one HTML page, to share.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 /// Runs `report`.
@@ -73,6 +76,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             })?);
         }
         eprintln!("valuestream: note: wrote {}", written.join(", "));
+    }
+    if let Some(path) = &args.html {
+        let file = File::create(path)
+            .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
+        write_html_report(&report, &metrics, BufWriter::new(file))
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("valuestream: note: wrote {}", path.display());
     }
     let result = if args.json {
         print_json(&report)

@@ -1,0 +1,57 @@
+//! A self-contained HTML page: the text report and both charts, for sharing.
+
+use std::io;
+
+use super::Report;
+use super::svg::{escape, write_cfd_svg, write_cycle_time_svg};
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+
+/// Writes the report of `metrics` as one HTML page with nothing to fetch: the report as
+/// `Display` renders it, then the cumulative flow diagram and (when some item was done)
+/// the cycle-time scatterplot, inline.
+///
+/// `report` must be `metrics.report()`; it is passed in so that a caller who has it does
+/// not compute it twice.
+///
+/// # Errors
+///
+/// As [`write_cfd_svg`]; [`Error::Io`] if writing fails.
+pub fn write_html_report<W: io::Write>(
+    report: &Report,
+    metrics: &Metrics<'_>,
+    mut w: W,
+) -> Result<()> {
+    let title = format!(
+        "Flow report of {}",
+        report.data_quality.source.as_deref().unwrap_or("the log")
+    );
+    let mut cfd = Vec::new();
+    write_cfd_svg(&report.daily, &mut cfd)?;
+    let mut scatter = Vec::new();
+    if report.items.done > 0 {
+        write_cycle_time_svg(metrics, &mut scatter)?;
+    }
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}\
+         pre{{font-size:13px;line-height:1.35;overflow-x:auto}}\
+         figure{{margin:1.5em 0}}</style>\n</head>\n<body>\n<h1>{}</h1>\n\
+         <pre class=\"report\">{}</pre>\n<figure class=\"cfd\">\n{}</figure>\n{}</body>\n</html>\n",
+        escape(&title),
+        escape(&title),
+        escape(&report.to_string()),
+        String::from_utf8_lossy(&cfd),
+        if scatter.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<figure class=\"cycle-time\">\n{}</figure>\n",
+                String::from_utf8_lossy(&scatter)
+            )
+        }
+    );
+    w.write_all(page.as_bytes())
+        .and_then(|()| w.flush())
+        .map_err(|source| Error::Io { file: None, source })
+}
