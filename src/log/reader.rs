@@ -294,9 +294,13 @@ impl LogReader {
         };
         let mut file = File::open(path).map_err(io_error)?;
         let meta = file.metadata().ok();
+        let mut unterminated_end = None;
         if let Some(m) = meta.as_ref().filter(|m| m.is_file()) {
             if let Some(log) = chunked::read(self, path, &mut file, &name, m.len()) {
                 return log;
+            }
+            if ends_unterminated(&mut file, m.len()).map_err(io_error)? {
+                unterminated_end = Some(m.len());
             }
             file.rewind().map_err(io_error)?;
         }
@@ -304,6 +308,7 @@ impl LogReader {
             io::BufReader::with_capacity(1 << 16, file),
             Some(name),
             meta.map(|m| m.len()),
+            unterminated_end,
         )
     }
 
@@ -318,7 +323,7 @@ impl LogReader {
     ///   value that is not UTF-8, or a timestamp that cannot be read (unless
     ///   [`BadRows::Skip`]).
     pub fn read<R: io::Read>(&self, rdr: R) -> Result<EventLog> {
-        self.read_named(rdr, self.cfg.name.clone(), None)
+        self.read_named(rdr, self.cfg.name.clone(), None, None)
     }
 
     fn read_named<R: io::Read>(
@@ -326,9 +331,11 @@ impl LogReader {
         rdr: R,
         name: Option<String>,
         size: Option<u64>,
+        unterminated_end: Option<u64>,
     ) -> Result<EventLog> {
         let mut csv = self.csv_reader(rdr);
         let mut ctx = Ctx::new(name, self.cfg.bad_rows, size);
+        ctx.unterminated_end = unterminated_end;
         let mut header = ByteRecord::new();
         let got = csv
             .read_byte_record(&mut header)
@@ -752,6 +759,9 @@ struct Ctx {
     /// as LF-first), as opposed to `\r\n` or `\r`, where the CSV reader stops at the `\r`:
     /// it decides how a record's line is found (see [`Ctx::line`]).
     lf: bool,
+    /// Where the input ends, in the CSV reader's byte offsets, when it is known to end
+    /// without a line end: a record that ends there had no line feed to discount.
+    unterminated_end: Option<u64>,
     b: EventLogBuilder,
     rejected: Vec<RejectedRow>,
 }
@@ -763,6 +773,7 @@ impl Ctx {
             policy,
             size,
             lf: true,
+            unterminated_end: None,
             b: EventLogBuilder::new(),
             rejected: Vec::new(),
         }
@@ -777,11 +788,14 @@ impl Ctx {
     /// Its position after a record is exact: all the newlines up to the record's end. The
     /// record's first line is that, less the newlines inside its quoted fields, less the
     /// line feed that ended it (when lines end with one). The start position is a floor
-    /// (the last line of a file without a final line end). One case stays a line short:
-    /// blank lines right before a last line that has no line end.
+    /// (the last line of a file without a final line end). The last record of a file
+    /// that ends without a line end has none to discount: known when the file is read by
+    /// path ([`Ctx::unterminated_end`]); read from a stream, a last line after blank lines
+    /// and without a line end is placed a line short.
     #[inline]
     fn line(&self, rec: &ByteRecord, after: &csv::Position) -> u64 {
-        record_line(rec, after, self.lf)
+        let lf = self.lf && self.unterminated_end != Some(after.byte());
+        record_line(rec, after, lf)
     }
 
     /// The log read, with the rejected rows in its ledger.
@@ -985,6 +999,18 @@ pub(crate) fn record_line(rec: &ByteRecord, after: &csv::Position, lf: bool) -> 
     start.max(end.saturating_sub(inner))
 }
 
+/// Whether the file of `size` bytes ends with something other than a line end (its last
+/// line has none). Leaves the file's position anywhere.
+pub(crate) fn ends_unterminated(file: &mut File, size: u64) -> io::Result<bool> {
+    if size == 0 {
+        return Ok(false);
+    }
+    io::Seek::seek(file, io::SeekFrom::Start(size - 1))?;
+    let mut last = [0u8; 1];
+    io::Read::read_exact(file, &mut last)?;
+    Ok(!matches!(last[0], b'\n' | b'\r'))
+}
+
 /// Whether the header line was ended by a line feed the CSV reader consumed with it: the
 /// reader is then past one more newline than the header holds.
 pub(crate) fn ends_with_lf(header: &ByteRecord, after: &csv::Position) -> bool {
@@ -1074,6 +1100,31 @@ mod tests {
             assert_eq!(lines, [3, 9], "{text:?}");
             assert_eq!(log.state_meta[0].first_line, 2);
         }
+    }
+
+    #[test]
+    fn a_last_line_after_blank_lines_and_without_a_line_end_is_placed_exactly_from_a_file() {
+        // Line 5 has no line end and follows two blank lines.
+        let text = "id,state,timestamp\nA,Dev,2024-01-01\n\n\nE,Dev,worse";
+        let dir = std::env::temp_dir().join(format!("vs-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("last.csv");
+        std::fs::write(&path, text).unwrap();
+        let reader = LogReader::builder().bad_rows(BadRows::Skip).build();
+        let log = reader.read_path(&path).unwrap();
+        assert_eq!(log.rejected()[0].line, 5);
+        // From a stream the end is not known in advance: a line short, as documented.
+        let log = reader.read(text.as_bytes()).unwrap();
+        assert_eq!(log.rejected()[0].line, 4);
+        // With a final line end, both are exact.
+        std::fs::write(&path, format!("{text}\n")).unwrap();
+        assert_eq!(reader.read_path(&path).unwrap().rejected()[0].line, 5);
+        let with_end = format!("{text}\n");
+        assert_eq!(
+            reader.read(with_end.as_bytes()).unwrap().rejected()[0].line,
+            5
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -146,6 +146,8 @@ struct Plan {
     size: u64,
     /// Whether the header's line ended with a line feed (see `Ctx::line`).
     lf: bool,
+    /// Whether the file's last line has no line end (see `Ctx::line`).
+    unterminated: bool,
 }
 
 impl Plan {
@@ -197,12 +199,14 @@ impl Plan {
                 starts.push(start);
             }
         }
+        let unterminated = super::ends_unterminated(file, size).ok()?;
         (starts.len() >= 2).then_some(Plan {
             names,
             parser,
             starts,
             size,
             lf,
+            unterminated,
         })
     }
 }
@@ -348,6 +352,15 @@ impl Job<'_> {
             Some(size),
         );
         ctx.lf = self.plan.lf;
+        // Where the file ends, in this chunk's reader's offsets (from the chunk's start, less
+        // the carriage return put before it): any chunk's last record may run to it.
+        if self.plan.unterminated {
+            ctx.unterminated_end = Some(if k == 0 {
+                self.plan.size
+            } else {
+                self.plan.size - start + 1
+            });
+        }
         let outcome = self
             .parse_into(&mut ctx, file, k, start, bound, watch)
             .unwrap_or_else(Outcome::Failed);
