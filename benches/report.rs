@@ -1,6 +1,6 @@
 //! The full `valuestream report --json` path on a long CSV of about 1M events: read the
 //! CSV, derive the timelines, compute the report, serialise it to JSON. Also each step
-//! alone. See BENCHMARKS.md (`## Report`) for the figures and the pandas comparison.
+//! alone, the SVG charts and a forecast. See BENCHMARKS.md (`## Report`) for the figures and the pandas comparison.
 //!
 //! The reads are the default ones, as the command line does them: the file is parsed in
 //! chunks on every core (up to 8). `read csv (one core)` is the same read with
@@ -20,7 +20,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use valuestream::{LogReader, MetricsOptions, Report, Timelines, Workflow};
+use valuestream::{
+    ForecastOptions, LogReader, Metrics, MetricsOptions, Question, Report, Timelines, Workflow,
+    forecast, write_cfd_svg, write_cycle_time_svg,
+};
 
 #[path = "../tests/line/mod.rs"]
 mod line;
@@ -78,6 +81,23 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let r = Report::new(&tl, &MetricsOptions::new()).expect("report");
             black_box(serde_json::to_string_pretty(&r).expect("json"))
+        })
+    });
+    // The renderers and the forecast on the same million events (100,000 items).
+    let metrics = Metrics::new(&tl, &MetricsOptions::new()).expect("metrics");
+    let report = metrics.report().expect("report");
+    g.bench_function("svg: cfd + cycle time", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(1 << 20);
+            write_cfd_svg(&report.daily, &mut out).expect("cfd");
+            write_cycle_time_svg(&metrics, &mut out).expect("scatter");
+            black_box(out)
+        })
+    });
+    g.bench_function("forecast: when will 1000 be done, 10,000 trials", |b| {
+        b.iter(|| {
+            let q = Question::When { items: 1000 };
+            black_box(forecast(&tl, q, &ForecastOptions::default()).expect("forecast"))
         })
     });
     g.finish();

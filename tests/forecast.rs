@@ -342,6 +342,18 @@ fn the_command_line_prints_the_forecast() {
     }
     let o = run(&["--items", "0"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 1 item"));
+    let o = run(&["--days", "7", "--confidence", "80,99", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let levels: Vec<f64> = v["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["confidence"].as_f64().unwrap())
+        .collect();
+    assert_eq!(levels, [0.8, 0.99]);
+    let o = run(&["--days", "7", "--confidence", "100"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("percentage"));
 }
 
 #[test]

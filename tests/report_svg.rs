@@ -204,3 +204,36 @@ fn nothing_to_draw_is_an_error() {
     write_cfd_svg(&m.daily().unwrap(), &mut out).unwrap();
     assert_eq!(bands(&String::from_utf8(out).unwrap()).len(), 2);
 }
+
+#[test]
+fn a_large_scatterplot_draws_an_even_selection_with_the_percentiles_of_all() {
+    // 25,000 items done, item k after k mod 100 hours: one in three is drawn.
+    let mut csv = String::from("id,state,timestamp\n");
+    for k in 0..25_000u32 {
+        let start = 1_700_000_000 + u64::from(k) * 60;
+        let done = start + u64::from(k % 100) * 3600 + 3600;
+        csv += &format!("I{k},Dev,{start}\nI{k},Done,{done}\n");
+    }
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let wf = Workflow::new(
+        vec![
+            Stage::new("Dev", StageKind::Active),
+            Stage::new("Done", StageKind::Done),
+        ],
+        None,
+    )
+    .unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let m = metrics_of(&tl);
+    let mut out = Vec::new();
+    write_cycle_time_svg(&m, &mut out).unwrap();
+    let svg = String::from_utf8(out).unwrap();
+    assert_eq!(svg.matches("<circle class=\"item\"").count(), 8_334);
+    assert!(svg.contains("(one item in 3 of 25000 drawn)"));
+    // Cycle times 1 to 100 hours, 250 items each: the median is 50.5 hours.
+    let p50 = 50.5 / 24.0;
+    assert!(
+        svg.contains(&format!("<title>50%: {p50:.2} days</title>")),
+        "{p50}"
+    );
+}

@@ -17,6 +17,8 @@ const LEFT: f64 = 64.0;
 const RIGHT: f64 = 200.0;
 const TOP: f64 = 36.0;
 const BOTTOM: f64 = 48.0;
+/// The most points a scatterplot draws; beyond, an evenly spaced selection of them.
+const MAX_POINTS: usize = 10_000;
 
 /// Colours for stages, in workflow order: Okabe–Ito's eight (readable with colour
 /// blindness), then four more before they repeat.
@@ -247,7 +249,9 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 /// Writes the cycle-time scatterplot of the items done in the window as SVG: one
 /// `<circle class="item">` per item, at its done instant and its cycle time in days (its
 /// `<title>` gives the id), and a `<line class="percentile">` at the 50th, 85th and 95th
-/// percentiles of those cycle times (type 7, as in the report).
+/// percentiles of those cycle times (type 7, as in the report). Beyond 10,000 items it draws
+/// every k-th (in the order of first appearance, k the smallest that keeps 10,000 or
+/// fewer) and says so in its heading; the percentiles are always those of all the items.
 ///
 /// # Errors
 ///
@@ -277,9 +281,20 @@ pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result
         y_step,
     };
     let mut out = String::new();
-    open(&mut out, "Cycle time of the items done");
+    let every = points.len().div_ceil(MAX_POINTS);
+    if every > 1 {
+        open(
+            &mut out,
+            &format!(
+                "Cycle time of the items done (one item in {every} of {} drawn)",
+                points.len()
+            ),
+        );
+    } else {
+        open(&mut out, "Cycle time of the items done");
+    }
     y_axis(&mut out, &f, "cycle time (days)");
-    for (id, done, days) in &points {
+    for (id, done, days) in points.iter().step_by(every) {
         let x = (*done - window.start).num_milliseconds() as f64;
         let _ = writeln!(
             out,

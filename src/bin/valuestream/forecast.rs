@@ -31,6 +31,9 @@ pub struct Args {
     /// Simulated futures.
     #[arg(long, default_value_t = 10_000)]
     trials: u32,
+    /// Confidence levels in percent, comma-separated [default: 50,70,85,95].
+    #[arg(long, value_delimiter = ',', value_name = "PCT")]
+    confidence: Vec<f64>,
     /// Forecast only the items whose attribute KEY is VALUE (repeatable), e.g. type=Bug.
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filters: Vec<String>,
@@ -118,6 +121,23 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         day_offset: parse_offset(input.offset.as_deref().unwrap_or("Z"))?,
         attributes,
         ..ForecastOptions::default()
+    };
+    if let Some(c) = args
+        .confidence
+        .iter()
+        .find(|c| !(c.is_finite() && **c > 0.0 && **c < 100.0))
+    {
+        return Err(Failure::input(format!(
+            "--confidence {c}: a level is a percentage between 0 and 100, like 85"
+        )));
+    }
+    let options = if args.confidence.is_empty() {
+        options
+    } else {
+        ForecastOptions {
+            confidence: args.confidence.iter().map(|c| c / 100.0).collect(),
+            ..options
+        }
     };
     let timelines = input.timelines()?;
     let f = forecast(&timelines, question, &options)?;
