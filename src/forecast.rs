@@ -10,6 +10,8 @@ use crate::timeline::{ItemStatus, Timelines};
 
 /// The longest horizon a forecast looks at: a hundred years of days.
 const MAX_DAYS: u64 = 36_500;
+/// The most trials a forecast runs.
+const MAX_TRIALS: u32 = 1_000_000;
 
 /// What to forecast.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,7 +40,7 @@ pub enum Question {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ForecastOptions {
-    /// Simulated futures (≥ 1; default 10 000).
+    /// Simulated futures (1 to 1 000 000; default 10 000).
     pub trials: u32,
     /// The seed: the same seed gives the same forecast.
     pub seed: u64,
@@ -175,7 +177,8 @@ pub struct Forecast {
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] if the question or the options are out of range (no days or
-/// items, more than 100 years of days, no trials, a confidence outside (0, 1)), if the
+/// items, more than 100 years of days, no trials or more than a million, a confidence
+/// outside (0, 1)), if the
 /// window holds no whole day, or, for [`Question::When`], if nothing was done in the
 /// sampled days or the items would take more than 100 years at the sampled rate.
 pub fn forecast(
@@ -194,8 +197,11 @@ pub fn forecast(
         Question::When { items: 0 } => return bad("a forecast needs at least 1 item".into()),
         _ => {}
     }
-    if options.trials == 0 {
-        return bad("a forecast needs at least 1 trial".into());
+    if options.trials == 0 || options.trials > MAX_TRIALS {
+        return bad(format!(
+            "a forecast runs 1 to {MAX_TRIALS} trials, not {}",
+            options.trials
+        ));
     }
     if options.history_days == 0 {
         return bad("a forecast needs at least 1 day of history".into());

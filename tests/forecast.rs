@@ -217,16 +217,13 @@ fn bad_questions_and_options_are_clear_errors() {
         },
     );
     assert!(m.contains("between 0 and 1"), "{m}");
-    assert!(
-        err(
-            q,
-            &ForecastOptions {
-                trials: 0,
-                ..o.clone()
-            }
-        )
-        .contains("trial")
-    );
+    for trials in [0, 2_000_000] {
+        let o = ForecastOptions {
+            trials,
+            ..o.clone()
+        };
+        assert!(err(q, &o).contains("1 to 1000000 trials"), "{trials}");
+    }
     // Nothing done: how many is zero (with a warning); when cannot be answered.
     let idle = timelines(&[0, 0, 0]);
     let f = forecast(&idle, q, &o).unwrap();

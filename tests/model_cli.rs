@@ -245,3 +245,28 @@ fn the_story_log_is_what_its_documented_command_makes() {
         );
     }
 }
+
+/// Simulation options out of range are bad input, refused before anything runs (an absurd
+/// number of replications once aborted on allocating their results).
+#[test]
+fn simulation_options_out_of_range_are_refused() {
+    let model = data("data/models/mm1.toml");
+    for (args, want) in [
+        (&["--replications", "0"][..], "1 to 100000 replications"),
+        (
+            &["--replications", "4000000000"][..],
+            "1 to 100000 replications",
+        ),
+        (&["--horizon-days", "1e15"][..], "up to 10000000"),
+        (&["--horizon-days=-5"][..], "positive number of days"),
+        (
+            &["--horizon-days", "100", "--warmup-days", "100"][..],
+            "below the horizon",
+        ),
+    ] {
+        let o = simulate(&[&[model.to_str().unwrap()], args].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

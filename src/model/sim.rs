@@ -57,19 +57,26 @@ impl SimOptions {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if there are no replications or threads, the horizon is
-    /// not positive and finite, or the warm-up is negative or not below the horizon.
+    /// [`Error::InvalidArgument`] if there are no replications or more than 100 000, no
+    /// threads, a horizon that is not positive or beyond 10 million days, or a warm-up that
+    /// is negative or not below the horizon.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidArgument(m));
-        if self.replications == 0 {
-            return bad("a simulation needs at least 1 replication".into());
+        if self.replications == 0 || self.replications > MAX_REPLICATIONS {
+            return bad(format!(
+                "a simulation runs 1 to {MAX_REPLICATIONS} replications, not {}",
+                self.replications
+            ));
         }
         if self.threads == 0 {
             return bad("a simulation needs at least 1 thread".into());
         }
-        if !(self.horizon_days.is_finite() && self.horizon_days > 0.0) {
+        if !(self.horizon_days.is_finite()
+            && self.horizon_days > 0.0
+            && self.horizon_days <= MAX_HORIZON_DAYS)
+        {
             return bad(format!(
-                "the horizon must be a positive number of days, got {}",
+                "the horizon must be a positive number of days up to {MAX_HORIZON_DAYS}, got {}",
                 self.horizon_days
             ));
         }
@@ -85,6 +92,11 @@ impl SimOptions {
         Ok(())
     }
 }
+
+/// The most replications a simulation runs.
+const MAX_REPLICATIONS: u32 = 100_000;
+/// The longest horizon, in days (about 27,000 years).
+const MAX_HORIZON_DAYS: f64 = 1e7;
 
 /// Simulates `model` with `options`: shorthand for [`Simulation::new`] then
 /// [`Simulation::run`].
