@@ -269,4 +269,14 @@ fn simulation_options_out_of_range_are_refused() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+    // A billion items a day for ten years would never finish: refused up front.
+    let fast = scratch("fast.toml");
+    std::fs::write(
+        &fast,
+        "[arrivals]\nrate_per_day = 1e9\n[[stage]]\nname = \"Dev\"\nservers = \"unlimited\"\nservice = { dist = \"exponential\", mean_days = 1.0 }\n",
+    )
+    .unwrap();
+    let o = simulate(&[fast.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shorten the horizon"));
 }

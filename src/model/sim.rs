@@ -97,6 +97,9 @@ impl SimOptions {
 const MAX_REPLICATIONS: u32 = 100_000;
 /// The longest horizon, in days (about 27,000 years).
 const MAX_HORIZON_DAYS: f64 = 1e7;
+/// The most items a replication is expected to see (each keeps a few numbers for the
+/// percentiles).
+const MAX_ITEMS: f64 = 1e8;
 
 /// Simulates `model` with `options`: shorthand for [`Simulation::new`] then
 /// [`Simulation::run`].
@@ -143,6 +146,8 @@ pub struct Simulation {
     /// delay station.
     states: Vec<(Option<String>, String)>,
     arrivals: ArrivalSpec,
+    /// New items a day on average (for a pulled backlog, the first station's capacity).
+    items_per_day: f64,
     arrival_stream: u64,
     stations: Vec<Spec>,
 }
@@ -259,7 +264,17 @@ impl Simulation {
                 skip_stream: fnv1a(&[s.name.as_bytes(), b"\0visit"]),
             })
             .collect();
+        let items_per_day = match &model.arrivals {
+            Arrivals::Poisson { rate_per_day } => *rate_per_day,
+            Arrivals::Renewal { interarrival } => 1.0 / interarrival.mean(),
+            Arrivals::Backlog => {
+                let first = &model.stages[0];
+                f64::from(first.servers.count().unwrap_or(u32::MAX)) / first.service.mean()
+            }
+            Arrivals::Trace { .. } => 0.0,
+        };
         Ok(Simulation {
+            items_per_day,
             names: model.stages.iter().map(|s| s.name.clone()).collect(),
             states: model
                 .stages
@@ -280,9 +295,11 @@ impl Simulation {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if the options are invalid ([`SimOptions::validate`]).
+    /// [`Error::InvalidArgument`] if the options are invalid ([`SimOptions::validate`]), or
+    /// if a replication would see more than 100 million items on average (arrival rate,
+    /// or a pulled backlog's first-station capacity, × horizon).
     pub fn run(&self, options: &SimOptions) -> Result<SimResult> {
-        options.validate()?;
+        self.check(options)?;
         let reps = options.replications;
         let threads = options.threads.min(reps as usize).max(1);
         let results: Vec<Replication> = if threads == 1 {
@@ -323,13 +340,31 @@ impl Simulation {
         ))
     }
 
+    /// The options are valid, and a replication stays within [`MAX_ITEMS`] items.
+    fn check(&self, options: &SimOptions) -> Result<()> {
+        options.validate()?;
+        let items = match &self.arrivals {
+            ArrivalSpec::Trace(times) => {
+                times.partition_point(|t| *t <= options.horizon_days) as f64
+            }
+            _ => self.items_per_day * options.horizon_days,
+        };
+        if items > MAX_ITEMS {
+            return Err(Error::InvalidArgument(format!(
+                "a replication of {} days would see about {items:.2e} items (at {:.4e} a day); at most {MAX_ITEMS:.0e}: shorten the horizon",
+                options.horizon_days, self.items_per_day
+            )));
+        }
+        Ok(())
+    }
+
     /// Runs replication `index` alone (the same numbers as in [`Simulation::run`]).
     ///
     /// # Errors
     ///
     /// As [`Simulation::run`].
     pub fn replication(&self, options: &SimOptions, index: u32) -> Result<Replication> {
-        options.validate()?;
+        self.check(options)?;
         Ok(Engine::new(self).run(options, index, &mut NoLog))
     }
 
@@ -347,7 +382,7 @@ impl Simulation {
     ///
     /// As [`Simulation::run`].
     pub fn history(&self, options: &SimOptions, start: DateTime<Utc>) -> Result<EventLog> {
-        options.validate()?;
+        self.check(options)?;
         let mut rec = LogRecorder {
             builder: EventLog::builder().source("simulation"),
             start_ms: datetime_to_ms(start),
