@@ -7,8 +7,8 @@
 //!
 //! The targets of this benchmark are one-core targets: `csv_byte_records`, `read_log` and
 //! `read_log_and_timelines` read on one thread (`LogReaderBuilder::threads(1)`), as the
-//! `csv` crate does. `read_log_parallel` is the default read, which parses a file this
-//! large in chunks on every core (up to 8).
+//! `csv` crate does. `read_log_parallel` reads with `threads(0)`, as the command line does,
+//! which parses a file this large in chunks on every core (up to 8).
 //!
 //! The log is generated on first use into `target/bench-data/log_1m.csv` (see
 //! `examples/gen_log.rs`: 144 arrivals a day, seed 1).
@@ -50,6 +50,7 @@ fn parallel_reader() -> LogReader {
         .id_column("key")
         .state_column("status")
         .time_column("changed")
+        .threads(0)
         .build()
 }
 

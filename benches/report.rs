@@ -2,8 +2,8 @@
 //! CSV, derive the timelines, compute the report, serialise it to JSON. Also each step
 //! alone, the SVG charts and a forecast. See BENCHMARKS.md (`## Report`) for the figures and the pandas comparison.
 //!
-//! The reads are the default ones, as the command line does them: the file is parsed in
-//! chunks on every core (up to 8). `read csv (one core)` is the same read with
+//! The reads are the command line's: `threads(0)`, so that the file is parsed in chunks on
+//! every core (up to 8). `read csv (one core)` is the same read with
 //! `threads(1)`, for comparison.
 //!
 //! The log is generated on first use into `target/tmp/report-bench-1m.csv` (the line of
@@ -48,7 +48,11 @@ fn data() -> (PathBuf, Workflow) {
 }
 
 fn report_json(csv: &PathBuf, wf: &Workflow) -> String {
-    let log = LogReader::builder().build().read_path(csv).expect("read");
+    let log = LogReader::builder()
+        .threads(0)
+        .build()
+        .read_path(csv)
+        .expect("read");
     let tl = Timelines::new(&log, wf).expect("timelines");
     drop(log);
     let report = Report::new(&tl, &MetricsOptions::new()).expect("report");
@@ -63,7 +67,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(report_json(&csv, &wf)))
     });
     g.bench_function("read csv", |b| {
-        b.iter(|| black_box(LogReader::builder().build().read_path(&csv).expect("read")))
+        b.iter(|| {
+            black_box(
+                LogReader::builder()
+                    .threads(0)
+                    .build()
+                    .read_path(&csv)
+                    .expect("read"),
+            )
+        })
     });
     g.bench_function("read csv (one core)", |b| {
         b.iter(|| {
@@ -71,7 +83,11 @@ fn bench(c: &mut Criterion) {
             black_box(reader.read_path(&csv).expect("read"))
         })
     });
-    let log = LogReader::builder().build().read_path(&csv).expect("read");
+    let log = LogReader::builder()
+        .threads(0)
+        .build()
+        .read_path(&csv)
+        .expect("read");
     g.bench_function("timelines", |b| {
         b.iter(|| black_box(Timelines::new(&log, &wf).expect("timelines")))
     });

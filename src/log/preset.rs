@@ -397,6 +397,7 @@ pub struct ImportOptions {
     pub(crate) time_format: Option<TimeFormat>,
     pub(crate) bad_rows: BadRows,
     pub(crate) attributes: Vec<String>,
+    pub(crate) threads: usize,
 }
 
 impl Default for ImportOptions {
@@ -408,6 +409,7 @@ impl Default for ImportOptions {
             time_format: None,
             bad_rows: BadRows::Error,
             attributes: Vec::new(),
+            threads: 1,
         }
     }
 }
@@ -453,6 +455,13 @@ impl ImportOptions {
     /// keeps.
     pub fn attribute(mut self, name: impl Into<String>) -> Self {
         self.attributes.push(name.into());
+        self
+    }
+
+    /// The threads that read a large CSV export of the long layout (pm4py), as
+    /// [`super::LogReaderBuilder::threads`] (default 1; 0 for as many as the machine offers).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
         self
     }
 }
@@ -518,7 +527,8 @@ fn reader_for(path: &Path, opts: &ImportOptions) -> super::LogReaderBuilder {
     let mut b = LogReader::builder()
         .name(display_name(path, opts))
         .offset(opts.offset)
-        .bad_rows(opts.bad_rows);
+        .bad_rows(opts.bad_rows)
+        .threads(opts.threads);
     if let Some(f) = &opts.time_format {
         b = b.time_format(f.clone());
     }

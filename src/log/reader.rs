@@ -106,7 +106,7 @@ impl Default for LogReaderBuilder {
             queue_suffix: " queue".to_owned(),
             end_state: "Done".to_owned(),
             name: None,
-            threads: 0,
+            threads: 1,
             chunking: chunked::Chunking::default(),
         }
     }
@@ -209,8 +209,10 @@ impl LogReaderBuilder {
         self
     }
 
-    /// The number of threads that read a large file of the long format (default 0: as many
-    /// as the machine offers, at most 8; 1: the calling thread only).
+    /// The number of threads that read a large file of the long format (default 1: the
+    /// calling thread only; 0: as many as the machine offers, at most 8, which is what the
+    /// command line asks for). The library asks the system for its parallelism only when
+    /// given 0.
     ///
     /// [`LogReader::read_path`] splits a long-format file of 4 MB or more into byte ranges
     /// of at least a megabyte, one per thread, parses them on scoped threads and joins the
@@ -273,9 +275,10 @@ impl LogReader {
 
     /// Reads the file at `path`.
     ///
-    /// A long-format file of a few megabytes or more is parsed in byte ranges on several
-    /// threads (see [`LogReaderBuilder::threads`]), each through its own handle on the file,
-    /// streaming; the result, and any error, is the one a sequential read gives.
+    /// With more than one thread ([`LogReaderBuilder::threads`]), a long-format file of a
+    /// few megabytes or more is parsed in byte ranges on those threads, each through its own
+    /// handle on the file, streaming; the result, and any error, is the one a sequential
+    /// read gives.
     ///
     /// # Errors
     ///

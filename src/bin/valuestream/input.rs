@@ -208,14 +208,15 @@ impl InputArgs {
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
         }
-        if let Some(n) = self.threads {
-            b = b.threads(n.get());
-        }
+        // Every core unless told otherwise (0: as many as the machine offers, up to 8).
+        b = b.threads(self.threads.map_or(0, std::num::NonZeroUsize::get));
         Ok(b.build().read_path(&self.file)?)
     }
 
     fn read_preset(&self, preset: Preset) -> Result<(EventLog, Option<Workflow>), Failure> {
-        let mut opts = ImportOptions::new().offset(self.offset()?);
+        let mut opts = ImportOptions::new()
+            .offset(self.offset()?)
+            .threads(self.threads.map_or(0, std::num::NonZeroUsize::get));
         if let Some(s) = &self.state {
             opts = opts.state(s);
         }
