@@ -40,6 +40,18 @@ fn timelines() -> Timelines {
     Timelines::new(&log, &wf).unwrap()
 }
 
+/// A workflow of work, then done.
+fn dev_done() -> Workflow {
+    Workflow::new(
+        vec![
+            Stage::new("Dev", StageKind::Active),
+            Stage::new("Done", StageKind::Done),
+        ],
+        None,
+    )
+    .unwrap()
+}
+
 /// The `points` of every `<polygon class="band">`, with its stage.
 fn bands(svg: &str) -> Vec<(String, Vec<(f64, f64)>)> {
     svg.split("<polygon class=\"band\" data-stage=\"")
@@ -186,15 +198,7 @@ fn nothing_to_draw_is_an_error() {
                 .as_bytes(),
         )
         .unwrap();
-    let wf = Workflow::new(
-        vec![
-            Stage::new("Dev", StageKind::Active),
-            Stage::new("Done", StageKind::Done),
-        ],
-        None,
-    )
-    .unwrap();
-    let tl = Timelines::new(&log, &wf).unwrap();
+    let tl = Timelines::new(&log, &dev_done()).unwrap();
     let m = metrics_of(&tl);
     let err = write_cycle_time_svg(&m, Vec::new())
         .unwrap_err()
@@ -215,15 +219,7 @@ fn a_large_scatterplot_draws_an_even_selection_with_the_percentiles_of_all() {
         csv += &format!("I{k},Dev,{start}\nI{k},Done,{done}\n");
     }
     let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
-    let wf = Workflow::new(
-        vec![
-            Stage::new("Dev", StageKind::Active),
-            Stage::new("Done", StageKind::Done),
-        ],
-        None,
-    )
-    .unwrap();
-    let tl = Timelines::new(&log, &wf).unwrap();
+    let tl = Timelines::new(&log, &dev_done()).unwrap();
     let m = metrics_of(&tl);
     let mut out = Vec::new();
     write_cycle_time_svg(&m, &mut out).unwrap();
