@@ -6,7 +6,8 @@ use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::timeline::{ItemStatus, Timelines};
+use crate::metrics::{Metrics, MetricsOptions};
+use crate::timeline::Timelines;
 
 /// The longest horizon a forecast looks at: a hundred years of days.
 const MAX_DAYS: u64 = 36_500;
@@ -338,46 +339,28 @@ fn history(timelines: &Timelines, options: &ForecastOptions) -> Result<Throughpu
             timelines.as_of()
         )));
     }
-    let whole = (last_whole - first_whole).num_days() as u64 + 1;
-    let days = whole.min(u64::from(options.history_days));
-    let first_day = last_whole - Duration::days(days as i64 - 1);
-    if let Some((k, _)) = options
-        .attributes
+    // The report's daily throughput (done items, not discarded ones, of the attributes
+    // asked for), on the whole days of the window, the last `history_days` of them.
+    let mut opts = MetricsOptions::new().day_offset(options.day_offset);
+    for (k, v) in &options.attributes {
+        opts = opts.attribute(k.clone(), v.clone());
+    }
+    let daily = Metrics::new(timelines, &opts)?.daily()?;
+    let whole: Vec<u32> = daily
+        .starts
         .iter()
-        .find(|(k, _)| timelines.attributes.position(k).is_none())
-    {
-        return Err(Error::InvalidArgument(format!(
-            "no item attribute named {k:?} to forecast by; the log keeps {} (read the log keeping the column as an attribute)",
-            if timelines.attributes.names.is_empty() {
-                "none".to_owned()
-            } else {
-                timelines
-                    .attributes
-                    .names
-                    .iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        )));
+        .zip(&daily.departures)
+        .filter(|(d, _)| **d >= first_whole && **d <= last_whole)
+        .map(|(_, &n)| u32::try_from(n).unwrap_or(u32::MAX))
+        .collect();
+    let days = whole.len().min(options.history_days as usize);
+    if days == 0 {
+        return Err(Error::InvalidArgument(
+            "the window holds no whole day to sample throughput from".into(),
+        ));
     }
-    let mut per_day = vec![0u32; days as usize];
-    for item in timelines.iter() {
-        if item.status() != ItemStatus::Done
-            || !options
-                .attributes
-                .iter()
-                .all(|(k, v)| item.attribute(k) == Some(v.as_str()))
-        {
-            continue;
-        }
-        let Some(done) = item.done() else { continue };
-        let day = local(done).date();
-        if day >= first_day && day <= last_whole {
-            let k = (day - first_day).num_days() as usize;
-            per_day[k] = per_day[k].saturating_add(1);
-        }
-    }
+    let per_day = whole[whole.len() - days..].to_vec();
+    let first_day = last_whole - Duration::days(days as i64 - 1);
     let items_done: u64 = per_day.iter().map(|&n| u64::from(n)).sum();
     Ok(ThroughputHistory {
         first_day,

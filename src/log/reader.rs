@@ -887,7 +887,14 @@ impl Ctx {
         line: u64,
         names: &[String],
     ) -> Result<Option<u32>> {
-        self.interned(rec, c, line, names, "item id", EventLogBuilder::item_index)
+        self.interned(
+            rec,
+            c,
+            line,
+            names,
+            ("an", "item id"),
+            EventLogBuilder::item_index,
+        )
     }
 
     #[inline]
@@ -898,11 +905,18 @@ impl Ctx {
         line: u64,
         names: &[String],
     ) -> Result<Option<u32>> {
-        self.interned(rec, c, line, names, "state", EventLogBuilder::state_index)
+        self.interned(
+            rec,
+            c,
+            line,
+            names,
+            ("a", "state"),
+            EventLogBuilder::state_index,
+        )
     }
 
-    /// The interned index of the cell in column `c` (an item id or a state, `what`), or the
-    /// row reported as bad: an empty cell, or one that is not UTF-8.
+    /// The interned index of the cell in column `c` (an item id or a state: `what`, with its
+    /// article), or the row reported as bad: an empty cell, or one that is not UTF-8.
     #[inline]
     fn interned(
         &mut self,
@@ -910,16 +924,11 @@ impl Ctx {
         c: usize,
         line: u64,
         names: &[String],
-        what: &str,
+        (article, what): (&str, &str),
         intern: impl FnOnce(&mut EventLogBuilder, &[u8]) -> Option<u32>,
     ) -> Result<Option<u32>> {
         let v = trim(&rec[c]);
         if v.is_empty() {
-            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                "an"
-            } else {
-                "a"
-            };
             self.bad(
                 self.pos().at_line(line).in_column(&names[c]),
                 format!("expected {article} {what}, found an empty cell"),

@@ -879,41 +879,25 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
 /// greedily from the top: a lever joins the group of the highest lever not yet placed when
 /// it is within that one's noise or its own; each group is then ordered by lead time.
 fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
-    let mut order: Vec<usize> = (0..levers.len()).collect();
-    order.sort_by(|&a, &c| {
-        levers[c]
-            .throughput_per_day
-            .total_cmp(&levers[a].throughput_per_day)
-            .then(
-                levers[a]
-                    .lead_time_days_mean
-                    .total_cmp(&levers[c].lead_time_days_mean),
-            )
+    let mut ranked: Vec<(Lever, f64)> = levers.into_iter().zip(noise.iter().copied()).collect();
+    ranked.sort_by(|(a, _), (c, _)| {
+        c.throughput_per_day
+            .total_cmp(&a.throughput_per_day)
+            .then(a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean))
     });
-    let mut ranked = Vec::with_capacity(order.len());
     let mut i = 0;
-    while i < order.len() {
-        let top = order[i];
-        let mut j = i + 1;
-        while j < order.len() {
-            let k = order[j];
-            let gap = levers[top].throughput_per_day - levers[k].throughput_per_day;
-            if gap > noise[top].max(noise[k]) {
-                break;
-            }
-            j += 1;
-        }
-        let mut group = order[i..j].to_vec();
-        group.sort_by(|&a, &c| {
-            levers[a]
-                .lead_time_days_mean
-                .total_cmp(&levers[c].lead_time_days_mean)
-        });
-        ranked.extend(group);
-        i = j;
+    while i < ranked.len() {
+        let (top, top_noise) = (ranked[i].0.throughput_per_day, ranked[i].1);
+        let tied = ranked[i..]
+            .iter()
+            .take_while(|(l, n)| top - l.throughput_per_day <= top_noise.max(*n))
+            .count()
+            .max(1);
+        ranked[i..i + tied]
+            .sort_by(|(a, _), (c, _)| a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean));
+        i += tied;
     }
-    let mut slots: Vec<Option<Lever>> = levers.into_iter().map(Some).collect();
-    ranked.into_iter().filter_map(|k| slots[k].take()).collect()
+    ranked.into_iter().map(|(l, _)| l).collect()
 }
 
 #[cfg(test)]

@@ -146,8 +146,9 @@ pub struct Simulation {
     /// delay station.
     states: Vec<(Option<String>, String)>,
     arrivals: ArrivalSpec,
-    /// New items a day on average (for a pulled backlog, the first station's capacity).
-    items_per_day: f64,
+    /// New items a day on average (for a pulled backlog, the first station's capacity);
+    /// `None` for a trace, whose items are listed.
+    items_per_day: Option<f64>,
     arrival_stream: u64,
     stations: Vec<Spec>,
 }
@@ -265,13 +266,14 @@ impl Simulation {
             })
             .collect();
         let items_per_day = match &model.arrivals {
-            Arrivals::Poisson { rate_per_day } => *rate_per_day,
-            Arrivals::Renewal { interarrival } => 1.0 / interarrival.mean(),
+            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
+            Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => {
                 let first = &model.stages[0];
-                f64::from(first.servers.count().unwrap_or(u32::MAX)) / first.service.mean()
+                let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
+                Some(servers / first.service.mean())
             }
-            Arrivals::Trace { .. } => 0.0,
+            Arrivals::Trace { .. } => None,
         };
         Ok(Simulation {
             items_per_day,
@@ -343,17 +345,14 @@ impl Simulation {
     /// The options are valid, and a replication stays within [`MAX_ITEMS`] items.
     fn check(&self, options: &SimOptions) -> Result<()> {
         options.validate()?;
-        let items = match &self.arrivals {
-            ArrivalSpec::Trace(times) => {
-                times.partition_point(|t| *t <= options.horizon_days) as f64
+        if let Some(rate) = self.items_per_day {
+            let items = rate * options.horizon_days;
+            if items > MAX_ITEMS {
+                return Err(Error::InvalidArgument(format!(
+                    "a replication of {} days would see about {items:.2e} items (at {rate:.4e} a day); at most {MAX_ITEMS:.0e}: shorten the horizon",
+                    options.horizon_days
+                )));
             }
-            _ => self.items_per_day * options.horizon_days,
-        };
-        if items > MAX_ITEMS {
-            return Err(Error::InvalidArgument(format!(
-                "a replication of {} days would see about {items:.2e} items (at {:.4e} a day); at most {MAX_ITEMS:.0e}: shorten the horizon",
-                options.horizon_days, self.items_per_day
-            )));
         }
         Ok(())
     }

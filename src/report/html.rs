@@ -3,8 +3,8 @@
 use std::io;
 
 use super::Report;
-use super::svg::{escape, write_cfd_svg, write_cycle_time_svg};
-use crate::error::{Error, Result};
+use super::svg::{escape, write_cfd_svg, write_cycle_time_svg, write_out};
+use crate::error::Result;
 use crate::metrics::Metrics;
 
 /// Writes the report of `metrics` as one HTML page with nothing to fetch: the report as
@@ -16,12 +16,8 @@ use crate::metrics::Metrics;
 ///
 /// # Errors
 ///
-/// As [`write_cfd_svg`]; [`Error::Io`] if writing fails.
-pub fn write_html_report<W: io::Write>(
-    report: &Report,
-    metrics: &Metrics<'_>,
-    mut w: W,
-) -> Result<()> {
+/// As [`write_cfd_svg`]; [`crate::Error::Io`] if writing fails.
+pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w: W) -> Result<()> {
     let title = format!(
         "Flow report of {}",
         report.data_quality.source.as_deref().unwrap_or("the log")
@@ -51,7 +47,5 @@ pub fn write_html_report<W: io::Write>(
             )
         }
     );
-    w.write_all(page.as_bytes())
-        .and_then(|()| w.flush())
-        .map_err(|source| Error::Io { file: None, source })
+    write_out(w, &page)
 }

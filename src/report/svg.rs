@@ -168,8 +168,9 @@ fn ticks(n: usize) -> Vec<usize> {
     }
 }
 
-fn write_out<W: io::Write>(mut w: W, svg: &str) -> Result<()> {
-    w.write_all(svg.as_bytes())
+/// Writes `text` to `w` and flushes it.
+pub(super) fn write_out<W: io::Write>(mut w: W, text: &str) -> Result<()> {
+    w.write_all(text.as_bytes())
         .and_then(|()| w.flush())
         .map_err(|source| Error::Io { file: None, source })
 }

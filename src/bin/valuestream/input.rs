@@ -130,6 +130,12 @@ enum How {
 }
 
 impl InputArgs {
+    /// The threads that read: `--threads`, or every core (0: as many as the machine
+    /// offers, up to 8).
+    fn read_threads(&self) -> usize {
+        self.threads.map_or(0, std::num::NonZeroUsize::get)
+    }
+
     fn offset(&self) -> Result<chrono::FixedOffset, Failure> {
         Ok(parse_offset(self.offset.as_deref().unwrap_or("Z"))?)
     }
@@ -208,15 +214,14 @@ impl InputArgs {
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
         }
-        // Every core unless told otherwise (0: as many as the machine offers, up to 8).
-        b = b.threads(self.threads.map_or(0, std::num::NonZeroUsize::get));
+        b = b.threads(self.read_threads());
         Ok(b.build().read_path(&self.file)?)
     }
 
     fn read_preset(&self, preset: Preset) -> Result<(EventLog, Option<Workflow>), Failure> {
         let mut opts = ImportOptions::new()
             .offset(self.offset()?)
-            .threads(self.threads.map_or(0, std::num::NonZeroUsize::get));
+            .threads(self.read_threads());
         if let Some(s) = &self.state {
             opts = opts.state(s);
         }

@@ -65,37 +65,36 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let metrics = Metrics::new(&timelines, &opts)?;
     let report = metrics.report()?;
     if let Some(dir) = &args.svg {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
-        let mut written = vec![write_file(dir, "cfd.svg", |w| {
+        create_dir(dir)?;
+        let mut written = vec![write_file(&dir.join("cfd.svg"), |w| {
             write_cfd_svg(&report.daily, w)
         })?];
         if report.items.done > 0 {
-            written.push(write_file(dir, "cycle_time.svg", |w| {
+            written.push(write_file(&dir.join("cycle_time.svg"), |w| {
                 write_cycle_time_svg(&metrics, w)
             })?);
         }
         eprintln!("valuestream: note: wrote {}", written.join(", "));
     }
     if let Some(path) = &args.html {
-        let file = File::create(path)
-            .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
-        write_html_report(&report, &metrics, BufWriter::new(file))
-            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
-        eprintln!("valuestream: note: wrote {}", path.display());
+        let written = write_file(path, |w| write_html_report(&report, &metrics, w))?;
+        eprintln!("valuestream: note: wrote {written}");
     }
     let result = if args.json {
         print_json(&report)
     } else if let Some(dir) = &args.csv_dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
+        create_dir(dir)?;
         let written = [
-            write_file(dir, "items.csv", |w| write_items_csv(&metrics, w))?,
-            write_file(dir, "daily.csv", |w| write_series_csv(&report.daily, w))?,
-            write_file(dir, "weekly.csv", |w| {
+            write_file(&dir.join("items.csv"), |w| write_items_csv(&metrics, w))?,
+            write_file(&dir.join("daily.csv"), |w| {
+                write_series_csv(&report.daily, w)
+            })?,
+            write_file(&dir.join("weekly.csv"), |w| {
                 write_series_csv(&report.daily.weekly(), w)
             })?,
-            write_file(dir, "stages.csv", |w| write_stages_csv(&report.stages, w))?,
+            write_file(&dir.join("stages.csv"), |w| {
+                write_stages_csv(&report.stages, w)
+            })?,
         ];
         print(&format!("wrote {}\n", written.join(", ")))
     } else {
@@ -109,13 +108,18 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     result
 }
 
+/// Creates `dir` and the folders above it if missing.
+fn create_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// Writes the file at `path` with `write`, and says which it was.
 fn write_file(
-    dir: &Path,
-    name: &str,
+    path: &Path,
     write: impl FnOnce(BufWriter<File>) -> valuestream::Result<()>,
 ) -> Result<String, Failure> {
-    let path = dir.join(name);
-    let file = File::create(&path)
+    let file = File::create(path)
         .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
     write(BufWriter::new(file))
         .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
