@@ -21,6 +21,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Position, Result};
+use crate::stats::Sample;
 use crate::time::{TimeFormat, TimeParser, ms_to_datetime, ms_to_days};
 
 /// One deployment.
@@ -114,17 +115,10 @@ pub struct Dora {
     pub time_to_restore: Option<DoraMedian>,
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+/// The median (the type-7 50th percentile: the mean of the two middle values of an even
+/// count).
+fn median(v: Vec<f64>) -> Option<f64> {
+    Sample::from_vec(v).percentile(50.0)
 }
 
 fn band_by(value: f64, elite: f64, high: f64, medium: f64, below: bool) -> DoraBand {

@@ -101,6 +101,7 @@ mod log;
 mod metrics;
 mod model;
 mod report;
+mod stats;
 mod time;
 mod timeline;
 mod workflow;
@@ -119,9 +120,9 @@ pub use log::{
     ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, Evidence, Histogram, ItemCounts, ItemMetrics, LittlesLaw,
-    Metrics, MetricsOptions, Period, Sample, Series, StageEvidence, StageMetrics, Summary,
-    Throughput, Violation, Window, Wip,
+    AgingItem, Assumption, Bottleneck, Evidence, ItemCounts, ItemMetrics, LittlesLaw, Metrics,
+    MetricsOptions, Period, Report, Series, StageEvidence, StageMetrics, Throughput, Violation,
+    Window, Wip,
 };
 pub use model::{
     Analysis, ArrivalFit, Arrivals, ArrivalsFit, Backtest, Batch, Change, Comparison, DONE_STATE,
@@ -133,9 +134,10 @@ pub use model::{
     leverage, simulate, what_if,
 };
 pub use report::{
-    Report, write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv,
-    write_series_csv, write_stages_csv,
+    write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,
+    write_stages_csv,
 };
+pub use stats::{Histogram, Sample, Summary};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

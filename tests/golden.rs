@@ -374,8 +374,34 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
             .enumerate()
             .find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]"))),
         _ if a == b => None,
+        (Value::Number(x), Value::Number(y)) if is_percentile(path) => {
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            ((x - y).abs() > PERCENTILE_ULPS * x.abs().max(y.abs()))
+                .then(|| format!("{path}: golden {x}, now {y}"))
+        }
         _ => Some(format!("{path}: golden {}, now {}", short(a), short(b))),
     }
+}
+
+/// The one exception to "identical": a simulated percentile (and what is computed from
+/// one) may differ in its last bits. The simulator's percentiles used to place the rank as
+/// `h = (n − 1)·0.85` while the report's used `h = (n − 1)·85/100`; the redesign gave the
+/// crate one percentile function (the report's), so the simulator's `h` may now differ by
+/// one unit in the last place, and the percentile by as little.
+const PERCENTILE_ULPS: f64 = 1e-13;
+
+/// Whether the figure at `path` is a percentile or computed from one: a key `p85` or
+/// `…_p85`, or an array of percentiles (`…_p[i]`).
+fn is_percentile(path: &str) -> bool {
+    path.split(['.', '[']).any(|seg| {
+        let seg = seg.trim_end_matches(']');
+        let level = seg.rsplit('_').next().unwrap_or(seg);
+        let digits = level.strip_prefix('p').unwrap_or("");
+        (digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit())) || seg.ends_with("_p")
+    })
 }
 
 fn short(v: &Value) -> String {
@@ -461,4 +487,15 @@ fn renames_rename_and_differences_are_found() {
         Some("x.a[1].cycle: golden 2, now 2.5")
     );
     assert!(first_difference(&v, &v, "x").is_none());
+    // Percentiles may differ in their last bits, nothing else may.
+    let p = |x: f64| serde_json::json!({"t": {"p85": x, "mean": x}});
+    assert!(first_difference(&p(1.0), &p(1.0 + 1e-15), "x").is_some());
+    assert!(
+        first_difference(&p(1.0), &p(1.0 + 1e-15), "x")
+            .unwrap()
+            .contains("mean")
+    );
+    let q = |x: f64| serde_json::json!({"t": {"p85": x, "wait_p95": x, "lead_time_days_p": [x]}});
+    assert!(first_difference(&q(1.0), &q(1.0 + 1e-15), "x").is_none());
+    assert!(first_difference(&q(1.0), &q(1.0 + 1e-9), "x").is_some());
 }

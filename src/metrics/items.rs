@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::filter::{NONE, Scope, Scoped};
-use super::stats::Sample;
+use crate::stats::{SUMMARY_LEVELS, Sample};
 use crate::time::{ms_to_datetime, ms_to_days};
 use crate::timeline::ItemStatus;
 use crate::workflow::StageKind;
@@ -248,7 +248,7 @@ pub(crate) fn aging(
     in_progress: &[(u32, i64)],
     cycle_times: &Sample,
 ) -> Vec<AgingItem> {
-    let levels: Vec<(f64, f64)> = super::stats::SUMMARY_LEVELS
+    let levels: Vec<(f64, f64)> = SUMMARY_LEVELS
         .iter()
         .filter_map(|&l| cycle_times.percentile(l).map(|p| (l, p)))
         .collect();

@@ -4,9 +4,9 @@ mod bottleneck;
 mod filter;
 mod items;
 mod littles;
+mod report;
 mod series;
 mod stages;
-mod stats;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -15,13 +15,14 @@ pub use bottleneck::{Bottleneck, Evidence, StageEvidence};
 pub use filter::MetricsOptions;
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
+pub use report::Report;
 pub use series::{Period, Series};
 pub use stages::StageMetrics;
-pub use stats::{Histogram, Sample, Summary};
 
 pub(crate) use filter::{NONE, Scope};
 
 use crate::error::Result;
+use crate::stats::Sample;
 use crate::time::{ms_to_datetime, ms_to_days};
 use crate::timeline::Timelines;
 use crate::workflow::StageKind;
@@ -61,7 +62,7 @@ pub struct Wip {
 }
 
 /// The flow metrics of timelines, under [`MetricsOptions`]: each result computed on
-/// demand. [`Metrics::report`] computes them all; [`crate::Report::new`] is a shortcut.
+/// demand. [`Metrics::report`] computes them all; [`Report::new`] is a shortcut.
 ///
 /// ```
 /// use valuestream::{LogReader, Metrics, MetricsOptions, Timelines, Workflow};
@@ -225,13 +226,13 @@ impl<'a> Metrics<'a> {
         items::aging(&self.scope, &self.pass(false).in_progress, cycle_times)
     }
 
-    /// Every result, as a [`crate::Report`]. The stage statistics are computed on a second
+    /// Every result, as a [`Report`]. The stage statistics are computed on a second
     /// thread (scoped: it ends before this returns) when the system grants one.
     ///
     /// # Errors
     ///
     /// As [`Metrics::daily`].
-    pub fn report(&self) -> Result<crate::Report> {
+    pub fn report(&self) -> Result<Report> {
         // The stage statistics (the largest part) on a second thread when one can be had;
         // the results do not depend on it.
         let (stages, rest) = std::thread::scope(|sc| {
@@ -250,7 +251,7 @@ impl<'a> Metrics<'a> {
         let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
         let bottleneck = self.bottleneck(&stages);
         let littles_law = self.littles_law_of(&pass, &daily, &cycle);
-        Ok(crate::Report {
+        Ok(Report {
             items: pass.counts,
             lead_time_days: lead.summary(),
             cycle_time_days: cycle.summary(),

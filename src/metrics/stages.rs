@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use super::filter::Scope;
-use super::stats::{Summary, summary_ms};
+use crate::stats::{Summary, summary_ms};
 use crate::time::ms_to_days;
 use crate::workflow::StageKind;
 

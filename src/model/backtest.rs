@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::fit::FittedModel;
 use super::sim::{SimOptions, Simulation};
 use crate::error::{Error, Result};
-use crate::metrics::Sample;
+use crate::stats::Sample;
 use crate::time::ms_to_days;
 use crate::timeline::Timelines;
 use crate::workflow::StageKind;

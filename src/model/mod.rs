@@ -11,9 +11,9 @@ mod backtest;
 mod dist;
 mod estimate;
 mod fit;
+mod results;
 mod scenario;
 mod sim;
-mod stats;
 
 use std::fmt;
 use std::path::Path;
@@ -31,13 +31,13 @@ pub use fit::{
     ArrivalFit, ArrivalsFit, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceFit,
     StationFit, fit,
 };
+pub use results::{
+    LeadTimeStats, Replication, ReplicationStage, SimResult, StageStats, ThroughputStats, WipStats,
+};
 pub use scenario::{
     Change, Difference, Lever, Leverage, Outcome, OutcomeStage, WhatIf, apply, leverage, what_if,
 };
 pub use sim::{SimOptions, Simulation, simulate};
-pub use stats::{
-    LeadTimeStats, Replication, ReplicationStage, SimResult, StageStats, ThroughputStats, WipStats,
-};
 
 /// The state every simulated item enters when it leaves the last station.
 pub const DONE_STATE: &str = "Done";

@@ -6,10 +6,11 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use super::results::{LeadTimeStats, SimResult, ThroughputStats, WipStats};
 use super::sim::{SimOptions, Simulation};
-use super::stats::{LeadTimeStats, SimResult, ThroughputStats, WipStats, mean_ci};
 use super::{Arrivals, Batch, Distribution, Servers, ValueStream};
 use crate::error::{Error, Result};
+use crate::stats::mean_ci;
 
 /// One change to a value stream, written the same way in code and on the command line.
 ///

@@ -8,10 +8,11 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use super::dist::Sampler;
-use super::stats::{REPORTED, Replication, ReplicationStage, SimResult, percentiles};
+use super::results::{REPORTED, Replication, ReplicationStage, SimResult};
 use super::{Arrivals, Batch, DONE_STATE, Servers, ValueStream};
 use crate::error::{Error, Result};
 use crate::log::{EventLog, EventLogBuilder};
+use crate::stats::percentiles_unsorted;
 use crate::time::{datetime_to_ms, days_to_ms, ms_to_datetime};
 
 /// How to simulate: seed, replications, horizon, warm-up, threads.
@@ -1214,9 +1215,9 @@ impl<'a> Engine<'a> {
                     busy_servers_mean: busy,
                     blocked,
                     wait_days_mean: per_visit(st.wait_sum, st.waits.len()),
-                    wait_days_p: percentiles(&mut st.waits, REPORTED),
+                    wait_days_p: percentiles_unsorted(&mut st.waits, REPORTED),
                     time_days_mean: per_visit(st.time_sum, st.times.len()),
-                    time_days_p: percentiles(&mut st.times, REPORTED),
+                    time_days_p: percentiles_unsorted(&mut st.times, REPORTED),
                     queue_mean: st.area_queue / window,
                     wip_mean: st.area_present / window,
                     throughput_per_day: st.times.len() as f64 / window,
@@ -1233,7 +1234,7 @@ impl<'a> Engine<'a> {
         Replication {
             index: rep,
             lead_time_days_mean: lead_mean,
-            lead_time_days_p: percentiles(&mut self.leads, REPORTED),
+            lead_time_days_p: percentiles_unsorted(&mut self.leads, REPORTED),
             throughput_per_day: done as f64 / window,
             wip_mean: self.sys_area / window,
             wip_growth_per_day: (f64::from(self.in_system) - f64::from(self.in_system_at_start))

@@ -2,10 +2,10 @@
 
 use std::io;
 
-use super::Report;
 use super::svg::{escape, write_cfd_svg, write_cycle_time_svg, write_out};
 use crate::error::Result;
 use crate::metrics::Metrics;
+use crate::metrics::Report;
 
 /// Writes the report of `metrics` as one HTML page with nothing to fetch: the report as
 /// `Display` renders it, then the cumulative flow diagram and (when some item was done)

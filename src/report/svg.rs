@@ -9,7 +9,8 @@ use std::io;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Sample, Series};
+use crate::metrics::{Metrics, Series};
+use crate::stats::Sample;
 
 const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 480.0;

@@ -2,8 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::Report;
-use crate::metrics::Summary;
+use crate::metrics::Report;
+use crate::stats::Summary;
 use crate::workflow::StageKind;
 
 /// How many aging items the text report lists.

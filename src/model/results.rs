@@ -2,66 +2,11 @@
 //! intervals.
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// Percentiles by linear interpolation between closest ranks (Hyndman–Fan type 7, the
-/// default of numpy and spreadsheets' PERCENTILE.INC) of unsorted `data`, which is
-/// reordered. `ps` must be ascending fractions in [0, 1]. NaN for empty data.
-///
-/// # Formula
-///
-/// With the order statistics x₍₁₎ ≤ … ≤ x₍ₙ₎ and h = (n − 1)p: x₍⌊h⌋+1₎ + (h − ⌊h⌋)(x₍⌊h⌋+2₎ −
-/// x₍⌊h⌋+1₎). Computed by selection (O(n) per percentile), not by sorting.
-pub(crate) fn percentiles<const N: usize>(data: &mut [f64], ps: [f64; N]) -> [f64; N] {
-    let mut out = [f64::NAN; N];
-    let n = data.len();
-    if n == 0 {
-        return out;
-    }
-    // Everything before `from` is in its sorted place.
-    let mut from = 0;
-    for (o, p) in out.iter_mut().zip(ps) {
-        let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
-        let lo = (h.floor() as usize).min(n - 1);
-        let frac = h - lo as f64;
-        if lo >= from {
-            data[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
-            from = lo + 1;
-        }
-        let x_lo = data[lo];
-        *o = if frac > 0.0 && lo + 1 < n {
-            let x_hi = data[lo + 1..].iter().copied().fold(f64::INFINITY, f64::min);
-            x_lo + frac * (x_hi - x_lo)
-        } else {
-            x_lo
-        };
-    }
-    out
-}
+use crate::stats::mean_ci;
 
 /// The percentiles every simulation reports: p50, p85, p95.
-pub(crate) const REPORTED: [f64; 3] = [0.50, 0.85, 0.95];
-
-/// Mean and 95% confidence interval of the mean (Student t) of the finite values.
-///
-/// # Formula
-///
-/// x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n, with s the sample standard deviation (n − 1 in the denominator).
-pub(crate) fn mean_ci(values: impl IntoIterator<Item = f64>) -> (f64, Option<[f64; 2]>) {
-    let xs: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
-    let n = xs.len();
-    if n == 0 {
-        return (f64::NAN, None);
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (mean, None);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
-    let half = t * (var / n as f64).sqrt();
-    (mean, Some([mean - half, mean + half]))
-}
+pub(crate) const REPORTED: [f64; 3] = [50.0, 85.0, 95.0];
 
 fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
     mean_ci(values).0
@@ -383,53 +328,5 @@ impl SimResult {
     /// The statistics of the station named `name`.
     pub fn stage(&self, name: &str) -> Option<&StageStats> {
         self.stages.iter().find(|s| s.name == name)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_are_type_7() {
-        // The definition's worked example.
-        let mut d = [3.0, 7.0, 3.0, 10.0];
-        let [p50, p85, p95] = percentiles(&mut d, REPORTED);
-        assert!((p50 - 5.0).abs() < 1e-12);
-        assert!((p85 - 8.65).abs() < 1e-12);
-        assert!((p95 - 9.55).abs() < 1e-12);
-        assert!(percentiles(&mut [], REPORTED)[0].is_nan());
-        assert_eq!(percentiles(&mut [4.0], REPORTED), [4.0; 3]);
-        assert_eq!(percentiles(&mut [1.0, 2.0], [0.0, 1.0]), [1.0, 2.0]);
-    }
-
-    #[test]
-    fn percentiles_match_sorting() {
-        // A deterministic shuffle of 0..1000 with duplicates.
-        let mut d: Vec<f64> = (0..1001u64)
-            .map(|i| ((i * 7919) % 1001 / 3) as f64)
-            .collect();
-        let mut sorted = d.clone();
-        sorted.sort_by(f64::total_cmp);
-        let ps = [0.1, 0.5, 0.5, 0.85, 0.95, 0.999];
-        let got = percentiles(&mut d, ps);
-        for (g, p) in got.iter().zip(ps) {
-            let h = 1000.0 * p;
-            let lo = h.floor() as usize;
-            let want = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
-            assert!((g - want).abs() < 1e-9, "p{p}: {g} vs {want}");
-        }
-    }
-
-    #[test]
-    fn confidence_intervals_use_student_t() {
-        let (m, ci) = mean_ci([1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(m, 2.5);
-        // s = 1.290994, t(0.975, 3) = 3.182446.
-        let [lo, hi] = ci.unwrap();
-        assert!((hi - m - 3.182446 * 1.290994 / 2.0).abs() < 1e-5, "{hi}");
-        assert!((m - lo - (hi - m)).abs() < 1e-12);
-        assert_eq!(mean_ci([5.0]), (5.0, None));
-        assert_eq!(mean_ci([f64::NAN, 5.0]).0, 5.0);
     }
 }

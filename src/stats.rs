@@ -1,6 +1,9 @@
-//! Summary statistics: samples, type-7 percentiles, summaries and histograms.
+//! The crate's statistics: the one percentile definition (Hyndman–Fan type 7, levels on a
+//! scale of 0 to 100), samples, summaries, histograms, and the confidence interval of a
+//! mean. Metrics, the model, forecasts and DORA metrics all use these.
 
 use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::error::{Error, Result};
 use crate::time::MS_PER_DAY;
@@ -8,26 +11,88 @@ use crate::time::MS_PER_DAY;
 /// The percentile levels of every [`Summary`].
 pub(crate) const SUMMARY_LEVELS: [f64; 4] = [50.0, 70.0, 85.0, 95.0];
 
-/// Type-7 percentile of sorted values.
+/// Where the type-7 percentile at `level` (0 to 100) of `n ≥ 1` values lies: the 0-based
+/// rank `lo` of the order statistic below it and the fraction of the way to the next one.
 ///
 /// # Formula
 ///
 /// Hyndman and Fan (1996), "Sample quantiles in statistical packages", definition 7 (the
 /// default of R, numpy, pandas and spreadsheets' `PERCENTILE.INC`): with `n` sorted values
-/// `x[0] ≤ … ≤ x[n-1]` and `h = (n − 1)·p/100`, the percentile is
-/// `x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])`.
+/// `x[0] ≤ … ≤ x[n-1]` and `h = (n − 1)·level/100`, the percentile is
+/// `x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋])` ([`interpolate`]). Every percentile of the
+/// crate is computed from this position, whatever the algorithm that finds the order
+/// statistics (sorting, radix selection or quickselect).
+#[inline]
+pub(crate) fn type7_position(n: usize, level: f64) -> (usize, f64) {
+    let h = (n.max(1) - 1) as f64 * level.clamp(0.0, 100.0) / 100.0;
+    let lo = (h.floor() as usize).min(n.max(1) - 1);
+    (lo, h - lo as f64)
+}
+
+/// The type-7 percentile between the order statistics `lo` (at rank `⌊h⌋`) and `hi` (the
+/// next one, if there is one), `frac` of the way (see [`type7_position`]).
+#[inline]
+pub(crate) fn interpolate(lo: f64, hi: Option<f64>, frac: f64) -> f64 {
+    match hi {
+        Some(hi) if frac > 0.0 => lo + frac * (hi - lo),
+        _ => lo,
+    }
+}
+
+/// Type-7 percentile of sorted values; `None` if there are none or `level` is outside
+/// `[0, 100]`.
 fn type7(sorted: &[f64], level: f64) -> Option<f64> {
     if sorted.is_empty() || !(0.0..=100.0).contains(&level) {
         return None;
     }
-    let h = (sorted.len() - 1) as f64 * level / 100.0;
-    let lo = h.floor() as usize;
-    let frac = h - lo as f64;
-    let a = sorted[lo];
-    Some(match sorted.get(lo + 1) {
-        Some(&b) if frac > 0.0 => a + frac * (b - a),
-        _ => a,
-    })
+    let (lo, frac) = type7_position(sorted.len(), level);
+    Some(interpolate(sorted[lo], sorted.get(lo + 1).copied(), frac))
+}
+
+/// Type-7 percentiles at each of `levels` (ascending, 0 to 100) of unsorted `data`, which is
+/// reordered; NaN for empty data. The order statistics are found by selection (O(n) per
+/// level), not by sorting: the simulator calls this on every replication.
+pub(crate) fn percentiles_unsorted<const N: usize>(data: &mut [f64], levels: [f64; N]) -> [f64; N] {
+    let mut out = [f64::NAN; N];
+    let n = data.len();
+    if n == 0 {
+        return out;
+    }
+    // Everything before `from` is in its sorted place.
+    let mut from = 0;
+    for (o, level) in out.iter_mut().zip(levels) {
+        let (lo, frac) = type7_position(n, level);
+        if lo >= from {
+            data[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
+            from = lo + 1;
+        }
+        let hi = (frac > 0.0 && lo + 1 < n)
+            .then(|| data[lo + 1..].iter().copied().fold(f64::INFINITY, f64::min));
+        *o = interpolate(data[lo], hi, frac);
+    }
+    out
+}
+
+/// Mean and 95% confidence interval of the mean (Student t) of the finite values: NaN and
+/// `None` for none, no interval for one.
+///
+/// # Formula
+///
+/// x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n, with s the sample standard deviation (n − 1 in the denominator).
+pub(crate) fn mean_ci(values: impl IntoIterator<Item = f64>) -> (f64, Option<[f64; 2]>) {
+    let xs: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+    let n = xs.len();
+    if n == 0 {
+        return (f64::NAN, None);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, None);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+    let half = t * (var / n as f64).sqrt();
+    (mean, Some([mean - half, mean + half]))
 }
 
 /// Sorts finite values ascending. Non-negative values (durations, the common case) are
@@ -307,8 +372,7 @@ pub(crate) fn summary_ms(ms: &[u64]) -> Summary {
     let day = MS_PER_DAY as f64;
     let mut ranks: Vec<usize> = Vec::with_capacity(2 * SUMMARY_LEVELS.len() + 1);
     for level in SUMMARY_LEVELS {
-        let h = (n - 1) as f64 * level / 100.0;
-        let lo = h.floor() as usize;
+        let (lo, _) = type7_position(n, level);
         ranks.push(lo);
         if lo + 1 < n {
             ranks.push(lo + 1);
@@ -320,15 +384,8 @@ pub(crate) fn summary_ms(ms: &[u64]) -> Summary {
     let values = select_ranks(ms, &ranks);
     let at = |r: usize| values[ranks.partition_point(|&x| x < r)] as f64 / day;
     let pct = |level: f64| {
-        let h = (n - 1) as f64 * level / 100.0;
-        let lo = h.floor() as usize;
-        let frac = h - lo as f64;
-        let a = at(lo);
-        if frac > 0.0 && lo + 1 < n {
-            a + frac * (at(lo + 1) - a)
-        } else {
-            a
-        }
+        let (lo, frac) = type7_position(n, level);
+        interpolate(at(lo), (lo + 1 < n).then(|| at(lo + 1)), frac)
     };
     let mean = ms.iter().map(|&m| m as f64 / day).sum::<f64>() / n as f64;
     let sd = (n > 1).then(|| {
@@ -532,5 +589,47 @@ mod tests {
         assert_eq!(s.fraction_at_most(2.0), Some(0.75));
         assert_eq!(s.fraction_at_most(0.0), Some(0.0));
         assert_eq!(Sample::new([]).fraction_at_most(1.0), None);
+    }
+
+    #[test]
+    fn unsorted_percentiles_are_type_7() {
+        // The definition's worked example.
+        let mut d = [3.0, 7.0, 3.0, 10.0];
+        let [p50, p85, p95] = percentiles_unsorted(&mut d, [50.0, 85.0, 95.0]);
+        assert!((p50 - 5.0).abs() < 1e-12);
+        assert!((p85 - 8.65).abs() < 1e-12);
+        assert!((p95 - 9.55).abs() < 1e-12);
+        assert!(percentiles_unsorted(&mut [], [50.0])[0].is_nan());
+        assert_eq!(percentiles_unsorted(&mut [4.0], [50.0, 85.0]), [4.0; 2]);
+        assert_eq!(
+            percentiles_unsorted(&mut [1.0, 2.0], [0.0, 100.0]),
+            [1.0, 2.0]
+        );
+    }
+
+    #[test]
+    fn unsorted_percentiles_equal_sorted_ones() {
+        // A deterministic shuffle of 0..1000 with duplicates.
+        let mut d: Vec<f64> = (0..1001u64)
+            .map(|i| ((i * 7919) % 1001 / 3) as f64)
+            .collect();
+        let sample = Sample::new(d.clone());
+        let levels = [10.0, 50.0, 50.0, 85.0, 95.0, 99.9];
+        let got = percentiles_unsorted(&mut d, levels);
+        for (g, l) in got.iter().zip(levels) {
+            assert_eq!(Some(*g), sample.percentile(l), "p{l}");
+        }
+    }
+
+    #[test]
+    fn confidence_intervals_use_student_t() {
+        let (m, ci) = mean_ci([1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        // s = 1.290994, t(0.975, 3) = 3.182446.
+        let [lo, hi] = ci.unwrap();
+        assert!((hi - m - 3.182446 * 1.290994 / 2.0).abs() < 1e-5, "{hi}");
+        assert!((m - lo - (hi - m)).abs() < 1e-12);
+        assert_eq!(mean_ci([5.0]), (5.0, None));
+        assert_eq!(mean_ci([f64::NAN, 5.0]).0, 5.0);
     }
 }

@@ -1,0 +1,119 @@
+//! The report: every flow metric of timelines over a window in one serialisable result.
+//! It is rendered by the `report` module (text, CSV, SVG, HTML); serde gives its JSON.
+
+use serde::Serialize;
+
+use super::{
+    AgingItem, Bottleneck, ItemCounts, LittlesLaw, Metrics, MetricsOptions, Series, StageMetrics,
+    Throughput, Window, Wip,
+};
+use crate::error::Result;
+use crate::log::DataQuality;
+use crate::stats::{Sample, Summary};
+use crate::timeline::Timelines;
+
+/// Every flow metric of timelines over a window: what `valuestream report` prints.
+///
+/// `Display` renders a readable terminal report (headline figures, the stage table, the
+/// bottleneck and why, Little's law, aging work, data-quality warnings); serde gives the
+/// JSON of `valuestream report --json`; [`crate::write_items_csv`],
+/// [`crate::write_series_csv`] and [`crate::write_stages_csv`] give CSV tables.
+///
+/// # JSON
+///
+/// The keys are part of the public API and stable:
+///
+/// | key | content |
+/// |---|---|
+/// | `items` | `{total, done, in_progress, not_started, discarded}` ([`ItemCounts`]) |
+/// | `lead_time_days`, `cycle_time_days` | `{count, mean, sd, p50, p70, p85, p95, max}` ([`Summary`]) of the items done in the window |
+/// | `throughput` | `{per_day, per_week}` ([`Throughput`]) |
+/// | `wip` | `{mean, current}` ([`Wip`]) |
+/// | `flow_efficiency` | Σ active time / Σ cycle time over the items done |
+/// | `littles_law` | `{wip, throughput_per_day, cycle_time_days, relative_error, violations[]}` ([`LittlesLaw`]); each violation `{assumption, detail}` |
+/// | `stages[]` | per workflow stage, in order: `{name, kind, visits, visit_days {mean, p50, p85}, wip_mean, servers, servers_estimated, utilisation}` ([`StageMetrics`]) |
+/// | `bottleneck` | `{stage, reason, ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth}` |
+/// | `aging[]` | items in progress at the end, oldest first: `{id, stage, age_days, percentile_passed}` ([`AgingItem`]) |
+/// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
+///
+/// Durations are in days; a figure that cannot be computed (no items done, a window of
+/// no length) is `null`.
+///
+/// ```
+/// use valuestream::{LogReader, MetricsOptions, Report, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active).with_servers(1),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let report = Report::new(&tl, &MetricsOptions::new())?;
+/// assert_eq!((report.items.done, report.items.in_progress), (1, 1));
+/// assert_eq!(report.cycle_time_days.mean, Some(3.0));
+/// let json = serde_json::to_value(&report).unwrap();
+/// assert_eq!(json["stages"][1]["servers"], 1);
+/// assert!(report.to_string().contains("Bottleneck"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Items by status at the end of the window.
+    pub items: ItemCounts,
+    /// Lead times of the items done in the window.
+    pub lead_time_days: Summary,
+    /// Cycle times of the items done in the window.
+    pub cycle_time_days: Summary,
+    /// Done items per day and week.
+    pub throughput: Throughput,
+    /// Mean and current WIP.
+    pub wip: Wip,
+    /// Σ active time / Σ cycle time over the items done.
+    pub flow_efficiency: Option<f64>,
+    /// Little's law and the assumptions the window violates.
+    pub littles_law: LittlesLaw,
+    /// Every stage, in workflow order.
+    pub stages: Vec<StageMetrics>,
+    /// The stage that limits throughput.
+    pub bottleneck: Bottleneck,
+    /// Items in progress at the end, oldest first.
+    pub aging: Vec<AgingItem>,
+    /// The data-quality ledger.
+    pub data_quality: DataQuality,
+    /// The window measured (not in the JSON).
+    #[serde(skip)]
+    pub window: Window,
+    /// The lead times behind `lead_time_days`, for other percentiles and histograms (not
+    /// in the JSON).
+    #[serde(skip)]
+    pub lead_times: Sample,
+    /// The cycle times behind `cycle_time_days` (not in the JSON).
+    #[serde(skip)]
+    pub cycle_times: Sample,
+    /// The daily series (not in the JSON; [`crate::write_series_csv`] writes it).
+    #[serde(skip)]
+    pub daily: Series,
+}
+
+impl Report {
+    /// The report of `timelines` under `opts`: `Metrics::new(timelines, opts)?.report()`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Metrics::new`] and [`Metrics::report`].
+    pub fn new(timelines: &Timelines, opts: &MetricsOptions) -> Result<Report> {
+        Metrics::new(timelines, opts)?.report()
+    }
+
+    /// The statistics of the stage named `name`.
+    pub fn stage(&self, name: &str) -> Option<&StageMetrics> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+}
