@@ -53,7 +53,7 @@ pub fn write_wide<W: io::Write>(
     let wf = timelines.workflow();
     let stages = wf.stages();
     let attrs: Vec<&str> = timelines
-        .attributes
+        .attributes()
         .names
         .iter()
         .map(String::as_str)
@@ -82,7 +82,7 @@ pub fn write_wide<W: io::Write>(
         for v in item.visits() {
             let k = v.stage();
             if dates[k].is_none() {
-                dates[k] = Some(v.start);
+                dates[k] = Some(v.start_ms());
             }
             for d in &mut dates[k + 1..] {
                 *d = None;

@@ -4,11 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::filter::{NONE, Scope, Scoped};
 use crate::stats::{SUMMARY_LEVELS, Sample};
 use crate::time::{ms_to_datetime, ms_to_days};
-use crate::timeline::ItemStatus;
-use crate::workflow::StageKind;
+use crate::timeline::{Clip, ClippedItem, ItemStatus};
 
 /// How many items the window holds, by status at its end.
 ///
@@ -76,94 +74,41 @@ pub struct ItemMetrics {
     pub current_stage: usize,
 }
 
-/// The raw per-item figures in milliseconds, computed into caller-owned buffers.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ItemCore {
-    pub(crate) active_ms: i64,
-    pub(crate) wait_ms: i64,
-    pub(crate) current_stage: usize,
-}
-
-/// Fills `stage_ms` (time per stage) and `entered` (first entry per stage, `NONE` if never)
-/// for one item, and returns its active and waiting time after commitment.
-pub(crate) fn item_core(
-    scope: &Scope<'_>,
-    kinds: &[StageKind],
-    s: &Scoped,
-    stage_ms: &mut [i64],
-    entered: &mut [i64],
-) -> ItemCore {
-    stage_ms.fill(0);
-    entered.fill(NONE);
-    let mut core = ItemCore::default();
-    let c = s.commitment;
-    for seg in scope.segs(s) {
-        stage_ms[seg.stage] += seg.end - seg.start;
-        if entered[seg.stage] == NONE {
-            entered[seg.stage] = seg.start;
-        }
-        core.current_stage = seg.stage;
-        if c != NONE {
-            let after = (seg.end - seg.start.max(c)).max(0);
-            match kinds[seg.stage] {
-                StageKind::Active => core.active_ms += after,
-                StageKind::Wait => core.wait_ms += after,
-                _ => {}
-            }
-        }
-    }
-    core
-}
-
-/// The active time after commitment of one item (without per-stage buffers).
-pub(crate) fn active_ms(scope: &Scope<'_>, kinds: &[StageKind], s: &Scoped) -> i64 {
-    let c = s.commitment;
-    if c == NONE {
-        return 0;
-    }
-    scope
-        .segs(s)
-        .filter(|g| kinds[g.stage] == StageKind::Active)
-        .map(|g| (g.end - g.start.max(c)).max(0))
-        .sum()
-}
-
+/// The measures of one item; `stage_ms` and `entered` are scratch buffers, one entry per
+/// stage.
 pub(crate) fn item_metrics(
-    scope: &Scope<'_>,
-    kinds: &[StageKind],
-    s: &Scoped,
+    clip: &Clip<'_>,
+    s: &ClippedItem,
     stage_ms: &mut [i64],
-    entered: &mut [i64],
+    entered: &mut [Option<i64>],
 ) -> ItemMetrics {
-    let core = item_core(scope, kinds, s, stage_ms, entered);
-    let lead = s.is_done().then(|| s.done - s.arrival);
-    let cycle = s.is_done().then(|| s.done - s.commitment);
+    let d = clip.durations(s, stage_ms, entered);
+    let cycle = s.cycle_ms();
     ItemMetrics {
-        id: scope.id(s).to_owned(),
-        index: scope.tl.items[s.rec as usize].item as usize,
+        id: clip.id(s).to_owned(),
+        index: clip.index(s),
         status: s.status(),
-        arrival: ms_to_datetime(s.arrival),
+        arrival: ms_to_datetime(s.arrival()),
         commitment: s.commitment().map(ms_to_datetime),
         done: s.done().map(ms_to_datetime),
-        lead_time_days: lead.map(ms_to_days),
+        lead_time_days: s.lead_ms().map(ms_to_days),
         cycle_time_days: cycle.map(ms_to_days),
-        age_days: s.in_progress().then(|| ms_to_days(scope.we - s.commitment)),
+        age_days: s
+            .in_progress()
+            .then(|| ms_to_days(clip.end() - s.commitment().unwrap_or(clip.end()))),
         stage_days: stage_ms.iter().map(|&m| ms_to_days(m)).collect(),
-        entered: entered
-            .iter()
-            .map(|&t| (t != NONE).then(|| ms_to_datetime(t)))
-            .collect(),
-        active_days: ms_to_days(core.active_ms),
-        wait_days: ms_to_days(core.wait_ms),
+        entered: entered.iter().map(|t| t.map(ms_to_datetime)).collect(),
+        active_days: ms_to_days(d.active_ms),
+        wait_days: ms_to_days(d.wait_ms),
         flow_efficiency: cycle
             .filter(|&c| c > 0)
-            .map(|c| core.active_ms as f64 / c as f64),
-        backward_moves: s.backward,
-        current_stage: core.current_stage,
+            .map(|c| d.active_ms as f64 / c as f64),
+        backward_moves: s.backward_moves(),
+        current_stage: d.current_stage,
     }
 }
 
-/// What one pass over the items in scope yields: the counts, the lead and cycle times, the
+/// What one pass over the items in scope (in the window) yields: the counts, the lead and cycle times, the
 /// figures of WIP, flow efficiency and Little's law, and the items in progress.
 #[derive(Debug, Default)]
 pub(crate) struct ItemPass {
@@ -180,16 +125,16 @@ pub(crate) struct ItemPass {
     /// Items committed within the window, and before it (carried in).
     pub(crate) commits_in_window: u64,
     pub(crate) carried_in: u64,
-    /// Items in progress at the window's end: (index in the scope, age in ms).
+    /// Items in progress at the window's end: (index in the window's items, age in ms).
     pub(crate) in_progress: Vec<(u32, i64)>,
 }
 
-/// One pass over the items in scope; with `active`, also the active time of done items
-/// (which reads their visits).
-pub(crate) fn item_pass(scope: &Scope<'_>, kinds: &[StageKind], active: bool) -> ItemPass {
+/// One pass over the items in the window; with `active`, also the active time of done
+/// items (which reads their visits).
+pub(crate) fn item_pass(clip: &Clip<'_>, active: bool) -> ItemPass {
     let mut p = ItemPass::default();
-    let (ws, we) = (scope.ws, scope.we);
-    for (k, s) in scope.items.iter().enumerate() {
+    let (ws, we) = (clip.start(), clip.end());
+    for (k, s) in clip.items().iter().enumerate() {
         let c = &mut p.counts;
         match s.status() {
             ItemStatus::Done => c.done += 1,
@@ -197,32 +142,31 @@ pub(crate) fn item_pass(scope: &Scope<'_>, kinds: &[StageKind], active: bool) ->
             ItemStatus::NotStarted => c.not_started += 1,
             ItemStatus::Discarded => c.discarded += 1,
         }
-        if s.commitment == NONE {
+        let Some(commitment) = s.commitment() else {
             continue;
-        }
-        if s.commitment >= ws {
+        };
+        if commitment >= ws {
             p.commits_in_window += 1;
         } else {
             p.carried_in += 1;
         }
-        let end = if s.done == NONE { we } else { s.done };
-        let from = s.commitment.max(ws);
+        let end = s.done().unwrap_or(we);
+        let from = commitment.max(ws);
         if end > from {
             p.wip_ms += i128::from(end - from);
         }
-        if s.done == NONE {
-            p.in_progress.push((k as u32, we - s.commitment));
+        let (Some(lead), Some(cycle)) = (s.lead_ms(), s.cycle_ms()) else {
+            p.in_progress.push((k as u32, we - commitment));
             continue;
-        }
-        p.lead_ms.push((s.done - s.arrival).max(0) as u64);
-        let cycle = s.done - s.commitment;
+        };
+        p.lead_ms.push(lead.max(0) as u64);
         p.cycle_ms.push(cycle.max(0) as u64);
         p.cycle_total_ms += i128::from(cycle);
         if active {
-            p.active_ms += i128::from(active_ms(scope, kinds, s));
+            p.active_ms += i128::from(clip.active_ms(s));
         }
     }
-    p.counts.total = scope.items.len() as u64;
+    p.counts.total = clip.items().len() as u64;
     p
 }
 
@@ -244,7 +188,7 @@ pub struct AgingItem {
 
 /// The items in progress at the window's end (from [`item_pass`]), oldest first.
 pub(crate) fn aging(
-    scope: &Scope<'_>,
+    clip: &Clip<'_>,
     in_progress: &[(u32, i64)],
     cycle_times: &Sample,
 ) -> Vec<AgingItem> {
@@ -252,27 +196,27 @@ pub(crate) fn aging(
         .iter()
         .filter_map(|&l| cycle_times.percentile(l).map(|p| (l, p)))
         .collect();
-    let stages = scope.tl.workflow.stages();
+    let stages = clip.timelines().workflow().stages();
     let mut order: Vec<(u32, i64)> = in_progress.to_vec();
     order.sort_by(|a, b| {
         b.1.cmp(&a.1).then_with(|| {
-            let (x, y) = (&scope.items[a.0 as usize], &scope.items[b.0 as usize]);
-            scope.id(x).cmp(scope.id(y))
+            let (x, y) = (&clip.items()[a.0 as usize], &clip.items()[b.0 as usize]);
+            clip.id(x).cmp(clip.id(y))
         })
     });
     order
         .into_iter()
         .map(|(k, age)| {
-            let s = &scope.items[k as usize];
+            let s = &clip.items()[k as usize];
             let age_days = ms_to_days(age);
-            let current = scope.raw(s).last().map_or(0, |v| usize::from(v.stage));
+            let current = clip.current_stage(s);
             let passed = levels
                 .iter()
                 .rev()
                 .find(|&&(_, p)| age_days > p)
                 .map(|&(l, _)| l);
             AgingItem {
-                id: scope.id(s).to_owned(),
+                id: clip.id(s).to_owned(),
                 stage: stages[current].name.clone(),
                 age_days,
                 percentile_passed: passed,

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use super::filter::Scope;
 use super::items::ItemPass;
 use super::series::Series;
 use crate::time::ms_to_days;
+use crate::timeline::Clip;
 
 /// How far two rates or counts may differ, relatively, before an assumption counts as
 /// violated.
@@ -85,13 +85,13 @@ pub(crate) struct LawInputs<'s> {
     pub(crate) series: &'s Series,
 }
 
-pub(crate) fn littles_law(scope: &Scope<'_>, inp: &LawInputs<'_>) -> LittlesLaw {
+pub(crate) fn littles_law(clip: &Clip<'_>, inp: &LawInputs<'_>) -> LittlesLaw {
     let relative_error = match (inp.wip, inp.throughput_per_day, inp.cycle_mean) {
         (Some(l), Some(x), Some(w)) if l > 0.0 => Some((x * w - l) / l),
         _ => None,
     };
     let mut violations = Vec::new();
-    let span = scope.span();
+    let span = clip.span();
     let differ = |a: f64, b: f64| {
         let m = a.max(b);
         m > 0.0 && (a - b).abs() > TOLERANCE * m

@@ -1,9 +1,9 @@
 //! Flow metrics of timelines: per item, per day, per stage, the constraint, Little's law.
 
 mod bottleneck;
-mod filter;
 mod items;
 mod littles;
+mod options;
 mod report;
 mod series;
 mod stages;
@@ -12,20 +12,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use bottleneck::{Bottleneck, Evidence, StageEvidence};
-pub use filter::MetricsOptions;
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
+pub use options::MetricsOptions;
 pub use report::Report;
 pub use series::{Period, Series};
 pub use stages::StageMetrics;
 
-pub(crate) use filter::{NONE, Scope};
-
 use crate::error::Result;
 use crate::stats::Sample;
 use crate::time::{ms_to_datetime, ms_to_days};
-use crate::timeline::Timelines;
-use crate::workflow::StageKind;
+use crate::timeline::{Clip, Timelines};
 
 /// The window the metrics measure: `[start, end]`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -85,8 +82,9 @@ pub struct Wip {
 /// ```
 #[derive(Debug)]
 pub struct Metrics<'a> {
-    scope: Scope<'a>,
-    kinds: Vec<StageKind>,
+    clip: Clip<'a>,
+    /// The offset in which days are counted (ms east of UTC).
+    offset_ms: i64,
 }
 
 impl<'a> Metrics<'a> {
@@ -98,27 +96,34 @@ impl<'a> Metrics<'a> {
     /// outside the observation) or an attribute filter names an attribute the log does not
     /// keep.
     pub fn new(timelines: &'a Timelines, opts: &MetricsOptions) -> Result<Metrics<'a>> {
-        let scope = Scope::new(timelines, opts)?;
-        let kinds = timelines.workflow.stages().iter().map(|s| s.kind).collect();
-        Ok(Metrics { scope, kinds })
+        let clip = Clip::new(
+            timelines,
+            opts.since_instant(),
+            opts.until_instant(),
+            opts.attributes(),
+        )?;
+        Ok(Metrics {
+            clip,
+            offset_ms: i64::from(opts.offset_seconds()) * 1000,
+        })
     }
 
     /// The timelines measured.
     pub fn timelines(&self) -> &'a Timelines {
-        self.scope.tl
+        self.clip.timelines()
     }
 
     /// The window measured.
     pub fn window(&self) -> Window {
         Window {
-            start: ms_to_datetime(self.scope.ws),
-            end: ms_to_datetime(self.scope.we),
-            days: ms_to_days(self.scope.span()),
+            start: ms_to_datetime(self.clip.start()),
+            end: ms_to_datetime(self.clip.end()),
+            days: ms_to_days(self.clip.span()),
         }
     }
 
     fn pass(&self, active: bool) -> items::ItemPass {
-        items::item_pass(&self.scope, &self.kinds, active)
+        items::item_pass(&self.clip, active)
     }
 
     /// The items by status at the window's end.
@@ -128,12 +133,13 @@ impl<'a> Metrics<'a> {
 
     /// The measures of each item in the window, in order of first appearance in the log.
     pub fn items(&self) -> impl Iterator<Item = ItemMetrics> + '_ {
-        let ns = self.kinds.len();
+        let ns = self.clip.kinds().len();
         let mut stage_ms = vec![0i64; ns];
-        let mut entered = vec![NONE; ns];
-        self.scope.items.iter().map(move |s| {
-            items::item_metrics(&self.scope, &self.kinds, s, &mut stage_ms, &mut entered)
-        })
+        let mut entered = vec![None; ns];
+        self.clip
+            .items()
+            .iter()
+            .map(move |s| items::item_metrics(&self.clip, s, &mut stage_ms, &mut entered))
     }
 
     /// Lead times (done − arrival, days) of the items done in the window.
@@ -157,7 +163,7 @@ impl<'a> Metrics<'a> {
     }
 
     fn throughput_of(&self, p: &items::ItemPass) -> Throughput {
-        let span = self.scope.span();
+        let span = self.clip.span();
         let per_day = (span > 0).then(|| p.counts.done as f64 / ms_to_days(span));
         Throughput {
             per_day,
@@ -171,7 +177,7 @@ impl<'a> Metrics<'a> {
     }
 
     fn wip_of(&self, p: &items::ItemPass) -> Wip {
-        let span = self.scope.span();
+        let span = self.clip.span();
         Wip {
             mean: (span > 0).then(|| p.wip_ms as f64 / span as f64),
             current: p.counts.in_progress,
@@ -185,12 +191,12 @@ impl<'a> Metrics<'a> {
     /// [`crate::Error::InvalidArgument`] if the window spans more than 200,000 days (a
     /// sign of wrong timestamps).
     pub fn daily(&self) -> Result<Series> {
-        series::daily(&self.scope)
+        series::daily(&self.clip, self.offset_ms)
     }
 
     /// The statistics of every stage, indexed like the workflow's stages.
     pub fn stages(&self) -> Vec<StageMetrics> {
-        stages::stage_stats(&self.scope)
+        stages::stage_stats(&self.clip)
     }
 
     /// The stage that limits throughput, given the stage statistics from
@@ -208,7 +214,7 @@ impl<'a> Metrics<'a> {
 
     fn littles_law_of(&self, pass: &items::ItemPass, daily: &Series, cycle: &Sample) -> LittlesLaw {
         littles::littles_law(
-            &self.scope,
+            &self.clip,
             &littles::LawInputs {
                 wip: self.wip_of(pass).mean,
                 throughput_per_day: self.throughput_of(pass).per_day,
@@ -223,7 +229,7 @@ impl<'a> Metrics<'a> {
     /// The items in progress at the window's end, oldest first, against the cycle-time
     /// percentiles.
     pub fn aging(&self, cycle_times: &Sample) -> Vec<AgingItem> {
-        items::aging(&self.scope, &self.pass(false).in_progress, cycle_times)
+        items::aging(&self.clip, &self.pass(false).in_progress, cycle_times)
     }
 
     /// Every result, as a [`Report`]. The stage statistics are computed on a second
@@ -259,10 +265,10 @@ impl<'a> Metrics<'a> {
             wip: self.wip_of(&pass),
             flow_efficiency: flow_efficiency(&pass),
             littles_law,
-            aging: items::aging(&self.scope, &pass.in_progress, &cycle),
+            aging: items::aging(&self.clip, &pass.in_progress, &cycle),
             stages,
             bottleneck,
-            data_quality: self.scope.tl.quality.clone(),
+            data_quality: self.clip.timelines().quality().clone(),
             window: self.window(),
             lead_times: lead,
             cycle_times: cycle,

@@ -4,9 +4,9 @@
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
-use super::filter::{NONE, Scope};
 use crate::error::{Error, Result};
 use crate::time::{MS_PER_DAY, ms_to_days};
+use crate::timeline::Clip;
 
 /// The length of a series' periods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -137,18 +137,15 @@ fn bump(diff: &mut [i64], day: i64, delta: i64) {
     }
 }
 
-/// The daily series of a scope.
-pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
-    let off = scope.offset_ms;
+/// The daily series of the items in a window, days counted `offset_ms` east of UTC.
+pub(crate) fn daily(clip: &Clip<'_>, offset_ms: i64) -> Result<Series> {
+    let off = offset_ms;
+    let (ws, we) = (clip.start(), clip.end());
     let day_of = |t: i64| (t + off).div_euclid(MS_PER_DAY);
-    let day0 = day_of(scope.ws);
+    let day0 = day_of(ws);
     // The window's end closes the last day: an end at midnight adds no day of no length
     // (events at that very instant count in the day before).
-    let last = if scope.we > scope.ws {
-        day_of(scope.we - 1)
-    } else {
-        day_of(scope.we)
-    };
+    let last = if we > ws { day_of(we - 1) } else { day_of(we) };
     let days = last - day0 + 1;
     if days > MAX_DAYS {
         return Err(Error::InvalidArgument(format!(
@@ -157,10 +154,9 @@ pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
         )));
     }
     let nd = days as usize;
-    let wf = &scope.tl.workflow;
+    let wf = clip.timelines().workflow();
     let ns = wf.stages().len();
     let rel = |t: i64| (day_of(t) - day0).min(days - 1);
-    let (ws, we) = (scope.ws, scope.we);
     let in_window = |t: i64| t >= ws && t <= we;
 
     let mut arrivals = vec![0u64; nd];
@@ -176,31 +172,32 @@ pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
     let mut cfd_d = vec![0i64; (nd + 1) * w];
     let mut cur_d = vec![0i64; (nd + 1) * w];
 
-    for s in &scope.items {
-        if in_window(s.arrival) {
-            arrivals[rel(s.arrival) as usize] += 1;
+    for s in clip.items() {
+        let arrival = s.arrival();
+        if in_window(arrival) {
+            arrivals[rel(arrival) as usize] += 1;
         }
-        if s.commitment != NONE {
-            if in_window(s.commitment) {
-                commitments[rel(s.commitment) as usize] += 1;
+        if let Some(commitment) = s.commitment() {
+            if in_window(commitment) {
+                commitments[rel(commitment) as usize] += 1;
             }
-            let c = rel(s.commitment);
+            let c = rel(commitment);
             bump(&mut wip_d, c, 1);
-            let crel = i128::from(s.commitment - ws);
+            let crel = i128::from(commitment - ws);
             if let Some(x) = csum_d.get_mut(c.max(0) as usize) {
                 *x += crel;
             }
-            if s.done != NONE {
-                let d = rel(s.done);
+            if let Some(done) = s.done() {
+                let d = rel(done);
                 bump(&mut wip_d, d, -1);
                 if let Some(x) = csum_d.get_mut(d.max(0) as usize) {
                     *x -= crel;
                 }
             }
         }
-        if s.done != NONE && in_window(s.done) {
-            let d = rel(s.done) as usize;
-            if s.commitment != NONE {
+        if let Some(done) = s.done().filter(|&d| in_window(d)) {
+            let d = rel(done) as usize;
+            if s.commitment().is_some() {
                 departures[d] += 1;
             } else {
                 discarded[d] += 1;
@@ -209,9 +206,9 @@ pub(crate) fn daily(scope: &Scope<'_>) -> Result<Series> {
         // Stages, from visit starts only: an item is in the stage of its latest visit.
         let mut reached: i64 = -1;
         let mut prev: Option<(usize, i64)> = None;
-        for v in scope.raw(s) {
-            let st = usize::from(v.stage);
-            let day = rel(v.start).max(0) as usize;
+        for v in clip.visits(s) {
+            let st = v.stage();
+            let day = rel(v.start_ms()).max(0) as usize;
             if st as i64 > reached {
                 cfd_d[day * w + (reached + 1) as usize] += 1;
                 cfd_d[day * w + st + 1] -= 1;

@@ -2,9 +2,9 @@
 
 use serde::{Serialize, Serializer};
 
-use super::filter::Scope;
 use crate::stats::{Summary, summary_ms};
 use crate::time::ms_to_days;
+use crate::timeline::Clip;
 use crate::workflow::StageKind;
 
 /// One stage seen as a queue or a server over the window.
@@ -116,11 +116,11 @@ fn visit_days_json<S: Serializer>(s: &Summary, ser: S) -> Result<S::Ok, S::Error
 }
 
 /// The statistics of every stage, indexed like the workflow's stages.
-pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageMetrics> {
-    let wf = &scope.tl.workflow;
+pub(crate) fn stage_stats(clip: &Clip<'_>) -> Vec<StageMetrics> {
+    let wf = clip.timelines().workflow();
     let ns = wf.stages().len();
     let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
-    let ws = scope.ws;
+    let ws = clip.start();
     let mut visits = vec![0u64; ns];
     let mut departures = vec![0u64; ns];
     let mut time = vec![0i64; ns];
@@ -130,36 +130,36 @@ pub(crate) fn stage_stats(scope: &Scope<'_>) -> Vec<StageMetrics> {
     // Per active stage, the starts and ends (ms after the window's start) of its visits.
     let mut starts: Vec<Vec<u64>> = vec![Vec::new(); ns];
     let mut ends: Vec<Vec<u64>> = vec![Vec::new(); ns];
-    for s in &scope.items {
-        for g in scope.segs(s) {
-            let st = g.stage;
-            if g.start >= ws {
+    for s in clip.items() {
+        for g in clip.segments(s) {
+            let (st, start, end, open) = (g.stage(), g.start(), g.end(), g.is_open());
+            if start >= ws {
                 visits[st] += 1;
             }
-            if !g.open && g.end >= ws {
+            if !open && end >= ws {
                 departures[st] += 1;
-                durations[st].push((g.end - g.start) as u64);
+                durations[st].push((end - start) as u64);
             }
-            let a = g.start.max(ws);
-            if g.end > a {
-                time[st] += g.end - a;
+            let a = start.max(ws);
+            if end > a {
+                time[st] += end - a;
                 if kinds[st] == StageKind::Active {
                     starts[st].push((a - ws) as u64);
-                    ends[st].push((g.end - ws) as u64);
+                    ends[st].push((end - ws) as u64);
                 }
-            } else if g.open && kinds[st] == StageKind::Active {
+            } else if open && kinds[st] == StageKind::Active {
                 // Open, entered at the window's very end: in the stage at that instant.
                 starts[st].push((a - ws) as u64);
             }
-            if g.start <= ws && (ws < g.end || g.open) {
+            if start <= ws && (ws < end || open) {
                 at_start[st] += 1;
             }
-            if g.open {
+            if open {
                 at_end[st] += 1;
             }
         }
     }
-    let span = scope.span();
+    let span = clip.span();
     let t_days = ms_to_days(span);
     let per_day = |n: f64| (span > 0).then(|| n / t_days);
     let mut out = Vec::with_capacity(ns);

@@ -112,12 +112,11 @@ pub fn backtest(
     timelines: &Timelines,
     options: &SimOptions,
 ) -> Result<Backtest> {
-    let window_days = ms_to_days(timelines.as_of - timelines.start);
+    let window_days = ms_to_days(timelines.as_of_ms() - timelines.start_ms());
     // Observed.
     let cycles: Vec<f64> = timelines
-        .items
         .iter()
-        .filter_map(|r| Some(ms_to_days(r.done? - r.commitment?)))
+        .filter_map(|r| r.cycle_time_days())
         .collect();
     let sample = Sample::from_vec(cycles);
     let (Some(mean), Some(p50), Some(p85)) = (
@@ -131,11 +130,10 @@ pub fn backtest(
     };
     let done = sample.len() as f64;
     let wip_area: i64 = timelines
-        .items
         .iter()
         .filter_map(|r| {
-            let c = r.commitment?;
-            Some(r.done.unwrap_or(timelines.as_of) - c)
+            let c = r.commitment_ms()?;
+            Some(r.done_ms().unwrap_or(timelines.as_of_ms()) - c)
         })
         .sum();
     let wf = timelines.workflow();
@@ -155,9 +153,9 @@ pub fn backtest(
         })
         .collect();
     let mut station_area = vec![0i64; names.len()];
-    for v in &timelines.visits {
-        if let Some(k) = station_of[v.stage as usize] {
-            station_area[k] += v.end - v.start;
+    for v in timelines.all_visits() {
+        if let Some(k) = station_of[v.stage()] {
+            station_area[k] += v.end_ms() - v.start_ms();
         }
     }
     // Predicted.

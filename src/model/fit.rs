@@ -9,7 +9,7 @@ use super::estimate::{FamilyFit, Release, detect_release, fit_families};
 use super::{Arrivals, Batch, Distribution, Family, Servers, Station, ValueStream};
 use crate::error::{Error, Result};
 use crate::time::{ms_to_datetime, ms_to_days};
-use crate::timeline::Timelines;
+use crate::timeline::{Timelines, Visit};
 use crate::workflow::StageKind;
 
 /// How service times are described.
@@ -223,27 +223,25 @@ struct Episode {
 }
 
 /// The service episodes of one item, with the station of the visit before each.
-fn episodes(
-    visits: &[crate::timeline::Visit],
-    roles: &[Role],
-    out: &mut Vec<(Episode, Option<usize>)>,
-) {
+fn episodes(visits: &[Visit], roles: &[Role], out: &mut Vec<(Episode, Option<usize>)>) {
     out.clear();
     let mut last_station: Option<usize> = None;
     for v in visits {
-        let role = roles[v.stage as usize];
+        let role = roles[v.stage()];
         match role {
             Role::Service(k) => match out.last_mut() {
-                Some((e, _)) if e.station == k && e.end == v.start && last_station == Some(k) => {
-                    e.end = v.end;
-                    e.open = v.open;
+                Some((e, _))
+                    if e.station == k && e.end == v.start_ms() && last_station == Some(k) =>
+                {
+                    e.end = v.end_ms();
+                    e.open = v.is_open();
                 }
                 _ => out.push((
                     Episode {
                         station: k,
-                        start: v.start,
-                        end: v.end,
-                        open: v.open,
+                        start: v.start_ms(),
+                        end: v.end_ms(),
+                        open: v.is_open(),
                     },
                     last_station,
                 )),
@@ -387,10 +385,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             "the workflow has no wait or active stage: there is nothing to model".into(),
         ));
     }
-    let items = || timelines.items.iter().filter(|r| r.commitment.is_some());
-    let visits_of = |r: &crate::timeline::ItemRec| {
-        &timelines.visits[r.first_visit as usize..(r.first_visit + r.visits) as usize]
-    };
+    let items = || timelines.iter().filter(|r| r.commitment_ms().is_some());
 
     // Pass A, on the workflow's layout: servers, busy steps, releases, and how much of
     // each queue's time passed with a server free.
@@ -403,16 +398,16 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         let mut starts: Vec<Vec<f64>> = vec![Vec::new(); slots.len()];
         let mut eps = Vec::new();
         for r in items() {
-            let vs = visits_of(r);
+            let vs = r.visits();
             episodes(vs, &roles, &mut eps);
             for (e, _) in &eps {
                 sweep[e.station].push((e.start, 1));
                 sweep[e.station].push((if e.open { i64::MAX } else { e.end }, -1));
-                starts[e.station].push(ms_to_days(e.start - timelines.start));
+                starts[e.station].push(ms_to_days(e.start - timelines.start_ms()));
             }
             for v in vs {
-                if let Role::Queue(k) = roles[v.stage as usize] {
-                    waits[k].push((v.start, v.end));
+                if let Role::Queue(k) = roles[v.stage()] {
+                    waits[k].push((v.start_ms(), v.end_ms()));
                 }
             }
         }
@@ -473,10 +468,10 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
 
     // Arrivals: commitments.
-    let start = timelines.start;
-    let window_days = ms_to_days(timelines.as_of - start);
+    let start = timelines.start_ms();
+    let window_days = ms_to_days(timelines.as_of_ms() - start);
     let mut arrivals: Vec<f64> = items()
-        .filter_map(|r| r.commitment)
+        .filter_map(|r| r.commitment_ms())
         .map(|c| ms_to_days(c - start))
         .collect();
     arrivals.sort_by(f64::total_cmp);
@@ -525,7 +520,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let mut done_items = 0usize;
     let mut eps = Vec::new();
     for r in items() {
-        let vs = visits_of(r);
+        let vs = r.visits();
         episodes(vs, &roles, &mut eps);
         let mut seen = vec![false; n];
         for &(e, before) in &eps {
@@ -562,7 +557,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             stops[k] += 1;
             at = Some(k);
         }
-        if r.done.is_some() {
+        if r.done_ms().is_some() {
             passes_by[at.map_or(0, |p| p + 1)..]
                 .iter_mut()
                 .for_each(|c| *c += 1);
@@ -570,13 +565,13 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         // Moves back: to an earlier station, or from a service to its own queue.
         let mut prev: Option<(usize, Role)> = None;
         for v in vs {
-            let role = roles[v.stage as usize];
+            let role = roles[v.stage()];
             let k = match role {
                 Role::Queue(k) | Role::Service(k) => k,
                 Role::Outside => continue,
             };
             if let Role::Queue(_) = role {
-                waited[k] += v.end - v.start;
+                waited[k] += v.end_ms() - v.start_ms();
             }
             if let Some((p, p_role)) = prev {
                 let back_to_own_queue =
@@ -587,7 +582,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             }
             prev = Some((k, role));
         }
-        if r.done.is_some() {
+        if r.done_ms().is_some() {
             done_items += 1;
             for k in 0..n {
                 if !seen[k] && !slots[k].wait_delay {
@@ -765,7 +760,11 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             visit_probability: visit,
         });
     }
-    let open = timelines.visits.iter().filter(|v| v.open).count();
+    let open = timelines
+        .all_visits()
+        .iter()
+        .filter(|v| v.is_open())
+        .count();
     if open > 0 {
         notes.push(format!(
             "{open} visits were still open at the end of observation: their durations are not in the service times (long services are under-represented)"
@@ -815,7 +814,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         stations: fits,
         arrival_days: arrivals,
         start: ms_to_datetime(start),
-        as_of: ms_to_datetime(timelines.as_of),
+        as_of: ms_to_datetime(timelines.as_of_ms()),
         notes,
     })
 }

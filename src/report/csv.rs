@@ -38,7 +38,7 @@ fn num(x: Option<f64>) -> String {
 pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
     let tl = metrics.timelines();
     let stages = tl.workflow().stages();
-    let attrs = &tl.attributes.names;
+    let attrs = &tl.attributes().names;
     let mut out = ::csv::Writer::from_writer(w);
     let mut header: Vec<String> = vec!["ID".into(), "Link".into(), "Name".into()];
     header.extend(stages.iter().map(|s| s.name.clone()));
@@ -86,7 +86,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         row.extend(m.stage_days.iter().map(f64::to_string));
         let item = u32::try_from(m.index).unwrap_or(u32::MAX);
         for a in 0..attrs.len() {
-            let v = tl.attributes.get(a, item);
+            let v = tl.attributes().get(a, item);
             row.push(v.unwrap_or("").to_owned());
         }
         out.write_record(&row).map_err(io_err)?;

@@ -1,0 +1,415 @@
+//! The timelines seen through a window `[since, until]`: the items it keeps, their visits
+//! clipped to its end, their instants as the window sees them ([`super::rules`]), and the
+//! per-item durations the metrics aggregate.
+
+use chrono::{DateTime, Utc};
+
+use super::rules;
+use super::{ItemStatus, Timelines, Visit};
+use crate::error::{Error, Result};
+use crate::time::{datetime_to_ms, ms_to_datetime};
+use crate::workflow::StageKind;
+
+/// "No instant" in the compact item records.
+const NONE: i64 = i64::MAX;
+
+/// One item the window keeps, its visits clipped to the window's end.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClippedItem {
+    /// Index in the timelines' items.
+    rec: u32,
+    /// Index of its first visit in the timelines' visits.
+    first: u32,
+    /// Its visits that started by the end of the window.
+    n: u32,
+    /// Index (among its visits) of the first visit of its trailing done run; `n` if none.
+    run: u32,
+    backward: u32,
+    arrival: i64,
+    /// `NONE` if not committed by the end of the window.
+    commitment: i64,
+    /// `NONE` if not done at the end of the window.
+    done: i64,
+}
+
+impl ClippedItem {
+    /// Its arrival (ms).
+    #[inline]
+    pub(crate) fn arrival(&self) -> i64 {
+        self.arrival
+    }
+
+    /// Its commitment by the window's end (ms).
+    #[inline]
+    pub(crate) fn commitment(&self) -> Option<i64> {
+        (self.commitment != NONE).then_some(self.commitment)
+    }
+
+    /// When it was done, if by the window's end (ms).
+    #[inline]
+    pub(crate) fn done(&self) -> Option<i64> {
+        (self.done != NONE).then_some(self.done)
+    }
+
+    /// Where it stands at the window's end.
+    #[inline]
+    pub(crate) fn status(&self) -> ItemStatus {
+        rules::status(self.commitment(), self.done())
+    }
+
+    /// Committed and not done at the window's end: work in progress.
+    #[inline]
+    pub(crate) fn in_progress(&self) -> bool {
+        self.commitment != NONE && self.done == NONE
+    }
+
+    /// Lead time (ms), if done.
+    #[inline]
+    pub(crate) fn lead_ms(&self) -> Option<i64> {
+        rules::lead_ms(self.arrival, self.commitment(), self.done())
+    }
+
+    /// Cycle time (ms), if done.
+    #[inline]
+    pub(crate) fn cycle_ms(&self) -> Option<i64> {
+        rules::cycle_ms(self.commitment(), self.done())
+    }
+
+    /// Moves back to an earlier stage among its visits in the window.
+    #[inline]
+    pub(crate) fn backward_moves(&self) -> u32 {
+        self.backward
+    }
+}
+
+/// A visit as the window sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Segment {
+    stage: usize,
+    start: i64,
+    end: i64,
+    open: bool,
+}
+
+impl Segment {
+    /// The stage's index in the workflow.
+    #[inline]
+    pub(crate) fn stage(&self) -> usize {
+        self.stage
+    }
+
+    /// When the item entered the stage (ms).
+    #[inline]
+    pub(crate) fn start(&self) -> i64 {
+        self.start
+    }
+
+    /// When it left: the window's end for a visit still open there, the start for a visit
+    /// in the trailing done run (a time after done is never counted).
+    #[inline]
+    pub(crate) fn end(&self) -> i64 {
+        self.end
+    }
+
+    /// Still in this stage at the window's end (the item's last visit, not done).
+    #[inline]
+    pub(crate) fn is_open(&self) -> bool {
+        self.open
+    }
+}
+
+/// An item's durations over the window, from [`Clip::durations`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Durations {
+    /// Time in active stages after commitment (ms).
+    pub(crate) active_ms: i64,
+    /// Time in wait stages after commitment (ms).
+    pub(crate) wait_ms: i64,
+    /// The stage of its last visit in the window.
+    pub(crate) current_stage: usize,
+}
+
+/// The timelines seen through a window: the items it keeps and its bounds.
+#[derive(Debug)]
+pub(crate) struct Clip<'a> {
+    tl: &'a Timelines,
+    kinds: Vec<StageKind>,
+    /// Window start and end (ms).
+    start: i64,
+    end: i64,
+    items: Vec<ClippedItem>,
+}
+
+impl<'a> Clip<'a> {
+    /// The items of `tl` in the window `[since, until]` (by default the observation's own)
+    /// whose attributes have every `(key, value)` of `attributes`.
+    ///
+    /// `until` works as an earlier `as_of`: events after it are ignored. Items done (or
+    /// discarded) before `since` are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the window is empty or an attribute is not kept.
+    pub(crate) fn new(
+        tl: &'a Timelines,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        attributes: &[(String, String)],
+    ) -> Result<Clip<'a>> {
+        let (start, end) = bounds(tl, since, until)?;
+        let filters = attribute_filters(tl, attributes)?;
+        let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
+        let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
+        let attrs = &tl.attributes;
+        let mut items = Vec::with_capacity(tl.items.len());
+        for (r, rec) in tl.items.iter().enumerate() {
+            if !filters
+                .iter()
+                .all(|&(a, v)| attrs.get(a, rec.item) == Some(v))
+            {
+                continue;
+            }
+            let first = rec.first_visit as usize;
+            let all = &tl.visits[first..first + rec.visits as usize];
+            let clipped = all.last().is_some_and(|v| v.start > end);
+            let n = if clipped {
+                all.partition_point(|v| v.start <= end)
+            } else {
+                all.len()
+            };
+            if n == 0 {
+                continue;
+            }
+            let vis = &all[..n];
+            // An item whose visits all fall in the window keeps the timelines' instants;
+            // one cut by the window's end is placed again by the same rules.
+            let run = rules::done_run(vis, &kinds);
+            let done = vis.get(run).map_or(NONE, |v| v.start);
+            if done < start {
+                continue;
+            }
+            let (commitment, backward) = if clipped {
+                (
+                    rules::commitment(vis, &commits),
+                    rules::backward_moves(vis, &kinds),
+                )
+            } else {
+                (rec.commitment, rec.backward_moves)
+            };
+            items.push(ClippedItem {
+                rec: r as u32,
+                first: rec.first_visit,
+                n: n as u32,
+                run: run as u32,
+                backward,
+                arrival: rec.arrival,
+                commitment: commitment.unwrap_or(NONE),
+                done,
+            });
+        }
+        Ok(Clip {
+            tl,
+            kinds,
+            start,
+            end,
+            items,
+        })
+    }
+
+    /// The timelines clipped.
+    pub(crate) fn timelines(&self) -> &'a Timelines {
+        self.tl
+    }
+
+    /// The kind of each stage of the workflow.
+    pub(crate) fn kinds(&self) -> &[StageKind] {
+        &self.kinds
+    }
+
+    /// The window's start (ms).
+    #[inline]
+    pub(crate) fn start(&self) -> i64 {
+        self.start
+    }
+
+    /// The window's end (ms).
+    #[inline]
+    pub(crate) fn end(&self) -> i64 {
+        self.end
+    }
+
+    /// The window's length in ms.
+    #[inline]
+    pub(crate) fn span(&self) -> i64 {
+        self.end - self.start
+    }
+
+    /// The items the window keeps, in order of first appearance in the log.
+    #[inline]
+    pub(crate) fn items(&self) -> &[ClippedItem] {
+        &self.items
+    }
+
+    /// The raw visits of an item (those that started by the window's end).
+    #[inline]
+    pub(crate) fn visits(&self, s: &ClippedItem) -> &'a [Visit] {
+        let f = s.first as usize;
+        &self.tl.visits[f..f + s.n as usize]
+    }
+
+    /// The visits of an item as the window sees them.
+    #[inline]
+    pub(crate) fn segments(&self, s: &ClippedItem) -> Segments<'a> {
+        Segments {
+            vis: self.visits(s),
+            i: 0,
+            run: s.run as usize,
+            end: self.end,
+        }
+    }
+
+    /// The id of an item.
+    pub(crate) fn id(&self, s: &ClippedItem) -> &'a str {
+        let rec = &self.tl.items[s.rec as usize];
+        &self.tl.item_names[rec.item as usize]
+    }
+
+    /// The index of an item in the log.
+    pub(crate) fn index(&self, s: &ClippedItem) -> usize {
+        self.tl.items[s.rec as usize].item as usize
+    }
+
+    /// The stage an item is in at the window's end (its last visit's).
+    pub(crate) fn current_stage(&self, s: &ClippedItem) -> usize {
+        self.visits(s).last().map_or(0, Visit::stage)
+    }
+
+    /// An item's durations: **time in stage** into `stage_ms` (the sum of its visits to
+    /// each stage, rework included), its first entry into each stage into `entered`
+    /// (`None` if never), and its active and waiting time after commitment.
+    pub(crate) fn durations(
+        &self,
+        s: &ClippedItem,
+        stage_ms: &mut [i64],
+        entered: &mut [Option<i64>],
+    ) -> Durations {
+        stage_ms.fill(0);
+        entered.fill(None);
+        let mut out = Durations::default();
+        let c = s.commitment();
+        for seg in self.segments(s) {
+            stage_ms[seg.stage] += seg.end - seg.start;
+            entered[seg.stage].get_or_insert(seg.start);
+            out.current_stage = seg.stage;
+            if let Some(c) = c {
+                let after = (seg.end - seg.start.max(c)).max(0);
+                match self.kinds[seg.stage] {
+                    StageKind::Active => out.active_ms += after,
+                    StageKind::Wait => out.wait_ms += after,
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// An item's time in active stages after commitment (ms), without per-stage buffers.
+    pub(crate) fn active_ms(&self, s: &ClippedItem) -> i64 {
+        let Some(c) = s.commitment() else {
+            return 0;
+        };
+        self.segments(s)
+            .filter(|g| self.kinds[g.stage] == StageKind::Active)
+            .map(|g| (g.end - g.start.max(c)).max(0))
+            .sum()
+    }
+}
+
+/// The window's bounds (ms), checked.
+fn bounds(
+    tl: &Timelines,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<(i64, i64)> {
+    let ws = since.map_or(tl.start, |t| datetime_to_ms(t).max(tl.start));
+    let we = until.map_or(tl.as_of, |t| datetime_to_ms(t).min(tl.as_of));
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(Error::InvalidArgument(format!(
+            "the window starts ({s}) after it ends ({u}); give since before until"
+        )));
+    }
+    if ws > we {
+        return Err(Error::InvalidArgument(format!(
+            "the window [{}, {}] holds no instant of the observation [{}, {}]",
+            since.unwrap_or(ms_to_datetime(ws)),
+            until.unwrap_or(ms_to_datetime(we)),
+            ms_to_datetime(tl.start),
+            ms_to_datetime(tl.as_of)
+        )));
+    }
+    Ok((ws, we))
+}
+
+/// The attribute filters as (attribute index, value).
+fn attribute_filters<'o>(
+    tl: &Timelines,
+    attributes: &'o [(String, String)],
+) -> Result<Vec<(usize, &'o str)>> {
+    let attrs = &tl.attributes;
+    let mut filters = Vec::with_capacity(attributes.len());
+    for (k, v) in attributes {
+        let Some(a) = attrs.position(k) else {
+            let kept = if attrs.names.is_empty() {
+                "none".to_owned()
+            } else {
+                attrs
+                    .names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(Error::InvalidArgument(format!(
+                "no item attribute named {k:?} to filter on; the log keeps {kept} \
+                 (read the log keeping the column as an attribute)"
+            )));
+        };
+        filters.push((a, v.as_str()));
+    }
+    Ok(filters)
+}
+
+/// Iterator over the clipped visits of one item.
+#[derive(Clone, Debug)]
+pub(crate) struct Segments<'a> {
+    vis: &'a [Visit],
+    i: usize,
+    run: usize,
+    end: i64,
+}
+
+impl Iterator for Segments<'_> {
+    type Item = Segment;
+
+    #[inline]
+    fn next(&mut self) -> Option<Segment> {
+        let i = self.i;
+        let v = self.vis.get(i)?;
+        self.i += 1;
+        let (end, open) = if i >= self.run {
+            (v.start, false)
+        } else if let Some(next) = self.vis.get(i + 1) {
+            (next.start, false)
+        } else {
+            (v.end.min(self.end), true)
+        };
+        Some(Segment {
+            stage: usize::from(v.stage),
+            start: v.start,
+            end,
+            open,
+        })
+    }
+}

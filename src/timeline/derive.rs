@@ -1,0 +1,387 @@
+//! Deriving timelines from an event log and a workflow: statuses mapped to stages, events
+//! grouped by item and ordered, consecutive events in one stage merged into visits, each
+//! item placed by [`super::rules::instants`], and every event counted in the ledger.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::rules::{self, Instants};
+use super::{ItemRec, TimelineOptions, Timelines, Visit};
+use crate::error::{Error, Position, Result, UnmappedState};
+use crate::log::quality::WarningTally;
+use crate::log::{DataQuality, DroppedState, EventLog, WarningKind};
+use crate::time::{datetime_to_ms, ms_to_datetime};
+use crate::workflow::{StageKind, Workflow};
+
+/// The stage of a status no stage maps.
+const UNMAPPED: u16 = u16::MAX;
+
+/// The timelines of `log` under `wf` (see [`Timelines::with_options`]).
+pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> Result<Timelines> {
+    if wf.stages().len() >= usize::from(UNMAPPED) {
+        return Err(Error::workflow(
+            None,
+            "a workflow may have at most 65,534 stages",
+        ));
+    }
+    let (stage_of, unmapped) = map_states(log, wf, opts)?;
+    let as_of = observation_end(log, &stage_of, opts)?;
+    let grouped = Grouped::new(log);
+    let mut d = Derivation::new(log, wf, &stage_of, as_of);
+    for item in 0..log.items() {
+        let (state, time) = grouped.item(item);
+        d.item(item, state, time);
+    }
+    d.finish(log, wf, unmapped, opts)
+}
+
+/// Status → stage (`UNMAPPED` for none), and the statuses no stage maps, in order of their
+/// first line; an error naming them unless the options drop them.
+fn map_states(
+    log: &EventLog,
+    wf: &Workflow,
+    opts: &TimelineOptions,
+) -> Result<(Vec<u16>, Vec<UnmappedState>)> {
+    let stage_of: Vec<u16> = log
+        .state_names
+        .iter()
+        .map(|s| wf.stage_of_state(s).map_or(UNMAPPED, |i| i as u16))
+        .collect();
+    let meta = &log.state_meta;
+    let mut unmapped: Vec<UnmappedState> = stage_of
+        .iter()
+        .enumerate()
+        .filter(|&(s, &st)| st == UNMAPPED && meta[s].count > 0)
+        .map(|(s, _)| UnmappedState {
+            state: log.state_names[s].to_string(),
+            count: meta[s].count,
+            first_line: meta[s].first_line,
+        })
+        .collect();
+    unmapped.sort_by_key(|u| u.first_line);
+    if !unmapped.is_empty() && !opts.drop_unmapped {
+        return Err(Error::UnmappedStates {
+            file: log.source.clone(),
+            column: log.state_column.clone(),
+            states: unmapped,
+        });
+    }
+    Ok((stage_of, unmapped))
+}
+
+/// The end of observation: the option's, or the latest instant of a mapped event.
+fn observation_end(log: &EventLog, stage_of: &[u16], opts: &TimelineOptions) -> Result<i64> {
+    let (states, times) = (&log.ev_state, &log.ev_time);
+    let mapped_max = (0..log.len())
+        .filter(|&e| stage_of[states[e] as usize] != UNMAPPED)
+        .map(|e| times[e])
+        .max();
+    let Some(max_t) = mapped_max else {
+        return Err(Error::Empty {
+            pos: Box::new(Position::file(log.source())),
+            message: format!(
+                "none of the {} events has a status that a stage maps; nothing is left to measure",
+                log.len()
+            ),
+        });
+    };
+    Ok(opts.as_of.map_or(max_t, datetime_to_ms))
+}
+
+/// The events' states and times in item order (stable: input order within an item).
+struct Grouped<'a> {
+    offsets: Vec<u32>,
+    state: Cow<'a, [u32]>,
+    time: Cow<'a, [i64]>,
+}
+
+impl<'a> Grouped<'a> {
+    /// A counting sort that copies state and time into item order. Copying rather than
+    /// permuting indices makes the pass over items read memory in order. Logs already
+    /// grouped by item (as most exports write them) need no copy: item ids are numbered in
+    /// order of first appearance, so the log is grouped exactly when its item column never
+    /// decreases.
+    fn new(log: &'a EventLog) -> Grouped<'a> {
+        let (items, states, times) = (&log.ev_item[..], &log.ev_state[..], &log.ev_time[..]);
+        let n_items = log.items();
+        let mut offsets = vec![0u32; n_items + 1];
+        for &it in items {
+            offsets[it as usize + 1] += 1;
+        }
+        for i in 0..n_items {
+            offsets[i + 1] += offsets[i];
+        }
+        if items.windows(2).all(|w| w[0] <= w[1]) {
+            return Grouped {
+                offsets,
+                state: Cow::Borrowed(states),
+                time: Cow::Borrowed(times),
+            };
+        }
+        let n = log.len();
+        let mut g_state = vec![0u32; n];
+        let mut g_time = vec![0i64; n];
+        let mut next = offsets.clone();
+        for e in 0..n {
+            let slot = &mut next[items[e] as usize];
+            let at = *slot as usize;
+            g_state[at] = states[e];
+            g_time[at] = times[e];
+            *slot += 1;
+        }
+        Grouped {
+            offsets,
+            state: Cow::Owned(g_state),
+            time: Cow::Owned(g_time),
+        }
+    }
+
+    /// The states and times of item `item`, in input order.
+    fn item(&self, item: usize) -> (&[u32], &[i64]) {
+        let range = self.offsets[item] as usize..self.offsets[item + 1] as usize;
+        (&self.state[range.clone()], &self.time[range])
+    }
+}
+
+/// How an item's consecutive stages differ, counted for the ledger.
+#[derive(Default)]
+struct Moves {
+    duplicates: u64,
+    skipped: u64,
+    reopened: u64,
+    after_done: u64,
+}
+
+/// The state of a derivation: the items and visits so far, and the ledger's counts.
+struct Derivation<'a> {
+    log: &'a EventLog,
+    stage_of: &'a [u16],
+    kinds: Vec<StageKind>,
+    commits: Vec<bool>,
+    /// `work_before[s]` = the number of wait and active stages before `s` (to count skipped
+    /// stages in O(1)).
+    work_before: Vec<u32>,
+    as_of: i64,
+    tally: WarningTally,
+    items: Vec<ItemRec>,
+    visits: Vec<Visit>,
+    used: u64,
+    after_as_of: u64,
+    start: i64,
+    /// Scratch buffers for an item whose events are out of time order.
+    sorted_state: Vec<u32>,
+    sorted_time: Vec<i64>,
+}
+
+impl<'a> Derivation<'a> {
+    fn new(log: &'a EventLog, wf: &Workflow, stage_of: &'a [u16], as_of: i64) -> Self {
+        let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
+        let commits: Vec<bool> = (0..kinds.len()).map(|i| wf.commits(i)).collect();
+        let mut work_before = vec![0u32; kinds.len() + 1];
+        for (i, k) in kinds.iter().enumerate() {
+            work_before[i + 1] =
+                work_before[i] + u32::from(matches!(k, StageKind::Wait | StageKind::Active));
+        }
+        Derivation {
+            log,
+            stage_of,
+            kinds,
+            commits,
+            work_before,
+            as_of,
+            tally: WarningTally::default(),
+            items: Vec::with_capacity(log.items()),
+            // At most one visit an event: reserved once, never copied as it grows (pages
+            // that are never written are never faulted in).
+            visits: Vec::with_capacity(log.len()),
+            used: 0,
+            after_as_of: 0,
+            start: i64::MAX,
+            sorted_state: Vec::new(),
+            sorted_time: Vec::new(),
+        }
+    }
+
+    /// Derives the visits of item `item` from its events (in input order) and places it.
+    fn item(&mut self, item: usize, state: &[u32], time: &[i64]) {
+        let name = self.log.item_id(item);
+        let unsorted = time.windows(2).filter(|w| w[1] < w[0]).count() as u64;
+        let mut sorted_state = std::mem::take(&mut self.sorted_state);
+        let mut sorted_time = std::mem::take(&mut self.sorted_time);
+        let (state, time) = if unsorted > 0 {
+            // Stable: ties keep input order.
+            let mut order: Vec<usize> = (0..time.len()).collect();
+            order.sort_by_key(|&k| time[k]);
+            sorted_state.clear();
+            sorted_time.clear();
+            sorted_state.extend(order.iter().map(|&k| state[k]));
+            sorted_time.extend(order.iter().map(|&k| time[k]));
+            self.tally
+                .add(WarningKind::UnsortedInput, item as u32, name, unsorted);
+            (&sorted_state[..], &sorted_time[..])
+        } else {
+            (state, time)
+        };
+        let first_visit = self.visits.len();
+        let moves = self.merge_visits(state, time);
+        self.sorted_state = sorted_state;
+        self.sorted_time = sorted_time;
+        self.place(item, first_visit, &moves);
+    }
+
+    /// Merges consecutive events in one stage into visits (appended to `self.visits`, each
+    /// open until the next or `as_of`), and counts the moves between them.
+    fn merge_visits(&mut self, state: &[u32], time: &[i64]) -> Moves {
+        let mut moves = Moves::default();
+        let mut cur: u16 = UNMAPPED;
+        let (mut prev_state, mut prev_t) = (u32::MAX, i64::MIN);
+        for (&st, &t) in state.iter().zip(time) {
+            let s = self.stage_of[st as usize];
+            if s == UNMAPPED {
+                continue;
+            }
+            if t > self.as_of {
+                self.after_as_of += 1;
+                continue;
+            }
+            self.used += 1;
+            let is_dup = st == prev_state && t == prev_t;
+            moves.duplicates += u64::from(is_dup);
+            (prev_state, prev_t) = (st, t);
+            if s == cur {
+                if self.kinds[s as usize] == StageKind::Done && !is_dup {
+                    moves.after_done += 1;
+                }
+                continue;
+            }
+            if cur != UNMAPPED {
+                self.count_move(usize::from(cur), usize::from(s), &mut moves);
+                if let Some(last) = self.visits.last_mut() {
+                    last.end = t;
+                    last.open = false;
+                }
+            }
+            self.visits.push(Visit {
+                start: t,
+                end: self.as_of,
+                stage: s,
+                open: true,
+            });
+            cur = s;
+        }
+        moves
+    }
+
+    /// Counts a move from stage `c` to stage `n` (backward moves are counted from the
+    /// visits, by [`rules::backward_moves`]).
+    #[inline]
+    fn count_move(&self, c: usize, n: usize, moves: &mut Moves) {
+        let c_done = self.kinds[c] == StageKind::Done;
+        let n_done = self.kinds[n] == StageKind::Done;
+        if c_done && n_done {
+            moves.after_done += 1;
+        } else if c_done {
+            moves.reopened += 1;
+        } else if n > c && self.work_before[n] > self.work_before[c + 1] {
+            moves.skipped += 1;
+        }
+    }
+
+    /// Places the item whose visits start at `first_visit`: its instants, its trailing done
+    /// visits closed at their start (a time after done is never counted), its warnings.
+    fn place(&mut self, item: usize, first_visit: usize, moves: &Moves) {
+        let name = self.log.item_id(item);
+        let id = item as u32;
+        let own = &mut self.visits[first_visit..];
+        if own.is_empty() {
+            self.tally.add(WarningKind::ItemsWithoutEvents, id, name, 1);
+            return;
+        }
+        let instants = rules::instants(own, &self.kinds, &self.commits);
+        let Instants {
+            arrival,
+            commitment,
+            done_run,
+        } = instants;
+        let done = instants.done(own);
+        for v in &mut own[done_run..] {
+            v.end = v.start;
+            v.open = false;
+        }
+        let backward = rules::backward_moves(own, &self.kinds);
+        let nv = own.len();
+        let t = &mut self.tally;
+        t.add(WarningKind::DuplicateEvents, id, name, moves.duplicates);
+        t.add(WarningKind::BackwardMoves, id, name, u64::from(backward));
+        t.add(WarningKind::SkippedStages, id, name, moves.skipped);
+        t.add(WarningKind::Reopened, id, name, moves.reopened);
+        t.add(WarningKind::EventsAfterDone, id, name, moves.after_done);
+        if done.is_some() && commitment.is_none() {
+            t.add(WarningKind::DoneWithoutCommitment, id, name, 1);
+        }
+        self.start = self.start.min(arrival);
+        self.items.push(ItemRec {
+            item: id,
+            first_visit: first_visit as u32,
+            visits: nv as u32,
+            backward_moves: backward,
+            arrival,
+            commitment,
+            done,
+        });
+    }
+
+    /// The timelines, with the ledger of the reading and of this derivation.
+    fn finish(
+        mut self,
+        log: &EventLog,
+        wf: &Workflow,
+        unmapped: Vec<UnmappedState>,
+        opts: &TimelineOptions,
+    ) -> Result<Timelines> {
+        if self.items.is_empty() {
+            return Err(Error::Empty {
+                pos: Box::new(Position::file(log.source())),
+                message: format!(
+                    "every event is after the observation end {}",
+                    ms_to_datetime(self.as_of)
+                ),
+            });
+        }
+        self.tally
+            .add_count(WarningKind::AfterAsOf, self.after_as_of);
+        let dropped: Vec<DroppedState> = if opts.drop_unmapped {
+            unmapped
+                .into_iter()
+                .map(|u| DroppedState {
+                    state: u.state,
+                    count: u.count,
+                    first_line: u.first_line,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let stats = &log.stats;
+        let quality = DataQuality {
+            source: log.source.clone(),
+            rows: stats.rows,
+            events_read: log.len() as u64,
+            events: self.used,
+            rejected: stats.rejected.clone(),
+            dropped,
+            items: log.items() as u64,
+            warnings: self.tally.finish(stats.warnings.clone()),
+        };
+        Ok(Timelines {
+            workflow: wf.clone(),
+            item_names: Arc::clone(&log.item_names),
+            attributes: Arc::clone(&log.attributes),
+            items: self.items,
+            visits: self.visits,
+            start: self.start.min(self.as_of),
+            as_of: self.as_of,
+            quality,
+        })
+    }
+}

@@ -1,0 +1,463 @@
+//! Per-item stage visits derived from an event log and a workflow: the home of every
+//! per-item instant and duration (arrival, commitment, done, lead and cycle time, time in
+//! stage), and of the clipping of a window.
+//!
+//! - `rules`: each definition in one function;
+//! - `derive`: the timelines of a log;
+//! - `clip`: the timelines seen through a window `[since, until]`, as metrics measure them.
+
+mod clip;
+mod derive;
+mod rules;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub(crate) use clip::{Clip, ClippedItem};
+
+use crate::error::Result;
+use crate::log::{Attributes, DataQuality, EventLog, Names};
+use crate::time::{ms_to_datetime, ms_to_days};
+use crate::workflow::Workflow;
+
+/// How timelines are derived from a log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineOptions {
+    as_of: Option<DateTime<Utc>>,
+    drop_unmapped: bool,
+}
+
+impl TimelineOptions {
+    /// The defaults: observe until the latest instant in the log; unmapped statuses are an
+    /// error.
+    pub fn new() -> TimelineOptions {
+        TimelineOptions::default()
+    }
+
+    /// The end of observation. Events after it are left out (and counted in the ledger);
+    /// visits still open are open until it.
+    pub fn as_of(mut self, as_of: DateTime<Utc>) -> Self {
+        self.as_of = Some(as_of);
+        self
+    }
+
+    /// Drops the events of statuses no stage maps (counted in the ledger) instead of
+    /// failing.
+    pub fn drop_unmapped(mut self, drop: bool) -> Self {
+        self.drop_unmapped = drop;
+        self
+    }
+}
+
+/// An interval an item spent in one stage.
+///
+/// Consecutive events in the same stage are one visit. The last visit of an item that is
+/// not done is open until `as_of`. Visits from the moment an item is done are closed and
+/// of zero length: a time after done is never counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visit {
+    start: i64,
+    end: i64,
+    stage: u16,
+    open: bool,
+}
+
+impl Visit {
+    /// When the item entered the stage, in ms since the epoch.
+    #[inline]
+    pub(crate) fn start_ms(&self) -> i64 {
+        self.start
+    }
+
+    /// When it left (or `as_of`), in ms since the epoch.
+    #[inline]
+    pub(crate) fn end_ms(&self) -> i64 {
+        self.end
+    }
+
+    /// The index of the stage in the workflow.
+    pub fn stage(&self) -> usize {
+        usize::from(self.stage)
+    }
+
+    /// When the item entered the stage.
+    pub fn start(&self) -> DateTime<Utc> {
+        ms_to_datetime(self.start)
+    }
+
+    /// When it left (or `as_of` for an open visit).
+    pub fn end(&self) -> DateTime<Utc> {
+        ms_to_datetime(self.end)
+    }
+
+    /// The length of the visit in days.
+    pub fn days(&self) -> f64 {
+        ms_to_days(self.end - self.start)
+    }
+
+    /// Whether the item is still in the stage at `as_of`.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+}
+
+/// Where an item stands at the end of observation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Not committed: still in a backlog stage.
+    NotStarted,
+    /// Committed and not done: work in progress.
+    InProgress,
+    /// Committed and done.
+    Done,
+    /// Done without ever being committed: in no time metric.
+    Discarded,
+}
+
+/// One item of the timelines: where its visits are, and its instants (ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ItemRec {
+    /// The item's index in the log.
+    item: u32,
+    first_visit: u32,
+    visits: u32,
+    backward_moves: u32,
+    arrival: i64,
+    commitment: Option<i64>,
+    done: Option<i64>,
+}
+
+/// The stage visits of every item of a log, under a workflow, observed until `as_of`.
+///
+/// # Definitions
+///
+/// - An item's events are ordered by time; ties keep input order. Consecutive events in the
+///   same stage merge into one [`Visit`].
+/// - **Arrival** is the item's first event. **Commitment** is its first entry into the
+///   commitment stage or any later stage that is not done. **Done** is the start of the
+///   item's trailing run of visits in done stages (with one done stage: the start of its
+///   last visit, if that visit is done). A reopened item is in progress again.
+/// - An item done without commitment is **discarded**: counted, in no time metric.
+/// - The window of observation is `[start, as_of]`, `start` being the earliest event used.
+///
+/// ```
+/// use valuestream::{ItemStatus, LogReader, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,To Do,2024-03-01\nA,Dev,2024-03-04\nA,Test,2024-03-06\nA,Done,2024-03-07\n\
+///            B,Dev,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::from_toml_str(r#"
+///     [[stage]]
+///     name = "Backlog"
+///     kind = "backlog"
+///     states = ["To Do"]
+///     [[stage]]
+///     name = "Dev"
+///     kind = "active"
+///     [[stage]]
+///     name = "Test"
+///     kind = "active"
+///     [[stage]]
+///     name = "Done"
+///     kind = "done"
+/// "#)?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let a = tl.get("A").unwrap();
+/// assert_eq!(a.status(), ItemStatus::Done);
+/// assert_eq!(a.visits().len(), 4);
+/// assert_eq!(a.visits()[1].days(), 2.0); // Dev, 4 to 6 March
+/// let b = tl.get("B").unwrap();
+/// assert!(b.visits()[0].is_open());     // open until as_of, 7 March
+/// assert_eq!(b.visits()[0].days(), 2.0);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Timelines {
+    workflow: Workflow,
+    item_names: Arc<Names>,
+    attributes: Arc<Attributes>,
+    items: Vec<ItemRec>,
+    visits: Vec<Visit>,
+    start: i64,
+    as_of: i64,
+    quality: DataQuality,
+}
+
+impl Timelines {
+    /// The timelines of `log` under `workflow`, with the default options.
+    ///
+    /// # Errors
+    ///
+    /// As [`Timelines::with_options`].
+    pub fn new(log: &EventLog, workflow: &Workflow) -> Result<Timelines> {
+        Timelines::with_options(log, workflow, &TimelineOptions::default())
+    }
+
+    /// The timelines of `log` under `workflow`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::UnmappedStates`] listing each status no stage maps, with its count and
+    ///   first line, unless the options drop them;
+    /// - [`Error::Empty`] if no event is left to use (all dropped, or all after `as_of`).
+    pub fn with_options(
+        log: &EventLog,
+        workflow: &Workflow,
+        opts: &TimelineOptions,
+    ) -> Result<Timelines> {
+        derive::derive(log, workflow, opts)
+    }
+
+    /// The workflow the timelines were derived under.
+    pub fn workflow(&self) -> &Workflow {
+        &self.workflow
+    }
+
+    /// The number of items with at least one event used.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items, in order of first appearance in the log.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ItemTimeline<'_>> {
+        self.items
+            .iter()
+            .map(move |rec| ItemTimeline { tl: self, rec })
+    }
+
+    /// The item with id `id` (a linear search).
+    pub fn get(&self, id: &str) -> Option<ItemTimeline<'_>> {
+        self.iter().find(|i| i.id() == id)
+    }
+
+    /// The end of observation.
+    pub fn as_of(&self) -> DateTime<Utc> {
+        ms_to_datetime(self.as_of)
+    }
+
+    /// The start of observation: the earliest event used.
+    pub fn start(&self) -> DateTime<Utc> {
+        ms_to_datetime(self.start)
+    }
+
+    /// The length of the window `[start, as_of]` in days.
+    pub fn window_days(&self) -> f64 {
+        ms_to_days(self.as_of - self.start)
+    }
+
+    /// The data-quality ledger of the reading and of this derivation.
+    pub fn quality(&self) -> &DataQuality {
+        &self.quality
+    }
+
+    /// The start of observation, in ms since the epoch.
+    #[inline]
+    pub(crate) fn start_ms(&self) -> i64 {
+        self.start
+    }
+
+    /// The end of observation, in ms since the epoch.
+    #[inline]
+    pub(crate) fn as_of_ms(&self) -> i64 {
+        self.as_of
+    }
+
+    /// The item attributes kept from the log.
+    pub(crate) fn attributes(&self) -> &Attributes {
+        &self.attributes
+    }
+
+    /// Every visit of every item, items in order.
+    pub(crate) fn all_visits(&self) -> &[Visit] {
+        &self.visits
+    }
+}
+
+/// One item's timeline.
+#[derive(Clone, Copy, Debug)]
+pub struct ItemTimeline<'a> {
+    tl: &'a Timelines,
+    rec: &'a ItemRec,
+}
+
+impl<'a> ItemTimeline<'a> {
+    /// The item's id.
+    pub fn id(&self) -> &'a str {
+        &self.tl.item_names[self.rec.item as usize]
+    }
+
+    /// The item's index in the log.
+    pub fn index(&self) -> usize {
+        self.rec.item as usize
+    }
+
+    /// Its stage visits in time order.
+    pub fn visits(&self) -> &'a [Visit] {
+        let s = self.rec.first_visit as usize;
+        &self.tl.visits[s..s + self.rec.visits as usize]
+    }
+
+    /// Its first event.
+    pub fn arrival(&self) -> DateTime<Utc> {
+        ms_to_datetime(self.rec.arrival)
+    }
+
+    /// Its first entry into the commitment stage or a later stage that is not done.
+    pub fn commitment(&self) -> Option<DateTime<Utc>> {
+        self.rec.commitment.map(ms_to_datetime)
+    }
+
+    /// When it was done (the start of its trailing run of done visits).
+    pub fn done(&self) -> Option<DateTime<Utc>> {
+        self.rec.done.map(ms_to_datetime)
+    }
+
+    /// Where it stands at `as_of`.
+    pub fn status(&self) -> ItemStatus {
+        rules::status(self.rec.commitment, self.rec.done)
+    }
+
+    /// Its lead time (done − arrival) in days, if it is done (and was committed).
+    pub fn lead_time_days(&self) -> Option<f64> {
+        rules::lead_ms(self.rec.arrival, self.rec.commitment, self.rec.done).map(ms_to_days)
+    }
+
+    /// Its cycle time (done − commitment) in days, if it is done (and was committed).
+    pub fn cycle_time_days(&self) -> Option<f64> {
+        rules::cycle_ms(self.rec.commitment, self.rec.done).map(ms_to_days)
+    }
+
+    /// Its commitment, in ms since the epoch.
+    #[inline]
+    pub(crate) fn commitment_ms(&self) -> Option<i64> {
+        self.rec.commitment
+    }
+
+    /// When it was done, in ms since the epoch.
+    #[inline]
+    pub(crate) fn done_ms(&self) -> Option<i64> {
+        self.rec.done
+    }
+
+    /// How many times it moved back to an earlier stage (not counting reopening).
+    pub fn backward_moves(&self) -> u32 {
+        self.rec.backward_moves
+    }
+
+    /// The stage it is in at `as_of` (its last visit's stage).
+    pub fn current_stage(&self) -> usize {
+        self.visits().last().map_or(0, Visit::stage)
+    }
+
+    /// The value of one of its attributes.
+    pub fn attribute(&self, name: &str) -> Option<&'a str> {
+        let a = self.tl.attributes.position(name)?;
+        self.tl.attributes.get(a, self.rec.item)
+    }
+
+    /// Days spent in stage `stage`, over all its visits.
+    pub fn days_in_stage(&self, stage: usize) -> f64 {
+        ms_to_days(
+            self.visits()
+                .iter()
+                .filter(|v| v.stage() == stage)
+                .map(|v| v.end - v.start)
+                .sum(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{EventLogBuilder, WarningKind};
+    use crate::time::ms_to_datetime;
+
+    /// The same events, grouped by item or interleaved round-robin (each item's events in
+    /// the same order, and items first seen in the same order).
+    fn logs() -> (EventLog, EventLog) {
+        let states = ["Backlog", "Dev", "Queue", "Test", "Done", "Blocked"];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let base = 1_700_000_000_000i64;
+        let items: Vec<Vec<(usize, i64)>> = (0..300)
+            .map(|_| {
+                let k = 1 + (next() % 9) as usize;
+                (0..k)
+                    .map(|j| {
+                        // Now and then an event out of time order.
+                        let jitter = if next() % 7 == 0 { -3 } else { 0 };
+                        (
+                            (next() % 6) as usize,
+                            base + (j as i64 + jitter) * 3_600_000,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut grouped = EventLogBuilder::new();
+        for (i, evs) in items.iter().enumerate() {
+            for &(s, t) in evs {
+                grouped.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+            }
+        }
+        let mut mixed = EventLogBuilder::new();
+        for round in 0..9 {
+            for (i, evs) in items.iter().enumerate() {
+                if let Some(&(s, t)) = evs.get(round) {
+                    mixed.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+                }
+            }
+        }
+        (grouped.build(), mixed.build())
+    }
+
+    #[test]
+    fn a_grouped_log_and_an_interleaved_one_give_the_same_timelines() {
+        let (grouped, mixed) = logs();
+        assert!(grouped.ev_item.windows(2).all(|w| w[0] <= w[1]));
+        assert!(!mixed.ev_item.windows(2).all(|w| w[0] <= w[1]));
+        let wf = Workflow::from_toml_str(
+            r#"
+            [[stage]]
+            name = "Backlog"
+            kind = "backlog"
+            [[stage]]
+            name = "Dev"
+            kind = "active"
+            [[stage]]
+            name = "Queue"
+            kind = "wait"
+            [[stage]]
+            name = "Test"
+            kind = "active"
+            [[stage]]
+            name = "Done"
+            kind = "done"
+            "#,
+        )
+        .unwrap();
+        let opts = TimelineOptions::new().drop_unmapped(true);
+        let a = Timelines::with_options(&grouped, &wf, &opts).unwrap();
+        let b = Timelines::with_options(&mixed, &wf, &opts).unwrap();
+        assert_eq!(a.items, b.items);
+        assert_eq!(a.visits, b.visits);
+        assert_eq!(a.quality, b.quality);
+        // The sorting path ran in both.
+        assert!(a.quality().count(WarningKind::UnsortedInput) > 0);
+    }
+}
