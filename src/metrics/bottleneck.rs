@@ -115,41 +115,82 @@ pub struct Bottleneck {
 
 /// Ranks the active stages of `stages` (the stage statistics of every workflow stage).
 pub(crate) fn bottleneck(stages: &[StageMetrics]) -> Bottleneck {
-    let mut ranking: Vec<StageEvidence> = Vec::new();
-    for (i, st) in stages.iter().enumerate() {
-        if st.kind != StageKind::Active {
-            continue;
-        }
-        let mut front = Vec::new();
-        let mut j = i;
-        while j > 0 && stages[j - 1].kind == StageKind::Wait {
-            j -= 1;
-            front.push(j);
-        }
-        front.reverse();
-        let wait_days = front.iter().fold(0.0, |a, &k| a + stages[k].item_days);
-        let at = |k: usize| {
-            i64::try_from(stages[k].wip_at_end).unwrap_or(i64::MAX)
-                - i64::try_from(stages[k].wip_at_start).unwrap_or(i64::MAX)
-        };
-        let queue_growth = at(i) + front.iter().map(|&k| at(k)).sum::<i64>();
-        ranking.push(StageEvidence {
-            stage: st.name.clone(),
-            evidence: Vec::new(),
-            utilisation: st.utilisation,
-            servers: st.servers,
-            servers_estimated: st.servers_estimated,
-            capacity_per_day: st.capacity_per_day,
-            wait_stages: front.iter().map(|&k| stages[k].name.clone()).collect(),
-            wait_days,
-            queue_growth,
-            index: i,
-        });
-    }
+    let mut ranking: Vec<StageEvidence> = stages
+        .iter()
+        .enumerate()
+        .filter(|(_, st)| st.kind == StageKind::Active)
+        .map(|(i, _)| evidence_of(stages, i))
+        .collect();
+    mark_leaders(&mut ranking);
+    ranking.sort_by(|a, b| {
+        b.evidence
+            .len()
+            .cmp(&a.evidence.len())
+            .then_with(|| {
+                b.utilisation
+                    .unwrap_or(-1.0)
+                    .total_cmp(&a.utilisation.unwrap_or(-1.0))
+            })
+            .then_with(|| b.wait_days.total_cmp(&a.wait_days))
+            .then_with(|| a.index.cmp(&b.index))
+    });
     let visited = |e: &StageEvidence| {
         stages[e.index].visits + stages[e.index].departures > 0 || stages[e.index].item_days > 0.0
     };
-    // The leader on each criterion (on ties, the more utilised, then the earlier stage).
+    let Some(top) = ranking.first().filter(|e| visited(e)) else {
+        let reason = if ranking.is_empty() {
+            "the workflow has no active stage, so no stage can be named as the constraint"
+        } else {
+            "no active stage was visited in the window"
+        };
+        return Bottleneck {
+            stage: None,
+            reason: reason.to_owned(),
+            ranking,
+            index: None,
+        };
+    };
+    Bottleneck {
+        stage: Some(top.stage.clone()),
+        index: Some(top.index),
+        reason: reason(&ranking),
+        ranking,
+    }
+}
+
+/// The figures of active stage `i`: its own, and the wait stages in front of it.
+fn evidence_of(stages: &[StageMetrics], i: usize) -> StageEvidence {
+    let st = &stages[i];
+    let mut front = Vec::new();
+    let mut j = i;
+    while j > 0 && stages[j - 1].kind == StageKind::Wait {
+        j -= 1;
+        front.push(j);
+    }
+    front.reverse();
+    let wait_days = front.iter().fold(0.0, |a, &k| a + stages[k].item_days);
+    let at = |k: usize| {
+        i64::try_from(stages[k].wip_at_end).unwrap_or(i64::MAX)
+            - i64::try_from(stages[k].wip_at_start).unwrap_or(i64::MAX)
+    };
+    let queue_growth = at(i) + front.iter().map(|&k| at(k)).sum::<i64>();
+    StageEvidence {
+        stage: st.name.clone(),
+        evidence: Vec::new(),
+        utilisation: st.utilisation,
+        servers: st.servers,
+        servers_estimated: st.servers_estimated,
+        capacity_per_day: st.capacity_per_day,
+        wait_stages: front.iter().map(|&k| stages[k].name.clone()).collect(),
+        wait_days,
+        queue_growth,
+        index: i,
+    }
+}
+
+/// Gives each criterion's leader its evidence (on ties, the more utilised, then the
+/// earlier stage).
+fn mark_leaders(ranking: &mut [StageEvidence]) {
     let util = |e: &StageEvidence| e.utilisation.unwrap_or(-1.0);
     let lead = |key: &dyn Fn(&StageEvidence) -> Option<f64>| -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
@@ -185,56 +226,29 @@ pub(crate) fn bottleneck(stages: &[StageMetrics]) -> Bottleneck {
             ranking[k].evidence.push(ev);
         }
     }
-    ranking.sort_by(|a, b| {
-        b.evidence
-            .len()
-            .cmp(&a.evidence.len())
-            .then_with(|| {
-                b.utilisation
-                    .unwrap_or(-1.0)
-                    .total_cmp(&a.utilisation.unwrap_or(-1.0))
-            })
-            .then_with(|| b.wait_days.total_cmp(&a.wait_days))
-            .then_with(|| a.index.cmp(&b.index))
-    });
-    let Some(top) = ranking.first().filter(|e| visited(e)) else {
-        let reason = if ranking.is_empty() {
-            "the workflow has no active stage, so no stage can be named as the constraint"
-        } else {
-            "no active stage was visited in the window"
-        };
-        return Bottleneck {
-            stage: None,
-            reason: reason.to_owned(),
-            ranking,
-            index: None,
-        };
-    };
-    let reason = if top.evidence.is_empty() {
-        format!(
+}
+
+/// Why the first of `ranking` is the bottleneck, in one sentence.
+fn reason(ranking: &[StageEvidence]) -> String {
+    let top = &ranking[0];
+    if top.evidence.is_empty() {
+        return format!(
             "{} ranks first, but no evidence sets it apart from the other active stages",
             top.stage
-        )
-    } else {
-        let phrases: Vec<String> = top.evidence.iter().map(|e| e.phrase(top)).collect();
-        let mut r = format!("{} limits throughput: {}", top.stage, join_and(&phrases));
-        let others: Vec<String> = ranking[1..]
-            .iter()
-            .flat_map(|o| o.evidence.iter().map(move |e| (o, e)))
-            .map(|(o, e)| format!("{} for {}", o.stage, evidence_name(*e)))
-            .collect();
-        if !others.is_empty() {
-            r.push_str(&format!("; other evidence points to {}", join_and(&others)));
-        }
-        r.push('.');
-        r
-    };
-    Bottleneck {
-        stage: Some(top.stage.clone()),
-        index: Some(top.index),
-        reason,
-        ranking,
+        );
     }
+    let phrases: Vec<String> = top.evidence.iter().map(|e| e.phrase(top)).collect();
+    let mut r = format!("{} limits throughput: {}", top.stage, join_and(&phrases));
+    let others: Vec<String> = ranking[1..]
+        .iter()
+        .flat_map(|o| o.evidence.iter().map(move |e| (o, e)))
+        .map(|(o, e)| format!("{} for {}", o.stage, evidence_name(*e)))
+        .collect();
+    if !others.is_empty() {
+        r.push_str(&format!("; other evidence points to {}", join_and(&others)));
+    }
+    r.push('.');
+    r
 }
 
 fn evidence_name(e: Evidence) -> &'static str {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::time::{MS_PER_DAY, ms_to_days};
-use crate::timeline::Clip;
+use crate::timeline::{Clip, ClippedItem, Visit};
 
 /// The length of a series' periods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -137,137 +137,203 @@ fn bump(diff: &mut [i64], day: i64, delta: i64) {
     }
 }
 
-/// The daily series of the items in a window, days counted `offset_ms` east of UTC.
-pub(crate) fn daily(clip: &Clip<'_>, offset_ms: i64) -> Result<Series> {
-    let off = offset_ms;
-    let (ws, we) = (clip.start(), clip.end());
-    let day_of = |t: i64| (t + off).div_euclid(MS_PER_DAY);
-    let day0 = day_of(ws);
-    // The window's end closes the last day: an end at midnight adds no day of no length
-    // (events at that very instant count in the day before).
-    let last = if we > ws { day_of(we - 1) } else { day_of(we) };
-    let days = last - day0 + 1;
-    if days > MAX_DAYS {
-        return Err(Error::InvalidArgument(format!(
-            "the window spans {days} days, more than a series may hold ({MAX_DAYS}); \
-             look for wrong timestamps, or narrow the window with since and until"
-        )));
+/// The days of a window: day numbers since the epoch in a fixed offset.
+#[derive(Clone, Copy, Debug)]
+struct DayGrid {
+    /// The offset (ms east of UTC).
+    off: i64,
+    /// The day holding the window's start.
+    day0: i64,
+    /// The number of days.
+    n: i64,
+}
+
+impl DayGrid {
+    fn new(ws: i64, we: i64, off: i64) -> Result<DayGrid> {
+        let day_of = |t: i64| (t + off).div_euclid(MS_PER_DAY);
+        let day0 = day_of(ws);
+        // The window's end closes the last day: an end at midnight adds no day of no length
+        // (events at that very instant count in the day before).
+        let last = if we > ws { day_of(we - 1) } else { day_of(we) };
+        let n = last - day0 + 1;
+        if n > MAX_DAYS {
+            return Err(Error::InvalidArgument(format!(
+                "the window spans {n} days, more than a series may hold ({MAX_DAYS}); \
+                 look for wrong timestamps, or narrow the window with since and until"
+            )));
+        }
+        Ok(DayGrid { off, day0, n })
     }
-    let nd = days as usize;
-    let wf = clip.timelines().workflow();
-    let ns = wf.stages().len();
-    let rel = |t: i64| (day_of(t) - day0).min(days - 1);
-    let in_window = |t: i64| t >= ws && t <= we;
 
-    let mut arrivals = vec![0u64; nd];
-    let mut commitments = vec![0u64; nd];
-    let mut departures = vec![0u64; nd];
-    let mut discarded = vec![0u64; nd];
-    // Difference arrays over days: WIP and the sum of commitment instants of WIP.
-    let mut wip_d = vec![0i64; nd + 1];
-    let mut csum_d = vec![0i128; nd + 1];
-    // [day][stage + 1] difference arrays for the CFD (over stages, then days) and the
-    // current-stage counts (over days).
-    let w = ns + 1;
-    let mut cfd_d = vec![0i64; (nd + 1) * w];
-    let mut cur_d = vec![0i64; (nd + 1) * w];
+    /// The index of the day holding `t` (≤ the last day; negative before the first).
+    #[inline]
+    fn rel(&self, t: i64) -> i64 {
+        ((t + self.off).div_euclid(MS_PER_DAY) - self.day0).min(self.n - 1)
+    }
+}
 
-    for s in clip.items() {
+/// The flows and stocks of a window as difference arrays over days, filled item by item.
+struct Tally {
+    arrivals: Vec<u64>,
+    commitments: Vec<u64>,
+    departures: Vec<u64>,
+    discarded: Vec<u64>,
+    /// WIP, and the sum of the commitment instants (ms after the window's start) of WIP.
+    wip_d: Vec<i64>,
+    csum_d: Vec<i128>,
+    /// `[day][stage + 1]`: the CFD (over stages, then days) and the current-stage counts
+    /// (over days).
+    width: usize,
+    cfd_d: Vec<i64>,
+    cur_d: Vec<i64>,
+}
+
+impl Tally {
+    fn new(nd: usize, ns: usize) -> Tally {
+        let width = ns + 1;
+        Tally {
+            arrivals: vec![0; nd],
+            commitments: vec![0; nd],
+            departures: vec![0; nd],
+            discarded: vec![0; nd],
+            wip_d: vec![0; nd + 1],
+            csum_d: vec![0; nd + 1],
+            width,
+            cfd_d: vec![0; (nd + 1) * width],
+            cur_d: vec![0; (nd + 1) * width],
+        }
+    }
+
+    /// Counts one item's arrival, commitment, departure and WIP interval.
+    fn flows(&mut self, s: &ClippedItem, days: &DayGrid, ws: i64, we: i64) {
+        let in_window = |t: i64| t >= ws && t <= we;
         let arrival = s.arrival();
         if in_window(arrival) {
-            arrivals[rel(arrival) as usize] += 1;
+            self.arrivals[days.rel(arrival) as usize] += 1;
         }
         if let Some(commitment) = s.commitment() {
             if in_window(commitment) {
-                commitments[rel(commitment) as usize] += 1;
+                self.commitments[days.rel(commitment) as usize] += 1;
             }
-            let c = rel(commitment);
-            bump(&mut wip_d, c, 1);
+            let c = days.rel(commitment);
+            bump(&mut self.wip_d, c, 1);
             let crel = i128::from(commitment - ws);
-            if let Some(x) = csum_d.get_mut(c.max(0) as usize) {
+            if let Some(x) = self.csum_d.get_mut(c.max(0) as usize) {
                 *x += crel;
             }
             if let Some(done) = s.done() {
-                let d = rel(done);
-                bump(&mut wip_d, d, -1);
-                if let Some(x) = csum_d.get_mut(d.max(0) as usize) {
+                let d = days.rel(done);
+                bump(&mut self.wip_d, d, -1);
+                if let Some(x) = self.csum_d.get_mut(d.max(0) as usize) {
                     *x -= crel;
                 }
             }
         }
         if let Some(done) = s.done().filter(|&d| in_window(d)) {
-            let d = rel(done) as usize;
+            let d = days.rel(done) as usize;
             if s.commitment().is_some() {
-                departures[d] += 1;
+                self.departures[d] += 1;
             } else {
-                discarded[d] += 1;
+                self.discarded[d] += 1;
             }
-        }
-        // Stages, from visit starts only: an item is in the stage of its latest visit.
-        let mut reached: i64 = -1;
-        let mut prev: Option<(usize, i64)> = None;
-        for v in clip.visits(s) {
-            let st = v.stage();
-            let day = rel(v.start_ms()).max(0) as usize;
-            if st as i64 > reached {
-                cfd_d[day * w + (reached + 1) as usize] += 1;
-                cfd_d[day * w + st + 1] -= 1;
-                reached = st as i64;
-            }
-            if let Some((pst, pday)) = prev {
-                cur_d[pday as usize * w + pst] += 1;
-                cur_d[day * w + pst] -= 1;
-            }
-            prev = Some((st, day as i64));
-        }
-        if let Some((pst, pday)) = prev {
-            cur_d[pday as usize * w + pst] += 1;
         }
     }
 
-    let mut wip = Vec::with_capacity(nd);
-    let mut wip_age_days = Vec::with_capacity(nd);
-    let (mut n, mut sum) = (0i64, 0i128);
-    for d in 0..nd {
-        n += wip_d[d];
-        sum += csum_d[d];
-        wip.push(n.max(0) as u64);
-        // The snapshot instant: the end of the day, or the window's end on the last day.
-        let end = ((day0 + d as i64 + 1) * MS_PER_DAY - off).min(we) - ws;
-        wip_age_days.push((n > 0).then(|| {
-            let mean_c = sum as f64 / n as f64;
-            ms_to_days(end) - mean_c / MS_PER_DAY as f64
-        }));
-    }
-    let mut cfd = vec![Vec::with_capacity(nd); ns];
-    let mut in_stage = vec![Vec::with_capacity(nd); ns];
-    let mut cfd_run = vec![0i64; ns];
-    let mut cur_run = vec![0i64; ns];
-    for d in 0..nd {
-        let row = &cfd_d[d * w..(d + 1) * w];
-        let mut acc = 0i64;
-        for st in 0..ns {
-            acc += row[st];
-            cfd_run[st] += acc;
-            cfd[st].push(cfd_run[st].max(0) as u64);
-            cur_run[st] += cur_d[d * w + st];
-            in_stage[st].push(cur_run[st].max(0) as u64);
+    /// Counts one item's stages, from visit starts only: an item is in the stage of its
+    /// latest visit, and has reached every stage up to the furthest it entered.
+    fn stages(&mut self, visits: &[Visit], days: &DayGrid) {
+        let w = self.width;
+        let mut reached: i64 = -1;
+        let mut prev: Option<(usize, usize)> = None;
+        for v in visits {
+            let st = v.stage();
+            let day = days.rel(v.start_ms()).max(0) as usize;
+            if st as i64 > reached {
+                self.cfd_d[day * w + (reached + 1) as usize] += 1;
+                self.cfd_d[day * w + st + 1] -= 1;
+                reached = st as i64;
+            }
+            if let Some((pst, pday)) = prev {
+                self.cur_d[pday * w + pst] += 1;
+                self.cur_d[day * w + pst] -= 1;
+            }
+            prev = Some((st, day));
+        }
+        if let Some((pst, pday)) = prev {
+            self.cur_d[pday * w + pst] += 1;
         }
     }
-    let starts = (0..nd as i64).map(|d| date_of_day(day0 + d)).collect();
-    let net_flow = commitments
+
+    /// WIP at the end of each day, and the mean age of that WIP.
+    fn wip(&self, days: &DayGrid, ws: i64, we: i64) -> (Vec<u64>, Vec<Option<f64>>) {
+        let nd = days.n as usize;
+        let mut wip = Vec::with_capacity(nd);
+        let mut wip_age_days = Vec::with_capacity(nd);
+        let (mut n, mut sum) = (0i64, 0i128);
+        for d in 0..nd {
+            n += self.wip_d[d];
+            sum += self.csum_d[d];
+            wip.push(n.max(0) as u64);
+            // The snapshot instant: the end of the day, or the window's end on the last day.
+            let end = ((days.day0 + d as i64 + 1) * MS_PER_DAY - days.off).min(we) - ws;
+            wip_age_days.push((n > 0).then(|| {
+                let mean_c = sum as f64 / n as f64;
+                ms_to_days(end) - mean_c / MS_PER_DAY as f64
+            }));
+        }
+        (wip, wip_age_days)
+    }
+
+    /// The CFD and the current-stage counts, per stage and day.
+    fn cfd(&self, nd: usize) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
+        let (w, ns) = (self.width, self.width - 1);
+        let mut cfd = vec![Vec::with_capacity(nd); ns];
+        let mut in_stage = vec![Vec::with_capacity(nd); ns];
+        let mut cfd_run = vec![0i64; ns];
+        let mut cur_run = vec![0i64; ns];
+        for d in 0..nd {
+            let row = &self.cfd_d[d * w..(d + 1) * w];
+            let mut acc = 0i64;
+            for st in 0..ns {
+                acc += row[st];
+                cfd_run[st] += acc;
+                cfd[st].push(cfd_run[st].max(0) as u64);
+                cur_run[st] += self.cur_d[d * w + st];
+                in_stage[st].push(cur_run[st].max(0) as u64);
+            }
+        }
+        (cfd, in_stage)
+    }
+}
+
+/// The daily series of the items in a window, days counted `offset_ms` east of UTC.
+pub(crate) fn daily(clip: &Clip<'_>, offset_ms: i64) -> Result<Series> {
+    let (ws, we) = (clip.start(), clip.end());
+    let days = DayGrid::new(ws, we, offset_ms)?;
+    let nd = days.n as usize;
+    let wf = clip.timelines().workflow();
+    let mut t = Tally::new(nd, wf.stages().len());
+    for s in clip.items() {
+        t.flows(s, &days, ws, we);
+        t.stages(clip.visits(s), &days);
+    }
+    let (wip, wip_age_days) = t.wip(&days, ws, we);
+    let (cfd, in_stage) = t.cfd(nd);
+    let starts = (0..days.n).map(|d| date_of_day(days.day0 + d)).collect();
+    let net_flow = t
+        .commitments
         .iter()
-        .zip(&departures)
+        .zip(&t.departures)
         .map(|(&c, &d)| c as i64 - d as i64)
         .collect();
     Ok(Series {
         period: Period::Day,
         starts,
         stages: wf.stages().iter().map(|s| s.name.clone()).collect(),
-        arrivals,
-        commitments,
-        departures,
-        discarded,
+        arrivals: t.arrivals,
+        commitments: t.commitments,
+        departures: t.departures,
+        discarded: t.discarded,
         net_flow,
         wip,
         wip_age_days,

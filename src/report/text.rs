@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::metrics::Report;
+use crate::metrics::{Bottleneck, LittlesLaw, Report};
 use crate::stats::Summary;
 use crate::workflow::StageKind;
 
@@ -54,158 +54,182 @@ fn cut(s: &str, n: usize) -> String {
 impl fmt::Display for Report {
     fn fmt(&self, fm: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut o = String::with_capacity(4096);
-        let w = &self.window;
-        let source = self.data_quality.source.as_deref().unwrap_or("the log");
-        writeln!(
-            o,
-            "Flow report of {source}\n  window {} to {} ({:.1} days)\n",
-            w.start.format("%Y-%m-%d %H:%M"),
-            w.end.format("%Y-%m-%d %H:%M"),
-            w.days
-        )?;
-        let it = &self.items;
-        writeln!(
-            o,
-            "Items {}: {} done, {} in progress, {} not started, {} discarded",
-            count(it.total),
-            count(it.done),
-            count(it.in_progress),
-            count(it.not_started),
-            count(it.discarded)
-        )?;
-        writeln!(
-            o,
-            "  {:<18}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
-            "(days)", "count", "mean", "sd", "p50", "p70", "p85", "p95", "max"
-        )?;
-        summary_row(&mut o, "lead time", &self.lead_time_days)?;
-        summary_row(&mut o, "cycle time", &self.cycle_time_days)?;
-        writeln!(
-            o,
-            "Throughput       {} per day, {} per week",
-            f(self.throughput.per_day, 2),
-            f(self.throughput.per_week, 1)
-        )?;
-        writeln!(
-            o,
-            "WIP              {} on average, {} now",
-            f(self.wip.mean, 1),
-            count(self.wip.current)
-        )?;
-        writeln!(o, "Flow efficiency  {}", pct(self.flow_efficiency))?;
-        let l = &self.littles_law;
-        let lw = match (l.throughput_per_day, l.cycle_time_days) {
-            (Some(x), Some(c)) => Some(x * c),
-            _ => None,
-        };
-        writeln!(
-            o,
-            "Little's law     WIP {} against throughput {} per day × cycle time {} days = {}{}",
-            f(l.wip, 1),
-            f(l.throughput_per_day, 2),
-            f(l.cycle_time_days, 1),
-            f(lw, 1),
-            l.relative_error
-                .map_or(String::new(), |e| format!(" (error {:+.1}%)", e * 100.0))
-        )?;
-        for v in &l.violations {
-            writeln!(o, "  ! {}", v.detail)?;
-        }
-
-        writeln!(o, "\nStages")?;
-        writeln!(
-            o,
-            "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
-            "stage",
-            "kind",
-            "visits",
-            "mean d",
-            "p50 d",
-            "p85 d",
-            "WIP",
-            "in/day",
-            "out/day",
-            "servers",
-            "util"
-        )?;
-        for s in &self.stages {
-            let servers = match (s.servers, s.servers_estimated) {
-                (Some(c), true) => format!("~{c}"),
-                (Some(c), false) => c.to_string(),
-                _ => "-".to_owned(),
-            };
-            writeln!(
-                o,
-                "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
-                cut(&s.name, 21),
-                s.kind.name(),
-                count(s.visits),
-                f(s.visit_days.mean, 2),
-                f(s.visit_days.p50, 2),
-                f(s.visit_days.p85, 2),
-                if s.kind == StageKind::Done {
-                    "-".to_owned()
-                } else {
-                    f(s.wip_mean, 1)
-                },
-                f(s.arrival_rate, 2),
-                f(s.departure_rate, 2),
-                servers,
-                pct(s.utilisation)
-            )?;
-        }
-        if self.stages.iter().any(|s| s.servers_estimated) {
-            writeln!(
-                o,
-                "  (~ servers estimated as the most items in the stage at once; give `servers` in the workflow)"
-            )?;
-        }
-
-        let b = &self.bottleneck;
-        writeln!(
-            o,
-            "\nBottleneck: {}\n  {}",
-            b.stage.as_deref().unwrap_or("none"),
-            b.reason
-        )?;
-        for (i, e) in b.ranking.iter().enumerate() {
-            writeln!(
-                o,
-                "  {}. {:<22} utilisation {:>5}, capacity {} per day, waiting in front {} item-days, queue {:+}",
-                i + 1,
-                cut(&e.stage, 21),
-                pct(e.utilisation),
-                f(e.capacity_per_day, 2),
-                f(Some(e.wait_days), 1),
-                e.queue_growth
-            )?;
-        }
-
-        writeln!(
-            o,
-            "\nAging work in progress: {} items",
-            count(self.aging.len() as u64)
-        )?;
-        for a in self.aging.iter().take(AGING_SHOWN) {
-            writeln!(
-                o,
-                "  {:<24}{:<22}{:>9} days{}",
-                cut(&a.id, 23),
-                cut(&a.stage, 21),
-                f(Some(a.age_days), 1),
-                a.percentile_passed
-                    .map_or(String::new(), |p| format!("  past p{p:.0} of cycle time"))
-            )?;
-        }
-        if self.aging.len() > AGING_SHOWN {
-            writeln!(
-                o,
-                "  … and {} more (all are in the JSON output)",
-                count((self.aging.len() - AGING_SHOWN) as u64)
-            )?;
-        }
+        headline(&mut o, self)?;
+        littles_law(&mut o, &self.littles_law)?;
+        stages(&mut o, self)?;
+        bottleneck(&mut o, &self.bottleneck)?;
+        aging(&mut o, self)?;
         writeln!(o)?;
         write!(o, "{}", self.data_quality)?;
         fm.write_str(&o)
     }
+}
+
+/// The window, the item counts, lead and cycle time, throughput, WIP and flow efficiency.
+fn headline(o: &mut String, r: &Report) -> fmt::Result {
+    let w = &r.window;
+    let source = r.data_quality.source.as_deref().unwrap_or("the log");
+    writeln!(
+        o,
+        "Flow report of {source}\n  window {} to {} ({:.1} days)\n",
+        w.start.format("%Y-%m-%d %H:%M"),
+        w.end.format("%Y-%m-%d %H:%M"),
+        w.days
+    )?;
+    let it = &r.items;
+    writeln!(
+        o,
+        "Items {}: {} done, {} in progress, {} not started, {} discarded",
+        count(it.total),
+        count(it.done),
+        count(it.in_progress),
+        count(it.not_started),
+        count(it.discarded)
+    )?;
+    writeln!(
+        o,
+        "  {:<18}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+        "(days)", "count", "mean", "sd", "p50", "p70", "p85", "p95", "max"
+    )?;
+    summary_row(o, "lead time", &r.lead_time_days)?;
+    summary_row(o, "cycle time", &r.cycle_time_days)?;
+    writeln!(
+        o,
+        "Throughput       {} per day, {} per week",
+        f(r.throughput.per_day, 2),
+        f(r.throughput.per_week, 1)
+    )?;
+    writeln!(
+        o,
+        "WIP              {} on average, {} now",
+        f(r.wip.mean, 1),
+        count(r.wip.current)
+    )?;
+    writeln!(o, "Flow efficiency  {}", pct(r.flow_efficiency))
+}
+
+/// Little's law and the assumptions the window violates.
+fn littles_law(o: &mut String, l: &LittlesLaw) -> fmt::Result {
+    let lw = match (l.throughput_per_day, l.cycle_time_days) {
+        (Some(x), Some(c)) => Some(x * c),
+        _ => None,
+    };
+    writeln!(
+        o,
+        "Little's law     WIP {} against throughput {} per day × cycle time {} days = {}{}",
+        f(l.wip, 1),
+        f(l.throughput_per_day, 2),
+        f(l.cycle_time_days, 1),
+        f(lw, 1),
+        l.relative_error
+            .map_or(String::new(), |e| format!(" (error {:+.1}%)", e * 100.0))
+    )?;
+    for v in &l.violations {
+        writeln!(o, "  ! {}", v.detail)?;
+    }
+    Ok(())
+}
+
+/// The stage table.
+fn stages(o: &mut String, r: &Report) -> fmt::Result {
+    writeln!(o, "\nStages")?;
+    writeln!(
+        o,
+        "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
+        "stage",
+        "kind",
+        "visits",
+        "mean d",
+        "p50 d",
+        "p85 d",
+        "WIP",
+        "in/day",
+        "out/day",
+        "servers",
+        "util"
+    )?;
+    for s in &r.stages {
+        let servers = match (s.servers, s.servers_estimated) {
+            (Some(c), true) => format!("~{c}"),
+            (Some(c), false) => c.to_string(),
+            _ => "-".to_owned(),
+        };
+        writeln!(
+            o,
+            "  {:<22}{:<8}{:>9}{:>9}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}{:>7}",
+            cut(&s.name, 21),
+            s.kind.name(),
+            count(s.visits),
+            f(s.visit_days.mean, 2),
+            f(s.visit_days.p50, 2),
+            f(s.visit_days.p85, 2),
+            if s.kind == StageKind::Done {
+                "-".to_owned()
+            } else {
+                f(s.wip_mean, 1)
+            },
+            f(s.arrival_rate, 2),
+            f(s.departure_rate, 2),
+            servers,
+            pct(s.utilisation)
+        )?;
+    }
+    if r.stages.iter().any(|s| s.servers_estimated) {
+        writeln!(
+            o,
+            "  (~ servers estimated as the most items in the stage at once; give `servers` in the workflow)"
+        )?;
+    }
+    Ok(())
+}
+
+/// The bottleneck, why, and the ranking.
+fn bottleneck(o: &mut String, b: &Bottleneck) -> fmt::Result {
+    writeln!(
+        o,
+        "\nBottleneck: {}\n  {}",
+        b.stage.as_deref().unwrap_or("none"),
+        b.reason
+    )?;
+    for (i, e) in b.ranking.iter().enumerate() {
+        writeln!(
+            o,
+            "  {}. {:<22} utilisation {:>5}, capacity {} per day, waiting in front {} item-days, queue {:+}",
+            i + 1,
+            cut(&e.stage, 21),
+            pct(e.utilisation),
+            f(e.capacity_per_day, 2),
+            f(Some(e.wait_days), 1),
+            e.queue_growth
+        )?;
+    }
+    Ok(())
+}
+
+/// The oldest items in progress.
+fn aging(o: &mut String, r: &Report) -> fmt::Result {
+    writeln!(
+        o,
+        "\nAging work in progress: {} items",
+        count(r.aging.len() as u64)
+    )?;
+    for a in r.aging.iter().take(AGING_SHOWN) {
+        writeln!(
+            o,
+            "  {:<24}{:<22}{:>9} days{}",
+            cut(&a.id, 23),
+            cut(&a.stage, 21),
+            f(Some(a.age_days), 1),
+            a.percentile_passed
+                .map_or(String::new(), |p| format!("  past p{p:.0} of cycle time"))
+        )?;
+    }
+    if r.aging.len() > AGING_SHOWN {
+        writeln!(
+            o,
+            "  … and {} more (all are in the JSON output)",
+            count((r.aging.len() - AGING_SHOWN) as u64)
+        )?;
+    }
+    Ok(())
 }

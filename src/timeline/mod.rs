@@ -201,9 +201,9 @@ impl Timelines {
     ///
     /// # Errors
     ///
-    /// - [`Error::UnmappedStates`] listing each status no stage maps, with its count and
+    /// - [`crate::Error::UnmappedStates`] listing each status no stage maps, with its count and
     ///   first line, unless the options drop them;
-    /// - [`Error::Empty`] if no event is left to use (all dropped, or all after `as_of`).
+    /// - [`crate::Error::Empty`] if no event is left to use (all dropped, or all after `as_of`).
     pub fn with_options(
         log: &EventLog,
         workflow: &Workflow,
