@@ -42,6 +42,32 @@ impl WideLayout {
 /// are set again when the item re-enters them). A stage never entered is an empty cell.
 /// The item attributes follow the stage columns. Returns the number of rows written.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{LogReader, Stage, StageKind, Timelines, WideLayout, Workflow, write_wide};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let mut out = Vec::new();
+/// let rows = write_wide(&timelines, WideLayout::ActionableAgile, &mut out)?;
+/// assert_eq!(rows, 2);
+/// let text = String::from_utf8(out).unwrap();
+/// assert_eq!(text.lines().nth(1), Some("A,,,2024-03-01,2024-03-03,2024-03-04"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Io`] if writing fails.

@@ -49,13 +49,34 @@
 //! # Ok::<(), valuestream::Error>(())
 //! ```
 //!
+//! # Glossary
+//!
+//! One word for one thing, in the code, the docs and the JSON keys:
+//!
+//! - **item**: a unit of work (an issue, a ticket, a case). **event**: an item entered a
+//!   **state** (a tool's status name) at an instant.
+//! - **stage**: a step of the [`Workflow`], mapping one or more states, of kind `backlog`,
+//!   `wait` (a queue), `active` (someone works on it) or `done`. **visit**: a stay of an
+//!   item in a stage ([`Visit`]).
+//! - **station**: in the model ([`ValueStream`]), a queue and its servers, named after an
+//!   active stage (the wait stages in front of it are its queue). **server**: a person or
+//!   machine that works on one item at a time. **delay**: waiting that is not for a
+//!   server (on the customer, for a release), with no capacity.
+//! - **arrival**: an item's first event. **commitment**: its first entry into the
+//!   commitment stage or a later stage that is not done. **done**: the start of its
+//!   trailing run of visits in done stages. **discarded**: done without commitment.
+//! - **lead time** = done − arrival. **cycle time** = done − commitment. The model's items
+//!   enter at commitment, so what the model predicts is cycle time.
+//! - **WIP** (work in progress): items committed and not done. **throughput**: items done
+//!   per day.
+//!
 //! # Definitions
 //!
 //! All instants are UTC; durations are reported in days (seconds / 86 400). The timeline
-//! definitions (visits, arrival, commitment, done, discarded) are documented on
-//! [`Timelines`]; the data-quality ledger on [`DataQuality`]. The flow metrics
-//! ([`Metrics`], [`Report`]) measure a window `[start, end]` (by default the timelines'
-//! own; see [`MetricsOptions`]):
+//! definitions (visits, arrival, commitment, done, discarded, lead and cycle time, time in
+//! stage) are documented on [`Timelines`]; the data-quality ledger on [`DataQuality`]. The
+//! flow metrics ([`Metrics`], [`Report`]) measure a window `[start, end]` (by default the
+//! timelines' own; see [`MetricsOptions`]):
 //!
 //! - **Lead time** = done − arrival; **cycle time** = done − commitment; discarded items are
 //!   counted but in no time metric ([`ItemMetrics`]).
@@ -68,13 +89,16 @@
 //! - **CFD**: per day and stage, the items that reached the stage or a later one by the end
 //!   of the day, with current-stage counts beside it ([`Series`]).
 //! - **Percentiles** are Hyndman–Fan type 7, numpy's default: `[3, 7, 3, 10]` gives p50 5,
-//!   p85 8.65, p95 9.55 ([`Sample`]).
+//!   p85 8.65, p95 9.55 ([`Sample`]); every percentile of the crate is this one.
 //! - **Little's law**: mean WIP against throughput × mean cycle time, with the assumptions
 //!   the window violates ([`LittlesLaw`]).
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
 //!   queue growth and capacity ([`Bottleneck`]).
+//!
+//! Each definition is computed in one function; `ARCHITECTURE.md` in the repository names
+//! it, with the map of the modules and the direction of their imports.
 //!
 //! # Queues and servers
 //!

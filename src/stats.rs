@@ -115,6 +115,8 @@ fn sort_values(values: &mut [f64]) {
 ///
 /// Values that are not finite are left out.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::Sample;
 ///
@@ -416,6 +418,7 @@ pub(crate) fn summary_ms(ms: &[u64]) -> Summary {
 /// JSON: `{count, mean, sd, p50, p70, p85, p95, max}`; every figure but `count` is `null`
 /// for an empty sample, and `sd` (divisor `n − 1`) is `null` for fewer than two values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// The number of values.
     pub count: u64,
@@ -451,6 +454,7 @@ impl Summary {
 /// Counts of values in consecutive bins `[start + i·bin_width, start + (i+1)·bin_width)`
 /// (the largest value falls in the last bin).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Histogram {
     /// The lower edge of the first bin.
     pub start: f64,

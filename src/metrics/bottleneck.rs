@@ -61,6 +61,7 @@ fn pct(x: Option<f64>) -> String {
 /// JSON: one entry of `bottleneck.ranking[]`: `{stage, evidence, utilisation, servers,
 /// servers_estimated, capacity_per_day, wait_stages, wait_days, queue_growth}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StageEvidence {
     /// The stage's name.
     pub stage: String,
@@ -101,6 +102,7 @@ pub struct StageEvidence {
 /// JSON: `bottleneck.{stage, reason, ranking[]}`; `stage` is `null` when the workflow has no
 /// active stage with visits in the window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Bottleneck {
     /// The name of the stage that limits throughput.
     pub stage: Option<String>,

@@ -13,6 +13,7 @@ use crate::timeline::{Clip, ClippedItem, ItemStatus};
 /// JSON: `items.{total, done, in_progress, not_started, discarded}`. Always
 /// `total = done + in_progress + not_started + discarded`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ItemCounts {
     /// Items that arrived by the end of the window and were not finished before its start.
     pub total: u64,
@@ -39,6 +40,7 @@ pub struct ItemCounts {
 /// - **Flow efficiency** = active time / cycle time (done items with a cycle time > 0).
 /// - **Backward moves**: moves to a stage declared earlier, other than reopening.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ItemMetrics {
     /// The item's id.
     pub id: String,
@@ -174,6 +176,7 @@ pub(crate) fn item_pass(clip: &Clip<'_>, active: bool) -> ItemPass {
 ///
 /// JSON: one entry of `aging[]`: `{id, stage, age_days, percentile_passed}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct AgingItem {
     /// The item's id.
     pub id: String,

@@ -30,6 +30,7 @@ pub enum Assumption {
 ///
 /// JSON: one entry of `littles_law.violations[]`: `{assumption, detail}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Violation {
     /// The assumption.
     pub assumption: Assumption,
@@ -63,6 +64,7 @@ pub struct Violation {
 /// JSON: `littles_law.{wip, throughput_per_day, cycle_time_days, relative_error,
 /// violations[]}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct LittlesLaw {
     /// Time-average WIP over the window (L).
     pub wip: Option<f64>,

@@ -26,6 +26,7 @@ use crate::timeline::{Clip, Timelines};
 
 /// The window the metrics measure: `[start, end]`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Window {
     /// Its start.
     pub start: DateTime<Utc>,
@@ -39,6 +40,7 @@ pub struct Window {
 ///
 /// JSON: `throughput.{per_day, per_week}` (`null` for a window of no length).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Throughput {
     /// Done items / window days.
     pub per_day: Option<f64>,
@@ -50,6 +52,7 @@ pub struct Throughput {
 ///
 /// JSON: `wip.{mean, current}`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Wip {
     /// The time average over the window: Σ over items of the time each spent committed
     /// and not done within the window, divided by the window's length.
@@ -60,6 +63,8 @@ pub struct Wip {
 
 /// The flow metrics of timelines, under [`MetricsOptions`]: each result computed on
 /// demand. [`Metrics::report`] computes them all; [`Report::new`] is a shortcut.
+///
+/// # Examples
 ///
 /// ```
 /// use valuestream::{LogReader, Metrics, MetricsOptions, Timelines, Workflow};

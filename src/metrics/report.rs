@@ -39,6 +39,8 @@ use crate::timeline::Timelines;
 /// Durations are in days; a figure that cannot be computed (no items done, a window of
 /// no length) is `null`.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{LogReader, MetricsOptions, Report, Stage, StageKind, Timelines, Workflow};
 ///
@@ -64,6 +66,7 @@ use crate::timeline::Timelines;
 /// # Ok::<(), valuestream::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// Items by status at the end of the window.
     pub items: ItemCounts,

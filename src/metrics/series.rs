@@ -45,6 +45,7 @@ const MAX_DAYS: i64 = 200_000;
 /// - `arrivals` (first events), `commitments`, `departures` (done items: the throughput,
 ///   zero periods included), `discarded`; `net_flow = commitments − departures`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Series {
     /// Days or weeks.
     pub period: Period,

@@ -43,6 +43,7 @@ use crate::workflow::StageKind;
 /// wip_mean, servers, servers_estimated, utilisation}`; the other fields are not in the
 /// report's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StageMetrics {
     /// The stage's name.
     pub name: String,

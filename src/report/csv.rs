@@ -32,6 +32,35 @@ fn num(x: Option<f64>) -> String {
 ///
 /// The stage columns read back with the wide format of [`crate::LogReader`].
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_items_csv, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let mut out = Vec::new();
+/// write_items_csv(&metrics, &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// let mut lines = text.lines();
+/// assert!(lines.next().unwrap().starts_with("ID,Link,Name,Dev,Test,Done,Status,Lead time (days)"));
+/// assert!(lines.next().unwrap().starts_with("A,,,2024-03-01T00:00:00Z,2024-03-03T00:00:00Z"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Io`] if writing fails.
@@ -101,6 +130,37 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
 /// discarded, net_flow, wip, wip_age_days`, then `<stage> (reached)` (the CFD line) and
 /// `<stage> (current)` (the current-stage count) for each stage.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_series_csv, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let daily = metrics.daily()?;
+/// let mut out = Vec::new();
+/// write_series_csv(&daily, &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// // One row a day after the header: 1 to 4 March (the window ends at midnight on the
+/// // 5th, which closes the 4th).
+/// assert_eq!(text.lines().count(), 1 + 4);
+/// assert!(text.starts_with("date,arrivals,commitments,departures,discarded,net_flow,wip,wip_age_days"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::Io`] if writing fails.
@@ -144,6 +204,33 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
 
 /// Writes the stage table: one row per stage with every field of [`StageMetrics`] but the
 /// raw durations.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_stages_csv, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let mut out = Vec::new();
+/// write_stages_csv(&metrics.stages(), &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert_eq!(text.lines().count(), 1 + 3); // the header, Dev, Test, Done
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///

@@ -14,6 +14,36 @@ use crate::metrics::Report;
 /// `report` must be `metrics.report()`; it is passed in so that a caller who has it does
 /// not compute it twice.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_html_report, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let report = metrics.report()?;
+/// let mut page = Vec::new();
+/// write_html_report(&report, &metrics, &mut page)?;
+/// let page = String::from_utf8(page).unwrap();
+/// assert!(page.starts_with("<!DOCTYPE html>"));
+/// assert_eq!(page.matches("<svg").count(), 2); // the CFD and the scatterplot
+/// assert!(!page.contains("<script src")); // nothing to fetch
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// As [`write_cfd_svg`]; [`crate::Error::Io`] if writing fails.

@@ -183,6 +183,33 @@ pub(super) fn write_out<W: io::Write>(mut w: W, text: &str) -> Result<()> {
 /// Each band is a `<polygon class="band">` whose `<title>` names its stage, drawn left to
 /// right along its upper line and back along its lower one.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_cfd_svg, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let mut svg = Vec::new();
+/// write_cfd_svg(&metrics.daily()?, &mut svg)?;
+/// let svg = String::from_utf8(svg).unwrap();
+/// assert_eq!(svg.matches("<polygon class=\"band\"").count(), 3); // one band a stage
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] for an empty series; [`Error::Io`] if writing fails.
@@ -254,6 +281,34 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 /// percentiles of those cycle times (type 7, as in the report). Beyond 10,000 items it draws
 /// every k-th (in the order of first appearance, k the smallest that keeps 10,000 or
 /// fewer) and says so in its heading; the percentiles are always those of all the items.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_cycle_time_svg, LogReader, Metrics, MetricsOptions, Stage, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Test,2024-03-03\nA,Done,2024-03-04\n\
+///            B,Dev,2024-03-02\nB,Test,2024-03-05\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let wf = Workflow::new(
+///     vec![
+///         Stage::new("Dev", StageKind::Active),
+///         Stage::new("Test", StageKind::Active),
+///         Stage::new("Done", StageKind::Done),
+///     ],
+///     None,
+/// )?;
+/// let timelines = Timelines::new(&log, &wf)?;
+/// let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+///
+/// let mut svg = Vec::new();
+/// write_cycle_time_svg(&metrics, &mut svg)?;
+/// let svg = String::from_utf8(svg).unwrap();
+/// assert_eq!(svg.matches("<circle class=\"item\"").count(), 1); // A, the one done
+/// assert_eq!(svg.matches("<line class=\"percentile\"").count(), 3);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///

@@ -143,6 +143,8 @@ struct ItemRec {
 /// - An item done without commitment is **discarded**: counted, in no time metric.
 /// - The window of observation is `[start, as_of]`, `start` being the earliest event used.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{ItemStatus, LogReader, Timelines, Workflow};
 ///
