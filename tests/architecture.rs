@@ -202,10 +202,10 @@ fn resolve(
     reexports: &BTreeMap<(ModPath, String), ModPath>,
 ) -> Option<ModPath> {
     let segs: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
-    let mut base: ModPath = match segs.first()? {
-        &"crate" => Vec::new(),
-        &"super" => from[..from.len().saturating_sub(1)].to_vec(),
-        &"self" => from.clone(),
+    let mut base: ModPath = match *segs.first()? {
+        "crate" => Vec::new(),
+        "super" => from[..from.len().saturating_sub(1)].to_vec(),
+        "self" => from.clone(),
         _ => return None,
     };
     let mut rest = &segs[1..];
