@@ -76,7 +76,7 @@ fn fitted() -> ValueStream {
 
 fn bench(c: &mut Criterion) {
     let model = fitted();
-    assert_eq!(model.stages.len(), 6);
+    assert_eq!(model.stations.len(), 6);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let options = SimOptions {
         threads,
@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
             black_box(
                 what_if(&model, &change, &options)
                     .expect("what-if")
-                    .lead_time
+                    .cycle_time
                     .delta,
             )
         });

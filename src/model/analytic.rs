@@ -39,7 +39,7 @@ pub enum Method {
 /// Rates are per day, times in days. `None` means "no steady state" (the stage, or one it
 /// depends on, is overloaded) or "not applicable" (the utilisation of unlimited servers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StageAnalysis {
+pub struct StationAnalysis {
     /// The stage's name.
     pub name: String,
     /// The rate at which work reaches the stage (rework included), from the traffic
@@ -82,16 +82,16 @@ pub struct StageAnalysis {
 /// Analytic answers for a value stream: per stage and end to end.
 ///
 /// JSON keys (`valuestream simulate --json`, under `analytic`, public API):
-/// `lead_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
+/// `cycle_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
 /// and `stages[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
 /// `visits_per_item`, `capacity_per_day`, `utilisation`, `stable`, `queue_growth_per_day`,
 /// `wait_days_mean`, `time_days_mean`, `queue_mean`, `wip_mean`, `arrival_scv`,
 /// `departure_scv`, `method`, `exact`, `warnings`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Analysis {
-    /// Mean lead time, Σ visits × mean time per visit (`None` if a stage is overloaded).
-    pub lead_time_days_mean: Option<f64>,
-    /// Whether the lead time is exact: every stage's answer is.
+    /// Mean cycle time, Σ visits × mean time per visit (`None` if a stage is overloaded).
+    pub cycle_time_days_mean: Option<f64>,
+    /// Whether the cycle time is exact: every stage's answer is.
     pub exact: bool,
     /// Whether every stage is stable.
     pub stable: bool,
@@ -101,15 +101,15 @@ pub struct Analysis {
     /// Mean items in the stream (Little's law; `None` if a stage is overloaded).
     pub wip_mean: Option<f64>,
     /// Per stage, in model order.
-    pub stages: Vec<StageAnalysis>,
+    pub stations: Vec<StationAnalysis>,
     /// Overloaded stages, WIP limits ignored, approximations known to be poor.
     pub warnings: Vec<String>,
 }
 
 impl Analysis {
     /// The answer for the stage named `name`.
-    pub fn stage(&self, name: &str) -> Option<&StageAnalysis> {
-        self.stages.iter().find(|s| s.name == name)
+    pub fn station(&self, name: &str) -> Option<&StationAnalysis> {
+        self.stations.iter().find(|s| s.name == name)
     }
 }
 
@@ -150,7 +150,7 @@ impl Analysis {
 ///    batch of b leaving together has item-interval c² = b(c²_d + 1) − 1; a scheduled
 ///    release of Poisson-like work λT(2 − q)/q − 1 with q = 1 − e^(−λT). With rework loops
 ///    these equations are solved by fixed-point iteration.
-/// 4. **End to end**: lead time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
+/// 4. **End to end**: cycle time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
 ///
 /// An answer is **exact** for Jackson networks (Poisson arrivals, exponential service or
 /// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stages whose arrivals
@@ -305,13 +305,13 @@ struct Flows {
 
 impl<'a> Network<'a> {
     fn new(model: &'a ValueStream) -> Network<'a> {
-        let n = model.stages.len();
+        let n = model.stations.len();
         // Where work moving forward to position k stops: station t ≥ k with probability
         // Π_{k ≤ u < t} (1 − vᵤ) · v_t, or nowhere (it leaves) with Π_{u ≥ k} (1 − vᵤ).
         let forward = |k: usize| -> (Vec<f64>, f64) {
             let mut to = vec![0.0; n];
             let mut pass = 1.0;
-            for (t, s) in model.stages.iter().enumerate().skip(k) {
+            for (t, s) in model.stations.iter().enumerate().skip(k) {
                 to[t] = pass * s.visit_probability;
                 pass *= 1.0 - s.visit_probability;
             }
@@ -319,11 +319,11 @@ impl<'a> Network<'a> {
         };
         let mut p = vec![vec![0.0; n]; n];
         let mut exit = vec![0.0; n];
-        for (j, s) in model.stages.iter().enumerate() {
+        for (j, s) in model.stations.iter().enumerate() {
             let (to, pr) = s
                 .rework
                 .as_ref()
-                .and_then(|r| Some((model.stage_index(&r.to)?, r.probability)))
+                .and_then(|r| Some((model.station_index(&r.to)?, r.probability)))
                 .unwrap_or((j, 0.0));
             let (ahead, out) = forward(j + 1);
             for (t, q) in ahead.iter().enumerate() {
@@ -341,7 +341,7 @@ impl<'a> Network<'a> {
             exit,
             ext,
             ext_exit,
-            cap: model.stages.iter().map(capacity).collect(),
+            cap: model.stations.iter().map(capacity).collect(),
         }
     }
 
@@ -391,7 +391,7 @@ impl<'a> Network<'a> {
 
     fn analyze(&self) -> Analysis {
         let n = self.n;
-        let stages = &self.model.stages;
+        let stages = &self.model.stations;
         let flows = self.flows();
         // Work that passes every station by leaves as it arrives.
         let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum::<f64>()
@@ -609,7 +609,7 @@ impl<'a> Network<'a> {
             }
             warnings.extend(notes.iter().cloned());
             let time = wait.map(|w| w + es);
-            results.push(StageAnalysis {
+            results.push(StationAnalysis {
                 name: s.name.clone(),
                 arrival_rate_per_day: lambda,
                 throughput_per_day: flows.outflow[i],
@@ -653,12 +653,12 @@ impl<'a> Network<'a> {
             None
         };
         Analysis {
-            lead_time_days_mean: lead,
+            cycle_time_days_mean: lead,
             exact: all_stable && results.iter().all(|r| r.exact),
             stable: all_stable,
             throughput_per_day: throughput,
             wip_mean: lead.map(|l| l * throughput),
-            stages: results,
+            stations: results,
             warnings,
         }
     }
@@ -735,7 +735,7 @@ impl<'a> Network<'a> {
         if self.p[j][i] < 1.0 || (!self.pull && flows.external > 0.0 && self.ext[i] > 0.0) {
             return None;
         }
-        let src = &self.model.stages[j];
+        let src = &self.model.stations[j];
         let lambda = flows.inflow[j];
         let (en, en2, gap_scv) = match (&src.batch, src.servers) {
             (
@@ -766,7 +766,7 @@ impl<'a> Network<'a> {
             }
             _ => return None,
         };
-        let stage = &self.model.stages[i];
+        let stage = &self.model.stations[i];
         let (es, cs2) = (stage.service.mean(), stage.service.scv());
         let cf = f64::from(c);
         let within = ((en2 - en) / (2.0 * en) - (cf - 1.0) / 2.0).max(0.0) * es / cf;
@@ -784,7 +784,7 @@ impl<'a> Network<'a> {
 
     /// A batching stage whose batches reach stage i directly.
     fn batched_source(&self, i: usize) -> Option<usize> {
-        (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stages[j].batch.is_some())
+        (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stations[j].batch.is_some())
     }
 }
 
@@ -819,8 +819,8 @@ mod tests {
         ))
         .unwrap();
         assert!(a.exact && a.stable);
-        assert!((a.lead_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
-        let s = &a.stages[0];
+        assert!((a.cycle_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
+        let s = &a.stations[0];
         assert_eq!(s.method, Method::ErlangC);
         assert!((s.utilisation.unwrap() - 0.9).abs() < 1e-12);
         assert!((s.queue_mean.unwrap() - 8.1).abs() < 1e-9);
@@ -838,13 +838,13 @@ mod tests {
             ],
         );
         let a = analyze(&m).unwrap();
-        assert!(!a.stable && !a.exact && a.lead_time_days_mean.is_none());
-        let b = a.stage("B").unwrap();
+        assert!(!a.stable && !a.exact && a.cycle_time_days_mean.is_none());
+        let b = a.station("B").unwrap();
         assert!(!b.stable && b.method == Method::Unstable);
         assert!((b.queue_growth_per_day - 0.2).abs() < 1e-12);
         assert!((b.utilisation.unwrap() - 1.25).abs() < 1e-12);
         // C sees only what B lets through.
-        let c = a.stage("C").unwrap();
+        let c = a.station("C").unwrap();
         assert!((c.arrival_rate_per_day - 0.8).abs() < 1e-12 && c.stable);
         assert!((a.throughput_per_day - 0.8).abs() < 1e-12);
         assert!(a.warnings.iter().any(|w| w.contains("\"B\" is overloaded")));
@@ -861,13 +861,13 @@ mod tests {
         )
         .unwrap();
         let a = analyze(&m).unwrap();
-        assert!((a.stages[0].throughput_per_day - 2.0).abs() < 1e-12);
-        assert!(a.stages[0].stable && a.stages[1].stable);
-        assert!((a.stages[1].utilisation.unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(a.stages[0].wait_days_mean, Some(0.0));
+        assert!((a.stations[0].throughput_per_day - 2.0).abs() < 1e-12);
+        assert!(a.stations[0].stable && a.stations[1].stable);
+        assert!((a.stations[1].utilisation.unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(a.stations[0].wait_days_mean, Some(0.0));
         // A bottleneck after it is overloaded.
         let mut m = m;
-        m.stages[1].service = exp(1.0);
+        m.stations[1].service = exp(1.0);
         let a = analyze(&m).unwrap();
         assert!(!a.stable && (a.throughput_per_day - 1.0).abs() < 1e-12);
     }
@@ -890,8 +890,8 @@ mod tests {
             ],
         );
         let a = analyze(&m).unwrap();
-        assert_eq!(a.stages[0].method, Method::PollaczekKhinchine);
-        assert!(a.stages[0].exact && !a.stages[1].exact && !a.exact);
-        assert!(a.stages[1].warnings.iter().any(|w| w.contains("50–135%")));
+        assert_eq!(a.stations[0].method, Method::PollaczekKhinchine);
+        assert!(a.stations[0].exact && !a.stations[1].exact && !a.exact);
+        assert!(a.stations[1].warnings.iter().any(|w| w.contains("50–135%")));
     }
 }

@@ -67,7 +67,7 @@ pub struct StationComparison {
     pub wip: Comparison,
 }
 
-/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `lead_time_days`
+/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `cycle_time_days`
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
 /// relative_error, spread, within_spread}`, and `stages[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,20 +76,19 @@ pub struct Backtest {
     pub replications: u32,
     /// The window replayed, days.
     pub window_days: f64,
-    /// Lead time in the model's sense (commitment to done: the report's cycle time) of the
-    /// items done in the window.
-    pub lead_time_days: LeadTimeComparison,
+    /// Cycle time (commitment to done, as in the report) of the items done in the window.
+    pub cycle_time_days: CycleTimeComparison,
     /// Items done per day.
     pub throughput_per_day: Comparison,
     /// Committed items not done, time-averaged.
     pub wip_mean: Comparison,
     /// Per station.
-    pub stages: Vec<StationComparison>,
+    pub stations: Vec<StationComparison>,
 }
 
-/// Lead time, observed and predicted.
+/// Cycle time, observed and predicted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LeadTimeComparison {
+pub struct CycleTimeComparison {
     /// The mean.
     pub mean: Comparison,
     /// The median.
@@ -174,31 +173,31 @@ pub fn backtest(
             name: (*name).to_owned(),
             wip: Comparison::new(
                 ms_to_days(station_area[k]) / window_days,
-                r.stages.get(k).map_or(f64::NAN, |s| s.wip_mean),
+                r.stations.get(k).map_or(f64::NAN, |s| s.wip_mean),
                 r.per_replication
                     .iter()
-                    .filter_map(|x| x.stages.get(k).map(|s| s.wip_mean)),
+                    .filter_map(|x| x.stations.get(k).map(|s| s.wip_mean)),
             ),
         })
         .collect();
     Ok(Backtest {
         replications: opts.replications,
         window_days,
-        lead_time_days: LeadTimeComparison {
+        cycle_time_days: CycleTimeComparison {
             mean: Comparison::new(
                 mean,
-                r.lead_time_days.mean,
-                reps.iter().map(|x| x.lead_time_days_mean),
+                r.cycle_time_days.mean,
+                reps.iter().map(|x| x.cycle_time_days_mean),
             ),
             p50: Comparison::new(
                 p50,
-                r.lead_time_days.p50,
-                reps.iter().map(|x| x.lead_time_days_p[0]),
+                r.cycle_time_days.p50,
+                reps.iter().map(|x| x.cycle_time_days_p[0]),
             ),
             p85: Comparison::new(
                 p85,
-                r.lead_time_days.p85,
-                reps.iter().map(|x| x.lead_time_days_p[1]),
+                r.cycle_time_days.p85,
+                reps.iter().map(|x| x.cycle_time_days_p[1]),
             ),
         },
         throughput_per_day: Comparison::new(
@@ -211,6 +210,6 @@ pub fn backtest(
             r.wip.mean,
             reps.iter().map(|x| x.wip_mean),
         ),
-        stages,
+        stations: stages,
     })
 }

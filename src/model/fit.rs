@@ -16,7 +16,7 @@ use crate::workflow::StageKind;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
-pub enum ServiceFit {
+pub enum ServiceModel {
     /// The observed durations themselves, resampled (the default: no shape assumed).
     #[default]
     Empirical,
@@ -29,7 +29,7 @@ pub enum ServiceFit {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
-pub enum ArrivalsFit {
+pub enum ArrivalModel {
     /// Decide from the log (the default): pulled from an unlimited backlog when nothing
     /// ever waited in front of a first station that was busy at least 90% of the time, else
     /// Poisson or gamma gaps.
@@ -45,9 +45,9 @@ pub enum ArrivalsFit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FitOptions {
     /// How service times are described (default: empirical).
-    pub service: ServiceFit,
+    pub service: ServiceModel,
     /// How arrivals are modelled (default: decided from the log).
-    pub arrivals: ArrivalsFit,
+    pub arrivals: ArrivalModel,
 }
 
 /// Where a station's number of servers came from.
@@ -93,7 +93,7 @@ pub struct StationFit {
     pub cv: f64,
     /// The distribution used in the model (`empirical`, or the chosen family).
     pub distribution: String,
-    /// With [`ServiceFit::Parametric`]: every family fitted, best first (by AIC).
+    /// With [`ServiceModel::Parametric`]: every family fitted, best first (by AIC).
     pub families: Vec<FamilyFit>,
     /// Servers (`None` for a pure delay).
     pub servers: Option<u32>,
@@ -324,7 +324,7 @@ fn free_share(steps: &[(i64, i32)], servers: u32, intervals: &[(i64, i64)]) -> f
 ///   no batches, the queue stages become a delay station of their own in front of it.
 /// - **Arrivals**: the commitments; Poisson when the squared CV of their gaps is between
 ///   0.7 and 1.3, otherwise gamma gaps with the observed mean and CV; an unlimited backlog
-///   when work is pulled ([`ArrivalsFit`]). The instants themselves are kept for a replay
+///   when work is pulled ([`ArrivalModel`]). The instants themselves are kept for a replay
 ///   ([`FittedModel::replay`]).
 /// - **Service times**: the durations of the completed visits to the station's service
 ///   stages (consecutive visits to them are one service; each visit of a reworked item is
@@ -613,19 +613,19 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         };
         let cv = if m > 0.0 { sd / m } else { 0.0 };
         let (service, distribution, families) = match options.service {
-            ServiceFit::Empirical => (
+            ServiceModel::Empirical => (
                 Distribution::empirical(sample.clone())?,
                 "empirical".to_owned(),
                 Vec::new(),
             ),
-            ServiceFit::Parametric if sample.len() > 1 && cv < 1e-9 => (
+            ServiceModel::Parametric if sample.len() > 1 && cv < 1e-9 => (
                 Distribution::deterministic(m)?,
                 "deterministic".to_owned(),
                 Vec::new(),
             ),
             // A family cannot describe a sample in which many services take no time (a
             // mixture): resample it.
-            ServiceFit::Parametric
+            ServiceModel::Parametric
                 if sample.iter().filter(|x| **x <= 0.0).count() * 20 > sample.len() =>
             {
                 notes.push(format!(
@@ -640,7 +640,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                     Vec::new(),
                 )
             }
-            ServiceFit::Parametric => match fit_families(&sample) {
+            ServiceModel::Parametric => match fit_families(&sample) {
                 Some(families) => {
                     let best = &families[0];
                     let d = match best.family {
@@ -776,9 +776,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         Servers::Unlimited => 0.0,
     };
     let pulled = match options.arrivals {
-        ArrivalsFit::Pull => true,
-        ArrivalsFit::Rate => false,
-        ArrivalsFit::Auto => waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
+        ArrivalModel::Pull => true,
+        ArrivalModel::Rate => false,
+        ArrivalModel::Auto => waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
     };
     if pulled {
         model_arrivals = Arrivals::Backlog;
@@ -791,7 +791,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             stations[0].visit_probability = 1.0;
             fits[0].visit_probability = 1.0;
         }
-        if options.arrivals == ArrivalsFit::Auto {
+        if options.arrivals == ArrivalModel::Auto {
             notes.push(format!(
                 "no item ever waited in front of {} and it was busy {:.0}% of the time: work is started whenever someone there is free, so the model pulls from an unlimited backlog",
                 names[0],

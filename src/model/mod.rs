@@ -23,19 +23,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, Result};
 use crate::workflow::{Stage, StageKind, Workflow};
 
-pub use analytic::{Analysis, Method, StageAnalysis, analyze};
-pub use backtest::{Backtest, Comparison, LeadTimeComparison, StationComparison, backtest};
+pub use analytic::{Analysis, Method, StationAnalysis, analyze};
+pub use backtest::{Backtest, Comparison, CycleTimeComparison, StationComparison, backtest};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release, detect_release, fit_families};
 pub use fit::{
-    ArrivalFit, ArrivalsFit, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceFit,
+    ArrivalFit, ArrivalModel, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceModel,
     StationFit, fit,
 };
 pub use results::{
-    LeadTimeStats, Replication, ReplicationStage, SimResult, StageStats, ThroughputStats, WipStats,
+    CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats, ThroughputStats,
+    WipStats,
 };
 pub use scenario::{
-    Change, Difference, Lever, Leverage, Outcome, OutcomeStage, WhatIf, apply, leverage, what_if,
+    Change, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf, apply, leverage, what_if,
 };
 pub use sim::{SimOptions, Simulation, simulate};
 
@@ -95,8 +96,8 @@ pub struct ValueStream {
     /// How work arrives at the first station.
     pub arrivals: Arrivals,
     /// The stations in flow order (`[[stage]]` in the file).
-    #[serde(rename = "stage")]
-    pub stages: Vec<Station>,
+    #[serde(rename = "stage", alias = "station")]
+    pub stations: Vec<Station>,
 }
 
 /// How work arrives at the first station.
@@ -108,7 +109,7 @@ pub struct ValueStream {
 ///   ([`Arrivals::Renewal`]);
 /// - `backlog = "unlimited"`: there is always more work; the first station starts a new item
 ///   whenever one of its servers is free and its WIP limit allows ([`Arrivals::Backlog`]).
-///   An item's lead time then starts when it is pulled.
+///   An item's cycle time then starts when it is pulled.
 /// - `trace_days = [0.5, 1.25, …]`: arrivals at these instants ([`Arrivals::Trace`]), for
 ///   replaying a log's own history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -489,7 +490,7 @@ pub struct Rework {
 /// that many items (queued and in service); a server upstream that finishes an item the
 /// station cannot take keeps it, and stays blocked, until there is room (blocking after
 /// service). Arrivals that find a full first station wait outside the stream (they count in
-/// the lead time and the stream's WIP, but not in the station's).
+/// the cycle time and the stream's WIP, but not in the station's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Station {
@@ -602,7 +603,7 @@ impl Issue {
     /// The error, naming the stage from `stages` and placed in `file` if there is one.
     fn into_error(self, file: Option<&Located>, stages: &[Station]) -> Error {
         let offset = file.and_then(|f| match self.stage {
-            Some(i) => f.stages.get(i).copied(),
+            Some(i) => f.stations.get(i).copied(),
             None => f.arrivals,
         });
         let (line, column) = match (file, offset) {
@@ -631,7 +632,7 @@ struct Located<'a> {
     file: Option<&'a str>,
     text: &'a str,
     arrivals: Option<usize>,
-    stages: Vec<usize>,
+    stations: Vec<usize>,
 }
 
 /// The 1-based line and column of byte `offset` in `text`.
@@ -651,15 +652,15 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
 #[serde(deny_unknown_fields)]
 struct SpannedFile {
     arrivals: toml::Spanned<Arrivals>,
-    #[serde(rename = "stage", default)]
-    stages: Vec<toml::Spanned<Station>>,
+    #[serde(rename = "stage", default, alias = "station")]
+    stations: Vec<toml::Spanned<Station>>,
 }
 
 /// A lenient view of the file, to name the stage a parse error is in.
 #[derive(Deserialize)]
 struct StageNames {
-    #[serde(rename = "stage", default)]
-    stages: Vec<toml::Spanned<toml::Table>>,
+    #[serde(rename = "stage", default, alias = "station")]
+    stations: Vec<toml::Spanned<toml::Table>>,
 }
 
 impl ValueStream {
@@ -668,8 +669,8 @@ impl ValueStream {
     /// # Errors
     ///
     /// [`Error::Model`] naming the stage and key, as [`ValueStream::validate`].
-    pub fn new(arrivals: Arrivals, stages: Vec<Station>) -> Result<ValueStream> {
-        let model = ValueStream { arrivals, stages };
+    pub fn new(arrivals: Arrivals, stations: Vec<Station>) -> Result<ValueStream> {
+        let model = ValueStream { arrivals, stations };
         model.validate()?;
         Ok(model)
     }
@@ -687,7 +688,7 @@ impl ValueStream {
     pub fn validate(&self) -> Result<()> {
         match self.issue() {
             None => Ok(()),
-            Some(i) => Err(i.into_error(None, &self.stages)),
+            Some(i) => Err(i.into_error(None, &self.stations)),
         }
     }
 
@@ -695,19 +696,19 @@ impl ValueStream {
         if let Some(i) = self.arrivals.issue() {
             return Some(i);
         }
-        if self.stages.is_empty() {
+        if self.stations.is_empty() {
             return Some(Issue::arrivals(
                 "stage",
                 "the model has no stages; declare them as [[stage]] tables with name, servers and service".into(),
             ));
         }
-        for (i, s) in self.stages.iter().enumerate() {
+        for (i, s) in self.stations.iter().enumerate() {
             if let Some(issue) = self.station_issue(i, s) {
                 return Some(issue);
             }
         }
         if matches!(self.arrivals, Arrivals::Backlog)
-            && self.stages[0].servers == Servers::Unlimited
+            && self.stations[0].servers == Servers::Unlimited
         {
             return Some(Issue::stage(
                 0,
@@ -715,14 +716,14 @@ impl ValueStream {
                 "with backlog = \"unlimited\" the first stage needs a finite number of servers, or work would start without limit".into(),
             ));
         }
-        if matches!(self.arrivals, Arrivals::Backlog) && self.stages[0].service.mean() <= 0.0 {
+        if matches!(self.arrivals, Arrivals::Backlog) && self.stations[0].service.mean() <= 0.0 {
             return Some(Issue::stage(
                 0,
                 "service",
                 "with backlog = \"unlimited\" the first stage's service must take time, or work would start without limit".into(),
             ));
         }
-        if matches!(self.arrivals, Arrivals::Backlog) && self.stages[0].batch.is_some() {
+        if matches!(self.arrivals, Arrivals::Backlog) && self.stations[0].batch.is_some() {
             return Some(Issue::stage(
                 0,
                 "batch",
@@ -745,7 +746,7 @@ impl ValueStream {
                 ),
             );
         }
-        if let Some(j) = self.stages[..i].iter().position(|o| o.name == s.name) {
+        if let Some(j) = self.stations[..i].iter().position(|o| o.name == s.name) {
             return issue(
                 "name",
                 format!(
@@ -757,7 +758,7 @@ impl ValueStream {
             );
         }
         if let Some(o) = self
-            .stages
+            .stations
             .iter()
             .find(|o| o.servers != Servers::Unlimited && o.queue_state() == s.name)
         {
@@ -825,13 +826,13 @@ impl ValueStream {
             return issue("wip_limit", "a WIP limit must be at least 1".into());
         }
         if let Some(r) = &s.rework {
-            if !self.stages.iter().any(|o| o.name == r.to) {
+            if !self.stations.iter().any(|o| o.name == r.to) {
                 return issue(
                     "rework.to",
                     format!(
                         "no stage is named {:?}; the stages are {}",
                         r.to,
-                        self.stages
+                        self.stations
                             .iter()
                             .map(|o| format!("{:?}", o.name))
                             .collect::<Vec<_>>()
@@ -895,19 +896,19 @@ impl ValueStream {
             file,
             text,
             arrivals: Some(parsed.arrivals.span().start),
-            stages: parsed.stages.iter().map(|s| s.span().start).collect(),
+            stations: parsed.stations.iter().map(|s| s.span().start).collect(),
         };
         let model = ValueStream {
             arrivals: parsed.arrivals.into_inner(),
-            stages: parsed
-                .stages
+            stations: parsed
+                .stations
                 .into_iter()
                 .map(toml::Spanned::into_inner)
                 .collect(),
         };
         match model.issue() {
             None => Ok(model),
-            Some(i) => Err(i.into_error(Some(&located), &model.stages)),
+            Some(i) => Err(i.into_error(Some(&located), &model.stations)),
         }
     }
 
@@ -938,7 +939,7 @@ impl ValueStream {
                 out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
             }
         }
-        for s in &self.stages {
+        for s in &self.stations {
             out.push_str(&format!(
                 "\n[[stage]]\nname = {}\nservers = {}\nservice = {}\n",
                 toml::Value::String(s.name.clone()),
@@ -965,18 +966,18 @@ impl ValueStream {
     }
 
     /// The index of the stage named `name`.
-    pub fn stage_index(&self, name: &str) -> Option<usize> {
-        self.stages.iter().position(|s| s.name == name)
+    pub fn station_index(&self, name: &str) -> Option<usize> {
+        self.stations.iter().position(|s| s.name == name)
     }
 
     /// The stage named `name`.
-    pub fn stage(&self, name: &str) -> Option<&Station> {
-        self.stages.iter().find(|s| s.name == name)
+    pub fn station(&self, name: &str) -> Option<&Station> {
+        self.stations.iter().find(|s| s.name == name)
     }
 
     /// The stage named `name`, to change it.
-    pub fn stage_mut(&mut self, name: &str) -> Option<&mut Station> {
-        self.stages.iter_mut().find(|s| s.name == name)
+    pub fn station_mut(&mut self, name: &str) -> Option<&mut Station> {
+        self.stations.iter_mut().find(|s| s.name == name)
     }
 
     /// The workflow of the logs the simulator emits: for each station with servers a
@@ -989,8 +990,8 @@ impl ValueStream {
     /// As [`ValueStream::validate`].
     pub fn workflow(&self) -> Result<Workflow> {
         self.validate()?;
-        let mut stages = Vec::with_capacity(2 * self.stages.len() + 1);
-        for s in &self.stages {
+        let mut stages = Vec::with_capacity(2 * self.stations.len() + 1);
+        for s in &self.stations {
             match s.servers {
                 Servers::Finite(c) => {
                     stages.push(Stage::new(s.queue_state(), StageKind::Wait));
@@ -1038,7 +1039,7 @@ fn toml_error(text: &str, file: Option<&str>, e: &toml::de::Error) -> Error {
     let stage = span.and_then(|s| {
         let names: StageNames = toml::from_str(text).ok()?;
         names
-            .stages
+            .stations
             .iter()
             .rev()
             .find(|t| t.span().start <= s.start)
@@ -1090,11 +1091,11 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
     fn reads_the_example_of_the_issue() {
         let m = ValueStream::from_toml_str(FILE).unwrap();
         assert_eq!(m.arrivals, Arrivals::Poisson { rate_per_day: 1.7 });
-        assert_eq!(m.stages.len(), 4);
-        assert_eq!(m.stages[0].servers, Servers::Finite(4));
-        assert_eq!(m.stages[0].wip_limit, Some(6));
+        assert_eq!(m.stations.len(), 4);
+        assert_eq!(m.stations[0].servers, Servers::Finite(4));
+        assert_eq!(m.stations[0].wip_limit, Some(6));
         assert_eq!(
-            m.stages[1].batch,
+            m.stations[1].batch,
             Some(Batch::Scheduled {
                 every_days: 7.0,
                 offset_days: 0.0,
@@ -1102,11 +1103,11 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
             })
         );
         assert_eq!(
-            m.stages[2].rework.as_ref().map(|r| r.to.as_str()),
+            m.stations[2].rework.as_ref().map(|r| r.to.as_str()),
             Some("Dev")
         );
-        assert_eq!(m.stages[3].servers, Servers::Unlimited);
-        assert_eq!(m.stage_index("Test"), Some(2));
+        assert_eq!(m.stations[3].servers, Servers::Unlimited);
+        assert_eq!(m.station_index("Test"), Some(2));
     }
 
     #[test]
@@ -1130,17 +1131,17 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
         assert_eq!(ValueStream::from_toml_str(&m.to_toml()).unwrap(), m);
         let f = FILE.replace("every_days = 7.0", "size = 5");
         let m = ValueStream::from_toml_str(&f).unwrap();
-        assert_eq!(m.stages[1].batch, Some(Batch::Size { size: 5 }));
+        assert_eq!(m.stations[1].batch, Some(Batch::Size { size: 5 }));
         assert_eq!(ValueStream::from_toml_str(&m.to_toml()).unwrap(), m);
         // A visit probability is written only where it is not 1.
-        assert!(m.stages.iter().all(|s| s.visit_probability == 1.0));
+        assert!(m.stations.iter().all(|s| s.visit_probability == 1.0));
         assert!(!m.to_toml().contains("visit_probability"));
         let f = FILE.replace(
             "batch = { every_days = 7.0 }",
             "batch = { every_days = 7.0 }\nvisit_probability = 0.25",
         );
         let m = ValueStream::from_toml_str(&f).unwrap();
-        assert_eq!(m.stages[1].visit_probability, 0.25);
+        assert_eq!(m.stations[1].visit_probability, 0.25);
         assert_eq!(m.to_toml().matches("visit_probability").count(), 1);
         assert_eq!(ValueStream::from_toml_str(&m.to_toml()).unwrap(), m);
     }

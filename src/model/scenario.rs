@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::results::{LeadTimeStats, SimResult, ThroughputStats, WipStats};
+use super::results::{CycleTimeStats, SimResult, ThroughputStats, WipStats};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch, Distribution, Servers, ValueStream};
 use crate::error::{Error, Result};
@@ -343,10 +343,10 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
     let mut m = model.clone();
     for c in changes {
         let idx = match c.stage() {
-            Some(name) => Some(m.stage_index(name).ok_or_else(|| {
+            Some(name) => Some(m.station_index(name).ok_or_else(|| {
                 Error::InvalidArgument(format!(
                     "{c}: there is no stage {name:?}; the stages are {}",
-                    m.stages
+                    m.stations
                         .iter()
                         .map(|s| format!("{:?}", s.name))
                         .collect::<Vec<_>>()
@@ -357,14 +357,14 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
         };
         match (c, idx) {
             (Change::Automate { days, .. }, Some(i)) => {
-                m.stages[i].service = Distribution::deterministic(*days)?;
-                m.stages[i].batch = None;
+                m.stations[i].service = Distribution::deterministic(*days)?;
+                m.stations[i].batch = None;
             }
             (Change::Scale { factor, .. }, Some(i)) => {
-                m.stages[i].service = m.stages[i].service.scaled(*factor)?;
+                m.stations[i].service = m.stations[i].service.scaled(*factor)?;
             }
-            (Change::Servers { servers, .. }, Some(i)) => m.stages[i].servers = *servers,
-            (Change::AddServers { add, .. }, Some(i)) => match m.stages[i].servers {
+            (Change::Servers { servers, .. }, Some(i)) => m.stations[i].servers = *servers,
+            (Change::AddServers { add, .. }, Some(i)) => match m.stations[i].servers {
                 Servers::Finite(n) => {
                     let new = i64::from(n) + i64::from(*add);
                     if new < 1 {
@@ -372,22 +372,22 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
                             "{c}: that leaves no server"
                         )));
                     }
-                    m.stages[i].servers = Servers::Finite(new as u32);
+                    m.stations[i].servers = Servers::Finite(new as u32);
                 }
                 Servers::Unlimited => {}
             },
-            (Change::Batch { batch, .. }, Some(i)) => m.stages[i].batch = batch.clone(),
-            (Change::Wip { limit, .. }, Some(i)) => m.stages[i].wip_limit = *limit,
+            (Change::Batch { batch, .. }, Some(i)) => m.stations[i].batch = batch.clone(),
+            (Change::Wip { limit, .. }, Some(i)) => m.stations[i].wip_limit = *limit,
             (Change::Visit { probability, .. }, Some(i)) => {
-                m.stages[i].visit_probability = *probability;
+                m.stations[i].visit_probability = *probability;
             }
             (Change::Remove { stage }, Some(i)) => {
-                if m.stages.len() == 1 {
+                if m.stations.len() == 1 {
                     return Err(Error::InvalidArgument(format!("{c}: that leaves no stage")));
                 }
-                m.stages.remove(i);
-                let next = m.stages.get(i).map(|s| s.name.clone());
-                for (k, s) in m.stages.iter_mut().enumerate() {
+                m.stations.remove(i);
+                let next = m.stations.get(i).map(|s| s.name.clone());
+                for (k, s) in m.stations.iter_mut().enumerate() {
                     if let Some(r) = &mut s.rework
                         && r.to == *stage
                     {
@@ -410,7 +410,7 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
 
 /// One station's figures in an [`Outcome`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OutcomeStage {
+pub struct OutcomeStation {
     /// The station.
     pub name: String,
     /// Busy server time / available (`None` for unlimited servers).
@@ -430,14 +430,14 @@ pub struct OutcomeStage {
 /// A simulated stream: the figures a what-if compares.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
-    /// Lead time (days from entering the first station to leaving the last).
-    pub lead_time_days: LeadTimeStats,
+    /// Cycle time (days from entering the first station to leaving the last).
+    pub cycle_time_days: CycleTimeStats,
     /// Items done per day.
     pub throughput: ThroughputStats,
     /// Items in the stream.
     pub wip: WipStats,
     /// Per station.
-    pub stages: Vec<OutcomeStage>,
+    pub stations: Vec<OutcomeStation>,
     /// The most utilised station with finite servers.
     pub bottleneck: Option<String>,
     /// Whether some queue grew over the horizon (demand above a capacity).
@@ -451,13 +451,13 @@ impl Outcome {
     /// most utilised station with finite servers.
     fn from_result(r: &SimResult, pulled: bool) -> Outcome {
         let growing = r
-            .stages
+            .stations
             .iter()
             .filter(|s| s.queue_grew)
             .max_by(|a, b| a.queue_growth_per_day.total_cmp(&b.queue_growth_per_day))
             .map(|s| s.name.clone());
         let utilised = || {
-            r.stages
+            r.stations
                 .iter()
                 .filter_map(|s| s.utilisation.map(|u| (u, &s.name)))
                 .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -467,20 +467,20 @@ impl Outcome {
             .or_else(|| {
                 // Pulled work that piles up nowhere: starting is the constraint.
                 if pulled {
-                    r.stages.first().map(|s| s.name.clone())
+                    r.stations.first().map(|s| s.name.clone())
                 } else {
                     None
                 }
             })
             .or_else(utilised);
         Outcome {
-            lead_time_days: r.lead_time_days.clone(),
+            cycle_time_days: r.cycle_time_days.clone(),
             throughput: r.throughput.clone(),
             wip: r.wip.clone(),
-            stages: r
-                .stages
+            stations: r
+                .stations
                 .iter()
-                .map(|s| OutcomeStage {
+                .map(|s| OutcomeStation {
                     name: s.name.clone(),
                     utilisation: s.utilisation,
                     wait_days_mean: s.wait_days_mean,
@@ -495,21 +495,21 @@ impl Outcome {
         }
     }
 
-    fn stage(&self, name: &str) -> Option<&OutcomeStage> {
-        self.stages.iter().find(|s| s.name == name)
+    fn station(&self, name: &str) -> Option<&OutcomeStation> {
+        self.stations.iter().find(|s| s.name == name)
     }
 
     /// The station where items wait longest: in its queue, or, for a delay (unlimited
     /// servers: waiting for a customer, for an assignment), in the station itself.
-    fn longest_wait(&self) -> Option<(&OutcomeStage, f64)> {
-        self.stages
+    fn longest_wait(&self) -> Option<(&OutcomeStation, f64)> {
+        self.stations
             .iter()
             .map(|s| (s, waiting(s)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }
 
-fn waiting(s: &OutcomeStage) -> f64 {
+fn waiting(s: &OutcomeStation) -> f64 {
     if s.utilisation.is_none() {
         s.time_days_mean
     } else {
@@ -553,8 +553,8 @@ impl Difference {
 }
 
 /// The result of [`what_if`]. JSON keys: `changes`, `baseline` and `scenario` (each
-/// `lead_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
-/// `stages[]`, `bottleneck`, `unstable`), `lead_time` and `throughput` (each a
+/// `cycle_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
+/// `stages[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
 /// [`Difference`]), `verdict`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhatIf {
@@ -564,8 +564,8 @@ pub struct WhatIf {
     pub baseline: Outcome,
     /// The stream after the changes.
     pub scenario: Outcome,
-    /// The change of mean lead time.
-    pub lead_time: Difference,
+    /// The change of mean cycle time.
+    pub cycle_time: Difference,
     /// The change of throughput.
     pub throughput: Difference,
     /// In plain words: whether the difference is real, and where the work now waits.
@@ -614,11 +614,11 @@ fn compare(
     let lead = Difference::paired(
         &b.per_replication
             .iter()
-            .map(|r| r.lead_time_days_mean)
+            .map(|r| r.cycle_time_days_mean)
             .collect::<Vec<_>>(),
         &s.per_replication
             .iter()
-            .map(|r| r.lead_time_days_mean)
+            .map(|r| r.cycle_time_days_mean)
             .collect::<Vec<_>>(),
     );
     let thr = Difference::paired(
@@ -638,7 +638,7 @@ fn compare(
         changes: changes.iter().map(ToString::to_string).collect(),
         baseline,
         scenario,
-        lead_time: lead,
+        cycle_time: lead,
         throughput: thr,
         verdict,
     }
@@ -673,10 +673,10 @@ fn verdict(
     };
     let mut out = Vec::new();
     if b.unstable || s.unstable {
-        // Demand above a capacity: throughput is the measure, lead times grow with the
+        // Demand above a capacity: throughput is the measure, cycle times grow with the
         // horizon.
         let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
-        let bn_growth = b.stage(bn).map_or(0.0, |x| x.queue_growth_per_day);
+        let bn_growth = b.station(bn).map_or(0.0, |x| x.queue_growth_per_day);
         if b.unstable {
             out.push(format!(
                 "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
@@ -702,33 +702,33 @@ fn verdict(
         if s.unstable {
             let sbn = s.bottleneck.as_deref().unwrap_or(bn);
             let grow = s
-                .stages
+                .stations
                 .iter()
                 .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
             if let Some(g) = grow {
-                let before = b.stage(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
+                let before = b.station(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
                 out.push(format!(
                     "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
                     g.name, g.queue_growth_per_day, before
                 ));
             }
             out.push(format!(
-                "Mean lead time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not lead time.",
+                "Mean cycle time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not cycle time.",
                 lead.baseline,
                 lead.scenario,
                 pct(lead.delta_rel)
             ));
         } else {
             out.push(format!(
-                "After: the stream keeps up with demand; mean lead time {:.1} days.",
-                s.lead_time_days.mean
+                "After: the stream keeps up with demand; mean cycle time {:.1} days.",
+                s.cycle_time_days.mean
             ));
         }
         return out.join(" ");
     }
     if lead.real {
         out.push(format!(
-            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
+            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
             lead.baseline,
             lead.scenario,
             pct(lead.delta_rel),
@@ -736,13 +736,17 @@ fn verdict(
         ));
     } else {
         out.push(format!(
-            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
+            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
             lead.baseline, lead.scenario, pct(lead.delta_rel), ci_text(lead, 1.0)
         ));
     }
     match (&b.bottleneck, &s.bottleneck) {
         (Some(x), Some(y)) if x == y => {
-            let u = |o: &Outcome| o.stage(x).and_then(|st| st.utilisation).unwrap_or(f64::NAN);
+            let u = |o: &Outcome| {
+                o.station(x)
+                    .and_then(|st| st.utilisation)
+                    .unwrap_or(f64::NAN)
+            };
             out.push(format!(
                 "The bottleneck stays {x} (utilisation {:.0}% → {:.0}%).",
                 u(b) * 100.0,
@@ -754,7 +758,7 @@ fn verdict(
     }
     match s.longest_wait() {
         Some((w, days)) if days >= 0.01 => {
-            let before = b.stage(&w.name).map_or(0.0, waiting);
+            let before = b.station(&w.name).map_or(0.0, waiting);
             let place = if w.utilisation.is_none() {
                 format!("at {}", w.name)
             } else {
@@ -775,20 +779,20 @@ fn verdict(
 pub struct Lever {
     /// The change, as text.
     pub change: String,
-    /// Mean lead time after it, days.
-    pub lead_time_days_mean: f64,
-    /// Relative change of mean lead time (negative is faster).
+    /// Mean cycle time after it, days.
+    pub cycle_time_days_mean: f64,
+    /// Relative change of mean cycle time (negative is faster).
     pub delta_rel: f64,
     /// Throughput after it, items a day.
     pub throughput_per_day: f64,
     /// Relative change of throughput.
     pub throughput_delta_rel: f64,
-    /// Whether the difference (of lead time, or of throughput when demand exceeds a
+    /// Whether the difference (of cycle time, or of throughput when demand exceeds a
     /// capacity) is outside the simulation's noise.
     pub real: bool,
 }
 
-/// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, lead_time_days_mean,
+/// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, cycle_time_days_mean,
 /// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Leverage {
@@ -796,16 +800,16 @@ pub struct Leverage {
     pub baseline: Outcome,
     /// Best first.
     pub ranking: Vec<Lever>,
-    /// What the ranking orders by: `lead_time` for a stable stream, `throughput` when
-    /// demand exceeds a capacity (lead times then grow with the horizon).
+    /// What the ranking orders by: `cycle_time` for a stable stream, `throughput` when
+    /// demand exceeds a capacity (cycle times then grow with the horizon).
     pub by: String,
 }
 
 /// For every station tries `automate` (if it has finite servers), `servers +1` (finite
 /// servers) and halving its service time, and ranks the changes: by the reduction of mean
-/// lead time for a stable stream, by the throughput gained when demand exceeds a capacity
+/// cycle time for a stable stream, by the throughput gained when demand exceeds a capacity
 /// (levers whose throughputs are within the simulation's noise of each other then rank by
-/// lead time). All scenarios share the baseline's random numbers.
+/// cycle time). All scenarios share the baseline's random numbers.
 ///
 /// # Errors
 ///
@@ -813,7 +817,7 @@ pub struct Leverage {
 pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     let b = run(model, options)?;
     let mut candidates: Vec<Change> = Vec::new();
-    for st in &model.stages {
+    for st in &model.stations {
         if let Servers::Finite(_) = st.servers {
             candidates.push(Change::Automate {
                 stage: st.name.clone(),
@@ -847,14 +851,14 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         noise.push(w.throughput.ci95.map_or(0.0, |[lo, hi]| (hi - lo) / 2.0));
         ranking.push(Lever {
             change: c.to_string(),
-            lead_time_days_mean: w.lead_time.scenario,
-            delta_rel: w.lead_time.delta_rel,
+            cycle_time_days_mean: w.cycle_time.scenario,
+            delta_rel: w.cycle_time.delta_rel,
             throughput_per_day: w.throughput.scenario,
             throughput_delta_rel: w.throughput.delta_rel,
             real: if by_throughput {
                 w.throughput.real
             } else {
-                w.lead_time.real
+                w.cycle_time.real
             },
         });
     }
@@ -869,22 +873,22 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         by: if by_throughput {
             "throughput"
         } else {
-            "lead_time"
+            "cycle_time"
         }
         .to_owned(),
     })
 }
 
 /// Orders levers by throughput, highest first, where levers whose throughputs differ by
-/// less than the noise of either are a tie, ordered by mean lead time. Ties are taken
+/// less than the noise of either are a tie, ordered by mean cycle time. Ties are taken
 /// greedily from the top: a lever joins the group of the highest lever not yet placed when
-/// it is within that one's noise or its own; each group is then ordered by lead time.
+/// it is within that one's noise or its own; each group is then ordered by cycle time.
 fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
     let mut ranked: Vec<(Lever, f64)> = levers.into_iter().zip(noise.iter().copied()).collect();
     ranked.sort_by(|(a, _), (c, _)| {
         c.throughput_per_day
             .total_cmp(&a.throughput_per_day)
-            .then(a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean))
+            .then(a.cycle_time_days_mean.total_cmp(&c.cycle_time_days_mean))
     });
     let mut i = 0;
     while i < ranked.len() {
@@ -895,7 +899,7 @@ fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
             .count()
             .max(1);
         ranked[i..i + tied]
-            .sort_by(|(a, _), (c, _)| a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean));
+            .sort_by(|(a, _), (c, _)| a.cycle_time_days_mean.total_cmp(&c.cycle_time_days_mean));
         i += tied;
     }
     ranked.into_iter().map(|(l, _)| l).collect()
@@ -909,7 +913,7 @@ mod tests {
     fn lever(change: &str, lead: f64, thr: f64) -> Lever {
         Lever {
             change: change.to_owned(),
-            lead_time_days_mean: lead,
+            cycle_time_days_mean: lead,
             delta_rel: 0.0,
             throughput_per_day: thr,
             throughput_delta_rel: 0.0,
@@ -918,7 +922,7 @@ mod tests {
     }
 
     #[test]
-    fn levers_tied_on_throughput_within_the_noise_rank_by_lead_time() {
+    fn levers_tied_on_throughput_within_the_noise_rank_by_cycle_time() {
         let levers = vec![
             lever("a", 9.7, 2.031),
             lever("b", 10.6, 2.032),
@@ -1048,15 +1052,15 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(m.stages[1].batch, None);
-        assert_eq!(m.stages[1].service.mean(), 1.0 / 24.0);
-        assert_eq!(m.stages[2].servers, Servers::Finite(2));
+        assert_eq!(m.stations[1].batch, None);
+        assert_eq!(m.stations[1].service.mean(), 1.0 / 24.0);
+        assert_eq!(m.stations[2].servers, Servers::Finite(2));
         let m = apply(&line(), &["scale Dev=0.5".parse().unwrap()]).unwrap();
-        assert!((m.stages[0].service.mean() - 0.75).abs() < 1e-12);
+        assert!((m.stations[0].service.mean() - 0.75).abs() < 1e-12);
         // Removing Deploy moves Test's rework to the station that took its place.
         let m = apply(&line(), &["remove Deploy".parse().unwrap()]).unwrap();
-        assert_eq!(m.stages.len(), 2);
-        assert_eq!(m.stages[1].rework.as_ref().unwrap().to, "Test");
+        assert_eq!(m.stations.len(), 2);
+        assert_eq!(m.stations[1].rework.as_ref().unwrap().to, "Test");
         let e = apply(&line(), &["servers QA=2".parse().unwrap()])
             .unwrap_err()
             .to_string();

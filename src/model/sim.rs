@@ -8,7 +8,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use super::dist::Sampler;
-use super::results::{REPORTED, Replication, ReplicationStage, SimResult};
+use super::results::{REPORTED, Replication, ReplicationStation, SimResult};
 use super::{Arrivals, Batch, DONE_STATE, Servers, ValueStream};
 use crate::error::{Error, Result};
 use crate::log::{EventLog, EventLogBuilder};
@@ -130,14 +130,14 @@ pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> 
 /// ```
 /// use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
 ///
-/// // M/M/1 at 90% load: mean lead time 1/(µ − λ) = 10 days.
+/// // M/M/1 at 90% load: mean cycle time 1/(µ − λ) = 10 days.
 /// let model = ValueStream::new(
 ///     Arrivals::poisson(0.9)?,
 ///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
 /// )?;
 /// let options = SimOptions { replications: 4, horizon_days: 20_000.0, warmup_days: 1_000.0, ..SimOptions::default() };
 /// let result = Simulation::new(&model)?.run(&options)?;
-/// assert!((result.lead_time_days.mean - 10.0).abs() < 1.0);
+/// assert!((result.cycle_time_days.mean - 10.0).abs() < 1.0);
 /// # Ok::<(), valuestream::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -225,7 +225,7 @@ impl Simulation {
     /// [`Error::Model`] if the model is invalid ([`ValueStream::validate`]).
     pub fn new(model: &ValueStream) -> Result<Simulation> {
         model.validate()?;
-        let n = model.stages.len();
+        let n = model.stations.len();
         let arrivals = match &model.arrivals {
             Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
                 mean: 1.0 / rate_per_day,
@@ -235,7 +235,7 @@ impl Simulation {
             Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
         };
         let stations = model
-            .stages
+            .stations
             .iter()
             .enumerate()
             .map(|(i, s)| Spec {
@@ -256,7 +256,7 @@ impl Simulation {
                 },
                 limit: s.wip_limit.unwrap_or(u32::MAX),
                 rework: s.rework.as_ref().and_then(|r| {
-                    let to = model.stage_index(&r.to)?;
+                    let to = model.station_index(&r.to)?;
                     Some((to as u32, r.probability))
                 }),
                 next: if i + 1 < n { (i + 1) as u32 } else { EXIT },
@@ -270,7 +270,7 @@ impl Simulation {
             Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
             Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => {
-                let first = &model.stages[0];
+                let first = &model.stations[0];
                 let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
                 Some(servers / first.service.mean())
             }
@@ -278,9 +278,9 @@ impl Simulation {
         };
         Ok(Simulation {
             items_per_day,
-            names: model.stages.iter().map(|s| s.name.clone()).collect(),
+            names: model.stations.iter().map(|s| s.name.clone()).collect(),
             states: model
-                .stages
+                .stations
                 .iter()
                 .map(|s| {
                     let queue = (s.servers != Servers::Unlimited).then(|| s.queue_state());
@@ -1210,7 +1210,7 @@ impl<'a> Engine<'a> {
                     let c = f64::from(spec.servers);
                     (Some(busy / c), st.area_blocked / window / c)
                 };
-                ReplicationStage {
+                ReplicationStation {
                     utilisation,
                     busy_servers_mean: busy,
                     blocked,
@@ -1233,15 +1233,15 @@ impl<'a> Engine<'a> {
         };
         Replication {
             index: rep,
-            lead_time_days_mean: lead_mean,
-            lead_time_days_p: percentiles_unsorted(&mut self.leads, REPORTED),
+            cycle_time_days_mean: lead_mean,
+            cycle_time_days_p: percentiles_unsorted(&mut self.leads, REPORTED),
             throughput_per_day: done as f64 / window,
             wip_mean: self.sys_area / window,
             wip_growth_per_day: (f64::from(self.in_system) - f64::from(self.in_system_at_start))
                 / window,
             items_done: done,
             services: self.services,
-            stages,
+            stations: stages,
         }
     }
 }

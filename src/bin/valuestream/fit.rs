@@ -8,11 +8,11 @@
 //! - `fit`: `arrivals {items, window_days, rate_per_day, interarrival_scv, poisson}` and
 //!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
 //!   servers_from, rework, release}` (how each part was estimated);
-//! - `bottleneck`: `{stage, utilisation}` (the most utilised station, analytically);
-//! - `backtest`: `valuestream::Backtest`: `lead_time_days {mean, p50, p85}`,
+//! - `bottleneck`: `{station, utilisation}` (the most utilised station, analytically);
+//! - `backtest`: `valuestream::Backtest`: `cycle_time_days {mean, p50, p85}`,
 //!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
 //!   within_spread}`,
-//!   `stages[] {name, wip}`;
+//!   `stations[] {name, wip}`;
 //! - `notes[]`: what the model could not represent.
 
 use std::path::PathBuf;
@@ -50,7 +50,7 @@ pub fn model_json(model: &ValueStream) -> Result<Value, Failure> {
     let mut v = serde_json::to_value(model)
         .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
     if let Some(stages) = v.get_mut("stage").and_then(Value::as_array_mut) {
-        for (json, st) in stages.iter_mut().zip(&model.stages) {
+        for (json, st) in stages.iter_mut().zip(&model.stations) {
             if let Some(service) = json.get_mut("service").and_then(Value::as_object_mut) {
                 service
                     .entry("mean_days")
@@ -63,7 +63,7 @@ pub fn model_json(model: &ValueStream) -> Result<Value, Failure> {
 
 #[derive(serde::Serialize)]
 struct Bottleneck {
-    stage: Option<String>,
+    station: Option<String>,
     utilisation: Option<f64>,
 }
 
@@ -84,14 +84,14 @@ struct Out<'a> {
 
 fn bottleneck(model: &ValueStream) -> Bottleneck {
     let best = analyze(model).ok().and_then(|a| {
-        a.stages
+        a.stations
             .iter()
             .filter_map(|s| s.utilisation.map(|u| (u, s.name.clone())))
             .max_by(|x, y| x.0.total_cmp(&y.0))
     });
     Bottleneck {
         utilisation: best.as_ref().map(|b| b.0),
-        stage: best.map(|b| b.1),
+        station: best.map(|b| b.1),
     }
 }
 
@@ -174,7 +174,7 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             ));
         }
     }
-    if let (Some(stage), Some(u)) = (&b.stage, b.utilisation) {
+    if let (Some(stage), Some(u)) = (&b.station, b.utilisation) {
         if u > 1.0 {
             s.push_str(&format!(
                 "Bottleneck: {stage} (work reaches it at {:.0}% of its capacity: its queue grows)\n",
@@ -202,9 +202,9 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
         "  figure                    observed   predicted   error   one history of the model\n",
     );
     let rows = [
-        ("lead time mean (days)", &bt.lead_time_days.mean),
-        ("lead time p50 (days)", &bt.lead_time_days.p50),
-        ("lead time p85 (days)", &bt.lead_time_days.p85),
+        ("cycle time mean (days)", &bt.cycle_time_days.mean),
+        ("cycle time p50 (days)", &bt.cycle_time_days.p50),
+        ("cycle time p85 (days)", &bt.cycle_time_days.p85),
         ("throughput (a day)", &bt.throughput_per_day),
         ("WIP", &bt.wip_mean),
     ];
@@ -217,7 +217,7 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             spread(c)
         ));
     }
-    for st in &bt.stages {
+    for st in &bt.stations {
         s.push_str(&format!(
             "  WIP at {:<17} {:>9.2} {:>11.2} {:>7}   {}\n",
             st.name,
@@ -227,7 +227,7 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             spread(&st.wip)
         ));
     }
-    s.push_str("  (lead time here is commitment to done: the report's cycle time)\n");
+    s.push_str("  (cycle time: commitment to done, as in the report)\n");
     for n in &f.notes {
         s.push_str(&format!("  note: {n}\n"));
     }

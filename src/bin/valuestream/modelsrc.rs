@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalsFit, FitOptions, FittedModel, ServiceFit, SimOptions, Timelines, ValueStream, fit,
+    ArrivalModel, FitOptions, FittedModel, ServiceModel, SimOptions, Timelines, ValueStream, fit,
 };
 
 use crate::Failure;
@@ -45,11 +45,11 @@ impl SimArgs {
 }
 
 /// The `--arrivals` option of the environment: how a fitted model's arrivals are modelled.
-fn input_arrivals(input: &InputArgs) -> Result<Option<ArrivalsFit>, Failure> {
+fn input_arrivals(input: &InputArgs) -> Result<Option<ArrivalModel>, Failure> {
     match input.arrivals.as_deref() {
         None | Some("auto") => Ok(None),
-        Some("rate") => Ok(Some(ArrivalsFit::Rate)),
-        Some("pull") => Ok(Some(ArrivalsFit::Pull)),
+        Some("rate") => Ok(Some(ArrivalModel::Rate)),
+        Some("pull") => Ok(Some(ArrivalModel::Pull)),
         Some(other) => Err(Failure::input(format!(
             "--arrivals {other:?}: expected auto, rate (the observed arrival rate) or pull (work started whenever someone is free)"
         ))),
@@ -67,13 +67,13 @@ pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Time
     let timelines = input.timelines()?;
     let options = FitOptions {
         service: if parametric {
-            ServiceFit::Parametric
+            ServiceModel::Parametric
         } else {
-            ServiceFit::Empirical
+            ServiceModel::Empirical
         },
         arrivals: match input_arrivals(input)? {
             Some(a) => a,
-            None => ArrivalsFit::Auto,
+            None => ArrivalModel::Auto,
         },
     };
     let fitted = fit(&timelines, &options)?;
@@ -88,7 +88,7 @@ pub fn model(input: &InputArgs) -> Result<ValueStream, Failure> {
         let (fitted, _) = fit_log(input, false)?;
         eprintln!(
             "valuestream: note: fitted a model of {} stations to {} (valuestream fit shows how)",
-            fitted.model.stages.len(),
+            fitted.model.stations.len(),
             input.file.display()
         );
         Ok(fitted.model)

@@ -8,11 +8,11 @@
 //!
 //! - `model`: the model file;
 //! - the simulated results, as `valuestream::SimResult` serialises them:
-//!   `lead_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
+//!   `cycle_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
 //!   `wip.{mean, ci95, growth_per_day}`, `stages[]` with `{name, utilisation, wait_days_mean,
 //!   time_days_mean, queue_mean, …}`, `seed`, `replications`, `horizon_days`, `warmup_days`,
 //!   `items_done`, `services`, `unstable`, `littles_law_relative_error`;
-//! - `analytic`: `valuestream::Analysis`: `{lead_time_days_mean, exact, stable,
+//! - `analytic`: `valuestream::Analysis`: `{cycle_time_days_mean, exact, stable,
 //!   throughput_per_day, wip_mean, warnings, stages[] {name, utilisation, wait_days_mean,
 //!   stable, method, exact, …}}`;
 //! - `disagreements[]`: `{what, analytic, simulated, ci95, exact}` for each analytic answer
@@ -158,7 +158,7 @@ fn write_log(
 /// Whether a stage's analytic utilisation is compared with the simulation's (not for an
 /// overloaded stage, whose analytic figure is the offered load, nor for a scheduled release,
 /// whose figure is a rough busy fraction).
-fn utilisation_compared(sa: &valuestream::StageAnalysis) -> bool {
+fn utilisation_compared(sa: &valuestream::StationAnalysis) -> bool {
     sa.stable && sa.method != valuestream::Method::ScheduledRelease
 }
 
@@ -181,10 +181,10 @@ fn disagreements(r: &SimResult, a: &Analysis) -> Vec<Disagreement> {
             }
         };
     check(
-        "lead time, mean days".into(),
-        a.lead_time_days_mean,
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time, mean days".into(),
+        a.cycle_time_days_mean,
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         a.exact,
     );
     check(
@@ -194,7 +194,7 @@ fn disagreements(r: &SimResult, a: &Analysis) -> Vec<Disagreement> {
         r.throughput.ci95,
         a.exact,
     );
-    for (s, sa) in r.stages.iter().zip(&a.stages) {
+    for (s, sa) in r.stations.iter().zip(&a.stations) {
         check(
             format!("{}: wait, mean days", s.name),
             sa.wait_days_mean,
@@ -272,15 +272,15 @@ fn report(
         "Simulated: mean [95% confidence interval]. Analytic: ≈ approximation, ≠ outside the simulation's interval.\n"
     );
     let _ = writeln!(s, "{:<26} {:<28} analytic", "", "simulated");
-    let lt = &r.lead_time_days;
+    let lt = &r.cycle_time_days;
     let rows = [
         (
-            "lead time, mean days",
+            "cycle time, mean days",
             with_ci(lt.mean, lt.ci95),
-            analytic(a.lead_time_days_mean, a.exact, lt.ci95),
+            analytic(a.cycle_time_days_mean, a.exact, lt.ci95),
         ),
         (
-            "lead time p50/p85/p95",
+            "cycle time p50/p85/p95",
             format!("{} / {} / {}", num(lt.p50), num(lt.p85), num(lt.p95)),
             String::new(),
         ),
@@ -310,7 +310,7 @@ fn report(
         "analytic",
         "time, mean days"
     );
-    for ((st, sa), spec) in r.stages.iter().zip(&a.stages).zip(&model.stages) {
+    for ((st, sa), spec) in r.stations.iter().zip(&a.stations).zip(&model.stations) {
         let util = match st.utilisation {
             Some(u) => with_ci(u, st.utilisation_ci95),
             None => format!("{} busy", num(st.busy_servers_mean)),
@@ -337,7 +337,7 @@ fn report(
         );
     }
     let grew: Vec<&str> = r
-        .stages
+        .stations
         .iter()
         .filter(|x| x.queue_grew)
         .map(|x| x.name.as_str())
@@ -379,7 +379,7 @@ fn report(
     }
     let _ = writeln!(
         s,
-        "\nLittle's law on the simulated output: WIP = throughput × lead time within {:.2}%{}.",
+        "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
         100.0 * r.littles_law_relative_error,
         if r.unstable {
             " (it needs a stable stream)"
