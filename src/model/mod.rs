@@ -20,7 +20,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
 use crate::workflow::{Stage, StageKind, Workflow};
 
 pub use analytic::{Analysis, Method, StationAnalysis, analyze};
@@ -606,17 +606,12 @@ impl Issue {
             Some(i) => f.stations.get(i).copied(),
             None => f.arrivals,
         });
-        let (line, column) = match (file, offset) {
-            (Some(f), Some(o)) => {
-                let (l, c) = line_column(f.text, o);
-                (Some(l), Some(c))
-            }
-            _ => (None, None),
-        };
+        let mut pos = Position::file(file.and_then(|f| f.file));
+        if let (Some(f), Some(o)) = (file, offset) {
+            (pos.line, pos.char) = line_column(f.text, o);
+        }
         Error::Model {
-            file: file.and_then(|f| f.file.map(str::to_owned)),
-            line,
-            column,
+            pos: Box::new(pos),
             stage: self
                 .stage
                 .and_then(|i| stages.get(i))
@@ -635,15 +630,15 @@ struct Located<'a> {
     stations: Vec<usize>,
 }
 
-/// The 1-based line and column of byte `offset` in `text`.
-fn line_column(text: &str, offset: usize) -> (u32, u32) {
+/// The 1-based line and column (a character number) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (Option<u64>, Option<u64>) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
+        Some(u64::try_from(line).unwrap_or(u64::MAX)),
+        Some(u64::try_from(column).unwrap_or(u64::MAX)),
     )
 }
 
@@ -1029,13 +1024,10 @@ fn inline<T: Serialize>(value: &T, first: &str) -> String {
 /// A TOML error as a model error: one sentence with line, column and the stage it is in.
 fn toml_error(text: &str, file: Option<&str>, e: &toml::de::Error) -> Error {
     let span = e.span();
-    let (line, column) = match &span {
-        Some(s) => {
-            let (l, c) = line_column(text, s.start);
-            (Some(l), Some(c))
-        }
-        None => (None, None),
-    };
+    let mut pos = Position::file(file);
+    if let Some(s) = &span {
+        (pos.line, pos.char) = line_column(text, s.start);
+    }
     let stage = span.and_then(|s| {
         let names: StageNames = toml::from_str(text).ok()?;
         names
@@ -1046,9 +1038,7 @@ fn toml_error(text: &str, file: Option<&str>, e: &toml::de::Error) -> Error {
             .and_then(|t| t.get_ref().get("name")?.as_str().map(str::to_owned))
     });
     Error::Model {
-        file: file.map(str::to_owned),
-        line,
-        column,
+        pos: Box::new(pos),
         stage,
         key: None,
         message: e.message().trim_end().replace('\n', "; "),
@@ -1184,15 +1174,14 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
         );
     }
 
-    fn error(text: &str) -> (Option<u32>, Option<String>, Option<String>, String) {
+    fn error(text: &str) -> (Option<u64>, Option<String>, Option<String>, String) {
         match ValueStream::from_toml_str(text) {
             Err(Error::Model {
-                line,
+                pos,
                 stage,
                 key,
                 message,
-                ..
-            }) => (line, stage, key, message),
+            }) => (pos.line, stage, key, message),
             other => panic!("expected a model error, got {other:?}"),
         }
     }
@@ -1263,6 +1252,30 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
             (stage.as_deref(), key.as_deref()),
             (Some("Dev queue"), Some("name"))
         );
+    }
+
+    #[test]
+    fn model_errors_read_file_line_column_stage_and_key() {
+        let e = Error::Model {
+            pos: Box::new(Position::file(Some("m.toml")).at_line(4)),
+            stage: Some("Dev".into()),
+            key: Some("service.cv".into()),
+            message: "why".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "m.toml, line 4, stage \"Dev\", key `service.cv`: why"
+        );
+        let e = Error::Model {
+            pos: Box::new(Position {
+                char: Some(3),
+                ..Position::default()
+            }),
+            stage: None,
+            key: None,
+            message: "why".into(),
+        };
+        assert_eq!(e.to_string(), "model, column 3: why");
     }
 
     #[test]
