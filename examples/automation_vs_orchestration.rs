@@ -106,13 +106,12 @@ fn run() -> Result<(), valuestream::Error> {
             "   New work is started whenever a developer is free (the log shows nobody ever waiting to be started)."
         );
     }
-    let options = SimOptions {
-        seed: 2026,
-        replications: 20,
-        horizon_days: 730.0,
-        warmup_days: 365.0,
-        threads: std::thread::available_parallelism().map_or(1, usize::from),
-    };
+    let options = SimOptions::new()
+        .seed(2026)
+        .replications(20)
+        .horizon_days(730.0)
+        .warmup_days(365.0)
+        .threads(std::thread::available_parallelism().map_or(1, usize::from));
     let check = valuestream::backtest(&fitted, &timelines, &options)?;
     println!(
         "   Checked against the log: cycle time {:.1} days observed, {:.1} predicted \

@@ -40,13 +40,12 @@ fn run() -> Result<(), valuestream::Error> {
         ],
     )?;
 
-    let options = SimOptions {
-        seed: 2025,
-        replications: 20,
-        horizon_days: 3650.0,
-        warmup_days: 365.0,
-        threads: 2,
-    };
+    let options = SimOptions::new()
+        .seed(2025)
+        .replications(20)
+        .horizon_days(3650.0)
+        .warmup_days(365.0)
+        .threads(2);
     let sim = Simulation::new(&model)?.run(&options)?;
     let analytic = analyze(&model)?;
 

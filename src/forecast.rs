@@ -32,14 +32,20 @@ pub enum Question {
 
 /// How to forecast: trials, seed, how much history, what a day is, which confidence levels.
 ///
+/// Built from [`ForecastOptions::new`] (the defaults) and its setters; fields can be read
+/// (and changed) directly.
+///
 /// ```
 /// use valuestream::ForecastOptions;
 ///
-/// let o = ForecastOptions::default();
+/// let o = ForecastOptions::new();
 /// assert_eq!((o.trials, o.history_days), (10_000, 90));
 /// assert_eq!(o.confidence, [0.5, 0.7, 0.85, 0.95]);
+/// let o = o.trials(1_000).seed(7).confidence(vec![0.85]);
+/// assert_eq!((o.trials, o.seed, o.confidence.len()), (1_000, 7, 1));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ForecastOptions {
     /// Simulated futures (1 to 1 000 000; default 10 000).
     pub trials: u32,
@@ -70,8 +76,60 @@ impl Default for ForecastOptions {
     }
 }
 
+impl ForecastOptions {
+    /// The default options: 10 000 trials, seed 1, 90 days of history, UTC days, confidence
+    /// 50%, 70%, 85% and 95%, every item.
+    pub fn new() -> ForecastOptions {
+        ForecastOptions::default()
+    }
+
+    /// The same options with this many trials.
+    #[must_use]
+    pub fn trials(mut self, trials: u32) -> ForecastOptions {
+        self.trials = trials;
+        self
+    }
+
+    /// The same options with this seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> ForecastOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The same options sampling the last `days` whole days.
+    #[must_use]
+    pub fn history_days(mut self, days: u32) -> ForecastOptions {
+        self.history_days = days;
+        self
+    }
+
+    /// The same options with days beginning and ending at this offset.
+    #[must_use]
+    pub fn day_offset(mut self, offset: FixedOffset) -> ForecastOptions {
+        self.day_offset = offset;
+        self
+    }
+
+    /// The same options answering at these confidence levels, each in (0, 1).
+    #[must_use]
+    pub fn confidence(mut self, levels: Vec<f64>) -> ForecastOptions {
+        self.confidence = levels;
+        self
+    }
+
+    /// The same options forecasting only the items whose attribute `key` is `value`, for
+    /// every pair.
+    #[must_use]
+    pub fn attributes(mut self, attributes: Vec<(String, String)>) -> ForecastOptions {
+        self.attributes = attributes;
+        self
+    }
+}
+
 /// The days of throughput a forecast samples.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ThroughputHistory {
     /// The first day sampled (in the day offset).
     pub first_day: NaiveDate,
@@ -91,6 +149,7 @@ pub struct ThroughputHistory {
 
 /// One answer of a forecast, at one confidence level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ForecastAnswer {
     /// The confidence level, in (0, 1).
     pub confidence: f64,
@@ -113,6 +172,7 @@ pub struct ForecastAnswer {
 /// per_day_mean, days_without_delivery, per_day}`, `trials`, `seed`, `answers[]` of
 /// `{confidence, items | days and date}`, `mean`, `warnings[]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Forecast {
     /// What was asked.
     pub question: Question,

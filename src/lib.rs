@@ -126,12 +126,13 @@ pub use metrics::{
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, Batch, Change, Comparison,
-    CycleTimeComparison, CycleTimeStats, DONE_STATE, Difference, Distribution, Family, FamilyFit,
-    FitOptions, FittedModel, Lever, Leverage, Method, Outcome, OutcomeStation, Release,
-    Replication, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom, ServiceModel,
-    SimOptions, SimResult, Simulation, Station, StationAnalysis, StationComparison, StationFit,
-    StationStats, ThroughputStats, ValueStream, WhatIf, WipStats, analyze, apply, backtest,
-    detect_release, fit, fit_families, leverage, simulate, what_if,
+    CycleTimeComparison, CycleTimeStats, DONE_STATE, Difference, Disagreement, Distribution,
+    Family, FamilyFit, FitOptions, FitReport, FittedModel, Lever, Leverage, Method,
+    ModelBottleneck, Outcome, OutcomeStation, Release, Replication, ReplicationStation, Rework,
+    ReworkFit, Servers, ServersFrom, ServiceModel, SimOptions, SimResult, Simulation,
+    SimulationReport, Station, StationAnalysis, StationComparison, StationFit, StationStats,
+    ThroughputStats, ValueStream, WhatIf, WipStats, analyze, apply, backtest, detect_release, fit,
+    fit_families, leverage, simulate, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

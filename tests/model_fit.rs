@@ -43,14 +43,7 @@ const TRUE: [(&str, u32, f64); 4] = [
 fn fit_recovers_service_means_and_servers() {
     let tl = timelines();
     for service in [ServiceModel::Empirical, ServiceModel::Parametric] {
-        let f = fit(
-            &tl,
-            &FitOptions {
-                service,
-                ..FitOptions::default()
-            },
-        )
-        .unwrap();
+        let f = fit(&tl, &FitOptions::new().service(service)).unwrap();
         assert_eq!(f.stations.len(), 4);
         for ((name, servers, mean), st) in TRUE.iter().zip(&f.stations) {
             assert_eq!(st.name, *name);
@@ -90,10 +83,7 @@ fn fit_recovers_service_means_and_servers() {
 fn maximum_likelihood_picks_the_true_families() {
     let f = fit(
         &timelines(),
-        &FitOptions {
-            service: ServiceModel::Parametric,
-            ..FitOptions::default()
-        },
+        &FitOptions::new().service(ServiceModel::Parametric),
     )
     .unwrap();
     let chosen: Vec<&str> = f.stations.iter().map(|s| s.distribution.as_str()).collect();
@@ -113,13 +103,12 @@ fn maximum_likelihood_picks_the_true_families() {
 }
 
 fn sim() -> SimOptions {
-    SimOptions {
-        seed: 11,
-        replications: 12,
-        horizon_days: 4000.0,
-        warmup_days: 400.0,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(11)
+        .replications(12)
+        .horizon_days(4000.0)
+        .warmup_days(400.0)
+        .threads(2)
 }
 
 #[test]
@@ -164,16 +153,7 @@ fn leverage_puts_a_change_at_the_bottleneck_first() {
 fn the_backtest_replays_the_log_closely() {
     let tl = timelines();
     let f = fit(&tl, &FitOptions::default()).unwrap();
-    let b = backtest(
-        &f,
-        &tl,
-        &SimOptions {
-            replications: 10,
-            threads: 2,
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     assert!((b.window_days - 545.0).abs() < 1.0);
     for (what, c) in [
         ("cycle time mean", &b.cycle_time_days.mean),
@@ -223,12 +203,10 @@ fn a_weekly_release_and_rework_are_recognised_in_a_simulated_log() {
     )
     .unwrap();
     let sim = Simulation::new(&model).unwrap();
-    let opts = SimOptions {
-        replications: 1,
-        horizon_days: 700.0,
-        warmup_days: 0.0,
-        ..SimOptions::default()
-    };
+    let opts = SimOptions::new()
+        .replications(1)
+        .horizon_days(700.0)
+        .warmup_days(0.0);
     let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let log = sim.history(&opts, start).unwrap();
     let tl = Timelines::new(&log, &model.workflow().unwrap()).unwrap();
@@ -327,16 +305,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
     }
     // The backtest: this line runs Test at 86% load, so one history of 545 days is noisy
     // (the spread of the model's histories is about ±20%); the log must lie within it.
-    let b = backtest(
-        &f,
-        &tl,
-        &SimOptions {
-            replications: 10,
-            threads: 2,
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     for (what, c) in [
         ("cycle time mean", &b.cycle_time_days.mean),
         ("cycle time p50", &b.cycle_time_days.p50),
@@ -382,13 +351,12 @@ fn the_simulator_skips_stations_as_the_independent_one_does() {
         ],
     )
     .unwrap();
-    let long = SimOptions {
-        seed: 5,
-        replications: 16,
-        horizon_days: 6000.0,
-        warmup_days: 500.0,
-        threads: 2,
-    };
+    let long = SimOptions::new()
+        .seed(5)
+        .replications(16)
+        .horizon_days(6000.0)
+        .warmup_days(500.0)
+        .threads(2);
     let text = std::fs::read_to_string(data("skip_truth.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let base = &v["results"]["baseline"];

@@ -43,13 +43,12 @@ fn model() -> ValueStream {
 }
 
 fn options() -> SimOptions {
-    SimOptions {
-        seed: 5,
-        replications: 1,
-        horizon_days: 400.0,
-        warmup_days: 0.0,
-        threads: 1,
-    }
+    SimOptions::new()
+        .seed(5)
+        .replications(1)
+        .horizon_days(400.0)
+        .warmup_days(0.0)
+        .threads(1)
 }
 
 /// The states an item goes through, in order, grouped by item.

@@ -19,13 +19,12 @@ fn finite(c: u32) -> Servers {
 }
 
 fn options(seed: u64, replications: u32, horizon_days: f64, warmup_days: f64) -> SimOptions {
-    SimOptions {
-        seed,
-        replications,
-        horizon_days,
-        warmup_days,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(seed)
+        .replications(replications)
+        .horizon_days(horizon_days)
+        .warmup_days(warmup_days)
+        .threads(2)
 }
 
 /// The simulated `mean` with its `ci` must cover `exact` and be within 3% of it.
@@ -551,12 +550,13 @@ fn an_overloaded_stage_simulates_to_the_horizon_and_says_its_queue_grew() {
 fn the_same_seed_gives_the_same_result_whatever_the_threads() {
     let model = ValueStream::from_toml_str(include_str!("../data/models/delivery.toml")).unwrap();
     let sim = Simulation::new(&model).unwrap();
-    let o = |seed, threads| SimOptions {
-        seed,
-        replications: 5,
-        horizon_days: 800.0,
-        warmup_days: 100.0,
-        threads,
+    let o = |seed, threads| {
+        SimOptions::new()
+            .seed(seed)
+            .replications(5)
+            .horizon_days(800.0)
+            .warmup_days(100.0)
+            .threads(threads)
     };
     let one = sim.run(&o(7, 1)).unwrap();
     let again = sim.run(&o(7, 1)).unwrap();

@@ -98,13 +98,12 @@ fn build(rate: f64, specs: &[StationSpec], pull: bool) -> ValueStream {
 }
 
 fn options(seed: u64, threads: usize) -> SimOptions {
-    SimOptions {
-        seed,
-        replications: 3,
-        horizon_days: 150.0,
-        warmup_days: 15.0,
-        threads,
-    }
+    SimOptions::new()
+        .seed(seed)
+        .replications(3)
+        .horizon_days(150.0)
+        .warmup_days(15.0)
+        .threads(threads)
 }
 
 proptest! {

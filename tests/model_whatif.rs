@@ -38,13 +38,12 @@ fn stream(arrivals: Arrivals, testers: u32) -> ValueStream {
 }
 
 fn options() -> SimOptions {
-    SimOptions {
-        seed: 3,
-        replications: 12,
-        horizon_days: 1500.0,
-        warmup_days: 300.0,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(3)
+        .replications(12)
+        .horizon_days(1500.0)
+        .warmup_days(300.0)
+        .threads(2)
 }
 
 /// Test serves at most 2 / 1.1 items a day.
@@ -184,13 +183,12 @@ fn sending_fewer_items_through_review_follows_the_split_flow() {
         ],
     )
     .unwrap();
-    let o = SimOptions {
-        seed: 9,
-        replications: 16,
-        horizon_days: 40_000.0,
-        warmup_days: 1_000.0,
-        threads: 2,
-    };
+    let o = SimOptions::new()
+        .seed(9)
+        .replications(16)
+        .horizon_days(40_000.0)
+        .warmup_days(1_000.0)
+        .threads(2);
     let change: Vec<valuestream::Change> = vec!["visit Review=0.4".parse().unwrap()];
     let w = what_if(&model, &change, &o).unwrap();
     let after = 2.0 + 0.4 / 0.85;

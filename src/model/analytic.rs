@@ -39,6 +39,7 @@ pub enum Method {
 /// Rates are per day, times in days. `None` means "no steady state" (the stage, or one it
 /// depends on, is overloaded) or "not applicable" (the utilisation of unlimited servers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StationAnalysis {
     /// The stage's name.
     pub name: String,
@@ -88,6 +89,7 @@ pub struct StationAnalysis {
 /// `wait_days_mean`, `time_days_mean`, `queue_mean`, `wip_mean`, `arrival_scv`,
 /// `departure_scv`, `method`, `exact`, `warnings`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Analysis {
     /// Mean cycle time, Σ visits × mean time per visit (`None` if a stage is overloaded).
     pub cycle_time_days_mean: Option<f64>,
@@ -107,9 +109,37 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The answer for the stage named `name`.
+    /// The answer for the station named `name`.
     pub fn station(&self, name: &str) -> Option<&StationAnalysis> {
         self.stations.iter().find(|s| s.name == name)
+    }
+
+    /// The model's bottleneck: the station with the highest utilisation (the offered load,
+    /// above 1 for an overloaded station; the last of equals), among those with finite
+    /// servers. `None` if every station has unlimited servers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream, analyze};
+    ///
+    /// let model = ValueStream::new(
+    ///     Arrivals::poisson(1.0)?,
+    ///     vec![
+    ///         Station::new("Dev", Servers::Finite(2), Distribution::exponential(1.5)?),
+    ///         Station::new("Test", Servers::Finite(1), Distribution::exponential(0.9)?),
+    ///     ],
+    /// )?;
+    /// let b = analyze(&model)?.bottleneck().map(|s| (s.name.clone(), s.utilisation));
+    /// assert_eq!(b, Some(("Test".to_owned(), Some(0.9))));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn bottleneck(&self) -> Option<&StationAnalysis> {
+        self.stations
+            .iter()
+            .filter_map(|s| s.utilisation.map(|u| (u, s)))
+            .max_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(_, s)| s)
     }
 }
 
@@ -303,6 +333,99 @@ struct Flows {
     external: f64,
 }
 
+/// What the model's shape says about which formulas are exact.
+struct Regime {
+    any_wip_limit: bool,
+    /// How many stations batch.
+    batching: usize,
+    /// A Jackson network: every answer is exact.
+    jackson: bool,
+    /// Per station: whether its arrivals are a Poisson process.
+    poisson_in: Vec<bool>,
+    /// Arrivals at regular or resampled gaps (a scheduled release is then not T/2).
+    lattice_arrivals: bool,
+}
+
+/// What the per-station answers are computed from.
+struct State {
+    flows: Flows,
+    throughput: f64,
+    regime: Regime,
+    util: Vec<Option<f64>>,
+    stable: Vec<bool>,
+    ca2: Vec<f64>,
+    cd2: Vec<f64>,
+}
+
+/// The wait at a station that releases work every `every_days` (at most `max` items per
+/// server): T/2 until the next release.
+fn release_wait(
+    s: &Station,
+    every_days: f64,
+    max: Option<u32>,
+    servers: Servers,
+    r: &Regime,
+    pull: bool,
+    notes: &mut Vec<String>,
+) -> (Method, Option<f64>, bool) {
+    let es = s.service.mean();
+    let bounded = s.service.max().is_some_and(|m| m <= every_days);
+    let exact_here = max.is_none()
+        && bounded
+        && r.batching == 1
+        && !r.any_wip_limit
+        && !r.lattice_arrivals
+        && !pull;
+    // A release that finds every server busy is missed: with service longer than the
+    // period, releases are effectively rarer.
+    let c = f64::from(servers.count().unwrap_or(u32::MAX));
+    let period = every_days * (es / (every_days * c)).ceil().max(1.0);
+    if max.is_some() {
+        notes.push(format!(
+            "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
+            s.name,
+            max.unwrap_or(0)
+        ));
+    } else if !bounded {
+        notes.push(format!(
+            "service at {:?} can outlast the release period; the analytic wait ignores missed releases",
+            s.name
+        ));
+    }
+    (Method::ScheduledRelease, Some(period / 2.0), exact_here)
+}
+
+/// The answers end to end: cycle time Σ (λᵢ/λ) × time per visit, WIP by Little's law.
+fn end_to_end(results: Vec<StationAnalysis>, mut warnings: Vec<String>, st: &State) -> Analysis {
+    let throughput = st.throughput;
+    if st.regime.any_wip_limit && !warnings.iter().any(|w| w.contains("WIP limit")) {
+        warnings.push(
+            "WIP limits are ignored by the analytic answer (blocking has no closed form); it answers for the stream without limits"
+                .to_owned(),
+        );
+    }
+    let all_stable = st.stable.iter().all(|s| *s);
+    let cycle = if all_stable && throughput > 0.0 {
+        Some(
+            results
+                .iter()
+                .map(|r| r.throughput_per_day / throughput * r.time_days_mean.unwrap_or(f64::NAN))
+                .sum::<f64>(),
+        )
+    } else {
+        None
+    };
+    Analysis {
+        cycle_time_days_mean: cycle,
+        exact: all_stable && results.iter().all(|r| r.exact),
+        stable: all_stable,
+        throughput_per_day: throughput,
+        wip_mean: cycle.map(|l| l * throughput),
+        stations: results,
+        warnings,
+    }
+}
+
 impl<'a> Network<'a> {
     fn new(model: &'a ValueStream) -> Network<'a> {
         let n = model.stations.len();
@@ -391,34 +514,67 @@ impl<'a> Network<'a> {
 
     fn analyze(&self) -> Analysis {
         let n = self.n;
-        let stages = &self.model.stations;
+        let stations = &self.model.stations;
         let flows = self.flows();
         // Work that passes every station by leaves as it arrives.
         let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum::<f64>()
             + flows.external * self.ext_exit;
-        let any_wip_limit = stages.iter().any(|s| s.wip_limit.is_some());
-        let batching = stages.iter().filter(|s| s.batch.is_some()).count();
+        let regime = self.regime();
+        // Utilisation and stability.
+        let util: Vec<Option<f64>> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.utilisation(i, s, flows.inflow[i]))
+            .collect();
+        let stable: Vec<bool> = (0..n)
+            .map(|i| (self.pull && i == 0) || flows.inflow[i] < self.cap[i])
+            .collect();
+        let (ca2, cd2) = self.variability(&flows, &util, &stable);
+        let state = State {
+            flows,
+            throughput,
+            regime,
+            util,
+            stable,
+            ca2,
+            cd2,
+        };
+        let mut warnings = Vec::new();
+        let results: Vec<StationAnalysis> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.station(i, s, &state, &mut warnings))
+            .collect();
+        end_to_end(results, warnings, &state)
+    }
+
+    /// What the model's shape says about which formulas are exact.
+    fn regime(&self) -> Regime {
+        let n = self.n;
+        let stations = &self.model.stations;
+        let any_wip_limit = stations.iter().any(|s| s.wip_limit.is_some());
+        let batching = stations.iter().filter(|s| s.batch.is_some()).count();
         // Work enters as a Poisson process: Poisson arrivals, or an unlimited backlog pulled
         // by exponential servers that are always busy (their output is Poisson).
         let first = usize::from(self.pull);
         let poisson = match self.model.arrivals {
             Arrivals::Poisson { .. } => true,
-            Arrivals::Backlog => exponential(&stages[0].service),
+            Arrivals::Backlog => exponential(&stations[0].service),
             Arrivals::Renewal { .. } | Arrivals::Trace { .. } => false,
         };
-        // Stages that keep Poisson flows Poisson (Burke; M/G/∞ output).
+        // Stations that keep Poisson flows Poisson (Burke; M/G/∞ output).
         let preserving = |s: &Station| {
             s.batch.is_none() && (s.servers == Servers::Unlimited || exponential(&s.service))
         };
-        let jackson = poisson && !any_wip_limit && stages[first..].iter().all(preserving);
-        // Arrivals at i are Poisson: every stage before it preserves Poisson flows and no
+        let jackson = poisson && !any_wip_limit && stations[first..].iter().all(preserving);
+        // Arrivals at i are Poisson: every station before it preserves Poisson flows and no
         // rework from i or later returns to i or earlier.
         let poisson_in: Vec<bool> = (0..n)
             .map(|i| {
                 poisson
                     && !any_wip_limit
                     && i >= first
-                    && stages[first..i].iter().all(preserving)
+                    && stations[first..i].iter().all(preserving)
                     && (i..n).all(|k| (first..=i).all(|t| self.p[k][t] == 0.0))
             })
             .collect();
@@ -428,18 +584,25 @@ impl<'a> Network<'a> {
                 interarrival: Distribution::Deterministic { .. } | Distribution::Empirical { .. }
             }
         );
+        Regime {
+            any_wip_limit,
+            batching,
+            jackson,
+            poisson_in,
+            lattice_arrivals,
+        }
+    }
 
-        // Utilisation and stability.
-        let util: Vec<Option<f64>> = stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| self.utilisation(i, s, flows.inflow[i]))
-            .collect();
-        let stable: Vec<bool> = (0..n)
-            .map(|i| (self.pull && i == 0) || flows.inflow[i] < self.cap[i])
-            .collect();
-
-        // Variability: fixed point of the QNA equations.
+    /// Variability: the fixed point of the QNA equations, the squared CVs of the arrivals
+    /// at and the departures from each station.
+    fn variability(
+        &self,
+        flows: &Flows,
+        util: &[Option<f64>],
+        stable: &[bool],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n;
+        let stations = &self.model.stations;
         let ext_scv = self.model.arrivals.scv().unwrap_or(1.0);
         let mut ca2 = vec![1.0; n];
         let mut cd2 = vec![1.0; n];
@@ -468,7 +631,7 @@ impl<'a> Network<'a> {
                 } else {
                     1.0
                 };
-                let d = self.departure_scv(i, &stages[i], a, flows.inflow[i], stable[i]);
+                let d = self.departure_scv(i, &stations[i], a, flows.inflow[i], stable[i]);
                 change = change.max((a - ca2[i]).abs()).max((d - cd2[i]).abs());
                 ca2[i] = a;
                 cd2[i] = d;
@@ -477,190 +640,180 @@ impl<'a> Network<'a> {
                 break;
             }
         }
+        (ca2, cd2)
+    }
 
-        let mut warnings = Vec::new();
-        let mut results = Vec::with_capacity(n);
-        for (i, s) in stages.iter().enumerate() {
-            let lambda = flows.inflow[i];
-            let es = s.service.mean();
-            let cs2 = s.service.scv();
-            let mut notes: Vec<String> = Vec::new();
-            let (method, wait, exact) = if !stable[i] {
-                (Method::Unstable, None, false)
-            } else if self.pull && i == 0 {
-                // Rework returns wait for the next free server; new work never waits.
-                let returns = (lambda - flows.external).max(0.0);
-                let c = f64::from(s.servers.count().unwrap_or(1));
-                let w = if returns > 0.0 {
-                    returns / lambda * es * (1.0 + cs2) / (2.0 * c)
+    /// The answer for station i; its warnings (overload first) are added to `warnings`.
+    fn station(
+        &self,
+        i: usize,
+        s: &Station,
+        st: &State,
+        warnings: &mut Vec<String>,
+    ) -> StationAnalysis {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let cs2 = s.service.scv();
+        let mut notes: Vec<String> = Vec::new();
+        let (method, wait, exact) = self.wait(i, s, st, &mut notes);
+        if !exact && st.stable[i] && method != Method::BulkArrivals {
+            if let Some(src) = self.batched_source(i) {
+                notes.push(format!(
+                    "work reaches {:?} in batches from {:?} (and from elsewhere); two-moment approximations are poor for batch arrivals",
+                    s.name, self.model.stations[src].name
+                ));
+            }
+        }
+        if s.wip_limit.is_some() {
+            notes.push(format!(
+                "the WIP limit at {:?} is ignored: blocking has no closed form; the answer is for the stream without limits",
+                s.name
+            ));
+        }
+        if !st.stable[i] {
+            warnings.push(format!(
+                "{:?} is overloaded: work reaches it at {:.3} per day but it can serve {:.3} per day; its queue grows by {:.3} per day",
+                s.name,
+                lambda,
+                self.cap[i],
+                lambda - self.cap[i]
+            ));
+        }
+        warnings.extend(notes.iter().cloned());
+        let time = wait.map(|w| w + es);
+        StationAnalysis {
+            name: s.name.clone(),
+            arrival_rate_per_day: lambda,
+            throughput_per_day: st.flows.outflow[i],
+            visits_per_item: if st.throughput > 0.0 {
+                st.flows.outflow[i] / st.throughput
+            } else {
+                f64::NAN
+            },
+            capacity_per_day: self.cap[i].is_finite().then_some(self.cap[i]),
+            utilisation: st.util[i],
+            stable: st.stable[i],
+            queue_growth_per_day: if st.stable[i] {
+                0.0
+            } else {
+                lambda - self.cap[i]
+            },
+            wait_days_mean: wait,
+            time_days_mean: time,
+            queue_mean: wait.map(|w| lambda * w),
+            wip_mean: time.map(|t| lambda * t),
+            arrival_scv: if self.pull && i == 0 { cs2 } else { st.ca2[i] },
+            departure_scv: st.cd2[i],
+            method,
+            exact,
+            warnings: notes,
+        }
+    }
+
+    /// The mean wait per visit at station i: how it was computed, the wait (`None`
+    /// without a steady state), and whether it is exact.
+    fn wait(
+        &self,
+        i: usize,
+        s: &Station,
+        st: &State,
+        notes: &mut Vec<String>,
+    ) -> (Method, Option<f64>, bool) {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let cs2 = s.service.scv();
+        let r = &st.regime;
+        if !st.stable[i] {
+            return (Method::Unstable, None, false);
+        }
+        if self.pull && i == 0 {
+            // Rework returns wait for the next free server; new work never waits.
+            let returns = (lambda - st.flows.external).max(0.0);
+            let c = f64::from(s.servers.count().unwrap_or(1));
+            let w = if returns > 0.0 {
+                returns / lambda * es * (1.0 + cs2) / (2.0 * c)
+            } else {
+                0.0
+            };
+            return (Method::Pull, Some(w), returns == 0.0 && !r.any_wip_limit);
+        }
+        match (&s.batch, s.servers) {
+            (None, Servers::Unlimited) => (Method::Delay, Some(0.0), !r.any_wip_limit),
+            (None, Servers::Finite(c)) => self.queue_wait(i, s, c, st, notes),
+            (
+                Some(Batch::Scheduled {
+                    every_days, max, ..
+                }),
+                servers,
+            ) => release_wait(s, *every_days, *max, servers, r, self.pull, notes),
+            (Some(Batch::Size { size }), servers) => {
+                let b = f64::from(*size);
+                let fill = if lambda > 0.0 {
+                    (b - 1.0) / (2.0 * lambda)
                 } else {
                     0.0
                 };
-                (Method::Pull, Some(w), returns == 0.0 && !any_wip_limit)
-            } else {
-                match (&s.batch, s.servers) {
-                    (None, Servers::Unlimited) => (Method::Delay, Some(0.0), !any_wip_limit),
-                    (None, Servers::Finite(c)) => {
-                        let exp = exponential(&s.service);
-                        let exact_here = jackson || (poisson_in[i] && (c == 1 || exp));
-                        let cs2 = if exp { 1.0 } else { cs2 };
-                        let bulk = if exact_here {
-                            None
-                        } else {
-                            self.bulk_wait(i, c, &flows, &ca2)
-                        };
-                        let (method, w) = if let Some(w) = bulk {
-                            notes.push(format!(
-                                "work reaches {:?} in batches from {:?}: its wait is approximated as a queue of batches; expect errors of tens of percent",
-                                s.name,
-                                self.batched_source(i).map_or("", |j| stages[j].name.as_str())
-                            ));
-                            (Method::BulkArrivals, w)
-                        } else if exact_here {
-                            let m = if exp {
-                                Method::ErlangC
-                            } else {
-                                Method::PollaczekKhinchine
-                            };
-                            (m, wait_ggc(lambda, es, c, 1.0, cs2))
-                        } else {
-                            (Method::AllenCunneen, wait_ggc(lambda, es, c, ca2[i], cs2))
-                        };
-                        if !exact_here && cs2 < 0.25 {
-                            notes.push(format!(
-                                "service at {:?} has low variability (squared CV {cs2:.2}); QNA-type approximations overestimate waits there (by 50–135% for deterministic service)",
-                                s.name
-                            ));
-                        }
-                        (method, Some(w), exact_here)
-                    }
-                    (
-                        Some(Batch::Scheduled {
-                            every_days, max, ..
-                        }),
-                        servers,
-                    ) => {
-                        let bounded = s.service.max().is_some_and(|m| m <= *every_days);
-                        let exact_here = max.is_none()
-                            && bounded
-                            && batching == 1
-                            && !any_wip_limit
-                            && !lattice_arrivals
-                            && !self.pull;
-                        // A release that finds every server busy is missed: with service
-                        // longer than the period, releases are effectively rarer.
-                        let c = f64::from(servers.count().unwrap_or(u32::MAX));
-                        let period = every_days * (es / (every_days * c)).ceil().max(1.0);
-                        if max.is_some() {
-                            notes.push(format!(
-                                "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
-                                s.name,
-                                max.unwrap_or(0)
-                            ));
-                        } else if !bounded {
-                            notes.push(format!(
-                                "service at {:?} can outlast the release period; the analytic wait ignores missed releases",
-                                s.name
-                            ));
-                        }
-                        (Method::ScheduledRelease, Some(period / 2.0), exact_here)
-                    }
-                    (Some(Batch::Size { size }), servers) => {
-                        let b = f64::from(*size);
-                        let fill = if lambda > 0.0 {
-                            (b - 1.0) / (2.0 * lambda)
-                        } else {
-                            0.0
-                        };
-                        let queue = match servers {
-                            Servers::Finite(c) => wait_ggc(lambda / b, es, c, ca2[i] / b, cs2),
-                            Servers::Unlimited => 0.0,
-                        };
-                        // With unlimited servers a batch starts as soon as it is full: the
-                        // wait is the fill time, exactly.
-                        let exact_here = !any_wip_limit
-                            && (servers == Servers::Unlimited || (*size == 1 && jackson));
-                        (Method::BatchSize, Some(fill + queue), exact_here)
-                    }
-                }
-            };
-            if !exact && stable[i] && method != Method::BulkArrivals {
-                if let Some(src) = self.batched_source(i) {
-                    notes.push(format!(
-                        "work reaches {:?} in batches from {:?} (and from elsewhere); two-moment approximations are poor for batch arrivals",
-                        s.name, stages[src].name
-                    ));
-                }
+                let queue = match servers {
+                    Servers::Finite(c) => wait_ggc(lambda / b, es, c, st.ca2[i] / b, cs2),
+                    Servers::Unlimited => 0.0,
+                };
+                // With unlimited servers a batch starts as soon as it is full: the wait is
+                // the fill time, exactly.
+                let exact_here = !r.any_wip_limit
+                    && (servers == Servers::Unlimited || (*size == 1 && r.jackson));
+                (Method::BatchSize, Some(fill + queue), exact_here)
             }
-            if s.wip_limit.is_some() {
-                notes.push(format!(
-                    "the WIP limit at {:?} is ignored: blocking has no closed form; the answer is for the stream without limits",
-                    s.name
-                ));
-            }
-            if !stable[i] {
-                warnings.push(format!(
-                    "{:?} is overloaded: work reaches it at {:.3} per day but it can serve {:.3} per day; its queue grows by {:.3} per day",
-                    s.name,
-                    lambda,
-                    self.cap[i],
-                    lambda - self.cap[i]
-                ));
-            }
-            warnings.extend(notes.iter().cloned());
-            let time = wait.map(|w| w + es);
-            results.push(StationAnalysis {
-                name: s.name.clone(),
-                arrival_rate_per_day: lambda,
-                throughput_per_day: flows.outflow[i],
-                visits_per_item: if throughput > 0.0 {
-                    flows.outflow[i] / throughput
-                } else {
-                    f64::NAN
-                },
-                capacity_per_day: self.cap[i].is_finite().then_some(self.cap[i]),
-                utilisation: util[i],
-                stable: stable[i],
-                queue_growth_per_day: if stable[i] { 0.0 } else { lambda - self.cap[i] },
-                wait_days_mean: wait,
-                time_days_mean: time,
-                queue_mean: wait.map(|w| lambda * w),
-                wip_mean: time.map(|t| lambda * t),
-                arrival_scv: if self.pull && i == 0 { cs2 } else { ca2[i] },
-                departure_scv: cd2[i],
-                method,
-                exact,
-                warnings: notes,
-            });
         }
-        if any_wip_limit && !warnings.iter().any(|w| w.contains("WIP limit")) {
-            warnings.push(
-                "WIP limits are ignored by the analytic answer (blocking has no closed form); it answers for the stream without limits"
-                    .to_owned(),
-            );
-        }
-        let all_stable = stable.iter().all(|s| *s);
-        let lead = if all_stable && throughput > 0.0 {
-            Some(
-                results
-                    .iter()
-                    .map(|r| {
-                        r.throughput_per_day / throughput * r.time_days_mean.unwrap_or(f64::NAN)
-                    })
-                    .sum::<f64>(),
-            )
-        } else {
+    }
+
+    /// The wait at station i with `c` servers and no batches: Erlang C, Pollaczek–Khinchine,
+    /// a queue of batches arriving from a batching station, or Allen–Cunneen.
+    fn queue_wait(
+        &self,
+        i: usize,
+        s: &Station,
+        c: u32,
+        st: &State,
+        notes: &mut Vec<String>,
+    ) -> (Method, Option<f64>, bool) {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let exp = exponential(&s.service);
+        let exact_here = st.regime.jackson || (st.regime.poisson_in[i] && (c == 1 || exp));
+        let cs2 = if exp { 1.0 } else { s.service.scv() };
+        let bulk = if exact_here {
             None
+        } else {
+            self.bulk_wait(i, c, &st.flows, &st.ca2)
         };
-        Analysis {
-            cycle_time_days_mean: lead,
-            exact: all_stable && results.iter().all(|r| r.exact),
-            stable: all_stable,
-            throughput_per_day: throughput,
-            wip_mean: lead.map(|l| l * throughput),
-            stations: results,
-            warnings,
+        let (method, w) = if let Some(w) = bulk {
+            notes.push(format!(
+                "work reaches {:?} in batches from {:?}: its wait is approximated as a queue of batches; expect errors of tens of percent",
+                s.name,
+                self.batched_source(i)
+                    .map_or("", |j| self.model.stations[j].name.as_str())
+            ));
+            (Method::BulkArrivals, w)
+        } else if exact_here {
+            let m = if exp {
+                Method::ErlangC
+            } else {
+                Method::PollaczekKhinchine
+            };
+            (m, wait_ggc(lambda, es, c, 1.0, cs2))
+        } else {
+            (
+                Method::AllenCunneen,
+                wait_ggc(lambda, es, c, st.ca2[i], cs2),
+            )
+        };
+        if !exact_here && cs2 < 0.25 {
+            notes.push(format!(
+                "service at {:?} has low variability (squared CV {cs2:.2}); QNA-type approximations overestimate waits there (by 50–135% for deterministic service)",
+                s.name
+            ));
         }
+        (method, Some(w), exact_here)
     }
 
     /// The offered load of stage i with arrival rate `lambda`.

@@ -13,6 +13,7 @@ use crate::workflow::StageKind;
 
 /// An observed figure against the model's prediction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Comparison {
     /// What the log shows.
     pub observed: f64,
@@ -60,6 +61,7 @@ impl Comparison {
 
 /// One station's WIP, observed and predicted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StationComparison {
     /// The station.
     pub name: String,
@@ -71,6 +73,7 @@ pub struct StationComparison {
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
 /// relative_error, spread, within_spread}`, and `stages[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Backtest {
     /// Replications of the replay.
     pub replications: u32,
@@ -88,6 +91,7 @@ pub struct Backtest {
 
 /// Cycle time, observed and predicted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CycleTimeComparison {
     /// The mean.
     pub mean: Comparison,
@@ -159,11 +163,10 @@ pub fn backtest(
     }
     // Predicted.
     let replay = fitted.replay()?;
-    let opts = SimOptions {
-        horizon_days: window_days.max(f64::MIN_POSITIVE),
-        warmup_days: 0.0,
-        ..options.clone()
-    };
+    let opts = options
+        .clone()
+        .horizon_days(window_days.max(f64::MIN_POSITIVE))
+        .warmup_days(0.0);
     let r = Simulation::new(&replay)?.run(&opts)?;
     let reps = &r.per_replication;
     let stages = names

@@ -21,6 +21,7 @@ pub enum Family {
 
 /// One family fitted to a sample.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FamilyFit {
     /// The family.
     pub family: Family,
@@ -219,6 +220,7 @@ pub fn fit_families(sample: &[f64]) -> Option<Vec<FamilyFit>> {
 
 /// A scheduled release recognised in the instants at which a stage starts its work.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Release {
     /// The period between releases, in days.
     pub every_days: f64,

@@ -8,9 +8,11 @@
 
 mod analytic;
 mod backtest;
+mod compare;
 mod dist;
 mod estimate;
 mod fit;
+mod fit_report;
 mod results;
 mod scenario;
 mod sim;
@@ -25,12 +27,14 @@ use crate::workflow::{Stage, StageKind, Workflow};
 
 pub use analytic::{Analysis, Method, StationAnalysis, analyze};
 pub use backtest::{Backtest, Comparison, CycleTimeComparison, StationComparison, backtest};
+pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release, detect_release, fit_families};
 pub use fit::{
     ArrivalFit, ArrivalModel, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceModel,
     StationFit, fit,
 };
+pub use fit_report::{FitReport, ModelBottleneck};
 pub use results::{
     CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats, ThroughputStats,
     WipStats,

@@ -14,6 +14,7 @@ fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// One replication's measurements over the window `[warmup, horizon]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Replication {
     /// The replication's index (its random numbers depend only on the seed and this).
     pub index: u32,
@@ -37,6 +38,7 @@ pub struct Replication {
 
 /// One station in one replication.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ReplicationStation {
     /// Fraction of server time spent serving (`None` for unlimited servers).
     pub utilisation: Option<f64>,
@@ -64,6 +66,7 @@ pub struct ReplicationStation {
 
 /// Cycle time across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CycleTimeStats {
     /// Mean of the replications' mean cycle times, in days.
     pub mean: f64,
@@ -79,6 +82,7 @@ pub struct CycleTimeStats {
 
 /// Throughput across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ThroughputStats {
     /// Items finished per day.
     pub per_day: f64,
@@ -88,6 +92,7 @@ pub struct ThroughputStats {
 
 /// Work in progress across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WipStats {
     /// Time-average number of items in the stream.
     pub mean: f64,
@@ -99,6 +104,7 @@ pub struct WipStats {
 
 /// One station across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StationStats {
     /// The station's name.
     pub name: String,
@@ -179,6 +185,7 @@ pub struct StationStats {
 /// single replication. A value that cannot be measured (no item finished) is `null`. The
 /// replications themselves ([`SimResult::per_replication`]) are not serialised.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SimResult {
     /// The seed.
     pub seed: u64,

@@ -131,17 +131,20 @@ fn fmt_days(d: f64) -> String {
     }
 }
 
+/// The error for a change that cannot be read: why, and what is expected.
+fn bad_change(text: &str, why: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
+         scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
+         wip STAGE=8|none, remove STAGE, visit STAGE=0.3, arrivals 2.5"
+    ))
+}
+
 impl FromStr for Change {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Change> {
-        let bad = |why: &str| {
-            Error::InvalidArgument(format!(
-                "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
-                 scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
-                 wip STAGE=8|none, remove STAGE, visit STAGE=0.3, arrivals 2.5"
-            ))
-        };
+        let bad = |why: &str| bad_change(text, why);
         let t = text.trim();
         let (verb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
         let rest = rest.trim();
@@ -177,49 +180,11 @@ impl FromStr for Change {
             }
             "servers" => {
                 let v = value.ok_or_else(|| bad("no number of servers"))?;
-                let stage = need_stage()?;
-                if let Some(add) = v.strip_prefix('+').or(v.strip_prefix('-').map(|_| v)) {
-                    let add: i32 = if v.starts_with('-') {
-                        v.parse()
-                    } else {
-                        add.parse()
-                    }
-                    .map_err(|_| bad("the number of servers to add is not a whole number"))?;
-                    return Ok(Change::AddServers { stage, add });
-                }
-                let servers =
-                    if v == "unlimited" {
-                        Servers::Unlimited
-                    } else {
-                        Servers::Finite(v.parse::<u32>().ok().filter(|c| *c >= 1).ok_or_else(
-                            || bad("the number of servers is not a whole number ≥ 1"),
-                        )?)
-                    };
-                Ok(Change::Servers { stage, servers })
+                parse_servers(need_stage()?, v, &bad)
             }
             "batch" => {
                 let v = value.ok_or_else(|| bad("no batch rule"))?;
-                let batch = if v == "none" {
-                    None
-                } else if let Some(p) = v.strip_prefix("every:") {
-                    let every = parse_days(p)
-                        .filter(|d| *d > 0.0)
-                        .ok_or_else(|| bad("the period is not like 7d"))?;
-                    Some(Batch::Scheduled {
-                        every_days: every,
-                        offset_days: 0.0,
-                        max: None,
-                    })
-                } else if let Some(n) = v.strip_prefix("size:") {
-                    let n: u32 = n
-                        .parse()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .ok_or_else(|| bad("the batch size is not a whole number ≥ 1"))?;
-                    Some(Batch::Size { size: n })
-                } else {
-                    return Err(bad("the batch rule is not none, every:7d or size:5"));
-                };
+                let batch = parse_batch(v, &bad)?;
                 Ok(Change::Batch {
                     stage: need_stage()?,
                     batch,
@@ -270,6 +235,55 @@ impl FromStr for Change {
             }
             _ => Err(bad("unknown verb")),
         }
+    }
+}
+
+/// `servers STAGE=3`, `=+1`, `=-1` or `=unlimited`.
+fn parse_servers(stage: String, v: &str, bad: &dyn Fn(&str) -> Error) -> Result<Change> {
+    if let Some(add) = v.strip_prefix('+').or(v.strip_prefix('-').map(|_| v)) {
+        let add: i32 = if v.starts_with('-') {
+            v.parse()
+        } else {
+            add.parse()
+        }
+        .map_err(|_| bad("the number of servers to add is not a whole number"))?;
+        return Ok(Change::AddServers { stage, add });
+    }
+    let servers = if v == "unlimited" {
+        Servers::Unlimited
+    } else {
+        Servers::Finite(
+            v.parse::<u32>()
+                .ok()
+                .filter(|c| *c >= 1)
+                .ok_or_else(|| bad("the number of servers is not a whole number ≥ 1"))?,
+        )
+    };
+    Ok(Change::Servers { stage, servers })
+}
+
+/// `none`, `every:7d` or `size:5`.
+fn parse_batch(v: &str, bad: &dyn Fn(&str) -> Error) -> Result<Option<Batch>> {
+    if v == "none" {
+        Ok(None)
+    } else if let Some(p) = v.strip_prefix("every:") {
+        let every = parse_days(p)
+            .filter(|d| *d > 0.0)
+            .ok_or_else(|| bad("the period is not like 7d"))?;
+        Ok(Some(Batch::Scheduled {
+            every_days: every,
+            offset_days: 0.0,
+            max: None,
+        }))
+    } else if let Some(n) = v.strip_prefix("size:") {
+        let n: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| bad("the batch size is not a whole number ≥ 1"))?;
+        Ok(Some(Batch::Size { size: n }))
+    } else {
+        Err(bad("the batch rule is not none, every:7d or size:5"))
     }
 }
 
@@ -410,6 +424,7 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
 
 /// One station's figures in an [`Outcome`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct OutcomeStation {
     /// The station.
     pub name: String,
@@ -429,6 +444,7 @@ pub struct OutcomeStation {
 
 /// A simulated stream: the figures a what-if compares.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Outcome {
     /// Cycle time (days from entering the first station to leaving the last).
     pub cycle_time_days: CycleTimeStats,
@@ -520,6 +536,7 @@ fn waiting(s: &OutcomeStation) -> f64 {
 /// A difference between scenario and baseline, with its confidence interval from paired
 /// replications (common random numbers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Difference {
     /// The baseline's value.
     pub baseline: f64,
@@ -557,6 +574,7 @@ impl Difference {
 /// `stages[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
 /// [`Difference`]), `verdict`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WhatIf {
     /// The changes, as text.
     pub changes: Vec<String>,
@@ -611,7 +629,7 @@ fn compare(
     b_pulled: bool,
     s_pulled: bool,
 ) -> WhatIf {
-    let lead = Difference::paired(
+    let cycle = Difference::paired(
         &b.per_replication
             .iter()
             .map(|r| r.cycle_time_days_mean)
@@ -633,12 +651,12 @@ fn compare(
     );
     let baseline = Outcome::from_result(b, b_pulled);
     let scenario = Outcome::from_result(s, s_pulled);
-    let verdict = verdict(&baseline, &scenario, &lead, &thr, changes);
+    let verdict = verdict(&baseline, &scenario, &cycle, &thr, changes);
     WhatIf {
         changes: changes.iter().map(ToString::to_string).collect(),
         baseline,
         scenario,
-        cycle_time: lead,
+        cycle_time: cycle,
         throughput: thr,
         verdict,
     }
@@ -658,7 +676,7 @@ fn ci_text(d: &Difference, scale: f64) -> String {
 fn verdict(
     b: &Outcome,
     s: &Outcome,
-    lead: &Difference,
+    cycle: &Difference,
     thr: &Difference,
     changes: &[Change],
 ) -> String {
@@ -671,73 +689,22 @@ fn verdict(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut out = Vec::new();
     if b.unstable || s.unstable {
-        // Demand above a capacity: throughput is the measure, cycle times grow with the
-        // horizon.
-        let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
-        let bn_growth = b.station(bn).map_or(0.0, |x| x.queue_growth_per_day);
-        if b.unstable {
-            out.push(format!(
-                "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
-                thr.baseline, bn_growth
-            ));
-        }
-        if thr.real {
-            out.push(format!(
-                "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
-                thr.baseline,
-                thr.scenario,
-                pct(thr.delta_rel),
-                ci_text(thr, 1.0)
-            ));
-        } else {
-            out.push(format!(
-                "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
-                thr.baseline,
-                thr.scenario,
-                ci_text(thr, 1.0)
-            ));
-        }
-        if s.unstable {
-            let sbn = s.bottleneck.as_deref().unwrap_or(bn);
-            let grow = s
-                .stations
-                .iter()
-                .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
-            if let Some(g) = grow {
-                let before = b.station(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
-                out.push(format!(
-                    "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
-                    g.name, g.queue_growth_per_day, before
-                ));
-            }
-            out.push(format!(
-                "Mean cycle time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not cycle time.",
-                lead.baseline,
-                lead.scenario,
-                pct(lead.delta_rel)
-            ));
-        } else {
-            out.push(format!(
-                "After: the stream keeps up with demand; mean cycle time {:.1} days.",
-                s.cycle_time_days.mean
-            ));
-        }
-        return out.join(" ");
+        return verdict_overloaded(b, s, cycle, thr, &what).join(" ");
     }
-    if lead.real {
+    let mut out = Vec::new();
+    if cycle.real {
         out.push(format!(
             "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
-            lead.baseline,
-            lead.scenario,
-            pct(lead.delta_rel),
-            ci_text(lead, 1.0)
+            cycle.baseline,
+            cycle.scenario,
+            pct(cycle.delta_rel),
+            ci_text(cycle, 1.0)
         ));
     } else {
         out.push(format!(
             "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
-            lead.baseline, lead.scenario, pct(lead.delta_rel), ci_text(lead, 1.0)
+            cycle.baseline, cycle.scenario, pct(cycle.delta_rel), ci_text(cycle, 1.0)
         ));
     }
     match (&b.bottleneck, &s.bottleneck) {
@@ -774,8 +741,71 @@ fn verdict(
     out.join(" ")
 }
 
+/// The verdict when demand exceeds a capacity before or after: throughput is the measure,
+/// cycle times grow with the horizon.
+fn verdict_overloaded(
+    b: &Outcome,
+    s: &Outcome,
+    cycle: &Difference,
+    thr: &Difference,
+    what: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
+    let bn_growth = b.station(bn).map_or(0.0, |x| x.queue_growth_per_day);
+    if b.unstable {
+        out.push(format!(
+            "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
+            thr.baseline, bn_growth
+        ));
+    }
+    if thr.real {
+        out.push(format!(
+            "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
+            thr.baseline,
+            thr.scenario,
+            pct(thr.delta_rel),
+            ci_text(thr, 1.0)
+        ));
+    } else {
+        out.push(format!(
+            "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
+            thr.baseline,
+            thr.scenario,
+            ci_text(thr, 1.0)
+        ));
+    }
+    if s.unstable {
+        let sbn = s.bottleneck.as_deref().unwrap_or(bn);
+        let grow = s
+            .stations
+            .iter()
+            .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
+        if let Some(g) = grow {
+            let before = b.station(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
+            out.push(format!(
+                "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
+                g.name, g.queue_growth_per_day, before
+            ));
+        }
+        out.push(format!(
+            "Mean cycle time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not cycle time.",
+            cycle.baseline,
+            cycle.scenario,
+            pct(cycle.delta_rel)
+        ));
+    } else {
+        out.push(format!(
+            "After: the stream keeps up with demand; mean cycle time {:.1} days.",
+            s.cycle_time_days.mean
+        ));
+    }
+    out
+}
+
 /// One lever of [`leverage`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Lever {
     /// The change, as text.
     pub change: String,
@@ -795,6 +825,7 @@ pub struct Lever {
 /// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, cycle_time_days_mean,
 /// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Leverage {
     /// The stream as it is.
     pub baseline: Outcome,

@@ -17,27 +17,42 @@ use crate::time::{datetime_to_ms, days_to_ms, ms_to_datetime};
 
 /// How to simulate: seed, replications, horizon, warm-up, threads.
 ///
+/// Built from [`SimOptions::new`] (the defaults) and its setters; fields can be read (and
+/// changed) directly.
+///
 /// ```
 /// use valuestream::SimOptions;
 ///
-/// let o = SimOptions { seed: 42, replications: 20, ..SimOptions::default() };
-/// assert_eq!((o.horizon_days, o.warmup_days, o.threads), (3650.0, 365.0, 1));
+/// let o = SimOptions::new().seed(42).replications(20);
+/// assert_eq!((o.seed, o.replications, o.horizon_days, o.threads), (42, 20, 3650.0, 1));
+/// // The warm-up, unless given, is a tenth of the horizon.
+/// assert_eq!(o.warmup_days, None);
+/// assert_eq!(o.warmup_days_used(), 365.0);
+/// let o = o.horizon_days(1000.0);
+/// assert_eq!(o.warmup_days_used(), 100.0);
+/// assert_eq!(o.warmup_days(0.0).warmup_days_used(), 0.0);
 /// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SimOptions {
-    /// The seed. Replication `r` draws from streams that depend only on `(seed, r)` and the
-    /// stations' names, so a result is bit-for-bit the same for a seed whatever the number
-    /// of threads.
+    /// The seed (default 1). Replication `r` draws from streams that depend only on
+    /// `(seed, r)` and the stations' names, so a result is bit-for-bit the same for a seed
+    /// whatever the number of threads.
     pub seed: u64,
-    /// Independent replications (≥ 1; confidence intervals need 2 or more). Default 10.
+    /// Independent replications (1 to 100 000; confidence intervals need 2 or more).
+    /// Default 10.
     pub replications: u32,
     /// Simulated days per replication, warm-up included (default 3650).
     pub horizon_days: f64,
     /// Days at the start of each replication left out of every statistic, so that the
-    /// empty start does not bias them (default 365; must be below the horizon).
-    pub warmup_days: f64,
-    /// Threads to run replications on (≥ 1, default 1). The library never asks the system
-    /// how many cores it has: pass `std::thread::available_parallelism()` if you want that.
+    /// empty start does not bias them (must be below the horizon). `None`, the default: a
+    /// tenth of the horizon ([`SimOptions::warmup_days_used`]).
+    pub warmup_days: Option<f64>,
+    /// The most threads to run replications on (default 1). `0` means as many as the
+    /// system offers (`std::thread::available_parallelism`), as for
+    /// [`LogReaderBuilder::threads`](crate::LogReaderBuilder::threads); otherwise the
+    /// library never asks the system how many cores it has. The result does not depend on
+    /// it.
     pub threads: usize,
 }
 
@@ -47,20 +62,76 @@ impl Default for SimOptions {
             seed: 1,
             replications: 10,
             horizon_days: 3650.0,
-            warmup_days: 365.0,
+            warmup_days: None,
             threads: 1,
         }
     }
 }
 
 impl SimOptions {
+    /// The default options: seed 1, 10 replications of 3650 days, a tenth of them warm-up,
+    /// on the calling thread.
+    pub fn new() -> SimOptions {
+        SimOptions::default()
+    }
+
+    /// The same options with this seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> SimOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The same options with this many replications.
+    #[must_use]
+    pub fn replications(mut self, replications: u32) -> SimOptions {
+        self.replications = replications;
+        self
+    }
+
+    /// The same options with this horizon, in days (warm-up included).
+    #[must_use]
+    pub fn horizon_days(mut self, days: f64) -> SimOptions {
+        self.horizon_days = days;
+        self
+    }
+
+    /// The same options with this warm-up, in days (instead of a tenth of the horizon).
+    #[must_use]
+    pub fn warmup_days(mut self, days: f64) -> SimOptions {
+        self.warmup_days = Some(days);
+        self
+    }
+
+    /// The same options running replications on at most `threads` threads (0: as many as
+    /// the system offers).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> SimOptions {
+        self.threads = threads;
+        self
+    }
+
+    /// The warm-up in days: the one given, or a tenth of the horizon.
+    pub fn warmup_days_used(&self) -> f64 {
+        self.warmup_days.unwrap_or(self.horizon_days / 10.0)
+    }
+
+    /// The threads replications run on, at most: the one given, or with `0` as many as the
+    /// system offers (1 if it cannot tell).
+    pub fn threads_used(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            t => t,
+        }
+    }
+
     /// Checks the options.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if there are no replications or more than 100 000, no
-    /// threads, a horizon that is not positive or beyond 10 million days, or a warm-up that
-    /// is negative or not below the horizon.
+    /// [`Error::InvalidArgument`] if there are no replications or more than 100 000, a
+    /// horizon that is not positive or beyond 10 million days, or a warm-up that is
+    /// negative or not below the horizon.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidArgument(m));
         if self.replications == 0 || self.replications > MAX_REPLICATIONS {
@@ -68,9 +139,6 @@ impl SimOptions {
                 "a simulation runs 1 to {MAX_REPLICATIONS} replications, not {}",
                 self.replications
             ));
-        }
-        if self.threads == 0 {
-            return bad("a simulation needs at least 1 thread".into());
         }
         if !(self.horizon_days.is_finite()
             && self.horizon_days > 0.0
@@ -81,13 +149,11 @@ impl SimOptions {
                 self.horizon_days
             ));
         }
-        if !(self.warmup_days.is_finite()
-            && self.warmup_days >= 0.0
-            && self.warmup_days < self.horizon_days)
-        {
+        let warmup = self.warmup_days_used();
+        if !(warmup.is_finite() && warmup >= 0.0 && warmup < self.horizon_days) {
             return bad(format!(
                 "the warm-up must be at least 0 days and below the horizon ({} days), got {}",
-                self.horizon_days, self.warmup_days
+                self.horizon_days, warmup
             ));
         }
         Ok(())
@@ -135,7 +201,7 @@ pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> 
 ///     Arrivals::poisson(0.9)?,
 ///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
 /// )?;
-/// let options = SimOptions { replications: 4, horizon_days: 20_000.0, warmup_days: 1_000.0, ..SimOptions::default() };
+/// let options = SimOptions::new().replications(4).horizon_days(20_000.0).warmup_days(1_000.0);
 /// let result = Simulation::new(&model)?.run(&options)?;
 /// assert!((result.cycle_time_days.mean - 10.0).abs() < 1.0);
 /// # Ok::<(), valuestream::Error>(())
@@ -293,8 +359,8 @@ impl Simulation {
         })
     }
 
-    /// Runs the replications (in parallel on `options.threads` threads) and combines them in
-    /// replication order.
+    /// Runs the replications (in parallel on [`SimOptions::threads_used`] threads at most) and
+    /// combines them in replication order.
     ///
     /// # Errors
     ///
@@ -304,7 +370,7 @@ impl Simulation {
     pub fn run(&self, options: &SimOptions) -> Result<SimResult> {
         self.check(options)?;
         let reps = options.replications;
-        let threads = options.threads.min(reps as usize).max(1);
+        let threads = options.threads_used().min(reps as usize).max(1);
         let results: Vec<Replication> = if threads == 1 {
             let mut engine = Engine::new(self);
             (0..reps)
@@ -338,7 +404,7 @@ impl Simulation {
             &self.names,
             options.seed,
             options.horizon_days,
-            options.warmup_days,
+            options.warmup_days_used(),
             results,
         ))
     }
@@ -716,7 +782,7 @@ impl<'a> Engine<'a> {
         self.seq = 0;
         self.now = 0.0;
         self.horizon = o.horizon_days;
-        self.measuring = o.warmup_days == 0.0;
+        self.measuring = o.warmup_days_used() == 0.0;
         self.arrival_rng = stream_rng(o.seed, rep, self.sim.arrival_stream);
         for (i, s) in self.sim.stations.iter().enumerate() {
             self.service_rng[i] = stream_rng(o.seed, rep, s.service_stream);
@@ -748,8 +814,9 @@ impl<'a> Engine<'a> {
     fn run<R: Recorder>(&mut self, o: &SimOptions, rep: u32, rec: &mut R) -> Replication {
         self.reset(o, rep);
         let sim = self.sim;
-        if o.warmup_days > 0.0 {
-            self.schedule(o.warmup_days, Kind::Warmup, 0, 0);
+        let warmup = o.warmup_days_used();
+        if warmup > 0.0 {
+            self.schedule(warmup, Kind::Warmup, 0, 0);
         }
         for (i, s) in sim.stations.iter().enumerate() {
             if let BatchSpec::Scheduled { offset, .. } = s.batch
@@ -1192,7 +1259,7 @@ impl<'a> Engine<'a> {
     }
 
     fn finish(&mut self, o: &SimOptions, rep: u32) -> Replication {
-        let window = o.horizon_days - o.warmup_days;
+        let window = o.horizon_days - o.warmup_days_used();
         let now = self.now;
         self.touch_system();
         let done = self.leads.len() as u64;

@@ -60,7 +60,7 @@ fn text(l: &Leverage) -> String {
 /// Runs `leverage`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let m = model(&args.input)?;
-    let l = leverage(&m, &args.sim.options(&args.input))?;
+    let l = leverage(&m, &args.sim.options(args.input.threads))?;
     if args.json {
         print_json(&l)
     } else {

@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .map(|c| c.parse::<Change>())
         .collect::<Result<_, _>>()?;
     let m = model(&args.input)?;
-    let w = what_if(&m, &changes, &args.sim.options(&args.input))?;
+    let w = what_if(&m, &changes, &args.sim.options(args.input.threads))?;
     if args.json {
         print_json(&w)
     } else {
