@@ -35,6 +35,8 @@ pub enum Question {
 /// Built from [`ForecastOptions::new`] (the defaults) and its setters; fields can be read
 /// (and changed) directly.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::ForecastOptions;
 ///
@@ -215,6 +217,8 @@ pub struct Forecast {
 /// days resemble the sampled ones and that days are independent; the warnings say when the
 /// sample is short, thin, or drifting.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{ForecastOptions, LogReader, Question, Timelines, Workflow, forecast};
 ///
@@ -247,6 +251,62 @@ pub fn forecast(
     question: Question,
     options: &ForecastOptions,
 ) -> Result<Forecast> {
+    check(question, options)?;
+    let history = history(timelines, options)?;
+    let mut warnings = warnings(&history, options);
+    let bad = |m: String| Err(Error::InvalidArgument(m));
+    match question {
+        Question::HowMany { .. } => {
+            if history.items_done == 0 {
+                warnings.push(
+                    "nothing was done in the sampled days: every trial delivers nothing".into(),
+                );
+            }
+        }
+        Question::When { items } => {
+            if history.items_done == 0 {
+                return bad(format!(
+                    "nothing was done in the {} sampled days ({} to {}): there is no throughput to forecast with",
+                    history.days, history.first_day, history.last_day
+                ));
+            }
+            if f64::from(items) / history.per_day_mean > MAX_DAYS as f64 / 2.0 {
+                return bad(format!(
+                    "{items} items at {:.3} a day would take more than {} years",
+                    history.per_day_mean,
+                    MAX_DAYS / 2 / 365
+                ));
+            }
+        }
+    }
+    let mut outcomes = run_trials(&history.per_day, question, options);
+    let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / outcomes.len() as f64;
+    outcomes.sort_unstable();
+    // Day 1 of the future: the first day that begins at or after as_of.
+    let as_of_local = timelines
+        .as_of()
+        .with_timezone(&options.day_offset)
+        .naive_local();
+    let day_one = if midnight(as_of_local.date()) == as_of_local {
+        Some(as_of_local.date())
+    } else {
+        as_of_local.date().succ_opt()
+    };
+    let answers = answers(&outcomes, question, options, day_one);
+    Ok(Forecast {
+        question,
+        as_of: timelines.as_of(),
+        history,
+        trials: options.trials,
+        seed: options.seed,
+        answers,
+        mean,
+        warnings,
+    })
+}
+
+/// The question and the options are in range.
+fn check(question: Question, options: &ForecastOptions) -> Result<()> {
     let bad = |m: String| Err(Error::InvalidArgument(m));
     match question {
         Question::HowMany { days: 0 } => return bad("a forecast needs at least 1 day".into()),
@@ -276,48 +336,23 @@ pub fn forecast(
             "a confidence level must be between 0 and 1 (exclusive), got {c}"
         ));
     }
-    let history = history(timelines, options)?;
-    let mut warnings = warnings(&history, options);
-    let sample = &history.per_day;
+    Ok(())
+}
+
+/// One outcome per trial, drawing days from `sample` (not empty): the items done in the
+/// days asked, or the days until the items asked are done.
+fn run_trials(sample: &[u32], question: Question, options: &ForecastOptions) -> Vec<u64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     let trials = options.trials as usize;
     let mut draw = || u64::from(sample[rng.random_range(0..sample.len())]);
-    // Day 1 of the future: the first day that begins at or after as_of.
-    let as_of_local = timelines
-        .as_of()
-        .with_timezone(&options.day_offset)
-        .naive_local();
-    let day_one = if midnight(as_of_local.date()) == as_of_local {
-        Some(as_of_local.date())
-    } else {
-        as_of_local.date().succ_opt()
-    };
     let mut outcomes: Vec<u64> = Vec::with_capacity(trials);
     match question {
         Question::HowMany { days } => {
             for _ in 0..trials {
                 outcomes.push((0..days).map(|_| draw()).sum());
             }
-            if history.items_done == 0 {
-                warnings.push(
-                    "nothing was done in the sampled days: every trial delivers nothing".into(),
-                );
-            }
         }
         Question::When { items } => {
-            if history.items_done == 0 {
-                return bad(format!(
-                    "nothing was done in the {} sampled days ({} to {}): there is no throughput to forecast with",
-                    history.days, history.first_day, history.last_day
-                ));
-            }
-            if f64::from(items) / history.per_day_mean > MAX_DAYS as f64 / 2.0 {
-                return bad(format!(
-                    "{items} items at {:.3} a day would take more than {} years",
-                    history.per_day_mean,
-                    MAX_DAYS / 2 / 365
-                ));
-            }
             let items = u64::from(items);
             for _ in 0..trials {
                 let (mut done, mut day) = (0u64, 0u64);
@@ -329,9 +364,19 @@ pub fn forecast(
             }
         }
     }
-    let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / trials as f64;
-    outcomes.sort_unstable();
-    let answers = options
+    outcomes
+}
+
+/// The answer at each confidence level, from the sorted `outcomes` (day 1 of the future is
+/// `day_one`).
+fn answers(
+    outcomes: &[u64],
+    question: Question,
+    options: &ForecastOptions,
+    day_one: Option<NaiveDate>,
+) -> Vec<ForecastAnswer> {
+    let trials = outcomes.len();
+    options
         .confidence
         .iter()
         .map(|&c| match question {
@@ -357,17 +402,7 @@ pub fn forecast(
                 }
             }
         })
-        .collect();
-    Ok(Forecast {
-        question,
-        as_of: timelines.as_of(),
-        history,
-        trials: options.trials,
-        seed: options.seed,
-        answers,
-        mean,
-        warnings,
-    })
+        .collect()
 }
 
 fn midnight(d: NaiveDate) -> chrono::NaiveDateTime {

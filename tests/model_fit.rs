@@ -320,7 +320,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
 
 #[test]
 fn the_simulator_skips_stations_as_the_independent_one_does() {
-    use valuestream::{Arrivals, Distribution, Station, ValueStream, simulate};
+    use valuestream::{Arrivals, Distribution, Simulation, Station, ValueStream};
     // The independent simulator's own parameters, not a fit: the two simulators must
     // agree on the long-run mean cycle time and on the effect of each change.
     let model = ValueStream::new(
@@ -362,7 +362,7 @@ fn the_simulator_skips_stations_as_the_independent_one_does() {
     let base = &v["results"]["baseline"];
     let theirs = base["lead_time_mean"].as_f64().unwrap();
     let theirs_se = base["sd_between_replications"].as_f64().unwrap() / 4.0;
-    let r = simulate(&model, &long).unwrap();
+    let r = Simulation::new(&model).unwrap().run(&long).unwrap();
     let ours = r.cycle_time_days.mean;
     let [lo, hi] = r.cycle_time_days.ci95.unwrap();
     let ours_se = (hi - lo) / 2.0 / 2.131; // t(0.975, 15)

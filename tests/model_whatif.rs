@@ -204,6 +204,6 @@ fn sending_fewer_items_through_review_follows_the_split_flow() {
         );
     }
     assert!(w.cycle_time.real && w.cycle_time.delta_rel < -0.5);
-    let a = valuestream::analyze(&valuestream::apply(&model, &change).unwrap()).unwrap();
+    let a = valuestream::analyze(&model.apply(&change).unwrap()).unwrap();
     assert!((a.cycle_time_days_mean.unwrap() - after).abs() < 1e-9);
 }

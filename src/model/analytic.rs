@@ -191,6 +191,22 @@ impl Analysis {
 /// batches from an upstream batching stage; WIP limits, whose blocking the analytic answer
 /// ignores (it answers for the stream without limits).
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{Arrivals, Distribution, Method, Servers, Station, ValueStream, analyze};
+///
+/// // M/M/1 at 90% load: mean cycle time 1/(µ − λ) = 10 days, exactly.
+/// let model = ValueStream::new(
+///     Arrivals::poisson(0.9)?,
+///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
+/// )?;
+/// let a = analyze(&model)?;
+/// assert!(a.exact && (a.cycle_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
+/// assert_eq!(a.stations[0].method, Method::ErlangC);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`crate::Error::Model`] if the model is invalid ([`ValueStream::validate`]).

@@ -107,6 +107,27 @@ pub struct CycleTimeComparison {
 /// is the log's window and nothing is discarded as warm-up, since the log also starts
 /// empty: `options.horizon_days` and `options.warmup_days` are ignored.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{FitOptions, LogReader, SimOptions, Timelines, Workflow, backtest, fit};
+///
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+/// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+/// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+/// let fitted = fit(&timelines, &FitOptions::new())?;
+/// let b = backtest(&fitted, &timelines, &SimOptions::new().replications(2))?;
+/// let mean = &b.cycle_time_days.mean;
+/// println!(
+///     "mean cycle time: {:.1} days observed, {:.1} predicted ({:+.0}%)",
+///     mean.observed,
+///     mean.predicted,
+///     mean.relative_error * 100.0
+/// );
+/// assert_eq!(b.replications, 2);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] if the log has no done item; as [`Simulation::run`].

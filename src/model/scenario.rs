@@ -27,6 +27,8 @@ use crate::stats::mean_ci;
 ///
 /// Durations are days, or carry a unit: `30m`, `2h`, `1.5d`, `1w`.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::Change;
 ///
@@ -353,7 +355,7 @@ impl Change {
 ///
 /// [`Error::InvalidArgument`] naming an unknown station (with the stations there are), a
 /// change that leaves no server or no station; [`Error::Model`] if the result is invalid.
-pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
+pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
     let mut m = model.clone();
     for c in changes {
         let idx = match c.stage() {
@@ -602,9 +604,24 @@ fn run(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
 /// seed, replication by replication: every station draws from its own streams, so
 /// unchanged stations see the same service times) and compares them.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{SimOptions, ValueStream, what_if};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/models/delivery.toml");
+/// let model = ValueStream::from_path(path)?;
+/// let options = SimOptions::new().replications(4).horizon_days(1_000.0);
+/// let w = what_if(&model, &["automate Deploy".parse()?], &options)?;
+/// println!("{}", w.verdict);
+/// assert_eq!(w.changes, ["automate Deploy"]);
+/// assert!(w.cycle_time.scenario < w.cycle_time.baseline);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
-/// As [`apply`] and [`Simulation::run`].
+/// As [`ValueStream::apply`] and [`Simulation::run`].
 pub fn what_if(model: &ValueStream, changes: &[Change], options: &SimOptions) -> Result<WhatIf> {
     let scenario_model = apply(model, changes)?;
     let b = run(model, options)?;
@@ -841,6 +858,21 @@ pub struct Leverage {
 /// cycle time for a stable stream, by the throughput gained when demand exceeds a capacity
 /// (levers whose throughputs are within the simulation's noise of each other then rank by
 /// cycle time). All scenarios share the baseline's random numbers.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{SimOptions, ValueStream, leverage};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/models/tandem.toml");
+/// let model = ValueStream::from_path(path)?;
+/// let options = SimOptions::new().replications(3).horizon_days(500.0);
+/// let levers = leverage(&model, &options)?;
+/// // Four stations: automate, one more server and half the service time of each.
+/// assert_eq!(levers.ranking.len(), 12);
+/// println!("do first: {} ({:+.0}%)", levers.ranking[0].change, levers.ranking[0].delta_rel * 100.0);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///

@@ -20,6 +20,8 @@ use crate::time::{datetime_to_ms, days_to_ms, ms_to_datetime};
 /// Built from [`SimOptions::new`] (the defaults) and its setters; fields can be read (and
 /// changed) directly.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::SimOptions;
 ///
@@ -168,16 +170,6 @@ const MAX_HORIZON_DAYS: f64 = 1e7;
 /// percentiles).
 const MAX_ITEMS: f64 = 1e8;
 
-/// Simulates `model` with `options`: shorthand for [`Simulation::new`] then
-/// [`Simulation::run`].
-///
-/// # Errors
-///
-/// As [`Simulation::new`] and [`Simulation::run`].
-pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
-    Simulation::new(model)?.run(options)
-}
-
 /// A value stream compiled for simulation.
 ///
 /// The engine is a discrete-event simulation: a binary heap of events ordered by time, then
@@ -192,6 +184,8 @@ pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> 
 /// the replication index and the station's name. Two models that differ in one station
 /// therefore see the same arrivals and the same service times elsewhere (common random
 /// numbers), which sharpens comparisons.
+///
+/// # Examples
 ///
 /// ```
 /// use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};

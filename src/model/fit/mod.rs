@@ -53,6 +53,8 @@ pub enum ArrivalModel {
 
 /// Options of [`fit`], built from [`FitOptions::new`] (the defaults) and its setters.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{ArrivalModel, FitOptions, ServiceModel};
 ///
@@ -243,7 +245,9 @@ impl FittedModel {
 /// - **Rework**: moves from a station back to an earlier one (or from its service to its
 ///   own queue), as a probability per service, to the most frequent target.
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
-///   regular period ([`detect_release`]), the station releases on that schedule.
+///   regular period (at least four releases holding at least 60% of the starts, their gaps'
+///   coefficient of variation under 0.3; [`Release`]), the station releases on that
+///   schedule.
 /// - **Skipped stations**: when some done items never visited a station, its
 ///   [`Station::visit_probability`] is the share of forward moves that stopped there:
 ///   every move from one station (or from the start) to a later one stops at the later one
@@ -256,11 +260,29 @@ impl FittedModel {
 /// drawn independently per station (an item type that always skips two stations together
 /// is not told apart).
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{FitOptions, LogReader, Timelines, Workflow, fit};
+///
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+/// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+/// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+/// let fitted = fit(&timelines, &FitOptions::new())?;
+/// for s in &fitted.stations {
+///     println!("{}: {:?} servers, mean service {:.2} days", s.name, s.servers, s.mean_days);
+/// }
+/// // The model is a model file too.
+/// let text = fitted.model.to_toml();
+/// assert!(text.contains("[[stage]]"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if the workflow has no active or wait stage, no item was
-/// committed, or a station has no completed service to fit; [`Error::Model`](crate::Error::Model) if the fitted
-/// model is invalid.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if the workflow has no active
+/// or wait stage, no item was committed, or a station has no completed service to fit;
+/// [`Error::Model`](crate::Error::Model) if the fitted model is invalid.
 pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let stages = timelines.workflow().stages();
     let slots = layout::from_workflow(stages)?;
