@@ -6,19 +6,19 @@ use serde::Serialize;
 use super::{Arrivals, Batch, Distribution, Servers, Station, ValueStream};
 use crate::error::Result;
 
-/// How a stage's answer was computed.
+/// How a station's answer was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Unlimited servers (M/G/∞): no wait, time = mean service. Exact.
     Delay,
-    /// The first stage of an unlimited backlog: a server starts new work as soon as it is
+    /// The first station of an unlimited backlog: a server starts new work as soon as it is
     /// free, so new work never waits.
     Pull,
-    /// M/M/c: the Erlang C formula. Exact when arrivals at the stage are Poisson, and in
+    /// M/M/c: the Erlang C formula. Exact when arrivals at the station are Poisson, and in
     /// Jackson networks.
     ErlangC,
-    /// M/G/1: the Pollaczek–Khinchine formula. Exact when arrivals at the stage are Poisson.
+    /// M/G/1: the Pollaczek–Khinchine formula. Exact when arrivals at the station are Poisson.
     PollaczekKhinchine,
     /// G/G/c: the Allen–Cunneen two-moment approximation (with the Kraemer–Langenbach-Belz
     /// correction for one server), as in Whitt's QNA.
@@ -27,28 +27,28 @@ pub enum Method {
     ScheduledRelease,
     /// Fixed-size batches: the wait to fill a batch, plus a G/G/c queue of batches.
     BatchSize,
-    /// Work arrives in batches (from a batching stage): the wait behind the earlier items of
+    /// Work arrives in batches (from a batching station): the wait behind the earlier items of
     /// the same batch, plus a G/G/1 queue of batches served at c times the rate.
     BulkArrivals,
     /// Utilisation ≥ 1: no steady state; the queue grows.
     Unstable,
 }
 
-/// The analytic answer for one stage (station).
+/// The analytic answer for one station.
 ///
-/// Rates are per day, times in days. `None` means "no steady state" (the stage, or one it
+/// Rates are per day, times in days. `None` means "no steady state" (the station, or one it
 /// depends on, is overloaded) or "not applicable" (the utilisation of unlimited servers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct StationAnalysis {
-    /// The stage's name.
+    /// The station's name.
     pub name: String,
-    /// The rate at which work reaches the stage (rework included), from the traffic
+    /// The rate at which work reaches the station (rework included), from the traffic
     /// equations.
     pub arrival_rate_per_day: f64,
     /// The rate at which work leaves it (its arrival rate, or its capacity if overloaded).
     pub throughput_per_day: f64,
-    /// Mean visits per finished item (1/(1 − p) for a stage that sends work back to itself
+    /// Mean visits per finished item (1/(1 − p) for a station that sends work back to itself
     /// with probability p).
     pub visits_per_item: f64,
     /// The most items per day it can serve (`None` if unbounded).
@@ -56,7 +56,7 @@ pub struct StationAnalysis {
     /// Offered load: arrival rate × mean service / servers (for batches, per batch; for a
     /// scheduled release, the fraction of server time busy). ≥ 1 means overloaded.
     pub utilisation: Option<f64>,
-    /// Whether the stage has a steady state (utilisation < 1).
+    /// Whether the station has a steady state (utilisation < 1).
     pub stable: bool,
     /// How many items per day its queue grows by (0 when stable).
     pub queue_growth_per_day: f64,
@@ -66,11 +66,11 @@ pub struct StationAnalysis {
     pub time_days_mean: Option<f64>,
     /// Mean number waiting (Little's law: arrival rate × wait).
     pub queue_mean: Option<f64>,
-    /// Mean number in the stage (arrival rate × time).
+    /// Mean number in the station (arrival rate × time).
     pub wip_mean: Option<f64>,
-    /// Squared coefficient of variation of the arrivals at the stage (QNA).
+    /// Squared coefficient of variation of the arrivals at the station (QNA).
     pub arrival_scv: f64,
-    /// Squared coefficient of variation of the departures from the stage (QNA).
+    /// Squared coefficient of variation of the departures from the station (QNA).
     pub departure_scv: f64,
     /// How the answer was computed.
     pub method: Method,
@@ -80,31 +80,31 @@ pub struct StationAnalysis {
     pub warnings: Vec<String>,
 }
 
-/// Analytic answers for a value stream: per stage and end to end.
+/// Analytic answers for a value stream: per station and end to end.
 ///
 /// JSON keys (`valuestream simulate --json`, under `analytic`, public API):
 /// `cycle_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
-/// and `stages[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
+/// and `stations[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
 /// `visits_per_item`, `capacity_per_day`, `utilisation`, `stable`, `queue_growth_per_day`,
 /// `wait_days_mean`, `time_days_mean`, `queue_mean`, `wip_mean`, `arrival_scv`,
 /// `departure_scv`, `method`, `exact`, `warnings`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Analysis {
-    /// Mean cycle time, Σ visits × mean time per visit (`None` if a stage is overloaded).
+    /// Mean cycle time, Σ visits × mean time per visit (`None` if a station is overloaded).
     pub cycle_time_days_mean: Option<f64>,
-    /// Whether the cycle time is exact: every stage's answer is.
+    /// Whether the cycle time is exact: every station's answer is.
     pub exact: bool,
-    /// Whether every stage is stable.
+    /// Whether every station is stable.
     pub stable: bool,
-    /// Items finished per day (the arrival rate when stable; with an overloaded stage or an
-    /// unlimited backlog, what the stages let through).
+    /// Items finished per day (the arrival rate when stable; with an overloaded station or an
+    /// unlimited backlog, what the stations let through).
     pub throughput_per_day: f64,
-    /// Mean items in the stream (Little's law; `None` if a stage is overloaded).
+    /// Mean items in the stream (Little's law; `None` if a station is overloaded).
     pub wip_mean: Option<f64>,
-    /// Per stage, in model order.
+    /// Per station, in model order.
     pub stations: Vec<StationAnalysis>,
-    /// Overloaded stages, WIP limits ignored, approximations known to be poor.
+    /// Overloaded stations, WIP limits ignored, approximations known to be poor.
     pub warnings: Vec<String>,
 }
 
@@ -147,16 +147,16 @@ impl Analysis {
 ///
 /// # Formula
 ///
-/// 1. **Traffic equations** (Jackson 1957): the arrival rate at stage i is
+/// 1. **Traffic equations** (Jackson 1957): the arrival rate at station i is
 ///    λᵢ = γᵢ + Σⱼ λⱼ Pⱼᵢ, where γ is the external arrival rate and P the routing (forward
 ///    with probability 1 − p, back to the rework target with p; moving forward, work stops
 ///    at a station with its visit probability v and otherwise passes on, so that from j it
 ///    reaches t > j with (1 − p) Π_{j<u<t} (1 − vᵤ) v_t, and new work first stops at i with
 ///    γᵢ = γ Π_{u<i} (1 − vᵤ) vᵢ). Solved exactly (Gaussian
-///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
-///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first stage
+///    elimination). An overloaded station (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
+///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first station
 ///    runs at capacity.
-/// 2. **Per stage**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
+/// 2. **Per station**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
 ///    c²ₐ and service c²ₛ:
 ///    - unlimited servers: W_q = 0 (M/G/∞, exact);
 ///    - M/M/c: W_q = C(c, λE\[S\]) · E\[S\] / (c(1 − ρ)), with the Erlang C probability of waiting
@@ -170,10 +170,10 @@ impl Analysis {
 ///      System Technical Journal 62(9);
 ///    - scheduled release every T: W_q = T/2 (exact when every release finds a server free
 ///      and takes all that waits: no `max`, service never longer than T, the only batching
-///      stage, arrivals not on a lattice);
+///      station, arrivals not on a lattice);
 ///    - batches of b: W_q ≈ (b − 1)/(2λ) to fill the batch + W_q of a G/G/c queue of batches
 ///      with rate λ/b and c²ₐ/b.
-/// 3. **Variability between stages** (QNA): departures
+/// 3. **Variability between stations** (QNA): departures
 ///    c²_d = 1 + (1 − ρ²)(c²ₐ − 1) + ρ²(c²ₛ − 1)/√c (the linking equation); a split with
 ///    probability q gives q c²_d + 1 − q; merged flows give
 ///    c²ₐ = w Σₖ (λₖ/λ) c²ₖ + 1 − w with w = 1/(1 + 4(1 − ρ)²(ν − 1)), ν = 1/Σₖ(λₖ/λ)². A
@@ -183,12 +183,12 @@ impl Analysis {
 /// 4. **End to end**: cycle time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
 ///
 /// An answer is **exact** for Jackson networks (Poisson arrivals, exponential service or
-/// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stages whose arrivals
-/// are Poisson (every stage before them is exponential or a delay, and no rework returns
+/// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stations whose arrivals
+/// are Poisson (every station before them is exponential or a delay, and no rework returns
 /// through them), for delays, and for scheduled releases as above. Everything else is an
 /// approximation. Known-poor cases are flagged: low-variability service (c²ₛ < 0.5, such as
 /// deterministic), where QNA-type approximations overestimate waits by 50–135%; arrivals in
-/// batches from an upstream batching stage; WIP limits, whose blocking the analytic answer
+/// batches from an upstream batching station; WIP limits, whose blocking the analytic answer
 /// ignores (it answers for the stream without limits).
 ///
 /// # Examples
@@ -215,7 +215,7 @@ pub fn analyze(model: &ValueStream) -> Result<Analysis> {
     Ok(Network::new(model).analyze())
 }
 
-/// The routing and per-stage parameters.
+/// The routing and per-station parameters.
 struct Network<'a> {
     model: &'a ValueStream,
     n: usize,
@@ -231,7 +231,7 @@ struct Network<'a> {
     cap: Vec<f64>,
 }
 
-/// A stage's service is exponential (so M/M/c formulas apply).
+/// A station's service is exponential (so M/M/c formulas apply).
 fn exponential(d: &Distribution) -> bool {
     match *d {
         Distribution::Exponential { .. } => true,
@@ -242,7 +242,7 @@ fn exponential(d: &Distribution) -> bool {
     }
 }
 
-/// The most items per day a stage can serve (∞ if unbounded).
+/// The most items per day a station can serve (∞ if unbounded).
 fn capacity(s: &Station) -> f64 {
     let es = s.service.mean();
     let Servers::Finite(c) = s.servers else {
@@ -341,7 +341,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     x
 }
 
-/// Flows through the network: arrival rate and departure rate per stage, and the external
+/// Flows through the network: arrival rate and departure rate per station, and the external
 /// arrival rate.
 struct Flows {
     inflow: Vec<f64>,
@@ -484,7 +484,7 @@ impl<'a> Network<'a> {
         }
     }
 
-    /// The traffic equations with saturation: an overloaded stage passes on its capacity.
+    /// The traffic equations with saturation: an overloaded station passes on its capacity.
     fn flows(&self) -> Flows {
         let n = self.n;
         let gamma0 = self.model.arrivals.rate_per_day().unwrap_or(0.0);
@@ -832,7 +832,7 @@ impl<'a> Network<'a> {
         (method, Some(w), exact_here)
     }
 
-    /// The offered load of stage i with arrival rate `lambda`.
+    /// The offered load of station i with arrival rate `lambda`.
     fn utilisation(&self, i: usize, s: &Station, lambda: f64) -> Option<f64> {
         let es = s.service.mean();
         let c = f64::from(s.servers.count()?);
@@ -855,7 +855,7 @@ impl<'a> Network<'a> {
         })
     }
 
-    /// The squared CV of departures from stage i, given its arrivals' squared CV.
+    /// The squared CV of departures from station i, given its arrivals' squared CV.
     fn departure_scv(&self, i: usize, s: &Station, ca2: f64, lambda: f64, stable: bool) -> f64 {
         let cs2 = s.service.scv();
         if !stable || (self.pull && i == 0) {
@@ -886,8 +886,8 @@ impl<'a> Network<'a> {
         }
     }
 
-    /// The mean wait at stage i (c servers) if all its work comes in batches from one
-    /// batching stage j that sends it all there; `None` otherwise.
+    /// The mean wait at station i (c servers) if all its work comes in batches from one
+    /// batching station j that sends it all there; `None` otherwise.
     ///
     /// # Formula
     ///
@@ -951,7 +951,7 @@ impl<'a> Network<'a> {
         Some(within + queue)
     }
 
-    /// A batching stage whose batches reach stage i directly.
+    /// A batching station whose batches reach station i directly.
     fn batched_source(&self, i: usize) -> Option<usize> {
         (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stations[j].batch.is_some())
     }

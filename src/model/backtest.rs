@@ -71,7 +71,7 @@ pub struct StationComparison {
 
 /// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `cycle_time_days`
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
-/// relative_error, spread, within_spread}`, and `stages[]` of `{name, wip}`.
+/// relative_error, spread, within_spread}`, and `stations[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Backtest {

@@ -172,7 +172,7 @@ pub struct StationStats {
 /// - `cycle_time_days.{mean, ci95, p50, p85, p95}`: cycle time (from entering the first station, or being pulled, to done);
 /// - `throughput.{per_day, ci95}`: items finished per day;
 /// - `wip.{mean, ci95, growth_per_day}`: items in the stream (time average);
-/// - `stages[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
+/// - `stations[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
 ///   wait_days_mean, wait_days_ci95, wait_days_p50, wait_days_p85, wait_days_p95,
 ///   time_days_mean, time_days_ci95, time_days_p50, time_days_p85, time_days_p95, queue_mean,
 ///   queue_ci95, wip_mean, wip_ci95, throughput_per_day, visits_per_item,

@@ -573,7 +573,7 @@ impl Difference {
 
 /// The result of [`what_if`]. JSON keys: `changes`, `baseline` and `scenario` (each
 /// `cycle_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
-/// `stages[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
+/// `stations[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
 /// [`Difference`]), `verdict`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]

@@ -716,8 +716,8 @@ struct Engine<'a> {
     sys_last: f64,
     sys_area: f64,
     in_system_at_start: u32,
-    leads: Vec<f64>,
-    lead_sum: f64,
+    cycles: Vec<f64>,
+    cycle_sum: f64,
     services: u64,
 }
 
@@ -750,8 +750,8 @@ impl<'a> Engine<'a> {
             sys_last: 0.0,
             sys_area: 0.0,
             in_system_at_start: 0,
-            leads: Vec::new(),
-            lead_sum: 0.0,
+            cycles: Vec::new(),
+            cycle_sum: 0.0,
             services: 0,
         }
     }
@@ -800,8 +800,8 @@ impl<'a> Engine<'a> {
         self.sys_last = 0.0;
         self.sys_area = 0.0;
         self.in_system_at_start = 0;
-        self.leads.clear();
-        self.lead_sum = 0.0;
+        self.cycles.clear();
+        self.cycle_sum = 0.0;
         self.services = 0;
     }
 
@@ -882,8 +882,8 @@ impl<'a> Engine<'a> {
         self.touch_system();
         self.sys_area = 0.0;
         self.in_system_at_start = self.in_system;
-        self.leads.clear();
-        self.lead_sum = 0.0;
+        self.cycles.clear();
+        self.cycle_sum = 0.0;
         self.measuring = true;
     }
 
@@ -1175,9 +1175,9 @@ impl<'a> Engine<'a> {
         let job = self.jobs[j as usize];
         rec.done(job.serial, self.now);
         if self.measuring {
-            let lead = self.now - job.born;
-            self.lead_sum += lead;
-            self.leads.push(lead);
+            let cycle = self.now - job.born;
+            self.cycle_sum += cycle;
+            self.cycles.push(cycle);
         }
         self.free_jobs.push(j);
     }
@@ -1256,7 +1256,7 @@ impl<'a> Engine<'a> {
         let window = o.horizon_days - o.warmup_days_used();
         let now = self.now;
         self.touch_system();
-        let done = self.leads.len() as u64;
+        let done = self.cycles.len() as u64;
         let stages = self
             .st
             .iter_mut()
@@ -1288,14 +1288,14 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let lead_mean = if done > 0 {
-            self.lead_sum / done as f64
+            self.cycle_sum / done as f64
         } else {
             f64::NAN
         };
         Replication {
             index: rep,
             cycle_time_days_mean: lead_mean,
-            cycle_time_days_p: percentiles_unsorted(&mut self.leads, REPORTED),
+            cycle_time_days_p: percentiles_unsorted(&mut self.cycles, REPORTED),
             throughput_per_day: done as f64 / window,
             wip_mean: self.sys_area / window,
             wip_growth_per_day: (f64::from(self.in_system) - f64::from(self.in_system_at_start))

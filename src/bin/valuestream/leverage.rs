@@ -1,4 +1,4 @@
-//! `valuestream leverage`: for every stage, automate it, add a server, halve its service
+//! `valuestream leverage`: for every station, automate it, add a server, halve its service
 //! time; ranked by how much faster delivery gets (or how much more gets done when demand
 //! exceeds a capacity).
 //!

@@ -10,11 +10,11 @@
 //! - `valuestream::SimulationReport`: the simulated results, as `valuestream::SimResult`
 //!   serialises them:
 //!   `cycle_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
-//!   `wip.{mean, ci95, growth_per_day}`, `stages[]` with `{name, utilisation, wait_days_mean,
+//!   `wip.{mean, ci95, growth_per_day}`, `stations[]` with `{name, utilisation, wait_days_mean,
 //!   time_days_mean, queue_mean, …}`, `seed`, `replications`, `horizon_days`, `warmup_days`,
 //!   `items_done`, `services`, `unstable`, `littles_law_relative_error`;
 //!   `analytic`: `valuestream::Analysis`: `{cycle_time_days_mean, exact, stable,
-//!   throughput_per_day, wip_mean, warnings, stages[] {name, utilisation, wait_days_mean,
+//!   throughput_per_day, wip_mean, warnings, stations[] {name, utilisation, wait_days_mean,
 //!   stable, method, exact, …}}`;
 //!   `disagreements[]`: `{what, analytic, simulated, ci95, exact}` for each analytic answer
 //!   outside the simulation's confidence interval.

@@ -2,7 +2,7 @@
 //!
 //! With `--json` it prints `valuestream::WhatIf` (keys are public API): `changes[]`,
 //! `baseline` and `scenario` (each `cycle_time_days {mean, ci95, p50, p85, p95}`,
-//! `throughput {per_day, ci95}`, `wip`, `stages[] {name, utilisation, wait_days_mean,
+//! `throughput {per_day, ci95}`, `wip`, `stations[] {name, utilisation, wait_days_mean,
 //! time_days_mean, queue_mean, wip_mean, queue_growth_per_day}`, `bottleneck`, `unstable`),
 //! `cycle_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95, real}`)
 //! and `verdict`.
