@@ -30,13 +30,12 @@ fn tandem() -> ValueStream {
 }
 
 fn options(replications: u32, horizon_days: f64, threads: usize) -> SimOptions {
-    SimOptions {
-        seed: 1,
-        replications,
-        horizon_days,
-        warmup_days: horizon_days / 10.0,
-        threads,
-    }
+    SimOptions::new()
+        .seed(1)
+        .replications(replications)
+        .horizon_days(horizon_days)
+        .warmup_days(horizon_days / 10.0)
+        .threads(threads)
 }
 
 fn bench(c: &mut Criterion) {

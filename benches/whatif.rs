@@ -62,12 +62,10 @@ fn fitted() -> ValueStream {
     )
     .expect("model");
     let sim = Simulation::new(&model).expect("sim");
-    let opts = SimOptions {
-        replications: 1,
-        horizon_days: 365.0,
-        warmup_days: 0.0,
-        ..SimOptions::default()
-    };
+    let opts = SimOptions::new()
+        .replications(1)
+        .horizon_days(365.0)
+        .warmup_days(0.0);
     let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
     let log = sim.history(&opts, start).expect("log");
     let tl = Timelines::new(&log, &model.workflow().expect("workflow")).expect("timelines");
@@ -76,12 +74,9 @@ fn fitted() -> ValueStream {
 
 fn bench(c: &mut Criterion) {
     let model = fitted();
-    assert_eq!(model.stages.len(), 6);
+    assert_eq!(model.stations.len(), 6);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let options = SimOptions {
-        threads,
-        ..SimOptions::default()
-    };
+    let options = SimOptions::new().threads(threads);
     let mut g = c.benchmark_group("whatif_six_stages");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(15));
@@ -89,10 +84,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(leverage(&model, &options).expect("leverage").ranking.len()));
     });
     g.bench_function("leverage_one_thread", |b| {
-        let one = SimOptions {
-            threads: 1,
-            ..options.clone()
-        };
+        let one = options.clone().threads(1);
         b.iter(|| black_box(leverage(&model, &one).expect("leverage").ranking.len()));
     });
     g.bench_function("what_if", |b| {
@@ -101,7 +93,7 @@ fn bench(c: &mut Criterion) {
             black_box(
                 what_if(&model, &change, &options)
                     .expect("what-if")
-                    .lead_time
+                    .cycle_time
                     .delta,
             )
         });

@@ -106,21 +106,20 @@ fn run() -> Result<(), valuestream::Error> {
             "   New work is started whenever a developer is free (the log shows nobody ever waiting to be started)."
         );
     }
-    let options = SimOptions {
-        seed: 2026,
-        replications: 20,
-        horizon_days: 730.0,
-        warmup_days: 365.0,
-        threads: std::thread::available_parallelism().map_or(1, usize::from),
-    };
+    let options = SimOptions::new()
+        .seed(2026)
+        .replications(20)
+        .horizon_days(730.0)
+        .warmup_days(365.0)
+        .threads(std::thread::available_parallelism().map_or(1, usize::from));
     let check = valuestream::backtest(&fitted, &timelines, &options)?;
     println!(
-        "   Checked against the log: lead time {:.1} days observed, {:.1} predicted \
+        "   Checked against the log: cycle time {:.1} days observed, {:.1} predicted \
          (one simulated year ranges {:.1} to {:.1}); throughput {:.2} a day observed, {:.2} predicted.",
-        check.lead_time_days.mean.observed,
-        check.lead_time_days.mean.predicted,
-        check.lead_time_days.mean.spread[0],
-        check.lead_time_days.mean.spread[1],
+        check.cycle_time_days.mean.observed,
+        check.cycle_time_days.mean.predicted,
+        check.cycle_time_days.mean.spread[0],
+        check.cycle_time_days.mean.spread[1],
         check.throughput_per_day.observed,
         check.throughput_per_day.predicted
     );
@@ -151,15 +150,15 @@ fn run() -> Result<(), valuestream::Error> {
         stage_time(&automate, "Deploy", true) - stage_time(&automate, "Deploy", false),
         automate.scenario.throughput.per_day,
         orchestrate.scenario.throughput.per_day,
-        orchestrate.scenario.lead_time_days.mean,
-        orchestrate.baseline.lead_time_days.mean
+        orchestrate.scenario.cycle_time_days.mean,
+        orchestrate.baseline.cycle_time_days.mean
     );
     Ok(())
 }
 
 fn stage_time(w: &WhatIf, name: &str, baseline: bool) -> f64 {
     let o = if baseline { &w.baseline } else { &w.scenario };
-    o.stages
+    o.stations
         .iter()
         .find(|s| s.name == name)
         .map_or(0.0, |s| s.time_days_mean)
@@ -172,17 +171,17 @@ fn print_what_if(w: &WhatIf) {
         w.baseline.throughput.per_day, w.scenario.throughput.per_day
     );
     println!(
-        "   lead time, mean days            {:>8.1} {:>10.1}",
-        w.baseline.lead_time_days.mean, w.scenario.lead_time_days.mean
+        "   cycle time, mean days           {:>8.1} {:>10.1}",
+        w.baseline.cycle_time_days.mean, w.scenario.cycle_time_days.mean
     );
     println!(
         "   items in progress               {:>8.1} {:>10.1}",
         w.baseline.wip.mean, w.scenario.wip.mean
     );
-    for st in &w.baseline.stages {
+    for st in &w.baseline.stations {
         let after = w
             .scenario
-            .stages
+            .stations
             .iter()
             .find(|s| s.name == st.name)
             .map_or("gone".to_owned(), |s| format!("{:.1}", s.time_days_mean));

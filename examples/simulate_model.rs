@@ -40,13 +40,12 @@ fn run() -> Result<(), valuestream::Error> {
         ],
     )?;
 
-    let options = SimOptions {
-        seed: 2025,
-        replications: 20,
-        horizon_days: 3650.0,
-        warmup_days: 365.0,
-        threads: 2,
-    };
+    let options = SimOptions::new()
+        .seed(2025)
+        .replications(20)
+        .horizon_days(3650.0)
+        .warmup_days(365.0)
+        .threads(2);
     let sim = Simulation::new(&model)?.run(&options)?;
     let analytic = analyze(&model)?;
 
@@ -57,20 +56,22 @@ fn run() -> Result<(), valuestream::Error> {
     );
     let ci =
         |c: Option<[f64; 2]>| c.map_or(String::new(), |[lo, hi]| format!("[{lo:.2}, {hi:.2}]"));
-    let lt = &sim.lead_time_days;
+    let lt = &sim.cycle_time_days;
     println!(
         "{:<22} {:>8} {:<16} {:>9}",
         "", "simulated", "95% CI", "analytic"
     );
     println!(
         "{:<22} {:>9.2} {:<16} {:>9}",
-        "lead time, days",
+        "cycle time, days",
         lt.mean,
         ci(lt.ci95),
-        analytic.lead_time_days_mean.map_or("–".into(), |x| format!(
-            "{x:.2}{}",
-            if analytic.exact { "" } else { " ≈" }
-        ))
+        analytic
+            .cycle_time_days_mean
+            .map_or("–".into(), |x| format!(
+                "{x:.2}{}",
+                if analytic.exact { "" } else { " ≈" }
+            ))
     );
     println!(
         "{:<22} {:>9.2} {:<16} {:>9.2}",
@@ -81,10 +82,10 @@ fn run() -> Result<(), valuestream::Error> {
     );
     println!(
         "{:<22} {:>9.2} (p85 {:.1}, p95 {:.1})",
-        "lead time p50", lt.p50, lt.p85, lt.p95
+        "cycle time p50", lt.p50, lt.p85, lt.p95
     );
     println!();
-    for (s, a) in sim.stages.iter().zip(&analytic.stages) {
+    for (s, a) in sim.stations.iter().zip(&analytic.stations) {
         println!(
             "{:<8} utilisation {:.2} (analytic {:.2}); wait {:>5.2} days {:<16} analytic {:.2} ({:?}{})",
             s.name,

@@ -180,14 +180,11 @@ pub enum Error {
     InvalidArgument(String),
     /// A queueing model is invalid, or a model file cannot be read as one: where, which
     /// stage, which key, and why.
-    #[error("{}: {message}", display_model_place(.file, *.line, *.column, .stage, .key))]
+    #[error("{}: {message}", display_model_place(.pos, .stage, .key))]
     Model {
-        /// The model file, if the model came from one.
-        file: Option<String>,
-        /// The 1-based line in the file, if known.
-        line: Option<u32>,
-        /// The 1-based column in the file, if known.
-        column: Option<u32>,
+        /// Where: the model file, if the model came from one, and the 1-based line and
+        /// column (`char`, a character number) in it, if known.
+        pos: Box<Position>,
         /// The stage at fault (`None` for the arrivals or the model as a whole).
         stage: Option<String>,
         /// The key at fault, as written in the file (`service.cv`, `rework.to`), if known.
@@ -297,19 +294,13 @@ fn display_prefix(file: &Option<String>) -> String {
     }
 }
 
-fn display_model_place(
-    file: &Option<String>,
-    line: Option<u32>,
-    column: Option<u32>,
-    stage: &Option<String>,
-    key: &Option<String>,
-) -> String {
+fn display_model_place(pos: &Position, stage: &Option<String>, key: &Option<String>) -> String {
     let mut parts: Vec<String> = Vec::with_capacity(5);
-    parts.push(file.clone().unwrap_or_else(|| "model".to_owned()));
-    if let Some(line) = line {
+    parts.push(pos.file.clone().unwrap_or_else(|| "model".to_owned()));
+    if let Some(line) = pos.line {
         parts.push(format!("line {line}"));
     }
-    if let Some(column) = column {
+    if let Some(column) = pos.char {
         parts.push(format!("column {column}"));
     }
     if let Some(stage) = stage {

@@ -32,14 +32,22 @@ pub enum Question {
 
 /// How to forecast: trials, seed, how much history, what a day is, which confidence levels.
 ///
+/// Built from [`ForecastOptions::new`] (the defaults) and its setters; fields can be read
+/// (and changed) directly.
+///
+/// # Examples
+///
 /// ```
 /// use valuestream::ForecastOptions;
 ///
-/// let o = ForecastOptions::default();
+/// let o = ForecastOptions::new();
 /// assert_eq!((o.trials, o.history_days), (10_000, 90));
 /// assert_eq!(o.confidence, [0.5, 0.7, 0.85, 0.95]);
+/// let o = o.trials(1_000).seed(7).confidence(vec![0.85]);
+/// assert_eq!((o.trials, o.seed, o.confidence.len()), (1_000, 7, 1));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ForecastOptions {
     /// Simulated futures (1 to 1 000 000; default 10 000).
     pub trials: u32,
@@ -70,8 +78,60 @@ impl Default for ForecastOptions {
     }
 }
 
+impl ForecastOptions {
+    /// The default options: 10 000 trials, seed 1, 90 days of history, UTC days, confidence
+    /// 50%, 70%, 85% and 95%, every item.
+    pub fn new() -> ForecastOptions {
+        ForecastOptions::default()
+    }
+
+    /// The same options with this many trials.
+    #[must_use]
+    pub fn trials(mut self, trials: u32) -> ForecastOptions {
+        self.trials = trials;
+        self
+    }
+
+    /// The same options with this seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> ForecastOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The same options sampling the last `days` whole days.
+    #[must_use]
+    pub fn history_days(mut self, days: u32) -> ForecastOptions {
+        self.history_days = days;
+        self
+    }
+
+    /// The same options with days beginning and ending at this offset.
+    #[must_use]
+    pub fn day_offset(mut self, offset: FixedOffset) -> ForecastOptions {
+        self.day_offset = offset;
+        self
+    }
+
+    /// The same options answering at these confidence levels, each in (0, 1).
+    #[must_use]
+    pub fn confidence(mut self, levels: Vec<f64>) -> ForecastOptions {
+        self.confidence = levels;
+        self
+    }
+
+    /// The same options forecasting only the items whose attribute `key` is `value`, for
+    /// every pair.
+    #[must_use]
+    pub fn attributes(mut self, attributes: Vec<(String, String)>) -> ForecastOptions {
+        self.attributes = attributes;
+        self
+    }
+}
+
 /// The days of throughput a forecast samples.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ThroughputHistory {
     /// The first day sampled (in the day offset).
     pub first_day: NaiveDate,
@@ -91,6 +151,7 @@ pub struct ThroughputHistory {
 
 /// One answer of a forecast, at one confidence level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ForecastAnswer {
     /// The confidence level, in (0, 1).
     pub confidence: f64,
@@ -113,6 +174,7 @@ pub struct ForecastAnswer {
 /// per_day_mean, days_without_delivery, per_day}`, `trials`, `seed`, `answers[]` of
 /// `{confidence, items | days and date}`, `mean`, `warnings[]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Forecast {
     /// What was asked.
     pub question: Question,
@@ -155,6 +217,8 @@ pub struct Forecast {
 /// days resemble the sampled ones and that days are independent; the warnings say when the
 /// sample is short, thin, or drifting.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{ForecastOptions, LogReader, Question, Timelines, Workflow, forecast};
 ///
@@ -187,6 +251,62 @@ pub fn forecast(
     question: Question,
     options: &ForecastOptions,
 ) -> Result<Forecast> {
+    check(question, options)?;
+    let history = history(timelines, options)?;
+    let mut warnings = warnings(&history, options);
+    let bad = |m: String| Err(Error::InvalidArgument(m));
+    match question {
+        Question::HowMany { .. } => {
+            if history.items_done == 0 {
+                warnings.push(
+                    "nothing was done in the sampled days: every trial delivers nothing".into(),
+                );
+            }
+        }
+        Question::When { items } => {
+            if history.items_done == 0 {
+                return bad(format!(
+                    "nothing was done in the {} sampled days ({} to {}): there is no throughput to forecast with",
+                    history.days, history.first_day, history.last_day
+                ));
+            }
+            if f64::from(items) / history.per_day_mean > MAX_DAYS as f64 / 2.0 {
+                return bad(format!(
+                    "{items} items at {:.3} a day would take more than {} years",
+                    history.per_day_mean,
+                    MAX_DAYS / 2 / 365
+                ));
+            }
+        }
+    }
+    let mut outcomes = run_trials(&history.per_day, question, options);
+    let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / outcomes.len() as f64;
+    outcomes.sort_unstable();
+    // Day 1 of the future: the first day that begins at or after as_of.
+    let as_of_local = timelines
+        .as_of()
+        .with_timezone(&options.day_offset)
+        .naive_local();
+    let day_one = if midnight(as_of_local.date()) == as_of_local {
+        Some(as_of_local.date())
+    } else {
+        as_of_local.date().succ_opt()
+    };
+    let answers = answers(&outcomes, question, options, day_one);
+    Ok(Forecast {
+        question,
+        as_of: timelines.as_of(),
+        history,
+        trials: options.trials,
+        seed: options.seed,
+        answers,
+        mean,
+        warnings,
+    })
+}
+
+/// The question and the options are in range.
+fn check(question: Question, options: &ForecastOptions) -> Result<()> {
     let bad = |m: String| Err(Error::InvalidArgument(m));
     match question {
         Question::HowMany { days: 0 } => return bad("a forecast needs at least 1 day".into()),
@@ -216,48 +336,23 @@ pub fn forecast(
             "a confidence level must be between 0 and 1 (exclusive), got {c}"
         ));
     }
-    let history = history(timelines, options)?;
-    let mut warnings = warnings(&history, options);
-    let sample = &history.per_day;
+    Ok(())
+}
+
+/// One outcome per trial, drawing days from `sample` (not empty): the items done in the
+/// days asked, or the days until the items asked are done.
+fn run_trials(sample: &[u32], question: Question, options: &ForecastOptions) -> Vec<u64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     let trials = options.trials as usize;
     let mut draw = || u64::from(sample[rng.random_range(0..sample.len())]);
-    // Day 1 of the future: the first day that begins at or after as_of.
-    let as_of_local = timelines
-        .as_of()
-        .with_timezone(&options.day_offset)
-        .naive_local();
-    let day_one = if midnight(as_of_local.date()) == as_of_local {
-        Some(as_of_local.date())
-    } else {
-        as_of_local.date().succ_opt()
-    };
     let mut outcomes: Vec<u64> = Vec::with_capacity(trials);
     match question {
         Question::HowMany { days } => {
             for _ in 0..trials {
                 outcomes.push((0..days).map(|_| draw()).sum());
             }
-            if history.items_done == 0 {
-                warnings.push(
-                    "nothing was done in the sampled days: every trial delivers nothing".into(),
-                );
-            }
         }
         Question::When { items } => {
-            if history.items_done == 0 {
-                return bad(format!(
-                    "nothing was done in the {} sampled days ({} to {}): there is no throughput to forecast with",
-                    history.days, history.first_day, history.last_day
-                ));
-            }
-            if f64::from(items) / history.per_day_mean > MAX_DAYS as f64 / 2.0 {
-                return bad(format!(
-                    "{items} items at {:.3} a day would take more than {} years",
-                    history.per_day_mean,
-                    MAX_DAYS / 2 / 365
-                ));
-            }
             let items = u64::from(items);
             for _ in 0..trials {
                 let (mut done, mut day) = (0u64, 0u64);
@@ -269,9 +364,19 @@ pub fn forecast(
             }
         }
     }
-    let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / trials as f64;
-    outcomes.sort_unstable();
-    let answers = options
+    outcomes
+}
+
+/// The answer at each confidence level, from the sorted `outcomes` (day 1 of the future is
+/// `day_one`).
+fn answers(
+    outcomes: &[u64],
+    question: Question,
+    options: &ForecastOptions,
+    day_one: Option<NaiveDate>,
+) -> Vec<ForecastAnswer> {
+    let trials = outcomes.len();
+    options
         .confidence
         .iter()
         .map(|&c| match question {
@@ -297,17 +402,7 @@ pub fn forecast(
                 }
             }
         })
-        .collect();
-    Ok(Forecast {
-        question,
-        as_of: timelines.as_of(),
-        history,
-        trials: options.trials,
-        seed: options.seed,
-        answers,
-        mean,
-        warnings,
-    })
+        .collect()
 }
 
 fn midnight(d: NaiveDate) -> chrono::NaiveDateTime {

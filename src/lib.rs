@@ -103,9 +103,13 @@
 //! # Queues and servers
 //!
 //! A [`ValueStream`] models the stream as stations, each a queue in front of servers (read
-//! from a model file or built in code); [`analyze`] answers what queueing theory can (exact
-//! or flagged as an approximation), and [`Simulation`] simulates it, seeded and replicated,
-//! with confidence intervals, and can emit the simulated history as an [`EventLog`].
+//! from a model file, built in code, or fitted to timelines by [`fit`]); [`analyze`] answers
+//! what queueing theory can (exact or flagged as an approximation), and [`Simulation`]
+//! simulates it, seeded and replicated, with confidence intervals, and can emit the
+//! simulated history as an [`EventLog`]. Its items enter at commitment, so what it predicts
+//! is **cycle time**. [`what_if`] compares a changed model ([`Change`]) with the original,
+//! [`leverage`] ranks the changes worth making, and [`backtest`] ([`FitReport`]) says how
+//! far a fitted model can be trusted.
 //!
 //! # Forecasts
 //!
@@ -149,13 +153,13 @@ pub use metrics::{
     Window, Wip,
 };
 pub use model::{
-    Analysis, ArrivalFit, Arrivals, ArrivalsFit, Backtest, Batch, Change, Comparison, DONE_STATE,
-    Difference, Distribution, Family, FamilyFit, FitOptions, FittedModel, LeadTimeComparison,
-    LeadTimeStats, Lever, Leverage, Method, Outcome, OutcomeStage, Release, Replication,
-    ReplicationStage, Rework, ReworkFit, Servers, ServersFrom, ServiceFit, SimOptions, SimResult,
-    Simulation, StageAnalysis, StageStats, Station, StationComparison, StationFit, ThroughputStats,
-    ValueStream, WhatIf, WipStats, analyze, apply, backtest, detect_release, fit, fit_families,
-    leverage, simulate, what_if,
+    Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, Batch, Change, Comparison,
+    CycleTimeComparison, CycleTimeStats, Difference, Disagreement, Distribution, Family, FamilyFit,
+    FitOptions, FitReport, FittedModel, Lever, Leverage, Method, ModelBottleneck, Outcome,
+    OutcomeStation, Release, Replication, ReplicationStation, Rework, ReworkFit, Servers,
+    ServersFrom, ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Station,
+    StationAnalysis, StationComparison, StationFit, StationStats, ThroughputStats, ValueStream,
+    WhatIf, WipStats, analyze, backtest, fit, leverage, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

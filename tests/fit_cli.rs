@@ -50,9 +50,9 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
         assert_eq!(s["service"]["dist"], "empirical");
     }
     assert_eq!(v["model"]["stage"][2]["servers"], 2);
-    assert_eq!(v["bottleneck"]["stage"], "Test");
+    assert_eq!(v["bottleneck"]["station"], "Test");
     for key in ["mean", "p50", "p85"] {
-        let c = &v["backtest"]["lead_time_days"][key];
+        let c = &v["backtest"]["cycle_time_days"][key];
         assert!(
             c["observed"].is_f64() && c["predicted"].is_f64() && c["relative_error"].is_f64(),
             "{c}"
@@ -74,8 +74,8 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
         .output()
         .unwrap());
     assert!(
-        w["scenario"]["lead_time_days"]["mean"].as_f64().unwrap()
-            < w["baseline"]["lead_time_days"]["mean"].as_f64().unwrap()
+        w["scenario"]["cycle_time_days"]["mean"].as_f64().unwrap()
+            < w["baseline"]["cycle_time_days"]["mean"].as_f64().unwrap()
     );
 }
 
@@ -97,17 +97,17 @@ fn whatif_json_keys_and_verdict() {
     for side in ["baseline", "scenario"] {
         let o = &v[side];
         for k in ["mean", "ci95", "p50", "p85"] {
-            assert!(!o["lead_time_days"][k].is_null(), "{side} {k}");
+            assert!(!o["cycle_time_days"][k].is_null(), "{side} {k}");
         }
         assert!(o["throughput"]["per_day"].is_f64());
-        assert!(o["stages"].as_array().unwrap().len() == 4);
+        assert!(o["stations"].as_array().unwrap().len() == 4);
         assert!(o["bottleneck"].is_string());
     }
     assert_eq!(
         v["changes"],
         serde_json::json!(["automate Deploy", "servers Test=+1"])
     );
-    assert_eq!(v["lead_time"]["real"], true);
+    assert_eq!(v["cycle_time"]["real"], true);
     assert!(v["verdict"].as_str().unwrap().contains("real difference"));
 }
 
@@ -125,7 +125,7 @@ fn leverage_ranks_a_change_at_the_bottleneck_first() {
     for r in ranking {
         for k in [
             "change",
-            "lead_time_days_mean",
+            "cycle_time_days_mean",
             "delta_rel",
             "throughput_per_day",
         ] {

@@ -47,12 +47,10 @@ fn timelines(per_day: &[u32]) -> Timelines {
 }
 
 fn options(trials: u32, seed: u64) -> ForecastOptions {
-    ForecastOptions {
-        trials,
-        seed,
-        confidence: vec![0.7, 0.85, 0.95],
-        ..ForecastOptions::default()
-    }
+    ForecastOptions::new()
+        .trials(trials)
+        .seed(seed)
+        .confidence(vec![0.7, 0.85, 0.95])
 }
 
 fn items(f: &Forecast) -> Vec<u64> {
@@ -85,10 +83,7 @@ fn constant_throughput_forecasts_exactly() {
 fn two_point_throughput_matches_the_binomial_and_negative_binomial_answers() {
     // Days sampled: 0 or 2 items, each with probability 1/2.
     let tl = timelines(&[0, 2]);
-    let o = ForecastOptions {
-        confidence: vec![0.3, 0.7, 0.85, 0.95],
-        ..options(200_000, 7)
-    };
+    let o = options(200_000, 7).confidence(vec![0.3, 0.7, 0.85, 0.95]);
     // In 3 days: 2 × Binomial(3, 1/2) items; P(≥ 6) = 1/8, P(≥ 4) = 1/2, P(≥ 2) = 7/8,
     // P(≥ 0) = 1. The largest x with P(≥ x) ≥ c: 4 at 30%, 2 at 70% and 85%, 0 at 95%.
     let f = forecast(&tl, Question::HowMany { days: 3 }, &o).unwrap();
@@ -151,10 +146,7 @@ fn only_whole_days_and_done_items_are_sampled() {
         "{f:?}"
     );
     // history_days keeps the last days only.
-    let last = ForecastOptions {
-        history_days: 1,
-        ..options(100, 1)
-    };
+    let last = options(100, 1).history_days(1);
     let f = forecast(&tl, Question::HowMany { days: 1 }, &last).unwrap();
     assert_eq!(f.history.first_day.to_string(), "2024-01-03");
     assert_eq!(f.history.per_day, [1]);
@@ -209,19 +201,10 @@ fn bad_questions_and_options_are_clear_errors() {
     assert!(err(Question::HowMany { days: 0 }, &o).contains("at least 1 day"));
     assert!(err(Question::HowMany { days: 100_000 }, &o).contains("at most"));
     assert!(err(Question::When { items: 0 }, &o).contains("at least 1 item"));
-    let m = err(
-        q,
-        &ForecastOptions {
-            confidence: vec![0.85, 1.0],
-            ..o.clone()
-        },
-    );
+    let m = err(q, &o.clone().confidence(vec![0.85, 1.0]));
     assert!(m.contains("between 0 and 1"), "{m}");
     for trials in [0, 2_000_000] {
-        let o = ForecastOptions {
-            trials,
-            ..o.clone()
-        };
+        let o = o.clone().trials(trials);
         assert!(err(q, &o).contains("1 to 1000000 trials"), "{trials}");
     }
     // Nothing done: how many is zero (with a warning); when cannot be answered.
@@ -255,7 +238,7 @@ proptest! {
     #[test]
     fn answers_are_monotone_and_bounded(per_day in prop::collection::vec(0u32..5, 2..20), days in 1u32..15, n in 1u32..30) {
         let tl = timelines(&per_day);
-        let o = ForecastOptions { trials: 500, ..ForecastOptions::default() };
+        let o = ForecastOptions::new().trials(500);
         let a = forecast(&tl, Question::HowMany { days }, &o).unwrap();
         let (lo, hi) = (*per_day.iter().min().unwrap(), *per_day.iter().max().unwrap());
         for w in a.answers.windows(2) {
@@ -307,10 +290,7 @@ fn the_command_line_prints_the_forecast() {
     let f = forecast(
         &tl,
         Question::When { items: 50 },
-        &ForecastOptions {
-            seed: 3,
-            ..ForecastOptions::default()
-        },
+        &ForecastOptions::new().seed(3),
     )
     .unwrap();
     assert_eq!(v["answers"], serde_json::to_value(&f.answers).unwrap());
@@ -381,17 +361,11 @@ fn a_forecast_can_be_of_one_kind_of_item() {
     let q = Question::HowMany { days: 10 };
     let all = forecast(&tl, q, &options(200, 1)).unwrap();
     assert_eq!(items(&all), [30, 30, 30]);
-    let bugs = ForecastOptions {
-        attributes: vec![("type".into(), "Bug".into())],
-        ..options(200, 1)
-    };
+    let bugs = options(200, 1).attributes(vec![("type".into(), "Bug".into())]);
     let f = forecast(&tl, q, &bugs).unwrap();
     assert_eq!(f.history.items_done, 30);
     assert_eq!(items(&f), [10, 10, 10]);
-    let unknown = ForecastOptions {
-        attributes: vec![("team".into(), "A".into())],
-        ..options(200, 1)
-    };
+    let unknown = options(200, 1).attributes(vec![("team".into(), "A".into())]);
     match forecast(&tl, q, &unknown) {
         Err(Error::InvalidArgument(m)) => {
             assert!(m.contains("\"team\"") && m.contains("\"type\""), "{m}")

@@ -44,7 +44,166 @@ struct Rename {
 }
 
 /// Every JSON key renamed since the golden files were written (each also in CHANGELOG.md).
-const RENAMES: &[Rename] = &[];
+/// The model's figures are cycle times (its items enter at commitment) and its parts are
+/// stations (issue "one home for each definition").
+const RENAMES: &[Rename] = &[
+    renamed("model_", "", "lead_time_days", "cycle_time_days"),
+    renamed("model_", "", "stages", "stations"),
+    renamed(
+        "model_",
+        "analytic",
+        "lead_time_days_mean",
+        "cycle_time_days_mean",
+    ),
+    renamed("model_", "analytic", "stages", "stations"),
+    renamed("model_", "baseline", "lead_time_days", "cycle_time_days"),
+    renamed("model_", "baseline", "stages", "stations"),
+    renamed("model_", "scenario", "lead_time_days", "cycle_time_days"),
+    renamed("model_", "scenario", "stages", "stations"),
+    renamed("model_", "", "lead_time", "cycle_time"),
+    renamed(
+        "model_",
+        "ranking.*",
+        "lead_time_days_mean",
+        "cycle_time_days_mean",
+    ),
+    renamed(
+        "story_whatif",
+        "baseline",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("story_whatif", "baseline", "stages", "stations"),
+    renamed(
+        "story_whatif",
+        "scenario",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("story_whatif", "scenario", "stages", "stations"),
+    renamed("story_whatif", "", "lead_time", "cycle_time"),
+    renamed(
+        "story_leverage",
+        "baseline",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("story_leverage", "baseline", "stages", "stations"),
+    renamed(
+        "story_leverage",
+        "ranking.*",
+        "lead_time_days_mean",
+        "cycle_time_days_mean",
+    ),
+    renamed(
+        "bpic2013_whatif",
+        "baseline",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("bpic2013_whatif", "baseline", "stages", "stations"),
+    renamed(
+        "bpic2013_whatif",
+        "scenario",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("bpic2013_whatif", "scenario", "stages", "stations"),
+    renamed("bpic2013_whatif", "", "lead_time", "cycle_time"),
+    renamed(
+        "bpic2013_leverage",
+        "baseline",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("bpic2013_leverage", "baseline", "stages", "stations"),
+    renamed(
+        "bpic2013_leverage",
+        "ranking.*",
+        "lead_time_days_mean",
+        "cycle_time_days_mean",
+    ),
+    renamed("story_fit", "backtest", "lead_time_days", "cycle_time_days"),
+    renamed("story_fit", "backtest", "stages", "stations"),
+    renamed("story_fit", "bottleneck", "stage", "station"),
+    renamed(
+        "bpic2013_fit",
+        "backtest",
+        "lead_time_days",
+        "cycle_time_days",
+    ),
+    renamed("bpic2013_fit", "backtest", "stages", "stations"),
+    renamed("bpic2013_fit", "bottleneck", "stage", "station"),
+];
+
+const fn renamed(
+    case: &'static str,
+    parent: &'static str,
+    old: &'static str,
+    new: &'static str,
+) -> Rename {
+    Rename {
+        case,
+        parent,
+        old,
+        new,
+    }
+}
+
+/// A string value reworded since the golden files were written: in the output of the
+/// cases whose name starts with `case`, the string at `path` (keys separated by `.`, `*`
+/// for any key or array index) now says `new` where it said `old`. Only these exact
+/// substitutions are made, so any other change of the text still fails the test.
+struct Reword {
+    case: &'static str,
+    path: &'static str,
+    old: &'static str,
+    new: &'static str,
+}
+
+const fn reworded(
+    case: &'static str,
+    path: &'static str,
+    old: &'static str,
+    new: &'static str,
+) -> Reword {
+    Reword {
+        case,
+        path,
+        old,
+        new,
+    }
+}
+
+/// Every string value reworded since the golden files were written (each also in
+/// CHANGELOG.md): the model's "lead time" is its cycle time.
+const REWORDS: &[Reword] = &[
+    reworded("model_", "verdict", "mean lead time", "mean cycle time"),
+    reworded("model_", "verdict", "Mean lead time", "Mean cycle time"),
+    reworded("model_", "verdict", "not lead time", "not cycle time"),
+    reworded(
+        "story_whatif",
+        "verdict",
+        "mean lead time",
+        "mean cycle time",
+    ),
+    reworded(
+        "story_whatif",
+        "verdict",
+        "Mean lead time",
+        "Mean cycle time",
+    ),
+    reworded("story_whatif", "verdict", "not lead time", "not cycle time"),
+    reworded(
+        "bpic2013_whatif",
+        "verdict",
+        "mean lead time",
+        "mean cycle time",
+    ),
+    reworded("model_", "by", "lead_time", "cycle_time"),
+    reworded("bpic2013_leverage", "by", "lead_time", "cycle_time"),
+    reworded("model_", "disagreements.*.what", "lead time", "cycle time"),
+];
 
 /// One run of the command line and the outputs it is judged on.
 struct Case {
@@ -352,6 +511,27 @@ fn rename(v: &mut Value, parent: &[&str], old: &str, new: &str) {
     }
 }
 
+/// Replaces, in `v`, `old` by `new` in the string at `path`.
+fn reword_value(v: &mut Value, path: &[&str], old: &str, new: &str) {
+    match path.split_first() {
+        None => {
+            if let Value::String(s) = v {
+                *s = s.replace(old, new);
+            }
+        }
+        Some((&"*", rest)) => match v {
+            Value::Object(m) => m.values_mut().for_each(|x| reword_value(x, rest, old, new)),
+            Value::Array(a) => a.iter_mut().for_each(|x| reword_value(x, rest, old, new)),
+            _ => {}
+        },
+        Some((key, rest)) => {
+            if let Some(x) = v.get_mut(*key) {
+                reword_value(x, rest, old, new);
+            }
+        }
+    }
+}
+
 /// The first place where `a` and `b` differ, as a path.
 fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
     match (a, b) {
@@ -439,6 +619,10 @@ fn compare(case: &str, name: &str, golden: &[u8], now: &[u8]) -> Option<String> 
         let parent: Vec<&str> = r.parent.split('.').filter(|s| !s.is_empty()).collect();
         rename(&mut g, &parent, r.old, r.new);
     }
+    for r in REWORDS.iter().filter(|r| case.starts_with(r.case)) {
+        let path: Vec<&str> = r.path.split('.').filter(|s| !s.is_empty()).collect();
+        reword_value(&mut g, &path, r.old, r.new);
+    }
     first_difference(&g, &n, name)
 }
 
@@ -495,7 +679,63 @@ fn renames_rename_and_differences_are_found() {
             .unwrap()
             .contains("mean")
     );
+    // Rewording replaces only the listed substring, only at the path.
+    let mut v = serde_json::json!({"by": "lead_time", "d": [{"what": "lead time, mean days"}], "x": "lead time"});
+    reword_value(&mut v, &["by"], "lead_time", "cycle_time");
+    reword_value(&mut v, &["d", "*", "what"], "lead time", "cycle time");
+    assert_eq!(
+        v,
+        serde_json::json!({"by": "cycle_time", "d": [{"what": "cycle time, mean days"}], "x": "lead time"})
+    );
+    reword_value(&mut v, &["by"], "lead_time", "anything");
+    assert_eq!(v["by"], "cycle_time");
+    // Every listed rename and rewording applies to some golden output.
+    for r in RENAMES {
+        assert!(
+            applies(r.case, |g| {
+                let parent: Vec<&str> = r.parent.split('.').filter(|s| !s.is_empty()).collect();
+                let before = g.clone();
+                rename(g, &parent, r.old, r.new);
+                *g != before
+            }),
+            "the rename {} → {} under {:?} in {}* changes no golden file",
+            r.old,
+            r.new,
+            r.parent,
+            r.case
+        );
+    }
+    for r in REWORDS {
+        assert!(
+            applies(r.case, |g| {
+                let path: Vec<&str> = r.path.split('.').filter(|s| !s.is_empty()).collect();
+                let before = g.clone();
+                reword_value(g, &path, r.old, r.new);
+                *g != before
+            }),
+            "the rewording {:?} → {:?} at {} in {}* changes no golden file",
+            r.old,
+            r.new,
+            r.path,
+            r.case
+        );
+    }
     let q = |x: f64| serde_json::json!({"t": {"p85": x, "wait_p95": x, "lead_time_days_p": [x]}});
     assert!(first_difference(&q(1.0), &q(1.0 + 1e-15), "x").is_none());
     assert!(first_difference(&q(1.0), &q(1.0 + 1e-9), "x").is_some());
+}
+
+/// Whether `change` changes the golden JSON of some case whose name starts with `case`
+/// (true when no such case runs here: the BPI Challenge cases without `../shared/data`).
+fn applies(case: &str, mut change: impl FnMut(&mut Value) -> bool) -> bool {
+    let outputs: Vec<Vec<u8>> = cases()
+        .iter()
+        .filter(|c| c.name.starts_with(case) && !c.csv_dir)
+        .filter_map(|c| read_golden(&format!("{}.json", c.name)))
+        .collect();
+    outputs.is_empty()
+        || outputs.iter().any(|g| {
+            let mut v: Value = serde_json::from_slice(g).unwrap();
+            change(&mut v)
+        })
 }

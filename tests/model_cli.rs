@@ -44,14 +44,14 @@ fn json_has_the_documented_keys() {
         "500",
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let lt = &v["lead_time_days"];
+    let lt = &v["cycle_time_days"];
     for k in ["mean", "p50", "p85", "p95"] {
-        assert!(lt[k].is_f64(), "lead_time_days.{k}: {lt}");
+        assert!(lt[k].is_f64(), "cycle_time_days.{k}: {lt}");
     }
     assert_eq!(lt["ci95"].as_array().map(Vec::len), Some(2));
     assert!(v["throughput"]["per_day"].is_f64());
     assert!(v["wip"]["mean"].is_f64());
-    let stage = &v["stages"][0];
+    let stage = &v["stations"][0];
     assert_eq!(stage["name"], "Dev");
     for k in [
         "utilisation",
@@ -62,9 +62,9 @@ fn json_has_the_documented_keys() {
         assert!(stage[k].is_f64(), "stages[].{k}: {stage}");
     }
     let a = &v["analytic"];
-    assert!((a["lead_time_days_mean"].as_f64().unwrap() - 10.0).abs() < 1e-9);
+    assert!((a["cycle_time_days_mean"].as_f64().unwrap() - 10.0).abs() < 1e-9);
     assert_eq!(a["exact"], true);
-    let s = &a["stages"][0];
+    let s = &a["stations"][0];
     assert_eq!(
         (s["name"].as_str(), s["stable"].as_bool()),
         (Some("Dev"), Some(true))

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use valuestream::{
-    Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceFit, SimOptions, StageKind,
+    Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceModel, SimOptions, StageKind,
     Timelines, Workflow, backtest, fit, leverage, what_if,
 };
 
@@ -42,15 +42,8 @@ const TRUE: [(&str, u32, f64); 4] = [
 #[test]
 fn fit_recovers_service_means_and_servers() {
     let tl = timelines();
-    for service in [ServiceFit::Empirical, ServiceFit::Parametric] {
-        let f = fit(
-            &tl,
-            &FitOptions {
-                service,
-                ..FitOptions::default()
-            },
-        )
-        .unwrap();
+    for service in [ServiceModel::Empirical, ServiceModel::Parametric] {
+        let f = fit(&tl, &FitOptions::new().service(service)).unwrap();
         assert_eq!(f.stations.len(), 4);
         for ((name, servers, mean), st) in TRUE.iter().zip(&f.stations) {
             assert_eq!(st.name, *name);
@@ -65,7 +58,7 @@ fn fit_recovers_service_means_and_servers() {
             );
             let model_mean = f
                 .model
-                .stages
+                .stations
                 .iter()
                 .find(|s| s.name == *name)
                 .unwrap()
@@ -90,10 +83,7 @@ fn fit_recovers_service_means_and_servers() {
 fn maximum_likelihood_picks_the_true_families() {
     let f = fit(
         &timelines(),
-        &FitOptions {
-            service: ServiceFit::Parametric,
-            ..FitOptions::default()
-        },
+        &FitOptions::new().service(ServiceModel::Parametric),
     )
     .unwrap();
     let chosen: Vec<&str> = f.stations.iter().map(|s| s.distribution.as_str()).collect();
@@ -113,13 +103,12 @@ fn maximum_likelihood_picks_the_true_families() {
 }
 
 fn sim() -> SimOptions {
-    SimOptions {
-        seed: 11,
-        replications: 12,
-        horizon_days: 4000.0,
-        warmup_days: 400.0,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(11)
+        .replications(12)
+        .horizon_days(4000.0)
+        .warmup_days(400.0)
+        .threads(2)
 }
 
 #[test]
@@ -132,7 +121,7 @@ fn what_if_predicts_the_independent_simulators_changes() {
         "servers Dev=4",
     ] {
         let w = what_if(&f.model, &[change.parse().unwrap()], &sim()).unwrap();
-        let ours = w.lead_time.delta_rel;
+        let ours = w.cycle_time.delta_rel;
         let theirs = truth(change);
         assert!(
             (ours - theirs).abs() < 0.08,
@@ -147,7 +136,7 @@ fn what_if_predicts_the_independent_simulators_changes() {
 fn leverage_puts_a_change_at_the_bottleneck_first() {
     let f = fit(&timelines(), &FitOptions::default()).unwrap();
     let l = leverage(&f.model, &sim()).unwrap();
-    assert_eq!(l.by, "lead_time");
+    assert_eq!(l.by, "cycle_time");
     assert_eq!(l.baseline.bottleneck.as_deref(), Some("Test"));
     assert!(l.ranking[0].change.contains("Test"), "{:?}", l.ranking[0]);
     assert!(l.ranking[0].real && l.ranking[0].delta_rel < -0.2);
@@ -164,27 +153,18 @@ fn leverage_puts_a_change_at_the_bottleneck_first() {
 fn the_backtest_replays_the_log_closely() {
     let tl = timelines();
     let f = fit(&tl, &FitOptions::default()).unwrap();
-    let b = backtest(
-        &f,
-        &tl,
-        &SimOptions {
-            replications: 10,
-            threads: 2,
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     assert!((b.window_days - 545.0).abs() < 1.0);
     for (what, c) in [
-        ("lead time mean", &b.lead_time_days.mean),
-        ("lead time p50", &b.lead_time_days.p50),
-        ("lead time p85", &b.lead_time_days.p85),
+        ("cycle time mean", &b.cycle_time_days.mean),
+        ("cycle time p50", &b.cycle_time_days.p50),
+        ("cycle time p85", &b.cycle_time_days.p85),
         ("throughput", &b.throughput_per_day),
         ("WIP", &b.wip_mean),
     ] {
         assert!(c.relative_error.abs() < 0.10, "{what}: {c:?}");
     }
-    assert_eq!(b.stages.len(), 4);
+    assert_eq!(b.stations.len(), 4);
     // Every arrival is replayed: throughput is the log's, give or take the items still in
     // flight at the end.
     assert!(b.throughput_per_day.relative_error.abs() < 0.02);
@@ -223,12 +203,10 @@ fn a_weekly_release_and_rework_are_recognised_in_a_simulated_log() {
     )
     .unwrap();
     let sim = Simulation::new(&model).unwrap();
-    let opts = SimOptions {
-        replications: 1,
-        horizon_days: 700.0,
-        warmup_days: 0.0,
-        ..SimOptions::default()
-    };
+    let opts = SimOptions::new()
+        .replications(1)
+        .horizon_days(700.0)
+        .warmup_days(0.0);
     let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let log = sim.history(&opts, start).unwrap();
     let tl = Timelines::new(&log, &model.workflow().unwrap()).unwrap();
@@ -244,7 +222,7 @@ fn a_weekly_release_and_rework_are_recognised_in_a_simulated_log() {
         "{r:?}, expected offset {expected}"
     );
     assert!(
-        matches!(f.model.stages[1].batch, Some(Batch::Scheduled { every_days, .. }) if every_days == 7.0)
+        matches!(f.model.stations[1].batch, Some(Batch::Scheduled { every_days, .. }) if every_days == 7.0)
     );
     let rw = f.stations[2].rework.as_ref().expect("rework from Test");
     assert_eq!(rw.to, "Dev");
@@ -290,7 +268,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
     ];
     assert_eq!(f.stations.len(), 4);
     for ((name, servers, mean, visit), (st, model)) in
-        truth.iter().zip(f.stations.iter().zip(&f.model.stages))
+        truth.iter().zip(f.stations.iter().zip(&f.model.stations))
     {
         assert_eq!(st.name, *name);
         assert_eq!(st.servers, Some(*servers), "{name}");
@@ -307,7 +285,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
         );
         assert_eq!(model.visit_probability, st.visit_probability);
     }
-    // A model that sent every item through Review and Test would overstate the lead time;
+    // A model that sent every item through Review and Test would overstate the cycle time;
     // this one predicts the independent simulator's changes.
     for change in [
         "servers Test=3",
@@ -316,7 +294,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
         "servers Dev=4",
     ] {
         let w = what_if(&f.model, &[change.parse().unwrap()], &sim()).unwrap();
-        let ours = w.lead_time.delta_rel;
+        let ours = w.cycle_time.delta_rel;
         let theirs = skip_truth(change);
         assert!(
             (ours - theirs).abs() < 0.08,
@@ -327,20 +305,11 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
     }
     // The backtest: this line runs Test at 86% load, so one history of 545 days is noisy
     // (the spread of the model's histories is about ±20%); the log must lie within it.
-    let b = backtest(
-        &f,
-        &tl,
-        &SimOptions {
-            replications: 10,
-            threads: 2,
-            ..SimOptions::default()
-        },
-    )
-    .unwrap();
+    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     for (what, c) in [
-        ("lead time mean", &b.lead_time_days.mean),
-        ("lead time p50", &b.lead_time_days.p50),
-        ("lead time p85", &b.lead_time_days.p85),
+        ("cycle time mean", &b.cycle_time_days.mean),
+        ("cycle time p50", &b.cycle_time_days.p50),
+        ("cycle time p85", &b.cycle_time_days.p85),
         ("throughput", &b.throughput_per_day),
         ("WIP", &b.wip_mean),
     ] {
@@ -351,9 +320,9 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
 
 #[test]
 fn the_simulator_skips_stations_as_the_independent_one_does() {
-    use valuestream::{Arrivals, Distribution, Station, ValueStream, simulate};
+    use valuestream::{Arrivals, Distribution, Simulation, Station, ValueStream};
     // The independent simulator's own parameters, not a fit: the two simulators must
-    // agree on the long-run mean lead time and on the effect of each change.
+    // agree on the long-run mean cycle time and on the effect of each change.
     let model = ValueStream::new(
         Arrivals::poisson(2.0).unwrap(),
         vec![
@@ -382,26 +351,25 @@ fn the_simulator_skips_stations_as_the_independent_one_does() {
         ],
     )
     .unwrap();
-    let long = SimOptions {
-        seed: 5,
-        replications: 16,
-        horizon_days: 6000.0,
-        warmup_days: 500.0,
-        threads: 2,
-    };
+    let long = SimOptions::new()
+        .seed(5)
+        .replications(16)
+        .horizon_days(6000.0)
+        .warmup_days(500.0)
+        .threads(2);
     let text = std::fs::read_to_string(data("skip_truth.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let base = &v["results"]["baseline"];
     let theirs = base["lead_time_mean"].as_f64().unwrap();
     let theirs_se = base["sd_between_replications"].as_f64().unwrap() / 4.0;
-    let r = simulate(&model, &long).unwrap();
-    let ours = r.lead_time_days.mean;
-    let [lo, hi] = r.lead_time_days.ci95.unwrap();
+    let r = Simulation::new(&model).unwrap().run(&long).unwrap();
+    let ours = r.cycle_time_days.mean;
+    let [lo, hi] = r.cycle_time_days.ci95.unwrap();
     let ours_se = (hi - lo) / 2.0 / 2.131; // t(0.975, 15)
     let se = (ours_se.powi(2) + theirs_se.powi(2)).sqrt();
     assert!(
         (ours - theirs).abs() < 2.5 * se && (ours - theirs).abs() / theirs < 0.03,
-        "mean lead time {ours} [{lo}, {hi}] against SimPy's {theirs} (se {theirs_se})"
+        "mean cycle time {ours} [{lo}, {hi}] against SimPy's {theirs} (se {theirs_se})"
     );
     for change in [
         "servers Test=3",
@@ -410,7 +378,7 @@ fn the_simulator_skips_stations_as_the_independent_one_does() {
         "servers Dev=4",
     ] {
         let w = what_if(&model, &[change.parse().unwrap()], &long).unwrap();
-        let (ours, theirs) = (w.lead_time.delta_rel, skip_truth(change));
+        let (ours, theirs) = (w.cycle_time.delta_rel, skip_truth(change));
         assert!(
             (ours - theirs).abs() < 0.03,
             "{change}: {:+.1}% against SimPy's {:+.1}%",
@@ -473,7 +441,7 @@ fn a_trailing_wait_becomes_a_delay_visited_as_often_as_forward_moves_stopped_the
     // went back, finished past it) and stopped 3 times. One item in three never visited.
     assert!((waiting.visit_probability - 0.6).abs() < 1e-12);
     assert_eq!(
-        f.model.stages[1].visit_probability,
+        f.model.stations[1].visit_probability,
         waiting.visit_probability
     );
     let rw = waiting.rework.as_ref().unwrap();
@@ -482,8 +450,8 @@ fn a_trailing_wait_becomes_a_delay_visited_as_often_as_forward_moves_stopped_the
     // The model's mean visits per item match the log's: 5/3 at Dev, 1 at Waiting.
     let a = valuestream::analyze(&f.model).unwrap();
     assert!(
-        (a.stages[0].visits_per_item - 5.0 / 3.0).abs() < 1e-9,
+        (a.stations[0].visits_per_item - 5.0 / 3.0).abs() < 1e-9,
         "{a:?}"
     );
-    assert!((a.stages[1].visits_per_item - 1.0).abs() < 1e-9, "{a:?}");
+    assert!((a.stations[1].visits_per_item - 1.0).abs() < 1e-9, "{a:?}");
 }

@@ -19,13 +19,12 @@ fn finite(c: u32) -> Servers {
 }
 
 fn options(seed: u64, replications: u32, horizon_days: f64, warmup_days: f64) -> SimOptions {
-    SimOptions {
-        seed,
-        replications,
-        horizon_days,
-        warmup_days,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(seed)
+        .replications(replications)
+        .horizon_days(horizon_days)
+        .warmup_days(warmup_days)
+        .threads(2)
 }
 
 /// The simulated `mean` with its `ci` must cover `exact` and be within 3% of it.
@@ -76,7 +75,7 @@ fn littles_law_holds(r: &SimResult, tolerance: f64) {
         "L = λW off by {:.3}%",
         100.0 * r.littles_law_relative_error
     );
-    for s in &r.stages {
+    for s in &r.stations {
         let lw = s.throughput_per_day * s.time_days_mean;
         assert!(
             (s.wip_mean - lw).abs() <= tolerance * s.wip_mean.max(1e-9),
@@ -94,7 +93,7 @@ fn run(model: &ValueStream, o: &SimOptions) -> (SimResult, Analysis) {
 }
 
 #[test]
-fn mm1_mean_lead_time_is_10_days() {
+fn mm1_mean_cycle_time_is_10_days() {
     let model = ValueStream::new(
         Arrivals::poisson(0.9).unwrap(),
         vec![Station::new("Dev", finite(1), exp(1.0))],
@@ -102,16 +101,16 @@ fn mm1_mean_lead_time_is_10_days() {
     .unwrap();
     let (r, a) = run(&model, &options(11, 20, 400_000.0, 2_000.0));
     assert!(a.exact);
-    assert_eq!(a.stages[0].method, Method::ErlangC);
-    exactly("M/M/1 lead time", a.lead_time_days_mean, 10.0);
-    exactly("M/M/1 queue", a.stages[0].queue_mean, 8.1);
+    assert_eq!(a.stations[0].method, Method::ErlangC);
+    exactly("M/M/1 cycle time", a.cycle_time_days_mean, 10.0);
+    exactly("M/M/1 queue", a.stations[0].queue_mean, 8.1);
     covers(
-        "M/M/1 lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "M/M/1 cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         10.0,
     );
-    let s = &r.stages[0];
+    let s = &r.stations[0];
     near("M/M/1 wait", s.wait_days_mean, 9.0, 0.03);
     near("M/M/1 queue", s.queue_mean, 8.1, 0.03);
     near("M/M/1 utilisation", s.utilisation.unwrap(), 0.9, 0.01);
@@ -119,15 +118,15 @@ fn mm1_mean_lead_time_is_10_days() {
     // The sojourn time of M/M/1 is exponential with mean 10: median 10 ln 2.
     let p50 = 10.0 * std::f64::consts::LN_2;
     assert!(
-        (r.lead_time_days.p50 - p50).abs() / p50 < 0.03,
+        (r.cycle_time_days.p50 - p50).abs() / p50 < 0.03,
         "p50 {}",
-        r.lead_time_days.p50
+        r.cycle_time_days.p50
     );
     let p95 = 10.0 * 20f64.ln();
     assert!(
-        (r.lead_time_days.p95 - p95).abs() / p95 < 0.03,
+        (r.cycle_time_days.p95 - p95).abs() / p95 < 0.03,
         "p95 {}",
-        r.lead_time_days.p95
+        r.cycle_time_days.p95
     );
     assert!(!r.unstable);
     littles_law_holds(&r, 0.01);
@@ -145,14 +144,14 @@ fn four_mm2_stations_in_tandem_take_9_142857_days() {
     let (r, a) = run(&model, &options(12, 10, 80_000.0, 1_000.0));
     // Jackson: each station is M/M/2 with ρ = 0.75, W = 1 + C(2, 1.5)/(2 − 1.5) = 16/7.
     assert!(a.exact);
-    exactly("tandem lead time", a.lead_time_days_mean, 64.0 / 7.0);
+    exactly("tandem cycle time", a.cycle_time_days_mean, 64.0 / 7.0);
     covers(
-        "tandem lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "tandem cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         64.0 / 7.0,
     );
-    for (s, sa) in r.stages.iter().zip(&a.stages) {
+    for (s, sa) in r.stations.iter().zip(&a.stations) {
         assert_eq!(sa.method, Method::ErlangC);
         exactly(&sa.name, sa.time_days_mean, 16.0 / 7.0);
         exactly(&sa.name, sa.utilisation, 0.75);
@@ -163,7 +162,7 @@ fn four_mm2_stations_in_tandem_take_9_142857_days() {
 }
 
 #[test]
-fn md1_mean_lead_time_is_3_days() {
+fn md1_mean_cycle_time_is_3_days() {
     let model = ValueStream::new(
         Arrivals::poisson(0.8).unwrap(),
         vec![Station::new(
@@ -175,15 +174,15 @@ fn md1_mean_lead_time_is_3_days() {
     .unwrap();
     let (r, a) = run(&model, &options(13, 20, 100_000.0, 1_000.0));
     assert!(a.exact);
-    assert_eq!(a.stages[0].method, Method::PollaczekKhinchine);
-    exactly("M/D/1 lead time", a.lead_time_days_mean, 3.0);
+    assert_eq!(a.stations[0].method, Method::PollaczekKhinchine);
+    exactly("M/D/1 cycle time", a.cycle_time_days_mean, 3.0);
     covers(
-        "M/D/1 lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "M/D/1 cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         3.0,
     );
-    near("M/D/1 wait", r.stages[0].wait_days_mean, 2.0, 0.03);
+    near("M/D/1 wait", r.stations[0].wait_days_mean, 2.0, 0.03);
     littles_law_holds(&r, 0.01);
 }
 
@@ -208,15 +207,15 @@ fn a_weekly_release_waits_3_5_days() {
     )
     .unwrap();
     let (r, a) = run(&model, &options(14, 10, 21_000.0, 700.0));
-    let deploy = a.stage("Deploy").unwrap();
+    let deploy = a.station("Deploy").unwrap();
     assert_eq!(deploy.method, Method::ScheduledRelease);
     assert!(deploy.exact && a.exact);
     exactly("release wait", deploy.wait_days_mean, 3.5);
-    exactly("lead time", a.lead_time_days_mean, 4.0 / 3.0 + 3.54);
-    let s = r.stage("Deploy").unwrap();
+    exactly("cycle time", a.cycle_time_days_mean, 4.0 / 3.0 + 3.54);
+    let s = r.station("Deploy").unwrap();
     covers("release wait", s.wait_days_mean, s.wait_days_ci95, 3.5);
     near("release time", s.time_days_mean, 3.54, 0.03);
-    near("lead time", r.lead_time_days.mean, 4.0 / 3.0 + 3.54, 0.03);
+    near("cycle time", r.cycle_time_days.mean, 4.0 / 3.0 + 3.54, 0.03);
     // Everything waiting goes at once: one batch a week on one server.
     let busy = s.utilisation.unwrap();
     assert!((busy - 0.04 / 7.0).abs() < 1e-4, "deploy busy {busy}");
@@ -226,7 +225,7 @@ fn a_weekly_release_waits_3_5_days() {
 #[test]
 fn rework_multiplies_visits_by_1_over_1_minus_p() {
     // M/M/1 with Bernoulli feedback: λ = 0.5, µ = 1, p = 0.3. Visits 1/(1 − p); each visit
-    // is an M/M/1 sojourn at λ/(1 − p); lead time 1/((1 − p)µ − λ) = 5 days.
+    // is an M/M/1 sojourn at λ/(1 − p); cycle time 1/((1 − p)µ − λ) = 5 days.
     let p = 0.3;
     let model = ValueStream::new(
         Arrivals::poisson(0.5).unwrap(),
@@ -237,14 +236,14 @@ fn rework_multiplies_visits_by_1_over_1_minus_p() {
     let visits = 1.0 / (1.0 - p);
     let per_visit = 1.0 / (1.0 - 0.5 * visits);
     assert!(a.exact);
-    exactly("visits", Some(a.stages[0].visits_per_item), visits);
-    exactly("per visit", a.stages[0].time_days_mean, per_visit);
-    exactly("lead time", a.lead_time_days_mean, 5.0);
-    let s = &r.stages[0];
+    exactly("visits", Some(a.stations[0].visits_per_item), visits);
+    exactly("per visit", a.stations[0].time_days_mean, per_visit);
+    exactly("cycle time", a.cycle_time_days_mean, 5.0);
+    let s = &r.stations[0];
     let per_rep_visits: Vec<f64> = r
         .per_replication
         .iter()
-        .map(|rep| rep.stages[0].throughput_per_day / rep.throughput_per_day)
+        .map(|rep| rep.stations[0].throughput_per_day / rep.throughput_per_day)
         .collect();
     let mean_visits = per_rep_visits.iter().sum::<f64>() / per_rep_visits.len() as f64;
     assert!((s.visits_per_item - mean_visits).abs() < 0.01);
@@ -254,9 +253,9 @@ fn rework_multiplies_visits_by_1_over_1_minus_p() {
     );
     near("per visit", s.time_days_mean, per_visit, 0.03);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         5.0,
     );
     littles_law_holds(&r, 0.01);
@@ -275,7 +274,7 @@ fn rework_to_an_earlier_stage_follows_the_traffic_equations() {
     .unwrap();
     let (r, a) = run(&model, &options(16, 10, 60_000.0, 1_000.0));
     assert!(a.exact, "a Jackson network");
-    for s in &a.stages {
+    for s in &a.stations {
         assert!((s.arrival_rate_per_day - 0.8).abs() < 1e-12, "{}", s.name);
     }
     let dev = 1.0 / (2.0 - 0.8);
@@ -287,14 +286,14 @@ fn rework_to_an_earlier_stage_follows_the_traffic_equations() {
     };
     let test = 1.5 + c * 1.5 / (2.0 * (1.0 - a2 / 2.0));
     let lead = (dev + test) / 0.75;
-    exactly("lead time", a.lead_time_days_mean, lead);
+    exactly("cycle time", a.cycle_time_days_mean, lead);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         lead,
     );
-    near("Test", r.stages[1].time_days_mean, test, 0.03);
+    near("Test", r.stations[1].time_days_mean, test, 0.03);
     littles_law_holds(&r, 0.01);
 }
 
@@ -303,7 +302,7 @@ fn stages_that_some_items_skip_see_the_split_flow() {
     // A Jackson tandem with Bernoulli skipping (a split Poisson flow stays Poisson):
     // λ = 1; Dev (µ 2) visited by all, Review (µ 1.5) by half, Test (µ 2) by 80% of the
     // items that reach it. λ_Dev = 1, λ_Review = 0.5, λ_Test = 0.8; each an M/M/1 with
-    // sojourn 1/(µ − λ): 1, 1 and 1/1.2 days. Lead time Σ (λᵢ/λ) Wᵢ = 1 + 0.5 + 0.8/1.2.
+    // sojourn 1/(µ − λ): 1, 1 and 1/1.2 days. Cycle time Σ (λᵢ/λ) Wᵢ = 1 + 0.5 + 0.8/1.2.
     let model = ValueStream::new(
         Arrivals::poisson(1.0).unwrap(),
         vec![
@@ -317,7 +316,7 @@ fn stages_that_some_items_skip_see_the_split_flow() {
     let lead = 1.0 + 0.5 + 0.8 / 1.2;
     assert!(a.exact, "a Jackson network");
     for (s, (rate, time)) in a
-        .stages
+        .stations
         .iter()
         .zip([(1.0, 1.0), (0.5, 1.0), (0.8, 1.0 / 1.2)])
     {
@@ -329,16 +328,16 @@ fn stages_that_some_items_skip_see_the_split_flow() {
         exactly(&format!("{} visits", s.name), Some(s.visits_per_item), rate);
         exactly(&format!("{} time", s.name), s.time_days_mean, time);
     }
-    exactly("lead time", a.lead_time_days_mean, lead);
+    exactly("cycle time", a.cycle_time_days_mean, lead);
     exactly("throughput", Some(a.throughput_per_day), 1.0);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         lead,
     );
     for (s, (visits, time)) in r
-        .stages
+        .stations
         .iter()
         .zip([(1.0, 1.0), (0.5, 1.0), (0.8, 1.0 / 1.2)])
     {
@@ -357,7 +356,7 @@ fn stages_that_some_items_skip_see_the_split_flow() {
 fn new_work_can_skip_the_first_stages_and_even_all_of_them() {
     // λ = 1 to two M/M/1 stations (µ 1) visited with 0.6 and 0.5: λ_A = 0.6 and
     // λ_B = 0.5 (0.6 · 0.5 after A, 0.4 · 0.5 straight in); 20% of the items visit neither
-    // and are done as they arrive. Lead time 0.6/(1 − 0.6) + 0.5/(1 − 0.5) = 2.5 days
+    // and are done as they arrive. Cycle time 0.6/(1 − 0.6) + 0.5/(1 − 0.5) = 2.5 days
     // over all items.
     let model = ValueStream::new(
         Arrivals::poisson(1.0).unwrap(),
@@ -369,19 +368,19 @@ fn new_work_can_skip_the_first_stages_and_even_all_of_them() {
     .unwrap();
     let (r, a) = run(&model, &options(22, 10, 100_000.0, 1_000.0));
     assert!(a.exact);
-    exactly("A rate", Some(a.stages[0].arrival_rate_per_day), 0.6);
-    exactly("B rate", Some(a.stages[1].arrival_rate_per_day), 0.5);
-    exactly("lead time", a.lead_time_days_mean, 2.5);
+    exactly("A rate", Some(a.stations[0].arrival_rate_per_day), 0.6);
+    exactly("B rate", Some(a.stations[1].arrival_rate_per_day), 0.5);
+    exactly("cycle time", a.cycle_time_days_mean, 2.5);
     exactly("throughput", Some(a.throughput_per_day), 1.0);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         2.5,
     );
     near("throughput", r.throughput.per_day, 1.0, 0.01);
-    near("A visits", r.stages[0].visits_per_item, 0.6, 0.01);
-    near("B visits", r.stages[1].visits_per_item, 0.5, 0.01);
+    near("A visits", r.stations[0].visits_per_item, 0.6, 0.01);
+    near("B visits", r.stations[1].visits_per_item, 0.5, 0.01);
     littles_law_holds(&r, 0.01);
 }
 
@@ -404,7 +403,7 @@ fn a_skipped_stage_after_rework_is_drawn_again() {
     assert!(a.exact);
     let rates = [0.8, 0.4, 0.8];
     let mus = [4.0, 2.0, 3.0];
-    for (s, rate) in a.stages.iter().zip(rates) {
+    for (s, rate) in a.stations.iter().zip(rates) {
         exactly(
             &format!("{} rate", s.name),
             Some(s.arrival_rate_per_day),
@@ -416,11 +415,11 @@ fn a_skipped_stage_after_rework_is_drawn_again() {
         .zip(mus)
         .map(|(l, mu)| l / 0.6 / (mu - l))
         .sum();
-    exactly("lead time", a.lead_time_days_mean, lead);
+    exactly("cycle time", a.cycle_time_days_mean, lead);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         lead,
     );
     littles_law_holds(&r, 0.01);
@@ -446,15 +445,20 @@ fn a_full_stage_blocks_the_server_before_it() {
         r.throughput.ci95,
         2.0 / 3.0,
     );
-    let s_a = &r.stages[0];
+    let s_a = &r.stations[0];
     assert!(
         (s_a.blocked - 1.0 / 3.0).abs() < 0.01,
         "A blocked {}",
         s_a.blocked
     );
-    near("B busy", r.stages[1].utilisation.unwrap(), 2.0 / 3.0, 0.01);
+    near(
+        "B busy",
+        r.stations[1].utilisation.unwrap(),
+        2.0 / 3.0,
+        0.01,
+    );
     // The queue in front of B never forms: blocked work stays at A.
-    assert_eq!(r.stages[1].queue_mean, 0.0);
+    assert_eq!(r.stations[1].queue_mean, 0.0);
     assert!(a.warnings.iter().any(|w| w.contains("WIP limit")));
     assert!(!r.unstable);
     littles_law_holds(&r, 0.01);
@@ -473,20 +477,20 @@ fn an_unlimited_backlog_is_pulled_at_the_first_stage_capacity() {
     .unwrap();
     let (r, a) = run(&model, &options(18, 10, 20_000.0, 200.0));
     assert!(a.exact);
-    exactly("lead time", a.lead_time_days_mean, 2.0);
+    exactly("cycle time", a.cycle_time_days_mean, 2.0);
     exactly("throughput", Some(a.throughput_per_day), 1.0);
     covers(
-        "lead time",
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
+        "cycle time",
+        r.cycle_time_days.mean,
+        r.cycle_time_days.ci95,
         2.0,
     );
     near("throughput", r.throughput.per_day, 1.0, 0.01);
     assert!(
-        (r.stages[0].utilisation.unwrap() - 1.0).abs() < 1e-9,
+        (r.stations[0].utilisation.unwrap() - 1.0).abs() < 1e-9,
         "A is never idle"
     );
-    assert_eq!(r.stages[0].wait_days_mean, 0.0);
+    assert_eq!(r.stations[0].wait_days_mean, 0.0);
     littles_law_holds(&r, 0.01);
 }
 
@@ -504,14 +508,14 @@ fn batches_of_5_wait_to_fill() {
     .unwrap();
     let (r, a) = run(&model, &options(19, 10, 20_000.0, 100.0));
     assert!(a.exact);
-    exactly("fill", a.stages[0].wait_days_mean, 2.0);
+    exactly("fill", a.stations[0].wait_days_mean, 2.0);
     covers(
         "fill",
-        r.stages[0].wait_days_mean,
-        r.stages[0].wait_days_ci95,
+        r.stations[0].wait_days_mean,
+        r.stations[0].wait_days_ci95,
         2.0,
     );
-    near("lead time", r.lead_time_days.mean, 2.5, 0.03);
+    near("cycle time", r.cycle_time_days.mean, 2.5, 0.03);
     littles_law_holds(&r, 0.01);
 }
 
@@ -526,32 +530,33 @@ fn an_overloaded_stage_simulates_to_the_horizon_and_says_its_queue_grew() {
     )
     .unwrap();
     let (r, a) = run(&model, &options(20, 4, 2_000.0, 100.0));
-    assert!(!a.stable && a.lead_time_days_mean.is_none());
-    let test = a.stage("Test").unwrap();
+    assert!(!a.stable && a.cycle_time_days_mean.is_none());
+    let test = a.station("Test").unwrap();
     assert_eq!(test.method, Method::Unstable);
     exactly("growth", Some(test.queue_growth_per_day), 0.2);
     assert!(r.unstable);
-    let s = r.stage("Test").unwrap();
-    assert!(s.queue_grew && !r.stage("Dev").unwrap().queue_grew);
+    let s = r.station("Test").unwrap();
+    assert!(s.queue_grew && !r.station("Dev").unwrap().queue_grew);
     assert!(
         (s.queue_growth_per_day - 0.2).abs() < 0.03,
         "growth {}",
         s.queue_growth_per_day
     );
     assert!((r.throughput.per_day - 1.0).abs() < 0.03, "Test's capacity");
-    assert!(s.time_days_mean.is_finite() && r.lead_time_days.mean.is_finite());
+    assert!(s.time_days_mean.is_finite() && r.cycle_time_days.mean.is_finite());
 }
 
 #[test]
 fn the_same_seed_gives_the_same_result_whatever_the_threads() {
     let model = ValueStream::from_toml_str(include_str!("../data/models/delivery.toml")).unwrap();
     let sim = Simulation::new(&model).unwrap();
-    let o = |seed, threads| SimOptions {
-        seed,
-        replications: 5,
-        horizon_days: 800.0,
-        warmup_days: 100.0,
-        threads,
+    let o = |seed, threads| {
+        SimOptions::new()
+            .seed(seed)
+            .replications(5)
+            .horizon_days(800.0)
+            .warmup_days(100.0)
+            .threads(threads)
     };
     let one = sim.run(&o(7, 1)).unwrap();
     let again = sim.run(&o(7, 1)).unwrap();
@@ -566,11 +571,11 @@ fn the_same_seed_gives_the_same_result_whatever_the_threads() {
         one.per_replication[3]
     );
     let other = sim.run(&o(8, 1)).unwrap();
-    assert_ne!(one.lead_time_days.mean, other.lead_time_days.mean);
+    assert_ne!(one.cycle_time_days.mean, other.cycle_time_days.mean);
     // Replications differ from each other too.
     assert_ne!(
-        one.per_replication[0].lead_time_days_mean,
-        one.per_replication[1].lead_time_days_mean
+        one.per_replication[0].cycle_time_days_mean,
+        one.per_replication[1].cycle_time_days_mean
     );
 }
 
@@ -580,7 +585,7 @@ fn the_example_models_are_valid() {
         let path = entry.unwrap().path();
         let model = ValueStream::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
         let a = analyze(&model).unwrap();
-        assert_eq!(a.stages.len(), model.stages.len(), "{}", path.display());
+        assert_eq!(a.stations.len(), model.stations.len(), "{}", path.display());
         let again = ValueStream::from_toml_str(&model.to_toml()).unwrap();
         assert_eq!(model, again, "{}", path.display());
     }

@@ -98,13 +98,12 @@ fn build(rate: f64, specs: &[StationSpec], pull: bool) -> ValueStream {
 }
 
 fn options(seed: u64, threads: usize) -> SimOptions {
-    SimOptions {
-        seed,
-        replications: 3,
-        horizon_days: 150.0,
-        warmup_days: 15.0,
-        threads,
-    }
+    SimOptions::new()
+        .seed(seed)
+        .replications(3)
+        .horizon_days(150.0)
+        .warmup_days(15.0)
+        .threads(threads)
 }
 
 proptest! {
@@ -130,7 +129,7 @@ proptest! {
         let m = build(rate, &specs, pull);
         let a = analyze(&m).unwrap();
         let mut lead = 0.0;
-        for s in &a.stages {
+        for s in &a.stations {
             prop_assert!(s.arrival_rate_per_day.is_finite() && s.arrival_rate_per_day >= 0.0);
             prop_assert!(s.utilisation.is_none_or(f64::is_finite));
             if s.stable {
@@ -148,10 +147,10 @@ proptest! {
             prop_assert!(!s.exact || s.warnings.is_empty() || s.method == Method::Unstable);
         }
         if a.stable {
-            let l = a.lead_time_days_mean.unwrap();
+            let l = a.cycle_time_days_mean.unwrap();
             prop_assert!((l - lead).abs() <= 1e-9 * l, "{} vs {}", l, lead);
         } else {
-            prop_assert!(a.lead_time_days_mean.is_none() && !a.exact);
+            prop_assert!(a.cycle_time_days_mean.is_none() && !a.exact);
         }
     }
 
@@ -168,7 +167,7 @@ proptest! {
         let two = sim.run(&options(seed, 2)).unwrap();
         prop_assert_eq!(serde_json::to_string(&one).unwrap(), serde_json::to_string(&two).unwrap());
         prop_assert!(one.wip.mean >= 0.0 && one.throughput.per_day >= 0.0);
-        for s in &one.stages {
+        for s in &one.stations {
             prop_assert!(s.queue_mean >= 0.0 && s.wip_mean >= s.queue_mean - 1e-9, "{}", s.name);
             prop_assert!(s.utilisation.is_none_or(|u| (0.0..=1.0 + 1e-12).contains(&u)));
             prop_assert!((0.0..=1.0 + 1e-12).contains(&s.blocked));
@@ -177,7 +176,7 @@ proptest! {
                 prop_assert!(s.wait_days_p50 <= s.wait_days_p85 && s.wait_days_p85 <= s.wait_days_p95);
             }
         }
-        let lt = &one.lead_time_days;
+        let lt = &one.cycle_time_days;
         if lt.mean.is_finite() {
             prop_assert!(lt.p50 <= lt.p85 && lt.p85 <= lt.p95);
         }
@@ -213,7 +212,7 @@ proptest! {
             vec![Station::new("S", Servers::Finite(c), Distribution::exponential(1.0).unwrap())],
         )
         .unwrap();
-        let wq = analyze(&m).unwrap().stages[0].wait_days_mean.unwrap();
+        let wq = analyze(&m).unwrap().stations[0].wait_days_mean.unwrap();
         let mut term = 1.0;
         let mut sum = 0.0;
         for k in 0..c {

@@ -1,4 +1,4 @@
-//! What-if in both regimes of the story: a stable stream, where lead time is the measure,
+//! What-if in both regimes of the story: a stable stream, where cycle time is the measure,
 //! and a stream whose demand exceeds its bottleneck (work started whenever someone is
 //! free, or arriving faster than the bottleneck serves), where throughput is the
 //! bottleneck's capacity whatever happens elsewhere and automating another stage only moves
@@ -38,13 +38,12 @@ fn stream(arrivals: Arrivals, testers: u32) -> ValueStream {
 }
 
 fn options() -> SimOptions {
-    SimOptions {
-        seed: 3,
-        replications: 12,
-        horizon_days: 1500.0,
-        warmup_days: 300.0,
-        threads: 2,
-    }
+    SimOptions::new()
+        .seed(3)
+        .replications(12)
+        .horizon_days(1500.0)
+        .warmup_days(300.0)
+        .threads(2)
 }
 
 /// Test serves at most 2 / 1.1 items a day.
@@ -70,8 +69,9 @@ fn pulled_work_automating_deploy_only_moves_the_queue() {
     }
     assert!(w.throughput.delta_rel.abs() < 0.01, "{:?}", w.throughput);
     // The deploy wait is gone; the queue in front of Test grows as fast as before.
-    let stage =
-        |o: &valuestream::Outcome, n: &str| o.stages.iter().find(|s| s.name == n).unwrap().clone();
+    let stage = |o: &valuestream::Outcome, n: &str| {
+        o.stations.iter().find(|s| s.name == n).unwrap().clone()
+    };
     assert!(stage(&w.baseline, "Deploy").time_days_mean > 4.0);
     assert!(stage(&w.scenario, "Deploy").time_days_mean < 0.1);
     let (gb, gs) = (
@@ -117,7 +117,7 @@ fn demand_above_the_bottleneck_is_the_same_story() {
 }
 
 #[test]
-fn in_a_stable_stream_lead_time_is_the_measure() {
+fn in_a_stable_stream_cycle_time_is_the_measure() {
     let w = what_if(
         &stream(Arrivals::poisson(1.2).unwrap(), 2),
         &["automate Deploy".parse().unwrap()],
@@ -127,14 +127,14 @@ fn in_a_stable_stream_lead_time_is_the_measure() {
     assert!(!w.baseline.unstable && !w.scenario.unstable);
     // The weekly release cost 3.5 days of waiting plus 1.5 of deploying, and it sent work
     // to Test in bursts: automating saves at least the 5 days, and a little waiting at Test.
-    let d = w.lead_time.delta;
+    let d = w.cycle_time.delta;
     assert!(
-        w.lead_time.real && d < -5.0 && d > -8.0,
+        w.cycle_time.real && d < -5.0 && d > -8.0,
         "{:?}",
-        w.lead_time
+        w.cycle_time
     );
     let wait = |o: &valuestream::Outcome| {
-        o.stages
+        o.stations
             .iter()
             .find(|s| s.name == "Test")
             .unwrap()
@@ -143,7 +143,7 @@ fn in_a_stable_stream_lead_time_is_the_measure() {
     assert!(wait(&w.scenario) < wait(&w.baseline));
     assert!((w.throughput.scenario - 1.2).abs() < 0.05);
     assert!(
-        w.verdict.contains("mean lead time goes from"),
+        w.verdict.contains("mean cycle time goes from"),
         "{}",
         w.verdict
     );
@@ -171,7 +171,7 @@ fn leverage_ranks_by_throughput_when_demand_exceeds_a_capacity() {
 #[test]
 fn sending_fewer_items_through_review_follows_the_split_flow() {
     // Dev (µ 2) → Review (µ 1.25) → Test (µ 2), M/M/1 each, λ = 1: Review runs at 80%.
-    // "visit Review=0.4": Review sees 0.4 a day. Lead time before: 1 + 4 + 1 = 6 days;
+    // "visit Review=0.4": Review sees 0.4 a day. Cycle time before: 1 + 4 + 1 = 6 days;
     // after: 1 + 0.4/(1.25 − 0.4) + 1 (Jackson, exact).
     let exp = |m: f64| Distribution::exponential(m).unwrap();
     let model = ValueStream::new(
@@ -183,19 +183,18 @@ fn sending_fewer_items_through_review_follows_the_split_flow() {
         ],
     )
     .unwrap();
-    let o = SimOptions {
-        seed: 9,
-        replications: 16,
-        horizon_days: 40_000.0,
-        warmup_days: 1_000.0,
-        threads: 2,
-    };
+    let o = SimOptions::new()
+        .seed(9)
+        .replications(16)
+        .horizon_days(40_000.0)
+        .warmup_days(1_000.0)
+        .threads(2);
     let change: Vec<valuestream::Change> = vec!["visit Review=0.4".parse().unwrap()];
     let w = what_if(&model, &change, &o).unwrap();
     let after = 2.0 + 0.4 / 0.85;
     for (what, lt, exact) in [
-        ("before", &w.baseline.lead_time_days, 6.0),
-        ("after", &w.scenario.lead_time_days, after),
+        ("before", &w.baseline.cycle_time_days, 6.0),
+        ("after", &w.scenario.cycle_time_days, after),
     ] {
         let [lo, hi] = lt.ci95.unwrap();
         assert!(
@@ -204,7 +203,7 @@ fn sending_fewer_items_through_review_follows_the_split_flow() {
             lt.mean
         );
     }
-    assert!(w.lead_time.real && w.lead_time.delta_rel < -0.5);
-    let a = valuestream::analyze(&valuestream::apply(&model, &change).unwrap()).unwrap();
-    assert!((a.lead_time_days_mean.unwrap() - after).abs() < 1e-9);
+    assert!(w.cycle_time.real && w.cycle_time.delta_rel < -0.5);
+    let a = valuestream::analyze(&model.apply(&change).unwrap()).unwrap();
+    assert!((a.cycle_time_days_mean.unwrap() - after).abs() < 1e-9);
 }

@@ -6,19 +6,19 @@ use serde::Serialize;
 use super::{Arrivals, Batch, Distribution, Servers, Station, ValueStream};
 use crate::error::Result;
 
-/// How a stage's answer was computed.
+/// How a station's answer was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Unlimited servers (M/G/∞): no wait, time = mean service. Exact.
     Delay,
-    /// The first stage of an unlimited backlog: a server starts new work as soon as it is
+    /// The first station of an unlimited backlog: a server starts new work as soon as it is
     /// free, so new work never waits.
     Pull,
-    /// M/M/c: the Erlang C formula. Exact when arrivals at the stage are Poisson, and in
+    /// M/M/c: the Erlang C formula. Exact when arrivals at the station are Poisson, and in
     /// Jackson networks.
     ErlangC,
-    /// M/G/1: the Pollaczek–Khinchine formula. Exact when arrivals at the stage are Poisson.
+    /// M/G/1: the Pollaczek–Khinchine formula. Exact when arrivals at the station are Poisson.
     PollaczekKhinchine,
     /// G/G/c: the Allen–Cunneen two-moment approximation (with the Kraemer–Langenbach-Belz
     /// correction for one server), as in Whitt's QNA.
@@ -27,27 +27,28 @@ pub enum Method {
     ScheduledRelease,
     /// Fixed-size batches: the wait to fill a batch, plus a G/G/c queue of batches.
     BatchSize,
-    /// Work arrives in batches (from a batching stage): the wait behind the earlier items of
+    /// Work arrives in batches (from a batching station): the wait behind the earlier items of
     /// the same batch, plus a G/G/1 queue of batches served at c times the rate.
     BulkArrivals,
     /// Utilisation ≥ 1: no steady state; the queue grows.
     Unstable,
 }
 
-/// The analytic answer for one stage (station).
+/// The analytic answer for one station.
 ///
-/// Rates are per day, times in days. `None` means "no steady state" (the stage, or one it
+/// Rates are per day, times in days. `None` means "no steady state" (the station, or one it
 /// depends on, is overloaded) or "not applicable" (the utilisation of unlimited servers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StageAnalysis {
-    /// The stage's name.
+#[non_exhaustive]
+pub struct StationAnalysis {
+    /// The station's name.
     pub name: String,
-    /// The rate at which work reaches the stage (rework included), from the traffic
+    /// The rate at which work reaches the station (rework included), from the traffic
     /// equations.
     pub arrival_rate_per_day: f64,
     /// The rate at which work leaves it (its arrival rate, or its capacity if overloaded).
     pub throughput_per_day: f64,
-    /// Mean visits per finished item (1/(1 − p) for a stage that sends work back to itself
+    /// Mean visits per finished item (1/(1 − p) for a station that sends work back to itself
     /// with probability p).
     pub visits_per_item: f64,
     /// The most items per day it can serve (`None` if unbounded).
@@ -55,7 +56,7 @@ pub struct StageAnalysis {
     /// Offered load: arrival rate × mean service / servers (for batches, per batch; for a
     /// scheduled release, the fraction of server time busy). ≥ 1 means overloaded.
     pub utilisation: Option<f64>,
-    /// Whether the stage has a steady state (utilisation < 1).
+    /// Whether the station has a steady state (utilisation < 1).
     pub stable: bool,
     /// How many items per day its queue grows by (0 when stable).
     pub queue_growth_per_day: f64,
@@ -65,11 +66,11 @@ pub struct StageAnalysis {
     pub time_days_mean: Option<f64>,
     /// Mean number waiting (Little's law: arrival rate × wait).
     pub queue_mean: Option<f64>,
-    /// Mean number in the stage (arrival rate × time).
+    /// Mean number in the station (arrival rate × time).
     pub wip_mean: Option<f64>,
-    /// Squared coefficient of variation of the arrivals at the stage (QNA).
+    /// Squared coefficient of variation of the arrivals at the station (QNA).
     pub arrival_scv: f64,
-    /// Squared coefficient of variation of the departures from the stage (QNA).
+    /// Squared coefficient of variation of the departures from the station (QNA).
     pub departure_scv: f64,
     /// How the answer was computed.
     pub method: Method,
@@ -79,37 +80,66 @@ pub struct StageAnalysis {
     pub warnings: Vec<String>,
 }
 
-/// Analytic answers for a value stream: per stage and end to end.
+/// Analytic answers for a value stream: per station and end to end.
 ///
 /// JSON keys (`valuestream simulate --json`, under `analytic`, public API):
-/// `lead_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
-/// and `stages[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
+/// `cycle_time_days_mean`, `exact`, `stable`, `throughput_per_day`, `wip_mean`, `warnings`,
+/// and `stations[]` with `name`, `arrival_rate_per_day`, `throughput_per_day`,
 /// `visits_per_item`, `capacity_per_day`, `utilisation`, `stable`, `queue_growth_per_day`,
 /// `wait_days_mean`, `time_days_mean`, `queue_mean`, `wip_mean`, `arrival_scv`,
 /// `departure_scv`, `method`, `exact`, `warnings`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Analysis {
-    /// Mean lead time, Σ visits × mean time per visit (`None` if a stage is overloaded).
-    pub lead_time_days_mean: Option<f64>,
-    /// Whether the lead time is exact: every stage's answer is.
+    /// Mean cycle time, Σ visits × mean time per visit (`None` if a station is overloaded).
+    pub cycle_time_days_mean: Option<f64>,
+    /// Whether the cycle time is exact: every station's answer is.
     pub exact: bool,
-    /// Whether every stage is stable.
+    /// Whether every station is stable.
     pub stable: bool,
-    /// Items finished per day (the arrival rate when stable; with an overloaded stage or an
-    /// unlimited backlog, what the stages let through).
+    /// Items finished per day (the arrival rate when stable; with an overloaded station or an
+    /// unlimited backlog, what the stations let through).
     pub throughput_per_day: f64,
-    /// Mean items in the stream (Little's law; `None` if a stage is overloaded).
+    /// Mean items in the stream (Little's law; `None` if a station is overloaded).
     pub wip_mean: Option<f64>,
-    /// Per stage, in model order.
-    pub stages: Vec<StageAnalysis>,
-    /// Overloaded stages, WIP limits ignored, approximations known to be poor.
+    /// Per station, in model order.
+    pub stations: Vec<StationAnalysis>,
+    /// Overloaded stations, WIP limits ignored, approximations known to be poor.
     pub warnings: Vec<String>,
 }
 
 impl Analysis {
-    /// The answer for the stage named `name`.
-    pub fn stage(&self, name: &str) -> Option<&StageAnalysis> {
-        self.stages.iter().find(|s| s.name == name)
+    /// The answer for the station named `name`.
+    pub fn station(&self, name: &str) -> Option<&StationAnalysis> {
+        self.stations.iter().find(|s| s.name == name)
+    }
+
+    /// The model's bottleneck: the station with the highest utilisation (the offered load,
+    /// above 1 for an overloaded station; the last of equals), among those with finite
+    /// servers. `None` if every station has unlimited servers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream, analyze};
+    ///
+    /// let model = ValueStream::new(
+    ///     Arrivals::poisson(1.0)?,
+    ///     vec![
+    ///         Station::new("Dev", Servers::Finite(2), Distribution::exponential(1.5)?),
+    ///         Station::new("Test", Servers::Finite(1), Distribution::exponential(0.9)?),
+    ///     ],
+    /// )?;
+    /// let b = analyze(&model)?.bottleneck().map(|s| (s.name.clone(), s.utilisation));
+    /// assert_eq!(b, Some(("Test".to_owned(), Some(0.9))));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn bottleneck(&self) -> Option<&StationAnalysis> {
+        self.stations
+            .iter()
+            .filter_map(|s| s.utilisation.map(|u| (u, s)))
+            .max_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(_, s)| s)
     }
 }
 
@@ -117,16 +147,16 @@ impl Analysis {
 ///
 /// # Formula
 ///
-/// 1. **Traffic equations** (Jackson 1957): the arrival rate at stage i is
+/// 1. **Traffic equations** (Jackson 1957): the arrival rate at station i is
 ///    λᵢ = γᵢ + Σⱼ λⱼ Pⱼᵢ, where γ is the external arrival rate and P the routing (forward
 ///    with probability 1 − p, back to the rework target with p; moving forward, work stops
 ///    at a station with its visit probability v and otherwise passes on, so that from j it
 ///    reaches t > j with (1 − p) Π_{j<u<t} (1 − vᵤ) v_t, and new work first stops at i with
 ///    γᵢ = γ Π_{u<i} (1 − vᵤ) vᵢ). Solved exactly (Gaussian
-///    elimination). An overloaded stage (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
-///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first stage
+///    elimination). An overloaded station (λᵢ ≥ capacity cᵢ/E\[Sᵢ\]) passes on only its capacity;
+///    its queue grows at λᵢ − capacity per day. With an unlimited backlog the first station
 ///    runs at capacity.
-/// 2. **Per stage**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
+/// 2. **Per station**, with ρ = λE\[S\]/c and the squared coefficients of variation of arrivals
 ///    c²ₐ and service c²ₛ:
 ///    - unlimited servers: W_q = 0 (M/G/∞, exact);
 ///    - M/M/c: W_q = C(c, λE\[S\]) · E\[S\] / (c(1 − ρ)), with the Erlang C probability of waiting
@@ -140,26 +170,42 @@ impl Analysis {
 ///      System Technical Journal 62(9);
 ///    - scheduled release every T: W_q = T/2 (exact when every release finds a server free
 ///      and takes all that waits: no `max`, service never longer than T, the only batching
-///      stage, arrivals not on a lattice);
+///      station, arrivals not on a lattice);
 ///    - batches of b: W_q ≈ (b − 1)/(2λ) to fill the batch + W_q of a G/G/c queue of batches
 ///      with rate λ/b and c²ₐ/b.
-/// 3. **Variability between stages** (QNA): departures
+/// 3. **Variability between stations** (QNA): departures
 ///    c²_d = 1 + (1 − ρ²)(c²ₐ − 1) + ρ²(c²ₛ − 1)/√c (the linking equation); a split with
 ///    probability q gives q c²_d + 1 − q; merged flows give
 ///    c²ₐ = w Σₖ (λₖ/λ) c²ₖ + 1 − w with w = 1/(1 + 4(1 − ρ)²(ν − 1)), ν = 1/Σₖ(λₖ/λ)². A
 ///    batch of b leaving together has item-interval c² = b(c²_d + 1) − 1; a scheduled
 ///    release of Poisson-like work λT(2 − q)/q − 1 with q = 1 − e^(−λT). With rework loops
 ///    these equations are solved by fixed-point iteration.
-/// 4. **End to end**: lead time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
+/// 4. **End to end**: cycle time = Σᵢ (λᵢ/λ) (W_qᵢ + E\[Sᵢ\]); WIP by Little's law.
 ///
 /// An answer is **exact** for Jackson networks (Poisson arrivals, exponential service or
-/// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stages whose arrivals
-/// are Poisson (every stage before them is exponential or a delay, and no rework returns
+/// unlimited servers, no batches, no WIP limits), for M/G/1 and M/M/c stations whose arrivals
+/// are Poisson (every station before them is exponential or a delay, and no rework returns
 /// through them), for delays, and for scheduled releases as above. Everything else is an
 /// approximation. Known-poor cases are flagged: low-variability service (c²ₛ < 0.5, such as
 /// deterministic), where QNA-type approximations overestimate waits by 50–135%; arrivals in
-/// batches from an upstream batching stage; WIP limits, whose blocking the analytic answer
+/// batches from an upstream batching station; WIP limits, whose blocking the analytic answer
 /// ignores (it answers for the stream without limits).
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{Arrivals, Distribution, Method, Servers, Station, ValueStream, analyze};
+///
+/// // M/M/1 at 90% load: mean cycle time 1/(µ − λ) = 10 days, exactly.
+/// let model = ValueStream::new(
+///     Arrivals::poisson(0.9)?,
+///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
+/// )?;
+/// let a = analyze(&model)?;
+/// assert!(a.exact && (a.cycle_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
+/// assert_eq!(a.stations[0].method, Method::ErlangC);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -169,7 +215,7 @@ pub fn analyze(model: &ValueStream) -> Result<Analysis> {
     Ok(Network::new(model).analyze())
 }
 
-/// The routing and per-stage parameters.
+/// The routing and per-station parameters.
 struct Network<'a> {
     model: &'a ValueStream,
     n: usize,
@@ -185,7 +231,7 @@ struct Network<'a> {
     cap: Vec<f64>,
 }
 
-/// A stage's service is exponential (so M/M/c formulas apply).
+/// A station's service is exponential (so M/M/c formulas apply).
 fn exponential(d: &Distribution) -> bool {
     match *d {
         Distribution::Exponential { .. } => true,
@@ -196,7 +242,7 @@ fn exponential(d: &Distribution) -> bool {
     }
 }
 
-/// The most items per day a stage can serve (∞ if unbounded).
+/// The most items per day a station can serve (∞ if unbounded).
 fn capacity(s: &Station) -> f64 {
     let es = s.service.mean();
     let Servers::Finite(c) = s.servers else {
@@ -295,7 +341,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     x
 }
 
-/// Flows through the network: arrival rate and departure rate per stage, and the external
+/// Flows through the network: arrival rate and departure rate per station, and the external
 /// arrival rate.
 struct Flows {
     inflow: Vec<f64>,
@@ -303,15 +349,108 @@ struct Flows {
     external: f64,
 }
 
+/// What the model's shape says about which formulas are exact.
+struct Regime {
+    any_wip_limit: bool,
+    /// How many stations batch.
+    batching: usize,
+    /// A Jackson network: every answer is exact.
+    jackson: bool,
+    /// Per station: whether its arrivals are a Poisson process.
+    poisson_in: Vec<bool>,
+    /// Arrivals at regular or resampled gaps (a scheduled release is then not T/2).
+    lattice_arrivals: bool,
+}
+
+/// What the per-station answers are computed from.
+struct State {
+    flows: Flows,
+    throughput: f64,
+    regime: Regime,
+    util: Vec<Option<f64>>,
+    stable: Vec<bool>,
+    ca2: Vec<f64>,
+    cd2: Vec<f64>,
+}
+
+/// The wait at a station that releases work every `every_days` (at most `max` items per
+/// server): T/2 until the next release.
+fn release_wait(
+    s: &Station,
+    every_days: f64,
+    max: Option<u32>,
+    servers: Servers,
+    r: &Regime,
+    pull: bool,
+    notes: &mut Vec<String>,
+) -> (Method, Option<f64>, bool) {
+    let es = s.service.mean();
+    let bounded = s.service.max().is_some_and(|m| m <= every_days);
+    let exact_here = max.is_none()
+        && bounded
+        && r.batching == 1
+        && !r.any_wip_limit
+        && !r.lattice_arrivals
+        && !pull;
+    // A release that finds every server busy is missed: with service longer than the
+    // period, releases are effectively rarer.
+    let c = f64::from(servers.count().unwrap_or(u32::MAX));
+    let period = every_days * (es / (every_days * c)).ceil().max(1.0);
+    if max.is_some() {
+        notes.push(format!(
+            "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
+            s.name,
+            max.unwrap_or(0)
+        ));
+    } else if !bounded {
+        notes.push(format!(
+            "service at {:?} can outlast the release period; the analytic wait ignores missed releases",
+            s.name
+        ));
+    }
+    (Method::ScheduledRelease, Some(period / 2.0), exact_here)
+}
+
+/// The answers end to end: cycle time Σ (λᵢ/λ) × time per visit, WIP by Little's law.
+fn end_to_end(results: Vec<StationAnalysis>, mut warnings: Vec<String>, st: &State) -> Analysis {
+    let throughput = st.throughput;
+    if st.regime.any_wip_limit && !warnings.iter().any(|w| w.contains("WIP limit")) {
+        warnings.push(
+            "WIP limits are ignored by the analytic answer (blocking has no closed form); it answers for the stream without limits"
+                .to_owned(),
+        );
+    }
+    let all_stable = st.stable.iter().all(|s| *s);
+    let cycle = if all_stable && throughput > 0.0 {
+        Some(
+            results
+                .iter()
+                .map(|r| r.throughput_per_day / throughput * r.time_days_mean.unwrap_or(f64::NAN))
+                .sum::<f64>(),
+        )
+    } else {
+        None
+    };
+    Analysis {
+        cycle_time_days_mean: cycle,
+        exact: all_stable && results.iter().all(|r| r.exact),
+        stable: all_stable,
+        throughput_per_day: throughput,
+        wip_mean: cycle.map(|l| l * throughput),
+        stations: results,
+        warnings,
+    }
+}
+
 impl<'a> Network<'a> {
     fn new(model: &'a ValueStream) -> Network<'a> {
-        let n = model.stages.len();
+        let n = model.stations.len();
         // Where work moving forward to position k stops: station t ≥ k with probability
         // Π_{k ≤ u < t} (1 − vᵤ) · v_t, or nowhere (it leaves) with Π_{u ≥ k} (1 − vᵤ).
         let forward = |k: usize| -> (Vec<f64>, f64) {
             let mut to = vec![0.0; n];
             let mut pass = 1.0;
-            for (t, s) in model.stages.iter().enumerate().skip(k) {
+            for (t, s) in model.stations.iter().enumerate().skip(k) {
                 to[t] = pass * s.visit_probability;
                 pass *= 1.0 - s.visit_probability;
             }
@@ -319,11 +458,11 @@ impl<'a> Network<'a> {
         };
         let mut p = vec![vec![0.0; n]; n];
         let mut exit = vec![0.0; n];
-        for (j, s) in model.stages.iter().enumerate() {
+        for (j, s) in model.stations.iter().enumerate() {
             let (to, pr) = s
                 .rework
                 .as_ref()
-                .and_then(|r| Some((model.stage_index(&r.to)?, r.probability)))
+                .and_then(|r| Some((model.station_index(&r.to)?, r.probability)))
                 .unwrap_or((j, 0.0));
             let (ahead, out) = forward(j + 1);
             for (t, q) in ahead.iter().enumerate() {
@@ -341,11 +480,11 @@ impl<'a> Network<'a> {
             exit,
             ext,
             ext_exit,
-            cap: model.stages.iter().map(capacity).collect(),
+            cap: model.stations.iter().map(capacity).collect(),
         }
     }
 
-    /// The traffic equations with saturation: an overloaded stage passes on its capacity.
+    /// The traffic equations with saturation: an overloaded station passes on its capacity.
     fn flows(&self) -> Flows {
         let n = self.n;
         let gamma0 = self.model.arrivals.rate_per_day().unwrap_or(0.0);
@@ -391,34 +530,67 @@ impl<'a> Network<'a> {
 
     fn analyze(&self) -> Analysis {
         let n = self.n;
-        let stages = &self.model.stages;
+        let stations = &self.model.stations;
         let flows = self.flows();
         // Work that passes every station by leaves as it arrives.
         let throughput: f64 = (0..n).map(|j| flows.outflow[j] * self.exit[j]).sum::<f64>()
             + flows.external * self.ext_exit;
-        let any_wip_limit = stages.iter().any(|s| s.wip_limit.is_some());
-        let batching = stages.iter().filter(|s| s.batch.is_some()).count();
+        let regime = self.regime();
+        // Utilisation and stability.
+        let util: Vec<Option<f64>> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.utilisation(i, s, flows.inflow[i]))
+            .collect();
+        let stable: Vec<bool> = (0..n)
+            .map(|i| (self.pull && i == 0) || flows.inflow[i] < self.cap[i])
+            .collect();
+        let (ca2, cd2) = self.variability(&flows, &util, &stable);
+        let state = State {
+            flows,
+            throughput,
+            regime,
+            util,
+            stable,
+            ca2,
+            cd2,
+        };
+        let mut warnings = Vec::new();
+        let results: Vec<StationAnalysis> = stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| self.station(i, s, &state, &mut warnings))
+            .collect();
+        end_to_end(results, warnings, &state)
+    }
+
+    /// What the model's shape says about which formulas are exact.
+    fn regime(&self) -> Regime {
+        let n = self.n;
+        let stations = &self.model.stations;
+        let any_wip_limit = stations.iter().any(|s| s.wip_limit.is_some());
+        let batching = stations.iter().filter(|s| s.batch.is_some()).count();
         // Work enters as a Poisson process: Poisson arrivals, or an unlimited backlog pulled
         // by exponential servers that are always busy (their output is Poisson).
         let first = usize::from(self.pull);
         let poisson = match self.model.arrivals {
             Arrivals::Poisson { .. } => true,
-            Arrivals::Backlog => exponential(&stages[0].service),
+            Arrivals::Backlog => exponential(&stations[0].service),
             Arrivals::Renewal { .. } | Arrivals::Trace { .. } => false,
         };
-        // Stages that keep Poisson flows Poisson (Burke; M/G/∞ output).
+        // Stations that keep Poisson flows Poisson (Burke; M/G/∞ output).
         let preserving = |s: &Station| {
             s.batch.is_none() && (s.servers == Servers::Unlimited || exponential(&s.service))
         };
-        let jackson = poisson && !any_wip_limit && stages[first..].iter().all(preserving);
-        // Arrivals at i are Poisson: every stage before it preserves Poisson flows and no
+        let jackson = poisson && !any_wip_limit && stations[first..].iter().all(preserving);
+        // Arrivals at i are Poisson: every station before it preserves Poisson flows and no
         // rework from i or later returns to i or earlier.
         let poisson_in: Vec<bool> = (0..n)
             .map(|i| {
                 poisson
                     && !any_wip_limit
                     && i >= first
-                    && stages[first..i].iter().all(preserving)
+                    && stations[first..i].iter().all(preserving)
                     && (i..n).all(|k| (first..=i).all(|t| self.p[k][t] == 0.0))
             })
             .collect();
@@ -428,18 +600,25 @@ impl<'a> Network<'a> {
                 interarrival: Distribution::Deterministic { .. } | Distribution::Empirical { .. }
             }
         );
+        Regime {
+            any_wip_limit,
+            batching,
+            jackson,
+            poisson_in,
+            lattice_arrivals,
+        }
+    }
 
-        // Utilisation and stability.
-        let util: Vec<Option<f64>> = stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| self.utilisation(i, s, flows.inflow[i]))
-            .collect();
-        let stable: Vec<bool> = (0..n)
-            .map(|i| (self.pull && i == 0) || flows.inflow[i] < self.cap[i])
-            .collect();
-
-        // Variability: fixed point of the QNA equations.
+    /// Variability: the fixed point of the QNA equations, the squared CVs of the arrivals
+    /// at and the departures from each station.
+    fn variability(
+        &self,
+        flows: &Flows,
+        util: &[Option<f64>],
+        stable: &[bool],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n;
+        let stations = &self.model.stations;
         let ext_scv = self.model.arrivals.scv().unwrap_or(1.0);
         let mut ca2 = vec![1.0; n];
         let mut cd2 = vec![1.0; n];
@@ -468,7 +647,7 @@ impl<'a> Network<'a> {
                 } else {
                     1.0
                 };
-                let d = self.departure_scv(i, &stages[i], a, flows.inflow[i], stable[i]);
+                let d = self.departure_scv(i, &stations[i], a, flows.inflow[i], stable[i]);
                 change = change.max((a - ca2[i]).abs()).max((d - cd2[i]).abs());
                 ca2[i] = a;
                 cd2[i] = d;
@@ -477,193 +656,183 @@ impl<'a> Network<'a> {
                 break;
             }
         }
+        (ca2, cd2)
+    }
 
-        let mut warnings = Vec::new();
-        let mut results = Vec::with_capacity(n);
-        for (i, s) in stages.iter().enumerate() {
-            let lambda = flows.inflow[i];
-            let es = s.service.mean();
-            let cs2 = s.service.scv();
-            let mut notes: Vec<String> = Vec::new();
-            let (method, wait, exact) = if !stable[i] {
-                (Method::Unstable, None, false)
-            } else if self.pull && i == 0 {
-                // Rework returns wait for the next free server; new work never waits.
-                let returns = (lambda - flows.external).max(0.0);
-                let c = f64::from(s.servers.count().unwrap_or(1));
-                let w = if returns > 0.0 {
-                    returns / lambda * es * (1.0 + cs2) / (2.0 * c)
-                } else {
-                    0.0
-                };
-                (Method::Pull, Some(w), returns == 0.0 && !any_wip_limit)
-            } else {
-                match (&s.batch, s.servers) {
-                    (None, Servers::Unlimited) => (Method::Delay, Some(0.0), !any_wip_limit),
-                    (None, Servers::Finite(c)) => {
-                        let exp = exponential(&s.service);
-                        let exact_here = jackson || (poisson_in[i] && (c == 1 || exp));
-                        let cs2 = if exp { 1.0 } else { cs2 };
-                        let bulk = if exact_here {
-                            None
-                        } else {
-                            self.bulk_wait(i, c, &flows, &ca2)
-                        };
-                        let (method, w) = if let Some(w) = bulk {
-                            notes.push(format!(
-                                "work reaches {:?} in batches from {:?}: its wait is approximated as a queue of batches; expect errors of tens of percent",
-                                s.name,
-                                self.batched_source(i).map_or("", |j| stages[j].name.as_str())
-                            ));
-                            (Method::BulkArrivals, w)
-                        } else if exact_here {
-                            let m = if exp {
-                                Method::ErlangC
-                            } else {
-                                Method::PollaczekKhinchine
-                            };
-                            (m, wait_ggc(lambda, es, c, 1.0, cs2))
-                        } else {
-                            (Method::AllenCunneen, wait_ggc(lambda, es, c, ca2[i], cs2))
-                        };
-                        if !exact_here && cs2 < 0.25 {
-                            notes.push(format!(
-                                "service at {:?} has low variability (squared CV {cs2:.2}); QNA-type approximations overestimate waits there (by 50–135% for deterministic service)",
-                                s.name
-                            ));
-                        }
-                        (method, Some(w), exact_here)
-                    }
-                    (
-                        Some(Batch::Scheduled {
-                            every_days, max, ..
-                        }),
-                        servers,
-                    ) => {
-                        let bounded = s.service.max().is_some_and(|m| m <= *every_days);
-                        let exact_here = max.is_none()
-                            && bounded
-                            && batching == 1
-                            && !any_wip_limit
-                            && !lattice_arrivals
-                            && !self.pull;
-                        // A release that finds every server busy is missed: with service
-                        // longer than the period, releases are effectively rarer.
-                        let c = f64::from(servers.count().unwrap_or(u32::MAX));
-                        let period = every_days * (es / (every_days * c)).ceil().max(1.0);
-                        if max.is_some() {
-                            notes.push(format!(
-                                "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
-                                s.name,
-                                max.unwrap_or(0)
-                            ));
-                        } else if !bounded {
-                            notes.push(format!(
-                                "service at {:?} can outlast the release period; the analytic wait ignores missed releases",
-                                s.name
-                            ));
-                        }
-                        (Method::ScheduledRelease, Some(period / 2.0), exact_here)
-                    }
-                    (Some(Batch::Size { size }), servers) => {
-                        let b = f64::from(*size);
-                        let fill = if lambda > 0.0 {
-                            (b - 1.0) / (2.0 * lambda)
-                        } else {
-                            0.0
-                        };
-                        let queue = match servers {
-                            Servers::Finite(c) => wait_ggc(lambda / b, es, c, ca2[i] / b, cs2),
-                            Servers::Unlimited => 0.0,
-                        };
-                        // With unlimited servers a batch starts as soon as it is full: the
-                        // wait is the fill time, exactly.
-                        let exact_here = !any_wip_limit
-                            && (servers == Servers::Unlimited || (*size == 1 && jackson));
-                        (Method::BatchSize, Some(fill + queue), exact_here)
-                    }
-                }
-            };
-            if !exact && stable[i] && method != Method::BulkArrivals {
-                if let Some(src) = self.batched_source(i) {
-                    notes.push(format!(
-                        "work reaches {:?} in batches from {:?} (and from elsewhere); two-moment approximations are poor for batch arrivals",
-                        s.name, stages[src].name
-                    ));
-                }
-            }
-            if s.wip_limit.is_some() {
+    /// The answer for station i; its warnings (overload first) are added to `warnings`.
+    fn station(
+        &self,
+        i: usize,
+        s: &Station,
+        st: &State,
+        warnings: &mut Vec<String>,
+    ) -> StationAnalysis {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let cs2 = s.service.scv();
+        let mut notes: Vec<String> = Vec::new();
+        let (method, wait, exact) = self.wait(i, s, st, &mut notes);
+        if !exact && st.stable[i] && method != Method::BulkArrivals {
+            if let Some(src) = self.batched_source(i) {
                 notes.push(format!(
-                    "the WIP limit at {:?} is ignored: blocking has no closed form; the answer is for the stream without limits",
-                    s.name
+                    "work reaches {:?} in batches from {:?} (and from elsewhere); two-moment approximations are poor for batch arrivals",
+                    s.name, self.model.stations[src].name
                 ));
             }
-            if !stable[i] {
-                warnings.push(format!(
-                    "{:?} is overloaded: work reaches it at {:.3} per day but it can serve {:.3} per day; its queue grows by {:.3} per day",
-                    s.name,
-                    lambda,
-                    self.cap[i],
-                    lambda - self.cap[i]
-                ));
-            }
-            warnings.extend(notes.iter().cloned());
-            let time = wait.map(|w| w + es);
-            results.push(StageAnalysis {
-                name: s.name.clone(),
-                arrival_rate_per_day: lambda,
-                throughput_per_day: flows.outflow[i],
-                visits_per_item: if throughput > 0.0 {
-                    flows.outflow[i] / throughput
-                } else {
-                    f64::NAN
-                },
-                capacity_per_day: self.cap[i].is_finite().then_some(self.cap[i]),
-                utilisation: util[i],
-                stable: stable[i],
-                queue_growth_per_day: if stable[i] { 0.0 } else { lambda - self.cap[i] },
-                wait_days_mean: wait,
-                time_days_mean: time,
-                queue_mean: wait.map(|w| lambda * w),
-                wip_mean: time.map(|t| lambda * t),
-                arrival_scv: if self.pull && i == 0 { cs2 } else { ca2[i] },
-                departure_scv: cd2[i],
-                method,
-                exact,
-                warnings: notes,
-            });
         }
-        if any_wip_limit && !warnings.iter().any(|w| w.contains("WIP limit")) {
-            warnings.push(
-                "WIP limits are ignored by the analytic answer (blocking has no closed form); it answers for the stream without limits"
-                    .to_owned(),
-            );
+        if s.wip_limit.is_some() {
+            notes.push(format!(
+                "the WIP limit at {:?} is ignored: blocking has no closed form; the answer is for the stream without limits",
+                s.name
+            ));
         }
-        let all_stable = stable.iter().all(|s| *s);
-        let lead = if all_stable && throughput > 0.0 {
-            Some(
-                results
-                    .iter()
-                    .map(|r| {
-                        r.throughput_per_day / throughput * r.time_days_mean.unwrap_or(f64::NAN)
-                    })
-                    .sum::<f64>(),
-            )
-        } else {
-            None
-        };
-        Analysis {
-            lead_time_days_mean: lead,
-            exact: all_stable && results.iter().all(|r| r.exact),
-            stable: all_stable,
-            throughput_per_day: throughput,
-            wip_mean: lead.map(|l| l * throughput),
-            stages: results,
-            warnings,
+        if !st.stable[i] {
+            warnings.push(format!(
+                "{:?} is overloaded: work reaches it at {:.3} per day but it can serve {:.3} per day; its queue grows by {:.3} per day",
+                s.name,
+                lambda,
+                self.cap[i],
+                lambda - self.cap[i]
+            ));
+        }
+        warnings.extend(notes.iter().cloned());
+        let time = wait.map(|w| w + es);
+        StationAnalysis {
+            name: s.name.clone(),
+            arrival_rate_per_day: lambda,
+            throughput_per_day: st.flows.outflow[i],
+            visits_per_item: if st.throughput > 0.0 {
+                st.flows.outflow[i] / st.throughput
+            } else {
+                f64::NAN
+            },
+            capacity_per_day: self.cap[i].is_finite().then_some(self.cap[i]),
+            utilisation: st.util[i],
+            stable: st.stable[i],
+            queue_growth_per_day: if st.stable[i] {
+                0.0
+            } else {
+                lambda - self.cap[i]
+            },
+            wait_days_mean: wait,
+            time_days_mean: time,
+            queue_mean: wait.map(|w| lambda * w),
+            wip_mean: time.map(|t| lambda * t),
+            arrival_scv: if self.pull && i == 0 { cs2 } else { st.ca2[i] },
+            departure_scv: st.cd2[i],
+            method,
+            exact,
+            warnings: notes,
         }
     }
 
-    /// The offered load of stage i with arrival rate `lambda`.
+    /// The mean wait per visit at station i: how it was computed, the wait (`None`
+    /// without a steady state), and whether it is exact.
+    fn wait(
+        &self,
+        i: usize,
+        s: &Station,
+        st: &State,
+        notes: &mut Vec<String>,
+    ) -> (Method, Option<f64>, bool) {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let cs2 = s.service.scv();
+        let r = &st.regime;
+        if !st.stable[i] {
+            return (Method::Unstable, None, false);
+        }
+        if self.pull && i == 0 {
+            // Rework returns wait for the next free server; new work never waits.
+            let returns = (lambda - st.flows.external).max(0.0);
+            let c = f64::from(s.servers.count().unwrap_or(1));
+            let w = if returns > 0.0 {
+                returns / lambda * es * (1.0 + cs2) / (2.0 * c)
+            } else {
+                0.0
+            };
+            return (Method::Pull, Some(w), returns == 0.0 && !r.any_wip_limit);
+        }
+        match (&s.batch, s.servers) {
+            (None, Servers::Unlimited) => (Method::Delay, Some(0.0), !r.any_wip_limit),
+            (None, Servers::Finite(c)) => self.queue_wait(i, s, c, st, notes),
+            (
+                Some(Batch::Scheduled {
+                    every_days, max, ..
+                }),
+                servers,
+            ) => release_wait(s, *every_days, *max, servers, r, self.pull, notes),
+            (Some(Batch::Size { size }), servers) => {
+                let b = f64::from(*size);
+                let fill = if lambda > 0.0 {
+                    (b - 1.0) / (2.0 * lambda)
+                } else {
+                    0.0
+                };
+                let queue = match servers {
+                    Servers::Finite(c) => wait_ggc(lambda / b, es, c, st.ca2[i] / b, cs2),
+                    Servers::Unlimited => 0.0,
+                };
+                // With unlimited servers a batch starts as soon as it is full: the wait is
+                // the fill time, exactly.
+                let exact_here = !r.any_wip_limit
+                    && (servers == Servers::Unlimited || (*size == 1 && r.jackson));
+                (Method::BatchSize, Some(fill + queue), exact_here)
+            }
+        }
+    }
+
+    /// The wait at station i with `c` servers and no batches: Erlang C, Pollaczek–Khinchine,
+    /// a queue of batches arriving from a batching station, or Allen–Cunneen.
+    fn queue_wait(
+        &self,
+        i: usize,
+        s: &Station,
+        c: u32,
+        st: &State,
+        notes: &mut Vec<String>,
+    ) -> (Method, Option<f64>, bool) {
+        let lambda = st.flows.inflow[i];
+        let es = s.service.mean();
+        let exp = exponential(&s.service);
+        let exact_here = st.regime.jackson || (st.regime.poisson_in[i] && (c == 1 || exp));
+        let cs2 = if exp { 1.0 } else { s.service.scv() };
+        let bulk = if exact_here {
+            None
+        } else {
+            self.bulk_wait(i, c, &st.flows, &st.ca2)
+        };
+        let (method, w) = if let Some(w) = bulk {
+            notes.push(format!(
+                "work reaches {:?} in batches from {:?}: its wait is approximated as a queue of batches; expect errors of tens of percent",
+                s.name,
+                self.batched_source(i)
+                    .map_or("", |j| self.model.stations[j].name.as_str())
+            ));
+            (Method::BulkArrivals, w)
+        } else if exact_here {
+            let m = if exp {
+                Method::ErlangC
+            } else {
+                Method::PollaczekKhinchine
+            };
+            (m, wait_ggc(lambda, es, c, 1.0, cs2))
+        } else {
+            (
+                Method::AllenCunneen,
+                wait_ggc(lambda, es, c, st.ca2[i], cs2),
+            )
+        };
+        if !exact_here && cs2 < 0.25 {
+            notes.push(format!(
+                "service at {:?} has low variability (squared CV {cs2:.2}); QNA-type approximations overestimate waits there (by 50–135% for deterministic service)",
+                s.name
+            ));
+        }
+        (method, Some(w), exact_here)
+    }
+
+    /// The offered load of station i with arrival rate `lambda`.
     fn utilisation(&self, i: usize, s: &Station, lambda: f64) -> Option<f64> {
         let es = s.service.mean();
         let c = f64::from(s.servers.count()?);
@@ -686,7 +855,7 @@ impl<'a> Network<'a> {
         })
     }
 
-    /// The squared CV of departures from stage i, given its arrivals' squared CV.
+    /// The squared CV of departures from station i, given its arrivals' squared CV.
     fn departure_scv(&self, i: usize, s: &Station, ca2: f64, lambda: f64, stable: bool) -> f64 {
         let cs2 = s.service.scv();
         if !stable || (self.pull && i == 0) {
@@ -717,8 +886,8 @@ impl<'a> Network<'a> {
         }
     }
 
-    /// The mean wait at stage i (c servers) if all its work comes in batches from one
-    /// batching stage j that sends it all there; `None` otherwise.
+    /// The mean wait at station i (c servers) if all its work comes in batches from one
+    /// batching station j that sends it all there; `None` otherwise.
     ///
     /// # Formula
     ///
@@ -735,7 +904,7 @@ impl<'a> Network<'a> {
         if self.p[j][i] < 1.0 || (!self.pull && flows.external > 0.0 && self.ext[i] > 0.0) {
             return None;
         }
-        let src = &self.model.stages[j];
+        let src = &self.model.stations[j];
         let lambda = flows.inflow[j];
         let (en, en2, gap_scv) = match (&src.batch, src.servers) {
             (
@@ -766,7 +935,7 @@ impl<'a> Network<'a> {
             }
             _ => return None,
         };
-        let stage = &self.model.stages[i];
+        let stage = &self.model.stations[i];
         let (es, cs2) = (stage.service.mean(), stage.service.scv());
         let cf = f64::from(c);
         let within = ((en2 - en) / (2.0 * en) - (cf - 1.0) / 2.0).max(0.0) * es / cf;
@@ -782,9 +951,9 @@ impl<'a> Network<'a> {
         Some(within + queue)
     }
 
-    /// A batching stage whose batches reach stage i directly.
+    /// A batching station whose batches reach station i directly.
     fn batched_source(&self, i: usize) -> Option<usize> {
-        (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stages[j].batch.is_some())
+        (0..self.n).find(|&j| self.p[j][i] > 0.0 && self.model.stations[j].batch.is_some())
     }
 }
 
@@ -819,8 +988,8 @@ mod tests {
         ))
         .unwrap();
         assert!(a.exact && a.stable);
-        assert!((a.lead_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
-        let s = &a.stages[0];
+        assert!((a.cycle_time_days_mean.unwrap() - 10.0).abs() < 1e-9);
+        let s = &a.stations[0];
         assert_eq!(s.method, Method::ErlangC);
         assert!((s.utilisation.unwrap() - 0.9).abs() < 1e-12);
         assert!((s.queue_mean.unwrap() - 8.1).abs() < 1e-9);
@@ -838,13 +1007,13 @@ mod tests {
             ],
         );
         let a = analyze(&m).unwrap();
-        assert!(!a.stable && !a.exact && a.lead_time_days_mean.is_none());
-        let b = a.stage("B").unwrap();
+        assert!(!a.stable && !a.exact && a.cycle_time_days_mean.is_none());
+        let b = a.station("B").unwrap();
         assert!(!b.stable && b.method == Method::Unstable);
         assert!((b.queue_growth_per_day - 0.2).abs() < 1e-12);
         assert!((b.utilisation.unwrap() - 1.25).abs() < 1e-12);
         // C sees only what B lets through.
-        let c = a.stage("C").unwrap();
+        let c = a.station("C").unwrap();
         assert!((c.arrival_rate_per_day - 0.8).abs() < 1e-12 && c.stable);
         assert!((a.throughput_per_day - 0.8).abs() < 1e-12);
         assert!(a.warnings.iter().any(|w| w.contains("\"B\" is overloaded")));
@@ -861,13 +1030,13 @@ mod tests {
         )
         .unwrap();
         let a = analyze(&m).unwrap();
-        assert!((a.stages[0].throughput_per_day - 2.0).abs() < 1e-12);
-        assert!(a.stages[0].stable && a.stages[1].stable);
-        assert!((a.stages[1].utilisation.unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(a.stages[0].wait_days_mean, Some(0.0));
+        assert!((a.stations[0].throughput_per_day - 2.0).abs() < 1e-12);
+        assert!(a.stations[0].stable && a.stations[1].stable);
+        assert!((a.stations[1].utilisation.unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(a.stations[0].wait_days_mean, Some(0.0));
         // A bottleneck after it is overloaded.
         let mut m = m;
-        m.stages[1].service = exp(1.0);
+        m.stations[1].service = exp(1.0);
         let a = analyze(&m).unwrap();
         assert!(!a.stable && (a.throughput_per_day - 1.0).abs() < 1e-12);
     }
@@ -890,8 +1059,8 @@ mod tests {
             ],
         );
         let a = analyze(&m).unwrap();
-        assert_eq!(a.stages[0].method, Method::PollaczekKhinchine);
-        assert!(a.stages[0].exact && !a.stages[1].exact && !a.exact);
-        assert!(a.stages[1].warnings.iter().any(|w| w.contains("50–135%")));
+        assert_eq!(a.stations[0].method, Method::PollaczekKhinchine);
+        assert!(a.stations[0].exact && !a.stations[1].exact && !a.exact);
+        assert!(a.stations[1].warnings.iter().any(|w| w.contains("50–135%")));
     }
 }

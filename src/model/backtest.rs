@@ -13,6 +13,7 @@ use crate::workflow::StageKind;
 
 /// An observed figure against the model's prediction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Comparison {
     /// What the log shows.
     pub observed: f64,
@@ -60,6 +61,7 @@ impl Comparison {
 
 /// One station's WIP, observed and predicted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StationComparison {
     /// The station.
     pub name: String,
@@ -67,29 +69,30 @@ pub struct StationComparison {
     pub wip: Comparison,
 }
 
-/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `lead_time_days`
+/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `cycle_time_days`
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
-/// relative_error, spread, within_spread}`, and `stages[]` of `{name, wip}`.
+/// relative_error, spread, within_spread}`, and `stations[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Backtest {
     /// Replications of the replay.
     pub replications: u32,
     /// The window replayed, days.
     pub window_days: f64,
-    /// Lead time in the model's sense (commitment to done: the report's cycle time) of the
-    /// items done in the window.
-    pub lead_time_days: LeadTimeComparison,
+    /// Cycle time (commitment to done, as in the report) of the items done in the window.
+    pub cycle_time_days: CycleTimeComparison,
     /// Items done per day.
     pub throughput_per_day: Comparison,
     /// Committed items not done, time-averaged.
     pub wip_mean: Comparison,
     /// Per station.
-    pub stages: Vec<StationComparison>,
+    pub stations: Vec<StationComparison>,
 }
 
-/// Lead time, observed and predicted.
+/// Cycle time, observed and predicted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LeadTimeComparison {
+#[non_exhaustive]
+pub struct CycleTimeComparison {
     /// The mean.
     pub mean: Comparison,
     /// The median.
@@ -103,6 +106,27 @@ pub struct LeadTimeComparison {
 /// time (mean, p50, p85), throughput, WIP and each station's WIP with the log. The horizon
 /// is the log's window and nothing is discarded as warm-up, since the log also starts
 /// empty: `options.horizon_days` and `options.warmup_days` are ignored.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{FitOptions, LogReader, SimOptions, Timelines, Workflow, backtest, fit};
+///
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+/// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+/// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+/// let fitted = fit(&timelines, &FitOptions::new())?;
+/// let b = backtest(&fitted, &timelines, &SimOptions::new().replications(2))?;
+/// let mean = &b.cycle_time_days.mean;
+/// println!(
+///     "mean cycle time: {:.1} days observed, {:.1} predicted ({:+.0}%)",
+///     mean.observed,
+///     mean.predicted,
+///     mean.relative_error * 100.0
+/// );
+/// assert_eq!(b.replications, 2);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -160,11 +184,10 @@ pub fn backtest(
     }
     // Predicted.
     let replay = fitted.replay()?;
-    let opts = SimOptions {
-        horizon_days: window_days.max(f64::MIN_POSITIVE),
-        warmup_days: 0.0,
-        ..options.clone()
-    };
+    let opts = options
+        .clone()
+        .horizon_days(window_days.max(f64::MIN_POSITIVE))
+        .warmup_days(0.0);
     let r = Simulation::new(&replay)?.run(&opts)?;
     let reps = &r.per_replication;
     let stages = names
@@ -174,31 +197,31 @@ pub fn backtest(
             name: (*name).to_owned(),
             wip: Comparison::new(
                 ms_to_days(station_area[k]) / window_days,
-                r.stages.get(k).map_or(f64::NAN, |s| s.wip_mean),
+                r.stations.get(k).map_or(f64::NAN, |s| s.wip_mean),
                 r.per_replication
                     .iter()
-                    .filter_map(|x| x.stages.get(k).map(|s| s.wip_mean)),
+                    .filter_map(|x| x.stations.get(k).map(|s| s.wip_mean)),
             ),
         })
         .collect();
     Ok(Backtest {
         replications: opts.replications,
         window_days,
-        lead_time_days: LeadTimeComparison {
+        cycle_time_days: CycleTimeComparison {
             mean: Comparison::new(
                 mean,
-                r.lead_time_days.mean,
-                reps.iter().map(|x| x.lead_time_days_mean),
+                r.cycle_time_days.mean,
+                reps.iter().map(|x| x.cycle_time_days_mean),
             ),
             p50: Comparison::new(
                 p50,
-                r.lead_time_days.p50,
-                reps.iter().map(|x| x.lead_time_days_p[0]),
+                r.cycle_time_days.p50,
+                reps.iter().map(|x| x.cycle_time_days_p[0]),
             ),
             p85: Comparison::new(
                 p85,
-                r.lead_time_days.p85,
-                reps.iter().map(|x| x.lead_time_days_p[1]),
+                r.cycle_time_days.p85,
+                reps.iter().map(|x| x.cycle_time_days_p[1]),
             ),
         },
         throughput_per_day: Comparison::new(
@@ -211,6 +234,6 @@ pub fn backtest(
             r.wip.mean,
             reps.iter().map(|x| x.wip_mean),
         ),
-        stages,
+        stations: stages,
     })
 }

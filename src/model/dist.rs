@@ -255,9 +255,7 @@ impl Distribution {
     /// [`Error::Model`] with the key at fault (`mean_days`, `cv`, …) and why.
     pub fn check(&self) -> Result<()> {
         self.validate().map_err(|b| Error::Model {
-            file: None,
-            line: None,
-            column: None,
+            pos: Box::default(),
             stage: None,
             key: Some(b.key.to_owned()),
             message: b.message,

@@ -21,6 +21,7 @@ pub enum Family {
 
 /// One family fitted to a sample.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FamilyFit {
     /// The family.
     pub family: Family,
@@ -79,7 +80,7 @@ fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
 /// value), scale = x̄/k. Weibull: the shape k solves Σxᵏ ln x / Σxᵏ − 1/k = mean(ln x),
 /// scale = (Σxᵏ/n)^(1/k). See Johnson, Kotz and Balakrishnan, *Continuous Univariate
 /// Distributions* (1994), and T. Minka, "Estimating a Gamma distribution" (2002).
-pub fn fit_families(sample: &[f64]) -> Option<Vec<FamilyFit>> {
+pub(crate) fn fit_families(sample: &[f64]) -> Option<Vec<FamilyFit>> {
     let mut xs: Vec<f64> = sample
         .iter()
         .copied()
@@ -96,129 +97,161 @@ pub fn fit_families(sample: &[f64]) -> Option<Vec<FamilyFit>> {
     let mean = xs.iter().sum::<f64>() / n;
     let logs: Vec<f64> = xs.iter().map(|x| x.ln()).collect();
     let mean_log = logs.iter().sum::<f64>() / n;
-    let sum_log = mean_log * n;
+    let sample = Positive {
+        n,
+        mean,
+        sum_log: mean_log * n,
+        mean_log,
+        logs,
+        xs,
+    };
     let mut fits = Vec::with_capacity(4);
-
-    // Exponential.
-    {
-        let ll = -n * mean.ln() - n;
-        fits.push(FamilyFit {
-            family: Family::Exponential,
-            mean_days: mean,
-            cv: 1.0,
-            p1: mean,
-            p2: 0.0,
-            log_likelihood: ll,
-            aic: 2.0 - 2.0 * ll,
-            ks: ks_statistic(&xs, |x| 1.0 - (-x / mean).exp()),
-        });
-    }
-    // Lognormal.
-    {
-        let var = logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>() / n;
-        let sigma = var.sqrt();
-        if sigma > 0.0 {
-            let ll =
-                -sum_log - n * sigma.ln() - n * 0.5 * (2.0 * std::f64::consts::PI).ln() - n / 2.0;
-            let normal = Normal::new(mean_log, sigma).ok()?;
-            fits.push(FamilyFit {
-                family: Family::Lognormal,
-                mean_days: (mean_log + var / 2.0).exp(),
-                cv: (var.exp() - 1.0).sqrt(),
-                p1: mean_log,
-                p2: sigma,
-                log_likelihood: ll,
-                aic: 4.0 - 2.0 * ll,
-                ks: ks_statistic(&xs, |x| normal.cdf(x.ln())),
-            });
-        }
-    }
-    // Gamma.
-    {
-        let s = mean.ln() - mean_log;
-        if s > 0.0 {
-            let mut k = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
-            for _ in 0..50 {
-                let f = k.ln() - digamma(k) - s;
-                let df = 1.0 / k - trigamma(k);
-                let next = k - f / df;
-                let next = if next > 0.0 { next } else { k / 2.0 };
-                if (next - k).abs() < 1e-12 * k {
-                    k = next;
-                    break;
-                }
-                k = next;
-            }
-            let theta = mean / k;
-            let ll = (k - 1.0) * sum_log - n * k * theta.ln() - n * ln_gamma(k) - n * mean / theta;
-            fits.push(FamilyFit {
-                family: Family::Gamma,
-                mean_days: mean,
-                cv: 1.0 / k.sqrt(),
-                p1: k,
-                p2: theta,
-                log_likelihood: ll,
-                aic: 4.0 - 2.0 * ll,
-                ks: ks_statistic(&xs, |x| gamma_lr(k, x / theta)),
-            });
-        }
-    }
-    // Weibull: g(k) = Σxᵏ ln x / Σxᵏ − 1/k − mean(ln x) is increasing in k; bisection on a
-    // bracket, then the scale. Powers are taken relative to the largest sample to avoid
-    // overflow.
-    {
-        let xmax = xs[xs.len() - 1];
-        let g = |k: f64| {
-            let (mut a, mut b) = (0.0, 0.0);
-            for (x, l) in xs.iter().zip(&logs) {
-                let w = (x / xmax).powf(k);
-                a += w * l;
-                b += w;
-            }
-            a / b - 1.0 / k - mean_log
-        };
-        let (mut lo, mut hi) = (1e-3, 1.0);
-        while g(hi) < 0.0 && hi < 1e3 {
-            lo = hi;
-            hi *= 2.0;
-        }
-        if g(hi) >= 0.0 {
-            for _ in 0..200 {
-                let mid = 0.5 * (lo + hi);
-                if g(mid) < 0.0 {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-                if hi - lo < 1e-10 * hi {
-                    break;
-                }
-            }
-            let k = 0.5 * (lo + hi);
-            let scale =
-                xmax * (xs.iter().map(|x| (x / xmax).powf(k)).sum::<f64>() / n).powf(1.0 / k);
-            let ll = n * k.ln() - n * k * scale.ln() + (k - 1.0) * sum_log
-                - xs.iter().map(|x| (x / scale).powf(k)).sum::<f64>();
-            let g1 = ln_gamma(1.0 + 1.0 / k).exp();
-            let g2 = ln_gamma(1.0 + 2.0 / k).exp();
-            fits.push(FamilyFit {
-                family: Family::Weibull,
-                mean_days: scale * g1,
-                cv: (g2 / (g1 * g1) - 1.0).max(0.0).sqrt(),
-                p1: k,
-                p2: scale,
-                log_likelihood: ll,
-                aic: 4.0 - 2.0 * ll,
-                ks: ks_statistic(&xs, |x| 1.0 - (-(x / scale).powf(k)).exp()),
-            });
-        }
-    }
+    fits.push(exponential(&sample));
+    fits.extend(lognormal(&sample)?);
+    fits.extend(gamma(&sample));
+    fits.extend(weibull(&sample));
     fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     Some(fits)
 }
 
+/// A sorted sample of positive values, with the sums the likelihoods need.
+struct Positive {
+    xs: Vec<f64>,
+    logs: Vec<f64>,
+    n: f64,
+    mean: f64,
+    mean_log: f64,
+    sum_log: f64,
+}
+
+fn exponential(x: &Positive) -> FamilyFit {
+    let (n, mean) = (x.n, x.mean);
+    let ll = -n * mean.ln() - n;
+    FamilyFit {
+        family: Family::Exponential,
+        mean_days: mean,
+        cv: 1.0,
+        p1: mean,
+        p2: 0.0,
+        log_likelihood: ll,
+        aic: 2.0 - 2.0 * ll,
+        ks: ks_statistic(&x.xs, |v| 1.0 - (-v / mean).exp()),
+    }
+}
+
+/// The lognormal fit (`Some(None)` when the logarithms do not vary; `None`, which abandons
+/// every fit, if no normal distribution has them as parameters).
+fn lognormal(x: &Positive) -> Option<Option<FamilyFit>> {
+    let (n, mean_log) = (x.n, x.mean_log);
+    let var = x.logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>() / n;
+    let sigma = var.sqrt();
+    let positive = sigma > 0.0;
+    if !positive {
+        return Some(None);
+    }
+    let ll = -x.sum_log - n * sigma.ln() - n * 0.5 * (2.0 * std::f64::consts::PI).ln() - n / 2.0;
+    let normal = Normal::new(mean_log, sigma).ok()?;
+    Some(Some(FamilyFit {
+        family: Family::Lognormal,
+        mean_days: (mean_log + var / 2.0).exp(),
+        cv: (var.exp() - 1.0).sqrt(),
+        p1: mean_log,
+        p2: sigma,
+        log_likelihood: ll,
+        aic: 4.0 - 2.0 * ll,
+        ks: ks_statistic(&x.xs, |v| normal.cdf(v.ln())),
+    }))
+}
+
+fn gamma(x: &Positive) -> Option<FamilyFit> {
+    let (n, mean, sum_log) = (x.n, x.mean, x.sum_log);
+    let s = mean.ln() - x.mean_log;
+    let positive = s > 0.0;
+    if !positive {
+        return None;
+    }
+    let mut k = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
+    for _ in 0..50 {
+        let f = k.ln() - digamma(k) - s;
+        let df = 1.0 / k - trigamma(k);
+        let next = k - f / df;
+        let next = if next > 0.0 { next } else { k / 2.0 };
+        if (next - k).abs() < 1e-12 * k {
+            k = next;
+            break;
+        }
+        k = next;
+    }
+    let theta = mean / k;
+    let ll = (k - 1.0) * sum_log - n * k * theta.ln() - n * ln_gamma(k) - n * mean / theta;
+    Some(FamilyFit {
+        family: Family::Gamma,
+        mean_days: mean,
+        cv: 1.0 / k.sqrt(),
+        p1: k,
+        p2: theta,
+        log_likelihood: ll,
+        aic: 4.0 - 2.0 * ll,
+        ks: ks_statistic(&x.xs, |v| gamma_lr(k, v / theta)),
+    })
+}
+
+/// Weibull: g(k) = Σxᵏ ln x / Σxᵏ − 1/k − mean(ln x) is increasing in k; bisection on a
+/// bracket, then the scale. Powers are taken relative to the largest sample to avoid
+/// overflow.
+fn weibull(x: &Positive) -> Option<FamilyFit> {
+    let (xs, n, sum_log) = (&x.xs, x.n, x.sum_log);
+    let xmax = xs[xs.len() - 1];
+    let g = |k: f64| {
+        let (mut a, mut b) = (0.0, 0.0);
+        for (x, l) in xs.iter().zip(&x.logs) {
+            let w = (x / xmax).powf(k);
+            a += w * l;
+            b += w;
+        }
+        a / b - 1.0 / k - x.mean_log
+    };
+    let (mut lo, mut hi) = (1e-3, 1.0);
+    while g(hi) < 0.0 && hi < 1e3 {
+        lo = hi;
+        hi *= 2.0;
+    }
+    let bracketed = g(hi) >= 0.0;
+    if !bracketed {
+        return None;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if g(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-10 * hi {
+            break;
+        }
+    }
+    let k = 0.5 * (lo + hi);
+    let scale = xmax * (xs.iter().map(|x| (x / xmax).powf(k)).sum::<f64>() / n).powf(1.0 / k);
+    let ll = n * k.ln() - n * k * scale.ln() + (k - 1.0) * sum_log
+        - xs.iter().map(|x| (x / scale).powf(k)).sum::<f64>();
+    let g1 = ln_gamma(1.0 + 1.0 / k).exp();
+    let g2 = ln_gamma(1.0 + 2.0 / k).exp();
+    Some(FamilyFit {
+        family: Family::Weibull,
+        mean_days: scale * g1,
+        cv: (g2 / (g1 * g1) - 1.0).max(0.0).sqrt(),
+        p1: k,
+        p2: scale,
+        log_likelihood: ll,
+        aic: 4.0 - 2.0 * ll,
+        ks: ks_statistic(xs, |v| 1.0 - (-(v / scale).powf(k)).exp()),
+    })
+}
+
 /// A scheduled release recognised in the instants at which a stage starts its work.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Release {
     /// The period between releases, in days.
     pub every_days: f64,
@@ -238,7 +271,7 @@ pub struct Release {
 /// and the gaps between them are regular (coefficient of variation under 0.3). The period
 /// is the median gap, rounded to a whole day when within 5% of one; the offset is the
 /// median phase of the releases after `origin`.
-pub fn detect_release(starts: &[f64], origin: f64) -> Option<Release> {
+pub(crate) fn detect_release(starts: &[f64], origin: f64) -> Option<Release> {
     const HOUR: f64 = 1.0 / 24.0;
     let mut t: Vec<f64> = starts.iter().copied().filter(|x| x.is_finite()).collect();
     if t.len() < 8 {

@@ -14,13 +14,14 @@ fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// One replication's measurements over the window `[warmup, horizon]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Replication {
     /// The replication's index (its random numbers depend only on the seed and this).
     pub index: u32,
-    /// Mean lead time of the items that finished in the window (NaN if none did).
-    pub lead_time_days_mean: f64,
-    /// Lead-time percentiles p50, p85, p95 (type 7).
-    pub lead_time_days_p: [f64; 3],
+    /// Mean cycle time of the items that finished in the window (NaN if none did).
+    pub cycle_time_days_mean: f64,
+    /// Cycle-time percentiles p50, p85, p95 (type 7).
+    pub cycle_time_days_p: [f64; 3],
     /// Items finished per day.
     pub throughput_per_day: f64,
     /// Time-average number of items in the stream.
@@ -32,12 +33,13 @@ pub struct Replication {
     /// Item services simulated, warm-up included (an item served in a batch counts once).
     pub services: u64,
     /// Per station, in model order.
-    pub stages: Vec<ReplicationStage>,
+    pub stations: Vec<ReplicationStation>,
 }
 
 /// One station in one replication.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ReplicationStage {
+#[non_exhaustive]
+pub struct ReplicationStation {
     /// Fraction of server time spent serving (`None` for unlimited servers).
     pub utilisation: Option<f64>,
     /// Time-average number of busy servers.
@@ -62,10 +64,11 @@ pub struct ReplicationStage {
     pub queue_growth_per_day: f64,
 }
 
-/// Lead time across replications.
+/// Cycle time across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LeadTimeStats {
-    /// Mean of the replications' mean lead times, in days.
+#[non_exhaustive]
+pub struct CycleTimeStats {
+    /// Mean of the replications' mean cycle times, in days.
     pub mean: f64,
     /// Its 95% confidence interval.
     pub ci95: Option<[f64; 2]>,
@@ -79,6 +82,7 @@ pub struct LeadTimeStats {
 
 /// Throughput across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ThroughputStats {
     /// Items finished per day.
     pub per_day: f64,
@@ -88,6 +92,7 @@ pub struct ThroughputStats {
 
 /// Work in progress across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WipStats {
     /// Time-average number of items in the stream.
     pub mean: f64,
@@ -99,7 +104,8 @@ pub struct WipStats {
 
 /// One station across replications.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StageStats {
+#[non_exhaustive]
+pub struct StationStats {
     /// The station's name.
     pub name: String,
     /// Fraction of server time spent serving (`None` for unlimited servers).
@@ -163,14 +169,14 @@ pub struct StageStats {
 /// The serde form (what `valuestream simulate --json` prints at its top level) has these
 /// keys, which are public API:
 ///
-/// - `lead_time_days.{mean, ci95, p50, p85, p95}`: lead time (arrival, or pull, to done);
+/// - `cycle_time_days.{mean, ci95, p50, p85, p95}`: cycle time (from entering the first station, or being pulled, to done);
 /// - `throughput.{per_day, ci95}`: items finished per day;
 /// - `wip.{mean, ci95, growth_per_day}`: items in the stream (time average);
-/// - `stages[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
+/// - `stations[]`: `{name, utilisation, utilisation_ci95, busy_servers_mean, blocked,
 ///   wait_days_mean, wait_days_ci95, wait_days_p50, wait_days_p85, wait_days_p95,
 ///   time_days_mean, time_days_ci95, time_days_p50, time_days_p85, time_days_p95, queue_mean,
 ///   queue_ci95, wip_mean, wip_ci95, throughput_per_day, visits_per_item,
-///   queue_growth_per_day, queue_grew}` (see [`StageStats`]);
+///   queue_growth_per_day, queue_grew}` (see [`StationStats`]);
 /// - `seed`, `replications`, `horizon_days`, `warmup_days`, `items_done`, `services`,
 ///   `unstable`, `littles_law_relative_error`.
 ///
@@ -179,6 +185,7 @@ pub struct StageStats {
 /// single replication. A value that cannot be measured (no item finished) is `null`. The
 /// replications themselves ([`SimResult::per_replication`]) are not serialised.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SimResult {
     /// The seed.
     pub seed: u64,
@@ -188,14 +195,14 @@ pub struct SimResult {
     pub horizon_days: f64,
     /// The initial period left out of every statistic, in days.
     pub warmup_days: f64,
-    /// Lead time.
-    pub lead_time_days: LeadTimeStats,
+    /// Cycle time.
+    pub cycle_time_days: CycleTimeStats,
     /// Throughput.
     pub throughput: ThroughputStats,
     /// Work in progress.
     pub wip: WipStats,
     /// Per station, in model order.
-    pub stages: Vec<StageStats>,
+    pub stations: Vec<StationStats>,
     /// Items finished in the measured windows, all replications together.
     pub items_done: u64,
     /// Item services simulated, all replications and warm-ups included.
@@ -205,8 +212,8 @@ pub struct SimResult {
     /// or more), and it is at least 1% of the rate of arrivals (2% with one replication).
     /// A stable stream's queues do not grow; an unstable one's grow without bound.
     pub unstable: bool,
-    /// |wip.mean − throughput × lead time| / wip.mean: Little's law on the simulated output
-    /// (small when the window is long compared with the lead time).
+    /// |wip.mean − throughput × cycle time| / wip.mean: Little's law on the simulated output
+    /// (small when the window is long compared with the cycle time).
     pub littles_law_relative_error: f64,
     /// The replications, in index order (not serialised).
     #[serde(skip)]
@@ -233,7 +240,7 @@ impl SimResult {
         reps: Vec<Replication>,
     ) -> SimResult {
         let col = |f: &dyn Fn(&Replication) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
-        let (lt_mean, lt_ci) = mean_ci(col(&|r| r.lead_time_days_mean));
+        let (lt_mean, lt_ci) = mean_ci(col(&|r| r.cycle_time_days_mean));
         let (tp, tp_ci) = mean_ci(col(&|r| r.throughput_per_day));
         let (wip, wip_ci) = mean_ci(col(&|r| r.wip_mean));
         let wip_growth = col(&|r| r.wip_growth_per_day);
@@ -242,13 +249,13 @@ impl SimResult {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let scol = |f: &dyn Fn(&ReplicationStage) -> f64| {
-                    reps.iter().map(|r| f(&r.stages[i])).collect::<Vec<f64>>()
+                let scol = |f: &dyn Fn(&ReplicationStation) -> f64| {
+                    reps.iter().map(|r| f(&r.stations[i])).collect::<Vec<f64>>()
                 };
-                let util = reps.iter().filter_map(|r| r.stages[i].utilisation);
+                let util = reps.iter().filter_map(|r| r.stations[i].utilisation);
                 let (utilisation, utilisation_ci95) = if reps
                     .first()
-                    .is_some_and(|r| r.stages[i].utilisation.is_some())
+                    .is_some_and(|r| r.stations[i].utilisation.is_some())
                 {
                     let (m, ci) = mean_ci(util);
                     (Some(m), ci)
@@ -263,7 +270,7 @@ impl SimResult {
                 let growth = scol(&|s| s.queue_growth_per_day);
                 let queue_grew = grew(&growth, throughput_per_day);
                 unstable |= queue_grew;
-                StageStats {
+                StationStats {
                     name: name.clone(),
                     utilisation,
                     utilisation_ci95,
@@ -300,12 +307,12 @@ impl SimResult {
             replications: reps.len() as u32,
             horizon_days,
             warmup_days,
-            lead_time_days: LeadTimeStats {
+            cycle_time_days: CycleTimeStats {
                 mean: lt_mean,
                 ci95: lt_ci,
-                p50: mean(col(&|r| r.lead_time_days_p[0])),
-                p85: mean(col(&|r| r.lead_time_days_p[1])),
-                p95: mean(col(&|r| r.lead_time_days_p[2])),
+                p50: mean(col(&|r| r.cycle_time_days_p[0])),
+                p85: mean(col(&|r| r.cycle_time_days_p[1])),
+                p95: mean(col(&|r| r.cycle_time_days_p[2])),
             },
             throughput: ThroughputStats {
                 per_day: tp,
@@ -316,7 +323,7 @@ impl SimResult {
                 ci95: wip_ci,
                 growth_per_day: mean(wip_growth),
             },
-            stages,
+            stations: stages,
             items_done: reps.iter().map(|r| r.items_done).sum(),
             services: reps.iter().map(|r| r.services).sum(),
             unstable,
@@ -326,7 +333,7 @@ impl SimResult {
     }
 
     /// The statistics of the station named `name`.
-    pub fn stage(&self, name: &str) -> Option<&StageStats> {
-        self.stages.iter().find(|s| s.name == name)
+    pub fn station(&self, name: &str) -> Option<&StationStats> {
+        self.stations.iter().find(|s| s.name == name)
     }
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::results::{LeadTimeStats, SimResult, ThroughputStats, WipStats};
+use super::results::{CycleTimeStats, SimResult, ThroughputStats, WipStats};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch, Distribution, Servers, ValueStream};
 use crate::error::{Error, Result};
@@ -26,6 +26,8 @@ use crate::stats::mean_ci;
 /// | `arrivals 2.5` | Poisson arrivals at 2.5 items a day |
 ///
 /// Durations are days, or carry a unit: `30m`, `2h`, `1.5d`, `1w`.
+///
+/// # Examples
 ///
 /// ```
 /// use valuestream::Change;
@@ -131,17 +133,20 @@ fn fmt_days(d: f64) -> String {
     }
 }
 
+/// The error for a change that cannot be read: why, and what is expected.
+fn bad_change(text: &str, why: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
+         scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
+         wip STAGE=8|none, remove STAGE, visit STAGE=0.3, arrivals 2.5"
+    ))
+}
+
 impl FromStr for Change {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Change> {
-        let bad = |why: &str| {
-            Error::InvalidArgument(format!(
-                "cannot read the change {text:?}: {why}; expected one of automate STAGE[=2h], \
-                 scale STAGE=0.5, servers STAGE=3 or STAGE=+1, batch STAGE=none|every:7d|size:5, \
-                 wip STAGE=8|none, remove STAGE, visit STAGE=0.3, arrivals 2.5"
-            ))
-        };
+        let bad = |why: &str| bad_change(text, why);
         let t = text.trim();
         let (verb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
         let rest = rest.trim();
@@ -177,49 +182,11 @@ impl FromStr for Change {
             }
             "servers" => {
                 let v = value.ok_or_else(|| bad("no number of servers"))?;
-                let stage = need_stage()?;
-                if let Some(add) = v.strip_prefix('+').or(v.strip_prefix('-').map(|_| v)) {
-                    let add: i32 = if v.starts_with('-') {
-                        v.parse()
-                    } else {
-                        add.parse()
-                    }
-                    .map_err(|_| bad("the number of servers to add is not a whole number"))?;
-                    return Ok(Change::AddServers { stage, add });
-                }
-                let servers =
-                    if v == "unlimited" {
-                        Servers::Unlimited
-                    } else {
-                        Servers::Finite(v.parse::<u32>().ok().filter(|c| *c >= 1).ok_or_else(
-                            || bad("the number of servers is not a whole number ≥ 1"),
-                        )?)
-                    };
-                Ok(Change::Servers { stage, servers })
+                parse_servers(need_stage()?, v, &bad)
             }
             "batch" => {
                 let v = value.ok_or_else(|| bad("no batch rule"))?;
-                let batch = if v == "none" {
-                    None
-                } else if let Some(p) = v.strip_prefix("every:") {
-                    let every = parse_days(p)
-                        .filter(|d| *d > 0.0)
-                        .ok_or_else(|| bad("the period is not like 7d"))?;
-                    Some(Batch::Scheduled {
-                        every_days: every,
-                        offset_days: 0.0,
-                        max: None,
-                    })
-                } else if let Some(n) = v.strip_prefix("size:") {
-                    let n: u32 = n
-                        .parse()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .ok_or_else(|| bad("the batch size is not a whole number ≥ 1"))?;
-                    Some(Batch::Size { size: n })
-                } else {
-                    return Err(bad("the batch rule is not none, every:7d or size:5"));
-                };
+                let batch = parse_batch(v, &bad)?;
                 Ok(Change::Batch {
                     stage: need_stage()?,
                     batch,
@@ -270,6 +237,55 @@ impl FromStr for Change {
             }
             _ => Err(bad("unknown verb")),
         }
+    }
+}
+
+/// `servers STAGE=3`, `=+1`, `=-1` or `=unlimited`.
+fn parse_servers(stage: String, v: &str, bad: &dyn Fn(&str) -> Error) -> Result<Change> {
+    if let Some(add) = v.strip_prefix('+').or(v.strip_prefix('-').map(|_| v)) {
+        let add: i32 = if v.starts_with('-') {
+            v.parse()
+        } else {
+            add.parse()
+        }
+        .map_err(|_| bad("the number of servers to add is not a whole number"))?;
+        return Ok(Change::AddServers { stage, add });
+    }
+    let servers = if v == "unlimited" {
+        Servers::Unlimited
+    } else {
+        Servers::Finite(
+            v.parse::<u32>()
+                .ok()
+                .filter(|c| *c >= 1)
+                .ok_or_else(|| bad("the number of servers is not a whole number ≥ 1"))?,
+        )
+    };
+    Ok(Change::Servers { stage, servers })
+}
+
+/// `none`, `every:7d` or `size:5`.
+fn parse_batch(v: &str, bad: &dyn Fn(&str) -> Error) -> Result<Option<Batch>> {
+    if v == "none" {
+        Ok(None)
+    } else if let Some(p) = v.strip_prefix("every:") {
+        let every = parse_days(p)
+            .filter(|d| *d > 0.0)
+            .ok_or_else(|| bad("the period is not like 7d"))?;
+        Ok(Some(Batch::Scheduled {
+            every_days: every,
+            offset_days: 0.0,
+            max: None,
+        }))
+    } else if let Some(n) = v.strip_prefix("size:") {
+        let n: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| bad("the batch size is not a whole number ≥ 1"))?;
+        Ok(Some(Batch::Size { size: n }))
+    } else {
+        Err(bad("the batch rule is not none, every:7d or size:5"))
     }
 }
 
@@ -339,14 +355,14 @@ impl Change {
 ///
 /// [`Error::InvalidArgument`] naming an unknown station (with the stations there are), a
 /// change that leaves no server or no station; [`Error::Model`] if the result is invalid.
-pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
+pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
     let mut m = model.clone();
     for c in changes {
         let idx = match c.stage() {
-            Some(name) => Some(m.stage_index(name).ok_or_else(|| {
+            Some(name) => Some(m.station_index(name).ok_or_else(|| {
                 Error::InvalidArgument(format!(
                     "{c}: there is no stage {name:?}; the stages are {}",
-                    m.stages
+                    m.stations
                         .iter()
                         .map(|s| format!("{:?}", s.name))
                         .collect::<Vec<_>>()
@@ -357,14 +373,14 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
         };
         match (c, idx) {
             (Change::Automate { days, .. }, Some(i)) => {
-                m.stages[i].service = Distribution::deterministic(*days)?;
-                m.stages[i].batch = None;
+                m.stations[i].service = Distribution::deterministic(*days)?;
+                m.stations[i].batch = None;
             }
             (Change::Scale { factor, .. }, Some(i)) => {
-                m.stages[i].service = m.stages[i].service.scaled(*factor)?;
+                m.stations[i].service = m.stations[i].service.scaled(*factor)?;
             }
-            (Change::Servers { servers, .. }, Some(i)) => m.stages[i].servers = *servers,
-            (Change::AddServers { add, .. }, Some(i)) => match m.stages[i].servers {
+            (Change::Servers { servers, .. }, Some(i)) => m.stations[i].servers = *servers,
+            (Change::AddServers { add, .. }, Some(i)) => match m.stations[i].servers {
                 Servers::Finite(n) => {
                     let new = i64::from(n) + i64::from(*add);
                     if new < 1 {
@@ -372,22 +388,22 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
                             "{c}: that leaves no server"
                         )));
                     }
-                    m.stages[i].servers = Servers::Finite(new as u32);
+                    m.stations[i].servers = Servers::Finite(new as u32);
                 }
                 Servers::Unlimited => {}
             },
-            (Change::Batch { batch, .. }, Some(i)) => m.stages[i].batch = batch.clone(),
-            (Change::Wip { limit, .. }, Some(i)) => m.stages[i].wip_limit = *limit,
+            (Change::Batch { batch, .. }, Some(i)) => m.stations[i].batch = batch.clone(),
+            (Change::Wip { limit, .. }, Some(i)) => m.stations[i].wip_limit = *limit,
             (Change::Visit { probability, .. }, Some(i)) => {
-                m.stages[i].visit_probability = *probability;
+                m.stations[i].visit_probability = *probability;
             }
             (Change::Remove { stage }, Some(i)) => {
-                if m.stages.len() == 1 {
+                if m.stations.len() == 1 {
                     return Err(Error::InvalidArgument(format!("{c}: that leaves no stage")));
                 }
-                m.stages.remove(i);
-                let next = m.stages.get(i).map(|s| s.name.clone());
-                for (k, s) in m.stages.iter_mut().enumerate() {
+                m.stations.remove(i);
+                let next = m.stations.get(i).map(|s| s.name.clone());
+                for (k, s) in m.stations.iter_mut().enumerate() {
                     if let Some(r) = &mut s.rework
                         && r.to == *stage
                     {
@@ -410,7 +426,8 @@ pub fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStream> {
 
 /// One station's figures in an [`Outcome`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OutcomeStage {
+#[non_exhaustive]
+pub struct OutcomeStation {
     /// The station.
     pub name: String,
     /// Busy server time / available (`None` for unlimited servers).
@@ -429,15 +446,16 @@ pub struct OutcomeStage {
 
 /// A simulated stream: the figures a what-if compares.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Outcome {
-    /// Lead time (days from entering the first station to leaving the last).
-    pub lead_time_days: LeadTimeStats,
+    /// Cycle time (days from entering the first station to leaving the last).
+    pub cycle_time_days: CycleTimeStats,
     /// Items done per day.
     pub throughput: ThroughputStats,
     /// Items in the stream.
     pub wip: WipStats,
     /// Per station.
-    pub stages: Vec<OutcomeStage>,
+    pub stations: Vec<OutcomeStation>,
     /// The most utilised station with finite servers.
     pub bottleneck: Option<String>,
     /// Whether some queue grew over the horizon (demand above a capacity).
@@ -451,13 +469,13 @@ impl Outcome {
     /// most utilised station with finite servers.
     fn from_result(r: &SimResult, pulled: bool) -> Outcome {
         let growing = r
-            .stages
+            .stations
             .iter()
             .filter(|s| s.queue_grew)
             .max_by(|a, b| a.queue_growth_per_day.total_cmp(&b.queue_growth_per_day))
             .map(|s| s.name.clone());
         let utilised = || {
-            r.stages
+            r.stations
                 .iter()
                 .filter_map(|s| s.utilisation.map(|u| (u, &s.name)))
                 .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -467,20 +485,20 @@ impl Outcome {
             .or_else(|| {
                 // Pulled work that piles up nowhere: starting is the constraint.
                 if pulled {
-                    r.stages.first().map(|s| s.name.clone())
+                    r.stations.first().map(|s| s.name.clone())
                 } else {
                     None
                 }
             })
             .or_else(utilised);
         Outcome {
-            lead_time_days: r.lead_time_days.clone(),
+            cycle_time_days: r.cycle_time_days.clone(),
             throughput: r.throughput.clone(),
             wip: r.wip.clone(),
-            stages: r
-                .stages
+            stations: r
+                .stations
                 .iter()
-                .map(|s| OutcomeStage {
+                .map(|s| OutcomeStation {
                     name: s.name.clone(),
                     utilisation: s.utilisation,
                     wait_days_mean: s.wait_days_mean,
@@ -495,21 +513,21 @@ impl Outcome {
         }
     }
 
-    fn stage(&self, name: &str) -> Option<&OutcomeStage> {
-        self.stages.iter().find(|s| s.name == name)
+    fn station(&self, name: &str) -> Option<&OutcomeStation> {
+        self.stations.iter().find(|s| s.name == name)
     }
 
     /// The station where items wait longest: in its queue, or, for a delay (unlimited
     /// servers: waiting for a customer, for an assignment), in the station itself.
-    fn longest_wait(&self) -> Option<(&OutcomeStage, f64)> {
-        self.stages
+    fn longest_wait(&self) -> Option<(&OutcomeStation, f64)> {
+        self.stations
             .iter()
             .map(|s| (s, waiting(s)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }
 
-fn waiting(s: &OutcomeStage) -> f64 {
+fn waiting(s: &OutcomeStation) -> f64 {
     if s.utilisation.is_none() {
         s.time_days_mean
     } else {
@@ -520,6 +538,7 @@ fn waiting(s: &OutcomeStage) -> f64 {
 /// A difference between scenario and baseline, with its confidence interval from paired
 /// replications (common random numbers).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Difference {
     /// The baseline's value.
     pub baseline: f64,
@@ -553,10 +572,11 @@ impl Difference {
 }
 
 /// The result of [`what_if`]. JSON keys: `changes`, `baseline` and `scenario` (each
-/// `lead_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
-/// `stages[]`, `bottleneck`, `unstable`), `lead_time` and `throughput` (each a
+/// `cycle_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
+/// `stations[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
 /// [`Difference`]), `verdict`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WhatIf {
     /// The changes, as text.
     pub changes: Vec<String>,
@@ -564,8 +584,8 @@ pub struct WhatIf {
     pub baseline: Outcome,
     /// The stream after the changes.
     pub scenario: Outcome,
-    /// The change of mean lead time.
-    pub lead_time: Difference,
+    /// The change of mean cycle time.
+    pub cycle_time: Difference,
     /// The change of throughput.
     pub throughput: Difference,
     /// In plain words: whether the difference is real, and where the work now waits.
@@ -584,9 +604,24 @@ fn run(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
 /// seed, replication by replication: every station draws from its own streams, so
 /// unchanged stations see the same service times) and compares them.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{SimOptions, ValueStream, what_if};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/models/delivery.toml");
+/// let model = ValueStream::from_path(path)?;
+/// let options = SimOptions::new().replications(4).horizon_days(1_000.0);
+/// let w = what_if(&model, &["automate Deploy".parse()?], &options)?;
+/// println!("{}", w.verdict);
+/// assert_eq!(w.changes, ["automate Deploy"]);
+/// assert!(w.cycle_time.scenario < w.cycle_time.baseline);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
-/// As [`apply`] and [`Simulation::run`].
+/// As [`ValueStream::apply`] and [`Simulation::run`].
 pub fn what_if(model: &ValueStream, changes: &[Change], options: &SimOptions) -> Result<WhatIf> {
     let scenario_model = apply(model, changes)?;
     let b = run(model, options)?;
@@ -611,14 +646,14 @@ fn compare(
     b_pulled: bool,
     s_pulled: bool,
 ) -> WhatIf {
-    let lead = Difference::paired(
+    let cycle = Difference::paired(
         &b.per_replication
             .iter()
-            .map(|r| r.lead_time_days_mean)
+            .map(|r| r.cycle_time_days_mean)
             .collect::<Vec<_>>(),
         &s.per_replication
             .iter()
-            .map(|r| r.lead_time_days_mean)
+            .map(|r| r.cycle_time_days_mean)
             .collect::<Vec<_>>(),
     );
     let thr = Difference::paired(
@@ -633,12 +668,12 @@ fn compare(
     );
     let baseline = Outcome::from_result(b, b_pulled);
     let scenario = Outcome::from_result(s, s_pulled);
-    let verdict = verdict(&baseline, &scenario, &lead, &thr, changes);
+    let verdict = verdict(&baseline, &scenario, &cycle, &thr, changes);
     WhatIf {
         changes: changes.iter().map(ToString::to_string).collect(),
         baseline,
         scenario,
-        lead_time: lead,
+        cycle_time: cycle,
         throughput: thr,
         verdict,
     }
@@ -658,7 +693,7 @@ fn ci_text(d: &Difference, scale: f64) -> String {
 fn verdict(
     b: &Outcome,
     s: &Outcome,
-    lead: &Difference,
+    cycle: &Difference,
     thr: &Difference,
     changes: &[Change],
 ) -> String {
@@ -671,78 +706,31 @@ fn verdict(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut out = Vec::new();
     if b.unstable || s.unstable {
-        // Demand above a capacity: throughput is the measure, lead times grow with the
-        // horizon.
-        let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
-        let bn_growth = b.stage(bn).map_or(0.0, |x| x.queue_growth_per_day);
-        if b.unstable {
-            out.push(format!(
-                "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
-                thr.baseline, bn_growth
-            ));
-        }
-        if thr.real {
-            out.push(format!(
-                "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
-                thr.baseline,
-                thr.scenario,
-                pct(thr.delta_rel),
-                ci_text(thr, 1.0)
-            ));
-        } else {
-            out.push(format!(
-                "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
-                thr.baseline,
-                thr.scenario,
-                ci_text(thr, 1.0)
-            ));
-        }
-        if s.unstable {
-            let sbn = s.bottleneck.as_deref().unwrap_or(bn);
-            let grow = s
-                .stages
-                .iter()
-                .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
-            if let Some(g) = grow {
-                let before = b.stage(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
-                out.push(format!(
-                    "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
-                    g.name, g.queue_growth_per_day, before
-                ));
-            }
-            out.push(format!(
-                "Mean lead time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not lead time.",
-                lead.baseline,
-                lead.scenario,
-                pct(lead.delta_rel)
-            ));
-        } else {
-            out.push(format!(
-                "After: the stream keeps up with demand; mean lead time {:.1} days.",
-                s.lead_time_days.mean
-            ));
-        }
-        return out.join(" ");
+        return verdict_overloaded(b, s, cycle, thr, &what).join(" ");
     }
-    if lead.real {
+    let mut out = Vec::new();
+    if cycle.real {
         out.push(format!(
-            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
-            lead.baseline,
-            lead.scenario,
-            pct(lead.delta_rel),
-            ci_text(lead, 1.0)
+            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
+            cycle.baseline,
+            cycle.scenario,
+            pct(cycle.delta_rel),
+            ci_text(cycle, 1.0)
         ));
     } else {
         out.push(format!(
-            "{what}: mean lead time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
-            lead.baseline, lead.scenario, pct(lead.delta_rel), ci_text(lead, 1.0)
+            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
+            cycle.baseline, cycle.scenario, pct(cycle.delta_rel), ci_text(cycle, 1.0)
         ));
     }
     match (&b.bottleneck, &s.bottleneck) {
         (Some(x), Some(y)) if x == y => {
-            let u = |o: &Outcome| o.stage(x).and_then(|st| st.utilisation).unwrap_or(f64::NAN);
+            let u = |o: &Outcome| {
+                o.station(x)
+                    .and_then(|st| st.utilisation)
+                    .unwrap_or(f64::NAN)
+            };
             out.push(format!(
                 "The bottleneck stays {x} (utilisation {:.0}% → {:.0}%).",
                 u(b) * 100.0,
@@ -754,7 +742,7 @@ fn verdict(
     }
     match s.longest_wait() {
         Some((w, days)) if days >= 0.01 => {
-            let before = b.stage(&w.name).map_or(0.0, waiting);
+            let before = b.station(&w.name).map_or(0.0, waiting);
             let place = if w.utilisation.is_none() {
                 format!("at {}", w.name)
             } else {
@@ -770,42 +758,121 @@ fn verdict(
     out.join(" ")
 }
 
+/// The verdict when demand exceeds a capacity before or after: throughput is the measure,
+/// cycle times grow with the horizon.
+fn verdict_overloaded(
+    b: &Outcome,
+    s: &Outcome,
+    cycle: &Difference,
+    thr: &Difference,
+    what: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
+    let bn_growth = b.station(bn).map_or(0.0, |x| x.queue_growth_per_day);
+    if b.unstable {
+        out.push(format!(
+            "Before: work arrives faster than {bn} can finish it; throughput is {:.2} a day and the queue in front of {bn} grows by {:.2} items a day.",
+            thr.baseline, bn_growth
+        ));
+    }
+    if thr.real {
+        out.push(format!(
+            "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
+            thr.baseline,
+            thr.scenario,
+            pct(thr.delta_rel),
+            ci_text(thr, 1.0)
+        ));
+    } else {
+        out.push(format!(
+            "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
+            thr.baseline,
+            thr.scenario,
+            ci_text(thr, 1.0)
+        ));
+    }
+    if s.unstable {
+        let sbn = s.bottleneck.as_deref().unwrap_or(bn);
+        let grow = s
+            .stations
+            .iter()
+            .max_by(|a, c| a.queue_growth_per_day.total_cmp(&c.queue_growth_per_day));
+        if let Some(g) = grow {
+            let before = b.station(&g.name).map_or(0.0, |x| x.queue_growth_per_day);
+            out.push(format!(
+                "After: {sbn} still limits the stream; the queue in front of {} grows by {:.2} items a day (before: {:.2}): the work that no longer waits elsewhere waits there.",
+                g.name, g.queue_growth_per_day, before
+            ));
+        }
+        out.push(format!(
+            "Mean cycle time goes from {:.1} to {:.1} days ({}), but it grows with the queue, so it depends on how long the stream has run: compare throughput, not cycle time.",
+            cycle.baseline,
+            cycle.scenario,
+            pct(cycle.delta_rel)
+        ));
+    } else {
+        out.push(format!(
+            "After: the stream keeps up with demand; mean cycle time {:.1} days.",
+            s.cycle_time_days.mean
+        ));
+    }
+    out
+}
+
 /// One lever of [`leverage`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Lever {
     /// The change, as text.
     pub change: String,
-    /// Mean lead time after it, days.
-    pub lead_time_days_mean: f64,
-    /// Relative change of mean lead time (negative is faster).
+    /// Mean cycle time after it, days.
+    pub cycle_time_days_mean: f64,
+    /// Relative change of mean cycle time (negative is faster).
     pub delta_rel: f64,
     /// Throughput after it, items a day.
     pub throughput_per_day: f64,
     /// Relative change of throughput.
     pub throughput_delta_rel: f64,
-    /// Whether the difference (of lead time, or of throughput when demand exceeds a
+    /// Whether the difference (of cycle time, or of throughput when demand exceeds a
     /// capacity) is outside the simulation's noise.
     pub real: bool,
 }
 
-/// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, lead_time_days_mean,
+/// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, cycle_time_days_mean,
 /// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Leverage {
     /// The stream as it is.
     pub baseline: Outcome,
     /// Best first.
     pub ranking: Vec<Lever>,
-    /// What the ranking orders by: `lead_time` for a stable stream, `throughput` when
-    /// demand exceeds a capacity (lead times then grow with the horizon).
+    /// What the ranking orders by: `cycle_time` for a stable stream, `throughput` when
+    /// demand exceeds a capacity (cycle times then grow with the horizon).
     pub by: String,
 }
 
 /// For every station tries `automate` (if it has finite servers), `servers +1` (finite
 /// servers) and halving its service time, and ranks the changes: by the reduction of mean
-/// lead time for a stable stream, by the throughput gained when demand exceeds a capacity
+/// cycle time for a stable stream, by the throughput gained when demand exceeds a capacity
 /// (levers whose throughputs are within the simulation's noise of each other then rank by
-/// lead time). All scenarios share the baseline's random numbers.
+/// cycle time). All scenarios share the baseline's random numbers.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{SimOptions, ValueStream, leverage};
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/models/tandem.toml");
+/// let model = ValueStream::from_path(path)?;
+/// let options = SimOptions::new().replications(3).horizon_days(500.0);
+/// let levers = leverage(&model, &options)?;
+/// // Four stations: automate, one more server and half the service time of each.
+/// assert_eq!(levers.ranking.len(), 12);
+/// println!("do first: {} ({:+.0}%)", levers.ranking[0].change, levers.ranking[0].delta_rel * 100.0);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -813,7 +880,7 @@ pub struct Leverage {
 pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     let b = run(model, options)?;
     let mut candidates: Vec<Change> = Vec::new();
-    for st in &model.stages {
+    for st in &model.stations {
         if let Servers::Finite(_) = st.servers {
             candidates.push(Change::Automate {
                 stage: st.name.clone(),
@@ -847,14 +914,14 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         noise.push(w.throughput.ci95.map_or(0.0, |[lo, hi]| (hi - lo) / 2.0));
         ranking.push(Lever {
             change: c.to_string(),
-            lead_time_days_mean: w.lead_time.scenario,
-            delta_rel: w.lead_time.delta_rel,
+            cycle_time_days_mean: w.cycle_time.scenario,
+            delta_rel: w.cycle_time.delta_rel,
             throughput_per_day: w.throughput.scenario,
             throughput_delta_rel: w.throughput.delta_rel,
             real: if by_throughput {
                 w.throughput.real
             } else {
-                w.lead_time.real
+                w.cycle_time.real
             },
         });
     }
@@ -869,22 +936,22 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
         by: if by_throughput {
             "throughput"
         } else {
-            "lead_time"
+            "cycle_time"
         }
         .to_owned(),
     })
 }
 
 /// Orders levers by throughput, highest first, where levers whose throughputs differ by
-/// less than the noise of either are a tie, ordered by mean lead time. Ties are taken
+/// less than the noise of either are a tie, ordered by mean cycle time. Ties are taken
 /// greedily from the top: a lever joins the group of the highest lever not yet placed when
-/// it is within that one's noise or its own; each group is then ordered by lead time.
+/// it is within that one's noise or its own; each group is then ordered by cycle time.
 fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
     let mut ranked: Vec<(Lever, f64)> = levers.into_iter().zip(noise.iter().copied()).collect();
     ranked.sort_by(|(a, _), (c, _)| {
         c.throughput_per_day
             .total_cmp(&a.throughput_per_day)
-            .then(a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean))
+            .then(a.cycle_time_days_mean.total_cmp(&c.cycle_time_days_mean))
     });
     let mut i = 0;
     while i < ranked.len() {
@@ -895,7 +962,7 @@ fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
             .count()
             .max(1);
         ranked[i..i + tied]
-            .sort_by(|(a, _), (c, _)| a.lead_time_days_mean.total_cmp(&c.lead_time_days_mean));
+            .sort_by(|(a, _), (c, _)| a.cycle_time_days_mean.total_cmp(&c.cycle_time_days_mean));
         i += tied;
     }
     ranked.into_iter().map(|(l, _)| l).collect()
@@ -909,7 +976,7 @@ mod tests {
     fn lever(change: &str, lead: f64, thr: f64) -> Lever {
         Lever {
             change: change.to_owned(),
-            lead_time_days_mean: lead,
+            cycle_time_days_mean: lead,
             delta_rel: 0.0,
             throughput_per_day: thr,
             throughput_delta_rel: 0.0,
@@ -918,7 +985,7 @@ mod tests {
     }
 
     #[test]
-    fn levers_tied_on_throughput_within_the_noise_rank_by_lead_time() {
+    fn levers_tied_on_throughput_within_the_noise_rank_by_cycle_time() {
         let levers = vec![
             lever("a", 9.7, 2.031),
             lever("b", 10.6, 2.032),
@@ -1048,15 +1115,15 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(m.stages[1].batch, None);
-        assert_eq!(m.stages[1].service.mean(), 1.0 / 24.0);
-        assert_eq!(m.stages[2].servers, Servers::Finite(2));
+        assert_eq!(m.stations[1].batch, None);
+        assert_eq!(m.stations[1].service.mean(), 1.0 / 24.0);
+        assert_eq!(m.stations[2].servers, Servers::Finite(2));
         let m = apply(&line(), &["scale Dev=0.5".parse().unwrap()]).unwrap();
-        assert!((m.stages[0].service.mean() - 0.75).abs() < 1e-12);
+        assert!((m.stations[0].service.mean() - 0.75).abs() < 1e-12);
         // Removing Deploy moves Test's rework to the station that took its place.
         let m = apply(&line(), &["remove Deploy".parse().unwrap()]).unwrap();
-        assert_eq!(m.stages.len(), 2);
-        assert_eq!(m.stages[1].rework.as_ref().unwrap().to, "Test");
+        assert_eq!(m.stations.len(), 2);
+        assert_eq!(m.stations[1].rework.as_ref().unwrap().to, "Test");
         let e = apply(&line(), &["servers QA=2".parse().unwrap()])
             .unwrap_err()
             .to_string();

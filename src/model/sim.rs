@@ -8,7 +8,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use super::dist::Sampler;
-use super::results::{REPORTED, Replication, ReplicationStage, SimResult};
+use super::results::{REPORTED, Replication, ReplicationStation, SimResult};
 use super::{Arrivals, Batch, DONE_STATE, Servers, ValueStream};
 use crate::error::{Error, Result};
 use crate::log::{EventLog, EventLogBuilder};
@@ -17,27 +17,44 @@ use crate::time::{datetime_to_ms, days_to_ms, ms_to_datetime};
 
 /// How to simulate: seed, replications, horizon, warm-up, threads.
 ///
+/// Built from [`SimOptions::new`] (the defaults) and its setters; fields can be read (and
+/// changed) directly.
+///
+/// # Examples
+///
 /// ```
 /// use valuestream::SimOptions;
 ///
-/// let o = SimOptions { seed: 42, replications: 20, ..SimOptions::default() };
-/// assert_eq!((o.horizon_days, o.warmup_days, o.threads), (3650.0, 365.0, 1));
+/// let o = SimOptions::new().seed(42).replications(20);
+/// assert_eq!((o.seed, o.replications, o.horizon_days, o.threads), (42, 20, 3650.0, 1));
+/// // The warm-up, unless given, is a tenth of the horizon.
+/// assert_eq!(o.warmup_days, None);
+/// assert_eq!(o.warmup_days_used(), 365.0);
+/// let o = o.horizon_days(1000.0);
+/// assert_eq!(o.warmup_days_used(), 100.0);
+/// assert_eq!(o.warmup_days(0.0).warmup_days_used(), 0.0);
 /// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SimOptions {
-    /// The seed. Replication `r` draws from streams that depend only on `(seed, r)` and the
-    /// stations' names, so a result is bit-for-bit the same for a seed whatever the number
-    /// of threads.
+    /// The seed (default 1). Replication `r` draws from streams that depend only on
+    /// `(seed, r)` and the stations' names, so a result is bit-for-bit the same for a seed
+    /// whatever the number of threads.
     pub seed: u64,
-    /// Independent replications (≥ 1; confidence intervals need 2 or more). Default 10.
+    /// Independent replications (1 to 100 000; confidence intervals need 2 or more).
+    /// Default 10.
     pub replications: u32,
     /// Simulated days per replication, warm-up included (default 3650).
     pub horizon_days: f64,
     /// Days at the start of each replication left out of every statistic, so that the
-    /// empty start does not bias them (default 365; must be below the horizon).
-    pub warmup_days: f64,
-    /// Threads to run replications on (≥ 1, default 1). The library never asks the system
-    /// how many cores it has: pass `std::thread::available_parallelism()` if you want that.
+    /// empty start does not bias them (must be below the horizon). `None`, the default: a
+    /// tenth of the horizon ([`SimOptions::warmup_days_used`]).
+    pub warmup_days: Option<f64>,
+    /// The most threads to run replications on (default 1). `0` means as many as the
+    /// system offers (`std::thread::available_parallelism`), as for
+    /// [`LogReaderBuilder::threads`](crate::LogReaderBuilder::threads); otherwise the
+    /// library never asks the system how many cores it has. The result does not depend on
+    /// it.
     pub threads: usize,
 }
 
@@ -47,20 +64,76 @@ impl Default for SimOptions {
             seed: 1,
             replications: 10,
             horizon_days: 3650.0,
-            warmup_days: 365.0,
+            warmup_days: None,
             threads: 1,
         }
     }
 }
 
 impl SimOptions {
+    /// The default options: seed 1, 10 replications of 3650 days, a tenth of them warm-up,
+    /// on the calling thread.
+    pub fn new() -> SimOptions {
+        SimOptions::default()
+    }
+
+    /// The same options with this seed.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> SimOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The same options with this many replications.
+    #[must_use]
+    pub fn replications(mut self, replications: u32) -> SimOptions {
+        self.replications = replications;
+        self
+    }
+
+    /// The same options with this horizon, in days (warm-up included).
+    #[must_use]
+    pub fn horizon_days(mut self, days: f64) -> SimOptions {
+        self.horizon_days = days;
+        self
+    }
+
+    /// The same options with this warm-up, in days (instead of a tenth of the horizon).
+    #[must_use]
+    pub fn warmup_days(mut self, days: f64) -> SimOptions {
+        self.warmup_days = Some(days);
+        self
+    }
+
+    /// The same options running replications on at most `threads` threads (0: as many as
+    /// the system offers).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> SimOptions {
+        self.threads = threads;
+        self
+    }
+
+    /// The warm-up in days: the one given, or a tenth of the horizon.
+    pub fn warmup_days_used(&self) -> f64 {
+        self.warmup_days.unwrap_or(self.horizon_days / 10.0)
+    }
+
+    /// The threads replications run on, at most: the one given, or with `0` as many as the
+    /// system offers (1 if it cannot tell).
+    pub fn threads_used(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            t => t,
+        }
+    }
+
     /// Checks the options.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if there are no replications or more than 100 000, no
-    /// threads, a horizon that is not positive or beyond 10 million days, or a warm-up that
-    /// is negative or not below the horizon.
+    /// [`Error::InvalidArgument`] if there are no replications or more than 100 000, a
+    /// horizon that is not positive or beyond 10 million days, or a warm-up that is
+    /// negative or not below the horizon.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidArgument(m));
         if self.replications == 0 || self.replications > MAX_REPLICATIONS {
@@ -68,9 +141,6 @@ impl SimOptions {
                 "a simulation runs 1 to {MAX_REPLICATIONS} replications, not {}",
                 self.replications
             ));
-        }
-        if self.threads == 0 {
-            return bad("a simulation needs at least 1 thread".into());
         }
         if !(self.horizon_days.is_finite()
             && self.horizon_days > 0.0
@@ -81,13 +151,11 @@ impl SimOptions {
                 self.horizon_days
             ));
         }
-        if !(self.warmup_days.is_finite()
-            && self.warmup_days >= 0.0
-            && self.warmup_days < self.horizon_days)
-        {
+        let warmup = self.warmup_days_used();
+        if !(warmup.is_finite() && warmup >= 0.0 && warmup < self.horizon_days) {
             return bad(format!(
                 "the warm-up must be at least 0 days and below the horizon ({} days), got {}",
-                self.horizon_days, self.warmup_days
+                self.horizon_days, warmup
             ));
         }
         Ok(())
@@ -101,16 +169,6 @@ const MAX_HORIZON_DAYS: f64 = 1e7;
 /// The most items a replication is expected to see (each keeps a few numbers for the
 /// percentiles).
 const MAX_ITEMS: f64 = 1e8;
-
-/// Simulates `model` with `options`: shorthand for [`Simulation::new`] then
-/// [`Simulation::run`].
-///
-/// # Errors
-///
-/// As [`Simulation::new`] and [`Simulation::run`].
-pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
-    Simulation::new(model)?.run(options)
-}
 
 /// A value stream compiled for simulation.
 ///
@@ -127,17 +185,19 @@ pub fn simulate(model: &ValueStream, options: &SimOptions) -> Result<SimResult> 
 /// therefore see the same arrivals and the same service times elsewhere (common random
 /// numbers), which sharpens comparisons.
 ///
+/// # Examples
+///
 /// ```
 /// use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
 ///
-/// // M/M/1 at 90% load: mean lead time 1/(µ − λ) = 10 days.
+/// // M/M/1 at 90% load: mean cycle time 1/(µ − λ) = 10 days.
 /// let model = ValueStream::new(
 ///     Arrivals::poisson(0.9)?,
 ///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
 /// )?;
-/// let options = SimOptions { replications: 4, horizon_days: 20_000.0, warmup_days: 1_000.0, ..SimOptions::default() };
+/// let options = SimOptions::new().replications(4).horizon_days(20_000.0).warmup_days(1_000.0);
 /// let result = Simulation::new(&model)?.run(&options)?;
-/// assert!((result.lead_time_days.mean - 10.0).abs() < 1.0);
+/// assert!((result.cycle_time_days.mean - 10.0).abs() < 1.0);
 /// # Ok::<(), valuestream::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -225,7 +285,7 @@ impl Simulation {
     /// [`Error::Model`] if the model is invalid ([`ValueStream::validate`]).
     pub fn new(model: &ValueStream) -> Result<Simulation> {
         model.validate()?;
-        let n = model.stages.len();
+        let n = model.stations.len();
         let arrivals = match &model.arrivals {
             Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
                 mean: 1.0 / rate_per_day,
@@ -235,7 +295,7 @@ impl Simulation {
             Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
         };
         let stations = model
-            .stages
+            .stations
             .iter()
             .enumerate()
             .map(|(i, s)| Spec {
@@ -256,7 +316,7 @@ impl Simulation {
                 },
                 limit: s.wip_limit.unwrap_or(u32::MAX),
                 rework: s.rework.as_ref().and_then(|r| {
-                    let to = model.stage_index(&r.to)?;
+                    let to = model.station_index(&r.to)?;
                     Some((to as u32, r.probability))
                 }),
                 next: if i + 1 < n { (i + 1) as u32 } else { EXIT },
@@ -270,7 +330,7 @@ impl Simulation {
             Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
             Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => {
-                let first = &model.stages[0];
+                let first = &model.stations[0];
                 let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
                 Some(servers / first.service.mean())
             }
@@ -278,9 +338,9 @@ impl Simulation {
         };
         Ok(Simulation {
             items_per_day,
-            names: model.stages.iter().map(|s| s.name.clone()).collect(),
+            names: model.stations.iter().map(|s| s.name.clone()).collect(),
             states: model
-                .stages
+                .stations
                 .iter()
                 .map(|s| {
                     let queue = (s.servers != Servers::Unlimited).then(|| s.queue_state());
@@ -293,8 +353,8 @@ impl Simulation {
         })
     }
 
-    /// Runs the replications (in parallel on `options.threads` threads) and combines them in
-    /// replication order.
+    /// Runs the replications (in parallel on [`SimOptions::threads_used`] threads at most) and
+    /// combines them in replication order.
     ///
     /// # Errors
     ///
@@ -304,7 +364,7 @@ impl Simulation {
     pub fn run(&self, options: &SimOptions) -> Result<SimResult> {
         self.check(options)?;
         let reps = options.replications;
-        let threads = options.threads.min(reps as usize).max(1);
+        let threads = options.threads_used().min(reps as usize).max(1);
         let results: Vec<Replication> = if threads == 1 {
             let mut engine = Engine::new(self);
             (0..reps)
@@ -338,7 +398,7 @@ impl Simulation {
             &self.names,
             options.seed,
             options.horizon_days,
-            options.warmup_days,
+            options.warmup_days_used(),
             results,
         ))
     }
@@ -656,8 +716,8 @@ struct Engine<'a> {
     sys_last: f64,
     sys_area: f64,
     in_system_at_start: u32,
-    leads: Vec<f64>,
-    lead_sum: f64,
+    cycles: Vec<f64>,
+    cycle_sum: f64,
     services: u64,
 }
 
@@ -690,8 +750,8 @@ impl<'a> Engine<'a> {
             sys_last: 0.0,
             sys_area: 0.0,
             in_system_at_start: 0,
-            leads: Vec::new(),
-            lead_sum: 0.0,
+            cycles: Vec::new(),
+            cycle_sum: 0.0,
             services: 0,
         }
     }
@@ -716,7 +776,7 @@ impl<'a> Engine<'a> {
         self.seq = 0;
         self.now = 0.0;
         self.horizon = o.horizon_days;
-        self.measuring = o.warmup_days == 0.0;
+        self.measuring = o.warmup_days_used() == 0.0;
         self.arrival_rng = stream_rng(o.seed, rep, self.sim.arrival_stream);
         for (i, s) in self.sim.stations.iter().enumerate() {
             self.service_rng[i] = stream_rng(o.seed, rep, s.service_stream);
@@ -740,16 +800,17 @@ impl<'a> Engine<'a> {
         self.sys_last = 0.0;
         self.sys_area = 0.0;
         self.in_system_at_start = 0;
-        self.leads.clear();
-        self.lead_sum = 0.0;
+        self.cycles.clear();
+        self.cycle_sum = 0.0;
         self.services = 0;
     }
 
     fn run<R: Recorder>(&mut self, o: &SimOptions, rep: u32, rec: &mut R) -> Replication {
         self.reset(o, rep);
         let sim = self.sim;
-        if o.warmup_days > 0.0 {
-            self.schedule(o.warmup_days, Kind::Warmup, 0, 0);
+        let warmup = o.warmup_days_used();
+        if warmup > 0.0 {
+            self.schedule(warmup, Kind::Warmup, 0, 0);
         }
         for (i, s) in sim.stations.iter().enumerate() {
             if let BatchSpec::Scheduled { offset, .. } = s.batch
@@ -821,8 +882,8 @@ impl<'a> Engine<'a> {
         self.touch_system();
         self.sys_area = 0.0;
         self.in_system_at_start = self.in_system;
-        self.leads.clear();
-        self.lead_sum = 0.0;
+        self.cycles.clear();
+        self.cycle_sum = 0.0;
         self.measuring = true;
     }
 
@@ -1114,9 +1175,9 @@ impl<'a> Engine<'a> {
         let job = self.jobs[j as usize];
         rec.done(job.serial, self.now);
         if self.measuring {
-            let lead = self.now - job.born;
-            self.lead_sum += lead;
-            self.leads.push(lead);
+            let cycle = self.now - job.born;
+            self.cycle_sum += cycle;
+            self.cycles.push(cycle);
         }
         self.free_jobs.push(j);
     }
@@ -1192,10 +1253,10 @@ impl<'a> Engine<'a> {
     }
 
     fn finish(&mut self, o: &SimOptions, rep: u32) -> Replication {
-        let window = o.horizon_days - o.warmup_days;
+        let window = o.horizon_days - o.warmup_days_used();
         let now = self.now;
         self.touch_system();
-        let done = self.leads.len() as u64;
+        let done = self.cycles.len() as u64;
         let stages = self
             .st
             .iter_mut()
@@ -1210,7 +1271,7 @@ impl<'a> Engine<'a> {
                     let c = f64::from(spec.servers);
                     (Some(busy / c), st.area_blocked / window / c)
                 };
-                ReplicationStage {
+                ReplicationStation {
                     utilisation,
                     busy_servers_mean: busy,
                     blocked,
@@ -1227,21 +1288,21 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let lead_mean = if done > 0 {
-            self.lead_sum / done as f64
+            self.cycle_sum / done as f64
         } else {
             f64::NAN
         };
         Replication {
             index: rep,
-            lead_time_days_mean: lead_mean,
-            lead_time_days_p: percentiles_unsorted(&mut self.leads, REPORTED),
+            cycle_time_days_mean: lead_mean,
+            cycle_time_days_p: percentiles_unsorted(&mut self.cycles, REPORTED),
             throughput_per_day: done as f64 / window,
             wip_mean: self.sys_area / window,
             wip_growth_per_day: (f64::from(self.in_system) - f64::from(self.in_system_at_start))
                 / window,
             items_done: done,
             services: self.services,
-            stages,
+            stations: stages,
         }
     }
 }

@@ -1,25 +1,24 @@
 //! `valuestream fit`: a queueing model fitted to a log, its bottleneck, and a backtest that
 //! says how far to trust it.
 //!
-//! With `--json` it prints one object (keys are public API):
+//! With `--json` it prints `valuestream::FitReport` (keys are public API):
 //!
 //! - `model`: the model file's content (`arrivals`, `stage[]`), its stations named after
 //!   their active stages, each `service` carrying `mean_days` whatever its distribution;
 //! - `fit`: `arrivals {items, window_days, rate_per_day, interarrival_scv, poisson}` and
 //!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
 //!   servers_from, rework, release}` (how each part was estimated);
-//! - `bottleneck`: `{stage, utilisation}` (the most utilised station, analytically);
-//! - `backtest`: `valuestream::Backtest`: `lead_time_days {mean, p50, p85}`,
+//! - `bottleneck`: `{station, utilisation}` (the most utilised station, analytically);
+//! - `backtest`: `valuestream::Backtest`: `cycle_time_days {mean, p50, p85}`,
 //!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
 //!   within_spread}`,
-//!   `stages[] {name, wip}`;
+//!   `stations[] {name, wip}`;
 //! - `notes[]`: what the model could not represent.
 
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use serde_json::Value;
-use valuestream::{Backtest, FittedModel, ValueStream, analyze, backtest};
+use valuestream::{Backtest, Comparison, FitReport, FittedModel, ModelBottleneck, ServersFrom};
 
 use crate::Failure;
 use crate::input::InputArgs;
@@ -45,57 +44,7 @@ pub struct Args {
     json: bool,
 }
 
-/// The model as JSON, each service with its `mean_days`.
-pub fn model_json(model: &ValueStream) -> Result<Value, Failure> {
-    let mut v = serde_json::to_value(model)
-        .map_err(|e| Failure::other(format!("cannot write JSON: {e}")))?;
-    if let Some(stages) = v.get_mut("stage").and_then(Value::as_array_mut) {
-        for (json, st) in stages.iter_mut().zip(&model.stages) {
-            if let Some(service) = json.get_mut("service").and_then(Value::as_object_mut) {
-                service
-                    .entry("mean_days")
-                    .or_insert_with(|| Value::from(st.service.mean()));
-            }
-        }
-    }
-    Ok(v)
-}
-
-#[derive(serde::Serialize)]
-struct Bottleneck {
-    stage: Option<String>,
-    utilisation: Option<f64>,
-}
-
-#[derive(serde::Serialize)]
-struct Fit<'a> {
-    arrivals: &'a valuestream::ArrivalFit,
-    stations: &'a [valuestream::StationFit],
-}
-
-#[derive(serde::Serialize)]
-struct Out<'a> {
-    model: Value,
-    fit: Fit<'a>,
-    bottleneck: Bottleneck,
-    backtest: &'a Backtest,
-    notes: &'a [String],
-}
-
-fn bottleneck(model: &ValueStream) -> Bottleneck {
-    let best = analyze(model).ok().and_then(|a| {
-        a.stages
-            .iter()
-            .filter_map(|s| s.utilisation.map(|u| (u, s.name.clone())))
-            .max_by(|x, y| x.0.total_cmp(&y.0))
-    });
-    Bottleneck {
-        utilisation: best.as_ref().map(|b| b.0),
-        stage: best.map(|b| b.1),
-    }
-}
-
-fn spread(c: &valuestream::Comparison) -> String {
+fn spread(c: &Comparison) -> String {
     format!(
         "{:.2} to {:.2}{}",
         c.spread[0],
@@ -112,13 +61,14 @@ fn pct(x: f64) -> String {
     format!("{:+.1}%", x * 100.0)
 }
 
-fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
-    let mut s = format!(
+/// The window and the arrivals.
+fn arrivals_text(f: &FittedModel, s: &mut String) {
+    s.push_str(&format!(
         "Model fitted to {} to {} ({:.0} days)\n",
         f.start.format("%Y-%m-%d"),
         f.as_of.format("%Y-%m-%d"),
         f.arrivals.window_days
-    );
+    ));
     let a = &f.arrivals;
     s.push_str(&format!(
         "  arrivals   {} commitments, {:.2} a day, gaps' squared CV {:.2}: {}\n",
@@ -127,13 +77,18 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
         a.interarrival_scv,
         if a.poisson { "Poisson" } else { "gamma gaps" }
     ));
+}
+
+/// One line per station, and a line for each of its visit probability, rework, release
+/// and best-fitting family.
+fn stations_text(f: &FittedModel, s: &mut String) {
     s.push_str(
         "  station            servers           service (days)                       queue\n",
     );
     for st in &f.stations {
         let servers = match (st.servers, st.servers_from) {
             (None, _) => "unlimited".to_owned(),
-            (Some(c), valuestream::ServersFrom::Workflow) => format!("{c}"),
+            (Some(c), ServersFrom::Workflow) => format!("{c}"),
             (Some(c), _) => format!("{c} (peak at once)"),
         };
         s.push_str(&format!(
@@ -174,19 +129,26 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             ));
         }
     }
-    if let (Some(stage), Some(u)) = (&b.stage, b.utilisation) {
+}
+
+fn bottleneck_text(b: &ModelBottleneck, s: &mut String) {
+    if let (Some(station), Some(u)) = (&b.station, b.utilisation) {
         if u > 1.0 {
             s.push_str(&format!(
-                "Bottleneck: {stage} (work reaches it at {:.0}% of its capacity: its queue grows)\n",
+                "Bottleneck: {station} (work reaches it at {:.0}% of its capacity: its queue grows)\n",
                 u * 100.0
             ));
         } else {
             s.push_str(&format!(
-                "Bottleneck: {stage} ({:.0}% utilised)\n",
+                "Bottleneck: {station} ({:.0}% utilised)\n",
                 u * 100.0
             ));
         }
     }
+}
+
+/// The backtest: each figure observed, predicted, the error and the model's spread.
+fn backtest_text(f: &FittedModel, bt: &Backtest, s: &mut String) {
     if f.arrivals.pulled {
         s.push_str(&format!(
             "Backtest: the model run over the log's {:.0} days, pulling work as the team did, {} times\n",
@@ -202,9 +164,9 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
         "  figure                    observed   predicted   error   one history of the model\n",
     );
     let rows = [
-        ("lead time mean (days)", &bt.lead_time_days.mean),
-        ("lead time p50 (days)", &bt.lead_time_days.p50),
-        ("lead time p85 (days)", &bt.lead_time_days.p85),
+        ("cycle time mean (days)", &bt.cycle_time_days.mean),
+        ("cycle time p50 (days)", &bt.cycle_time_days.p50),
+        ("cycle time p85 (days)", &bt.cycle_time_days.p85),
         ("throughput (a day)", &bt.throughput_per_day),
         ("WIP", &bt.wip_mean),
     ];
@@ -217,7 +179,7 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             spread(c)
         ));
     }
-    for st in &bt.stages {
+    for st in &bt.stations {
         s.push_str(&format!(
             "  WIP at {:<17} {:>9.2} {:>11.2} {:>7}   {}\n",
             st.name,
@@ -227,8 +189,16 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
             spread(&st.wip)
         ));
     }
-    s.push_str("  (lead time here is commitment to done: the report's cycle time)\n");
-    for n in &f.notes {
+    s.push_str("  (cycle time: commitment to done, as in the report)\n");
+}
+
+fn text(r: &FitReport) -> String {
+    let mut s = String::new();
+    arrivals_text(&r.fitted, &mut s);
+    stations_text(&r.fitted, &mut s);
+    bottleneck_text(&r.bottleneck, &mut s);
+    backtest_text(&r.fitted, &r.backtest, &mut s);
+    for n in &r.fitted.notes {
         s.push_str(&format!("  note: {n}\n"));
     }
     s
@@ -237,25 +207,15 @@ fn text(f: &FittedModel, b: &Bottleneck, bt: &Backtest) -> String {
 /// Runs `fit`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let (fitted, timelines) = fit_log(&args.input, args.parametric)?;
-    let bt = backtest(&fitted, &timelines, &args.sim.options(&args.input))?;
-    let b = bottleneck(&fitted.model);
+    let report = FitReport::new(fitted, &timelines, &args.sim.options(args.input.threads))?;
     if let Some(path) = &args.out {
-        std::fs::write(path, fitted.model.to_toml())
+        std::fs::write(path, report.fitted.model.to_toml())
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
         eprintln!("valuestream: note: wrote the model to {}", path.display());
     }
     if args.json {
-        print_json(&Out {
-            model: model_json(&fitted.model)?,
-            fit: Fit {
-                arrivals: &fitted.arrivals,
-                stations: &fitted.stations,
-            },
-            bottleneck: b,
-            backtest: &bt,
-            notes: &fitted.notes,
-        })
+        print_json(&report)
     } else {
-        print(&text(&fitted, &b, &bt))
+        print(&text(&report))
     }
 }

@@ -11,6 +11,7 @@ use valuestream::{Forecast, ForecastOptions, Question, forecast, parse_offset};
 
 use crate::Failure;
 use crate::input::{InputArgs, where_filters};
+use crate::modelsrc::SeedArgs;
 use crate::output::{print, print_json};
 
 /// Arguments of `forecast`.
@@ -37,9 +38,8 @@ pub struct Args {
     /// Forecast only the items whose attribute KEY is VALUE (repeatable), e.g. type=Bug.
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filters: Vec<String>,
-    /// Seed of the random numbers: the same seed gives the same forecast.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    seed: SeedArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -114,14 +114,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     };
     let mut input = args.input.clone();
     let attributes = where_filters(&args.filters, &mut input)?;
-    let options = ForecastOptions {
-        trials: args.trials,
-        seed: args.seed,
-        history_days: args.history_days,
-        day_offset: parse_offset(input.offset.as_deref().unwrap_or("Z"))?,
-        attributes,
-        ..ForecastOptions::default()
-    };
+    let options = ForecastOptions::new()
+        .trials(args.trials)
+        .seed(args.seed.seed)
+        .history_days(args.history_days)
+        .day_offset(parse_offset(input.offset.as_deref().unwrap_or("Z"))?)
+        .attributes(attributes);
     if let Some(c) = args
         .confidence
         .iter()
@@ -134,10 +132,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let options = if args.confidence.is_empty() {
         options
     } else {
-        ForecastOptions {
-            confidence: args.confidence.iter().map(|c| c / 100.0).collect(),
-            ..options
-        }
+        options.confidence(args.confidence.iter().map(|c| c / 100.0).collect())
     };
     let timelines = input.timelines()?;
     let f = forecast(&timelines, question, &options)?;

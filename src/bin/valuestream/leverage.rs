@@ -1,9 +1,9 @@
-//! `valuestream leverage`: for every stage, automate it, add a server, halve its service
+//! `valuestream leverage`: for every station, automate it, add a server, halve its service
 //! time; ranked by how much faster delivery gets (or how much more gets done when demand
 //! exceeds a capacity).
 //!
 //! With `--json` it prints `valuestream::Leverage` (keys are public API): `baseline`,
-//! `by` (`lead_time` or `throughput`) and `ranking[]` of `{change, lead_time_days_mean,
+//! `by` (`cycle_time` or `throughput`) and `ranking[]` of `{change, cycle_time_days_mean,
 //! delta_rel, throughput_per_day, throughput_delta_rel, real}`, best first.
 
 use clap::Args as ClapArgs;
@@ -28,23 +28,23 @@ pub struct Args {
 
 fn text(l: &Leverage) -> String {
     let mut s = format!(
-        "Levers, ranked by {}.\nBaseline: lead time {:.2} days, throughput {:.2} a day, bottleneck {}.\n",
+        "Levers, ranked by {}.\nBaseline: cycle time {:.2} days, throughput {:.2} a day, bottleneck {}.\n",
         if l.by == "throughput" {
-            "the throughput they add, since demand exceeds a capacity (levers within the noise of each other by lead time)"
+            "the throughput they add, since demand exceeds a capacity (levers within the noise of each other by cycle time)"
         } else {
-            "how much they shorten lead time"
+            "how much they shorten cycle time"
         },
-        l.baseline.lead_time_days.mean,
+        l.baseline.cycle_time_days.mean,
         l.baseline.throughput.per_day,
         l.baseline.bottleneck.as_deref().unwrap_or("-")
     );
-    s.push_str("   change                        lead time   change   throughput   change\n");
+    s.push_str("   change                       cycle time   change   throughput   change\n");
     for (i, x) in l.ranking.iter().enumerate() {
         s.push_str(&format!(
             "{:>2}. {:<28} {:>9.2} {:>8} {:>12.2} {:>8}{}\n",
             i + 1,
             x.change,
-            x.lead_time_days_mean,
+            x.cycle_time_days_mean,
             format!("{:+.0}%", x.delta_rel * 100.0),
             x.throughput_per_day,
             format!("{:+.0}%", x.throughput_delta_rel * 100.0),
@@ -60,7 +60,7 @@ fn text(l: &Leverage) -> String {
 /// Runs `leverage`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let m = model(&args.input)?;
-    let l = leverage(&m, &args.sim.options(&args.input))?;
+    let l = leverage(&m, &args.sim.options(args.input.threads))?;
     if args.json {
         print_json(&l)
     } else {

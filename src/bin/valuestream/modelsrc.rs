@@ -1,55 +1,64 @@
-//! What `fit`, `whatif` and `leverage` share: simulation options on the command line, and
-//! a model taken from a model file or fitted to a log.
+//! What `fit`, `simulate`, `whatif`, `leverage` and `forecast` share: the seed, simulation
+//! options on the command line, and a model taken from a model file or fitted to a log.
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalsFit, FitOptions, FittedModel, ServiceFit, SimOptions, Timelines, ValueStream, fit,
+    ArrivalModel, FitOptions, FittedModel, ServiceModel, SimOptions, Timelines, ValueStream, fit,
 };
 
 use crate::Failure;
 use crate::input::InputArgs;
 
-/// Simulation options.
-#[derive(Clone, Debug, Args)]
-pub struct SimArgs {
+/// The seed of every subcommand that draws random numbers.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct SeedArgs {
     /// Seed of the random numbers: the same seed gives the same output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// Simulation options.
+#[derive(Clone, Debug, Args)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub seed: SeedArgs,
     /// Independent replications (confidence intervals need at least 2).
     #[arg(long, default_value_t = 10)]
     pub replications: u32,
     /// Simulated days per replication, warm-up included.
     #[arg(long, default_value_t = 3650.0, value_name = "DAYS")]
     pub horizon_days: f64,
-    /// Days at the start of each replication left out [default: a tenth of the horizon].
+    /// Days at the start of each replication left out of the statistics [default: a tenth
+    /// of the horizon].
     #[arg(long, value_name = "DAYS")]
     pub warmup_days: Option<f64>,
 }
 
 impl SimArgs {
-    /// The options, replications running on the threads `input` asks for (`--threads`).
-    pub fn options(&self, input: &InputArgs) -> SimOptions {
-        SimOptions {
-            seed: self.seed,
-            replications: self.replications,
-            horizon_days: self.horizon_days,
-            warmup_days: self.warmup_days.unwrap_or(self.horizon_days / 10.0),
-            threads: input
-                .threads
-                .map(std::num::NonZeroUsize::get)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+    /// The options, replications running on at most `threads` threads (`--threads`; every
+    /// core when absent).
+    pub fn options(&self, threads: Option<NonZeroUsize>) -> SimOptions {
+        let o = SimOptions::new()
+            .seed(self.seed.seed)
+            .replications(self.replications)
+            .horizon_days(self.horizon_days)
+            .threads(threads.map_or(0, NonZeroUsize::get));
+        match self.warmup_days {
+            Some(days) => o.warmup_days(days),
+            None => o,
         }
     }
 }
 
 /// The `--arrivals` option of the environment: how a fitted model's arrivals are modelled.
-fn input_arrivals(input: &InputArgs) -> Result<Option<ArrivalsFit>, Failure> {
+fn input_arrivals(input: &InputArgs) -> Result<ArrivalModel, Failure> {
     match input.arrivals.as_deref() {
-        None | Some("auto") => Ok(None),
-        Some("rate") => Ok(Some(ArrivalsFit::Rate)),
-        Some("pull") => Ok(Some(ArrivalsFit::Pull)),
+        None | Some("auto") => Ok(ArrivalModel::Auto),
+        Some("rate") => Ok(ArrivalModel::Rate),
+        Some("pull") => Ok(ArrivalModel::Pull),
         Some(other) => Err(Failure::input(format!(
             "--arrivals {other:?}: expected auto, rate (the observed arrival rate) or pull (work started whenever someone is free)"
         ))),
@@ -65,17 +74,13 @@ pub fn is_model_file(path: &Path) -> bool {
 /// A model fitted to a log, with its timelines.
 pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Timelines), Failure> {
     let timelines = input.timelines()?;
-    let options = FitOptions {
-        service: if parametric {
-            ServiceFit::Parametric
+    let options = FitOptions::new()
+        .service(if parametric {
+            ServiceModel::Parametric
         } else {
-            ServiceFit::Empirical
-        },
-        arrivals: match input_arrivals(input)? {
-            Some(a) => a,
-            None => ArrivalsFit::Auto,
-        },
-    };
+            ServiceModel::Empirical
+        })
+        .arrivals(input_arrivals(input)?);
     let fitted = fit(&timelines, &options)?;
     Ok((fitted, timelines))
 }
@@ -88,7 +93,7 @@ pub fn model(input: &InputArgs) -> Result<ValueStream, Failure> {
         let (fitted, _) = fit_log(input, false)?;
         eprintln!(
             "valuestream: note: fitted a model of {} stations to {} (valuestream fit shows how)",
-            fitted.model.stages.len(),
+            fitted.model.stations.len(),
             input.file.display()
         );
         Ok(fitted.model)

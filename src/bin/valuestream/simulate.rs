@@ -7,29 +7,33 @@
 //! With `--json` it prints one object (keys are public API):
 //!
 //! - `model`: the model file;
-//! - the simulated results, as `valuestream::SimResult` serialises them:
-//!   `lead_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
-//!   `wip.{mean, ci95, growth_per_day}`, `stages[]` with `{name, utilisation, wait_days_mean,
+//! - `valuestream::SimulationReport`: the simulated results, as `valuestream::SimResult`
+//!   serialises them:
+//!   `cycle_time_days.{mean, ci95, p50, p85, p95}`, `throughput.{per_day, ci95}`,
+//!   `wip.{mean, ci95, growth_per_day}`, `stations[]` with `{name, utilisation, wait_days_mean,
 //!   time_days_mean, queue_mean, …}`, `seed`, `replications`, `horizon_days`, `warmup_days`,
 //!   `items_done`, `services`, `unstable`, `littles_law_relative_error`;
-//! - `analytic`: `valuestream::Analysis`: `{lead_time_days_mean, exact, stable,
-//!   throughput_per_day, wip_mean, warnings, stages[] {name, utilisation, wait_days_mean,
+//!   `analytic`: `valuestream::Analysis`: `{cycle_time_days_mean, exact, stable,
+//!   throughput_per_day, wip_mean, warnings, stations[] {name, utilisation, wait_days_mean,
 //!   stable, method, exact, …}}`;
-//! - `disagreements[]`: `{what, analytic, simulated, ci95, exact}` for each analytic answer
+//!   `disagreements[]`: `{what, analytic, simulated, ci95, exact}` for each analytic answer
 //!   outside the simulation's confidence interval.
 //!
 //! Every `ci95` is `[low, high]`, or `null` with one replication.
 
 use std::fmt::Write as _;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::Args as ClapArgs;
 use valuestream::{
-    Analysis, SimOptions, SimResult, Simulation, ValueStream, analyze, parse_instant, parse_offset,
+    Analysis, Disagreement, SimOptions, SimResult, Simulation, SimulationReport, ValueStream,
+    analyze, parse_instant, parse_offset,
 };
 
 use crate::Failure;
+use crate::modelsrc::SimArgs;
 use crate::output::{print, print_json};
 
 /// Arguments of `simulate`.
@@ -38,23 +42,12 @@ pub struct Args {
     /// The model file (TOML): [arrivals] and ordered [[stage]] tables.
     #[arg(value_name = "MODEL.toml")]
     model: PathBuf,
-    /// Seed of the random numbers: the same seed gives the same output.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Independent replications (confidence intervals need at least 2).
-    #[arg(long, default_value_t = 10)]
-    replications: u32,
-    /// Simulated days per replication, warm-up included.
-    #[arg(long, default_value_t = 3650.0, value_name = "DAYS")]
-    horizon_days: f64,
-    /// Days at the start of each replication left out of the statistics [default: a tenth
-    /// of the horizon].
-    #[arg(long, value_name = "DAYS")]
-    warmup_days: Option<f64>,
-    /// Threads to run replications on [default: the available cores]. The output does not
-    /// depend on it.
+    #[command(flatten)]
+    sim: SimArgs,
+    /// The most threads the command uses: those that run replications [default: the
+    /// available cores]. The output does not depend on it.
     #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    threads: Option<NonZeroUsize>,
     /// Print JSON: the simulated results, `analytic` and `disagreements`.
     #[arg(long)]
     json: bool,
@@ -70,39 +63,17 @@ pub struct Args {
     start: String,
 }
 
-/// An analytic answer outside the simulation's confidence interval.
-#[derive(Debug, serde::Serialize)]
-struct Disagreement {
-    what: String,
-    analytic: f64,
-    simulated: f64,
-    ci95: [f64; 2],
-    exact: bool,
-}
-
 #[derive(serde::Serialize)]
 struct Out<'a> {
     model: String,
     #[serde(flatten)]
-    simulated: &'a SimResult,
-    analytic: &'a Analysis,
-    disagreements: &'a [Disagreement],
+    report: &'a SimulationReport,
 }
 
 /// Runs `simulate`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let model = ValueStream::from_path(&args.model)?;
-    let threads = match args.threads {
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
-    let options = SimOptions {
-        seed: args.seed,
-        replications: args.replications,
-        horizon_days: args.horizon_days,
-        warmup_days: args.warmup_days.unwrap_or(args.horizon_days / 10.0),
-        threads,
-    };
+    let options = args.sim.options(args.threads);
     let sim = Simulation::new(&model)?;
     let result = sim.run(&options)?;
     let analysis = analyze(&model)?;
@@ -115,22 +86,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         std::fs::write(path, text)
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
     }
-    let disagreements = disagreements(&result, &analysis);
+    let report = SimulationReport::from_parts(result, analysis);
     if args.json {
         print_json(&Out {
             model: args.model.display().to_string(),
-            simulated: &result,
-            analytic: &analysis,
-            disagreements: &disagreements,
+            report: &report,
         })
     } else {
-        print(&report(
-            &args.model.display().to_string(),
-            &model,
-            &result,
-            &analysis,
-            &disagreements,
-        ))
+        print(&text(&args.model.display().to_string(), &model, &report))
     }
 }
 
@@ -153,66 +116,6 @@ fn write_log(
             .map_err(|e| fail(&e))?;
     }
     w.flush().map_err(|e| fail(&e))
-}
-
-/// Whether a stage's analytic utilisation is compared with the simulation's (not for an
-/// overloaded stage, whose analytic figure is the offered load, nor for a scheduled release,
-/// whose figure is a rough busy fraction).
-fn utilisation_compared(sa: &valuestream::StageAnalysis) -> bool {
-    sa.stable && sa.method != valuestream::Method::ScheduledRelease
-}
-
-/// The analytic answers outside the simulation's confidence intervals.
-fn disagreements(r: &SimResult, a: &Analysis) -> Vec<Disagreement> {
-    let mut out = Vec::new();
-    let mut check =
-        |what: String, analytic: Option<f64>, simulated: f64, ci: Option<[f64; 2]>, exact: bool| {
-            if let (Some(x), Some([lo, hi])) = (analytic, ci)
-                && x.is_finite()
-                && !(lo <= x && x <= hi)
-            {
-                out.push(Disagreement {
-                    what,
-                    analytic: x,
-                    simulated,
-                    ci95: [lo, hi],
-                    exact,
-                });
-            }
-        };
-    check(
-        "lead time, mean days".into(),
-        a.lead_time_days_mean,
-        r.lead_time_days.mean,
-        r.lead_time_days.ci95,
-        a.exact,
-    );
-    check(
-        "throughput per day".into(),
-        Some(a.throughput_per_day),
-        r.throughput.per_day,
-        r.throughput.ci95,
-        a.exact,
-    );
-    for (s, sa) in r.stages.iter().zip(&a.stages) {
-        check(
-            format!("{}: wait, mean days", s.name),
-            sa.wait_days_mean,
-            s.wait_days_mean,
-            s.wait_days_ci95,
-            sa.exact,
-        );
-        if utilisation_compared(sa) {
-            check(
-                format!("{}: utilisation", s.name),
-                sa.utilisation,
-                s.utilisation.unwrap_or(f64::NAN),
-                s.utilisation_ci95,
-                sa.exact,
-            );
-        }
-    }
-    out
 }
 
 fn num(x: f64) -> String {
@@ -248,14 +151,17 @@ fn analytic(x: Option<f64>, exact: bool, ci: Option<[f64; 2]>) -> String {
 }
 
 /// The text report.
-fn report(
-    file: &str,
-    model: &ValueStream,
-    r: &SimResult,
-    a: &Analysis,
-    dis: &[Disagreement],
-) -> String {
+fn text(file: &str, model: &ValueStream, report: &SimulationReport) -> String {
+    let (r, a) = (&report.simulated, &report.analytic);
     let mut s = String::new();
+    header(&mut s, file, r);
+    stream_rows(&mut s, r, a);
+    station_rows(&mut s, model, r, a);
+    notes(&mut s, r, a, &report.disagreements);
+    s
+}
+
+fn header(s: &mut String, file: &str, r: &SimResult) {
     let _ = writeln!(s, "Simulation of {file}");
     let _ = writeln!(
         s,
@@ -271,17 +177,21 @@ fn report(
         s,
         "Simulated: mean [95% confidence interval]. Analytic: ≈ approximation, ≠ outside the simulation's interval.\n"
     );
+}
+
+/// Cycle time, throughput and WIP, simulated and analytic.
+fn stream_rows(s: &mut String, r: &SimResult, a: &Analysis) {
     let _ = writeln!(s, "{:<26} {:<28} analytic", "", "simulated");
-    let lt = &r.lead_time_days;
+    let ct = &r.cycle_time_days;
     let rows = [
         (
-            "lead time, mean days",
-            with_ci(lt.mean, lt.ci95),
-            analytic(a.lead_time_days_mean, a.exact, lt.ci95),
+            "cycle time, mean days",
+            with_ci(ct.mean, ct.ci95),
+            analytic(a.cycle_time_days_mean, a.exact, ct.ci95),
         ),
         (
-            "lead time p50/p85/p95",
-            format!("{} / {} / {}", num(lt.p50), num(lt.p85), num(lt.p95)),
+            "cycle time p50/p85/p95",
+            format!("{} / {} / {}", num(ct.p50), num(ct.p85), num(ct.p95)),
             String::new(),
         ),
         (
@@ -299,10 +209,14 @@ fn report(
         let _ = writeln!(s, "{}", format!("{what:<26} {sim:<28} {an}").trim_end());
     }
     let _ = writeln!(s);
+}
+
+/// Per station: servers, utilisation, wait, time and queue, simulated and analytic.
+fn station_rows(s: &mut String, model: &ValueStream, r: &SimResult, a: &Analysis) {
     let _ = writeln!(
         s,
         "{:<14} {:>9}  {:<24} {:<10}  {:<24} {:<10}  {:<18} queue, mean",
-        "stage",
+        "station",
         "servers",
         "utilisation",
         "analytic",
@@ -310,10 +224,15 @@ fn report(
         "analytic",
         "time, mean days"
     );
-    for ((st, sa), spec) in r.stages.iter().zip(&a.stages).zip(&model.stages) {
+    for ((st, sa), spec) in r.stations.iter().zip(&a.stations).zip(&model.stations) {
         let util = match st.utilisation {
             Some(u) => with_ci(u, st.utilisation_ci95),
             None => format!("{} busy", num(st.busy_servers_mean)),
+        };
+        let util_ci = if sa.utilisation_comparable() {
+            st.utilisation_ci95
+        } else {
+            None
         };
         let _ = writeln!(
             s,
@@ -321,23 +240,19 @@ fn report(
             st.name,
             spec.servers.to_string(),
             util,
-            analytic(
-                sa.utilisation,
-                sa.exact,
-                if utilisation_compared(sa) {
-                    st.utilisation_ci95
-                } else {
-                    None
-                }
-            ),
+            analytic(sa.utilisation, sa.exact, util_ci),
             with_ci(st.wait_days_mean, st.wait_days_ci95),
             analytic(sa.wait_days_mean, sa.exact, st.wait_days_ci95),
             num(st.time_days_mean),
             num(st.queue_mean),
         );
     }
+}
+
+/// Instability, the analytic notes, the disagreements and Little's law.
+fn notes(s: &mut String, r: &SimResult, a: &Analysis, dis: &[Disagreement]) {
     let grew: Vec<&str> = r
-        .stages
+        .stations
         .iter()
         .filter(|x| x.queue_grew)
         .map(|x| x.name.as_str())
@@ -379,7 +294,7 @@ fn report(
     }
     let _ = writeln!(
         s,
-        "\nLittle's law on the simulated output: WIP = throughput × lead time within {:.2}%{}.",
+        "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
         100.0 * r.littles_law_relative_error,
         if r.unstable {
             " (it needs a stable stream)"
@@ -387,5 +302,4 @@ fn report(
             ""
         }
     );
-    s
 }

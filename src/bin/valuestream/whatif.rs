@@ -1,10 +1,10 @@
 //! `valuestream whatif`: a scenario against the baseline, with common random numbers.
 //!
 //! With `--json` it prints `valuestream::WhatIf` (keys are public API): `changes[]`,
-//! `baseline` and `scenario` (each `lead_time_days {mean, ci95, p50, p85, p95}`,
-//! `throughput {per_day, ci95}`, `wip`, `stages[] {name, utilisation, wait_days_mean,
+//! `baseline` and `scenario` (each `cycle_time_days {mean, ci95, p50, p85, p95}`,
+//! `throughput {per_day, ci95}`, `wip`, `stations[] {name, utilisation, wait_days_mean,
 //! time_days_mean, queue_mean, wip_mean, queue_growth_per_day}`, `bottleneck`, `unstable`),
-//! `lead_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95, real}`)
+//! `cycle_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95, real}`)
 //! and `verdict`.
 
 use clap::Args as ClapArgs;
@@ -27,7 +27,7 @@ pub struct Args {
     /// "wip STAGE=8", "remove STAGE", "arrivals 2.5".
     #[arg(long = "change", value_name = "CHANGE", required = true)]
     changes: Vec<String>,
-    /// Print JSON: baseline, scenario, lead_time, throughput, verdict.
+    /// Print JSON: baseline, scenario, cycle_time, throughput, verdict.
     #[arg(long)]
     json: bool,
 }
@@ -35,15 +35,15 @@ pub struct Args {
 fn text(w: &WhatIf) -> String {
     let mut s = format!("What if: {}\n", w.changes.join(", "));
     s.push_str("                          baseline      scenario\n");
-    let lt = |o: &valuestream::Outcome| o.lead_time_days.mean;
+    let lt = |o: &valuestream::Outcome| o.cycle_time_days.mean;
     s.push_str(&format!(
-        "  lead time mean (days) {:>12.2} {:>13.2}\n",
+        "  cycle time mean (days){:>12.2} {:>13.2}\n",
         lt(&w.baseline),
         lt(&w.scenario)
     ));
     s.push_str(&format!(
-        "  lead time p85 (days)  {:>12.2} {:>13.2}\n",
-        w.baseline.lead_time_days.p85, w.scenario.lead_time_days.p85
+        "  cycle time p85 (days) {:>12.2} {:>13.2}\n",
+        w.baseline.cycle_time_days.p85, w.scenario.cycle_time_days.p85
     ));
     s.push_str(&format!(
         "  throughput (a day)    {:>12.2} {:>13.2}\n",
@@ -59,10 +59,10 @@ fn text(w: &WhatIf) -> String {
         w.scenario.bottleneck.as_deref().unwrap_or("-")
     ));
     s.push_str("  waiting in front of (days)\n");
-    for st in &w.baseline.stages {
+    for st in &w.baseline.stations {
         let after = w
             .scenario
-            .stages
+            .stations
             .iter()
             .find(|x| x.name == st.name)
             .map_or("(removed)".to_owned(), |x| {
@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .map(|c| c.parse::<Change>())
         .collect::<Result<_, _>>()?;
     let m = model(&args.input)?;
-    let w = what_if(&m, &changes, &args.sim.options(&args.input))?;
+    let w = what_if(&m, &changes, &args.sim.options(args.input.threads))?;
     if args.json {
         print_json(&w)
     } else {

@@ -1,0 +1,382 @@
+//! Fitting a value stream to an event log: arrivals, one station per active stage (its
+//! queue made of the wait stages in front of it), service times, servers, rework and
+//! scheduled releases, each with how it was estimated.
+//!
+//! The steps, one file each: [`layout`] (stations from the workflow, and waiting that is not
+//! for capacity split off as a delay), [`arrivals`] (the commitments), [`observe`] (one pass
+//! over the items: services, rework moves, visits and passes), [`station`] (service
+//! distribution, servers, rework, release and visit probability of each station); this file
+//! holds the options and results, and the decision whether work is pulled.
+
+mod arrivals;
+mod layout;
+mod observe;
+mod station;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::estimate::{FamilyFit, Release};
+use super::{Arrivals, Servers, Station, ValueStream};
+use crate::error::Result;
+use crate::time::{ms_to_datetime, ms_to_days};
+use crate::timeline::Timelines;
+
+/// How service times are described.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ServiceModel {
+    /// The observed durations themselves, resampled (the default: no shape assumed).
+    #[default]
+    Empirical,
+    /// The best of exponential, lognormal, gamma and Weibull by maximum likelihood (lowest
+    /// AIC), with the goodness of fit of each reported.
+    Parametric,
+}
+
+/// How the arrivals are modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ArrivalModel {
+    /// Decide from the log (the default): pulled from an unlimited backlog when nothing
+    /// ever waited in front of a first station that was busy at least 90% of the time, else
+    /// Poisson or gamma gaps.
+    #[default]
+    Auto,
+    /// Always the observed rate (Poisson, or gamma gaps).
+    Rate,
+    /// Always an unlimited backlog pulled by the first station.
+    Pull,
+}
+
+/// Options of [`fit`], built from [`FitOptions::new`] (the defaults) and its setters.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{ArrivalModel, FitOptions, ServiceModel};
+///
+/// let o = FitOptions::new().service(ServiceModel::Parametric);
+/// assert_eq!((o.service, o.arrivals), (ServiceModel::Parametric, ArrivalModel::Auto));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FitOptions {
+    /// How service times are described (default: empirical).
+    pub service: ServiceModel,
+    /// How arrivals are modelled (default: decided from the log).
+    pub arrivals: ArrivalModel,
+}
+
+impl FitOptions {
+    /// The default options: empirical service times, arrivals decided from the log.
+    pub fn new() -> FitOptions {
+        FitOptions::default()
+    }
+
+    /// The same options describing service times this way.
+    #[must_use]
+    pub fn service(mut self, service: ServiceModel) -> FitOptions {
+        self.service = service;
+        self
+    }
+
+    /// The same options modelling arrivals this way.
+    #[must_use]
+    pub fn arrivals(mut self, arrivals: ArrivalModel) -> FitOptions {
+        self.arrivals = arrivals;
+        self
+    }
+}
+
+/// Where a station's number of servers came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "from")]
+pub enum ServersFrom {
+    /// The workflow's `servers`.
+    Workflow,
+    /// The most items ever in the active stage at once: exact when every server was busy
+    /// at some moment (it is then a queue's ceiling), a lower bound otherwise.
+    PeakConcurrency,
+    /// A wait stage with no work after it: a pure delay, as many servers as items.
+    Delay,
+}
+
+/// Rework observed at a station: moves back to an earlier station after its service.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ReworkFit {
+    /// The station most moves went back to.
+    pub to: String,
+    /// Moves back / services.
+    pub probability: f64,
+    /// The moves back counted.
+    pub moves: usize,
+}
+
+/// How one station was fitted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct StationFit {
+    /// The station: the active stage's name (or the wait stage's for a delay station).
+    pub name: String,
+    /// The wait stages whose time is this station's queue.
+    pub queue: Vec<String>,
+    /// The stages whose time is this station's service (its active stage, or the wait
+    /// stages of a delay).
+    pub stages: Vec<String>,
+    /// Completed services (visits to the stage) the service time is fitted on; visits still
+    /// open at the end of observation are left out.
+    pub services: usize,
+    /// Mean service time in days.
+    pub mean_days: f64,
+    /// Coefficient of variation of the service time.
+    pub cv: f64,
+    /// The distribution used in the model (`empirical`, or the chosen family).
+    pub distribution: String,
+    /// With [`ServiceModel::Parametric`]: every family fitted, best first (by AIC).
+    pub families: Vec<FamilyFit>,
+    /// Servers (`None` for a pure delay).
+    pub servers: Option<u32>,
+    /// Where the number of servers came from.
+    pub servers_from: ServersFrom,
+    /// Rework, if items moved back after this station.
+    pub rework: Option<ReworkFit>,
+    /// A scheduled release recognised in the instants its work started.
+    pub release: Option<Release>,
+    /// The probability that an item moving forward stops at the station: stops / (stops +
+    /// passes) in the log, 1 when every done item visited it (and for a waiting delay in
+    /// front of a station, which every item passes through, those that did not wait with a
+    /// zero time).
+    pub visit_probability: f64,
+}
+
+/// How the arrivals were fitted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ArrivalFit {
+    /// Items committed in the window (the model's arrivals are commitments).
+    pub items: usize,
+    /// The window in days.
+    pub window_days: f64,
+    /// Commitments per day.
+    pub rate_per_day: f64,
+    /// Squared coefficient of variation of the gaps between commitments.
+    pub interarrival_scv: f64,
+    /// Whether they are modelled as a Poisson process (squared CV between 0.7 and 1.3) or
+    /// as a renewal process with gamma gaps of the same mean and CV.
+    pub poisson: bool,
+    /// Whether work is pulled from an unlimited backlog instead: started whenever a server
+    /// of the first station is free (no item ever waited in front of it and it was busy at
+    /// least 90% of the time, or the caller said so).
+    pub pulled: bool,
+    /// Busy server time of the first station / (servers × window).
+    pub first_station_utilisation: f64,
+}
+
+/// A value stream fitted to a log, with how each part was estimated.
+///
+/// Serialises (JSON) with the model under `model`.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct FittedModel {
+    /// The model: arrivals and stations, ready to simulate, analyse or save as a model file
+    /// ([`ValueStream::to_toml`]).
+    pub model: ValueStream,
+    /// The arrivals.
+    pub arrivals: ArrivalFit,
+    /// The stations, in order.
+    pub stations: Vec<StationFit>,
+    /// The instants of the commitments, in days from `start`, for a trace-driven replay
+    /// ([`Arrivals::Trace`]).
+    #[serde(skip)]
+    pub arrival_days: Vec<f64>,
+    /// The start of the window: day 0 of the model.
+    pub start: DateTime<Utc>,
+    /// The end of observation.
+    pub as_of: DateTime<Utc>,
+    /// What the fit could not represent, in sentences.
+    pub notes: Vec<String>,
+}
+
+impl FittedModel {
+    /// The model to replay the log with: its own arrival instants (a trace-driven replay),
+    /// or, when work is pulled, the model itself (the instants at which someone was free
+    /// in the log say nothing of when someone is free in the model).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) if there are no arrivals to replay.
+    pub fn replay(&self) -> Result<ValueStream> {
+        let mut m = self.model.clone();
+        if !self.arrivals.pulled {
+            m.arrivals = Arrivals::Trace {
+                times_days: self.arrival_days.clone(),
+            };
+        }
+        m.validate()?;
+        Ok(m)
+    }
+}
+
+/// Fits a [`ValueStream`] to `timelines`.
+///
+/// # How
+///
+/// - **Stations**: one per active stage, named after it; the wait stages in front of it
+///   (since the previous active stage) are its queue. A wait stage with no active stage
+///   after it (waiting for a customer) becomes a delay station: unlimited servers, its
+///   visits as service. Backlog and done stages are outside the model.
+/// - **Waiting that is not for capacity**: items wait in a queue for a server only while
+///   every server is busy. When most of the time spent in a station's queue passed while a
+///   server was free (waiting for assignment, for a decision) and the station releases
+///   no batches, the queue stages become a delay station of their own in front of it.
+/// - **Arrivals**: the commitments; Poisson when the squared CV of their gaps is between
+///   0.7 and 1.3, otherwise gamma gaps with the observed mean and CV; an unlimited backlog
+///   when work is pulled ([`ArrivalModel`]). The instants themselves are kept for a replay
+///   ([`FittedModel::replay`]).
+/// - **Service times**: the durations of the completed visits to the station's service
+///   stages (consecutive visits to them are one service; each visit of a reworked item is
+///   another). For the waiting delay split off in front of a station, items that did not
+///   wait count as zero, so that its mean time per item is kept.
+/// - **Servers**: the workflow's, or else the most items in service at once.
+/// - **Rework**: moves from a station back to an earlier one (or from its service to its
+///   own queue), as a probability per service, to the most frequent target.
+/// - **Scheduled releases**: when the starts of a station's work come in bursts on a
+///   regular period (at least four releases holding at least 60% of the starts, their gaps'
+///   coefficient of variation under 0.3; [`Release`]), the station releases on that
+///   schedule.
+/// - **Skipped stations**: when some done items never visited a station, its
+///   [`Station::visit_probability`] is the share of forward moves that stopped there:
+///   every move from one station (or from the start) to a later one stops at the later one
+///   and passes the stations between, and finishing passes the stations after the last;
+///   moves back (rework) are not forward moves. This is the maximum-likelihood estimate
+///   under the model's routing, so the mean number of visits per item is kept even when
+///   items loop (without rework it is the share of done items that visited).
+///
+/// Items move through the stations in workflow order; which stations an item visits is
+/// drawn independently per station (an item type that always skips two stations together
+/// is not told apart).
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{FitOptions, LogReader, Timelines, Workflow, fit};
+///
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+/// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+/// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+/// let fitted = fit(&timelines, &FitOptions::new())?;
+/// for s in &fitted.stations {
+///     println!("{}: {:?} servers, mean service {:.2} days", s.name, s.servers, s.mean_days);
+/// }
+/// // The model is a model file too.
+/// let text = fitted.model.to_toml();
+/// assert!(text.contains("[[stage]]"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if the workflow has no active
+/// or wait stage, no item was committed, or a station has no completed service to fit;
+/// [`Error::Model`](crate::Error::Model) if the fitted model is invalid.
+pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
+    let stages = timelines.workflow().stages();
+    let slots = layout::from_workflow(stages)?;
+    let mut notes: Vec<String> = Vec::new();
+    let slots = layout::split_waiting(timelines, stages, slots, &mut notes);
+    let n = slots.len();
+    let roles = layout::roles_of(&slots, stages.len());
+    let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
+    let commitments = arrivals::commitments(timelines)?;
+    let mut seen = observe::observe(timelines, &slots, &roles);
+    let mut stations: Vec<Station> = Vec::with_capacity(n);
+    let mut fits: Vec<StationFit> = Vec::with_capacity(n);
+    for k in 0..n {
+        let (st, f) =
+            station::fit_station(k, &slots, &names, stages, &mut seen, options, &mut notes)?;
+        stations.push(st);
+        fits.push(f);
+    }
+    let open = timelines
+        .all_visits()
+        .iter()
+        .filter(|v| v.is_open())
+        .count();
+    if open > 0 {
+        notes.push(format!(
+            "{open} visits were still open at the end of observation: their durations are not in the service times (long services are under-represented)"
+        ));
+    }
+    let window_days = commitments.window_days;
+    // Pulled work: nothing ever waited in front of the first station, which was busy.
+    let first_util = match stations[0].servers {
+        Servers::Finite(c) => ms_to_days(seen.busy[0]) / (f64::from(c) * window_days),
+        Servers::Unlimited => 0.0,
+    };
+    let pulled = match options.arrivals {
+        ArrivalModel::Pull => true,
+        ArrivalModel::Rate => false,
+        ArrivalModel::Auto => seen.waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
+    };
+    let model_arrivals = if pulled {
+        pull(
+            options,
+            &names[0],
+            first_util,
+            &mut stations,
+            &mut fits,
+            &mut notes,
+        );
+        Arrivals::Backlog
+    } else {
+        commitments.arrivals
+    };
+    let model = ValueStream::new(model_arrivals, stations)?;
+    Ok(FittedModel {
+        model,
+        arrivals: ArrivalFit {
+            items: commitments.days.len(),
+            window_days,
+            rate_per_day: commitments.rate,
+            interarrival_scv: commitments.scv,
+            poisson: commitments.poisson,
+            pulled,
+            first_station_utilisation: first_util,
+        },
+        stations: fits,
+        arrival_days: commitments.days,
+        start: ms_to_datetime(timelines.start_ms()),
+        as_of: ms_to_datetime(timelines.as_of_ms()),
+        notes,
+    })
+}
+
+/// Work is pulled into the first station: every item starts there; says why when the fit
+/// decided it.
+fn pull(
+    options: &FitOptions,
+    first: &str,
+    first_util: f64,
+    stations: &mut [Station],
+    fits: &mut [StationFit],
+    notes: &mut Vec<String>,
+) {
+    if stations[0].visit_probability < 1.0 {
+        // Pulled work starts at the first station, always.
+        notes.push(format!(
+            "{first}: work is pulled into it, so in the model every item starts there"
+        ));
+        stations[0].visit_probability = 1.0;
+        fits[0].visit_probability = 1.0;
+    }
+    if options.arrivals == ArrivalModel::Auto {
+        notes.push(format!(
+            "no item ever waited in front of {first} and it was busy {:.0}% of the time: work is started whenever someone there is free, so the model pulls from an unlimited backlog",
+            first_util * 100.0
+        ));
+    }
+}

@@ -1,0 +1,224 @@
+//! One station of the fitted model: its service distribution, servers, rework, release
+//! and visit probability, each with how it was estimated.
+
+use super::super::estimate::{FamilyFit, detect_release, fit_families};
+use super::super::{Batch, Distribution, Family, Servers, Station};
+use super::layout::{Slot, concurrency};
+use super::observe::Observed;
+use super::{FitOptions, ReworkFit, ServersFrom, ServiceModel, StationFit};
+use crate::error::{Error, Result};
+use crate::workflow::Stage;
+
+/// Station `k` of the layout, fitted on what was observed of it.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if it has no completed service; [`Error::Model`] if a
+/// distribution cannot be built.
+pub(super) fn fit_station(
+    k: usize,
+    slots: &[Slot],
+    names: &[String],
+    stages: &[Stage],
+    seen: &mut Observed,
+    options: &FitOptions,
+    notes: &mut Vec<String>,
+) -> Result<(Station, StationFit)> {
+    let slot = &slots[k];
+    let mut sample = std::mem::take(&mut seen.services[k]);
+    let visits_done = sample.len();
+    sample.extend(std::iter::repeat_n(0.0, seen.zeros[k]));
+    if sample.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "the stage {:?} has no completed visit: its service time cannot be fitted",
+            names[k]
+        )));
+    }
+    let m = sample.iter().sum::<f64>() / sample.len() as f64;
+    let sd = if sample.len() > 1 {
+        (sample.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (sample.len() - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let cv = if m > 0.0 { sd / m } else { 0.0 };
+    let (service, distribution, families) =
+        service_distribution(&sample, m, cv, &names[k], options, notes)?;
+    let (servers, servers_from) = if slot.delay {
+        (Servers::Unlimited, ServersFrom::Delay)
+    } else {
+        match stages[slot.service[0]].servers {
+            Some(c) => (Servers::Finite(c), ServersFrom::Workflow),
+            None => (
+                Servers::Finite(concurrency(std::mem::take(&mut seen.sweep[k])).0),
+                ServersFrom::PeakConcurrency,
+            ),
+        }
+    };
+    // The model sends every item through a waiting delay (those that did not wait with a
+    // zero time): its rework is per pass, not per visit.
+    let passes = if slot.wait_delay {
+        sample.len()
+    } else {
+        visits_done
+    };
+    let rework_fit = rework(k, &seen.rework, names, passes);
+    let release = if slot.delay {
+        None
+    } else {
+        detect_release(&seen.starts[k], 0.0)
+    };
+    let mut station = Station::new(names[k].clone(), servers, service);
+    if let Some(r) = &rework_fit {
+        station = station.with_rework(r.to.clone(), r.probability);
+    }
+    if let Some(r) = &release {
+        station = station.with_batch(Batch::Scheduled {
+            every_days: r.every_days,
+            offset_days: r.offset_days,
+            max: None,
+        });
+    }
+    let visit = visit_probability(k, slot, &names[k], seen, notes);
+    if visit < 1.0 {
+        station = station.with_visit_probability(visit);
+    }
+    let fit = StationFit {
+        name: names[k].clone(),
+        queue: slot.queue.iter().map(|&w| stages[w].name.clone()).collect(),
+        stages: slot
+            .service
+            .iter()
+            .map(|&w| stages[w].name.clone())
+            .collect(),
+        services: sample.len(),
+        mean_days: m,
+        cv,
+        distribution,
+        families,
+        servers: servers.count(),
+        servers_from,
+        rework: rework_fit,
+        release,
+        visit_probability: visit,
+    };
+    Ok((station, fit))
+}
+
+/// The service distribution of a station (named `name`) whose service times are
+/// `sample` (mean `m`, coefficient of variation `cv`): the sample itself, or the best
+/// family, or deterministic; with its name and every family fitted.
+fn service_distribution(
+    sample: &[f64],
+    m: f64,
+    cv: f64,
+    name: &str,
+    options: &FitOptions,
+    notes: &mut Vec<String>,
+) -> Result<(Distribution, String, Vec<FamilyFit>)> {
+    let empirical = || -> Result<(Distribution, String, Vec<FamilyFit>)> {
+        Ok((
+            Distribution::empirical(sample.to_vec())?,
+            "empirical".to_owned(),
+            Vec::new(),
+        ))
+    };
+    let zero = sample.iter().filter(|x| **x <= 0.0).count();
+    match options.service {
+        ServiceModel::Empirical => empirical(),
+        ServiceModel::Parametric if sample.len() > 1 && cv < 1e-9 => Ok((
+            Distribution::deterministic(m)?,
+            "deterministic".to_owned(),
+            Vec::new(),
+        )),
+        // A family cannot describe a sample in which many services take no time (a
+        // mixture): resample it.
+        ServiceModel::Parametric if zero * 20 > sample.len() => {
+            notes.push(format!(
+                "{name}: {zero} of {} services took no time, which no parametric family describes; the observed times are resampled",
+                sample.len()
+            ));
+            empirical()
+        }
+        ServiceModel::Parametric => match fit_families(sample) {
+            Some(families) => {
+                let best = &families[0];
+                let d = match best.family {
+                    Family::Exponential => Distribution::exponential(best.mean_days)?,
+                    Family::Lognormal => Distribution::lognormal(best.mean_days, best.cv)?,
+                    Family::Gamma => Distribution::gamma(best.mean_days, best.cv)?,
+                    Family::Weibull => Distribution::weibull(best.p1, best.p2)?,
+                };
+                if zero > 0 {
+                    notes.push(format!(
+                        "{name}: {zero} of {} services took no time and are not in the parametric fit",
+                        sample.len()
+                    ));
+                }
+                let family = d_name(best.family);
+                Ok((d, family, families))
+            }
+            None => {
+                notes.push(format!(
+                    "{name}: too few distinct service times for a parametric fit; the observed ones are resampled"
+                ));
+                empirical()
+            }
+        },
+    }
+}
+
+/// Rework from station `k`: moves back / passes, to the most frequent target (the earliest
+/// of equals), at most 0.95.
+fn rework(k: usize, moves_to: &[Vec<usize>], names: &[String], passes: usize) -> Option<ReworkFit> {
+    let n = moves_to.len();
+    let moves: usize = moves_to[k].iter().sum();
+    if moves == 0 {
+        return None;
+    }
+    let to = (0..n)
+        .max_by_key(|&t| (moves_to[k][t], std::cmp::Reverse(t)))
+        .unwrap_or(k);
+    let p = (moves as f64 / passes.max(1) as f64).min(0.95);
+    Some(ReworkFit {
+        to: names[to].clone(),
+        probability: p,
+        moves,
+    })
+}
+
+/// Moving forward, an item of the model stops at station `k` with the probability
+/// observed: stops / (stops + passes), which counts the passes after rework too.
+fn visit_probability(
+    k: usize,
+    slot: &Slot,
+    name: &str,
+    seen: &Observed,
+    notes: &mut Vec<String>,
+) -> f64 {
+    let (skipped, done_items) = (seen.skipped[k], seen.done_items);
+    if skipped == 0 || slot.wait_delay {
+        1.0
+    } else if skipped < done_items && seen.stops[k] > 0 {
+        let (stops, passes) = (seen.stops[k], seen.passes_by[k]);
+        let v = stops as f64 / (stops + passes) as f64;
+        notes.push(format!(
+            "{name}: {skipped} of {done_items} done items never visited it; moving forward, items stopped there {stops} times and passed it {passes} times, so in the model an item stops there with probability {v:.3}"
+        ));
+        v
+    } else {
+        notes.push(format!(
+            "{name}: no done item visited it; the model sends every item through it"
+        ));
+        1.0
+    }
+}
+
+fn d_name(f: Family) -> String {
+    match f {
+        Family::Exponential => "exponential",
+        Family::Lognormal => "lognormal",
+        Family::Gamma => "gamma",
+        Family::Weibull => "weibull",
+    }
+    .to_owned()
+}

@@ -1,0 +1,455 @@
+//! The model's types: a value stream, its arrivals and its stations (queues in front of
+//! servers, with batches, WIP limits, rework and visit probabilities).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::file::{ArrivalsFile, BatchFile};
+use super::scenario::Change;
+use super::{DONE_STATE, Distribution};
+use crate::error::Result;
+use crate::workflow::{Stage, StageKind, Workflow};
+
+/// A value stream: how work arrives, and the stations it flows through, in order.
+///
+/// The model file (TOML) has an `[arrivals]` table and ordered `[[stage]]` tables:
+///
+/// ```toml
+/// [arrivals]
+/// rate_per_day = 1.7          # Poisson; or interarrival = { dist = ... };
+///                             # or backlog = "unlimited"
+///
+/// [[stage]]
+/// name = "Dev"
+/// servers = 4                 # or "unlimited" (a pure delay); default 1
+/// service = { dist = "lognormal", mean_days = 2.0, cv = 0.8 }
+/// wip_limit = 6               # optional: queue + in service
+///
+/// [[stage]]
+/// name = "Deploy"
+/// servers = 1
+/// service = { dist = "deterministic", days = 0.04 }
+/// batch = { every_days = 7.0 }  # or { every_days, offset_days, max } or { size = 5 }
+///
+/// [[stage]]
+/// name = "Test"
+/// servers = 2
+/// service = { dist = "gamma", mean_days = 1.1, cv = 0.7 }
+/// rework = { to = "Dev", probability = 0.2 }
+/// visit_probability = 0.9     # optional: the others pass this stage by
+/// ```
+///
+/// The meaning of each key is documented on [`Arrivals`], [`Station`], [`Servers`],
+/// [`Batch`], [`Rework`] and [`Distribution`]. The model serialises with serde both ways:
+/// [`ValueStream::to_toml`] writes a file that [`ValueStream::from_toml_str`] reads back.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream};
+///
+/// let model = ValueStream::new(
+///     Arrivals::poisson(0.9)?,
+///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
+/// )?;
+/// let again = ValueStream::from_toml_str(&model.to_toml())?;
+/// assert_eq!(model, again);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// The fields are public so that a what-if can change a model in place; every consumer
+/// ([`analyze`](super::analyze), [`Simulation::new`](super::Simulation::new)) checks it
+/// again with [`ValueStream::validate`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueStream {
+    /// How work arrives at the first station.
+    pub arrivals: Arrivals,
+    /// The stations in flow order (`[[stage]]` in the file).
+    #[serde(rename = "stage", alias = "station")]
+    pub stations: Vec<Station>,
+}
+
+/// How work arrives at the first station.
+///
+/// In the file, the `[arrivals]` table has exactly one of:
+///
+/// - `rate_per_day = 1.7`: a Poisson process ([`Arrivals::Poisson`]);
+/// - `interarrival = { dist = ... }`: a renewal process whose gaps follow a [`Distribution`]
+///   ([`Arrivals::Renewal`]);
+/// - `backlog = "unlimited"`: there is always more work; the first station starts a new item
+///   whenever one of its servers is free and its WIP limit allows ([`Arrivals::Backlog`]).
+///   An item's cycle time then starts when it is pulled.
+/// - `trace_days = [0.5, 1.25, …]`: arrivals at these instants ([`Arrivals::Trace`]), for
+///   replaying a log's own history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ArrivalsFile", into = "ArrivalsFile")]
+pub enum Arrivals {
+    /// Poisson arrivals at a constant rate.
+    Poisson {
+        /// Items per day, > 0.
+        rate_per_day: f64,
+    },
+    /// Independent gaps between arrivals, drawn from a distribution.
+    Renewal {
+        /// The gap between two arrivals (mean > 0).
+        interarrival: Distribution,
+    },
+    /// An unlimited backlog: work is started as soon as someone is free.
+    Backlog,
+    /// Arrivals at given instants (days from the start), as observed in a log: a
+    /// trace-driven replay, used to backtest a fitted model against its own history.
+    Trace {
+        /// The instants, in days from the start: finite, ≥ 0, in order, at least one.
+        times_days: Vec<f64>,
+    },
+}
+
+impl Arrivals {
+    /// Poisson arrivals at `rate_per_day`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) if the rate is not positive and finite.
+    pub fn poisson(rate_per_day: f64) -> Result<Arrivals> {
+        let a = Arrivals::Poisson { rate_per_day };
+        a.issue().map_or(Ok(a), |i| Err(i.into_error(None, &[])))
+    }
+
+    /// The mean arrival rate per day (`None` for an unlimited backlog).
+    pub fn rate_per_day(&self) -> Option<f64> {
+        match self {
+            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
+            Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
+            Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(mean, _)| 1.0 / mean),
+        }
+    }
+
+    /// The squared coefficient of variation of the gaps between arrivals (`None` for an
+    /// unlimited backlog).
+    pub fn scv(&self) -> Option<f64> {
+        match self {
+            Arrivals::Poisson { .. } => Some(1.0),
+            Arrivals::Renewal { interarrival } => Some(interarrival.scv()),
+            Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(_, scv)| scv),
+        }
+    }
+}
+
+/// The mean and squared coefficient of variation of the gaps of a trace (`None` with fewer
+/// than two instants or no time between them).
+fn trace_gaps(times: &[f64]) -> Option<(f64, f64)> {
+    if times.len() < 2 {
+        return None;
+    }
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let n = gaps.len() as f64;
+    let mean = gaps.iter().sum::<f64>() / n;
+    if mean.is_nan() || mean <= 0.0 {
+        return None;
+    }
+    let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n;
+    Some((mean, var / (mean * mean)))
+}
+
+/// How many items a station can serve at once.
+///
+/// In the file: a positive integer, or `"unlimited"` for a pure delay (every item is served
+/// at once, nobody waits: "waiting for the customer", a soak period).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Servers {
+    /// This many servers (people, runners, environments), ≥ 1.
+    Finite(u32),
+    /// As many as there are items: no queue.
+    Unlimited,
+}
+
+impl Default for Servers {
+    fn default() -> Servers {
+        Servers::Finite(1)
+    }
+}
+
+impl Servers {
+    /// The number of servers, `None` if unlimited.
+    pub fn count(self) -> Option<u32> {
+        match self {
+            Servers::Finite(c) => Some(c),
+            Servers::Unlimited => None,
+        }
+    }
+}
+
+impl fmt::Display for Servers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Servers::Finite(c) => write!(f, "{c}"),
+            Servers::Unlimited => f.write_str("unlimited"),
+        }
+    }
+}
+
+impl Serialize for Servers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Servers::Finite(c) => s.serialize_u32(*c),
+            Servers::Unlimited => s.serialize_str("unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Servers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Servers, D::Error> {
+        struct V;
+        const EXPECTED: &str = "a positive number of servers or \"unlimited\"";
+        impl serde::de::Visitor<'_> for V {
+            type Value = Servers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Servers, E> {
+                u32::try_from(v)
+                    .map(Servers::Finite)
+                    .map_err(|_| E::custom(format!("servers must be {EXPECTED}, got {v}")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Servers, E> {
+                u32::try_from(v)
+                    .map(Servers::Finite)
+                    .map_err(|_| E::custom(format!("servers must be {EXPECTED}, got {v}")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Servers, E> {
+                if v == "unlimited" {
+                    Ok(Servers::Unlimited)
+                } else {
+                    Err(E::custom(format!("servers must be {EXPECTED}, got {v:?}")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Batch service: items are served together, a whole batch by one server in one service
+/// time.
+///
+/// In the file:
+///
+/// - `batch = { every_days = 7.0, offset_days = 2.0, max = 20 }`: a scheduled release
+///   ([`Batch::Scheduled`]). At each tick (`offset_days`, then every `every_days`), each free
+///   server takes the items then waiting (at most `max` per server, all if `max` is absent)
+///   as one batch. Items that arrive between ticks wait for the next one, even if a server
+///   is free; a tick that finds every server busy is missed.
+/// - `batch = { size = 5 }`: a server starts as soon as `size` items wait ([`Batch::Size`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BatchFile", into = "BatchFile")]
+pub enum Batch {
+    /// A release on a fixed schedule.
+    Scheduled {
+        /// The period between releases, in days (> 0).
+        every_days: f64,
+        /// The first release, in days from the start (≥ 0; default 0).
+        offset_days: f64,
+        /// The most items one server takes in one release (default: all waiting).
+        max: Option<u32>,
+    },
+    /// A fixed batch size.
+    Size {
+        /// The number of items in a batch (≥ 1).
+        size: u32,
+    },
+}
+
+/// Rework: after service, an item goes back to a station with some probability.
+///
+/// `rework = { to = "Dev", probability = 0.2 }`. Each service ends with an independent
+/// draw; an item can be sent back several times (the mean number of visits is given by the
+/// traffic equations, 1/(1−p) for a station that sends work back to itself). A rework move
+/// is never blocked by the target's WIP limit (so that a WIP limit cannot deadlock the
+/// stream); the item counts toward the target's WIP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rework {
+    /// The station the work goes back to (any station, this one included).
+    pub to: String,
+    /// The probability of going back after each service, in [0, 1).
+    pub probability: f64,
+}
+
+/// A station of the value stream: a queue in front of servers.
+///
+/// Items wait in first-in-first-out order. With a `wip_limit`, the station holds at most
+/// that many items (queued and in service); a server upstream that finishes an item the
+/// station cannot take keeps it, and stays blocked, until there is room (blocking after
+/// service). Arrivals that find a full first station wait outside the stream (they count in
+/// the cycle time and the stream's WIP, but not in the station's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    /// The name (unique; not `Done`, and not another station's name followed by ` queue`).
+    pub name: String,
+    /// How many items it serves at once (default 1).
+    #[serde(default)]
+    pub servers: Servers,
+    /// The service time of one item (or of one batch), in days.
+    pub service: Distribution,
+    /// Batch service, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Batch>,
+    /// The most items the station holds, queued and in service (≥ 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wip_limit: Option<u32>,
+    /// Where finished work goes back to, and how often.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rework: Option<Rework>,
+    /// The probability that an item moving forward to this station stops at it, in (0, 1]
+    /// (default 1); otherwise it passes straight on to the next station (or leaves the
+    /// stream after the last). Each item draws independently at each station it reaches
+    /// moving forward; rework sent to the station always stops at it. Items that skip
+    /// review, or that need no deployment, are this.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub visit_probability: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(p: &f64) -> bool {
+    *p == 1.0
+}
+
+impl Station {
+    /// A station with no batch, no WIP limit and no rework.
+    pub fn new(name: impl Into<String>, servers: Servers, service: Distribution) -> Station {
+        Station {
+            name: name.into(),
+            servers,
+            service,
+            batch: None,
+            wip_limit: None,
+            rework: None,
+            visit_probability: 1.0,
+        }
+    }
+
+    /// The same station, visited by an item moving forward with `probability` (the others
+    /// pass it by).
+    pub fn with_visit_probability(mut self, probability: f64) -> Station {
+        self.visit_probability = probability;
+        self
+    }
+
+    /// The same station with batch service.
+    pub fn with_batch(mut self, batch: Batch) -> Station {
+        self.batch = Some(batch);
+        self
+    }
+
+    /// The same station with a WIP limit.
+    pub fn with_wip_limit(mut self, limit: u32) -> Station {
+        self.wip_limit = Some(limit);
+        self
+    }
+
+    /// The same station sending work back to `to` with `probability`.
+    pub fn with_rework(mut self, to: impl Into<String>, probability: f64) -> Station {
+        self.rework = Some(Rework {
+            to: to.into(),
+            probability,
+        });
+        self
+    }
+
+    /// The state a simulated item enters when it joins this station's queue.
+    pub fn queue_state(&self) -> String {
+        format!("{} queue", self.name)
+    }
+}
+
+impl ValueStream {
+    /// A validated model.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) naming the stage and key, as [`ValueStream::validate`].
+    pub fn new(arrivals: Arrivals, stations: Vec<Station>) -> Result<ValueStream> {
+        let model = ValueStream { arrivals, stations };
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// The index of the stage named `name`.
+    pub fn station_index(&self, name: &str) -> Option<usize> {
+        self.stations.iter().position(|s| s.name == name)
+    }
+
+    /// The stage named `name`.
+    pub fn station(&self, name: &str) -> Option<&Station> {
+        self.stations.iter().find(|s| s.name == name)
+    }
+
+    /// The stage named `name`, to change it.
+    pub fn station_mut(&mut self, name: &str) -> Option<&mut Station> {
+        self.stations.iter_mut().find(|s| s.name == name)
+    }
+
+    /// The workflow of the logs the simulator emits: for each station with servers a
+    /// `"<name> queue"` wait stage and a `"<name>"` active stage (with its servers); for a
+    /// delay station (unlimited servers) one `"<name>"` wait stage; then `"Done"`. The
+    /// commitment point is the first stage.
+    ///
+    /// # Errors
+    ///
+    /// As [`ValueStream::validate`].
+    pub fn workflow(&self) -> Result<Workflow> {
+        self.validate()?;
+        let mut stages = Vec::with_capacity(2 * self.stations.len() + 1);
+        for s in &self.stations {
+            match s.servers {
+                Servers::Finite(c) => {
+                    stages.push(Stage::new(s.queue_state(), StageKind::Wait));
+                    stages.push(Stage::new(s.name.clone(), StageKind::Active).with_servers(c));
+                }
+                Servers::Unlimited => stages.push(Stage::new(s.name.clone(), StageKind::Wait)),
+            }
+        }
+        stages.push(Stage::new(DONE_STATE, StageKind::Done));
+        Workflow::new(stages, None)
+    }
+
+    /// The model after `changes`, in order ([`Change`]): the scenario of a what-if.
+    ///
+    /// Removing a station sends the rework that went back to it to the station that took
+    /// its place (the next one), or drops it when none is left behind the reworking
+    /// station.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream};
+    ///
+    /// let model = ValueStream::new(
+    ///     Arrivals::poisson(1.0)?,
+    ///     vec![
+    ///         Station::new("Dev", Servers::Finite(2), Distribution::exponential(1.5)?),
+    ///         Station::new("Test", Servers::Finite(1), Distribution::exponential(0.8)?),
+    ///     ],
+    /// )?;
+    /// let faster = model.apply(&["servers Test=+1".parse()?, "scale Dev=0.5".parse()?])?;
+    /// assert_eq!(faster.station("Test").unwrap().servers, Servers::Finite(2));
+    /// assert_eq!(faster.station("Dev").unwrap().service.mean(), 0.75);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming an unknown station
+    /// (with the stations there are), a change that leaves no server or no station;
+    /// [`Error::Model`](crate::Error::Model) if the result is invalid.
+    pub fn apply(&self, changes: &[Change]) -> Result<ValueStream> {
+        super::scenario::apply(self, changes)
+    }
+}

@@ -1,0 +1,338 @@
+//! What makes a model invalid: each check, and the error that names the stage and key at
+//! fault (placed in the model file when there is one).
+
+use super::DONE_STATE;
+use super::file::{Located, line_column};
+use super::stream::{Arrivals, Batch, Servers, Station, ValueStream};
+use crate::error::{Error, Position, Result};
+
+impl Arrivals {
+    pub(super) fn issue(&self) -> Option<Issue> {
+        match self {
+            Arrivals::Poisson { rate_per_day } => {
+                if rate_per_day.is_finite() && *rate_per_day > 0.0 {
+                    None
+                } else {
+                    Some(Issue::arrivals(
+                        "arrivals.rate_per_day",
+                        format!(
+                            "the arrival rate must be a positive number of items per day, got {rate_per_day}"
+                        ),
+                    ))
+                }
+            }
+            Arrivals::Renewal { interarrival } => {
+                if let Err(b) = interarrival.validate() {
+                    return Some(Issue::arrivals(
+                        format!("arrivals.interarrival.{}", b.key),
+                        b.message,
+                    ));
+                }
+                if interarrival.mean() > 0.0 {
+                    None
+                } else {
+                    Some(Issue::arrivals(
+                        "arrivals.interarrival",
+                        "the mean gap between arrivals must be positive".into(),
+                    ))
+                }
+            }
+            Arrivals::Backlog => None,
+            Arrivals::Trace { times_days } => {
+                if times_days.is_empty() {
+                    return Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        "a trace of arrivals needs at least one instant".into(),
+                    ));
+                }
+                let bad = times_days
+                    .iter()
+                    .position(|t| !(t.is_finite() && *t >= 0.0));
+                let unordered = times_days.windows(2).position(|w| w[1] < w[0]);
+                match (bad, unordered) {
+                    (Some(i), _) => Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        format!(
+                            "instant {} of the trace is {}: expected a number of days ≥ 0",
+                            i + 1,
+                            times_days[i]
+                        ),
+                    )),
+                    (None, Some(i)) => Some(Issue::arrivals(
+                        "arrivals.trace_days",
+                        format!("the trace is not in time order at instant {}", i + 2),
+                    )),
+                    (None, None) => None,
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with a model: the stage (by index), the key and why.
+#[derive(Debug)]
+pub(super) struct Issue {
+    stage: Option<usize>,
+    key: String,
+    message: String,
+}
+
+impl Issue {
+    fn arrivals(key: impl Into<String>, message: String) -> Issue {
+        Issue {
+            stage: None,
+            key: key.into(),
+            message,
+        }
+    }
+
+    fn stage(i: usize, key: impl Into<String>, message: String) -> Issue {
+        Issue {
+            stage: Some(i),
+            key: key.into(),
+            message,
+        }
+    }
+
+    /// The error, naming the stage from `stages` and placed in `file` if there is one.
+    pub(super) fn into_error(self, file: Option<&Located>, stages: &[Station]) -> Error {
+        let offset = file.and_then(|f| match self.stage {
+            Some(i) => f.stations.get(i).copied(),
+            None => f.arrivals,
+        });
+        let mut pos = Position::file(file.and_then(|f| f.file));
+        if let (Some(f), Some(o)) = (file, offset) {
+            (pos.line, pos.char) = line_column(f.text, o);
+        }
+        Error::Model {
+            pos: Box::new(pos),
+            stage: self
+                .stage
+                .and_then(|i| stages.get(i))
+                .map(|s| s.name.clone()),
+            key: Some(self.key),
+            message: self.message,
+        }
+    }
+}
+
+impl ValueStream {
+    /// Checks the model: at least one stage; names non-empty and unique; servers, WIP limits
+    /// and batch sizes ≥ 1; every distribution valid (positive means, cv > 0, a non-empty
+    /// empirical sample…); a positive arrival rate; rework targets that exist, with a
+    /// probability in [0, 1); visit probabilities in (0, 1]; a WIP limit no smaller than the
+    /// batch size; with an unlimited backlog, a first station with a finite number of
+    /// servers, a service that takes time, no batch, and that every item visits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`] with the stage and the key at fault (`service.cv`, `rework.to`, …).
+    pub fn validate(&self) -> Result<()> {
+        match self.issue() {
+            None => Ok(()),
+            Some(i) => Err(i.into_error(None, &self.stations)),
+        }
+    }
+
+    pub(super) fn issue(&self) -> Option<Issue> {
+        if let Some(i) = self.arrivals.issue() {
+            return Some(i);
+        }
+        if self.stations.is_empty() {
+            return Some(Issue::arrivals(
+                "stage",
+                "the model has no stages; declare them as [[stage]] tables with name, servers and service".into(),
+            ));
+        }
+        for (i, s) in self.stations.iter().enumerate() {
+            if let Some(issue) = self.station_issue(i, s) {
+                return Some(issue);
+            }
+        }
+        if matches!(self.arrivals, Arrivals::Backlog)
+            && self.stations[0].servers == Servers::Unlimited
+        {
+            return Some(Issue::stage(
+                0,
+                "servers",
+                "with backlog = \"unlimited\" the first stage needs a finite number of servers, or work would start without limit".into(),
+            ));
+        }
+        if matches!(self.arrivals, Arrivals::Backlog) && self.stations[0].service.mean() <= 0.0 {
+            return Some(Issue::stage(
+                0,
+                "service",
+                "with backlog = \"unlimited\" the first stage's service must take time, or work would start without limit".into(),
+            ));
+        }
+        if matches!(self.arrivals, Arrivals::Backlog) && self.stations[0].batch.is_some() {
+            return Some(Issue::stage(
+                0,
+                "batch",
+                "with backlog = \"unlimited\" the first stage cannot batch: it starts each item as soon as a server is free".into(),
+            ));
+        }
+        None
+    }
+
+    fn station_issue(&self, i: usize, s: &Station) -> Option<Issue> {
+        let issue = |key: &str, message: String| Some(Issue::stage(i, key, message));
+        if let Some(found) = self.name_issue(i, s) {
+            return Some(found);
+        }
+        if s.servers == Servers::Finite(0) {
+            return issue(
+                "servers",
+                "a stage needs at least 1 server (or \"unlimited\")".into(),
+            );
+        }
+        if let Err(b) = s.service.validate() {
+            return issue(&format!("service.{}", b.key), b.message);
+        }
+        if let Some(found) = batch_issue(i, s) {
+            return Some(found);
+        }
+        if s.wip_limit == Some(0) {
+            return issue("wip_limit", "a WIP limit must be at least 1".into());
+        }
+        if let Some(found) = self.rework_issue(i, s) {
+            return Some(found);
+        }
+        let v = s.visit_probability;
+        if !(v.is_finite() && v > 0.0 && v <= 1.0) {
+            return issue(
+                "visit_probability",
+                format!(
+                    "the visit probability must be in (0, 1], got {v} (a stage nobody visits is removed instead)"
+                ),
+            );
+        }
+        if i == 0 && v < 1.0 && matches!(self.arrivals, Arrivals::Backlog) {
+            return issue(
+                "visit_probability",
+                "with backlog = \"unlimited\" every item starts at the first stage: its visit probability must be 1".into(),
+            );
+        }
+        None
+    }
+
+    /// The station's name: not empty, not `Done`, unique, not another station's queue.
+    fn name_issue(&self, i: usize, s: &Station) -> Option<Issue> {
+        let issue = |key: &str, message: String| Some(Issue::stage(i, key, message));
+        if s.name.trim().is_empty() {
+            return issue("name", format!("stage {} has an empty name", i + 1));
+        }
+        if s.name == DONE_STATE {
+            return issue(
+                "name",
+                format!(
+                    "{DONE_STATE:?} is the state of finished work in simulated logs; name the stage differently"
+                ),
+            );
+        }
+        if let Some(j) = self.stations[..i].iter().position(|o| o.name == s.name) {
+            return issue(
+                "name",
+                format!(
+                    "two stages are named {:?} (stages {} and {})",
+                    s.name,
+                    j + 1,
+                    i + 1
+                ),
+            );
+        }
+        if let Some(o) = self
+            .stations
+            .iter()
+            .find(|o| o.servers != Servers::Unlimited && o.queue_state() == s.name)
+        {
+            return issue(
+                "name",
+                format!(
+                    "{:?} is the name of the queue of stage {:?} in simulated logs; name the stage differently",
+                    s.name, o.name
+                ),
+            );
+        }
+        None
+    }
+
+    /// The station's rework: to a station that exists, with a probability in [0, 1).
+    fn rework_issue(&self, i: usize, s: &Station) -> Option<Issue> {
+        let issue = |key: &str, message: String| Some(Issue::stage(i, key, message));
+        if let Some(r) = &s.rework {
+            if !self.stations.iter().any(|o| o.name == r.to) {
+                return issue(
+                    "rework.to",
+                    format!(
+                        "no stage is named {:?}; the stages are {}",
+                        r.to,
+                        self.stations
+                            .iter()
+                            .map(|o| format!("{:?}", o.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            if !(r.probability.is_finite() && (0.0..1.0).contains(&r.probability)) {
+                return issue(
+                    "rework.probability",
+                    format!(
+                        "the rework probability must be in [0, 1), got {}",
+                        r.probability
+                    ),
+                );
+            }
+        }
+        None
+    }
+}
+
+/// The station's batch: a positive period, a first release at 0 or later, at least one
+/// item per release or batch, a batch that fits under the WIP limit.
+fn batch_issue(i: usize, s: &Station) -> Option<Issue> {
+    let issue = |key: &str, message: String| Some(Issue::stage(i, key, message));
+    match s.batch {
+        Some(Batch::Scheduled {
+            every_days,
+            offset_days,
+            max,
+        }) => {
+            if !(every_days.is_finite() && every_days > 0.0) {
+                return issue(
+                    "batch.every_days",
+                    format!(
+                        "the release period must be a positive number of days, got {every_days}"
+                    ),
+                );
+            }
+            if !(offset_days.is_finite() && offset_days >= 0.0) {
+                return issue(
+                    "batch.offset_days",
+                    format!("the first release must be at a number of days ≥ 0, got {offset_days}"),
+                );
+            }
+            if max == Some(0) {
+                return issue("batch.max", "a release takes at least 1 item".into());
+            }
+        }
+        Some(Batch::Size { size }) => {
+            if size == 0 {
+                return issue("batch.size", "a batch has at least 1 item".into());
+            }
+            if let Some(limit) = s.wip_limit
+                && limit < size
+            {
+                return issue(
+                    "wip_limit",
+                    format!(
+                        "the WIP limit {limit} is below the batch size {size}: a batch could never form"
+                    ),
+                );
+            }
+        }
+        None => {}
+    }
+    None
+}
