@@ -5,125 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::Distribution;
-use super::stream::{Arrivals, Batch, Station, ValueStream};
+use super::stream::{Arrivals, Station, ValueStream};
 use crate::error::{Error, Position, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Unlimited {
-    #[serde(rename = "unlimited")]
-    Unlimited,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ArrivalsFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    rate_per_day: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    interarrival: Option<Distribution>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    backlog: Option<Unlimited>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    trace_days: Option<Vec<f64>>,
-}
-
-impl TryFrom<ArrivalsFile> for Arrivals {
-    type Error = String;
-
-    fn try_from(f: ArrivalsFile) -> Result<Arrivals, String> {
-        match (f.rate_per_day, f.interarrival, f.backlog, f.trace_days) {
-            (Some(rate_per_day), None, None, None) => Ok(Arrivals::Poisson { rate_per_day }),
-            (None, Some(interarrival), None, None) => Ok(Arrivals::Renewal { interarrival }),
-            (None, None, Some(Unlimited::Unlimited), None) => Ok(Arrivals::Backlog),
-            (None, None, None, Some(times_days)) => Ok(Arrivals::Trace { times_days }),
-            _ => Err(
-                "[arrivals] needs exactly one of rate_per_day, interarrival = { dist = ... }, backlog = \"unlimited\" or trace_days = [...]"
-                    .to_owned(),
-            ),
-        }
-    }
-}
-
-impl From<Arrivals> for ArrivalsFile {
-    fn from(a: Arrivals) -> ArrivalsFile {
-        let mut f = ArrivalsFile {
-            rate_per_day: None,
-            interarrival: None,
-            backlog: None,
-            trace_days: None,
-        };
-        match a {
-            Arrivals::Poisson { rate_per_day } => f.rate_per_day = Some(rate_per_day),
-            Arrivals::Renewal { interarrival } => f.interarrival = Some(interarrival),
-            Arrivals::Backlog => f.backlog = Some(Unlimited::Unlimited),
-            Arrivals::Trace { times_days } => f.trace_days = Some(times_days),
-        }
-        f
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct BatchFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    every_days: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    offset_days: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    max: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    size: Option<u32>,
-}
-
-impl TryFrom<BatchFile> for Batch {
-    type Error = String;
-
-    fn try_from(f: BatchFile) -> Result<Batch, String> {
-        match f {
-            BatchFile {
-                every_days: Some(every_days),
-                offset_days,
-                max,
-                size: None,
-            } => Ok(Batch::Scheduled {
-                every_days,
-                offset_days: offset_days.unwrap_or(0.0),
-                max,
-            }),
-            BatchFile {
-                every_days: None,
-                offset_days: None,
-                max: None,
-                size: Some(size),
-            } => Ok(Batch::Size { size }),
-            _ => Err("batch is either { every_days = ..., offset_days = ..., max = ... } (a scheduled release) or { size = ... }".to_owned()),
-        }
-    }
-}
-
-impl From<Batch> for BatchFile {
-    fn from(b: Batch) -> BatchFile {
-        match b {
-            Batch::Scheduled {
-                every_days,
-                offset_days,
-                max,
-            } => BatchFile {
-                every_days: Some(every_days),
-                offset_days: (offset_days != 0.0).then_some(offset_days),
-                max,
-                size: None,
-            },
-            Batch::Size { size } => BatchFile {
-                every_days: None,
-                offset_days: None,
-                max: None,
-                size: Some(size),
-            },
-        }
-    }
-}
 
 /// Where the parts of a model file start, to place validation errors.
 pub(super) struct Located<'a> {
@@ -308,7 +191,7 @@ fn toml_error(text: &str, file: Option<&str>, e: &toml::de::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Servers;
+    use crate::model::{Batch, Servers};
 
     const FILE: &str = r#"
 [arrivals]

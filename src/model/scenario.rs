@@ -968,6 +968,41 @@ fn rank_by_throughput(levers: Vec<Lever>, noise: &[f64]) -> Vec<Lever> {
     ranked.into_iter().map(|(l, _)| l).collect()
 }
 
+impl ValueStream {
+    /// The model after `changes`, in order ([`Change`]): the scenario of a what-if.
+    ///
+    /// Removing a station sends the rework that went back to it to the station that took
+    /// its place (the next one), or drops it when none is left behind the reworking
+    /// station.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream};
+    ///
+    /// let model = ValueStream::new(
+    ///     Arrivals::poisson(1.0)?,
+    ///     vec![
+    ///         Station::new("Dev", Servers::Finite(2), Distribution::exponential(1.5)?),
+    ///         Station::new("Test", Servers::Finite(1), Distribution::exponential(0.8)?),
+    ///     ],
+    /// )?;
+    /// let faster = model.apply(&["servers Test=+1".parse()?, "scale Dev=0.5".parse()?])?;
+    /// assert_eq!(faster.station("Test").unwrap().servers, Servers::Finite(2));
+    /// assert_eq!(faster.station("Dev").unwrap().service.mean(), 0.75);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming an unknown station
+    /// (with the stations there are), a change that leaves no server or no station;
+    /// [`Error::Model`](crate::Error::Model) if the result is invalid.
+    pub fn apply(&self, changes: &[Change]) -> Result<ValueStream> {
+        apply(self, changes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,6 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::file::{ArrivalsFile, BatchFile};
-use super::scenario::Change;
 use super::{DONE_STATE, Distribution};
 use crate::error::Result;
 use crate::workflow::{Stage, StageKind, Workflow};
@@ -419,37 +417,120 @@ impl ValueStream {
         stages.push(Stage::new(DONE_STATE, StageKind::Done));
         Workflow::new(stages, None)
     }
+}
 
-    /// The model after `changes`, in order ([`Change`]): the scenario of a what-if.
-    ///
-    /// Removing a station sends the rework that went back to it to the station that took
-    /// its place (the next one), or drops it when none is left behind the reworking
-    /// station.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use valuestream::{Arrivals, Distribution, Servers, Station, ValueStream};
-    ///
-    /// let model = ValueStream::new(
-    ///     Arrivals::poisson(1.0)?,
-    ///     vec![
-    ///         Station::new("Dev", Servers::Finite(2), Distribution::exponential(1.5)?),
-    ///         Station::new("Test", Servers::Finite(1), Distribution::exponential(0.8)?),
-    ///     ],
-    /// )?;
-    /// let faster = model.apply(&["servers Test=+1".parse()?, "scale Dev=0.5".parse()?])?;
-    /// assert_eq!(faster.station("Test").unwrap().servers, Servers::Finite(2));
-    /// assert_eq!(faster.station("Dev").unwrap().service.mean(), 0.75);
-    /// # Ok::<(), valuestream::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming an unknown station
-    /// (with the stations there are), a change that leaves no server or no station;
-    /// [`Error::Model`](crate::Error::Model) if the result is invalid.
-    pub fn apply(&self, changes: &[Change]) -> Result<ValueStream> {
-        super::scenario::apply(self, changes)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Unlimited {
+    #[serde(rename = "unlimited")]
+    Unlimited,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArrivalsFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate_per_day: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    interarrival: Option<Distribution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backlog: Option<Unlimited>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trace_days: Option<Vec<f64>>,
+}
+
+impl TryFrom<ArrivalsFile> for Arrivals {
+    type Error = String;
+
+    fn try_from(f: ArrivalsFile) -> Result<Arrivals, String> {
+        match (f.rate_per_day, f.interarrival, f.backlog, f.trace_days) {
+            (Some(rate_per_day), None, None, None) => Ok(Arrivals::Poisson { rate_per_day }),
+            (None, Some(interarrival), None, None) => Ok(Arrivals::Renewal { interarrival }),
+            (None, None, Some(Unlimited::Unlimited), None) => Ok(Arrivals::Backlog),
+            (None, None, None, Some(times_days)) => Ok(Arrivals::Trace { times_days }),
+            _ => Err(
+                "[arrivals] needs exactly one of rate_per_day, interarrival = { dist = ... }, backlog = \"unlimited\" or trace_days = [...]"
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+impl From<Arrivals> for ArrivalsFile {
+    fn from(a: Arrivals) -> ArrivalsFile {
+        let mut f = ArrivalsFile {
+            rate_per_day: None,
+            interarrival: None,
+            backlog: None,
+            trace_days: None,
+        };
+        match a {
+            Arrivals::Poisson { rate_per_day } => f.rate_per_day = Some(rate_per_day),
+            Arrivals::Renewal { interarrival } => f.interarrival = Some(interarrival),
+            Arrivals::Backlog => f.backlog = Some(Unlimited::Unlimited),
+            Arrivals::Trace { times_days } => f.trace_days = Some(times_days),
+        }
+        f
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BatchFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    every_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    offset_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    size: Option<u32>,
+}
+
+impl TryFrom<BatchFile> for Batch {
+    type Error = String;
+
+    fn try_from(f: BatchFile) -> Result<Batch, String> {
+        match f {
+            BatchFile {
+                every_days: Some(every_days),
+                offset_days,
+                max,
+                size: None,
+            } => Ok(Batch::Scheduled {
+                every_days,
+                offset_days: offset_days.unwrap_or(0.0),
+                max,
+            }),
+            BatchFile {
+                every_days: None,
+                offset_days: None,
+                max: None,
+                size: Some(size),
+            } => Ok(Batch::Size { size }),
+            _ => Err("batch is either { every_days = ..., offset_days = ..., max = ... } (a scheduled release) or { size = ... }".to_owned()),
+        }
+    }
+}
+
+impl From<Batch> for BatchFile {
+    fn from(b: Batch) -> BatchFile {
+        match b {
+            Batch::Scheduled {
+                every_days,
+                offset_days,
+                max,
+            } => BatchFile {
+                every_days: Some(every_days),
+                offset_days: (offset_days != 0.0).then_some(offset_days),
+                max,
+                size: None,
+            },
+            Batch::Size { size } => BatchFile {
+                every_days: None,
+                offset_days: None,
+                max: None,
+                size: Some(size),
+            },
+        }
     }
 }
