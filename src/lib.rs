@@ -101,6 +101,7 @@ mod log;
 mod metrics;
 mod model;
 mod report;
+mod short_key;
 mod time;
 mod timeline;
 mod workflow;

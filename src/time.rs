@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-use crate::log::ShortKey;
+use crate::short_key::ShortKey;
 
 /// Milliseconds in a day.
 pub(crate) const MS_PER_DAY: i64 = 86_400_000;

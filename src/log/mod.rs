@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use intern::{Interner, Names, ShortKey};
+pub(crate) use intern::{Interner, Names};
 pub use preset::{Detected, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
 pub(crate) use reader::{ends_with_lf, record_line};
 
+use crate::short_key::ShortKey;
 use crate::time::{datetime_to_ms, ms_to_datetime};
 
 /// How often, and first where, a state appears in the log.
