@@ -222,11 +222,11 @@ impl Timelines {
             .collect();
         unmapped.sort_by_key(|u| u.first_line);
         if !unmapped.is_empty() && !opts.drop_unmapped {
-            return Err(Error::UnmappedStates {
-                file: log.source.clone(),
-                column: log.state_column.clone(),
-                states: unmapped,
-            });
+            return Err(Error::unmapped_states(
+                log.source.as_deref(),
+                log.state_column.as_deref(),
+                unmapped,
+            ));
         }
         let n = log.len();
         let mapped_max = (0..n)
