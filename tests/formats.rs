@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use valuestream::{
     BadRows, ImportOptions, ItemStatus, Preset, StageKind, Timelines, WarningKind, WideLayout,
-    write_wide,
+    Workflow, write_wide,
 };
 
 fn sample(name: &str) -> PathBuf {
@@ -33,9 +33,8 @@ fn read_path(preset: Preset, path: &Path, opts: &ImportOptions) -> (Import, Time
     let log = preset
         .read(path, opts)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let workflow = preset
-        .default_workflow(&log)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let workflow =
+        Workflow::for_preset(preset, &log).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let import = Import { log, workflow };
     let tl = Timelines::new(&import.log, &import.workflow)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -419,11 +418,11 @@ fn xes_gz_reads_like_the_plain_file() {
         .unwrap();
     let (a, b) = (
         Import {
-            workflow: Preset::Xes.default_workflow(&a).unwrap(),
+            workflow: Workflow::for_preset(Preset::Xes, &a).unwrap(),
             log: a,
         },
         Import {
-            workflow: Preset::Xes.default_workflow(&b).unwrap(),
+            workflow: Workflow::for_preset(Preset::Xes, &b).unwrap(),
             log: b,
         },
     );

@@ -12,7 +12,6 @@ use super::reader::{Interval, emit_intervals};
 use super::{BadRows, EventLog, EventLogBuilder, Format, LogReader, RejectedRow};
 use crate::error::{Error, Position, Result};
 use crate::time::{TimeFormat, TimeParser};
-use crate::workflow::{Stage, StageKind, Workflow};
 
 /// A known export format: its columns, its date forms and a default workflow.
 ///
@@ -140,7 +139,8 @@ impl Preset {
         }
     }
 
-    /// The workflow used when the caller gives none.
+    /// The workflow used when the caller gives none, in a sentence (the workflow itself is
+    /// [`Workflow::for_preset`](crate::Workflow::for_preset)).
     pub fn default_workflow_note(self) -> &'static str {
         match self {
             Preset::JiraJson | Preset::Pm4py | Preset::Xes => {
@@ -305,59 +305,6 @@ impl Preset {
                     ))
                 }
             }
-        }
-    }
-
-    /// The workflow this preset reads `log` through when the caller gives none (see
-    /// [`Preset::default_workflow_note`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Workflow`] when none can be made, such as when no status looks done.
-    pub fn default_workflow(self, log: &EventLog) -> Result<Workflow> {
-        let fixed = |stages: Vec<Stage>| Workflow::new(stages, None);
-        match self {
-            Preset::JiraJson | Preset::Pm4py | Preset::Xes => Workflow::infer(log.states()),
-            Preset::JiraAgileMetrics | Preset::ActionableAgile => {
-                // The wide reader interns the stage columns first, in order.
-                let stages: Vec<&str> = log.states().collect();
-                let n = stages.len();
-                fixed(
-                    stages
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| {
-                            let kind = if i + 1 == n {
-                                StageKind::Done
-                            } else if i == 0 && n >= 3 {
-                                StageKind::Backlog
-                            } else {
-                                match crate::workflow::guess_kind(s, true) {
-                                    StageKind::Done | StageKind::Wait => StageKind::Wait,
-                                    _ => StageKind::Active,
-                                }
-                            };
-                            Stage::new(*s, kind)
-                        })
-                        .collect(),
-                )
-            }
-            Preset::Linear => fixed(vec![
-                Stage::new("Backlog", StageKind::Backlog).with_states(["Created", "Triaged"]),
-                Stage::new("In Progress", StageKind::Active).with_states(["Started"]),
-                Stage::new("Done", StageKind::Done).with_states(["Completed"]),
-                Stage::new("Canceled", StageKind::Done),
-            ]),
-            Preset::Gitlab => fixed(vec![
-                Stage::new("Open", StageKind::Active).with_states(["Created At (UTC)"]),
-                Stage::new("Closed", StageKind::Done).with_states(["Closed At (UTC)"]),
-            ]),
-            Preset::AzureDevops => fixed(vec![
-                Stage::new("New", StageKind::Backlog).with_states(["Created Date"]),
-                Stage::new("Active", StageKind::Active).with_states(["Activated Date"]),
-                Stage::new("Resolved", StageKind::Wait).with_states(["Resolved Date"]),
-                Stage::new("Closed", StageKind::Done).with_states(["Closed Date"]),
-            ]),
         }
     }
 }

@@ -238,7 +238,7 @@ impl InputArgs {
         // The preset's own workflow is only needed when none is given.
         let workflow = match &self.workflow {
             Some(_) => None,
-            None => Some(preset.default_workflow(&log)?),
+            None => Some(Workflow::for_preset(preset, &log)?),
         };
         Ok((log, workflow))
     }
