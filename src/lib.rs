@@ -117,7 +117,7 @@ pub use forecast::{
 };
 pub use log::{
     BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
-    ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,
+    LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind, detect,
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, Evidence, Histogram, ItemCounts, ItemMetrics, LittlesLaw,

@@ -1,21 +1,35 @@
 //! Reading event logs: the event log itself, the readers of every layout and preset, format
 //! detection and the data-quality ledger.
 //!
-//! This file only declares the parts and says what the rest of the crate sees of them.
+//! This file only declares the parts and says what the rest of the crate sees of them. The
+//! parts, each importing only those listed before it:
+//!
+//! - `quality`: the data-quality ledger; `intern`: interned names;
+//! - `event_log`: [`EventLog`] and [`EventLogBuilder`];
+//! - `settings`: what a reader is told (the options behind [`LogReaderBuilder`]);
+//! - `input`: a file by path or bytes in memory;
+//! - `formats`: one file per layout (`long`, `wide`, `intervals`, with `chunked` and
+//!   `layout`) and per preset, and the catalogue of presets ([`Preset`]);
+//! - `format`: [`Format`]; `detect`: [`detect`] and [`Detected`];
+//! - `reader`: [`LogReaderBuilder`] and [`LogReader`].
 
+mod detect;
 mod event_log;
+mod format;
+mod formats;
+mod input;
 mod intern;
-mod jira;
-mod preset;
 pub(crate) mod quality;
 mod reader;
-#[cfg(feature = "xes")]
-mod xes;
+mod settings;
 
+pub use detect::{Detected, detect};
 pub(crate) use event_log::Attributes;
 pub use event_log::{Event, EventLog, EventLogBuilder};
+pub use format::Format;
+pub use formats::Preset;
+pub(crate) use formats::csv::{ends_with_lf, record_line};
 pub(crate) use intern::Names;
-pub use preset::{Detected, ImportOptions, Preset};
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
-pub use reader::{BadRows, Format, LogReader, LogReaderBuilder};
-pub(crate) use reader::{ends_with_lf, record_line};
+pub use reader::{LogReader, LogReaderBuilder};
+pub use settings::BadRows;
