@@ -14,6 +14,8 @@ use super::formats::Preset;
 use super::formats::csv::Layout;
 use super::formats::layout;
 use super::input::Input;
+#[cfg(test)]
+use super::settings::Chunking;
 use super::settings::{BadRows, Settings};
 use crate::error::{Error, Result};
 use crate::time::TimeFormat;
@@ -202,7 +204,7 @@ impl LogReaderBuilder {
     /// Sets when and how finely the chunked read splits a file (tests use small chunks).
     #[cfg(test)]
     pub(crate) fn chunking(mut self, min_file_bytes: u64, chunk_bytes: u64) -> Self {
-        self.settings.chunking = super::settings::Chunking {
+        self.settings.chunking = Chunking {
             min_file_bytes,
             chunk_bytes,
         };

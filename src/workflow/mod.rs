@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, read_text};
 
 mod defaults;
 mod infer;
@@ -202,7 +202,7 @@ impl Workflow {
     ///
     /// [`Error::Io`] if it cannot be read, and as [`Workflow::from_toml_str`] with the path.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Workflow> {
-        let (name, text) = crate::error::read_text(path.as_ref())?;
+        let (name, text) = read_text(path.as_ref())?;
         Workflow::parse(&text, Some(&name))
     }
 
