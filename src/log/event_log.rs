@@ -101,6 +101,7 @@ impl Attributes {
 
 /// One event of the log, as returned by [`EventLog::events`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Event<'a> {
     /// The item's id.
     pub item: &'a str,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// A row the reader did not turn into events, with why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RejectedRow {
     /// The 1-based line (the header is line 1).
     pub line: u64,
@@ -19,6 +20,7 @@ pub struct RejectedRow {
 
 /// A status no stage maps, whose events were dropped because the caller chose to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DroppedState {
     /// The status as written.
     pub state: String,
@@ -86,6 +88,7 @@ impl fmt::Display for WarningKind {
 
 /// How often an irregularity occurred, in how many items, with example item ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Warning {
     /// What happened.
     pub kind: WarningKind,
@@ -104,6 +107,7 @@ pub struct Warning {
 /// them) or in the [`WarningKind::AfterAsOf`] warning. Serialises to the JSON object printed
 /// by `valuestream check --json` under `data_quality`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DataQuality {
     /// The file (or name) the log was read from.
     pub source: Option<String>,

@@ -47,6 +47,7 @@ impl fmt::Display for StageKind {
 /// One stage of a workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Stage {
     /// The stage's name (unique in the workflow).
     pub name: String,
