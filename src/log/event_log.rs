@@ -118,7 +118,40 @@ pub struct Event<'a> {
 /// numbered `0..items()` in order of first appearance; events keep their input order (the
 /// timeline orders each item's events by time, keeping input order for ties).
 ///
-/// Build one with a [`LogReader`](crate::LogReader) from CSV, or event by event with [`EventLogBuilder`].
+/// Build one with a [`LogReader`](crate::LogReader) from a file or bytes, or event by event
+/// with [`EventLogBuilder`].
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{BadRows, LogReader};
+///
+/// let csv = "\
+/// id,state,timestamp,type
+/// A-1,Dev,2024-03-04T09:00:00Z,Bug
+/// A-2,Dev,2024-03-05T09:00:00Z,Story
+/// A-1,Done,2024-03-06T09:00:00Z,Bug
+/// A-2,Done,not a date,Story
+/// ";
+/// let log = LogReader::builder()
+///     .attribute("type")
+///     .bad_rows(BadRows::Skip)
+///     .name("changes.csv")
+///     .build()
+///     .read(csv.as_bytes())?;
+/// // Four rows, one rejected: three events of two items.
+/// assert_eq!((log.rows(), log.len(), log.items()), (4, 3, 2));
+/// assert_eq!(log.rejected()[0].line, 5);
+/// assert_eq!(log.item_id(1), "A-2");
+/// assert_eq!(log.attribute(1, "type"), Some("Story"));
+/// assert_eq!(log.states().collect::<Vec<_>>(), ["Dev", "Done"]);
+/// let first = log.events().next().unwrap();
+/// assert_eq!((first.item, first.state), ("A-1", "Dev"));
+/// let (start, end) = log.span().unwrap();
+/// assert_eq!((end - start).num_days(), 2);
+/// assert_eq!(log.source(), Some("changes.csv"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct EventLog {
     pub(crate) source: Option<String>,
@@ -244,6 +277,8 @@ impl EventLog {
 }
 
 /// Builds an [`EventLog`] event by event (used by the simulator, tests and custom readers).
+///
+/// # Examples
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};

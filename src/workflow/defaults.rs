@@ -13,6 +13,23 @@ impl Workflow {
     /// jira-agile-metrics and ActionableAgile, their date columns in order; for Linear,
     /// GitLab and Azure DevOps, a fixed one over the date columns of their exports.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{LogReader, Preset, StageKind, Workflow};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/exports/azure-devops.csv");
+    /// let log = LogReader::builder()
+    ///     .preset(Preset::AzureDevops)
+    ///     .build()
+    ///     .read_path(path)?;
+    /// let wf = Workflow::for_preset(Preset::AzureDevops, &log)?;
+    /// let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
+    /// use StageKind::*;
+    /// assert_eq!(kinds, [Backlog, Active, Wait, Done]);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Workflow`](crate::Error::Workflow) when none can be made, such as when no

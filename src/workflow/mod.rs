@@ -115,6 +115,10 @@ struct WorkflowFile {
 /// "reached this stage or a later one" lines of the cumulative flow diagram. The commitment
 /// stage defaults to the first stage that is not `backlog`.
 ///
+/// # Examples
+///
+/// In code:
+///
 /// ```
 /// use valuestream::{Stage, StageKind, Workflow};
 ///
@@ -161,6 +165,39 @@ struct WorkflowFile {
 /// name = "Done"
 /// kind = "done"
 /// states = ["Done", "Closed"]
+/// ```
+///
+/// From that text (or a file, with [`Workflow::from_path`]), stage by stage with
+/// [`Workflow::builder`], or the one a preset reads its export through:
+///
+/// ```
+/// use valuestream::{LogReader, Preset, StageKind, Workflow};
+///
+/// let wf = Workflow::from_toml_str(
+///     r#"
+/// [[stage]]
+/// name = "Dev"
+/// kind = "active"
+/// states = ["In Progress"]
+///
+/// [[stage]]
+/// name = "Done"
+/// kind = "done"
+/// "#,
+/// )?;
+/// assert_eq!(wf.stage_of_state("In Progress"), Some(0));
+///
+/// let built = Workflow::builder()
+///     .stage_with_states("Dev", StageKind::Active, ["In Progress"])
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// assert_eq!(built, wf);
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/exports/linear.csv");
+/// let log = LogReader::builder().preset(Preset::Linear).build().read_path(path)?;
+/// let linear = Workflow::for_preset(Preset::Linear, &log)?;
+/// assert_eq!(linear.commitment_stage().name, "In Progress");
+/// # Ok::<(), valuestream::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Workflow {
@@ -359,6 +396,8 @@ impl Workflow {
 }
 
 /// Builds a [`Workflow`] stage by stage.
+///
+/// # Examples
 ///
 /// ```
 /// use valuestream::{StageKind, Workflow};
