@@ -92,78 +92,91 @@ pub(super) fn read<R: Read>(
 /// Turns intervals of work into events: the start of each interval, the gap before it as
 /// `"<stage><queue_suffix>"`, and `end_state` when the item's last interval ends. Overlaps
 /// are counted in the builder's warnings.
-pub(crate) fn emit_intervals(
+pub(super) fn emit_intervals(
     b: &mut EventLogBuilder,
     mut rows: Vec<Interval>,
     queue_suffix: &str,
     end_state: &str,
 ) {
-    {
-        // Stable sort: by item, then start; ties keep input order.
-        rows.sort_by_key(|r| (r.item, r.start));
-        let end_state = b.state_index(end_state.as_bytes()).unwrap_or(0);
-        let mut queue_of: Vec<Option<u32>> = Vec::new();
-        let mut overlaps = WarningTally::default();
-        let mut i = 0;
-        while i < rows.len() {
-            let item = rows[i].item;
-            let mut j = i;
-            while j < rows.len() && rows[j].item == item {
-                j += 1;
-            }
-            let mut frontier: Option<i64> = Some(i64::MIN); // None = an open interval
-            for (k, &r) in rows[i..j].iter().enumerate() {
-                if k > 0 {
-                    match frontier {
-                        Some(f) if f < r.start => {
-                            let slot = queue_of_state(&mut queue_of, r.state);
-                            let q = match *slot {
-                                Some(q) => q,
-                                None => {
-                                    let name = format!("{}{}", b.state_name(r.state), queue_suffix);
-                                    let q = b.state_index(name.as_bytes()).unwrap_or(0);
-                                    *slot = Some(q);
-                                    q
-                                }
-                            };
-                            b.push_ids(item, q, f, r.line);
-                        }
-                        Some(f) if f == r.start => {}
-                        _ => {
-                            let id = b.item_name(item).to_owned();
-                            overlaps.add(WarningKind::OverlappingIntervals, item, &id, 1);
-                        }
-                    }
-                }
-                b.push_ids(item, r.state, r.start, r.line);
-                frontier = match (frontier, r.end) {
-                    (Some(f), Some(e)) => Some(f.max(e)),
-                    _ => None,
-                };
-            }
-            if let Some(f) = frontier {
-                b.push_ids(item, end_state, f, rows[j - 1].line);
-            }
-            i = j;
-        }
-        b.stats.warnings = overlaps.finish(Vec::new());
+    // Stable sort: by item, then start; ties keep input order.
+    rows.sort_by_key(|r| (r.item, r.start));
+    let mut emit = Emitter {
+        end_state: b.state_index(end_state.as_bytes()).unwrap_or(0),
+        queue_suffix,
+        queue_of: Vec::new(),
+        overlaps: WarningTally::default(),
+    };
+    for item_rows in rows.chunk_by(|x, y| x.item == y.item) {
+        emit.item(b, item_rows);
     }
+    b.stats.warnings = emit.overlaps.finish(Vec::new());
 }
 
-fn queue_of_state(v: &mut Vec<Option<u32>>, state: u32) -> &mut Option<u32> {
-    let i = state as usize;
-    if v.len() <= i {
-        v.resize(i + 1, None);
+/// What turning intervals into events keeps from one item to the next.
+struct Emitter<'a> {
+    end_state: u32,
+    queue_suffix: &'a str,
+    /// The queue state of each state, once named.
+    queue_of: Vec<Option<u32>>,
+    overlaps: WarningTally,
+}
+
+impl Emitter<'_> {
+    /// The events of one item, from its intervals in order of start.
+    fn item(&mut self, b: &mut EventLogBuilder, rows: &[Interval]) {
+        let Some(last) = rows.last() else {
+            return;
+        };
+        let item = last.item;
+        let mut frontier: Option<i64> = Some(i64::MIN); // None = an open interval
+        for (k, &r) in rows.iter().enumerate() {
+            if k > 0 {
+                match frontier {
+                    Some(f) if f < r.start => {
+                        let q = self.queue(b, r.state);
+                        b.push_ids(item, q, f, r.line);
+                    }
+                    Some(f) if f == r.start => {}
+                    _ => {
+                        let id = b.item_name(item).to_owned();
+                        self.overlaps
+                            .add(WarningKind::OverlappingIntervals, item, &id, 1);
+                    }
+                }
+            }
+            b.push_ids(item, r.state, r.start, r.line);
+            frontier = match (frontier, r.end) {
+                (Some(f), Some(e)) => Some(f.max(e)),
+                _ => None,
+            };
+        }
+        if let Some(f) = frontier {
+            b.push_ids(item, self.end_state, f, last.line);
+        }
     }
-    &mut v[i]
+
+    /// The state of the wait before `state` (`"<state><queue_suffix>"`), interned once.
+    fn queue(&mut self, b: &mut EventLogBuilder, state: u32) -> u32 {
+        let i = state as usize;
+        if self.queue_of.len() <= i {
+            self.queue_of.resize(i + 1, None);
+        }
+        if let Some(q) = self.queue_of[i] {
+            return q;
+        }
+        let name = format!("{}{}", b.state_name(state), self.queue_suffix);
+        let q = b.state_index(name.as_bytes()).unwrap_or(0);
+        self.queue_of[i] = Some(q);
+        q
+    }
 }
 
 /// One interval of work, by ids.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Interval {
-    pub(crate) item: u32,
-    pub(crate) state: u32,
-    pub(crate) start: i64,
-    pub(crate) end: Option<i64>,
-    pub(crate) line: u64,
+pub(super) struct Interval {
+    pub(super) item: u32,
+    pub(super) state: u32,
+    pub(super) start: i64,
+    pub(super) end: Option<i64>,
+    pub(super) line: u64,
 }
