@@ -549,3 +549,127 @@ fn bad_dora_input_names_line_and_column() {
         "{e}"
     );
 }
+
+/// The events of a log: item, state and instant of each, in input order.
+fn events(log: &valuestream::EventLog) -> Vec<(String, String, DateTime<Utc>)> {
+    log.events()
+        .map(|e| (e.item.to_owned(), e.state.to_owned(), e.time))
+        .collect()
+}
+
+#[test]
+fn every_export_reads_the_same_from_bytes_as_from_its_file() {
+    let auto = LogReader::builder()
+        .format(Format::Auto)
+        .name("export")
+        .build();
+    for file in [
+        "jira.json",
+        "jira-agile-metrics.csv",
+        "actionableagile.csv",
+        "linear.csv",
+        "gitlab.csv",
+        "azure-devops.csv",
+        "pm4py.csv",
+        "sample.xes",
+    ] {
+        let path = sample(file);
+        let from_file = auto
+            .read_path(&path)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bytes = std::fs::read(&path).unwrap();
+        let from_bytes = auto
+            .read(bytes.as_slice())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(events(&from_file), events(&from_bytes), "{file}");
+        assert_eq!(from_file.rows(), from_bytes.rows(), "{file}");
+        assert_eq!(from_file.rejected(), from_bytes.rejected(), "{file}");
+        assert_eq!(from_bytes.source(), Some("export"), "{file}");
+        // Through the preset detection names, too.
+        let preset = preset_of(&path);
+        let through = reader(preset).read(bytes.as_slice()).unwrap();
+        assert_eq!(events(&through), events(&from_file), "{file}");
+    }
+}
+
+#[test]
+fn detection_knows_the_long_layout_and_the_columns_given() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = dir.join("long.csv");
+    std::fs::write(
+        &long,
+        "\u{feff}ID,State,Timestamp\nA,Dev,2024-01-01\nA,Done,2024-01-02\n",
+    )
+    .unwrap();
+    let found = detect(&long).unwrap();
+    assert_eq!(
+        (found.format, found.reason.as_str()),
+        (Format::Long, "id, state, timestamp")
+    );
+    let log = LogReader::builder()
+        .format(Format::Auto)
+        .build()
+        .read_path(&long)
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    // Giving the id or the time column means a long log, whatever the file looks like.
+    let other = dir.join("columns.csv");
+    std::fs::write(&other, "ticket,what,when\nA,Dev,2024-01-01\n").unwrap();
+    let reader = LogReader::builder()
+        .format(Format::Auto)
+        .id_column("ticket")
+        .state_column("what")
+        .time_column("when")
+        .build();
+    let found = reader.detect(&other).unwrap();
+    assert_eq!(
+        (found.format, found.reason.as_str()),
+        (Format::Long, "columns given")
+    );
+    assert_eq!(reader.read_path(&other).unwrap().len(), 1);
+    assert_eq!(
+        reader
+            .read(&b"ticket,what,when\nA,Dev,2024-01-01\n"[..])
+            .unwrap()
+            .len(),
+        1
+    );
+    // Without them, the file is not recognised; a format given is read as given.
+    assert!(detect(&other).is_err());
+    let given = LogReader::builder().preset(Preset::Gitlab).build();
+    assert_eq!(
+        given.detect(&other).unwrap().format,
+        Format::Preset(Preset::Gitlab)
+    );
+    // An empty file says so.
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, " \n").unwrap();
+    let e = detect(&empty).unwrap_err().to_string();
+    assert!(e.ends_with("line 1: the input is empty"), "{e}");
+}
+
+#[test]
+fn format_names_read_back() {
+    for name in ["long", "wide", "intervals", "auto"] {
+        assert_eq!(Format::from_name(name).unwrap().to_string(), name);
+    }
+    for p in Preset::ALL {
+        let f = Format::from_name(p.name()).unwrap();
+        assert_eq!(f, Format::Preset(p));
+        assert_eq!(f, Format::from(p));
+        assert_eq!(f.name(), p.name());
+    }
+    let e = Format::from_name("yaml").unwrap_err().to_string();
+    assert_eq!(e, Preset::from_name("yaml").unwrap_err().to_string());
+    assert!(
+        e.contains("jira-json") && e.contains("long, wide, intervals"),
+        "{e}"
+    );
+    // The serde forms.
+    let json = serde_json::to_string(&Format::Preset(Preset::AzureDevops)).unwrap();
+    assert_eq!(json, r#"{"preset":"azure-devops"}"#);
+    assert_eq!(serde_json::to_string(&Format::Auto).unwrap(), r#""auto""#);
+    let back: Format = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, Format::Preset(Preset::AzureDevops));
+}

@@ -520,7 +520,8 @@ mod tests {
     use proptest::test_runner::{Config, TestRunner};
 
     use super::*;
-    use crate::log::{Format, LogReader, LogReaderBuilder};
+    use crate::log::format::Format;
+    use crate::log::reader::{LogReader, LogReaderBuilder};
     use crate::{Stage, StageKind, TimelineOptions, Timelines, Workflow};
 
     /// A file in the temporary directory, removed when dropped.
