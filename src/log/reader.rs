@@ -306,8 +306,9 @@ impl LogReader {
 
     /// Reads a log from any reader.
     ///
-    /// A plain layout is read streaming; a preset, or [`Format::Auto`], reads the whole
-    /// input into memory first (a preset may read it more than once).
+    /// A plain layout is read streaming (so is [`Format::Auto`] when the reader was given an
+    /// id or a time column); a preset, or [`Format::Auto`] otherwise, reads the whole input
+    /// into memory first (to recognise it, and because a preset may read it more than once).
     ///
     /// # Errors
     ///
@@ -322,7 +323,11 @@ impl LogReader {
     ///   [`detect`](crate::detect)); [`Error::InvalidArgument`] for `xes` when the crate was
     ///   built without the feature `xes`.
     pub fn read<R: Read>(&self, mut rdr: R) -> Result<EventLog> {
-        if let Some(layout) = layout_of(self.format) {
+        let format = match self.format {
+            Format::Auto if self.columns_given() => Format::Long,
+            given => given,
+        };
+        if let Some(layout) = layout_of(format) {
             return layout::read_stream(&self.settings, layout, rdr, self.settings.name.clone());
         }
         let mut bytes = Vec::new();
@@ -330,8 +335,7 @@ impl LogReader {
             file: self.settings.name.clone(),
             source,
         })?;
-        let format = match self.format {
-            Format::Auto if self.columns_given() => Format::Long,
+        let format = match format {
             Format::Auto => detect_bytes(&bytes, self.settings.name.as_deref())?.format,
             given => given,
         };
