@@ -28,7 +28,7 @@ pub(crate) use event_log::Attributes;
 pub use event_log::{Event, EventLog, EventLogBuilder};
 pub use format::Format;
 pub use formats::Preset;
-pub(crate) use formats::csv::{ends_with_lf, record_line};
+pub(crate) use formats::plain::{ends_with_lf, record_line};
 pub(crate) use intern::Names;
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{LogReader, LogReaderBuilder};

@@ -11,8 +11,8 @@ use super::detect::{Detected, detect, detect_bytes};
 use super::event_log::EventLog;
 use super::format::Format;
 use super::formats::Preset;
-use super::formats::csv::Layout;
 use super::formats::layout;
+use super::formats::plain::Layout;
 use super::input::Input;
 #[cfg(test)]
 use super::settings::Chunking;

@@ -40,8 +40,8 @@ use std::thread;
 
 use csv::ByteRecord;
 
-use super::csv::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
 use super::long::{self, LongColumns, long_row};
+use super::plain::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
 use crate::error::{Error, Result};
 use crate::log::event_log::EventLog;
 use crate::log::settings::{BadRows, Settings};

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::csv::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
+use super::plain::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
 use super::{chunked, intervals, long, wide};
 use crate::error::{Error, Result};
 use crate::log::event_log::EventLog;

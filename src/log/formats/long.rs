@@ -5,7 +5,7 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
-use super::csv::{Ctx, attribute_columns, find_column, trim};
+use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::Result;
 use crate::log::settings::Settings;
 use crate::time::TimeParser;

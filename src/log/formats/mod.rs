@@ -1,6 +1,6 @@
 //! One file per layout or preset, and the catalogue of presets.
 //!
-//! The plain layouts (`long`, `wide`, `intervals`) share the CSV plumbing of `csv` and are
+//! The plain layouts (`long`, `wide`, `intervals`) share the CSV plumbing of `plain` and are
 //! read through `layout`. Each preset's file holds its entry in the catalogue (a [`Spec`]:
 //! name, columns, how to export, default-workflow note, detection signature and reader).
 //! A new preset is a new file with its `SPEC`, a variant of [`Preset`], and a line in
@@ -9,13 +9,13 @@
 
 mod azure_devops;
 mod chunked;
-pub(crate) mod csv;
 mod gitlab;
 mod intervals;
 mod jira;
 pub(crate) mod layout;
 mod linear;
 mod long;
+pub(crate) mod plain;
 mod pm4py;
 pub(crate) mod spec;
 mod tools;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use csv::ByteRecord;
 
-use super::csv::{Layout, ends_with_lf, record_line};
 use super::intervals::{Interval, emit_intervals};
 use super::layout;
+use super::plain::{Layout, ends_with_lf, record_line};
 use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};

@@ -1,8 +1,8 @@
 //! What the CSV presets of delivery tools share: finding their columns in the export's
 //! header and reading the export as a wide log.
 
-use super::csv::Layout;
 use super::layout;
+use super::plain::Layout;
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::EventLog;
 use crate::log::input::Input;

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
-use super::csv::{Ctx, attribute_columns, find_column, trim};
+use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::{Error, Result};
 use crate::log::quality::RejectedRow;
 use crate::log::settings::Settings;
