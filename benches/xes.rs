@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use valuestream::{ImportOptions, Preset};
+use valuestream::{LogReader, Preset};
 
 fn data_file() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -31,23 +31,14 @@ fn data_file() -> PathBuf {
 
 fn xes(c: &mut Criterion) {
     let path = data_file();
-    let events = Preset::Xes
-        .read(&path, &ImportOptions::new())
-        .expect("log")
-        .len() as u64;
+    let reader = LogReader::builder().preset(Preset::Xes).build();
+    let events = reader.read_path(&path).expect("log").len() as u64;
     let mut g = c.benchmark_group("xes_1m");
     g.throughput(Throughput::Elements(events));
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("read_xes", |b| {
-        b.iter(|| {
-            black_box(
-                Preset::Xes
-                    .read(&path, &ImportOptions::new())
-                    .expect("log")
-                    .len(),
-            )
-        });
+        b.iter(|| black_box(reader.read_path(&path).expect("log").len()));
     });
     g.finish();
 }

@@ -145,22 +145,20 @@ pub enum Error {
     },
     /// Statuses that no stage of the workflow maps.
     #[error("{}{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them",
-        display_file(.file), display_column(.column),
+        display_file(&.pos.file), display_column(&.pos.column),
         if .states.len() == 1 { "a status that" } else { "statuses that" },
         list_unmapped(.states))]
     UnmappedStates {
-        /// The file the events came from.
-        file: Option<String>,
-        /// The column the statuses were read from, if one.
-        column: Option<String>,
+        /// The file the events came from and the column the statuses were read from.
+        pos: Box<Position>,
         /// Each unmapped status with its count and first line.
         states: Vec<UnmappedState>,
     },
     /// A workflow is invalid.
-    #[error("{}workflow: {message}", display_prefix(.file))]
+    #[error("{}workflow: {message}", display_prefix(&.pos.file))]
     Workflow {
         /// The workflow file, if it came from one.
-        file: Option<String>,
+        pos: Box<Position>,
         /// What is wrong with it.
         message: String,
     },
@@ -219,7 +217,9 @@ impl Error {
             | Error::Value { pos, .. }
             | Error::MissingColumn { pos, .. }
             | Error::Empty { pos, .. }
-            | Error::Toml { pos, .. } => Some(pos),
+            | Error::Toml { pos, .. }
+            | Error::UnmappedStates { pos, .. }
+            | Error::Workflow { pos, .. } => Some(pos),
             _ => None,
         }
     }
@@ -257,8 +257,22 @@ impl Error {
 
     pub(crate) fn workflow(file: Option<&str>, message: impl Into<String>) -> Error {
         Error::Workflow {
-            file: file.map(str::to_owned),
+            pos: Box::new(Position::file(file)),
             message: message.into(),
+        }
+    }
+
+    /// Statuses no stage maps, read from `column` of `file`.
+    pub(crate) fn unmapped_states(
+        file: Option<&str>,
+        column: Option<&str>,
+        states: Vec<UnmappedState>,
+    ) -> Error {
+        let mut pos = Position::file(file);
+        pos.column = column.map(str::to_owned);
+        Error::UnmappedStates {
+            pos: Box::new(pos),
+            states,
         }
     }
 }
@@ -376,10 +390,10 @@ mod tests {
 
     #[test]
     fn unmapped_states_are_listed_with_counts_and_lines() {
-        let err = Error::UnmappedStates {
-            file: Some("a.csv".into()),
-            column: Some("status".into()),
-            states: vec![
+        let err = Error::unmapped_states(
+            Some("a.csv"),
+            Some("status"),
+            vec![
                 UnmappedState {
                     state: "Blocked".into(),
                     count: 3,
@@ -391,11 +405,25 @@ mod tests {
                     first_line: 9,
                 },
             ],
-        };
+        );
         assert_eq!(
             err.to_string(),
             "a.csv, column \"status\": statuses that no stage of the workflow maps: \"Blocked\" (3 events, first on line 4), \
              \"Parked\" (1 event, first on line 9); add them to a stage's `states` or choose to drop them"
         );
+        assert_eq!(
+            err.position().and_then(|p| p.column.as_deref()),
+            Some("status")
+        );
+        // Without a file or a column, the message names the input.
+        let err = Error::unmapped_states(None, None, vec![]);
+        assert!(err.to_string().starts_with("input: statuses that"), "{err}");
+        let err = Error::workflow(Some("wf.toml"), "it has no stages");
+        assert_eq!(err.to_string(), "wf.toml: workflow: it has no stages");
+        assert_eq!(
+            err.position().and_then(|p| p.file.as_deref()),
+            Some("wf.toml")
+        );
+        assert_eq!(Error::workflow(None, "bad").to_string(), "workflow: bad");
     }
 }

@@ -129,6 +129,7 @@ mod log;
 mod metrics;
 mod model;
 mod report;
+mod short_key;
 mod stats;
 mod time;
 mod timeline;
@@ -145,7 +146,7 @@ pub use forecast::{
 };
 pub use log::{
     BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
-    ImportOptions, LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind,
+    LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind, detect,
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, Evidence, ItemCounts, ItemMetrics, LittlesLaw, Metrics,

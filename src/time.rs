@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-use crate::log::ShortKey;
+use crate::error::{Error, Result};
+use crate::short_key::ShortKey;
 
 /// Milliseconds in a day.
 pub(crate) const MS_PER_DAY: i64 = 86_400_000;
@@ -83,8 +84,8 @@ impl TimeFormat {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidArgument`] for any other text.
-    pub fn from_name(name: &str) -> crate::Result<TimeFormat> {
+    /// [`Error::InvalidArgument`] for any other text.
+    pub fn from_name(name: &str) -> Result<TimeFormat> {
         match name {
             "auto" => Ok(TimeFormat::Auto),
             "iso" | "rfc3339" => Ok(TimeFormat::Iso),
@@ -92,7 +93,7 @@ impl TimeFormat {
             "epoch-ms" | "epoch-millis" => Ok(TimeFormat::EpochMillis),
             "js" | "js-date" => Ok(TimeFormat::JsDate),
             p if p.contains('%') => Ok(TimeFormat::Pattern(p.to_owned())),
-            other => Err(crate::Error::InvalidArgument(format!(
+            other => Err(Error::InvalidArgument(format!(
                 "unknown time format {other:?}: expected auto, iso, epoch-s, epoch-ms or a pattern such as %d/%m/%Y"
             ))),
         }
@@ -104,26 +105,24 @@ impl TimeFormat {
 ///
 /// # Errors
 ///
-/// [`crate::Error::InvalidArgument`] naming the value and the forms that are accepted.
-pub fn parse_instant(text: &str, offset: FixedOffset) -> crate::Result<DateTime<Utc>> {
+/// [`Error::InvalidArgument`] naming the value and the forms that are accepted.
+pub fn parse_instant(text: &str, offset: FixedOffset) -> Result<DateTime<Utc>> {
     let mut parser = TimeParser::new(TimeFormat::Auto, offset);
     parser
         .parse(text.trim().as_bytes())
         .map(ms_to_datetime)
-        .map_err(|e| {
-            crate::Error::InvalidArgument(format!("cannot read {text:?} as an instant: {e}"))
-        })
+        .map_err(|e| Error::InvalidArgument(format!("cannot read {text:?} as an instant: {e}")))
 }
 
 /// Parses a fixed offset written `+01:00`, `+0100`, `-05`, `Z` or `UTC`.
 ///
 /// # Errors
 ///
-/// [`crate::Error::InvalidArgument`] for anything else.
-pub fn parse_offset(text: &str) -> crate::Result<FixedOffset> {
+/// [`Error::InvalidArgument`] for anything else.
+pub fn parse_offset(text: &str) -> Result<FixedOffset> {
     let t = text.trim();
     let err = || {
-        crate::Error::InvalidArgument(format!(
+        Error::InvalidArgument(format!(
             "cannot read {text:?} as a UTC offset: expected a form like +01:00, -0500, +02 or Z"
         ))
     };

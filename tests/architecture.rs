@@ -2,7 +2,7 @@
 //! renderers, and no module imports one that comes later in that flow:
 //!
 //! ```text
-//! error, time, stats → log → workflow → timeline → metrics, dora → model → forecast → report, export
+//! error, time, stats, short_key → log → workflow → timeline → metrics, dora → model → forecast → report, export
 //! ```
 //!
 //! This test reads every `use crate::…` and `use super::…` line (and inline `crate::x::…`
@@ -25,6 +25,7 @@ const RANKS: &[(&str, u32)] = &[
     ("error", 0),
     ("time", 0),
     ("stats", 0),
+    ("short_key", 0),
     ("log", 1),
     ("workflow", 2),
     ("timeline", 3),

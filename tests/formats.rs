@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 use valuestream::{
-    BadRows, ImportOptions, ItemStatus, Preset, StageKind, Timelines, WarningKind, WideLayout,
-    write_wide,
+    BadRows, Format, ItemStatus, LogReader, LogReaderBuilder, Preset, StageKind, Timelines,
+    WarningKind, WideLayout, Workflow, detect, write_wide,
 };
 
 fn sample(name: &str) -> PathBuf {
@@ -22,20 +22,26 @@ struct Import {
 }
 
 fn read(preset: Preset, name: &str) -> (Import, Timelines) {
-    read_with(preset, name, &ImportOptions::new())
+    read_with(preset, name, LogReader::builder())
 }
 
-fn read_with(preset: Preset, name: &str, opts: &ImportOptions) -> (Import, Timelines) {
+fn read_with(preset: Preset, name: &str, opts: LogReaderBuilder) -> (Import, Timelines) {
     read_path(preset, &sample(name), opts)
 }
 
-fn read_path(preset: Preset, path: &Path, opts: &ImportOptions) -> (Import, Timelines) {
-    let log = preset
-        .read(path, opts)
+/// The reader of a preset, with the defaults.
+fn reader(preset: Preset) -> LogReader {
+    LogReader::builder().preset(preset).build()
+}
+
+fn read_path(preset: Preset, path: &Path, opts: LogReaderBuilder) -> (Import, Timelines) {
+    let log = opts
+        .preset(preset)
+        .build()
+        .read_path(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let workflow = preset
-        .default_workflow(&log)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let workflow =
+        Workflow::for_preset(preset, &log).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let import = Import { log, workflow };
     let tl = Timelines::new(&import.log, &import.workflow)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -65,30 +71,37 @@ fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap()
 }
 
-fn detect(name: &str) -> Preset {
-    Preset::detect(&sample(name))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .preset
+/// The preset `detect` recognises at `path`.
+fn preset_of(path: &Path) -> Preset {
+    match detect(path) {
+        Ok(d) => match d.format {
+            Format::Preset(p) => p,
+            other => panic!("{}: {other}", path.display()),
+        },
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+fn detected(name: &str) -> Preset {
+    preset_of(&sample(name))
 }
 
 #[test]
 fn auto_picks_each_preset() {
-    assert_eq!(detect("jira.json"), Preset::JiraJson);
-    assert_eq!(detect("jira-pages"), Preset::JiraJson);
-    assert_eq!(detect("jira-agile-metrics.csv"), Preset::JiraAgileMetrics);
-    assert_eq!(detect("actionableagile.csv"), Preset::ActionableAgile);
-    assert_eq!(detect("linear.csv"), Preset::Linear);
-    assert_eq!(detect("gitlab.csv"), Preset::Gitlab);
-    assert_eq!(detect("azure-devops.csv"), Preset::AzureDevops);
-    assert_eq!(detect("pm4py.csv"), Preset::Pm4py);
-    assert_eq!(detect("sample.xes"), Preset::Xes);
+    assert_eq!(detected("jira.json"), Preset::JiraJson);
+    assert_eq!(detected("jira-pages"), Preset::JiraJson);
+    assert_eq!(detected("jira-agile-metrics.csv"), Preset::JiraAgileMetrics);
+    assert_eq!(detected("actionableagile.csv"), Preset::ActionableAgile);
+    assert_eq!(detected("linear.csv"), Preset::Linear);
+    assert_eq!(detected("gitlab.csv"), Preset::Gitlab);
+    assert_eq!(detected("azure-devops.csv"), Preset::AzureDevops);
+    assert_eq!(detected("pm4py.csv"), Preset::Pm4py);
+    assert_eq!(detected("sample.xes"), Preset::Xes);
 }
 
 #[test]
 fn an_unknown_file_lists_the_formats_and_the_manual_mapping() {
-    let e = Preset::detect(&sample("deployments.csv"))
-        .unwrap_err()
-        .to_string();
+    let e = detect(sample("deployments.csv")).unwrap_err().to_string();
     for want in [
         "line 1",
         "cannot tell the format",
@@ -100,16 +113,14 @@ fn an_unknown_file_lists_the_formats_and_the_manual_mapping() {
     ] {
         assert!(e.contains(want), "{want:?} not in {e}");
     }
-    let e = Preset::detect(&sample("incidents.csv"))
-        .unwrap_err()
-        .to_string();
+    let e = detect(sample("incidents.csv")).unwrap_err().to_string();
     assert!(e.contains("dora --incidents"), "{e}");
     // A log that is neither an export nor DORA data gets no such hint.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("formats");
     std::fs::create_dir_all(&dir).unwrap();
     let other = dir.join("other.csv");
     std::fs::write(&other, "ticket,when,what\nA,2024-01-01,Open\n").unwrap();
-    let e = Preset::detect(&other).unwrap_err().to_string();
+    let e = detect(&other).unwrap_err().to_string();
     assert!(
         e.contains("cannot tell the format") && !e.contains("dora"),
         "{e}"
@@ -171,8 +182,8 @@ fn jira_json_errors_name_the_issue_and_field() {
         r#"{"issues": [{"key": "X-1", "fields": {"created": "yesterday", "status": {"name": "Open"}}}]}"#,
     )
     .unwrap();
-    let e = Preset::JiraJson
-        .read(&bad, &ImportOptions::new())
+    let e = reader(Preset::JiraJson)
+        .read_path(&bad)
         .unwrap_err()
         .to_string();
     assert!(
@@ -180,8 +191,8 @@ fn jira_json_errors_name_the_issue_and_field() {
         "{e}"
     );
     std::fs::write(&bad, r#"{"issues": [ {"key": 1 ]}"#).unwrap();
-    let e = Preset::JiraJson
-        .read(&bad, &ImportOptions::new())
+    let e = reader(Preset::JiraJson)
+        .read_path(&bad)
         .unwrap_err()
         .to_string();
     assert!(
@@ -274,8 +285,8 @@ fn gitlab_with_multi_line_descriptions() {
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("gitlab-bad.csv");
     std::fs::write(&p, broken).unwrap();
-    let e = Preset::Gitlab
-        .read(&p, &ImportOptions::new())
+    let e = reader(Preset::Gitlab)
+        .read_path(&p)
         .unwrap_err()
         .to_string();
     assert!(
@@ -301,12 +312,11 @@ fn azure_devops_us_locale_dates_and_resolved_is_not_done() {
         Some("User Story")
     );
     // Another locale is one option away.
-    let e = Preset::AzureDevops
-        .read(
-            &sample("azure-devops.csv"),
-            &ImportOptions::new()
-                .time_format(valuestream::TimeFormat::Pattern("%d/%m/%Y %H:%M".into())),
-        )
+    let e = LogReader::builder()
+        .preset(Preset::AzureDevops)
+        .time_format(valuestream::TimeFormat::Pattern("%d/%m/%Y %H:%M".into()))
+        .build()
+        .read_path(sample("azure-devops.csv"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("line 2") && e.contains("Created Date"), "{e}");
@@ -365,7 +375,7 @@ fn bpic_style_lifecycle_columns_are_states_not_transitions() {
     let (import, tl) = read_path(
         Preset::Pm4py,
         &p,
-        &ImportOptions::new().state("lifecycle:transition"),
+        LogReader::builder().state_column("lifecycle:transition"),
     );
     assert_eq!(
         import.log.states().collect::<Vec<_>>(),
@@ -389,8 +399,8 @@ fn xes_reads_states_and_ignores_globals_and_meta_attributes() {
     let (import, tl) = read_with(
         Preset::Xes,
         "sample.xes",
-        &ImportOptions::new()
-            .state("lifecycle:transition")
+        LogReader::builder()
+            .state_column("lifecycle:transition")
             .attribute("impact"),
     );
     assert_eq!(
@@ -412,18 +422,16 @@ fn xes_gz_reads_like_the_plain_file() {
     enc.write_all(&std::fs::read(sample("sample.xes")).unwrap())
         .unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
-    assert_eq!(Preset::detect(&gz).unwrap().preset, Preset::Xes);
-    let a = Preset::Xes.read(&gz, &ImportOptions::new()).unwrap();
-    let b = Preset::Xes
-        .read(&sample("sample.xes"), &ImportOptions::new())
-        .unwrap();
+    assert_eq!(preset_of(&gz), Preset::Xes);
+    let a = reader(Preset::Xes).read_path(&gz).unwrap();
+    let b = reader(Preset::Xes).read_path(sample("sample.xes")).unwrap();
     let (a, b) = (
         Import {
-            workflow: Preset::Xes.default_workflow(&a).unwrap(),
+            workflow: Workflow::for_preset(Preset::Xes, &a).unwrap(),
             log: a,
         },
         Import {
-            workflow: Preset::Xes.default_workflow(&b).unwrap(),
+            workflow: Workflow::for_preset(Preset::Xes, &b).unwrap(),
             log: b,
         },
     );
@@ -445,25 +453,22 @@ fn xes_errors_say_where() {
         r#"<log><trace><string key="concept:name" value="T"/><event><string key="concept:name" value="A"/><date key="time:timestamp" value="2012-13-01T00:00:00"/></event></trace></log>"#,
     )
     .unwrap();
-    let e = Preset::Xes
-        .read(&p, &ImportOptions::new())
-        .unwrap_err()
-        .to_string();
+    let e = reader(Preset::Xes).read_path(&p).unwrap_err().to_string();
     assert!(
         e.contains("time:timestamp") && e.contains("month") && e.contains("trace \"T\""),
         "{e}"
     );
     // Skipping bad rows, the event is reported instead.
-    let log = Preset::Xes
-        .read(&p, &ImportOptions::new().bad_rows(BadRows::Skip))
+    let log = LogReader::builder()
+        .preset(Preset::Xes)
+        .bad_rows(BadRows::Skip)
+        .build()
+        .read_path(&p)
         .unwrap();
     assert_eq!((log.rows(), log.len(), log.rejected().len()), (1, 0, 1));
     assert!(log.rejected()[0].reason.contains("month"));
     std::fs::write(&p, "<log><trace><event></trace></log>").unwrap();
-    let e = Preset::Xes
-        .read(&p, &ImportOptions::new())
-        .unwrap_err()
-        .to_string();
+    let e = reader(Preset::Xes).read_path(&p).unwrap_err().to_string();
     assert!(e.contains("not a readable XES document"), "{e}");
 }
 
@@ -493,8 +498,8 @@ fn the_wide_export_reads_back_through_its_preset() {
             text.contains("PROJ-2,,,2024-03-05,2024-03-06,,2024-03-10"),
             "{text}"
         );
-        assert_eq!(Preset::detect(&p).unwrap().preset, preset, "{file}");
-        let (_, back) = read_path(preset, &p, &ImportOptions::new());
+        assert_eq!(preset_of(&p), preset, "{file}");
+        let (_, back) = read_path(preset, &p, LogReader::builder());
         // Whole days now: PROJ-1 entered To Do on 4 March and Done on 8 March.
         assert_eq!(lead(&back, "PROJ-1"), 4.0);
         assert_eq!(lead(&back, "PROJ-2"), 5.0);
@@ -543,4 +548,128 @@ fn bad_dora_input_names_line_and_column() {
         e.contains("line 3") && e.contains("column \"status\"") && e.contains("maybe"),
         "{e}"
     );
+}
+
+/// The events of a log: item, state and instant of each, in input order.
+fn events(log: &valuestream::EventLog) -> Vec<(String, String, DateTime<Utc>)> {
+    log.events()
+        .map(|e| (e.item.to_owned(), e.state.to_owned(), e.time))
+        .collect()
+}
+
+#[test]
+fn every_export_reads_the_same_from_bytes_as_from_its_file() {
+    let auto = LogReader::builder()
+        .format(Format::Auto)
+        .name("export")
+        .build();
+    for file in [
+        "jira.json",
+        "jira-agile-metrics.csv",
+        "actionableagile.csv",
+        "linear.csv",
+        "gitlab.csv",
+        "azure-devops.csv",
+        "pm4py.csv",
+        "sample.xes",
+    ] {
+        let path = sample(file);
+        let from_file = auto
+            .read_path(&path)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bytes = std::fs::read(&path).unwrap();
+        let from_bytes = auto
+            .read(bytes.as_slice())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(events(&from_file), events(&from_bytes), "{file}");
+        assert_eq!(from_file.rows(), from_bytes.rows(), "{file}");
+        assert_eq!(from_file.rejected(), from_bytes.rejected(), "{file}");
+        assert_eq!(from_bytes.source(), Some("export"), "{file}");
+        // Through the preset detection names, too.
+        let preset = preset_of(&path);
+        let through = reader(preset).read(bytes.as_slice()).unwrap();
+        assert_eq!(events(&through), events(&from_file), "{file}");
+    }
+}
+
+#[test]
+fn detection_knows_the_long_layout_and_the_columns_given() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = dir.join("long.csv");
+    std::fs::write(
+        &long,
+        "\u{feff}ID,State,Timestamp\nA,Dev,2024-01-01\nA,Done,2024-01-02\n",
+    )
+    .unwrap();
+    let found = detect(&long).unwrap();
+    assert_eq!(
+        (found.format, found.reason.as_str()),
+        (Format::Long, "id, state, timestamp")
+    );
+    let log = LogReader::builder()
+        .format(Format::Auto)
+        .build()
+        .read_path(&long)
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    // Giving the id or the time column means a long log, whatever the file looks like.
+    let other = dir.join("columns.csv");
+    std::fs::write(&other, "ticket,what,when\nA,Dev,2024-01-01\n").unwrap();
+    let reader = LogReader::builder()
+        .format(Format::Auto)
+        .id_column("ticket")
+        .state_column("what")
+        .time_column("when")
+        .build();
+    let found = reader.detect(&other).unwrap();
+    assert_eq!(
+        (found.format, found.reason.as_str()),
+        (Format::Long, "columns given")
+    );
+    assert_eq!(reader.read_path(&other).unwrap().len(), 1);
+    assert_eq!(
+        reader
+            .read(&b"ticket,what,when\nA,Dev,2024-01-01\n"[..])
+            .unwrap()
+            .len(),
+        1
+    );
+    // Without them, the file is not recognised; a format given is read as given.
+    assert!(detect(&other).is_err());
+    let given = LogReader::builder().preset(Preset::Gitlab).build();
+    assert_eq!(
+        given.detect(&other).unwrap().format,
+        Format::Preset(Preset::Gitlab)
+    );
+    // An empty file says so.
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, " \n").unwrap();
+    let e = detect(&empty).unwrap_err().to_string();
+    assert!(e.ends_with("line 1: the input is empty"), "{e}");
+}
+
+#[test]
+fn format_names_read_back() {
+    for name in ["long", "wide", "intervals", "auto"] {
+        assert_eq!(Format::from_name(name).unwrap().to_string(), name);
+    }
+    for p in Preset::ALL {
+        let f = Format::from_name(p.name()).unwrap();
+        assert_eq!(f, Format::Preset(p));
+        assert_eq!(f, Format::from(p));
+        assert_eq!(f.name(), p.name());
+    }
+    let e = Format::from_name("yaml").unwrap_err().to_string();
+    assert_eq!(e, Preset::from_name("yaml").unwrap_err().to_string());
+    assert!(
+        e.contains("jira-json") && e.contains("long, wide, intervals"),
+        "{e}"
+    );
+    // The serde forms.
+    let json = serde_json::to_string(&Format::Preset(Preset::AzureDevops)).unwrap();
+    assert_eq!(json, r#"{"preset":"azure-devops"}"#);
+    assert_eq!(serde_json::to_string(&Format::Auto).unwrap(), r#""auto""#);
+    let back: Format = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, Format::Preset(Preset::AzureDevops));
 }

@@ -397,8 +397,8 @@ fn unmapped_states_are_an_error_listing_each_with_count_and_first_line() {
     ]);
     let err = Timelines::new(&l, &workflow()).unwrap_err();
     match &err {
-        Error::UnmappedStates { file, states, .. } => {
-            assert_eq!(file.as_deref(), Some("test.csv"));
+        Error::UnmappedStates { pos, states, .. } => {
+            assert_eq!(pos.file.as_deref(), Some("test.csv"));
             let got: Vec<(&str, u64, u64)> = states
                 .iter()
                 .map(|s| (s.state.as_str(), s.count, s.first_line))

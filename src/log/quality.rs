@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// A row the reader did not turn into events, with why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RejectedRow {
     /// The 1-based line (the header is line 1).
     pub line: u64,
@@ -19,6 +20,7 @@ pub struct RejectedRow {
 
 /// A status no stage maps, whose events were dropped because the caller chose to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DroppedState {
     /// The status as written.
     pub state: String,
@@ -86,6 +88,7 @@ impl fmt::Display for WarningKind {
 
 /// How often an irregularity occurred, in how many items, with example item ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Warning {
     /// What happened.
     pub kind: WarningKind,
@@ -103,7 +106,44 @@ pub struct Warning {
 /// (`events`) or is counted in `dropped` (unmapped statuses, when the caller chose to drop
 /// them) or in the [`WarningKind::AfterAsOf`] warning. Serialises to the JSON object printed
 /// by `valuestream check --json` under `data_quality`.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{
+///     BadRows, LogReader, StageKind, TimelineOptions, Timelines, WarningKind, Workflow,
+/// };
+///
+/// let csv = "\
+/// id,state,timestamp
+/// A,Dev,2024-03-04
+/// A,Blocked,2024-03-05
+/// A,Dev,2024-03-06
+/// A,Done,2024-03-07
+/// B,Dev,someday
+/// ";
+/// let log = LogReader::builder()
+///     .bad_rows(BadRows::Skip)
+///     .build()
+///     .read(csv.as_bytes())?;
+/// let workflow = Workflow::builder()
+///     .stage("Dev", StageKind::Active)
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// // `Blocked` is no stage's status: dropped on request, and counted.
+/// let options = TimelineOptions::new().drop_unmapped(true);
+/// let timelines = Timelines::with_options(&log, &workflow, &options)?;
+/// let q = timelines.quality();
+/// assert_eq!((q.rows, q.rejected.len(), q.events_read, q.events), (5, 1, 4, 3));
+/// assert_eq!(q.dropped_events(), 1);
+/// assert_eq!(q.dropped[0].state, "Blocked");
+/// // Every event read is used, dropped, or after the end of the observation.
+/// assert_eq!(q.events_read, q.events + q.dropped_events() + q.count(WarningKind::AfterAsOf));
+/// println!("{q}");
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DataQuality {
     /// The file (or name) the log was read from.
     pub source: Option<String>,

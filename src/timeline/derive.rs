@@ -60,11 +60,11 @@ fn map_states(
         .collect();
     unmapped.sort_by_key(|u| u.first_line);
     if !unmapped.is_empty() && !opts.drop_unmapped {
-        return Err(Error::UnmappedStates {
-            file: log.source.clone(),
-            column: log.state_column.clone(),
-            states: unmapped,
-        });
+        return Err(Error::unmapped_states(
+            log.source.as_deref(),
+            log.state_column.as_deref(),
+            unmapped,
+        ));
     }
     Ok((stage_of, unmapped))
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use valuestream::{
-    BadRows, EventLog, Format, ImportOptions, LogReader, Preset, TimeFormat, TimelineOptions,
-    Timelines, Workflow, parse_instant, parse_offset,
+    BadRows, EventLog, Format, LogReader, LogReaderBuilder, TimeFormat, TimelineOptions, Timelines,
+    Workflow, parse_instant, parse_offset,
 };
 
 use crate::Failure;
@@ -104,31 +104,6 @@ pub struct Loaded {
     pub workflow: Workflow,
 }
 
-/// Whether the first line of `path` names the columns `id`, `state` and `timestamp`.
-fn has_long_header(path: &std::path::Path) -> bool {
-    let Ok(mut rdr) = csv::ReaderBuilder::new().has_headers(false).from_path(path) else {
-        return false;
-    };
-    let mut rec = csv::StringRecord::new();
-    if !matches!(rdr.read_record(&mut rec), Ok(true)) {
-        return false;
-    }
-    let has = |c: &str| {
-        rec.iter().any(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(c)
-        })
-    };
-    has("id") && has("state") && has("timestamp")
-}
-
-/// How the file is read.
-enum How {
-    Layout(Format),
-    Preset(Preset),
-}
-
 impl InputArgs {
     /// The threads that read: `--threads`, or every core (0: as many as the machine
     /// offers, up to 8).
@@ -140,56 +115,10 @@ impl InputArgs {
         Ok(parse_offset(self.offset.as_deref().unwrap_or("Z"))?)
     }
 
-    fn time_format(&self) -> Result<Option<TimeFormat>, Failure> {
-        self.time_format
-            .as_deref()
-            .map(TimeFormat::from_name)
-            .transpose()
-            .map_err(Failure::from)
-    }
-
-    /// Decides how to read the file, saying on stderr what auto-detection chose.
-    fn how(&self) -> Result<How, Failure> {
-        match self.format.as_str() {
-            "long" => return Ok(How::Layout(Format::Long)),
-            "wide" => return Ok(How::Layout(Format::Wide)),
-            "intervals" => return Ok(How::Layout(Format::Intervals)),
-            "auto" => {}
-            other => return Ok(How::Preset(Preset::from_name(other)?)),
-        }
-        if self.id.is_some() || self.time.is_some() {
-            eprintln!(
-                "valuestream: note: reading {} as a long log (columns given)",
-                self.file.display()
-            );
-            return Ok(How::Layout(Format::Long));
-        }
-        let d = match Preset::detect(&self.file) {
-            Ok(d) => d,
-            // The crate's own long layout has no tool to recognise it by.
-            Err(_) if has_long_header(&self.file) => {
-                eprintln!(
-                    "valuestream: note: reading {} as a long log (id, state, timestamp)",
-                    self.file.display()
-                );
-                return Ok(How::Layout(Format::Long));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        eprintln!(
-            "valuestream: note: reading {} as {} ({}); --format overrides",
-            self.file.display(),
-            d.preset,
-            d.reason
-        );
-        Ok(How::Preset(d.preset))
-    }
-
-    fn read_layout(&self, format: Format) -> Result<EventLog, Failure> {
-        let mut b = LogReader::builder().format(format).offset(self.offset()?);
-        if let Some(f) = self.time_format()? {
-            b = b.time_format(f);
-        }
+    /// The format, with its columns: `--format`, or with `--format auto` the one the
+    /// library recognises, said on stderr.
+    fn columns(&self) -> Result<LogReaderBuilder, Failure> {
+        let mut b = LogReader::builder().format(Format::from_name(&self.format)?);
         if let Some(c) = &self.id {
             b = b.id_column(c);
         }
@@ -202,45 +131,49 @@ impl InputArgs {
         if let Some(c) = &self.end {
             b = b.end_column(c);
         }
-        if let Some(d) = self.delimiter {
+        for a in &self.attributes {
+            b = b.attribute(a);
+        }
+        let reader = b.clone().build();
+        if reader.format() != Format::Auto {
+            return Ok(b);
+        }
+        let found = reader.detect(&self.file)?;
+        let file = self.file.display();
+        match found.format {
+            Format::Long => {
+                eprintln!(
+                    "valuestream: note: reading {file} as a long log ({})",
+                    found.reason
+                );
+            }
+            format => eprintln!(
+                "valuestream: note: reading {file} as {format} ({}); --format overrides",
+                found.reason
+            ),
+        }
+        Ok(b.format(found.format))
+    }
+
+    /// The reader of the file, and the format it reads.
+    fn reader(&self) -> Result<(LogReader, Format), Failure> {
+        let mut b = self.columns()?.offset(self.offset()?);
+        let format = b.clone().build().format();
+        if let Some(f) = &self.time_format {
+            b = b.time_format(TimeFormat::from_name(f)?);
+        }
+        // A preset knows its delimiter.
+        if let (Some(d), Format::Long | Format::Wide | Format::Intervals) = (self.delimiter, format)
+        {
             let d = u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
                 Failure::input(format!("the delimiter {d:?} is not one ASCII character"))
             })?;
             b = b.delimiter(d);
         }
-        for a in &self.attributes {
-            b = b.attribute(a);
-        }
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
         }
-        b = b.threads(self.read_threads());
-        Ok(b.build().read_path(&self.file)?)
-    }
-
-    fn read_preset(&self, preset: Preset) -> Result<(EventLog, Option<Workflow>), Failure> {
-        let mut opts = ImportOptions::new()
-            .offset(self.offset()?)
-            .threads(self.read_threads());
-        if let Some(s) = &self.state {
-            opts = opts.state(s);
-        }
-        if let Some(f) = self.time_format()? {
-            opts = opts.time_format(f);
-        }
-        if self.skip_bad_rows {
-            opts = opts.bad_rows(BadRows::Skip);
-        }
-        for a in &self.attributes {
-            opts = opts.attribute(a);
-        }
-        let log = preset.read(&self.file, &opts)?;
-        // The preset's own workflow is only needed when none is given.
-        let workflow = match &self.workflow {
-            Some(_) => None,
-            None => Some(preset.default_workflow(&log)?),
-        };
-        Ok((log, workflow))
+        Ok((b.threads(self.read_threads()).build(), format))
     }
 
     /// Reads the log and the workflow to read it through.
@@ -250,14 +183,13 @@ impl InputArgs {
             Some(p) => Some(Workflow::from_path(p)?),
             None => None,
         };
-        let (log, default) = match self.how()? {
-            How::Layout(f) => (self.read_layout(f)?, None),
-            How::Preset(p) => self.read_preset(p)?,
-        };
-        let workflow = match (given, default) {
+        let (reader, format) = self.reader()?;
+        let log = reader.read_path(&self.file)?;
+        let workflow = match (given, format) {
             (Some(w), _) => w,
-            (None, Some(w)) => w,
-            (None, None) => {
+            // The preset's own workflow.
+            (None, Format::Preset(p)) => Workflow::for_preset(p, &log)?,
+            (None, _) => {
                 let w = Workflow::infer(log.states())?;
                 eprintln!(
                     "valuestream: note: no --workflow: guessed one stage per status ({})",

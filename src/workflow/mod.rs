@@ -7,7 +7,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, read_text};
+
+mod defaults;
+mod infer;
 
 /// What an item in a stage is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,6 +47,7 @@ impl fmt::Display for StageKind {
 /// One stage of a workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Stage {
     /// The stage's name (unique in the workflow).
     pub name: String,
@@ -111,6 +115,10 @@ struct WorkflowFile {
 /// "reached this stage or a later one" lines of the cumulative flow diagram. The commitment
 /// stage defaults to the first stage that is not `backlog`.
 ///
+/// # Examples
+///
+/// In code:
+///
 /// ```
 /// use valuestream::{Stage, StageKind, Workflow};
 ///
@@ -158,6 +166,39 @@ struct WorkflowFile {
 /// kind = "done"
 /// states = ["Done", "Closed"]
 /// ```
+///
+/// From that text (or a file, with [`Workflow::from_path`]), stage by stage with
+/// [`Workflow::builder`], or the one a preset reads its export through:
+///
+/// ```
+/// use valuestream::{LogReader, Preset, StageKind, Workflow};
+///
+/// let wf = Workflow::from_toml_str(
+///     r#"
+/// [[stage]]
+/// name = "Dev"
+/// kind = "active"
+/// states = ["In Progress"]
+///
+/// [[stage]]
+/// name = "Done"
+/// kind = "done"
+/// "#,
+/// )?;
+/// assert_eq!(wf.stage_of_state("In Progress"), Some(0));
+///
+/// let built = Workflow::builder()
+///     .stage_with_states("Dev", StageKind::Active, ["In Progress"])
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// assert_eq!(built, wf);
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/exports/linear.csv");
+/// let log = LogReader::builder().preset(Preset::Linear).build().read_path(path)?;
+/// let linear = Workflow::for_preset(Preset::Linear, &log)?;
+/// assert_eq!(linear.commitment_stage().name, "In Progress");
+/// # Ok::<(), valuestream::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Workflow {
     stages: Vec<Stage>,
@@ -199,7 +240,7 @@ impl Workflow {
     ///
     /// [`Error::Io`] if it cannot be read, and as [`Workflow::from_toml_str`] with the path.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Workflow> {
-        let (name, text) = crate::error::read_text(path.as_ref())?;
+        let (name, text) = read_text(path.as_ref())?;
         Workflow::parse(&text, Some(&name))
     }
 
@@ -313,80 +354,6 @@ impl Workflow {
         })
     }
 
-    /// A workflow guessed from status names alone, one stage per status, for exports that
-    /// come without one (a Jira JSON export, a process-mining log).
-    ///
-    /// Statuses keep the order given (callers pass them in order of first appearance),
-    /// except that done statuses go last and a status named `<X> queue` goes right before
-    /// `<X>` (the waits that interval logs record). A status is
-    ///
-    /// - **done** if its name says so: done, closed, resolved, complete(d), merged,
-    ///   released, deployed, shipped, delivered, cancel(l)ed, rejected, won't do,
-    ///   declined, duplicate, finished;
-    /// - **backlog** if it comes before every status of work and is named like a backlog:
-    ///   backlog, to do, todo, open, new, created, triage, proposed, funnel, idea,
-    ///   requested, submitted;
-    /// - **wait** if named like a queue: ready, waiting, wait, queue(d), blocked, on hold,
-    ///   hold, pending, awaiting, parked, selected, or ending in "done" or "complete"
-    ///   without being a done status itself (`Dev Done` waits for the next stage);
-    /// - **active** otherwise.
-    ///
-    /// Matching ignores case and looks at whole words.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Workflow`] when no status looks done (nothing could finish) or none is left
-    /// for work; give a workflow file then.
-    pub fn infer<'a, I>(states: I) -> Result<Workflow>
-    where
-        I: IntoIterator<Item = &'a str>,
-    {
-        let mut states: Vec<&str> = states.into_iter().collect();
-        // "<X> queue" (the wait an interval log records before X) goes right before X.
-        let mut i = 0;
-        while i < states.len() {
-            let moved = states[i].strip_suffix(" queue").and_then(|x| {
-                let target = states.iter().position(|s| *s == x)?;
-                (target < i).then_some(target)
-            });
-            match moved {
-                Some(target) => {
-                    let q = states.remove(i);
-                    states.insert(target, q);
-                    i += 1;
-                }
-                None => i += 1,
-            }
-        }
-        let mut work: Vec<Stage> = Vec::new();
-        let mut done: Vec<Stage> = Vec::new();
-        let mut seen_work = false;
-        for st in &states {
-            let kind = guess_kind(st, seen_work);
-            if kind == StageKind::Done {
-                done.push(Stage::new(*st, kind));
-                continue;
-            }
-            seen_work |= kind != StageKind::Backlog;
-            work.push(Stage::new(*st, kind));
-        }
-        if done.is_empty() {
-            return Err(Error::workflow(
-                None,
-                format!(
-                    "cannot guess a workflow: none of the statuses {} looks done (Done, Closed,                      Resolved, …); give a workflow file",
-                    states
-                        .iter()
-                        .map(|s| format!("{s:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        work.append(&mut done);
-        Workflow::new(work, None)
-    }
-
     /// The stages in order.
     pub fn stages(&self) -> &[Stage] {
         &self.stages
@@ -428,75 +395,9 @@ impl Workflow {
     }
 }
 
-/// Whether `name`, split into lowercase words, contains `phrase` (one or more words).
-fn has_words(words: &[String], phrase: &str) -> bool {
-    let p: Vec<&str> = phrase.split(' ').collect();
-    words
-        .windows(p.len())
-        .any(|w| w.iter().zip(&p).all(|(a, b)| a == b))
-}
-
-pub(crate) fn guess_kind(name: &str, seen_work: bool) -> StageKind {
-    let lower = name.to_lowercase().replace("won't", "wont");
-    let words: Vec<String> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let any = |list: &[&str]| list.iter().any(|p| has_words(&words, p));
-    const DONE: [&str; 17] = [
-        "done",
-        "closed",
-        "resolved",
-        "complete",
-        "completed",
-        "merged",
-        "released",
-        "deployed",
-        "shipped",
-        "delivered",
-        "canceled",
-        "cancelled",
-        "rejected",
-        "wont do",
-        "declined",
-        "duplicate",
-        "finished",
-    ];
-    const BACKLOG: [&str; 13] = [
-        "backlog",
-        "to do",
-        "todo",
-        "open",
-        "new",
-        "created",
-        "triage",
-        "proposed",
-        "funnel",
-        "idea",
-        "ideas",
-        "requested",
-        "submitted",
-    ];
-    const WAIT: [&str; 13] = [
-        "ready", "waiting", "wait", "queue", "queued", "blocked", "on hold", "hold", "pending",
-        "awaiting", "parked", "selected", "paused",
-    ];
-    let last = words.last().map(String::as_str);
-    let qualified_done = words.len() > 1 && matches!(last, Some("done" | "complete" | "completed"));
-    if any(&DONE) && !qualified_done {
-        return StageKind::Done;
-    }
-    if !seen_work && any(&BACKLOG) {
-        return StageKind::Backlog;
-    }
-    if qualified_done || any(&WAIT) || any(&BACKLOG) {
-        return StageKind::Wait;
-    }
-    StageKind::Active
-}
-
 /// Builds a [`Workflow`] stage by stage.
+///
+/// # Examples
 ///
 /// ```
 /// use valuestream::{StageKind, Workflow};
@@ -659,68 +560,6 @@ states = ["Done", "Closed"]
         assert!(
             err(vec![s("A", Active).with_servers(0), s("D", Done)], None).contains("0 servers")
         );
-    }
-
-    #[test]
-    fn a_workflow_is_guessed_from_status_names() {
-        let wf = Workflow::infer([
-            "To Do",
-            "In Progress",
-            "Done",
-            "Ready for Review",
-            "Code Review",
-            "Dev Done",
-            "Won't Do",
-            "Open",
-            "Blocked",
-        ])
-        .unwrap();
-        let got: Vec<(&str, StageKind)> = wf
-            .stages()
-            .iter()
-            .map(|s| (s.name.as_str(), s.kind))
-            .collect();
-        use StageKind::*;
-        assert_eq!(
-            got,
-            [
-                ("To Do", Backlog),
-                ("In Progress", Active),
-                ("Ready for Review", Wait),
-                ("Code Review", Active),
-                ("Dev Done", Wait),
-                // A backlog name after work has started is a queue.
-                ("Open", Wait),
-                ("Blocked", Wait),
-                ("Done", Done),
-                ("Won't Do", Done),
-            ]
-        );
-        assert_eq!(wf.commitment_stage().name, "In Progress");
-        let wf = Workflow::infer([
-            "Build",
-            "Test",
-            "Done",
-            "Test queue",
-            "Deploy queue",
-            "Deploy",
-        ])
-        .unwrap();
-        let names: Vec<&str> = wf.stages().iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "Build",
-                "Test queue",
-                "Test",
-                "Deploy queue",
-                "Deploy",
-                "Done"
-            ]
-        );
-        assert_eq!(wf.stage(1).kind, Wait);
-        let err = Workflow::infer(["Open", "Working"]).unwrap_err();
-        assert!(err.to_string().contains("looks done"), "{err}");
     }
 
     #[test]

@@ -40,29 +40,12 @@ use std::thread;
 
 use csv::ByteRecord;
 
-use super::{BadRows, Ctx, Format, LogReader, LongColumns, header_names, long_row, trim};
+use super::long::{self, LongColumns, long_row};
+use super::plain::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
 use crate::error::{Error, Result};
-use crate::log::EventLog;
+use crate::log::event_log::EventLog;
+use crate::log::settings::{BadRows, Settings};
 use crate::time::TimeParser;
-
-/// When a file is read in chunks, and how finely.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Chunking {
-    /// Files smaller than this are read sequentially.
-    pub(super) min_file_bytes: u64,
-    /// The size of a chunk; 0 for one chunk per thread, each of at least [`MIN_CHUNK`]
-    /// bytes.
-    pub(super) chunk_bytes: u64,
-}
-
-impl Default for Chunking {
-    fn default() -> Self {
-        Chunking {
-            min_file_bytes: 4 << 20,
-            chunk_bytes: 0,
-        }
-    }
-}
 
 /// The most threads used when the caller does not say how many.
 const MAX_THREADS: usize = 8;
@@ -85,35 +68,37 @@ pub(super) struct Report {
     pub(super) reparsed: usize,
 }
 
-/// Reads the long-format file `path` (open as `file`, of `size` bytes) in chunks, if the
-/// reader's settings and the file call for it; `None` leaves it to the sequential read.
+/// Reads the file `path` (open as `file`, of `size` bytes) in chunks, if it is of the long
+/// layout and the settings and the file call for it; `None` leaves it to the sequential
+/// read.
 pub(super) fn read(
-    reader: &LogReader,
+    settings: &Settings,
+    layout: Layout,
     path: &Path,
     file: &mut File,
     name: &str,
     size: u64,
 ) -> Option<Result<EventLog>> {
-    read_reporting(reader, path, file, name, size).map(|(log, _)| log)
+    read_reporting(settings, layout, path, file, name, size).map(|(log, _)| log)
 }
 
 /// As [`read`], also saying how the read went.
 pub(super) fn read_reporting(
-    reader: &LogReader,
+    settings: &Settings,
+    layout: Layout,
     path: &Path,
     file: &mut File,
     name: &str,
     size: u64,
 ) -> Option<(Result<EventLog>, Report)> {
-    let cfg = &reader.cfg;
     // A delimiter that is a line end or a quote would make line ends mean something else.
-    if cfg.format != Format::Long
-        || size < cfg.chunking.min_file_bytes
-        || matches!(cfg.delimiter, b'\r' | b'\n' | b'"')
+    if layout != Layout::Long
+        || size < settings.chunking.min_file_bytes
+        || matches!(settings.delimiter, b'\r' | b'\n' | b'"')
     {
         return None;
     }
-    let threads = match cfg.threads {
+    let threads = match settings.threads {
         0 => thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_THREADS),
@@ -122,9 +107,9 @@ pub(super) fn read_reporting(
     if threads < 2 {
         return None;
     }
-    let plan = Plan::new(reader, file, size, threads)?;
+    let plan = Plan::new(settings, file, size, threads)?;
     let job = Job {
-        reader,
+        settings,
         path,
         name,
         plan,
@@ -152,9 +137,9 @@ struct Plan {
 
 impl Plan {
     /// The plan for `file`, or `None` if the file is better read sequentially.
-    fn new(reader: &LogReader, file: &mut File, size: u64, threads: usize) -> Option<Plan> {
+    fn new(settings: &Settings, file: &mut File, size: u64, threads: usize) -> Option<Plan> {
         file.rewind().ok()?;
-        let mut csv = reader.csv_reader(&mut *file);
+        let mut csv = csv_reader(settings, &mut *file);
         let mut header = ByteRecord::new();
         if !csv.read_byte_record(&mut header).ok()?
             || (header.len() == 1 && trim(&header[0]).is_empty())
@@ -162,14 +147,14 @@ impl Plan {
             return None;
         }
         let names = header_names(&header);
-        let lf = super::ends_with_lf(&header, csv.position());
+        let lf = ends_with_lf(&header, csv.position());
         // A scratch context: its rows are read again by chunk 0.
         let mut ctx = Ctx::new(None, BadRows::Skip, None);
         ctx.lf = lf;
-        let cols = reader.long_columns(&names, &mut ctx).ok()?;
+        let cols = long::columns(settings, &names, &mut ctx).ok()?;
         // The form of the timestamps, found as the sequential read finds it: from the first
         // valid value. Chunk 0 reads the rows up to it again and detects the same form.
-        let mut parser = reader.time_parser();
+        let mut parser = settings.time_parser();
         let mut rec = ByteRecord::new();
         let mut rows = 0;
         while !parser.is_detected() {
@@ -183,7 +168,7 @@ impl Plan {
         // The rest of the file is split evenly; chunk 0 also has the rows read so far.
         let first = csv.position().byte();
         let span = size.checked_sub(first)?;
-        let chunks = match reader.cfg.chunking.chunk_bytes {
+        let chunks = match settings.chunking.chunk_bytes {
             0 => (threads as u64).min(span / MIN_CHUNK),
             c => span.div_ceil(c),
         };
@@ -199,7 +184,7 @@ impl Plan {
                 starts.push(start);
             }
         }
-        let unterminated = super::ends_unterminated(file, size).ok()?;
+        let unterminated = ends_unterminated(file, size).ok()?;
         (starts.len() >= 2).then_some(Plan {
             names,
             parser,
@@ -244,7 +229,7 @@ fn chunk_start(file: &mut File, at: u64, size: u64) -> io::Result<u64> {
 
 /// A chunked read under way: the plan and the chunks not yet taken.
 struct Job<'a> {
-    reader: &'a LogReader,
+    settings: &'a Settings,
     path: &'a Path,
     name: &'a str,
     plan: Plan,
@@ -348,7 +333,7 @@ impl Job<'_> {
         };
         let mut ctx = Ctx::new(
             Some(self.name.to_owned()),
-            self.reader.cfg.bad_rows,
+            self.settings.bad_rows,
             Some(size),
         );
         ctx.lf = self.plan.lf;
@@ -386,16 +371,16 @@ impl Job<'_> {
                 source,
             })?;
         // The builder is set up as the sequential read sets it up (state column, attributes).
-        let cols = self.reader.long_columns(&self.plan.names, ctx)?;
+        let cols = long::columns(self.settings, &self.plan.names, ctx)?;
         let watch = watch.then_some(k);
         if k == 0 {
-            let mut csv = self.reader.csv_reader(file);
+            let mut csv = csv_reader(self.settings, file);
             csv.read_byte_record(&mut ByteRecord::new())
                 .map_err(|e| ctx.csv_error(e))?;
-            let tp = self.reader.time_parser();
+            let tp = self.settings.time_parser();
             self.rows(ctx, &mut csv, &cols, tp, |p| p, bound, watch)
         } else {
-            let mut csv = self.reader.csv_reader(io::Read::chain(&b"\r"[..], file));
+            let mut csv = csv_reader(self.settings, io::Read::chain(&b"\r"[..], file));
             let tp = self.plan.parser.clone();
             let at = |p: u64| start + p.saturating_sub(1);
             self.rows(ctx, &mut csv, &cols, tp, at, bound, watch)
@@ -535,7 +520,8 @@ mod tests {
     use proptest::test_runner::{Config, TestRunner};
 
     use super::*;
-    use crate::log::reader::LogReaderBuilder;
+    use crate::log::format::Format;
+    use crate::log::reader::{LogReader, LogReaderBuilder};
     use crate::{Stage, StageKind, TimelineOptions, Timelines, Workflow};
 
     /// A file in the temporary directory, removed when dropped.
@@ -564,6 +550,17 @@ mod tests {
         LogReader::builder().name("t.csv").attribute("type")
     }
 
+    /// [`read_reporting`] with the settings and the layout of `reader`.
+    fn reporting(reader: &LogReader, path: &Path, size: u64) -> Option<(Result<EventLog>, Report)> {
+        let layout = match reader.format() {
+            Format::Long => Layout::Long,
+            Format::Wide => Layout::Wide,
+            _ => Layout::Intervals,
+        };
+        let mut file = File::open(path).unwrap();
+        read_reporting(reader.settings(), layout, path, &mut file, "t.csv", size)
+    }
+
     /// A workflow that maps some of the states the tests write and leaves `Weird` and
     /// `Review` unmapped.
     fn workflow() -> Workflow {
@@ -585,9 +582,8 @@ mod tests {
         let f = TempFile::new(bytes);
         let seq = b.clone().threads(1).build().read_path(&f.0);
         let reader = b.threads(threads).chunking(0, chunk).build();
-        let mut file = File::open(&f.0).unwrap();
         let size = bytes.len() as u64;
-        let (chunked, report) = match read_reporting(&reader, &f.0, &mut file, "t.csv", size) {
+        let (chunked, report) = match reporting(&reader, &f.0, size) {
             Some((log, report)) => (log, Some(report)),
             None => (reader.read_path(&f.0), None),
         };
@@ -709,9 +705,7 @@ mod tests {
             .chunking(0, 100)
             .bad_rows(BadRows::Skip)
             .build();
-        let mut file = File::open(&f.0).unwrap();
-        let (log, report) =
-            read_reporting(&reader, &f.0, &mut file, "t.csv", csv.len() as u64).unwrap();
+        let (log, report) = reporting(&reader, &f.0, csv.len() as u64).unwrap();
         assert!(report.chunks > 50);
         let log = log.unwrap();
         assert_eq!(log.rejected()[0].line, 203);
@@ -799,10 +793,7 @@ mod tests {
         let csv = format!("id,state,timestamp,type\n{}", good_rows(100, "\n"));
         let f = TempFile::new(csv.as_bytes());
         let size = csv.len() as u64;
-        let try_chunked = |b: LogReaderBuilder| {
-            let mut file = File::open(&f.0).unwrap();
-            read_reporting(&b.build(), &f.0, &mut file, "t.csv", size).map(|(_, r)| r)
-        };
+        let try_chunked = |b: LogReaderBuilder| reporting(&b.build(), &f.0, size).map(|(_, r)| r);
         assert!(try_chunked(builder().threads(2).chunking(0, 64)).is_some());
         assert!(try_chunked(builder().threads(1).chunking(0, 64)).is_none());
         assert!(try_chunked(builder().threads(2).chunking(size + 1, 64)).is_none());
@@ -822,9 +813,7 @@ mod tests {
         assert!(csv.len() > 4 << 20);
         let f = TempFile::new(csv.as_bytes());
         let reader = builder().threads(3).build();
-        let mut file = File::open(&f.0).unwrap();
-        let (log, report) =
-            read_reporting(&reader, &f.0, &mut file, "t.csv", csv.len() as u64).unwrap();
+        let (log, report) = reporting(&reader, &f.0, csv.len() as u64).unwrap();
         assert_eq!((report.chunks, report.reparsed), (3, 0));
         assert_same(&builder().threads(1).build().read_path(&f.0), &log);
     }
@@ -837,10 +826,10 @@ mod tests {
         let reader = builder().threads(2).chunking(0, size / 3).build();
         let mut file = File::open(&f.0).unwrap();
         let job = |failed: usize| Job {
-            reader: &reader,
+            settings: reader.settings(),
             path: &f.0,
             name: "t.csv",
-            plan: Plan::new(&reader, &mut File::open(&f.0).unwrap(), size, 2).unwrap(),
+            plan: Plan::new(reader.settings(), &mut File::open(&f.0).unwrap(), size, 2).unwrap(),
             next: AtomicUsize::new(0),
             failed: AtomicUsize::new(failed),
         };

@@ -1,0 +1,336 @@
+//! Jira REST search results with `expand=changelog`: one JSON file, or a folder of pages.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::spec::{Sniff, Spec};
+use crate::error::{Error, Position, Result};
+use crate::log::event_log::{EventLog, EventLogBuilder};
+use crate::log::input::Input;
+use crate::log::quality::RejectedRow;
+use crate::log::settings::{BadRows, Settings};
+use crate::time::{TimeFormat, TimeParser};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "jira-json",
+    columns: "{\"issues\": [{\"key\", \"fields\": {\"created\", \"status\": {\"name\"}, \"issuetype\": {\"name\"}}, \"changelog\": {\"histories\": [{\"created\", \"items\": [{\"field\": \"status\", \"fromString\", \"toString\"}]}]}}]}",
+    how_to_export: "save GET /rest/api/2/search?jql=<query>&expand=changelog (each page to a file in one folder for large searches)",
+    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    recognise,
+    read,
+};
+
+fn recognise(s: &Sniff) -> Option<&'static str> {
+    if s.folder {
+        return Some("a folder: pages of a Jira search");
+    }
+    matches!(s.first, Some(b'{' | b'[')).then_some("a JSON document")
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Page {
+    Search { issues: Vec<Issue> },
+    Issues(Vec<Issue>),
+}
+
+#[derive(Deserialize)]
+struct Issue {
+    key: Option<String>,
+    fields: Option<Fields>,
+    changelog: Option<Changelog>,
+}
+
+#[derive(Deserialize)]
+struct Fields {
+    created: Option<String>,
+    status: Option<Named>,
+    issuetype: Option<Named>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Changelog {
+    #[serde(default)]
+    histories: Vec<History>,
+}
+
+#[derive(Deserialize)]
+struct History {
+    created: Option<String>,
+    #[serde(default)]
+    items: Vec<ChangeItem>,
+}
+
+#[derive(Deserialize)]
+struct ChangeItem {
+    field: Option<String>,
+    #[serde(rename = "fieldId")]
+    field_id: Option<String>,
+    #[serde(rename = "fromString")]
+    from_string: Option<String>,
+    #[serde(rename = "toString")]
+    to_string: Option<String>,
+}
+
+/// The JSON files of `path`: the file itself, or the `.json` files of a folder in name
+/// order (the pages of a paged search).
+fn json_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let io = |source| Error::Io {
+        file: Some(path.display().to_string()),
+        source,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Empty {
+            pos: Box::new(Position::file(Some(&path.display().to_string()))),
+            message: "the folder has no .json files (pages of a Jira search)".to_owned(),
+        });
+    }
+    Ok(files)
+}
+
+/// Reads every page into one log: per issue, its creation in the status it was created in,
+/// then each status change. Issue type becomes the attribute `type`.
+fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
+    let mut r = Reading::new(input.name(settings), settings);
+    let whole = match input {
+        Input::Path(path) => {
+            for file in json_files(path)? {
+                let name = file.display().to_string();
+                let f = File::open(&file).map_err(|source| Error::Io {
+                    file: Some(name.clone()),
+                    source,
+                })?;
+                let page = parse_page(BufReader::new(f), Some(&name))?;
+                r.page(page, Some(&name))?;
+            }
+            Some(path.display().to_string())
+        }
+        Input::Bytes(bytes) => {
+            let name = settings.name.as_deref();
+            r.page(parse_page(bytes, name)?, name)?;
+            settings.name.clone()
+        }
+    };
+    r.finish(whole.as_deref())
+}
+
+/// One page of search results.
+fn parse_page(rdr: impl Read, name: Option<&str>) -> Result<Page> {
+    serde_json::from_reader(rdr).map_err(|e| {
+        let mut pos = Position::file(name);
+        if e.line() > 0 {
+            pos = pos.at_line(e.line() as u64);
+            pos.char = Some(e.column() as u64);
+        }
+        Error::Value {
+            pos: Box::new(pos),
+            message: format!(
+                "not a Jira search result (expected {{\"issues\": [{{\"key\", \"fields\": {{\"created\", \"status\"}}, \"changelog\": {{\"histories\": [...]}}}}]}}): {e}"
+            ),
+        }
+    })
+}
+
+/// A status change: its instant, its place in the changelog, the status it went to and
+/// the one it came from.
+type Change = (i64, usize, String, Option<String>);
+
+/// The pages read so far.
+struct Reading {
+    b: EventLogBuilder,
+    type_attr: usize,
+    tp: TimeParser,
+    bad_rows: BadRows,
+    rejected: Vec<RejectedRow>,
+    /// The status changes of the issue being read (a buffer reused from issue to issue).
+    changes: Vec<Change>,
+}
+
+impl Reading {
+    fn new(source: Option<String>, settings: &Settings) -> Reading {
+        let mut b = EventLogBuilder::new();
+        if let Some(s) = source {
+            b = b.source(s);
+        }
+        let type_attr = b.attribute_index("type");
+        Reading {
+            b,
+            type_attr,
+            tp: TimeParser::new(TimeFormat::Auto, settings.offset),
+            bad_rows: settings.bad_rows,
+            rejected: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Reads the issues of one page (of the file `name`).
+    fn page(&mut self, page: Page, name: Option<&str>) -> Result<()> {
+        let issues = match page {
+            Page::Search { issues } | Page::Issues(issues) => issues,
+        };
+        for (i, issue) in issues.into_iter().enumerate() {
+            self.b.stats.rows += 1;
+            self.issue(&Place { name, issue: i }, issue)?;
+        }
+        Ok(())
+    }
+
+    /// Reads one issue: its events, or a rejected issue.
+    fn issue(&mut self, at: &Place<'_>, issue: Issue) -> Result<()> {
+        let Some(key) = issue.key.filter(|k| !k.trim().is_empty()) else {
+            return self.bad(at, "key", None, "an issue without a key".to_owned());
+        };
+        let fields = issue.fields.unwrap_or(Fields {
+            created: None,
+            status: None,
+            issuetype: None,
+        });
+        let Some(created) = fields.created else {
+            let reason = format!("issue {key} has no creation date");
+            return self.bad(at, "fields.created", None, reason);
+        };
+        let created_ms = match self.tp.parse(created.trim().as_bytes()) {
+            Ok(t) => t,
+            Err(m) => {
+                let reason = format!("issue {key}: {m}");
+                return self.bad(at, "fields.created", Some(&created), reason);
+            }
+        };
+        let histories = issue.changelog.map(|c| c.histories).unwrap_or_default();
+        if !self.status_changes(at, &key, histories)? {
+            return Ok(());
+        }
+        let current = fields.status.and_then(|s| s.name);
+        let initial = match self.changes.first() {
+            Some((_, _, _, Some(from))) if !from.trim().is_empty() => from.clone(),
+            Some(_) | None => match current {
+                Some(c) if !c.trim().is_empty() => c,
+                _ => {
+                    let reason = format!("issue {key} has no status and no status change");
+                    return self.bad(at, "fields.status.name", None, reason);
+                }
+            },
+        };
+        let Some(item) = self.b.item_index(key.trim().as_bytes()) else {
+            return Ok(());
+        };
+        let s = self.b.state_index(initial.trim().as_bytes()).unwrap_or(0);
+        self.b.push_ids(item, s, created_ms, 0);
+        for (t, _, to, _) in &self.changes {
+            let s = self.b.state_index(to.trim().as_bytes()).unwrap_or(0);
+            self.b.push_ids(item, s, *t, 0);
+        }
+        if let Some(ty) = fields.issuetype.and_then(|t| t.name) {
+            self.b
+                .set_attribute_ids(self.type_attr, item, ty.as_bytes());
+        }
+        Ok(())
+    }
+
+    /// The status changes of issue `key`, in time order (ties keep their order in the
+    /// changelog), into `self.changes`; `false` if one is unusable (the issue is rejected).
+    fn status_changes(
+        &mut self,
+        at: &Place<'_>,
+        key: &str,
+        histories: Vec<History>,
+    ) -> Result<bool> {
+        self.changes.clear();
+        for (h, history) in histories.into_iter().enumerate() {
+            let status_items = history.items.into_iter().filter(|it| {
+                it.field.as_deref() == Some("status") || it.field_id.as_deref() == Some("status")
+            });
+            for item in status_items {
+                let field = format!("changelog.histories[{h}].created");
+                let Some(when) = history.created.as_deref() else {
+                    let reason = format!("issue {key}: a status change without a date");
+                    self.bad(at, &field, None, reason)?;
+                    return Ok(false);
+                };
+                let t = match self.tp.parse(when.trim().as_bytes()) {
+                    Ok(t) => t,
+                    Err(m) => {
+                        self.bad(at, &field, Some(when), format!("issue {key}: {m}"))?;
+                        return Ok(false);
+                    }
+                };
+                let Some(to) = item.to_string.filter(|s| !s.trim().is_empty()) else {
+                    let field = format!("changelog.histories[{h}].items.toString");
+                    let reason = format!("issue {key}: a status change to no status");
+                    self.bad(at, &field, None, reason)?;
+                    return Ok(false);
+                };
+                self.changes
+                    .push((t, self.changes.len(), to, item.from_string));
+            }
+        }
+        self.changes.sort_by_key(|c| (c.0, c.1));
+        Ok(true)
+    }
+
+    /// An issue that cannot be used, at `field` of the issue at `at`: an error, or a
+    /// rejection recorded in the ledger.
+    fn bad(
+        &mut self,
+        at: &Place<'_>,
+        field: &str,
+        value: Option<&str>,
+        reason: String,
+    ) -> Result<()> {
+        let column = format!("issues[{}].{field}", at.issue);
+        let mut pos = Position::file(at.name).in_column(&column);
+        if let Some(v) = value {
+            pos = pos.with_value(v.as_bytes());
+        }
+        match self.bad_rows {
+            BadRows::Error => Err(Error::value(pos, reason)),
+            _ => {
+                self.rejected.push(RejectedRow {
+                    line: 0,
+                    column: pos.column,
+                    value: pos.value,
+                    reason,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// The log of every page (`name` names the whole input when it has no issue).
+    fn finish(mut self, name: Option<&str>) -> Result<EventLog> {
+        if self.b.stats.rows == 0 {
+            return Err(Error::Empty {
+                pos: Box::new(Position::file(name)),
+                message: "the search result has no issues".to_owned(),
+            });
+        }
+        self.b.stats.rejected = self.rejected;
+        Ok(self.b.build())
+    }
+}
+
+/// Where an issue is: the page's file and the issue's index in it.
+struct Place<'a> {
+    name: Option<&'a str>,
+    issue: usize,
+}

@@ -1,0 +1,314 @@
+//! The CSV of process-mining tools (PM4Py, Disco, Celonis): `case:concept:name,
+//! concept:name, time:timestamp`, a long log; with `start_timestamp`, an interval log; with
+//! the standard `lifecycle:transition` values, a start/complete log read as intervals.
+
+use std::collections::HashMap;
+
+use csv::ByteRecord;
+
+use super::intervals::{Interval, emit_intervals};
+use super::layout;
+use super::plain::{Layout, ends_with_lf, record_line};
+use super::spec::{Sniff, Spec};
+use crate::error::{Error, Position, Result};
+use crate::log::event_log::{EventLog, EventLogBuilder};
+use crate::log::input::Input;
+use crate::log::quality::RejectedRow;
+use crate::log::settings::{BadRows, Settings};
+use crate::time::TimeParser;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "pm4py",
+    columns: "case:concept:name, concept:name, time:timestamp [, lifecycle:transition | start_timestamp] [, attributes]",
+    how_to_export: "pm4py.write_csv(log), or any event table with PM4Py's column names",
+    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    recognise,
+    read,
+};
+
+const CASE: &str = "case:concept:name";
+const ACTIVITY: &str = "concept:name";
+const TIMESTAMP: &str = "time:timestamp";
+const LIFECYCLE: &str = "lifecycle:transition";
+const START: &str = "start_timestamp";
+
+fn recognise(s: &Sniff) -> Option<&'static str> {
+    s.has(CASE).then_some("a case:concept:name column")
+}
+
+fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
+    let name = input.name(settings);
+    let header = input.csv_header(name.as_deref())?;
+    let state = settings
+        .state
+        .clone()
+        .unwrap_or_else(|| ACTIVITY.to_owned());
+    let has = |c: &str| header.iter().any(|h| h == c);
+    let start_complete = has(LIFECYCLE) && state == ACTIVITY;
+    let columns = Settings {
+        id: Some(CASE.to_owned()),
+        state: Some(state),
+        time: Some(TIMESTAMP.to_owned()),
+        attributes: settings.attributes.clone(),
+        ..settings.for_preset(name.clone())
+    };
+    if has(START) {
+        let intervals = Settings {
+            time: Some(START.to_owned()),
+            end: Some(TIMESTAMP.to_owned()),
+            ..columns
+        };
+        return layout::read(&intervals, Layout::Intervals, input);
+    }
+    if start_complete && lifecycle_is_start_complete(input, name.as_deref())? {
+        return read_lifecycle(input, name.as_deref(), settings);
+    }
+    layout::read(&columns, Layout::Long, input)
+}
+
+/// Whether the first 200 values of `lifecycle:transition` are start/complete transitions
+/// (the standard lifecycle) rather than statuses (as in the BPI Challenge 2013 logs).
+fn lifecycle_is_start_complete(input: Input<'_>, name: Option<&str>) -> Result<bool> {
+    let mut rdr = input
+        .csv(&csv::ReaderBuilder::new())
+        .map_err(|e| Error::Csv {
+            pos: Box::new(Position::file(name)),
+            source: e,
+        })?;
+    let Some(col) = rdr
+        .byte_headers()
+        .ok()
+        .and_then(|h| h.iter().position(|c| c == LIFECYCLE.as_bytes()))
+    else {
+        return Ok(false);
+    };
+    let mut rec = ByteRecord::new();
+    let mut seen = 0;
+    while seen < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
+        let v = rec
+            .get(col)
+            .unwrap_or(b"")
+            .trim_ascii()
+            .to_ascii_lowercase();
+        if !matches!(
+            v.as_slice(),
+            b"start"
+                | b"complete"
+                | b"schedule"
+                | b"assign"
+                | b"suspend"
+                | b"resume"
+                | b"ate_abort"
+                | b"pi_abort"
+                | b"withdraw"
+                | b"autoskip"
+                | b"manualskip"
+                | b"reassign"
+        ) {
+            return Ok(false);
+        }
+        seen += 1;
+    }
+    Ok(seen > 0)
+}
+
+/// A start/complete log: each `start` opens an interval of its case and activity, the next
+/// `complete` of the same pair closes it (a `complete` without a `start` is an instant of
+/// work). Other transitions are reported as rejected rows.
+fn read_lifecycle(input: Input<'_>, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
+    let mut rdr = input
+        .csv(csv::ReaderBuilder::new().flexible(true).has_headers(false))
+        .map_err(|e| Error::Csv {
+            pos: Box::new(Position::file(name)),
+            source: e,
+        })?;
+    let csv_err = |e: csv::Error| {
+        let mut pos = Position::file(name);
+        if let Some(p) = e.position() {
+            pos = pos.at_line(p.line());
+        }
+        Error::Csv {
+            pos: Box::new(pos),
+            source: e,
+        }
+    };
+    let mut rec = ByteRecord::new();
+    rdr.read_byte_record(&mut rec).map_err(csv_err)?;
+    let lf = ends_with_lf(&rec, rdr.position());
+    let cols = LifecycleColumns::of(&rec, name)?;
+    let mut log = Lifecycle::new(name, settings);
+    while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+        let line = record_line(&rec, rdr.position(), lf);
+        log.row(&rec, line, &cols)?;
+    }
+    log.finish()
+}
+
+/// Where the columns of a start/complete log are.
+#[derive(Debug)]
+struct LifecycleColumns {
+    case: usize,
+    activity: usize,
+    lifecycle: usize,
+    time: usize,
+    /// The number of columns of the header.
+    width: usize,
+}
+
+impl LifecycleColumns {
+    /// The columns named in `header` (of the input `name`).
+    fn of(header: &ByteRecord, name: Option<&str>) -> Result<LifecycleColumns> {
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        let col = |c: &str| -> Result<usize> {
+            header
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| Error::MissingColumn {
+                    pos: Box::new(Position::file(name).at_line(1)),
+                    column: c.to_owned(),
+                    found: header.clone(),
+                })
+        };
+        Ok(LifecycleColumns {
+            case: col(CASE)?,
+            activity: col(ACTIVITY)?,
+            lifecycle: col(LIFECYCLE)?,
+            time: col(TIMESTAMP)?,
+            width: header.len(),
+        })
+    }
+}
+
+/// A start/complete log being read: its events, its intervals (those still open by case and
+/// activity) and its rejected rows.
+struct Lifecycle<'a> {
+    name: Option<&'a str>,
+    bad_rows: BadRows,
+    b: EventLogBuilder,
+    tp: TimeParser,
+    rows: Vec<Interval>,
+    open: HashMap<(u32, u32), Vec<usize>>,
+    rejected: Vec<RejectedRow>,
+}
+
+impl<'a> Lifecycle<'a> {
+    fn new(name: Option<&'a str>, settings: &Settings) -> Lifecycle<'a> {
+        let mut b = EventLogBuilder::new();
+        if let Some(n) = name {
+            b = b.source(n);
+        }
+        Lifecycle {
+            name,
+            bad_rows: settings.bad_rows,
+            b,
+            tp: settings.time_parser(),
+            rows: Vec::new(),
+            open: HashMap::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Reads one data row (on `line`).
+    fn row(&mut self, rec: &ByteRecord, line: u64, cols: &LifecycleColumns) -> Result<()> {
+        self.b.stats.rows += 1;
+        let field = |c: usize| rec.get(c).unwrap_or(b"").trim_ascii();
+        if rec.len() != cols.width {
+            let reason = format!(
+                "the row has {} fields but the header has {}",
+                rec.len(),
+                cols.width
+            );
+            return self.bad(line, CASE, b"", reason);
+        }
+        let (case, act) = (field(cols.case), field(cols.activity));
+        if case.is_empty() || act.is_empty() {
+            let reason = "expected a case and an activity, found an empty cell";
+            return self.bad(line, CASE, case, reason.to_owned());
+        }
+        let t = match self.tp.parse(field(cols.time)) {
+            Ok(t) => t,
+            Err(m) => return self.bad(line, TIMESTAMP, field(cols.time), m),
+        };
+        let (Some(item), Some(state)) = (self.b.item_index(case), self.b.state_index(act)) else {
+            let reason = "the case or activity is not valid UTF-8";
+            return self.bad(line, CASE, case, reason.to_owned());
+        };
+        self.transition(item, state, t, line, field(cols.lifecycle));
+        Ok(())
+    }
+
+    /// A transition of `item` in activity `state` at `t`: a start opens an interval, a
+    /// complete closes the last one open; any other is a rejected row.
+    fn transition(&mut self, item: u32, state: u32, t: i64, line: u64, lifecycle: &[u8]) {
+        match lifecycle.to_ascii_lowercase().as_slice() {
+            b"start" => {
+                self.open
+                    .entry((item, state))
+                    .or_default()
+                    .push(self.rows.len());
+                self.rows.push(Interval {
+                    item,
+                    state,
+                    start: t,
+                    end: None,
+                    line,
+                });
+            }
+            b"complete" => match self.open.get_mut(&(item, state)).and_then(Vec::pop) {
+                Some(i) => self.rows[i].end = Some(t.max(self.rows[i].start)),
+                None => self.rows.push(Interval {
+                    item,
+                    state,
+                    start: t,
+                    end: Some(t),
+                    line,
+                }),
+            },
+            other => {
+                // Not an error in any policy: the row is reported, not silently dropped.
+                self.rejected.push(RejectedRow {
+                    line,
+                    column: Some(LIFECYCLE.to_owned()),
+                    value: Some(String::from_utf8_lossy(other).into_owned()),
+                    reason: "only start and complete transitions are read".to_owned(),
+                });
+            }
+        }
+    }
+
+    /// A row that cannot be used: an error, or a rejection recorded in the ledger.
+    fn bad(&mut self, line: u64, column: &str, value: &[u8], reason: String) -> Result<()> {
+        let pos = Position::file(self.name)
+            .at_line(line)
+            .in_column(column)
+            .with_value(value);
+        match self.bad_rows {
+            BadRows::Error => Err(Error::value(pos, reason)),
+            _ => {
+                self.rejected.push(RejectedRow {
+                    line,
+                    column: pos.column,
+                    value: pos.value,
+                    reason,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// The log: the intervals turned into events.
+    fn finish(mut self) -> Result<EventLog> {
+        if self.b.stats.rows == 0 {
+            return Err(Error::Empty {
+                pos: Box::new(Position::file(self.name).at_line(2)),
+                message: "no data rows after the header".to_owned(),
+            });
+        }
+        emit_intervals(&mut self.b, self.rows, " queue", "Done");
+        self.b.stats.rejected = self.rejected;
+        Ok(self.b.build())
+    }
+}

@@ -1,0 +1,47 @@
+//! XES (IEEE 1849) event logs, plain or gzipped, read streaming (feature `xes`).
+//!
+//! A trace is an item (its `concept:name` is the id); each event is one state entry: the
+//! event attribute named by the state option (default `concept:name`) is the state, its
+//! `time:timestamp` the instant. Defaults in `<global>` and attributes nested inside
+//! attributes (meta-attributes, lists, containers) are not read.
+
+use super::spec::{Sniff, Spec};
+#[cfg(not(feature = "xes"))]
+use crate::error::Error;
+use crate::error::Result;
+use crate::log::event_log::EventLog;
+use crate::log::input::Input;
+use crate::log::settings::Settings;
+
+#[cfg(feature = "xes")]
+mod parse;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "xes",
+    columns: "<log><trace><string key=\"concept:name\"/><event><string key=\"concept:name\"/><date key=\"time:timestamp\"/></event></trace></log> (XES, optionally gzipped)",
+    how_to_export: "export the event log as XES from ProM, Disco, Celonis, PM4Py …",
+    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    recognise,
+    read,
+};
+
+fn recognise(s: &Sniff) -> Option<&'static str> {
+    if s.gzip {
+        return Some("gzip-compressed (XES.gz)");
+    }
+    (s.first == Some(b'<')).then_some("an XML document")
+}
+
+fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
+    #[cfg(feature = "xes")]
+    {
+        parse::read(input, settings)
+    }
+    #[cfg(not(feature = "xes"))]
+    {
+        let _ = (input, settings);
+        Err(Error::InvalidArgument(
+            "reading XES needs the crate feature `xes`".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,504 @@
+//! The XES reader proper (feature `xes`): a streaming XML reader over the file, or over its
+//! gzip decompression.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+
+use flate2::bufread::MultiGzDecoder;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::error::{Error, Position, Result};
+use crate::log::event_log::{EventLog, EventLogBuilder};
+use crate::log::input::Input;
+use crate::log::quality::RejectedRow;
+use crate::log::settings::{BadRows, Settings};
+use crate::time::{TimeFormat, TimeParser};
+
+/// Reads an XES document (gzip is recognised by its magic bytes).
+pub(super) fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
+    let name = input.name(settings);
+    let name = name.as_deref();
+    match input {
+        Input::Path(path) => {
+            let io = |source| Error::Io {
+                file: name.map(str::to_owned),
+                source,
+            };
+            let file = File::open(path).map_err(io)?;
+            let mut input = BufReader::with_capacity(1 << 16, file);
+            if input.fill_buf().map_err(io)?.starts_with(&GZIP) {
+                let inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(input));
+                read_from(inner, name, settings)
+            } else {
+                read_from(input, name, settings)
+            }
+        }
+        Input::Bytes(bytes) if bytes.starts_with(&GZIP) => {
+            let inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(bytes));
+            read_from(inner, name, settings)
+        }
+        Input::Bytes(bytes) => read_from(bytes, name, settings),
+    }
+}
+
+/// The magic bytes of gzip.
+const GZIP: [u8; 2] = [0x1f, 0x8b];
+
+const ATTRIBUTE_TAGS: [&str; 8] = [
+    "string",
+    "date",
+    "int",
+    "float",
+    "boolean",
+    "id",
+    "list",
+    "container",
+];
+
+#[derive(Debug)]
+struct Attr<'a> {
+    key: Cow<'a, str>,
+    value: Cow<'a, str>,
+}
+
+/// The `key` and `value` of an attribute element (unescaped), read straight from the
+/// element's attribute text (`key="…" value="…"`): faster than a general attribute
+/// iterator, and all that an XES attribute element carries.
+fn key_value(raw: &str) -> std::result::Result<Attr<'_>, String> {
+    // Nearly every element is written `key="…" value="…"`: read that shape directly.
+    if let Some(kv) = canonical(raw) {
+        return Ok(kv);
+    }
+    let bytes = raw.as_bytes();
+    let mut key = None;
+    let mut value = None;
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let name_start = i;
+        while i < n && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let name = &raw[name_start..i];
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n || bytes[i] != b'=' {
+            return Err(format!("the attribute {name:?} has no value"));
+        }
+        i += 1;
+        while i < n && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = match bytes.get(i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return Err(format!("the value of the attribute {name:?} is not quoted")),
+        };
+        i += 1;
+        let value_start = i;
+        while i < n && bytes[i] != quote {
+            i += 1;
+        }
+        if i >= n {
+            return Err(format!("the value of the attribute {name:?} is not closed"));
+        }
+        let v = &raw[value_start..i];
+        i += 1;
+        let v = if v.contains('&') {
+            Cow::Owned(
+                quick_xml::escape::unescape(v)
+                    .map_err(|e| e.to_string())?
+                    .into_owned(),
+            )
+        } else {
+            Cow::Borrowed(v)
+        };
+        match name {
+            "key" => key = Some(v),
+            "value" => value = Some(v),
+            _ => {}
+        }
+    }
+    Ok(Attr {
+        key: key.unwrap_or(Cow::Borrowed("")),
+        value: value.unwrap_or(Cow::Borrowed("")),
+    })
+}
+
+/// `key="K" value="V"` (and nothing else but spaces), when neither holds an escape.
+#[inline]
+fn canonical(raw: &str) -> Option<Attr<'_>> {
+    let r = raw.trim_ascii_start().strip_prefix("key=\"")?;
+    let k_end = r.as_bytes().iter().position(|&b| b == b'"')?;
+    let (key, r) = (&r[..k_end], &r[k_end + 1..]);
+    let r = r.strip_prefix(" value=\"")?;
+    let v_end = r.as_bytes().iter().position(|&b| b == b'"')?;
+    let (value, rest) = (&r[..v_end], &r[v_end + 1..]);
+    if !rest.trim_ascii().is_empty() || key.contains('&') || value.contains('&') {
+        return None;
+    }
+    Some(Attr {
+        key: Cow::Borrowed(key),
+        value: Cow::Borrowed(value),
+    })
+}
+
+/// Reads the XES document `input` (named `name`) with the caller's settings.
+fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
+    let mut xml = quick_xml::Reader::from_reader(input);
+    // Text between elements is never read: skip whitespace-only text without an event.
+    xml.config_mut().trim_text(true);
+    let mut p = Parser::new(name, settings);
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        let pos_before = xml.buffer_position();
+        let ev = xml.read_event_into(&mut buf).map_err(|e| Error::Value {
+            pos: Box::new(Position::file(name)),
+            message: format!(
+                "not a readable XES document at byte {}: {e}",
+                xml.error_position()
+            ),
+        })?;
+        match ev {
+            Event::Eof => break,
+            Event::Start(ref e) => p.start(e, false, pos_before)?,
+            Event::Empty(ref e) => p.start(e, true, pos_before)?,
+            Event::End(ref e) => p.end(e.local_name().into_inner(), pos_before)?,
+            _ => {}
+        }
+    }
+    p.finish()
+}
+
+/// The state of a read: the log so far, where in the document it is, and the trace and
+/// event being read.
+struct Parser<'a> {
+    name: Option<&'a str>,
+    /// The event attribute that holds the state.
+    state_key: &'a str,
+    bad_rows: BadRows,
+    b: EventLogBuilder,
+    /// The trace attributes kept as item attributes, with their attribute index.
+    keep: Vec<(String, usize)>,
+    tp: TimeParser,
+    rejected: Vec<RejectedRow>,
+    /// Greater than 0 inside an attribute element's children.
+    nested: u32,
+    in_global: bool,
+    in_trace: bool,
+    in_event: bool,
+    /// The traces begun so far.
+    traces: u64,
+    trace_id: Option<String>,
+    trace_events: Vec<(u32, i64)>,
+    trace_attrs: Vec<(usize, String)>,
+    ev_state: Option<u32>,
+    ev_time: Option<i64>,
+    ev_problem: Option<(Position, String)>,
+    /// The 1-based index of the event in its trace.
+    ev_index: u64,
+}
+
+impl<'a> Parser<'a> {
+    fn new(name: Option<&'a str>, settings: &'a Settings) -> Parser<'a> {
+        let mut b = EventLogBuilder::new();
+        if let Some(n) = name {
+            b = b.source(n);
+        }
+        let keep = settings
+            .attributes
+            .iter()
+            .map(|a| (a.clone(), b.attribute_index(a)))
+            .collect();
+        Parser {
+            name,
+            state_key: settings.state.as_deref().unwrap_or("concept:name"),
+            bad_rows: settings.bad_rows,
+            b,
+            keep,
+            tp: TimeParser::new(
+                settings.time_format.clone().unwrap_or(TimeFormat::Auto),
+                settings.offset,
+            ),
+            rejected: Vec::new(),
+            nested: 0,
+            in_global: false,
+            in_trace: false,
+            in_event: false,
+            traces: 0,
+            trace_id: None,
+            trace_events: Vec::new(),
+            trace_attrs: Vec::new(),
+            ev_state: None,
+            ev_time: None,
+            ev_problem: None,
+            ev_index: 0,
+        }
+    }
+
+    fn pos(&self) -> Position {
+        Position::file(self.name)
+    }
+
+    /// An element opens (`empty`: and closes at once) at byte `at_byte` (once per element:
+    /// inlined into the read loop).
+    #[inline(always)]
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool, at_byte: u64) -> Result<()> {
+        if self.nested > 0 || self.in_global {
+            if self.nested > 0 && !empty {
+                self.nested += 1;
+            }
+            return Ok(());
+        }
+        match e.local_name().into_inner() {
+            "global" if !empty => self.in_global = true,
+            "trace" if !empty => {
+                self.in_trace = true;
+                self.traces += 1;
+                self.trace_id = None;
+                self.trace_events.clear();
+                self.trace_attrs.clear();
+                self.ev_index = 0;
+            }
+            "event" if self.in_trace => self.open_event(empty, at_byte)?,
+            t if ATTRIBUTE_TAGS.contains(&t) => {
+                if !empty {
+                    self.nested = 1;
+                }
+                if self.in_trace {
+                    self.attribute(e.attributes_raw(), at_byte)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open_event(&mut self, empty: bool, at_byte: u64) -> Result<()> {
+        self.in_event = !empty;
+        self.ev_index += 1;
+        self.ev_state = None;
+        self.ev_time = None;
+        self.ev_problem = None;
+        if empty {
+            self.b.stats.rows += 1;
+            let pos = self.pos().in_column(self.state_key);
+            let msg = format!(
+                "an event without attributes {}",
+                at(at_byte, &self.trace_id, Some(self.ev_index))
+            );
+            self.bad(pos, msg)?;
+        }
+        Ok(())
+    }
+
+    /// An attribute element of a trace or of an event (its attribute text `raw`).
+    #[inline]
+    fn attribute(&mut self, raw: &str, at_byte: u64) -> Result<()> {
+        let attr = key_value(raw).map_err(|m| Error::Value {
+            pos: Box::new(self.pos()),
+            message: format!(
+                "a malformed attribute {}: {m}",
+                at(at_byte, &self.trace_id, None)
+            ),
+        })?;
+        if self.in_event {
+            self.event_attribute(&attr, at_byte);
+        } else if attr.key == "concept:name" {
+            self.trace_id = Some(attr.value.trim().to_owned());
+        }
+        if let Some((_, idx)) = self.keep.iter().find(|(k, _)| *k == attr.key) {
+            self.trace_attrs.push((*idx, attr.value.into_owned()));
+        }
+        Ok(())
+    }
+
+    /// An attribute of an event: its state or its instant (others are not read).
+    #[inline]
+    fn event_attribute(&mut self, attr: &Attr<'_>, at_byte: u64) {
+        if attr.key == self.state_key {
+            let v = attr.value.trim();
+            if v.is_empty() {
+                self.ev_problem = Some((
+                    self.pos().in_column(self.state_key),
+                    format!(
+                        "an empty state {}",
+                        at(at_byte, &self.trace_id, Some(self.ev_index))
+                    ),
+                ));
+            } else {
+                self.ev_state = self.b.state_index(v.as_bytes());
+            }
+        } else if attr.key == "time:timestamp" {
+            let v = attr.value.trim();
+            match self.tp.parse(v.as_bytes()) {
+                Ok(t) => self.ev_time = Some(t),
+                Err(m) => {
+                    self.ev_problem = Some((
+                        self.pos()
+                            .in_column("time:timestamp")
+                            .with_value(v.as_bytes()),
+                        format!("{m} {}", at(at_byte, &self.trace_id, Some(self.ev_index))),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// An element closes at byte `at_byte` (once per element: inlined into the read loop).
+    #[inline(always)]
+    fn end(&mut self, tag: &str, at_byte: u64) -> Result<()> {
+        if self.nested > 0 {
+            self.nested -= 1;
+            return Ok(());
+        }
+        match tag {
+            "global" => self.in_global = false,
+            "event" if self.in_event => self.close_event(at_byte)?,
+            "trace" if self.in_trace => self.close_trace(at_byte)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The end of an event: one event of its trace, or a rejected row.
+    fn close_event(&mut self, at_byte: u64) -> Result<()> {
+        self.in_event = false;
+        self.b.stats.rows += 1;
+        if let Some((pos, msg)) = self.ev_problem.take() {
+            return self.bad(pos, msg);
+        }
+        let what = match (self.ev_state, self.ev_time) {
+            (Some(s), Some(t)) => {
+                self.trace_events.push((s, t));
+                return Ok(());
+            }
+            (None, _) => (
+                self.state_key,
+                format!("an event without the attribute {:?}", self.state_key),
+            ),
+            (Some(_), None) => (
+                "time:timestamp",
+                "an event without time:timestamp".to_owned(),
+            ),
+        };
+        let pos = self.pos().in_column(what.0);
+        let msg = format!(
+            "{} {}",
+            what.1,
+            at(at_byte, &self.trace_id, Some(self.ev_index))
+        );
+        self.bad(pos, msg)
+    }
+
+    /// The end of a trace: its events and attributes go to its item.
+    fn close_trace(&mut self, at_byte: u64) -> Result<()> {
+        self.in_trace = false;
+        let Some(id) = self.trace_id.take().filter(|t| !t.is_empty()) else {
+            if !self.trace_events.is_empty() {
+                let pos = self.pos().in_column("concept:name");
+                let msg = format!(
+                    "trace {} has no concept:name: its {} events are not used ({})",
+                    self.traces,
+                    self.trace_events.len(),
+                    at(at_byte, &None, None)
+                );
+                self.bad(pos, msg)?;
+            }
+            return Ok(());
+        };
+        let Some(item) = self.b.item_index(id.as_bytes()) else {
+            return Ok(());
+        };
+        for &(s, t) in &self.trace_events {
+            self.b.push_ids(item, s, t, 0);
+        }
+        for (a, v) in &self.trace_attrs {
+            self.b.set_attribute_ids(*a, item, v.as_bytes());
+        }
+        Ok(())
+    }
+
+    /// A row that cannot be used: an error, or a rejection recorded in the ledger.
+    fn bad(&mut self, pos: Position, message: String) -> Result<()> {
+        match self.bad_rows {
+            BadRows::Error => Err(Error::value(pos, message)),
+            _ => {
+                self.rejected.push(RejectedRow {
+                    line: 0,
+                    column: pos.column,
+                    value: pos.value,
+                    reason: message,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// The log read.
+    fn finish(mut self) -> Result<EventLog> {
+        if self.b.stats.rows == 0 {
+            return Err(Error::Empty {
+                pos: Box::new(self.pos()),
+                message: "the XES log has no events".to_owned(),
+            });
+        }
+        self.b.stats.rejected = self.rejected;
+        Ok(self.b.build())
+    }
+}
+
+/// Where in the document: a byte offset (XES has no lines to speak of) and the trace and
+/// event when known.
+fn at(xml_pos: u64, trace: &Option<String>, event: Option<u64>) -> String {
+    let mut s = format!("at byte {xml_pos}");
+    match (trace, event) {
+        (Some(t), Some(e)) => s.push_str(&format!(" (trace {t:?}, event {e})")),
+        (Some(t), None) => s.push_str(&format!(" (trace {t:?})")),
+        (None, Some(e)) => s.push_str(&format!(
+            " (event {e} of a trace whose name is not yet read)"
+        )),
+        (None, None) => {}
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_text_is_read_with_either_quote_and_escapes() {
+        let a = key_value(r#" key="concept:name"  value = 'A &amp; B' extra="x""#).unwrap();
+        assert_eq!(
+            (a.key.as_ref(), a.value.as_ref()),
+            ("concept:name", "A & B")
+        );
+        let a = key_value(r#"value="v>w" key="k""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v>w"));
+        assert!(
+            key_value(r#"key="k" value"#)
+                .unwrap_err()
+                .contains("no value")
+        );
+        assert!(key_value(r#"key=k"#).unwrap_err().contains("not quoted"));
+        assert!(key_value(r#"key="k"#).unwrap_err().contains("not closed"));
+        assert!(key_value(r#"key="&bogus;""#).is_err());
+        let a = key_value(r#"key="k" value="v""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v"));
+        let a = key_value(r#"key="k" value="v" id="3""#).unwrap();
+        assert_eq!((a.key.as_ref(), a.value.as_ref()), ("k", "v"));
+        let a = key_value(r#"key="k" value="a &lt; b""#).unwrap();
+        assert_eq!(a.value.as_ref(), "a < b");
+        let empty = key_value("").unwrap();
+        assert_eq!((empty.key.as_ref(), empty.value.as_ref()), ("", ""));
+    }
+}
