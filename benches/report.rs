@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("report_1m_events");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.bench_function("full report --json path", |b| {
-        b.iter(|| black_box(report_json(&csv, &wf)))
+        b.iter(|| black_box(report_json(&csv, &wf)));
     });
     g.bench_function("read csv", |b| {
         b.iter(|| {
@@ -75,13 +75,13 @@ fn bench(c: &mut Criterion) {
                     .read_path(&csv)
                     .expect("read"),
             )
-        })
+        });
     });
     g.bench_function("read csv (one core)", |b| {
         b.iter(|| {
             let reader = LogReader::builder().threads(1).build();
             black_box(reader.read_path(&csv).expect("read"))
-        })
+        });
     });
     let log = LogReader::builder()
         .threads(0)
@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
         .read_path(&csv)
         .expect("read");
     g.bench_function("timelines", |b| {
-        b.iter(|| black_box(Timelines::new(&log, &wf).expect("timelines")))
+        b.iter(|| black_box(Timelines::new(&log, &wf).expect("timelines")));
     });
     let tl = Timelines::new(&log, &wf).expect("timelines");
     drop(log);
@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let r = Report::new(&tl, &MetricsOptions::new()).expect("report");
             black_box(serde_json::to_string_pretty(&r).expect("json"))
-        })
+        });
     });
     // The renderers and the forecast on the same million events (100,000 items).
     let metrics = Metrics::new(&tl, &MetricsOptions::new()).expect("metrics");
@@ -108,13 +108,13 @@ fn bench(c: &mut Criterion) {
             write_cfd_svg(&report.daily, &mut out).expect("cfd");
             write_cycle_time_svg(&metrics, &mut out).expect("scatter");
             black_box(out)
-        })
+        });
     });
     g.bench_function("forecast: when will 1000 be done, 10,000 trials", |b| {
         b.iter(|| {
             let q = Question::When { items: 1000 };
             black_box(forecast(&tl, q, &ForecastOptions::default()).expect("forecast"))
-        })
+        });
     });
     g.finish();
 }

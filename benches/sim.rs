@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
     let services = sim.run(&one).expect("valid options").services;
     group.throughput(Throughput::Elements(services));
     group.bench_function("one_core", |b| {
-        b.iter(|| black_box(sim.run(black_box(&one))))
+        b.iter(|| black_box(sim.run(black_box(&one))));
     });
 
     for threads in [1, 2] {
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
         let services = sim.run(&o).expect("valid options").services;
         group.throughput(Throughput::Elements(services));
         group.bench_function(format!("replications_8/threads_{threads}"), |b| {
-            b.iter(|| black_box(sim.run(black_box(&o))))
+            b.iter(|| black_box(sim.run(black_box(&o))));
         });
     }
     group.finish();

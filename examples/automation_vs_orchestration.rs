@@ -33,17 +33,10 @@ fn days(x: Option<f64>) -> String {
     x.map_or("-".to_owned(), |d| format!("{d:.1}"))
 }
 
-fn run() -> Result<(), valuestream::Error> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let log = LogReader::builder()
-        .name("data/story/log.csv")
-        .build()
-        .read_path(format!("{root}/data/story/log.csv"))?;
-    let workflow = Workflow::from_path(format!("{root}/data/story/workflow.toml"))?;
-    let timelines = Timelines::new(&log, &workflow)?;
-
+/// Section 1: the flow report of the log, in a few sentences.
+fn what_the_log_says(timelines: &Timelines) -> Result<(), valuestream::Error> {
     // 1. What the log says.
-    let metrics = Metrics::new(&timelines, &MetricsOptions::new())?;
+    let metrics = Metrics::new(timelines, &MetricsOptions::new())?;
     let report = metrics.report()?;
     println!("1. A YEAR OF DELIVERY, FROM THE TEAM'S OWN LOG");
     println!(
@@ -87,6 +80,19 @@ fn run() -> Result<(), valuestream::Error> {
         report.bottleneck.stage.as_deref().unwrap_or("none"),
         report.bottleneck.reason
     );
+    Ok(())
+}
+
+fn run() -> Result<(), valuestream::Error> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let log = LogReader::builder()
+        .name("data/story/log.csv")
+        .build()
+        .read_path(format!("{root}/data/story/log.csv"))?;
+    let workflow = Workflow::from_path(format!("{root}/data/story/workflow.toml"))?;
+    let timelines = Timelines::new(&log, &workflow)?;
+
+    what_the_log_says(&timelines)?;
 
     // 2. A model of the stream, fitted to the log and checked against it.
     let fitted = fit(&timelines, &FitOptions::default())?;

@@ -34,7 +34,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let xes = args[2].ends_with(".xes");
+    let xes = std::path::Path::new(&args[2])
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xes"));
     let written = File::create(&args[2]).and_then(|f| {
         if xes {
             synthetic::write_xes(events, per_day, seed, f)

@@ -243,7 +243,7 @@ fn for_each_row(
 ) -> Result<()> {
     let csv_error = |e: csv::Error| Error::Csv {
         pos: Box::new(
-            Position::file(Some(&cols.file)).at_line(e.position().map_or(0, |p| p.line())),
+            Position::file(Some(&cols.file)).at_line(e.position().map_or(0, csv::Position::line)),
         ),
         source: e,
     };

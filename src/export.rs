@@ -104,7 +104,7 @@ pub fn write_wide<W: io::Write>(
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     let mut n = 0;
     for item in timelines.iter() {
-        dates.iter_mut().for_each(|d| *d = None);
+        dates.fill(None);
         for v in item.visits() {
             let k = v.stage();
             if dates[k].is_none() {

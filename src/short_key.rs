@@ -19,19 +19,20 @@ impl ShortKey {
         // first and last eight (or four) bytes, or the first, middle and last byte, are the
         // whole string when it is short enough.
         let n = bytes.len();
-        let (head, tail) = if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
-            (u64::from_le_bytes(*h), u64::from_le_bytes(*t))
-        } else if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
-            (
-                u64::from(u32::from_le_bytes(*h)),
-                u64::from(u32::from_le_bytes(*t)),
-            )
-        } else if let (Some(&a), Some(&z)) = (bytes.first(), bytes.last()) {
-            let m = bytes.get(n / 2).copied().unwrap_or(0);
-            (u64::from(a) | u64::from(m) << 8 | u64::from(z) << 16, 0)
-        } else {
-            (0, 0)
-        };
+        let (head, tail) =
+            if let (Some(h), Some(t)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+                (u64::from_le_bytes(*h), u64::from_le_bytes(*t))
+            } else if let (Some(h), Some(t)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+                (
+                    u64::from(u32::from_le_bytes(*h)),
+                    u64::from(u32::from_le_bytes(*t)),
+                )
+            } else if let (Some(&a), Some(&z)) = (bytes.first(), bytes.last()) {
+                let m = bytes.get(n / 2).copied().unwrap_or(0);
+                (u64::from(a) | u64::from(m) << 8 | u64::from(z) << 16, 0)
+            } else {
+                (0, 0)
+            };
         ShortKey { len: n, head, tail }
     }
 

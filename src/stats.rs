@@ -567,7 +567,7 @@ mod tests {
             for (g, w) in [(got.mean, want.mean), (got.sd, want.sd)] {
                 match (g, w) {
                     (Some(g), Some(w)) => {
-                        assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "n={n}: {g} {w}")
+                        assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "n={n}: {g} {w}");
                     }
                     (g, w) => assert_eq!(g, w),
                 }

@@ -368,7 +368,7 @@ fn a_forecast_can_be_of_one_kind_of_item() {
     let unknown = options(200, 1).attributes(vec![("team".into(), "A".into())]);
     match forecast(&tl, q, &unknown) {
         Err(Error::InvalidArgument(m)) => {
-            assert!(m.contains("\"team\"") && m.contains("\"type\""), "{m}")
+            assert!(m.contains("\"team\"") && m.contains("\"type\""), "{m}");
         }
         other => panic!("{other:?}"),
     }

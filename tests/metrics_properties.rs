@@ -78,7 +78,7 @@ fn recount(tl: &Timelines, e: Option<DateTime<Utc>>) -> (u64, Vec<u64>, Vec<u64>
             .visits()
             .iter()
             .filter(|v| before(v.start()))
-            .map(|v| v.stage())
+            .map(valuestream::Visit::stage)
             .collect();
         if let Some(&last) = seen.last() {
             cur[last] += 1;

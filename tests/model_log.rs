@@ -100,8 +100,7 @@ fn every_item_follows_the_stations_in_order() {
                     | ("Deploy queue", "Deploy")
                     | ("Deploy", "Test queue")
                     | ("Test queue", "Test")
-                    | ("Test", "Customer")
-                    | ("Test", "Dev queue")
+                    | ("Test", "Customer" | "Dev queue")
                     | ("Customer", "Done")
             );
             assert!(allowed, "{id}: {a} → {b}");
@@ -178,7 +177,7 @@ fn the_log_measures_what_the_simulation_measured() {
                 .iter()
                 .filter(|v| v.stage() == deploy_queue && v.is_open())
         })
-        .map(|v| v.days())
+        .map(valuestream::Visit::days)
         .sum();
     let per_visit = (waited - open) / visits as f64;
     let sim_wait = rep.stations[1].wait_days_mean;

@@ -310,18 +310,17 @@ impl WarningTally {
     }
 
     fn entry(&mut self, kind: WarningKind) -> &mut Entry {
-        let i = match self.entries.iter().position(|e| e.kind == kind) {
-            Some(i) => i,
-            None => {
-                self.entries.push(Entry {
-                    kind,
-                    count: 0,
-                    items: 0,
-                    examples: Vec::new(),
-                    last_item: None,
-                });
-                self.entries.len() - 1
-            }
+        let i = if let Some(i) = self.entries.iter().position(|e| e.kind == kind) {
+            i
+        } else {
+            self.entries.push(Entry {
+                kind,
+                count: 0,
+                items: 0,
+                examples: Vec::new(),
+                last_item: None,
+            });
+            self.entries.len() - 1
         };
         &mut self.entries[i]
     }

@@ -204,7 +204,7 @@ pub(crate) fn stage_stats(clip: &Clip<'_>) -> Vec<StageMetrics> {
             ends[i].sort_unstable();
             let (peak, busy_ms) = sweep(&starts[i], &ends[i], stage.servers.map(u64::from));
             st.peak = peak;
-            let servers = stage.servers.map(u64::from).unwrap_or(peak);
+            let servers = stage.servers.map_or(peak, u64::from);
             st.servers = u32::try_from(servers).ok().filter(|&c| c > 0);
             st.servers_estimated = stage.servers.is_none();
             let busy = if stage.servers.is_some() {

@@ -290,7 +290,7 @@ fn wait_ggc(lambda: f64, es: f64, c: u32, ca2: f64, cs2: f64) -> f64 {
     let a = lambda * es;
     let rho = a / cf;
     let wq_mmc = erlang_c(c, a) * es / (cf * (1.0 - rho));
-    let factor = (ca2 + cs2) / 2.0;
+    let factor = f64::midpoint(ca2, cs2);
     let mut w = wq_mmc * factor;
     if c == 1 && ca2 < 1.0 && ca2 + cs2 > 0.0 {
         w *= (-2.0 * (1.0 - rho) * (1.0 - ca2).powi(2) / (3.0 * rho * (ca2 + cs2))).exp();
@@ -332,10 +332,10 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let mut x = vec![0.0; n];
     for row in (0..n).rev() {
         let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-        x[row] = if a[row][row] != 0.0 {
-            (b[row] - s) / a[row][row]
-        } else {
+        x[row] = if a[row][row] == 0.0 {
             0.0
+        } else {
+            (b[row] - s) / a[row][row]
         };
     }
     x

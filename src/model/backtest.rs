@@ -48,10 +48,10 @@ impl Comparison {
         Comparison {
             observed,
             predicted,
-            relative_error: if observed != 0.0 {
-                (predicted - observed) / observed
-            } else {
+            relative_error: if observed == 0.0 {
                 f64::NAN
+            } else {
+                (predicted - observed) / observed
             },
             spread,
             within_spread: observed >= spread[0] && observed <= spread[1],

@@ -380,7 +380,7 @@ impl Distribution {
             | Distribution::Gamma { mean_days, .. }
             | Distribution::Erlang { mean_days, .. } => mean_days,
             Distribution::Deterministic { days } => days,
-            Distribution::Uniform { min_days, max_days } => (min_days + max_days) / 2.0,
+            Distribution::Uniform { min_days, max_days } => f64::midpoint(min_days, max_days),
             Distribution::Triangular {
                 min_days,
                 mode_days,
@@ -691,10 +691,10 @@ mod tests {
                 sum += x;
                 sum2 += x * x;
             }
-            let mean = sum / n as f64;
-            let var = sum2 / n as f64 - mean * mean;
+            let mean = sum / f64::from(n);
+            let var = sum2 / f64::from(n) - mean * mean;
             let (m, v) = (d.mean(), d.variance());
-            let se_mean = (v / n as f64).sqrt();
+            let se_mean = (v / f64::from(n)).sqrt();
             assert!(
                 (mean - m).abs() <= 5.0 * se_mean + 1e-12,
                 "{d:?}: mean {mean} vs {m}"

@@ -389,7 +389,7 @@ mod tests {
         let mut starts = Vec::new();
         for w in 0..20 {
             for k in 0..(2 + w % 5) {
-                starts.push(3.0 + 7.0 * w as f64 + 10.0 / 24.0 + k as f64 * 0.001);
+                starts.push(3.0 + 7.0 * f64::from(w) + 10.0 / 24.0 + f64::from(k) * 0.001);
             }
         }
         let r = detect_release(&starts, 0.0).unwrap();
@@ -398,7 +398,7 @@ mod tests {
         assert_eq!(r.releases, 20);
         assert_eq!(r.share_in_releases, 1.0);
         // Work started continuously is not a release.
-        let spread: Vec<f64> = (0..200).map(|i| i as f64 * 0.37).collect();
+        let spread: Vec<f64> = (0..200).map(|i| f64::from(i) * 0.37).collect();
         assert!(detect_release(&spread, 0.0).is_none());
     }
 }

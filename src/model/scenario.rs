@@ -392,7 +392,7 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                 }
                 Servers::Unlimited => {}
             },
-            (Change::Batch { batch, .. }, Some(i)) => m.stations[i].batch = batch.clone(),
+            (Change::Batch { batch, .. }, Some(i)) => m.stations[i].batch.clone_from(batch),
             (Change::Wip { limit, .. }, Some(i)) => m.stations[i].wip_limit = *limit,
             (Change::Visit { probability, .. }, Some(i)) => {
                 m.stations[i].visit_probability = *probability;
@@ -408,14 +408,14 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                         && r.to == *stage
                     {
                         match &next {
-                            Some(n) if k >= i => r.to = n.clone(),
+                            Some(n) if k >= i => r.to.clone_from(n),
                             _ => s.rework = None,
                         }
                     }
                 }
             }
             (Change::Arrivals { rate_per_day }, _) => {
-                m.arrivals = Arrivals::poisson(*rate_per_day)?
+                m.arrivals = Arrivals::poisson(*rate_per_day)?;
             }
             _ => unreachable!("every change but arrivals names a stage"),
         }
@@ -564,7 +564,7 @@ impl Difference {
             baseline: b,
             scenario: s,
             delta,
-            delta_rel: if b != 0.0 { delta / b } else { f64::NAN },
+            delta_rel: if b == 0.0 { f64::NAN } else { delta / b },
             ci95: ci,
             real,
         }

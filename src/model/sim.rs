@@ -899,15 +899,12 @@ impl<'a> Engine<'a> {
             serial: self.serial,
         };
         self.serial += 1;
-        match self.free_jobs.pop() {
-            Some(j) => {
-                self.jobs[j as usize] = job;
-                j
-            }
-            None => {
-                self.jobs.push(job);
-                (self.jobs.len() - 1) as u32
-            }
+        if let Some(j) = self.free_jobs.pop() {
+            self.jobs[j as usize] = job;
+            j
+        } else {
+            self.jobs.push(job);
+            (self.jobs.len() - 1) as u32
         }
     }
 
@@ -1019,13 +1016,12 @@ impl<'a> Engine<'a> {
     /// The first `k` items of `s`'s queue start service together as one batch.
     fn start_batch<R: Recorder>(&mut self, s: usize, k: usize, rec: &mut R) {
         let now = self.now;
-        let slot = match self.free_batches.pop() {
-            Some(b) => b,
-            None => {
-                self.batches.push(Vec::new());
-                self.batch_held.push(0);
-                (self.batches.len() - 1) as u32
-            }
+        let slot = if let Some(b) = self.free_batches.pop() {
+            b
+        } else {
+            self.batches.push(Vec::new());
+            self.batch_held.push(0);
+            (self.batches.len() - 1) as u32
         };
         let st = &mut self.st[s];
         st.touch(now);

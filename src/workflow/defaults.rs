@@ -37,7 +37,7 @@ impl Workflow {
     pub fn for_preset(preset: Preset, log: &EventLog) -> Result<Workflow> {
         match preset {
             Preset::JiraAgileMetrics | Preset::ActionableAgile => {
-                Workflow::new(date_columns(log.states().collect()), None)
+                Workflow::new(date_columns(&log.states().collect::<Vec<_>>()), None)
             }
             Preset::Linear => Workflow::new(
                 vec![
@@ -72,7 +72,7 @@ impl Workflow {
 /// One stage per date column of a wide export (the wide reader interns the stage columns
 /// first, in order): the first is backlog when there are three or more, the last is done,
 /// the others are work (wait when named like a queue).
-fn date_columns(columns: Vec<&str>) -> Vec<Stage> {
+fn date_columns(columns: &[&str]) -> Vec<Stage> {
     let n = columns.len();
     columns
         .iter()

@@ -302,17 +302,16 @@ impl Reading {
         if let Some(v) = value {
             pos = pos.with_value(v.as_bytes());
         }
-        match self.bad_rows {
-            BadRows::Error => Err(Error::value(pos, reason)),
-            _ => {
-                self.rejected.push(RejectedRow {
-                    line: 0,
-                    column: pos.column,
-                    value: pos.value,
-                    reason,
-                });
-                Ok(())
-            }
+        if self.bad_rows == BadRows::Error {
+            Err(Error::value(pos, reason))
+        } else {
+            self.rejected.push(RejectedRow {
+                line: 0,
+                column: pos.column,
+                value: pos.value,
+                reason,
+            });
+            Ok(())
         }
     }
 

@@ -240,15 +240,14 @@ impl Ctx {
             )?;
             return Ok(None);
         }
-        match intern(&mut self.b, v) {
-            Some(i) => Ok(Some(i)),
-            None => {
-                self.bad(
-                    self.pos().at_line(line).in_column(&names[c]).with_value(v),
-                    format!("the {what} is not valid UTF-8"),
-                )?;
-                Ok(None)
-            }
+        if let Some(i) = intern(&mut self.b, v) {
+            Ok(Some(i))
+        } else {
+            self.bad(
+                self.pos().at_line(line).in_column(&names[c]).with_value(v),
+                format!("the {what} is not valid UTF-8"),
+            )?;
+            Ok(None)
         }
     }
 

@@ -285,17 +285,16 @@ impl<'a> Lifecycle<'a> {
             .at_line(line)
             .in_column(column)
             .with_value(value);
-        match self.bad_rows {
-            BadRows::Error => Err(Error::value(pos, reason)),
-            _ => {
-                self.rejected.push(RejectedRow {
-                    line,
-                    column: pos.column,
-                    value: pos.value,
-                    reason,
-                });
-                Ok(())
-            }
+        if self.bad_rows == BadRows::Error {
+            Err(Error::value(pos, reason))
+        } else {
+            self.rejected.push(RejectedRow {
+                line,
+                column: pos.column,
+                value: pos.value,
+                reason,
+            });
+            Ok(())
         }
     }
 

@@ -139,8 +139,8 @@ fn service_distribution(
             ));
             empirical()
         }
-        ServiceModel::Parametric => match fit_families(sample) {
-            Some(families) => {
+        ServiceModel::Parametric => {
+            if let Some(families) = fit_families(sample) {
                 let best = &families[0];
                 let d = match best.family {
                     Family::Exponential => Distribution::exponential(best.mean_days)?,
@@ -150,20 +150,19 @@ fn service_distribution(
                 };
                 if zero > 0 {
                     notes.push(format!(
-                        "{name}: {zero} of {} services took no time and are not in the parametric fit",
-                        sample.len()
-                    ));
+                    "{name}: {zero} of {} services took no time and are not in the parametric fit",
+                    sample.len()
+                ));
                 }
                 let family = d_name(best.family);
                 Ok((d, family, families))
-            }
-            None => {
+            } else {
                 notes.push(format!(
-                    "{name}: too few distinct service times for a parametric fit; the observed ones are resampled"
-                ));
+                "{name}: too few distinct service times for a parametric fit; the observed ones are resampled"
+            ));
                 empirical()
             }
-        },
+        }
     }
 }
 

@@ -429,17 +429,16 @@ impl<'a> Parser<'a> {
 
     /// A row that cannot be used: an error, or a rejection recorded in the ledger.
     fn bad(&mut self, pos: Position, message: String) -> Result<()> {
-        match self.bad_rows {
-            BadRows::Error => Err(Error::value(pos, message)),
-            _ => {
-                self.rejected.push(RejectedRow {
-                    line: 0,
-                    column: pos.column,
-                    value: pos.value,
-                    reason: message,
-                });
-                Ok(())
-            }
+        if self.bad_rows == BadRows::Error {
+            Err(Error::value(pos, message))
+        } else {
+            self.rejected.push(RejectedRow {
+                line: 0,
+                column: pos.column,
+                value: pos.value,
+                reason: message,
+            });
+            Ok(())
         }
     }
 
@@ -489,7 +488,7 @@ mod tests {
                 .unwrap_err()
                 .contains("no value")
         );
-        assert!(key_value(r#"key=k"#).unwrap_err().contains("not quoted"));
+        assert!(key_value(r"key=k").unwrap_err().contains("not quoted"));
         assert!(key_value(r#"key="k"#).unwrap_err().contains("not closed"));
         assert!(key_value(r#"key="&bogus;""#).is_err());
         let a = key_value(r#"key="k" value="v""#).unwrap();
