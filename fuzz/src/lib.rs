@@ -11,7 +11,8 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use valuestream::{
-    BadRows, EventLog, Format, LogReader, Preset, TimelineOptions, Timelines, WarningKind, Workflow,
+    Arrivals, BadRows, Batch, Change, EventLog, Format, LogReader, Preset, SimOptions, Simulation,
+    TimelineOptions, Timelines, ValueStream, WarningKind, Workflow, analyze,
 };
 
 const WORKFLOW: &str = r#"
@@ -150,6 +151,112 @@ pub fn read_workflow(data: &[u8]) -> bool {
     assert_eq!(again.ok().as_ref(), Some(&workflow), "{text:?}");
     true
 }
+
+/// Any text, read as a model file. A model that reads is analysed, mapped to a workflow,
+/// written back (and must read again), and, when it is cheap, simulated for a few days.
+pub fn read_model(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let Ok(model) = ValueStream::from_toml_str(text) else {
+        return false;
+    };
+    assert!(model.validate().is_ok(), "a model that reads is valid");
+    let _ = analyze(&model);
+    let _ = model.workflow();
+    let again = ValueStream::from_toml_str(&model.to_toml());
+    assert!(again.is_ok(), "the written model reads back: {again:?}");
+    if cheap(&model) {
+        let options = SimOptions::new()
+            .replications(1)
+            .horizon_days(HORIZON_DAYS)
+            .warmup_days(0.0);
+        if let Ok(sim) = Simulation::new(&model) {
+            let _ = sim.run(&options);
+        }
+    }
+    true
+}
+
+/// Days simulated.
+const HORIZON_DAYS: f64 = 30.0;
+/// The most items a simulated replication may expect.
+const MODEL_MAX_ITEMS: f64 = 2_000.0;
+
+/// Whether a short simulation of `m` stays small: few items, few visits per item, no
+/// release ticking many times a day.
+fn cheap(m: &ValueStream) -> bool {
+    if m.stations.len() > 16 {
+        return false;
+    }
+    let items = match &m.arrivals {
+        Arrivals::Backlog => {
+            let first = &m.stations[0];
+            let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
+            servers / first.service.mean() * HORIZON_DAYS
+        }
+        a => a.rate_per_day().unwrap_or(f64::INFINITY) * HORIZON_DAYS,
+    };
+    let trace_len = match &m.arrivals {
+        Arrivals::Trace { times_days } => times_days.len(),
+        _ => 0,
+    };
+    items.is_finite()
+        && items <= MODEL_MAX_ITEMS
+        && trace_len as f64 <= MODEL_MAX_ITEMS
+        && m.stations.iter().all(|s| {
+            s.rework.as_ref().is_none_or(|r| r.probability <= 0.9)
+                && match s.batch {
+                    Some(Batch::Scheduled { every_days, .. }) => every_days >= 0.1,
+                    _ => true,
+                }
+        })
+}
+
+/// Any text, read as a what-if change, written back (and read again), and applied to a
+/// small model with a batch, rework and a skipped station.
+pub fn read_change(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let Ok(change) = text.parse::<Change>() else {
+        return false;
+    };
+    let _ = change.to_string().parse::<Change>();
+    let Ok(model) = ValueStream::from_toml_str(CHANGE_MODEL) else {
+        return false;
+    };
+    if let Ok(changed) = model.apply(std::slice::from_ref(&change)) {
+        assert!(changed.validate().is_ok(), "a changed model is valid");
+        let _ = analyze(&changed);
+    }
+    true
+}
+
+/// Three stations: a batch, rework and a skipped station, so that every change has
+/// something to act on.
+const CHANGE_MODEL: &str = r#"
+[arrivals]
+rate_per_day = 1.0
+
+[[stage]]
+name = "Dev"
+servers = 2
+service = { dist = "exponential", mean_days = 1.5 }
+
+[[stage]]
+name = "Deploy"
+servers = 1
+service = { dist = "deterministic", days = 0.5 }
+batch = { every_days = 7.0 }
+
+[[stage]]
+name = "Test"
+servers = 1
+service = { dist = "gamma", mean_days = 0.8, cv = 0.7 }
+rework = { to = "Dev", probability = 0.1 }
+visit_probability = 0.9
+"#;
 
 fn policy(skip: bool) -> BadRows {
     if skip { BadRows::Skip } else { BadRows::Error }

@@ -56,3 +56,13 @@ fn read_preset() {
 fn read_workflow() {
     run("read_workflow", valuestream_fuzz::read_workflow);
 }
+
+#[test]
+fn model_toml() {
+    run("model_toml", valuestream_fuzz::read_model);
+}
+
+#[test]
+fn change() {
+    run("change", valuestream_fuzz::read_change);
+}
