@@ -219,7 +219,8 @@ impl Error {
             | Error::Empty { pos, .. }
             | Error::Toml { pos, .. }
             | Error::UnmappedStates { pos, .. }
-            | Error::Workflow { pos, .. } => Some(pos),
+            | Error::Workflow { pos, .. }
+            | Error::Model { pos, .. } => Some(pos),
             _ => None,
         }
     }

@@ -410,6 +410,7 @@ service = { dist = "empirical", samples_days = [1, 2.5, 4] }
             e.to_string(),
             "m.toml, line 4, stage \"Dev\", key `service.cv`: why"
         );
+        assert_eq!(e.position().and_then(|p| p.line), Some(4));
         let e = Error::Model {
             pos: Box::new(Position {
                 char: Some(3),
