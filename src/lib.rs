@@ -170,3 +170,8 @@ pub use stats::{Histogram, Sample, Summary};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};
+
+/// The README's code, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -102,12 +102,16 @@ pub(crate) fn item_metrics(
         entered: entered.iter().map(|t| t.map(ms_to_datetime)).collect(),
         active_days: ms_to_days(d.active_ms),
         wait_days: ms_to_days(d.wait_ms),
-        flow_efficiency: cycle
-            .filter(|&c| c > 0)
-            .map(|c| d.active_ms as f64 / c as f64),
+        flow_efficiency: cycle.and_then(|c| flow_efficiency(d.active_ms.into(), c.into())),
         backward_moves: s.backward_moves(),
         current_stage: d.current_stage,
     }
+}
+
+/// **Flow efficiency** = Σ time in active stages after commitment / Σ cycle time, of one
+/// item or summed over the items done; `None` when the cycle time is zero.
+pub(crate) fn flow_efficiency(active_ms: i128, cycle_ms: i128) -> Option<f64> {
+    (cycle_ms > 0).then(|| active_ms as f64 / cycle_ms as f64)
 }
 
 /// What one pass over the items in scope (in the window) yields: the counts, the lead and cycle times, the

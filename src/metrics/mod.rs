@@ -283,5 +283,5 @@ impl<'a> Metrics<'a> {
 }
 
 fn flow_efficiency(p: &items::ItemPass) -> Option<f64> {
-    (p.cycle_total_ms > 0).then(|| p.active_ms as f64 / p.cycle_total_ms as f64)
+    items::flow_efficiency(p.active_ms, p.cycle_total_ms)
 }

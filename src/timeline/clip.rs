@@ -260,12 +260,7 @@ impl<'a> Clip<'a> {
     /// The visits of an item as the window sees them.
     #[inline]
     pub(crate) fn segments(&self, s: &ClippedItem) -> Segments<'a> {
-        Segments {
-            vis: self.visits(s),
-            i: 0,
-            run: s.run as usize,
-            end: self.end,
-        }
+        Segments::new(self.visits(s), s.run as usize, self.end)
     }
 
     /// The id of an item.
@@ -293,21 +288,19 @@ impl<'a> Clip<'a> {
         stage_ms: &mut [i64],
         entered: &mut [Option<i64>],
     ) -> Durations {
-        stage_ms.fill(0);
-        entered.fill(None);
-        let mut out = Durations::default();
-        let c = s.commitment();
+        let mut out = Durations {
+            current_stage: stage_time(self.segments(s), stage_ms, entered).unwrap_or(0),
+            ..Durations::default()
+        };
+        let Some(c) = s.commitment() else {
+            return out;
+        };
         for seg in self.segments(s) {
-            stage_ms[seg.stage] += seg.end - seg.start;
-            entered[seg.stage].get_or_insert(seg.start);
-            out.current_stage = seg.stage;
-            if let Some(c) = c {
-                let after = (seg.end - seg.start.max(c)).max(0);
-                match self.kinds[seg.stage] {
-                    StageKind::Active => out.active_ms += after,
-                    StageKind::Wait => out.wait_ms += after,
-                    _ => {}
-                }
+            let after = (seg.end - seg.start.max(c)).max(0);
+            match self.kinds[seg.stage] {
+                StageKind::Active => out.active_ms += after,
+                StageKind::Wait => out.wait_ms += after,
+                _ => {}
             }
         }
         out
@@ -323,6 +316,25 @@ impl<'a> Clip<'a> {
             .map(|g| (g.end - g.start.max(c)).max(0))
             .sum()
     }
+}
+
+/// **Time in stage**: the length of each of an item's segments added to its stage's entry of
+/// `stage_ms` (every visit counts, rework included), and its first entry into each stage
+/// into `entered`; returns the stage of its last segment.
+pub(super) fn stage_time(
+    segments: Segments<'_>,
+    stage_ms: &mut [i64],
+    entered: &mut [Option<i64>],
+) -> Option<usize> {
+    stage_ms.fill(0);
+    entered.fill(None);
+    let mut last = None;
+    for seg in segments {
+        stage_ms[seg.stage] += seg.end - seg.start;
+        entered[seg.stage].get_or_insert(seg.start);
+        last = Some(seg.stage);
+    }
+    last
 }
 
 /// The window's bounds (ms), checked.
@@ -388,6 +400,19 @@ pub(crate) struct Segments<'a> {
     i: usize,
     run: usize,
     end: i64,
+}
+
+impl<'a> Segments<'a> {
+    /// The segments of `visits` (an item's, in order, its trailing done run starting at
+    /// `run`) seen from a window ending at `end`.
+    pub(super) fn new(visits: &'a [Visit], run: usize, end: i64) -> Segments<'a> {
+        Segments {
+            vis: visits,
+            i: 0,
+            run,
+            end,
+        }
+    }
 }
 
 impl Iterator for Segments<'_> {

@@ -20,7 +20,7 @@ pub(crate) use clip::{Clip, ClippedItem};
 use crate::error::Result;
 use crate::log::{Attributes, DataQuality, EventLog, Names};
 use crate::time::{ms_to_datetime, ms_to_days};
-use crate::workflow::Workflow;
+use crate::workflow::{StageKind, Workflow};
 
 /// How timelines are derived from a log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -366,15 +366,20 @@ impl<'a> ItemTimeline<'a> {
         self.tl.attributes.get(a, self.rec.item)
     }
 
-    /// Days spent in stage `stage`, over all its visits.
+    /// Days spent in stage `stage`, over all its visits (rework included): its time in
+    /// stage over the whole observation.
     pub fn days_in_stage(&self, stage: usize) -> f64 {
-        ms_to_days(
-            self.visits()
-                .iter()
-                .filter(|v| v.stage() == stage)
-                .map(|v| v.end - v.start)
-                .sum(),
-        )
+        let stages = self.tl.workflow.stages();
+        let kinds: Vec<StageKind> = stages.iter().map(|s| s.kind).collect();
+        let visits = self.visits();
+        let run = rules::done_run(visits, &kinds);
+        let (mut ms, mut entered) = (vec![0i64; stages.len()], vec![None; stages.len()]);
+        clip::stage_time(
+            clip::Segments::new(visits, run, self.tl.as_of),
+            &mut ms,
+            &mut entered,
+        );
+        ms_to_days(ms.get(stage).copied().unwrap_or(0))
     }
 }
 
