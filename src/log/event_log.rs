@@ -193,6 +193,7 @@ impl EventLog {
     /// # Panics
     ///
     /// If `index >= self.items()`.
+    #[inline]
     pub fn item_id(&self, index: usize) -> &str {
         &self.item_names[index]
     }

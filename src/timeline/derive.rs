@@ -71,10 +71,12 @@ fn map_states(
 
 /// The end of observation: the option's, or the latest instant of a mapped event.
 fn observation_end(log: &EventLog, stage_of: &[u16], opts: &TimelineOptions) -> Result<i64> {
-    let (states, times) = (&log.ev_state, &log.ev_time);
-    let mapped_max = (0..log.len())
-        .filter(|&e| stage_of[states[e] as usize] != UNMAPPED)
-        .map(|e| times[e])
+    let mapped_max = log
+        .ev_state
+        .iter()
+        .zip(&log.ev_time)
+        .filter(|&(&s, _)| stage_of[s as usize] != UNMAPPED)
+        .map(|(_, &t)| t)
         .max();
     let Some(max_t) = mapped_max else {
         return Err(Error::Empty {
@@ -147,6 +149,7 @@ impl<'a> Grouped<'a> {
 #[derive(Default)]
 struct Moves {
     duplicates: u64,
+    backward: u32,
     skipped: u64,
     reopened: u64,
     after_done: u64,
@@ -158,9 +161,10 @@ struct Derivation<'a> {
     stage_of: &'a [u16],
     kinds: Vec<StageKind>,
     commits: Vec<bool>,
-    /// `work_before[s]` = the number of wait and active stages before `s` (to count skipped
-    /// stages in O(1)).
-    work_before: Vec<u32>,
+    /// `work_span[s]` = the number of wait and active stages before `s` and up to `s`
+    /// inclusive (to count skipped stages in O(1): a forward move from `c` to `n` skips
+    /// one when `work_span[n].0 > work_span[c].1`).
+    work_span: Vec<(u32, u32)>,
     as_of: i64,
     tally: WarningTally,
     items: Vec<ItemRec>,
@@ -177,17 +181,22 @@ impl<'a> Derivation<'a> {
     fn new(log: &'a EventLog, wf: &Workflow, stage_of: &'a [u16], as_of: i64) -> Self {
         let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
         let commits: Vec<bool> = (0..kinds.len()).map(|i| wf.commits(i)).collect();
-        let mut work_before = vec![0u32; kinds.len() + 1];
-        for (i, k) in kinds.iter().enumerate() {
-            work_before[i + 1] =
-                work_before[i] + u32::from(matches!(k, StageKind::Wait | StageKind::Active));
-        }
+        let mut before = 0u32;
+        let work_span = kinds
+            .iter()
+            .map(|k| {
+                let up_to = before + u32::from(matches!(k, StageKind::Wait | StageKind::Active));
+                let span = (before, up_to);
+                before = up_to;
+                span
+            })
+            .collect();
         Derivation {
             log,
             stage_of,
             kinds,
             commits,
-            work_before,
+            work_span,
             as_of,
             tally: WarningTally::default(),
             items: Vec::with_capacity(log.items()),
@@ -232,59 +241,58 @@ impl<'a> Derivation<'a> {
     /// Merges consecutive events in one stage into visits (appended to `self.visits`, each
     /// open until the next or `as_of`), and counts the moves between them.
     fn merge_visits(&mut self, state: &[u32], time: &[i64]) -> Moves {
+        // The fields in locals: the hot loop then keeps its counters in registers rather
+        // than storing them through `self` at every event (a push may reallocate `visits`).
+        let (stage_of, as_of) = (self.stage_of, self.as_of);
+        let (kinds, visits) = (&self.kinds, &mut self.visits);
+        let work_span = &self.work_span[..];
+        let (mut used, mut after_as_of) = (0u64, 0u64);
         let mut moves = Moves::default();
         let mut cur: u16 = UNMAPPED;
         let (mut prev_state, mut prev_t) = (u32::MAX, i64::MIN);
         for (&st, &t) in state.iter().zip(time) {
-            let s = self.stage_of[st as usize];
+            let s = stage_of[st as usize];
             if s == UNMAPPED {
                 continue;
             }
-            if t > self.as_of {
-                self.after_as_of += 1;
+            if t > as_of {
+                after_as_of += 1;
                 continue;
             }
-            self.used += 1;
+            used += 1;
             let is_dup = st == prev_state && t == prev_t;
             moves.duplicates += u64::from(is_dup);
             (prev_state, prev_t) = (st, t);
             if s == cur {
-                if self.kinds[s as usize] == StageKind::Done && !is_dup {
+                if kinds[s as usize] == StageKind::Done && !is_dup {
                     moves.after_done += 1;
                 }
                 continue;
             }
             if cur != UNMAPPED {
-                self.count_move(usize::from(cur), usize::from(s), &mut moves);
-                if let Some(last) = self.visits.last_mut() {
+                count_move(
+                    kinds,
+                    work_span,
+                    usize::from(cur),
+                    usize::from(s),
+                    &mut moves,
+                );
+                if let Some(last) = visits.last_mut() {
                     last.end = t;
                     last.open = false;
                 }
             }
-            self.visits.push(Visit {
+            visits.push(Visit {
                 start: t,
-                end: self.as_of,
+                end: as_of,
                 stage: s,
                 open: true,
             });
             cur = s;
         }
+        self.used += used;
+        self.after_as_of += after_as_of;
         moves
-    }
-
-    /// Counts a move from stage `c` to stage `n` (backward moves are counted from the
-    /// visits, by [`rules::backward_moves`]).
-    #[inline]
-    fn count_move(&self, c: usize, n: usize, moves: &mut Moves) {
-        let c_done = self.kinds[c] == StageKind::Done;
-        let n_done = self.kinds[n] == StageKind::Done;
-        if c_done && n_done {
-            moves.after_done += 1;
-        } else if c_done {
-            moves.reopened += 1;
-        } else if n > c && self.work_before[n] > self.work_before[c + 1] {
-            moves.skipped += 1;
-        }
     }
 
     /// Places the item whose visits start at `first_visit`: its instants, its trailing done
@@ -308,7 +316,8 @@ impl<'a> Derivation<'a> {
             v.end = v.start;
             v.open = false;
         }
-        let backward = rules::backward_moves(own, &self.kinds);
+        let backward = moves.backward;
+        debug_assert_eq!(backward, rules::backward_moves(own, &self.kinds));
         let nv = own.len();
         let t = &mut self.tally;
         t.add(WarningKind::DuplicateEvents, id, name, moves.duplicates);
@@ -383,5 +392,27 @@ impl<'a> Derivation<'a> {
             as_of: self.as_of,
             quality,
         })
+    }
+}
+
+/// Counts a move from stage `c` to stage `n`; `work_span` as in [`Derivation`].
+#[inline]
+fn count_move(
+    kinds: &[StageKind],
+    work_span: &[(u32, u32)],
+    c: usize,
+    n: usize,
+    moves: &mut Moves,
+) {
+    let c_done = kinds[c] == StageKind::Done;
+    let n_done = kinds[n] == StageKind::Done;
+    if c_done && n_done {
+        moves.after_done += 1;
+    } else if c_done {
+        moves.reopened += 1;
+    } else if rules::is_backward(kinds, c, n) {
+        moves.backward += 1;
+    } else if work_span[n].0 > work_span[c].1 {
+        moves.skipped += 1;
     }
 }

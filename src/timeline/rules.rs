@@ -87,6 +87,13 @@ pub(super) fn cycle_ms(commitment: Option<i64>, done: Option<i64>) -> Option<i64
 pub(super) fn backward_moves(visits: &[Visit], kinds: &[StageKind]) -> u32 {
     visits
         .windows(2)
-        .filter(|w| kinds[usize::from(w[0].stage)] != StageKind::Done && w[1].stage < w[0].stage)
+        .filter(|w| is_backward(kinds, usize::from(w[0].stage), usize::from(w[1].stage)))
         .count() as u32
+}
+
+/// Whether a move from stage `from` to stage `to` is a backward move (see
+/// [`backward_moves`]; the derivation counts them as it merges visits, with this test).
+#[inline]
+pub(super) fn is_backward(kinds: &[StageKind], from: usize, to: usize) -> bool {
+    to < from && kinds[from] != StageKind::Done
 }
