@@ -118,7 +118,7 @@ fn run() -> Result<(), valuestream::Error> {
         .horizon_days(730.0)
         .warmup_days(365.0)
         .threads(std::thread::available_parallelism().map_or(1, usize::from));
-    let check = valuestream::backtest(&fitted, &timelines, &options)?;
+    let check = valuestream::in_sample_backtest(&fitted, &timelines, &options)?;
     println!(
         "   Checked against the log: cycle time {:.1} days observed, {:.1} predicted \
          (one simulated year ranges {:.1} to {:.1}); throughput {:.2} a day observed, {:.2} predicted.",

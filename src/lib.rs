@@ -154,13 +154,15 @@ pub use metrics::{
     Window, Wip,
 };
 pub use model::{
-    Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, Batch, Change, Comparison,
-    CycleTimeComparison, CycleTimeStats, Difference, Disagreement, Distribution, Family, FamilyFit,
-    FitOptions, FitReport, FittedModel, Lever, Leverage, Method, ModelBottleneck, Outcome,
-    OutcomeStation, Release, Replication, ReplicationStation, Rework, ReworkFit, Servers,
-    ServersFrom, ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Station,
-    StationAnalysis, StationComparison, StationFit, StationStats, ThroughputStats, ValueStream,
-    WhatIf, WipStats, analyze, backtest, fit, leverage, what_if,
+    Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
+    Comparison, CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement,
+    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FittedModel,
+    HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, NOISE_LEVEL,
+    NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release, Replication,
+    ReplicationScores, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom, ServiceModel,
+    SimOptions, SimResult, Simulation, SimulationReport, Spread, Station, StationAnalysis,
+    StationComparison, StationFit, StationStats, StationWip, ThroughputStats, ValueStream, Verdict,
+    WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest, leverage, tolerance, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

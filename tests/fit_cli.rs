@@ -52,13 +52,13 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
     assert_eq!(v["model"]["stage"][2]["servers"], 2);
     assert_eq!(v["bottleneck"]["station"], "Test");
     for key in ["mean", "p50", "p85"] {
-        let c = &v["backtest"]["cycle_time_days"][key];
+        let c = &v["in_sample"]["cycle_time_days"][key];
         assert!(
             c["observed"].is_f64() && c["predicted"].is_f64() && c["relative_error"].is_f64(),
             "{c}"
         );
     }
-    assert!(v["backtest"]["throughput_per_day"]["spread"].is_array());
+    assert!(v["in_sample"]["throughput_per_day"]["spread"].is_array());
     assert_eq!(
         v["fit"]["stations"][0]["servers_from"]["from"],
         "peak_concurrency"

@@ -3,11 +3,14 @@
 //! and, when `../shared/data` is beside the checkout, on the BPI Challenge 2013 incidents log
 //! (Ward Steeman, 4TU.ResearchData, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee).
 //!
-//! The files in `tests/golden/` were written by the command line as it was before the
+//! The files in `tests/golden/` were first written by the command line as it was before the
 //! crate's layout was redesigned (issue "one home for each definition"), and every figure
 //! must stay identical: a refactoring changes where a definition lives, not what it
 //! computes. JSON keys renamed since are listed in [`RENAMES`] (and in CHANGELOG.md with
-//! their old names); the test renames them in the golden file before comparing.
+//! their old names); the test renames them in the golden file before comparing. They have
+//! been written again only for the deliberate changes of output that CHANGELOG.md lists
+//! (the held-out backtest issue: fitted service times count the services still open at the
+//! end as right-censored, and `fit`'s `backtest` is `in_sample`).
 //!
 //! To write the files again after a deliberate change of output (say why in the commit):
 //!
@@ -43,99 +46,13 @@ struct Rename {
     new: &'static str,
 }
 
-/// Every JSON key renamed since the golden files were written (each also in CHANGELOG.md).
-/// The model's figures are cycle times (its items enter at commitment) and its parts are
-/// stations (issue "one home for each definition").
-const RENAMES: &[Rename] = &[
-    renamed("model_", "", "lead_time_days", "cycle_time_days"),
-    renamed("model_", "", "stages", "stations"),
-    renamed(
-        "model_",
-        "analytic",
-        "lead_time_days_mean",
-        "cycle_time_days_mean",
-    ),
-    renamed("model_", "analytic", "stages", "stations"),
-    renamed("model_", "baseline", "lead_time_days", "cycle_time_days"),
-    renamed("model_", "baseline", "stages", "stations"),
-    renamed("model_", "scenario", "lead_time_days", "cycle_time_days"),
-    renamed("model_", "scenario", "stages", "stations"),
-    renamed("model_", "", "lead_time", "cycle_time"),
-    renamed(
-        "model_",
-        "ranking.*",
-        "lead_time_days_mean",
-        "cycle_time_days_mean",
-    ),
-    renamed(
-        "story_whatif",
-        "baseline",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("story_whatif", "baseline", "stages", "stations"),
-    renamed(
-        "story_whatif",
-        "scenario",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("story_whatif", "scenario", "stages", "stations"),
-    renamed("story_whatif", "", "lead_time", "cycle_time"),
-    renamed(
-        "story_leverage",
-        "baseline",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("story_leverage", "baseline", "stages", "stations"),
-    renamed(
-        "story_leverage",
-        "ranking.*",
-        "lead_time_days_mean",
-        "cycle_time_days_mean",
-    ),
-    renamed(
-        "bpic2013_whatif",
-        "baseline",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("bpic2013_whatif", "baseline", "stages", "stations"),
-    renamed(
-        "bpic2013_whatif",
-        "scenario",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("bpic2013_whatif", "scenario", "stages", "stations"),
-    renamed("bpic2013_whatif", "", "lead_time", "cycle_time"),
-    renamed(
-        "bpic2013_leverage",
-        "baseline",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("bpic2013_leverage", "baseline", "stages", "stations"),
-    renamed(
-        "bpic2013_leverage",
-        "ranking.*",
-        "lead_time_days_mean",
-        "cycle_time_days_mean",
-    ),
-    renamed("story_fit", "backtest", "lead_time_days", "cycle_time_days"),
-    renamed("story_fit", "backtest", "stages", "stations"),
-    renamed("story_fit", "bottleneck", "stage", "station"),
-    renamed(
-        "bpic2013_fit",
-        "backtest",
-        "lead_time_days",
-        "cycle_time_days",
-    ),
-    renamed("bpic2013_fit", "backtest", "stages", "stations"),
-    renamed("bpic2013_fit", "bottleneck", "stage", "station"),
-];
+/// Every JSON key renamed since the golden files were last written (each also in
+/// CHANGELOG.md). Empty since the last blessing: the renames of the redesign (the model's
+/// figures are cycle times, its parts stations) and `fit`'s `backtest` → `in_sample` are in
+/// the files and in CHANGELOG.md.
+const RENAMES: &[Rename] = &[];
 
+#[allow(dead_code)] // for the next rename after a blessing
 const fn renamed(
     case: &'static str,
     parent: &'static str,
@@ -161,6 +78,7 @@ struct Reword {
     new: &'static str,
 }
 
+#[allow(dead_code)] // for the next rewording after a blessing
 const fn reworded(
     case: &'static str,
     path: &'static str,
@@ -175,35 +93,9 @@ const fn reworded(
     }
 }
 
-/// Every string value reworded since the golden files were written (each also in
-/// CHANGELOG.md): the model's "lead time" is its cycle time.
-const REWORDS: &[Reword] = &[
-    reworded("model_", "verdict", "mean lead time", "mean cycle time"),
-    reworded("model_", "verdict", "Mean lead time", "Mean cycle time"),
-    reworded("model_", "verdict", "not lead time", "not cycle time"),
-    reworded(
-        "story_whatif",
-        "verdict",
-        "mean lead time",
-        "mean cycle time",
-    ),
-    reworded(
-        "story_whatif",
-        "verdict",
-        "Mean lead time",
-        "Mean cycle time",
-    ),
-    reworded("story_whatif", "verdict", "not lead time", "not cycle time"),
-    reworded(
-        "bpic2013_whatif",
-        "verdict",
-        "mean lead time",
-        "mean cycle time",
-    ),
-    reworded("model_", "by", "lead_time", "cycle_time"),
-    reworded("bpic2013_leverage", "by", "lead_time", "cycle_time"),
-    reworded("model_", "disagreements.*.what", "lead time", "cycle time"),
-];
+/// Every string value reworded since the golden files were last written (each also in
+/// CHANGELOG.md). Empty since the last blessing.
+const REWORDS: &[Reword] = &[];
 
 /// One run of the command line and the outputs it is judged on.
 struct Case {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use valuestream::{
     Batch, FitOptions, LogReader, Servers, ServersFrom, ServiceModel, SimOptions, StageKind,
-    Timelines, Workflow, backtest, fit, leverage, what_if,
+    Timelines, Workflow, fit, in_sample_backtest, leverage, what_if,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -153,7 +153,7 @@ fn leverage_puts_a_change_at_the_bottleneck_first() {
 fn the_backtest_replays_the_log_closely() {
     let tl = timelines();
     let f = fit(&tl, &FitOptions::default()).unwrap();
-    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
+    let b = in_sample_backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     assert!((b.window_days - 545.0).abs() < 1.0);
     for (what, c) in [
         ("cycle time mean", &b.cycle_time_days.mean),
@@ -305,7 +305,7 @@ fn fit_recovers_which_stations_items_skip_and_what_if_still_holds() {
     }
     // The backtest: this line runs Test at 86% load, so one history of 545 days is noisy
     // (the spread of the model's histories is about ±20%); the log must lie within it.
-    let b = backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
+    let b = in_sample_backtest(&f, &tl, &SimOptions::new().replications(10).threads(2)).unwrap();
     for (what, c) in [
         ("cycle time mean", &b.cycle_time_days.mean),
         ("cycle time p50", &b.cycle_time_days.p50),

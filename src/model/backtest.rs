@@ -1,5 +1,6 @@
-//! Backtest: the fitted model replayed against the log's own arrivals, measured the same
-//! way as the log, so that a user sees how far to trust it.
+//! The in-sample check: the fitted model replayed against the log it was fitted to, with
+//! the log's own arrivals, measured the same way as the log. A model can pass it and still
+//! predict nothing; [`crate::backtest`] holds data out.
 
 use serde::Serialize;
 
@@ -69,7 +70,7 @@ pub struct StationComparison {
     pub wip: Comparison,
 }
 
-/// The result of [`backtest`]. JSON keys: `replications`, `window_days`, `cycle_time_days`
+/// The result of [`in_sample_backtest`]. JSON keys: `replications`, `window_days`, `cycle_time_days`
 /// `{mean, p50, p85}` and `throughput_per_day`, `wip_mean`, each `{observed, predicted,
 /// relative_error, spread, within_spread}`, and `stations[]` of `{name, wip}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -110,13 +111,13 @@ pub struct CycleTimeComparison {
 /// # Examples
 ///
 /// ```
-/// use valuestream::{FitOptions, LogReader, SimOptions, Timelines, Workflow, backtest, fit};
+/// use valuestream::{FitOptions, LogReader, SimOptions, Timelines, Workflow, fit, in_sample_backtest};
 ///
 /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
 /// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
 /// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
 /// let fitted = fit(&timelines, &FitOptions::new())?;
-/// let b = backtest(&fitted, &timelines, &SimOptions::new().replications(2))?;
+/// let b = in_sample_backtest(&fitted, &timelines, &SimOptions::new().replications(2))?;
 /// let mean = &b.cycle_time_days.mean;
 /// println!(
 ///     "mean cycle time: {:.1} days observed, {:.1} predicted ({:+.0}%)",
@@ -131,7 +132,7 @@ pub struct CycleTimeComparison {
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] if the log has no done item; as [`Simulation::run`].
-pub fn backtest(
+pub fn in_sample_backtest(
     fitted: &FittedModel,
     timelines: &Timelines,
     options: &SimOptions,

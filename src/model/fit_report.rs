@@ -5,7 +5,7 @@ use serde::{Serialize, Serializer};
 
 use super::ValueStream;
 use super::analytic::analyze;
-use super::backtest::{Backtest, backtest};
+use super::backtest::{Backtest, in_sample_backtest};
 use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
 use crate::error::Result;
@@ -60,7 +60,7 @@ impl ModelBottleneck {
 /// let fitted = fit(&timelines, &FitOptions::new())?;
 /// let report = FitReport::new(fitted, &timelines, &SimOptions::new().replications(2))?;
 /// assert_eq!(report.bottleneck.station.as_deref(), Some("Test"));
-/// assert!(report.backtest.cycle_time_days.mean.observed > 0.0);
+/// assert!(report.in_sample.cycle_time_days.mean.observed > 0.0);
 /// # Ok::<(), valuestream::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -70,28 +70,29 @@ pub struct FitReport {
     pub fitted: FittedModel,
     /// The model's bottleneck.
     pub bottleneck: ModelBottleneck,
-    /// The model replayed against the log.
-    pub backtest: Backtest,
+    /// The in-sample check: the model replayed against the log it was fitted to (a model
+    /// can pass it and still predict nothing; [`crate::backtest`] holds data out).
+    pub in_sample: Backtest,
 }
 
 impl FitReport {
     /// The report of `fitted`, backtested against `timelines` (the log it was fitted to)
-    /// with `options` ([`backtest`]).
+    /// with `options` ([`in_sample_backtest`]).
     ///
     /// # Errors
     ///
-    /// As [`backtest`].
+    /// As [`in_sample_backtest`].
     pub fn new(
         fitted: FittedModel,
         timelines: &Timelines,
         options: &SimOptions,
     ) -> Result<FitReport> {
-        let backtest = backtest(&fitted, timelines, options)?;
+        let in_sample = in_sample_backtest(&fitted, timelines, options)?;
         let bottleneck = ModelBottleneck::of(&fitted.model);
         Ok(FitReport {
             fitted,
             bottleneck,
-            backtest,
+            in_sample,
         })
     }
 }
@@ -108,7 +109,7 @@ impl Serialize for FitReport {
             model: WithMeans<'a>,
             fit: Fit<'a>,
             bottleneck: &'a ModelBottleneck,
-            backtest: &'a Backtest,
+            in_sample: &'a Backtest,
             notes: &'a [String],
         }
         let f = &self.fitted;
@@ -119,7 +120,7 @@ impl Serialize for FitReport {
                 stations: &f.stations,
             },
             bottleneck: &self.bottleneck,
-            backtest: &self.backtest,
+            in_sample: &self.in_sample,
             notes: &f.notes,
         }
         .serialize(s)

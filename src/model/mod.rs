@@ -22,6 +22,7 @@ mod estimate;
 mod file;
 mod fit;
 mod fit_report;
+mod holdout;
 mod results;
 mod scenario;
 mod sim;
@@ -29,7 +30,9 @@ mod stream;
 mod validate;
 
 pub use analytic::{Analysis, Method, StationAnalysis, analyze};
-pub use backtest::{Backtest, Comparison, CycleTimeComparison, StationComparison, backtest};
+pub use backtest::{
+    Backtest, Comparison, CycleTimeComparison, StationComparison, in_sample_backtest,
+};
 pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
@@ -38,6 +41,11 @@ pub use fit::{
     StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck};
+pub use holdout::{
+    BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, MIN_DONE_ITEMS,
+    NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores, Spread, StationWip,
+    Verdict, backtest, tolerance,
+};
 pub use results::{
     CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats, ThroughputStats,
     WipStats,

@@ -212,7 +212,28 @@ pub struct Simulation {
     items_per_day: Option<f64>,
     arrival_stream: u64,
     stations: Vec<Spec>,
+    /// Items already in the stream at time 0, in the order they are placed.
+    placed: Vec<Placed>,
 }
+
+/// An item already in the stream when a simulation starts: the state of a log at the
+/// held-out backtest's split.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Placed {
+    /// Its station.
+    pub(crate) station: usize,
+    /// In service there (else in its queue).
+    pub(crate) in_service: bool,
+    /// Days it has been in service: its remaining service is drawn from the service time
+    /// given that it exceeds this.
+    pub(crate) elapsed_days: f64,
+    /// When it entered the stream, in days (at or before 0).
+    pub(crate) born_days: f64,
+}
+
+/// Draws of a service time that exceeds the time already served before the draw gives up
+/// and takes an unconditioned one (the model never saw a service that long).
+const RESIDUAL_TRIES: u32 = 1_000;
 
 #[derive(Clone, Debug)]
 enum ArrivalSpec {
@@ -350,6 +371,7 @@ impl Simulation {
             arrivals,
             arrival_stream: fnv1a(&[b"\0arrivals"]),
             stations,
+            placed: Vec::new(),
         })
     }
 
@@ -454,11 +476,65 @@ impl Simulation {
     }
 }
 
+impl Simulation {
+    /// The same simulation starting with `placed` in the stream (serials `0..placed.len()`,
+    /// in this order; arrivals follow). Within a station, items are queued in the order
+    /// given, and those in service start first, as far as there are servers.
+    pub(crate) fn with_placed(mut self, placed: Vec<Placed>) -> Simulation {
+        self.placed = placed;
+        self
+    }
+
+    /// Runs the replications, each telling its own recorder (`make(index)`) what happens,
+    /// in parallel as [`Simulation::run`] does; the replications and recorders in order.
+    pub(crate) fn run_recorded<R, F>(
+        &self,
+        options: &SimOptions,
+        make: F,
+    ) -> Result<Vec<(Replication, R)>>
+    where
+        R: Recorder + Send,
+        F: Fn(u32) -> R + Sync,
+    {
+        self.check(options)?;
+        let reps = options.replications;
+        let threads = options.threads_used().min(reps as usize).max(1);
+        let make = &make;
+        let per_thread: Vec<Vec<(Replication, R)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|w| {
+                    scope.spawn(move || {
+                        let mut engine = Engine::new(self);
+                        (w as u32..reps)
+                            .step_by(threads)
+                            .map(|r| {
+                                let mut rec = make(r);
+                                (engine.run(options, r, &mut rec), rec)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
+        Ok((0..reps as usize)
+            .filter_map(|r| iters[r % threads].next())
+            .collect())
+    }
+}
+
 /// What the engine tells a recorder, so that emitting a log costs nothing when there is no
 /// log.
-trait Recorder {
+pub(crate) trait Recorder {
+    /// Item `serial` joins station `station`'s queue at `t` (days).
     fn queue(&mut self, serial: u64, station: usize, t: f64);
+    /// Its service there starts.
     fn start(&mut self, serial: u64, station: usize, t: f64);
+    /// It leaves the stream.
     fn done(&mut self, serial: u64, t: f64);
 }
 
@@ -819,6 +895,9 @@ impl<'a> Engine<'a> {
                 self.schedule(offset, Kind::Tick, i as u32, 0);
             }
         }
+        if !sim.placed.is_empty() {
+            self.place_all(rec);
+        }
         match &sim.arrivals {
             ArrivalSpec::Renewal(gap) => {
                 let t = gap.sample(&mut self.arrival_rng);
@@ -862,6 +941,49 @@ impl<'a> Engine<'a> {
         }
         self.now = self.horizon;
         self.finish(o, rep)
+    }
+
+    /// Places the items already in the stream at time 0 (see [`Simulation::with_placed`]);
+    /// a placed item's own history is not recorded, only what happens to it from now on.
+    fn place_all<R: Recorder>(&mut self, rec: &mut R) {
+        let sim = self.sim;
+        for p in &sim.placed {
+            let j = self.new_job();
+            let s = p.station;
+            let job = &mut self.jobs[j as usize];
+            job.born = p.born_days.min(0.0);
+            job.station = s as u32;
+            let st = &mut self.st[s];
+            st.touch(0.0);
+            st.present += 1;
+            let spec = &sim.stations[s];
+            if p.in_service && matches!(spec.batch, BatchSpec::None) && st.occupied() < spec.servers
+            {
+                st.busy += 1;
+                self.services += 1;
+                let d = self.residual(s, p.elapsed_days);
+                self.schedule(d, Kind::Served, s as u32, j);
+            } else {
+                st.queue.push_back(j);
+            }
+        }
+        for s in 0..sim.stations.len() {
+            self.try_start(s, rec);
+        }
+    }
+
+    /// A service time at `s` drawn given that it exceeds `elapsed` days, less `elapsed`
+    /// (rejection: up to [`RESIDUAL_TRIES`] draws, then an unconditioned one).
+    fn residual(&mut self, s: usize, elapsed: f64) -> f64 {
+        let service = &self.sim.stations[s].service;
+        let rng = &mut self.service_rng[s];
+        for _ in 0..RESIDUAL_TRIES {
+            let d = service.sample(rng);
+            if d > elapsed {
+                return d - elapsed;
+            }
+        }
+        service.sample(rng)
     }
 
     #[inline]

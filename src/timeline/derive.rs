@@ -35,6 +35,61 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
     d.finish(log, wf, unmapped, opts)
 }
 
+/// `tl` as known at `at` (ms, within its window): see [`Timelines::known_at`].
+pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
+    let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
+    let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
+    let mut items = Vec::with_capacity(tl.items.len());
+    let mut visits: Vec<Visit> = Vec::with_capacity(tl.visits.len());
+    let mut start = i64::MAX;
+    for rec in &tl.items {
+        let first = rec.first_visit as usize;
+        let own = &tl.visits[first..first + rec.visits as usize];
+        let kept = own.partition_point(|v| v.start <= at);
+        if kept == 0 {
+            continue;
+        }
+        let first_visit = visits.len();
+        for (k, v) in own[..kept].iter().enumerate() {
+            // Each visit lasts until the next starts; the last is open until `at`.
+            let next = own.get(k + 1).map(|n| n.start).filter(|&s| s <= at);
+            visits.push(Visit {
+                start: v.start,
+                end: next.unwrap_or(at),
+                stage: v.stage,
+                open: next.is_none(),
+            });
+        }
+        let kept_visits = &mut visits[first_visit..];
+        let instants = rules::instants(kept_visits, &kinds, &commits);
+        let done = instants.done(kept_visits);
+        for v in &mut kept_visits[instants.done_run..] {
+            v.end = v.start;
+            v.open = false;
+        }
+        start = start.min(instants.arrival);
+        items.push(ItemRec {
+            item: rec.item,
+            first_visit: first_visit as u32,
+            visits: kept as u32,
+            backward_moves: rules::backward_moves(kept_visits, &kinds),
+            arrival: instants.arrival,
+            commitment: instants.commitment,
+            done,
+        });
+    }
+    Timelines {
+        workflow: tl.workflow.clone(),
+        item_names: Arc::clone(&tl.item_names),
+        attributes: Arc::clone(&tl.attributes),
+        items,
+        visits,
+        start: start.min(at),
+        as_of: at,
+        quality: tl.quality.clone(),
+    }
+}
+
 /// Status → stage (`UNMAPPED` for none), and the statuses no stage maps, in order of their
 /// first line; an error naming them unless the options drop them.
 fn map_states(

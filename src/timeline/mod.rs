@@ -214,6 +214,34 @@ impl Timelines {
         derive::derive(log, workflow, opts)
     }
 
+    /// The timelines as they were known at `at` (clamped to `[start, as_of]`): the events up
+    /// to `at` only, visits still open at `at` open until it, items that had not arrived
+    /// left out. The same as deriving the log again with [`TimelineOptions::as_of`] `at`
+    /// (the ledger excepted: it stays the one of the whole reading). The held-out backtest
+    /// fits its model on these.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{ItemStatus, LogReader, Timelines, Workflow};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+    /// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+    /// let tl = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+    /// let split = tl.start() + (tl.as_of() - tl.start()) / 2;
+    /// let past = tl.known_at(split);
+    /// assert_eq!(past.as_of(), split);
+    /// assert!(past.len() < tl.len());
+    /// assert!(past.iter().filter(|i| i.status() == ItemStatus::Done).count()
+    ///     < tl.iter().filter(|i| i.status() == ItemStatus::Done).count());
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    #[must_use]
+    pub fn known_at(&self, at: DateTime<Utc>) -> Timelines {
+        let at = crate::time::datetime_to_ms(at).clamp(self.start, self.as_of);
+        derive::known_at(self, at)
+    }
+
     /// The workflow the timelines were derived under.
     pub fn workflow(&self) -> &Workflow {
         &self.workflow
@@ -278,6 +306,11 @@ impl Timelines {
         &self.attributes
     }
 
+    /// The id of the log's item `index` (as [`ItemTimeline::index`]).
+    pub(crate) fn item_id(&self, index: usize) -> &str {
+        &self.item_names[index]
+    }
+
     /// Every visit of every item, items in order.
     pub(crate) fn all_visits(&self) -> &[Visit] {
         &self.visits
@@ -336,6 +369,12 @@ impl<'a> ItemTimeline<'a> {
     /// Its cycle time (done − commitment) in days, if it is done (and was committed).
     pub fn cycle_time_days(&self) -> Option<f64> {
         rules::cycle_ms(self.rec.commitment, self.rec.done).map(ms_to_days)
+    }
+
+    /// Its first event, in ms since the epoch.
+    #[inline]
+    pub(crate) fn arrival_ms(&self) -> i64 {
+        self.rec.arrival
     }
 
     /// Its commitment, in ms since the epoch.
@@ -431,6 +470,49 @@ mod tests {
             }
         }
         (grouped.build(), mixed.build())
+    }
+
+    #[test]
+    fn timelines_known_at_an_instant_are_the_log_derived_again_up_to_it() {
+        let (log, _) = logs();
+        let wf = Workflow::from_toml_str(
+            r#"
+            [[stage]]
+            name = "Backlog"
+            kind = "backlog"
+            [[stage]]
+            name = "Dev"
+            kind = "active"
+            [[stage]]
+            name = "Queue"
+            kind = "wait"
+            [[stage]]
+            name = "Test"
+            kind = "active"
+            [[stage]]
+            name = "Done"
+            kind = "done"
+            "#,
+        )
+        .unwrap();
+        let opts = TimelineOptions::new().drop_unmapped(true);
+        let all = Timelines::with_options(&log, &wf, &opts).unwrap();
+        // Before any event, on an event's instant, between events, at the end.
+        let cuts = [
+            all.start + 1,
+            all.start + 3 * 3_600_000,
+            all.start + 4 * 3_600_000 + 1_234,
+            all.as_of - 1,
+            all.as_of,
+        ];
+        for at in cuts {
+            let known = all.known_at(ms_to_datetime(at));
+            let again = Timelines::with_options(&log, &wf, &opts.clone().as_of(ms_to_datetime(at)))
+                .unwrap();
+            assert_eq!(known.items, again.items, "items at {at}");
+            assert_eq!(known.visits, again.visits, "visits at {at}");
+            assert_eq!((known.start, known.as_of), (again.start, again.as_of));
+        }
     }
 
     #[test]

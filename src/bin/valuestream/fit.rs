@@ -1,5 +1,5 @@
-//! `valuestream fit`: a queueing model fitted to a log, its bottleneck, and a backtest that
-//! says how far to trust it.
+//! `valuestream fit`: a queueing model fitted to a log, its bottleneck, and an in-sample
+//! check (`valuestream backtest` is the held-out one).
 //!
 //! With `--json` it prints `valuestream::FitReport` (keys are public API):
 //!
@@ -9,7 +9,7 @@
 //!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
 //!   servers_from, rework, release}` (how each part was estimated);
 //! - `bottleneck`: `{station, utilisation}` (the most utilised station, analytically);
-//! - `backtest`: `valuestream::Backtest`: `cycle_time_days {mean, p50, p85}`,
+//! - `in_sample`: `valuestream::Backtest` (the model replayed on the log it was fitted to): `cycle_time_days {mean, p50, p85}`,
 //!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
 //!   within_spread}`,
 //!   `stations[] {name, wip}`;
@@ -39,7 +39,7 @@ pub struct Args {
     /// Write the fitted model as a model file.
     #[arg(long, value_name = "MODEL.toml")]
     out: Option<PathBuf>,
-    /// Print JSON: model, fit, bottleneck, backtest, notes.
+    /// Print JSON: model, fit, bottleneck, in_sample, notes.
     #[arg(long)]
     json: bool,
 }
@@ -151,12 +151,12 @@ fn bottleneck_text(b: &ModelBottleneck, s: &mut String) {
 fn backtest_text(f: &FittedModel, bt: &Backtest, s: &mut String) {
     if f.arrivals.pulled {
         s.push_str(&format!(
-            "Backtest: the model run over the log's {:.0} days, pulling work as the team did, {} times\n",
+            "In-sample check: the model run over the log's {:.0} days, pulling work as the team did, {} times (valuestream backtest holds data out)\n",
             f.arrivals.window_days, bt.replications
         ));
     } else {
         s.push_str(&format!(
-            "Backtest: the model replayed on the log's own {} arrivals, {} times\n",
+            "In-sample check: the model replayed on the log's own {} arrivals, {} times (valuestream backtest holds data out)\n",
             f.arrivals.items, bt.replications
         ));
     }
@@ -197,7 +197,7 @@ fn text(r: &FitReport) -> String {
     arrivals_text(&r.fitted, &mut s);
     stations_text(&r.fitted, &mut s);
     bottleneck_text(&r.bottleneck, &mut s);
-    backtest_text(&r.fitted, &r.backtest, &mut s);
+    backtest_text(&r.fitted, &r.in_sample, &mut s);
     for n in &r.fitted.notes {
         s.push_str(&format!("  note: {n}\n"));
     }

@@ -111,7 +111,7 @@ impl InputArgs {
         self.threads.map_or(0, std::num::NonZeroUsize::get)
     }
 
-    fn offset(&self) -> Result<chrono::FixedOffset, Failure> {
+    pub fn offset(&self) -> Result<chrono::FixedOffset, Failure> {
         Ok(parse_offset(self.offset.as_deref().unwrap_or("Z"))?)
     }
 

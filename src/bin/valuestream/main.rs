@@ -4,6 +4,7 @@
 //! reports bad input the same way: one sentence on stderr naming file, line, column and
 //! value, and exit code 2. Other failures exit with 1. Nothing panics on input.
 
+mod backtest;
 mod check;
 mod dora;
 mod export;
@@ -47,8 +48,10 @@ enum Command {
     Dora(dora::Args),
     /// Simulate a model file (queues and servers) and compare with the analytic answers.
     Simulate(simulate::Args),
-    /// Fit a queueing model to a log, name its bottleneck, and backtest it against the log.
+    /// Fit a queueing model to a log, name its bottleneck, and check it in-sample.
     Fit(fit::Args),
+    /// Hold out the end of a log: fit the model on the rest, predict it, score the prediction.
+    Backtest(backtest::Args),
     /// Compare a scenario (a list of changes) with the stream as it is.
     Whatif(whatif::Args),
     /// Rank the levers: automate, add a server, halve the service time of each stage.
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Dora(args) => dora::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Backtest(args) => backtest::run(args),
         Command::Whatif(args) => whatif::run(args),
         Command::Leverage(args) => leverage::run(args),
         Command::Forecast(args) => forecast::run(args),

@@ -301,16 +301,6 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         stations.push(st);
         fits.push(f);
     }
-    let open = timelines
-        .all_visits()
-        .iter()
-        .filter(|v| v.is_open())
-        .count();
-    if open > 0 {
-        notes.push(format!(
-            "{open} visits were still open at the end of observation: their durations are not in the service times (long services are under-represented)"
-        ));
-    }
     let window_days = commitments.window_days;
     // Pulled work: nothing ever waited in front of the first station, which was busy.
     let first_util = match stations[0].servers {

@@ -9,6 +9,9 @@ use crate::timeline::{ItemTimeline, Timelines};
 pub(super) struct Observed {
     /// Completed service times, days.
     pub(super) services: Vec<Vec<f64>>,
+    /// Services still open at the end of observation: how long they had lasted, days
+    /// (right-censored service times).
+    pub(super) censored: Vec<Vec<f64>>,
     /// Items that passed a waiting delay without waiting (a zero time each).
     pub(super) zeros: Vec<usize>,
     /// When its services started, days from the start of the window.
@@ -37,6 +40,7 @@ pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> 
     let n = slots.len();
     let mut o = Observed {
         services: vec![Vec::new(); n],
+        censored: vec![Vec::new(); n],
         zeros: vec![0; n],
         starts: vec![Vec::new(); n],
         sweep: vec![Vec::new(); n],
@@ -60,7 +64,9 @@ pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> 
             o.sweep[k].push((if e.open { i64::MAX } else { e.end }, -1));
             o.starts[k].push(ms_to_days(e.start - start));
             o.busy[k] += e.end - e.start;
-            if !e.open {
+            if e.open {
+                o.censored[k].push(ms_to_days(e.end - e.start));
+            } else {
                 o.services[k].push(ms_to_days(e.end - e.start));
             }
             // Everyone passes through a waiting delay: a service at k not straight after

@@ -7,6 +7,7 @@ use super::layout::{Slot, concurrency};
 use super::observe::Observed;
 use super::{FitOptions, ReworkFit, ServersFrom, ServiceModel, StationFit};
 use crate::error::{Error, Result};
+use crate::stats::kaplan_meier_sample;
 use crate::workflow::Stage;
 
 /// Station `k` of the layout, fitted on what was observed of it.
@@ -34,6 +35,7 @@ pub(super) fn fit_station(
             names[k]
         )));
     }
+    let sample = with_censored(sample, &seen.censored[k], &names[k], options, notes);
     let m = sample.iter().sum::<f64>() / sample.len() as f64;
     let sd = if sample.len() > 1 {
         (sample.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (sample.len() - 1) as f64).sqrt()
@@ -102,6 +104,40 @@ pub(super) fn fit_station(
         visit_probability: visit,
     };
     Ok((station, fit))
+}
+
+/// The service times of station `name`: the completed ones (`sample`) and, when some were
+/// still open at the end of observation (`censored`, their durations so far), for
+/// empirical services the Kaplan–Meier estimate from both
+/// ([`crate::stats::kaplan_meier_sample`]): dropping the open ones would leave out the
+/// longest services, and counting them as complete would shorten them. A parametric fit
+/// uses the completed ones only, and says so.
+fn with_censored(
+    sample: Vec<f64>,
+    censored: &[f64],
+    name: &str,
+    options: &FitOptions,
+    notes: &mut Vec<String>,
+) -> Vec<f64> {
+    if censored.is_empty() {
+        return sample;
+    }
+    let c = censored.len();
+    match options.service {
+        ServiceModel::Empirical => {
+            notes.push(format!(
+                "{name}: {c} services were still open at the end of observation; its service times are the Kaplan–Meier estimate from the {} completed and these {c} right-censored ones",
+                sample.len()
+            ));
+            kaplan_meier_sample(&sample, censored)
+        }
+        ServiceModel::Parametric => {
+            notes.push(format!(
+                "{name}: {c} services were still open at the end of observation and are not in the parametric fit (long services are under-represented)"
+            ));
+            sample
+        }
+    }
 }
 
 /// The service distribution of a station (named `name`) whose service times are

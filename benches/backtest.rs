@@ -1,0 +1,41 @@
+//! The held-out backtest of the BPI Challenge 2013 incidents log (7,554 incidents, 65,533
+//! events; `../shared/data/bpic2013_incidents.csv`, see its README), 10 replications: fit on
+//! the first 70% of arrivals, simulate the rest from the state at the split, score it.
+//! Target: under 2 s. Skipped, with a message, when the log is absent.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use valuestream::{BacktestOptions, LogReader, Timelines, Workflow, backtest};
+
+fn bench(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("../shared/data/bpic2013_incidents.csv");
+    if !path.exists() {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    }
+    let log = LogReader::builder()
+        .id_column("case:concept:name")
+        .state_column("lifecycle:transition")
+        .time_column("time:timestamp")
+        .build()
+        .read_path(&path)
+        .expect("read");
+    let wf = Workflow::from_path(root.join("data/workflows/bpic2013.toml")).expect("workflow");
+    let tl = Timelines::new(&log, &wf).expect("timelines");
+    let mut g = c.benchmark_group("backtest_bpic2013");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    for threads in [1, 2] {
+        let options = BacktestOptions::new().replications(10).threads(threads);
+        g.bench_function(format!("10 replications, {threads} thread(s)"), |b| {
+            b.iter(|| black_box(backtest(&tl, &options).expect("backtest")));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
