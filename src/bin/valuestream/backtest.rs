@@ -17,7 +17,7 @@ use valuestream::{BacktestOptions, FitOptions, HoldoutBacktest, ServiceModel, pa
 
 use crate::Failure;
 use crate::input::InputArgs;
-use crate::modelsrc::SeedArgs;
+use crate::modelsrc::{SeedArgs, input_arrivals};
 use crate::output::{print, print_json};
 
 /// Arguments of `backtest`.
@@ -149,11 +149,13 @@ fn text(b: &HoldoutBacktest) -> String {
 /// Runs `backtest`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let timelines = args.input.timelines()?;
-    let fit = FitOptions::new().service(if args.parametric {
-        ServiceModel::Parametric
-    } else {
-        ServiceModel::Empirical
-    });
+    let fit = FitOptions::new()
+        .service(if args.parametric {
+            ServiceModel::Parametric
+        } else {
+            ServiceModel::Empirical
+        })
+        .arrivals(input_arrivals(&args.input)?);
     let mut options = BacktestOptions::new()
         .holdout(args.holdout)
         .fit(fit)

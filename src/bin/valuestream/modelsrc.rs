@@ -54,7 +54,7 @@ impl SimArgs {
 }
 
 /// The `--arrivals` option of the environment: how a fitted model's arrivals are modelled.
-fn input_arrivals(input: &InputArgs) -> Result<ArrivalModel, Failure> {
+pub fn input_arrivals(input: &InputArgs) -> Result<ArrivalModel, Failure> {
     match input.arrivals.as_deref() {
         None | Some("auto") => Ok(ArrivalModel::Auto),
         Some("rate") => Ok(ArrivalModel::Rate),

@@ -502,7 +502,7 @@ pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<Hold
     b.test_days = test_days;
     b.replications = sim_options.replications;
     b.seed = sim_options.seed;
-    b.training_done_items = fitted.stations.first().map_or(0, |_| done_items(&known));
+    b.training_done_items = done_items(&known);
     b.stations = stations;
     b.notes.clone_from(&fitted.notes);
     b.history = history;
