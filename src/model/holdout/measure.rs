@@ -204,4 +204,45 @@ mod tests {
         assert_eq!((c.count, c.mean), (2, 1.25));
         assert!((c.p50 - 1.25).abs() < 1e-12 && (c.p85 - 1.775).abs() < 1e-12);
     }
+
+    proptest::proptest! {
+        /// The daily WIP and the WIP area, by their definitions item by item, against the
+        /// difference array and the clipped intervals.
+        #[test]
+        fn daily_wip_and_area_by_brute_force(
+            spans in proptest::collection::vec(
+                (proptest::option::of(0i64..40 * D), proptest::option::of(0i64..40 * D)),
+                0..60,
+            ),
+            split_day in 1i64..20,
+            extra in 0i64..(15 * D),
+        ) {
+            let split = split_day * D + 12_345;
+            let as_of = split + D / 2 + extra;
+            // Done never before commitment, as in a timeline.
+            let spans: Vec<Span> = spans
+                .into_iter()
+                .map(|(c, d)| (c, match (c, d) { (Some(c), Some(d)) => Some(c.max(d)), (_, d) => d }))
+                .collect();
+            let s = Side::new(spans.iter().copied(), split, as_of);
+            let days = ((as_of - split) / D) as usize;
+            proptest::prop_assert_eq!(s.daily_wip.len(), days);
+            for (k, &w) in s.daily_wip.iter().enumerate() {
+                let t = split + (k as i64 + 1) * D;
+                let n = spans
+                    .iter()
+                    .filter(|&&(c, d)| c.is_some_and(|c| c <= t) && d.is_none_or(|d| t < d))
+                    .count();
+                proptest::prop_assert_eq!(w, n as f64);
+            }
+            let area: i64 = spans
+                .iter()
+                .filter_map(|&(c, d)| {
+                    let c = c?;
+                    Some((d.unwrap_or(as_of).min(as_of) - c.max(split)).max(0))
+                })
+                .sum();
+            proptest::prop_assert!((s.wip - area as f64 / (as_of - split) as f64).abs() < 1e-12);
+        }
+    }
 }
