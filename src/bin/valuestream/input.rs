@@ -30,7 +30,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
     /// Column (CSV) or attribute (XES, pm4py) with the state; the stage for intervals
-    /// [default: state; stage; concept:name].
+    /// [default: state; stage; concept:name]. Names joined by + make the state from
+    /// several, their values joined by a space (concept:name+lifecycle:transition), unless
+    /// a column has exactly that name.
     #[arg(long, value_name = "COL")]
     pub state: Option<String>,
     /// Column with the timestamp (long) or start (intervals) [default: timestamp; start].
