@@ -472,6 +472,185 @@ fn xes_errors_say_where() {
     assert!(e.contains("not a readable XES document"), "{e}");
 }
 
+/// A work item of BPI Challenge 2012's kind: scheduled, started, completed, resumed.
+#[cfg(feature = "xes")]
+const WORK_ITEM_XES: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="173688"/>
+    <event>
+      <string key="concept:name" value="W_Foo"/>
+      <string key="lifecycle:transition" value="SCHEDULE"/>
+      <date key="time:timestamp" value="2011-10-01T09:00:00.000+02:00"/>
+    </event>
+    <event>
+      <string key="lifecycle:transition" value="START"/>
+      <string key="org:resource" value="112"/>
+      <string key="concept:name" value="W_Foo"/>
+      <date key="time:timestamp" value="2011-10-01T10:00:00.000+02:00"/>
+    </event>
+    <event>
+      <date key="time:timestamp" value="2011-10-01T10:30:00.000+02:00"/>
+      <string key="concept:name" value=" W_Foo "/>
+      <string key="lifecycle:transition" value="COMPLETE"/>
+    </event>
+    <event>
+      <string key="concept:name" value="W_Foo"/>
+      <string key="lifecycle:transition" value="START"/>
+      <date key="time:timestamp" value="2011-10-02T10:00:00.000+02:00"/>
+    </event>
+  </trace>
+</log>"#;
+
+#[cfg(feature = "xes")]
+fn xes_states(xes: &str, state: &str, policy: BadRows) -> valuestream::Result<Vec<String>> {
+    let log = LogReader::builder()
+        .preset(Preset::Xes)
+        .state_column(state)
+        .bad_rows(policy)
+        .build()
+        .read(xes.as_bytes())?;
+    Ok(log.events().map(|e| e.state.to_owned()).collect())
+}
+
+#[cfg(feature = "xes")]
+#[test]
+fn xes_state_joins_two_attributes_with_a_space() {
+    let states = xes_states(
+        WORK_ITEM_XES,
+        "concept:name+lifecycle:transition",
+        BadRows::Error,
+    )
+    .unwrap();
+    assert_eq!(
+        states,
+        [
+            "W_Foo SCHEDULE",
+            "W_Foo START",
+            "W_Foo COMPLETE",
+            "W_Foo START"
+        ]
+    );
+    // Spaces around the names do not matter; the order of the names is the order joined.
+    let states = xes_states(
+        WORK_ITEM_XES,
+        "lifecycle:transition + concept:name",
+        BadRows::Error,
+    )
+    .unwrap();
+    assert_eq!(states[0], "SCHEDULE W_Foo");
+    // One attribute, as before.
+    let states = xes_states(WORK_ITEM_XES, "lifecycle:transition", BadRows::Error).unwrap();
+    assert_eq!(states, ["SCHEDULE", "START", "COMPLETE", "START"]);
+}
+
+#[cfg(feature = "xes")]
+#[test]
+fn xes_joined_state_names_a_missing_attribute() {
+    let e = xes_states(
+        WORK_ITEM_XES,
+        "concept:name+lifecycle:transtion",
+        BadRows::Error,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(r#"an event without the attribute "lifecycle:transtion""#)
+            && e.contains(r#"trace "173688", event 1"#),
+        "{e}"
+    );
+    let e = xes_states(WORK_ITEM_XES, "lifecycle:transtion", BadRows::Error)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(r#"an event without the attribute "lifecycle:transtion""#),
+        "{e}"
+    );
+    // One event without its transition: a bad row naming the attribute, skipped on request.
+    let xes = WORK_ITEM_XES.replacen(
+        r#"<string key="lifecycle:transition" value="COMPLETE"/>"#,
+        "",
+        1,
+    );
+    let log = LogReader::builder()
+        .preset(Preset::Xes)
+        .state_column("concept:name+lifecycle:transition")
+        .bad_rows(BadRows::Skip)
+        .build()
+        .read(xes.as_bytes())
+        .unwrap();
+    assert_eq!((log.rows(), log.len()), (4, 3));
+    let bad = &log.rejected()[0];
+    assert_eq!(bad.column.as_deref(), Some("lifecycle:transition"));
+    assert!(bad.reason.contains("event 3"), "{}", bad.reason);
+    // An empty value is named too.
+    let xes = WORK_ITEM_XES.replacen(r#"value="COMPLETE""#, r#"value=" ""#, 1);
+    let e = xes_states(&xes, "concept:name+lifecycle:transition", BadRows::Error)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(r#"an empty state attribute "lifecycle:transition""#),
+        "{e}"
+    );
+}
+
+#[cfg(feature = "xes")]
+#[test]
+fn xes_attribute_named_with_a_plus_is_read_alone() {
+    let xes = WORK_ITEM_XES.replace(
+        r#"<string key="org:resource" value="112"/>"#,
+        r#"<string key="concept:name+lifecycle:transition" value="as written"/>"#,
+    );
+    let states = xes_states(&xes, "concept:name+lifecycle:transition", BadRows::Error).unwrap();
+    assert_eq!(states[1], "as written");
+    assert_eq!(states[2], "W_Foo COMPLETE");
+}
+
+#[test]
+fn long_state_joins_two_columns_unless_one_has_the_name() {
+    let read = |csv: &str, state: &str| {
+        LogReader::builder()
+            .id_column("case")
+            .state_column(state)
+            .time_column("at")
+            .bad_rows(BadRows::Skip)
+            .build()
+            .read(csv.as_bytes())
+    };
+    let csv = "case,activity,transition,at\n\
+               1,W_Foo,SCHEDULE,2024-03-04\n\
+               1,W_Foo,,2024-03-05\n\
+               1,W_Foo,START,2024-03-06\n";
+    let log = read(csv, "activity+transition").unwrap();
+    assert_eq!(
+        log.states().collect::<Vec<_>>(),
+        ["W_Foo SCHEDULE", "W_Foo START"]
+    );
+    assert_eq!(log.rejected()[0].line, 3);
+    assert_eq!(log.rejected()[0].column.as_deref(), Some("transition"));
+    // A column named exactly so wins over the join.
+    let csv =
+        "case,activity,transition,activity+transition,at\n1,W_Foo,START,as written,2024-03-04\n";
+    let log = read(csv, "activity+transition").unwrap();
+    assert_eq!(log.states().collect::<Vec<_>>(), ["as written"]);
+    // A name that is not a column is an error naming it.
+    let e = read(csv, "activity+transtion").unwrap_err().to_string();
+    assert!(e.contains(r#"no column named "transtion""#), "{e}");
+    // Through the pm4py preset, as a long log.
+    let csv = "case:concept:name,concept:name,lifecycle:transition,time:timestamp\n\
+               1,W_Foo,SCHEDULE,2024-03-04\n1,W_Foo,START,2024-03-05\n";
+    let log = LogReader::builder()
+        .preset(Preset::Pm4py)
+        .state_column("concept:name+lifecycle:transition")
+        .build()
+        .read(csv.as_bytes())
+        .unwrap();
+    assert_eq!(
+        log.states().collect::<Vec<_>>(),
+        ["W_Foo SCHEDULE", "W_Foo START"]
+    );
+}
+
 #[test]
 fn the_wide_export_reads_back_through_its_preset() {
     let (_, tl) = read(Preset::JiraJson, "jira.json");

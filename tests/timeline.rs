@@ -248,6 +248,57 @@ fn a_reopened_item_is_in_progress_again_and_done_at_its_last_done() {
 }
 
 #[test]
+fn with_done_is_final_the_first_done_ends_the_item_and_later_events_are_counted() {
+    let l = log(&[
+        ("A", "Dev", 0),
+        ("A", "Done", 10),
+        ("A", "Dev", 20),
+        ("A", "Blocked", 25),
+        ("A", "Closed", 30),
+        ("A", "Test", 50),
+        ("B", "Dev", 0),
+        ("B", "Test", 20),
+        ("C", "Done", 5),
+        ("C", "Dev", 6),
+    ]);
+    let opts = TimelineOptions::new()
+        .drop_unmapped(true)
+        .done_is_final(true)
+        .as_of(h(40));
+    let tl = Timelines::with_options(&l, &workflow(), &opts).unwrap();
+    let a = tl.get("A").unwrap();
+    assert_eq!((a.status(), a.done()), (ItemStatus::Done, Some(h(10))));
+    assert_eq!(a.cycle_time_days(), Some(10.0 / 24.0));
+    assert_eq!(
+        visits(&tl, "A"),
+        [(DEV, 0, 10, false), (DONE, 10, 10, false)]
+    );
+    // An item never done is as without the option; one done before commitment stays
+    // discarded.
+    assert_eq!(
+        visits(&tl, "B"),
+        [(DEV, 0, 20, false), (TEST, 20, 40, true)]
+    );
+    assert_eq!(tl.get("C").unwrap().status(), ItemStatus::Discarded);
+    let q = tl.quality();
+    // A's Dev at 20 and Closed at 30 stay in the done visit (Blocked is dropped as
+    // unmapped, Test at 50 is after as_of); C's Dev too. Nothing is reopened.
+    assert_eq!(q.count(WarningKind::EventsAfterDone), 3);
+    assert_eq!(q.count(WarningKind::Reopened), 0);
+    assert_eq!(q.count(WarningKind::AfterAsOf), 1);
+    assert_eq!((q.events, q.dropped_events()), (8, 1));
+    assert_eq!(
+        q.events_read,
+        q.events + q.dropped_events() + q.count(WarningKind::AfterAsOf)
+    );
+    // Without the option A is reopened and done only at Closed.
+    let opts = TimelineOptions::new().drop_unmapped(true).as_of(h(40));
+    let tl = Timelines::with_options(&l, &workflow(), &opts).unwrap();
+    assert_eq!(tl.get("A").unwrap().done(), Some(h(30)));
+    assert_eq!(tl.quality().count(WarningKind::Reopened), 2);
+}
+
+#[test]
 fn resolved_then_closed_is_one_done_visit_from_resolution() {
     let l = log(&[
         ("A", "Dev", 0),

@@ -62,8 +62,9 @@ pub fn read_log(data: &[u8]) -> bool {
 
 /// Any bytes, read as an XES document (gzipped first when the selector's bit 1 is set, so
 /// that the decompressing path is taken; raw bytes that start like gzip take it too),
-/// strict or skipping bad events, with the default state attribute or
-/// `lifecycle:transition`, then turned into timelines through a workflow guessed from it.
+/// strict or skipping bad events, with the default state attribute, `lifecycle:transition`
+/// or both joined (`concept:name+lifecycle:transition`, bit 16), then turned into timelines
+/// through a workflow guessed from it.
 pub fn read_xes(data: &[u8]) -> bool {
     let Some((&selector, xml)) = data.split_first() else {
         return false;
@@ -72,7 +73,9 @@ pub fn read_xes(data: &[u8]) -> bool {
         .preset(Preset::Xes)
         .bad_rows(policy(selector & 2 != 0))
         .attribute("concept:name");
-    if selector & 4 != 0 {
+    if selector & 16 != 0 {
+        b = b.state_column("concept:name+lifecycle:transition");
+    } else if selector & 4 != 0 {
         b = b.state_column("lifecycle:transition");
     }
     let reader = b.build();

@@ -40,8 +40,9 @@ pub enum WarningKind {
     BackwardMoves,
     /// A forward move that jumped over one or more wait or active stages.
     SkippedStages,
-    /// Events after an item was done that kept it in done stages (`Resolved` → `Closed`):
-    /// they do not move the done instant.
+    /// Events after an item was done that kept it in done stages (`Resolved` → `Closed`),
+    /// and with `TimelineOptions::done_is_final` every event after done: they do not move
+    /// the done instant.
     EventsAfterDone,
     /// An item left a done stage for a stage that is not done: it is in progress again.
     Reopened,

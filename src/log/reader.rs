@@ -104,7 +104,39 @@ impl LogReaderBuilder {
 
     /// The column holding the state (long) or stage (intervals); for the `pm4py` and `xes`
     /// presets, the column or attribute read as the state (default `concept:name`; the
-    /// BPI Challenge logs use `lifecycle:transition`).
+    /// BPI Challenge 2013 logs use `lifecycle:transition`).
+    ///
+    /// Names joined by `+` make the state from several columns or attributes, their values
+    /// joined by a space: `concept:name+lifecycle:transition` reads an XES event
+    /// `W_Completeren aanvraag` with transition `START` as the state
+    /// `W_Completeren aanvraag START` (the long layout, the `pm4py` preset as a long log,
+    /// and `xes`). A column or attribute named exactly as given is read alone, so a name
+    /// that contains a `+` still works; an event or row without one of the joined ones is
+    /// a bad row naming it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::LogReader;
+    ///
+    /// let csv = "\
+    /// case,activity,transition,at
+    /// 1,W_Check,SCHEDULE,2024-03-04 09:00
+    /// 1,W_Check,START,2024-03-04 11:00
+    /// 1,W_Check,COMPLETE,2024-03-04 11:30
+    /// ";
+    /// let log = LogReader::builder()
+    ///     .id_column("case")
+    ///     .state_column("activity+transition")
+    ///     .time_column("at")
+    ///     .build()
+    ///     .read(csv.as_bytes())?;
+    /// assert_eq!(
+    ///     log.states().collect::<Vec<_>>(),
+    ///     ["W_Check SCHEDULE", "W_Check START", "W_Check COMPLETE"]
+    /// );
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
     pub fn state_column(mut self, name: impl Into<String>) -> Self {
         self.settings.state = Some(name.into());
         self

@@ -42,7 +42,8 @@ impl Default for Chunking {
 pub(crate) struct Settings {
     pub(crate) id: Option<String>,
     /// The state column (long), the stage column (intervals), or the state attribute of the
-    /// `pm4py` and `xes` presets.
+    /// `pm4py` and `xes` presets; for the long layout and those presets, several joined by
+    /// `+` (see [`joined_names`]).
     pub(crate) state: Option<String>,
     pub(crate) time: Option<String>,
     pub(crate) end: Option<String>,
@@ -109,5 +110,34 @@ impl Settings {
             threads: self.threads,
             ..Settings::default()
         }
+    }
+}
+
+/// The columns or attributes a state option joins: `a+b` names `a` and `b`, whose values
+/// joined by a space make the state. `None` when the option names one column: it has no
+/// `+`, or a part is empty (`C++`). A reader prefers a column or attribute named exactly as
+/// the option, and joins only when there is none.
+pub(crate) fn joined_names(option: &str) -> Option<Vec<&str>> {
+    if !option.contains('+') {
+        return None;
+    }
+    let parts: Vec<&str> = option.split('+').map(str::trim).collect();
+    (parts.iter().all(|p| !p.is_empty())).then_some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::joined_names;
+
+    #[test]
+    fn a_state_option_joins_names_with_a_plus() {
+        assert_eq!(
+            joined_names("concept:name+lifecycle:transition"),
+            Some(vec!["concept:name", "lifecycle:transition"])
+        );
+        assert_eq!(joined_names(" a + b +c"), Some(vec!["a", "b", "c"]));
+        assert_eq!(joined_names("status"), None);
+        assert_eq!(joined_names("C++"), None);
+        assert_eq!(joined_names("+a"), None);
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
     let as_of = observation_end(log, &stage_of, opts)?;
     let grouped = Grouped::new(log);
     let mut d = Derivation::new(log, wf, &stage_of, as_of);
+    d.done_is_final = opts.done_is_final;
     for item in 0..log.items() {
         let (state, time) = grouped.item(item);
         d.item(item, state, time);
@@ -221,6 +222,9 @@ struct Derivation<'a> {
     /// one when `work_span[n].0 > work_span[c].1`).
     work_span: Vec<(u32, u32)>,
     as_of: i64,
+    /// Whether an item's first entry into a done stage is final
+    /// ([`TimelineOptions::done_is_final`]).
+    done_is_final: bool,
     tally: WarningTally,
     items: Vec<ItemRec>,
     visits: Vec<Visit>,
@@ -253,6 +257,7 @@ impl<'a> Derivation<'a> {
             commits,
             work_span,
             as_of,
+            done_is_final: false,
             tally: WarningTally::default(),
             items: Vec::with_capacity(log.items()),
             // At most one visit an event: reserved once, never copied as it grows (pages
@@ -287,10 +292,44 @@ impl<'a> Derivation<'a> {
             (state, time)
         };
         let first_visit = self.visits.len();
-        let moves = self.merge_visits(state, time);
+        let (state, time, kept_done) = if self.done_is_final {
+            self.until_done(state, time)
+        } else {
+            (state, time, 0)
+        };
+        let mut moves = self.merge_visits(state, time);
+        moves.after_done += kept_done;
         self.sorted_state = sorted_state;
         self.sorted_time = sorted_time;
         self.place(item, first_visit, &moves);
+    }
+
+    /// With `done_is_final`: the events up to the item's first one in a done stage (within
+    /// the observation), and how many of the later ones stay in its done visit (used, and
+    /// counted as events after done; those after `as_of` are counted as such).
+    fn until_done<'s>(&mut self, state: &'s [u32], time: &'s [i64]) -> (&'s [u32], &'s [i64], u64) {
+        let (stage_of, kinds, as_of) = (self.stage_of, &self.kinds, self.as_of);
+        let is_done = |st: u32| {
+            let s = stage_of[st as usize];
+            s != UNMAPPED && kinds[usize::from(s)] == StageKind::Done
+        };
+        let Some(first) = (0..state.len()).find(|&k| time[k] <= as_of && is_done(state[k])) else {
+            return (state, time, 0);
+        };
+        let (mut kept, mut after_as_of) = (0u64, 0u64);
+        for (&st, &t) in state[first + 1..].iter().zip(&time[first + 1..]) {
+            if stage_of[st as usize] == UNMAPPED {
+                continue;
+            }
+            if t > as_of {
+                after_as_of += 1;
+            } else {
+                kept += 1;
+            }
+        }
+        self.used += kept;
+        self.after_as_of += after_as_of;
+        (&state[..=first], &time[..=first], kept)
     }
 
     /// Merges consecutive events in one stage into visits (appended to `self.visits`, each

@@ -27,6 +27,7 @@ use crate::workflow::{StageKind, Workflow};
 pub struct TimelineOptions {
     as_of: Option<DateTime<Utc>>,
     drop_unmapped: bool,
+    done_is_final: bool,
 }
 
 impl TimelineOptions {
@@ -47,6 +48,46 @@ impl TimelineOptions {
     /// failing.
     pub fn drop_unmapped(mut self, drop: bool) -> Self {
         self.drop_unmapped = drop;
+        self
+    }
+
+    /// Makes an item's first entry into a done stage final: its later events keep it in
+    /// that done visit (counted in the ledger as [`WarningKind::EventsAfterDone`]) instead
+    /// of reopening it. Off by default: a reopened item is in progress again.
+    ///
+    /// For logs that record bookkeeping after the decision that ends an item: in BPI
+    /// Challenge 2012 the application is declined, cancelled or approved a few seconds
+    /// before the work item in which that happened is closed (`COMPLETE`), so without this
+    /// nearly every application would end in a wait stage, never done.
+    ///
+    /// [`WarningKind::EventsAfterDone`]: crate::WarningKind::EventsAfterDone
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{LogReader, StageKind, TimelineOptions, Timelines, Workflow};
+    ///
+    /// let csv = "\
+    /// id,state,timestamp
+    /// A,Work,2024-03-04
+    /// A,Declined,2024-03-06
+    /// A,Work done,2024-03-06T00:00:09Z
+    /// ";
+    /// let log = LogReader::builder().build().read(csv.as_bytes())?;
+    /// let wf = Workflow::builder()
+    ///     .stage_with_states("Waiting", StageKind::Wait, ["Work done"])
+    ///     .stage("Work", StageKind::Active)
+    ///     .stage("Declined", StageKind::Done)
+    ///     .build()?;
+    /// let reopened = Timelines::new(&log, &wf)?;
+    /// assert_eq!(reopened.get("A").unwrap().cycle_time_days(), None);
+    /// let options = TimelineOptions::new().done_is_final(true);
+    /// let decided = Timelines::with_options(&log, &wf, &options)?;
+    /// assert_eq!(decided.get("A").unwrap().cycle_time_days(), Some(2.0));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn done_is_final(mut self, done_is_final: bool) -> Self {
+        self.done_is_final = done_is_final;
         self
     }
 }

@@ -30,7 +30,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
     /// Column (CSV) or attribute (XES, pm4py) with the state; the stage for intervals
-    /// [default: state; stage; concept:name].
+    /// [default: state; stage; concept:name]. Names joined by + make the state from
+    /// several, their values joined by a space (concept:name+lifecycle:transition), unless
+    /// a column has exactly that name.
     #[arg(long, value_name = "COL")]
     pub state: Option<String>,
     /// Column with the timestamp (long) or start (intervals) [default: timestamp; start].
@@ -58,6 +60,10 @@ pub struct InputArgs {
     /// Drop events whose status no stage maps (they are counted) instead of failing.
     #[arg(long)]
     pub drop_unmapped: bool,
+    /// An item's first entry into a done stage is final: later events keep it done (they
+    /// are counted) instead of reopening it.
+    #[arg(long)]
+    pub done_is_final: bool,
     /// Skip rows that cannot be read (they are listed) instead of failing.
     #[arg(long)]
     pub skip_bad_rows: bool,
@@ -207,7 +213,9 @@ impl InputArgs {
 
     /// The timeline options.
     pub fn timeline_options(&self) -> Result<TimelineOptions, Failure> {
-        let mut opts = TimelineOptions::new().drop_unmapped(self.drop_unmapped);
+        let mut opts = TimelineOptions::new()
+            .drop_unmapped(self.drop_unmapped)
+            .done_is_final(self.done_is_final);
         if let Some(t) = &self.as_of {
             opts = opts.as_of(parse_instant(t, self.offset()?)?);
         }

@@ -6,25 +6,43 @@ use std::io::Read;
 use csv::ByteRecord;
 
 use super::plain::{Ctx, attribute_columns, find_column, trim};
-use crate::error::Result;
-use crate::log::settings::Settings;
+use crate::error::{Error, Result};
+use crate::log::settings::{Settings, joined_names};
 use crate::time::TimeParser;
 
 /// The columns of a long log, found in its header (sets the builder's state column and
 /// attribute columns).
 pub(super) fn columns(settings: &Settings, names: &[String], ctx: &mut Ctx) -> Result<LongColumns> {
     let id = find_column(names, settings.id.as_deref().unwrap_or("id"), ctx)?;
-    let state = find_column(names, settings.state.as_deref().unwrap_or("state"), ctx)?;
-    ctx.b.state_column = Some(names[state].clone());
+    let state_name = settings.state.as_deref().unwrap_or("state");
+    let state = state_columns(names, state_name, ctx)?;
+    ctx.b.state_column = Some(match state.as_slice() {
+        [one] => names[*one].clone(),
+        _ => state_name.to_owned(),
+    });
     let time = find_column(names, settings.time.as_deref().unwrap_or("timestamp"), ctx)?;
     let attrs = attribute_columns(settings, names, ctx)?;
     Ok(LongColumns {
         id,
-        state,
+        state: state[0],
+        state_joined: if state.len() > 1 { state } else { Vec::new() },
         time,
         attrs,
         ncols: names.len(),
     })
+}
+
+/// The column of the state, or the columns whose cells joined by a space make it: a column
+/// named `name` if there is one, else the columns `name` joins with `+` (`a+b`) if it does.
+fn state_columns(names: &[String], name: &str, ctx: &Ctx) -> Result<Vec<usize>> {
+    match (find_column(names, name, ctx), joined_names(name)) {
+        (Ok(c), _) => Ok(vec![c]),
+        (Err(Error::MissingColumn { .. }), Some(parts)) => parts
+            .into_iter()
+            .map(|p| find_column(names, p, ctx))
+            .collect(),
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// Reads the rows of a long log after its header.
@@ -52,6 +70,8 @@ pub(super) fn read<R: Read>(
 pub(super) struct LongColumns {
     id: usize,
     state: usize,
+    /// The columns whose cells make the state when it is joined from several (else empty).
+    state_joined: Vec<usize>,
     time: usize,
     attrs: Vec<(usize, usize)>,
     ncols: usize,
@@ -76,7 +96,7 @@ pub(super) fn long_row(
     // The common case first: a row of the right shape with an id, a state and a valid
     // timestamp. Anything else takes the path below, which finds the same ids again
     // (interning is idempotent and a failed parse changes nothing) and says what is wrong.
-    if rec.len() == cols.ncols {
+    if rec.len() == cols.ncols && cols.state_joined.is_empty() {
         let (id, state) = (trim(&rec[cols.id]), trim(&rec[cols.state]));
         if !id.is_empty()
             && !state.is_empty()
@@ -100,7 +120,12 @@ pub(super) fn long_row(
     let Some(item) = ctx.item(rec, cols.id, line, names)? else {
         return Ok(());
     };
-    let Some(state) = ctx.state(rec, cols.state, line, names)? else {
+    let state = if cols.state_joined.is_empty() {
+        ctx.state(rec, cols.state, line, names)?
+    } else {
+        ctx.joined_state(rec, &cols.state_joined, line, names)?
+    };
+    let Some(state) = state else {
         return Ok(());
     };
     let Some(t) = ctx.time(tp, rec, cols.time, line, names)? else {

@@ -66,6 +66,8 @@ pub(super) struct Ctx {
     pub(super) unterminated_end: Option<u64>,
     pub(super) b: EventLogBuilder,
     pub(super) rejected: Vec<RejectedRow>,
+    /// A state joined from several columns, being built.
+    joined: Vec<u8>,
 }
 
 impl Ctx {
@@ -78,6 +80,7 @@ impl Ctx {
             unterminated_end: None,
             b: EventLogBuilder::new(),
             rejected: Vec::new(),
+            joined: Vec::new(),
         }
     }
 
@@ -218,6 +221,43 @@ impl Ctx {
             ("a", "state"),
             EventLogBuilder::state_index,
         )
+    }
+
+    /// The interned state joined by a space from the cells of columns `cols`, or the row
+    /// reported as bad: an empty cell, or a state that is not UTF-8.
+    pub(super) fn joined_state(
+        &mut self,
+        rec: &ByteRecord,
+        cols: &[usize],
+        line: u64,
+        names: &[String],
+    ) -> Result<Option<u32>> {
+        let mut joined = std::mem::take(&mut self.joined);
+        joined.clear();
+        for &c in cols {
+            let v = trim(&rec[c]);
+            if v.is_empty() {
+                self.joined = joined;
+                self.bad(
+                    self.pos().at_line(line).in_column(&names[c]),
+                    "expected a part of the state, found an empty cell".to_owned(),
+                )?;
+                return Ok(None);
+            }
+            if !joined.is_empty() {
+                joined.push(b' ');
+            }
+            joined.extend_from_slice(v);
+        }
+        let state = self.b.state_index(&joined);
+        if state.is_none() {
+            let pos = self.pos().at_line(line).with_value(&joined);
+            self.joined = joined;
+            self.bad(pos, "the state is not valid UTF-8".to_owned())?;
+            return Ok(None);
+        }
+        self.joined = joined;
+        Ok(state)
     }
 
     /// The interned index of the cell in column `c` (an item id or a state: `what`, with its

@@ -1,8 +1,9 @@
 //! XES (IEEE 1849) event logs, plain or gzipped, read streaming (feature `xes`).
 //!
 //! A trace is an item (its `concept:name` is the id); each event is one state entry: the
-//! event attribute named by the state option (default `concept:name`) is the state, its
-//! `time:timestamp` the instant. Defaults in `<global>` and attributes nested inside
+//! event attribute named by the state option (default `concept:name`) is the state, or with
+//! an option `a+b` (and no attribute of that name) the values of `a` and `b` joined by a
+//! space; its `time:timestamp` is the instant. Defaults in `<global>` and attributes nested inside
 //! attributes (meta-attributes, lists, containers) are not read.
 
 use super::spec::{Sniff, Spec};

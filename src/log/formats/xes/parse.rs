@@ -12,7 +12,7 @@ use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
 use crate::log::quality::RejectedRow;
-use crate::log::settings::{BadRows, Settings};
+use crate::log::settings::{BadRows, Settings, joined_names};
 use crate::time::{TimeFormat, TimeParser};
 
 /// Reads an XES document (gzip is recognised by its magic bytes).
@@ -182,8 +182,11 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
 /// event being read.
 struct Parser<'a> {
     name: Option<&'a str>,
-    /// The event attribute that holds the state.
+    /// The event attribute that holds the state (the state option as given).
     state_key: &'a str,
+    /// With a state option `a+b` and no attribute of that name in an event, the
+    /// attributes whose values, joined by a space, make its state (empty: one attribute).
+    state_parts: Vec<&'a str>,
     bad_rows: BadRows,
     b: EventLogBuilder,
     /// The trace attributes kept as item attributes, with their attribute index.
@@ -201,6 +204,11 @@ struct Parser<'a> {
     trace_events: Vec<(u32, i64)>,
     trace_attrs: Vec<(usize, String)>,
     ev_state: Option<u32>,
+    /// The values of the event's `state_parts` (trimmed), each with whether the event
+    /// has it (the strings are reused from event to event).
+    ev_parts: Vec<(bool, String)>,
+    /// The joined state being built.
+    joined: String,
     ev_time: Option<i64>,
     ev_problem: Option<(Position, String)>,
     /// The 1-based index of the event in its trace.
@@ -218,9 +226,14 @@ impl<'a> Parser<'a> {
             .iter()
             .map(|a| (a.clone(), b.attribute_index(a)))
             .collect();
+        let state_key = settings.state.as_deref().unwrap_or("concept:name");
+        let state_parts = joined_names(state_key).unwrap_or_default();
         Parser {
             name,
-            state_key: settings.state.as_deref().unwrap_or("concept:name"),
+            state_key,
+            ev_parts: vec![(false, String::new()); state_parts.len()],
+            joined: String::new(),
+            state_parts,
             bad_rows: settings.bad_rows,
             b,
             keep,
@@ -288,6 +301,7 @@ impl<'a> Parser<'a> {
         self.ev_state = None;
         self.ev_time = None;
         self.ev_problem = None;
+        self.ev_parts.iter_mut().for_each(|p| p.0 = false);
         if empty {
             self.b.stats.rows += 1;
             let pos = self.pos().in_column(self.state_key);
@@ -321,9 +335,18 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// An attribute of an event: its state or its instant (others are not read).
+    /// An attribute of an event: its state (or a part of it) or its instant (others are
+    /// not read).
     #[inline]
     fn event_attribute(&mut self, attr: &Attr<'_>, at_byte: u64) {
+        if !self.state_parts.is_empty()
+            && let Some(i) = self.state_parts.iter().position(|p| *p == attr.key)
+        {
+            let (seen, value) = &mut self.ev_parts[i];
+            *seen = true;
+            value.clear();
+            value.push_str(attr.value.trim());
+        }
         if attr.key == self.state_key {
             let v = attr.value.trim();
             if v.is_empty() {
@@ -376,6 +399,19 @@ impl<'a> Parser<'a> {
         if let Some((pos, msg)) = self.ev_problem.take() {
             return self.bad(pos, msg);
         }
+        if self.ev_state.is_none() && !self.state_parts.is_empty() {
+            match self.joined_state() {
+                Ok(s) => self.ev_state = s,
+                Err((column, what)) => {
+                    let pos = self.pos().in_column(column);
+                    let msg = format!(
+                        "{what} {}",
+                        at(at_byte, &self.trace_id, Some(self.ev_index))
+                    );
+                    return self.bad(pos, msg);
+                }
+            }
+        }
         let what = match (self.ev_state, self.ev_time) {
             (Some(s), Some(t)) => {
                 self.trace_events.push((s, t));
@@ -397,6 +433,33 @@ impl<'a> Parser<'a> {
             at(at_byte, &self.trace_id, Some(self.ev_index))
         );
         self.bad(pos, msg)
+    }
+
+    /// The state joined from the event's `state_parts` (interned), or the part at fault
+    /// and what is wrong with it.
+    fn joined_state(&mut self) -> std::result::Result<Option<u32>, (&'a str, String)> {
+        self.joined.clear();
+        for (&name, (seen, value)) in self.state_parts.iter().zip(&self.ev_parts) {
+            match (seen, value.as_str()) {
+                (false, _) => {
+                    return Err((
+                        name,
+                        format!(
+                            "an event without the attribute {name:?} (the state is {:?})",
+                            self.state_key
+                        ),
+                    ));
+                }
+                (true, "") => return Err((name, format!("an empty state attribute {name:?}"))),
+                (true, v) => {
+                    if !self.joined.is_empty() {
+                        self.joined.push(' ');
+                    }
+                    self.joined.push_str(v);
+                }
+            }
+        }
+        Ok(self.b.state_index(self.joined.as_bytes()))
     }
 
     /// The end of a trace: its events and attributes go to its item.
