@@ -109,7 +109,9 @@
 //! simulated history as an [`EventLog`]. Its items enter at commitment, so what it predicts
 //! is **cycle time**. [`what_if`] compares a changed model ([`Change`]) with the original,
 //! [`leverage`] ranks the changes worth making, and [`backtest`] ([`FitReport`]) says how
-//! far a fitted model can be trusted.
+//! far a fitted model can be trusted. Their answers carry that trust ([`ModelTrust`],
+//! [`model_trust`]): a what-if does not call a difference real when its model failed the
+//! check or rests on fewer than [`MIN_DONE_ITEMS`] done items.
 //!
 //! # Forecasts
 //!
@@ -156,11 +158,12 @@ pub use metrics::{
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, Batch, Change, Comparison,
     CycleTimeComparison, CycleTimeStats, Difference, Disagreement, Distribution, Family, FamilyFit,
-    FitOptions, FitReport, FittedModel, Lever, Leverage, Method, ModelBottleneck, Outcome,
-    OutcomeStation, Release, Replication, ReplicationStation, Rework, ReworkFit, Servers,
-    ServersFrom, ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Station,
-    StationAnalysis, StationComparison, StationFit, StationStats, ThroughputStats, ValueStream,
-    WhatIf, WipStats, analyze, backtest, fit, leverage, what_if,
+    FitOptions, FitReport, FittedModel, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck,
+    ModelTrust, Outcome, OutcomeStation, Release, Replication, ReplicationStation, Rework,
+    ReworkFit, Servers, ServersFrom, ServiceModel, SimOptions, SimResult, Simulation,
+    SimulationReport, Station, StationAnalysis, StationComparison, StationFit, StationStats,
+    ThroughputStats, TrustBasis, ValueStream, WhatIf, WipStats, analyze, backtest, fit, leverage,
+    model_trust, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

@@ -8,6 +8,7 @@ use super::analytic::analyze;
 use super::backtest::{Backtest, backtest};
 use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
+use super::trust::{ModelTrust, done_items};
 use crate::error::Result;
 use crate::timeline::Timelines;
 
@@ -45,8 +46,8 @@ impl ModelBottleneck {
 /// `model` (the model file's content, [`ValueStream`]'s serde form, with `mean_days` added
 /// to each service whatever its distribution), `fit` (`arrivals` [`ArrivalFit`] and
 /// `stations[]` [`StationFit`]), `bottleneck` ([`ModelBottleneck`]: `{station,
-/// utilisation}`), `backtest` ([`Backtest`]) and `notes[]` (what the model could not
-/// represent).
+/// utilisation}`), `backtest` ([`Backtest`]), `trust` ([`ModelTrust`]: the in-sample
+/// verdict of that backtest) and `notes[]` (what the model could not represent).
 ///
 /// # Examples
 ///
@@ -72,6 +73,8 @@ pub struct FitReport {
     pub bottleneck: ModelBottleneck,
     /// The model replayed against the log.
     pub backtest: Backtest,
+    /// The backtest's verdict ([`ModelTrust::in_sample`]).
+    pub trust: ModelTrust,
 }
 
 impl FitReport {
@@ -88,10 +91,12 @@ impl FitReport {
     ) -> Result<FitReport> {
         let backtest = backtest(&fitted, timelines, options)?;
         let bottleneck = ModelBottleneck::of(&fitted.model);
+        let trust = ModelTrust::in_sample(&backtest, done_items(timelines));
         Ok(FitReport {
             fitted,
             bottleneck,
             backtest,
+            trust,
         })
     }
 }
@@ -109,6 +114,7 @@ impl Serialize for FitReport {
             fit: Fit<'a>,
             bottleneck: &'a ModelBottleneck,
             backtest: &'a Backtest,
+            trust: &'a ModelTrust,
             notes: &'a [String],
         }
         let f = &self.fitted;
@@ -120,6 +126,7 @@ impl Serialize for FitReport {
             },
             bottleneck: &self.bottleneck,
             backtest: &self.backtest,
+            trust: &self.trust,
             notes: &f.notes,
         }
         .serialize(s)
