@@ -15,8 +15,8 @@
 use std::process::ExitCode;
 
 use valuestream::{
-    FitOptions, LogReader, Metrics, MetricsOptions, SimOptions, StageKind, Timelines, WhatIf,
-    Workflow, fit, what_if,
+    FitOptions, LogReader, Metrics, MetricsOptions, ModelTrust, SimOptions, StageKind, Timelines,
+    WhatIf, Workflow, fit, what_if,
 };
 
 fn main() -> ExitCode {
@@ -129,9 +129,17 @@ fn run() -> Result<(), valuestream::Error> {
         check.throughput_per_day.observed,
         check.throughput_per_day.predicted
     );
+    // What every answer below may claim, given that check and the items it rests on.
+    let done = timelines
+        .iter()
+        .filter(|t| t.cycle_time_days().is_some())
+        .count();
+    let trust = ModelTrust::in_sample(&check, done);
+    println!("   {}", trust.summary);
 
     // 3. Automating the deployment.
-    let automate = what_if(&fitted.model, &["automate Deploy".parse()?], &options)?;
+    let automate =
+        what_if(&fitted.model, &["automate Deploy".parse()?], &options)?.with_trust(trust.clone());
     println!("\n3. WHAT IF WE AUTOMATE THE DEPLOYMENT? (a second year, simulated 20 times)");
     print_what_if(&automate);
 
@@ -141,7 +149,7 @@ fn run() -> Result<(), valuestream::Error> {
         "wip Test=6".parse()?,
         "remove Deploy".parse()?,
     ];
-    let orchestrate = what_if(&fitted.model, &changes, &options)?;
+    let orchestrate = what_if(&fitted.model, &changes, &options)?.with_trust(trust);
     println!(
         "\n4. WHAT IF WE ORCHESTRATE THE STREAM? (a third tester, at most 6 items at testing, no handover to a release team)"
     );

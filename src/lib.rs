@@ -109,7 +109,9 @@
 //! simulated history as an [`EventLog`]. Its items enter at commitment, so what it predicts
 //! is **cycle time**. [`what_if`] compares a changed model ([`Change`]) with the original,
 //! [`leverage`] ranks the changes worth making, and [`backtest`] ([`FitReport`]) says how
-//! far a fitted model can be trusted.
+//! far a fitted model can be trusted. Their answers carry that trust ([`ModelTrust`],
+//! [`model_trust`]): a what-if does not call a difference real when its model failed the
+//! check or rests on fewer than [`MIN_DONE_ITEMS`] done items.
 //!
 //! # Forecasts
 //!
@@ -157,12 +159,13 @@ pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
     Comparison, CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement,
     Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FittedModel,
-    HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, NOISE_LEVEL,
-    NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release, Replication,
-    ReplicationScores, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom, ServiceModel,
-    SimOptions, SimResult, Simulation, SimulationReport, Spread, Station, StationAnalysis,
-    StationComparison, StationFit, StationStats, StationWip, ThroughputStats, ValueStream, Verdict,
-    WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest, leverage, tolerance, what_if,
+    HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, ModelTrust,
+    NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
+    Replication, ReplicationScores, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom,
+    ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
+    StationAnalysis, StationComparison, StationFit, StationStats, StationWip, ThroughputStats,
+    TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest,
+    leverage, model_trust, tolerance, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

@@ -168,3 +168,145 @@ fn bad_changes_and_models_are_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("rate_per_day"));
 }
+
+fn text(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// The first station of the model fitted to the three-issue Jira export.
+fn jira_station() -> String {
+    let v = ok(&bin()
+        .arg("fit")
+        .arg(root().join("data/exports/jira.json"))
+        .args(["--replications", "2", "--json"])
+        .output()
+        .unwrap());
+    v["model"]["stage"][0]["name"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn whatif_on_three_jira_issues_refuses_to_call_a_difference_real() {
+    let change = format!("scale {}=0.1", jira_station());
+    let v = ok(&bin()
+        .arg("whatif")
+        .arg(root().join("data/exports/jira.json"))
+        .args(["--change", &change, "--json"])
+        .args(QUICK)
+        .output()
+        .unwrap());
+    let verdict = v["verdict"].as_str().unwrap();
+    assert!(!verdict.contains("a real difference"), "{verdict}");
+    assert!(verdict.contains("< 30) to tell"), "{verdict}");
+    let trust = &v["trust"];
+    assert_eq!(trust["basis"], "in_sample");
+    assert!(trust["done_items"].as_u64().unwrap() < 30, "{trust}");
+    assert!(
+        trust["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("done item")),
+        "{trust}"
+    );
+    for d in ["cycle_time", "throughput"] {
+        let lo = v[d]["ci95_rel"][0].as_f64().unwrap();
+        assert!(lo > -1.0, "{d}: {}", v[d]);
+    }
+    // In text: the verdict, then the trust in one line.
+    let t = text(
+        &bin()
+            .arg("whatif")
+            .arg(root().join("data/exports/jira.json"))
+            .args(["--change", &change])
+            .args(QUICK)
+            .output()
+            .unwrap(),
+    );
+    let line = t.lines().find(|l| l.starts_with("Trust: ")).unwrap();
+    assert!(
+        line.contains("In-sample check only") && line.contains("Too few done items"),
+        "{t}"
+    );
+    // Leverage says its ranking is the model's.
+    let t = text(
+        &bin()
+            .arg("leverage")
+            .arg(root().join("data/exports/jira.json"))
+            .args(QUICK)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        t.contains("the ranking is the model's, not evidence") && !t.contains("Do first"),
+        "{t}"
+    );
+}
+
+#[test]
+fn whatif_and_leverage_on_the_story_log_carry_the_held_out_trust() {
+    let story = |cmd: &str, extra: &[&str]| {
+        let mut c = bin();
+        c.arg(cmd)
+            .arg(root().join("data/story/log.csv"))
+            .arg("--workflow")
+            .arg(root().join("data/story/workflow.toml"))
+            .args(extra)
+            .args(QUICK);
+        c.output().unwrap()
+    };
+    let w = ok(&story("whatif", &["--change", "automate Deploy", "--json"]));
+    let l = ok(&story("leverage", &["--json"]));
+    let f = ok(&story("fit", &["--json"]));
+    // What-ifs and rankings rest on the held-out verdict; `fit` reports its in-sample
+    // check, named so.
+    for (v, basis, start) in [
+        (&w, "held_out", "Held-out backtest"),
+        (&l, "held_out", "Held-out backtest"),
+        (&f, "in_sample", "In-sample check only"),
+    ] {
+        let trust = &v["trust"];
+        assert_eq!(trust["basis"], basis, "{trust}");
+        assert!(trust["held_up"].is_boolean(), "{trust}");
+        assert!(trust["done_items"].as_u64().unwrap() >= 30, "{trust}");
+        assert!(
+            trust["summary"].as_str().unwrap().starts_with(start),
+            "{trust}"
+        );
+        assert!(trust["reasons"].is_array(), "{trust}");
+    }
+    assert_eq!(w["trust"], l["trust"]);
+    let t = text(&story("fit", &[]));
+    assert!(t.contains("\nTrust: In-sample check only"), "{t}");
+}
+
+#[test]
+fn a_model_file_says_it_was_not_checked() {
+    let model = root().join("data/models/tandem.toml");
+    for cmd in ["whatif", "leverage"] {
+        let mut c = bin();
+        c.arg(cmd).arg(&model).args(QUICK);
+        if cmd == "whatif" {
+            c.args(["--change", "visit Review=0.5"]);
+        }
+        let v = ok(&c.arg("--json").output().unwrap());
+        let trust = &v["trust"];
+        assert_eq!(trust["basis"], "none", "{trust}");
+        assert!(
+            trust["held_up"].is_null() && trust["done_items"].is_null(),
+            "{trust}"
+        );
+        assert!(
+            trust["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("Not checked against a log"),
+            "{trust}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! What `fit` reports: the fitted model, how each part was estimated, its bottleneck and the
-//! backtest that says how far to trust it.
+//! in-sample check that says how far to trust it.
 
 use serde::{Serialize, Serializer};
 
@@ -8,6 +8,7 @@ use super::analytic::analyze;
 use super::backtest::{Backtest, in_sample_backtest};
 use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
+use super::trust::{ModelTrust, done_items};
 use crate::error::Result;
 use crate::timeline::Timelines;
 
@@ -45,8 +46,8 @@ impl ModelBottleneck {
 /// `model` (the model file's content, [`ValueStream`]'s serde form, with `mean_days` added
 /// to each service whatever its distribution), `fit` (`arrivals` [`ArrivalFit`] and
 /// `stations[]` [`StationFit`]), `bottleneck` ([`ModelBottleneck`]: `{station,
-/// utilisation}`), `backtest` ([`Backtest`]) and `notes[]` (what the model could not
-/// represent).
+/// utilisation}`), `in_sample` ([`Backtest`]), `trust` ([`ModelTrust`]: the in-sample
+/// verdict of that backtest) and `notes[]` (what the model could not represent).
 ///
 /// # Examples
 ///
@@ -73,6 +74,8 @@ pub struct FitReport {
     /// The in-sample check: the model replayed against the log it was fitted to (a model
     /// can pass it and still predict nothing; [`crate::backtest`] holds data out).
     pub in_sample: Backtest,
+    /// Its verdict ([`ModelTrust::in_sample`]).
+    pub trust: ModelTrust,
 }
 
 impl FitReport {
@@ -89,10 +92,12 @@ impl FitReport {
     ) -> Result<FitReport> {
         let in_sample = in_sample_backtest(&fitted, timelines, options)?;
         let bottleneck = ModelBottleneck::of(&fitted.model);
+        let trust = ModelTrust::in_sample(&in_sample, done_items(timelines));
         Ok(FitReport {
             fitted,
             bottleneck,
             in_sample,
+            trust,
         })
     }
 }
@@ -110,6 +115,7 @@ impl Serialize for FitReport {
             fit: Fit<'a>,
             bottleneck: &'a ModelBottleneck,
             in_sample: &'a Backtest,
+            trust: &'a ModelTrust,
             notes: &'a [String],
         }
         let f = &self.fitted;
@@ -121,6 +127,7 @@ impl Serialize for FitReport {
             },
             bottleneck: &self.bottleneck,
             in_sample: &self.in_sample,
+            trust: &self.trust,
             notes: &f.notes,
         }
         .serialize(s)

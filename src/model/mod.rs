@@ -12,7 +12,8 @@
 //! `estimate` (maximum-likelihood families, scheduled releases), `analytic` (traffic
 //! equations, Erlang C, QNA), `sim` (the simulator) and `results` (what it reports),
 //! `compare` (analytic against simulated), `backtest` and `fit_report` (how far to trust a
-//! fitted model), `scenario` (changes, what-if, leverage).
+//! fitted model), `trust` (what an answer built on a model may claim, given how the model
+//! held up), `scenario` (changes, what-if, leverage).
 
 mod analytic;
 mod backtest;
@@ -27,6 +28,7 @@ mod results;
 mod scenario;
 mod sim;
 mod stream;
+mod trust;
 mod validate;
 
 pub use analytic::{Analysis, Method, StationAnalysis, analyze};
@@ -55,6 +57,7 @@ pub use scenario::{
 };
 pub use sim::{SimOptions, Simulation};
 pub use stream::{Arrivals, Batch, Rework, Servers, Station, ValueStream};
+pub use trust::{ModelTrust, TrustBasis, model_trust};
 
 /// The state every simulated item enters when it leaves the last station.
 pub(crate) const DONE_STATE: &str = "Done";

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::results::{CycleTimeStats, SimResult, ThroughputStats, WipStats};
 use super::sim::{SimOptions, Simulation};
+use super::trust::{ModelTrust, Standing};
 use super::{Arrivals, Batch, Distribution, Servers, ValueStream};
 use crate::error::{Error, Result};
 use crate::stats::mean_ci;
@@ -537,6 +538,10 @@ fn waiting(s: &OutcomeStation) -> f64 {
 
 /// A difference between scenario and baseline, with its confidence interval from paired
 /// replications (common random numbers).
+///
+/// The quantities compared (mean cycle time, throughput) are positive, so the interval is
+/// that of the ratio scenario / baseline, computed on the log scale: it never reaches
+/// below −100% ([`Difference::ci95_rel`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Difference {
@@ -548,33 +553,86 @@ pub struct Difference {
     pub delta: f64,
     /// delta / baseline.
     pub delta_rel: f64,
-    /// 95% confidence interval of `delta` (Student t over the paired replications).
+    /// 95% confidence interval of `delta`: `baseline` × the interval of `delta_rel`
+    /// (`ci95_rel`), so that it never reaches below −`baseline`.
     pub ci95: Option<[f64; 2]>,
+    /// 95% confidence interval of `delta_rel`.
+    ///
+    /// # Formula
+    ///
+    /// Over the n replications where both sides have a value, with means B̄ and S̄ (both
+    /// positive), the ratio r̂ = S̄ / B̄ and the linearised terms zᵢ = sᵢ / S̄ − bᵢ / B̄:
+    /// log r̂ ± t₀.₉₇₅,ₙ₋₁ · sd(z) / √n, exponentiated, minus 1 (the delta method on the log
+    /// of a ratio of means, with paired replications; Casella and Berger, *Statistical
+    /// Inference*, 2nd ed., §5.5.4). exp is positive, so the bounds are above −1; `delta_rel`
+    /// (r̂ − 1) is inside. Where a mean is not positive, the Student t interval of the
+    /// paired differences, divided by the baseline.
+    pub ci95_rel: Option<[f64; 2]>,
     /// Whether the interval excludes 0: the difference is outside the simulation's noise.
+    /// It says nothing of how far the model itself is right: see the answer's `trust`
+    /// ([`ModelTrust`]).
     pub real: bool,
 }
 
 impl Difference {
-    fn paired(baseline: &[f64], scenario: &[f64]) -> Difference {
+    pub(crate) fn paired(baseline: &[f64], scenario: &[f64]) -> Difference {
         let (b, _) = mean_ci(baseline.iter().copied());
         let (s, _) = mean_ci(scenario.iter().copied());
-        let (delta, ci) = mean_ci(baseline.iter().zip(scenario).map(|(b, s)| s - b));
-        let real = ci.is_some_and(|[lo, hi]| lo > 0.0 || hi < 0.0);
+        let (delta, plain) = mean_ci(baseline.iter().zip(scenario).map(|(b, s)| s - b));
+        let (ci95, ci95_rel) = match ratio_ci(baseline, scenario) {
+            Some([lo, hi]) => (
+                Some([b * (lo - 1.0), b * (hi - 1.0)]),
+                Some([lo - 1.0, hi - 1.0]),
+            ),
+            None => (
+                plain,
+                plain.filter(|_| b != 0.0).map(|[lo, hi]| [lo / b, hi / b]),
+            ),
+        };
+        let real = ci95.is_some_and(|[lo, hi]| lo > 0.0 || hi < 0.0);
         Difference {
             baseline: b,
             scenario: s,
             delta,
             delta_rel: if b == 0.0 { f64::NAN } else { delta / b },
-            ci95: ci,
+            ci95,
+            ci95_rel,
             real,
         }
     }
 }
 
+/// The 95% confidence interval of the ratio of the scenario's mean to the baseline's, from
+/// paired replications, on the log scale ([`Difference::ci95_rel`] has the formula); `None`
+/// with fewer than two pairs or a mean that is not positive.
+fn ratio_ci(baseline: &[f64], scenario: &[f64]) -> Option<[f64; 2]> {
+    let pairs: Vec<(f64, f64)> = baseline
+        .iter()
+        .zip(scenario)
+        .filter(|(b, s)| b.is_finite() && s.is_finite())
+        .map(|(b, s)| (*b, *s))
+        .collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let bm = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+    let sm = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+    if !(bm > 0.0 && sm > 0.0) {
+        return None;
+    }
+    let (_, ci) = mean_ci(pairs.iter().map(|(b, s)| s / sm - b / bm));
+    let [lo, hi] = ci?;
+    let half = (hi - lo) / 2.0;
+    let centre = (sm / bm).ln();
+    Some([(centre - half).exp(), (centre + half).exp()])
+}
+
 /// The result of [`what_if`]. JSON keys: `changes`, `baseline` and `scenario` (each
 /// `cycle_time_days {mean, ci95, p50, p85, p95}`, `throughput {per_day, ci95}`, `wip`,
 /// `stations[]`, `bottleneck`, `unstable`), `cycle_time` and `throughput` (each a
-/// [`Difference`]), `verdict`.
+/// [`Difference`]: `{baseline, scenario, delta, delta_rel, ci95, ci95_rel, real}`),
+/// `verdict`, `trust` ([`ModelTrust`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct WhatIf {
@@ -588,8 +646,49 @@ pub struct WhatIf {
     pub cycle_time: Difference,
     /// The change of throughput.
     pub throughput: Difference,
-    /// In plain words: whether the difference is real, and where the work now waits.
+    /// In plain words: whether the difference is real, and where the work now waits. It
+    /// calls a difference real only when `trust` allows it ([`ModelTrust::caveat`]).
     pub verdict: String,
+    /// How far the model held up against its log: [`ModelTrust::unknown`] until
+    /// [`WhatIf::with_trust`] says otherwise.
+    pub trust: ModelTrust,
+}
+
+impl WhatIf {
+    /// The same answer under `trust`: the verdict is written again so that it does not call
+    /// a difference real when the model failed its check ("the model failed its backtest:
+    /// this difference is not evidence") or rests on fewer than
+    /// [`MIN_DONE_ITEMS`](super::MIN_DONE_ITEMS) done items ("too few done items (3 < 30)
+    /// to tell"). The figures are unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{FitOptions, LogReader, SimOptions, Timelines, Workflow, fit, model_trust, what_if};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+    /// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+    /// let timelines = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+    /// let fitted = fit(&timelines, &FitOptions::new())?;
+    /// let options = SimOptions::new().replications(3).horizon_days(500.0);
+    /// let trust = model_trust(&fitted, &timelines, &options)?;
+    /// let w = what_if(&fitted.model, &["automate Deploy".parse()?], &options)?.with_trust(trust);
+    /// println!("{}\n{}", w.verdict, w.trust.summary);
+    /// assert_eq!(w.trust.done_items, Some(timelines.iter().filter(|t| t.cycle_time_days().is_some()).count()));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn with_trust(mut self, trust: ModelTrust) -> WhatIf {
+        self.trust = trust;
+        self.verdict = verdict(
+            &self.baseline,
+            &self.scenario,
+            &self.cycle_time,
+            &self.throughput,
+            &what_text(&self.changes),
+            self.trust.standing(),
+        );
+        self
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -603,6 +702,11 @@ fn run(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
 /// Simulates `model` before and after `changes` with the same random numbers (the same
 /// seed, replication by replication: every station draws from its own streams, so
 /// unchanged stations see the same service times) and compares them.
+///
+/// The answer knows nothing of where `model` comes from: its `trust` is
+/// [`ModelTrust::unknown`]. For a model fitted to a log, give it the model's trust with
+/// [`WhatIf::with_trust`] ([`model_trust`](super::model_trust)), so that its verdict does not
+/// call a difference real that the log cannot support.
 ///
 /// # Examples
 ///
@@ -668,25 +772,60 @@ fn compare(
     );
     let baseline = Outcome::from_result(b, b_pulled);
     let scenario = Outcome::from_result(s, s_pulled);
-    let verdict = verdict(&baseline, &scenario, &cycle, &thr, changes);
+    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    let trust = ModelTrust::unknown();
+    let verdict = verdict(
+        &baseline,
+        &scenario,
+        &cycle,
+        &thr,
+        &what_text(&changes),
+        trust.standing(),
+    );
     WhatIf {
-        changes: changes.iter().map(ToString::to_string).collect(),
+        changes,
         baseline,
         scenario,
         cycle_time: cycle,
         throughput: thr,
         verdict,
+        trust,
     }
 }
 
-fn ci_text(d: &Difference, scale: f64) -> String {
-    match d.ci95 {
-        Some([lo, hi]) if d.baseline != 0.0 => format!(
-            "95% CI {} to {}",
-            pct(lo / d.baseline * scale),
-            pct(hi / d.baseline * scale)
+/// The changes as a verdict names them.
+fn what_text(changes: &[String]) -> String {
+    if changes.is_empty() {
+        "No change".to_owned()
+    } else {
+        changes.join(", ")
+    }
+}
+
+fn ci_text(d: &Difference) -> String {
+    match d.ci95_rel {
+        Some([lo, hi]) => format!("95% CI {} to {}", pct(lo), pct(hi)),
+        None => "no interval with one replication".to_owned(),
+    }
+}
+
+/// How a verdict ends the sentence about a difference: real or within the noise, as far as
+/// `standing` lets it say.
+fn claim(real: bool, standing: Standing) -> String {
+    match (standing, real) {
+        (Standing::Claims, true) => "a real difference".to_owned(),
+        (Standing::Claims, false) => "within the noise, no real difference".to_owned(),
+        (Standing::Failed, true) => {
+            "outside the simulation's noise, but the model failed its backtest: this difference is not evidence".to_owned()
+        }
+        (Standing::Failed, false) => {
+            "within the noise of a model that failed its backtest: not evidence either way"
+                .to_owned()
+        }
+        (Standing::TooFew(n), _) => format!(
+            "too few done items ({n} < {}) to tell whether it is real",
+            super::holdout::MIN_DONE_ITEMS
         ),
-        _ => "no interval with one replication".to_owned(),
     }
 }
 
@@ -695,35 +834,21 @@ fn verdict(
     s: &Outcome,
     cycle: &Difference,
     thr: &Difference,
-    changes: &[Change],
+    what: &str,
+    standing: Standing,
 ) -> String {
-    let what = if changes.is_empty() {
-        "No change".to_owned()
-    } else {
-        changes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     if b.unstable || s.unstable {
-        return verdict_overloaded(b, s, cycle, thr, &what).join(" ");
+        return verdict_overloaded(b, s, cycle, thr, what, standing).join(" ");
     }
     let mut out = Vec::new();
-    if cycle.real {
-        out.push(format!(
-            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): a real difference.",
-            cycle.baseline,
-            cycle.scenario,
-            pct(cycle.delta_rel),
-            ci_text(cycle, 1.0)
-        ));
-    } else {
-        out.push(format!(
-            "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): within the noise, no real difference.",
-            cycle.baseline, cycle.scenario, pct(cycle.delta_rel), ci_text(cycle, 1.0)
-        ));
-    }
+    out.push(format!(
+        "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): {}.",
+        cycle.baseline,
+        cycle.scenario,
+        pct(cycle.delta_rel),
+        ci_text(cycle),
+        claim(cycle.real, standing)
+    ));
     match (&b.bottleneck, &s.bottleneck) {
         (Some(x), Some(y)) if x == y => {
             let u = |o: &Outcome| {
@@ -766,6 +891,7 @@ fn verdict_overloaded(
     cycle: &Difference,
     thr: &Difference,
     what: &str,
+    standing: Standing,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let bn = b.bottleneck.as_deref().unwrap_or("the slowest stage");
@@ -776,21 +902,28 @@ fn verdict_overloaded(
             thr.baseline, bn_growth
         ));
     }
-    if thr.real {
-        out.push(format!(
+    match (standing, thr.real) {
+        (Standing::Claims, true) => out.push(format!(
             "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}), a real difference.",
             thr.baseline,
             thr.scenario,
             pct(thr.delta_rel),
-            ci_text(thr, 1.0)
-        ));
-    } else {
-        out.push(format!(
+            ci_text(thr)
+        )),
+        (Standing::Claims, false) => out.push(format!(
             "{what}: throughput stays at {:.2} a day ({:.2} after; {}): no real difference.",
             thr.baseline,
             thr.scenario,
-            ci_text(thr, 1.0)
-        ));
+            ci_text(thr)
+        )),
+        _ => out.push(format!(
+            "{what}: throughput goes from {:.2} to {:.2} a day ({}; {}): {}.",
+            thr.baseline,
+            thr.scenario,
+            pct(thr.delta_rel),
+            ci_text(thr),
+            claim(thr.real, standing)
+        )),
     }
     if s.unstable {
         let sbn = s.bottleneck.as_deref().unwrap_or(bn);
@@ -835,12 +968,14 @@ pub struct Lever {
     /// Relative change of throughput.
     pub throughput_delta_rel: f64,
     /// Whether the difference (of cycle time, or of throughput when demand exceeds a
-    /// capacity) is outside the simulation's noise.
+    /// capacity) is outside the simulation's noise. It says nothing of how far the model
+    /// itself is right: see [`Leverage::trust`].
     pub real: bool,
 }
 
 /// The levers ranked. JSON keys: `baseline`, `ranking[]` of `{change, cycle_time_days_mean,
-/// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`.
+/// delta_rel, throughput_per_day, throughput_delta_rel, real}`, `by`, `trust`
+/// ([`ModelTrust`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Leverage {
@@ -851,13 +986,40 @@ pub struct Leverage {
     /// What the ranking orders by: `cycle_time` for a stable stream, `throughput` when
     /// demand exceeds a capacity (cycle times then grow with the horizon).
     pub by: String,
+    /// How far the model held up against its log: [`ModelTrust::unknown`] until
+    /// [`Leverage::with_trust`] says otherwise. When [`ModelTrust::caveat`] is `Some`, no
+    /// lever's difference is evidence, whatever its `real` says.
+    pub trust: ModelTrust,
+}
+
+impl Leverage {
+    /// The same ranking under `trust` (the figures and the order are unchanged).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{ModelTrust, SimOptions, ValueStream, leverage};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/models/mm1.toml");
+    /// let model = ValueStream::from_path(path)?;
+    /// let options = SimOptions::new().replications(2).horizon_days(200.0);
+    /// let trust = ModelTrust::held_out(false, "Held-out backtest: did not hold up.".into(), 200);
+    /// let l = leverage(&model, &options)?.with_trust(trust);
+    /// assert!(l.trust.caveat().unwrap().contains("not evidence"));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn with_trust(mut self, trust: ModelTrust) -> Leverage {
+        self.trust = trust;
+        self
+    }
 }
 
 /// For every station tries `automate` (if it has finite servers), `servers +1` (finite
 /// servers) and halving its service time, and ranks the changes: by the reduction of mean
 /// cycle time for a stable stream, by the throughput gained when demand exceeds a capacity
 /// (levers whose throughputs are within the simulation's noise of each other then rank by
-/// cycle time). All scenarios share the baseline's random numbers.
+/// cycle time). All scenarios share the baseline's random numbers. Its `trust` is
+/// [`ModelTrust::unknown`] until [`Leverage::with_trust`] gives the model's.
 ///
 /// # Examples
 ///
@@ -939,6 +1101,7 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
             "cycle_time"
         }
         .to_owned(),
+        trust: ModelTrust::unknown(),
     })
 }
 
@@ -1179,5 +1342,95 @@ mod tests {
         assert!((d.delta_rel - (-2.0 / 10.125)).abs() < 0.01);
         let d = Difference::paired(&[10.0, 11.0, 9.0, 10.5], &[10.2, 10.7, 9.3, 10.4]);
         assert!(!d.real);
+    }
+
+    #[test]
+    fn a_noisy_large_cut_stays_above_minus_one_hundred_percent() {
+        // Differences −9, −10, −8, −29: the Student t interval of the mean difference is
+        // −14 ± 16.4, which divided by the baseline (15) reaches −203%.
+        let (b, s) = ([10.0, 11.0, 9.0, 30.0], [1.0, 1.0, 1.0, 1.0]);
+        let (_, plain) = mean_ci(b.iter().zip(&s).map(|(b, s)| s - b));
+        let [plain_lo, _] = plain.unwrap();
+        assert!(plain_lo / 15.0 < -1.0, "{plain_lo}");
+        let d = Difference::paired(&b, &s);
+        let [lo, hi] = d.ci95_rel.unwrap();
+        assert!(
+            lo > -1.0 && lo <= d.delta_rel && d.delta_rel <= hi,
+            "{lo} {hi} {d:?}"
+        );
+        let [alo, ahi] = d.ci95.unwrap();
+        assert!(
+            alo > -d.baseline && (alo - lo * d.baseline).abs() < 1e-9,
+            "{alo}"
+        );
+        assert!((ahi - hi * d.baseline).abs() < 1e-9);
+        assert!(d.real);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn intervals_of_positive_quantities_stay_above_minus_one_hundred_percent(
+            pairs in proptest::collection::vec((1e-3f64..1e3, 1e-3f64..1e3), 2..30)
+        ) {
+            let (b, s): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+            let d = Difference::paired(&b, &s);
+            let [lo, hi] = d.ci95_rel.unwrap();
+            proptest::prop_assert!(lo > -1.0, "{lo}");
+            proptest::prop_assert!(lo <= d.delta_rel + 1e-9 && d.delta_rel <= hi + 1e-9,
+                "{lo} {} {hi}", d.delta_rel);
+            let [alo, _] = d.ci95.unwrap();
+            proptest::prop_assert!(alo > -d.baseline);
+            proptest::prop_assert_eq!(d.real, lo > 0.0 || hi < 0.0);
+        }
+    }
+
+    fn real_whatif() -> WhatIf {
+        let mm1 = ValueStream::new(
+            Arrivals::poisson(0.5).unwrap(),
+            vec![Station::new(
+                "Dev",
+                Servers::Finite(1),
+                Distribution::exponential(1.0).unwrap(),
+            )],
+        )
+        .unwrap();
+        let options = SimOptions::new().replications(4).horizon_days(400.0);
+        let w = what_if(&mm1, &["scale Dev=0.3".parse().unwrap()], &options).unwrap();
+        assert!(
+            w.cycle_time.real && w.verdict.contains("a real difference"),
+            "{}",
+            w.verdict
+        );
+        w
+    }
+
+    #[test]
+    fn trust_rewrites_the_verdict_and_nothing_else() {
+        let w = real_whatif();
+        assert_eq!(w.trust, ModelTrust::unknown());
+        let same = w.clone().with_trust(ModelTrust::unknown());
+        assert_eq!(same, w);
+        let failed =
+            w.clone()
+                .with_trust(ModelTrust::held_out(false, "did not hold up".into(), 500));
+        assert!(
+            failed
+                .verdict
+                .contains("the model failed its backtest: this difference is not evidence")
+                && !failed.verdict.contains("a real difference"),
+            "{}",
+            failed.verdict
+        );
+        assert_eq!(
+            (&failed.cycle_time, &failed.baseline),
+            (&w.cycle_time, &w.baseline)
+        );
+        let few = w.with_trust(ModelTrust::held_out(true, "held up".into(), 3));
+        assert!(
+            few.verdict.contains("too few done items (3 < 30) to tell")
+                && !few.verdict.contains("real difference"),
+            "{}",
+            few.verdict
+        );
     }
 }

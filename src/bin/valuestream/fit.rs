@@ -13,6 +13,8 @@
 //!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
 //!   within_spread}`,
 //!   `stations[] {name, wip}`;
+//! - `trust`: `valuestream::ModelTrust`, the backtest's verdict: `{basis, held_up,
+//!   done_items, summary, reasons[]}`;
 //! - `notes[]`: what the model could not represent.
 
 use std::path::PathBuf;
@@ -39,7 +41,7 @@ pub struct Args {
     /// Write the fitted model as a model file.
     #[arg(long, value_name = "MODEL.toml")]
     out: Option<PathBuf>,
-    /// Print JSON: model, fit, bottleneck, in_sample, notes.
+    /// Print JSON: model, fit, bottleneck, in_sample, trust, notes.
     #[arg(long)]
     json: bool,
 }
@@ -198,6 +200,7 @@ fn text(r: &FitReport) -> String {
     stations_text(&r.fitted, &mut s);
     bottleneck_text(&r.bottleneck, &mut s);
     backtest_text(&r.fitted, &r.in_sample, &mut s);
+    s.push_str(&format!("Trust: {}\n", r.trust.summary));
     for n in &r.fitted.notes {
         s.push_str(&format!("  note: {n}\n"));
     }

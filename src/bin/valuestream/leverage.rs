@@ -4,7 +4,8 @@
 //!
 //! With `--json` it prints `valuestream::Leverage` (keys are public API): `baseline`,
 //! `by` (`cycle_time` or `throughput`) and `ranking[]` of `{change, cycle_time_days_mean,
-//! delta_rel, throughput_per_day, throughput_delta_rel, real}`, best first.
+//! delta_rel, throughput_per_day, throughput_delta_rel, real}`, best first, and `trust`
+//! (`valuestream::ModelTrust`: `{basis, held_up, done_items, summary, reasons[]}`).
 
 use clap::Args as ClapArgs;
 use valuestream::{Leverage, leverage};
@@ -21,7 +22,7 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     sim: SimArgs,
-    /// Print JSON: baseline, by, ranking.
+    /// Print JSON: baseline, by, ranking, trust.
     #[arg(long)]
     json: bool,
 }
@@ -51,16 +52,23 @@ fn text(l: &Leverage) -> String {
             if x.real { "" } else { "  (within the noise)" }
         ));
     }
-    if let Some(top) = l.ranking.first() {
-        s.push_str(&format!("Do first: {}.\n", top.change));
+    match (l.ranking.first(), l.trust.caveat()) {
+        (Some(top), None) => s.push_str(&format!("Do first: {}.\n", top.change)),
+        (Some(top), Some(caveat)) => s.push_str(&format!(
+            "The model ranks {} first, but {caveat}: the ranking is the model's, not evidence.\n",
+            top.change
+        )),
+        (None, _) => {}
     }
+    s.push_str(&format!("Trust: {}\n", l.trust.summary));
     s
 }
 
 /// Runs `leverage`.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let m = model(&args.input)?;
-    let l = leverage(&m, &args.sim.options(args.input.threads))?;
+    let options = args.sim.options(args.input.threads);
+    let (m, trust) = model(&args.input, &options)?;
+    let l = leverage(&m, &options)?.with_trust(trust);
     if args.json {
         print_json(&l)
     } else {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalModel, FitOptions, FittedModel, ServiceModel, SimOptions, Timelines, ValueStream, fit,
+    ArrivalModel, FitOptions, FittedModel, ModelTrust, ServiceModel, SimOptions, Timelines,
+    ValueStream, fit, model_trust,
 };
 
 use crate::Failure;
@@ -85,17 +86,22 @@ pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Time
     Ok((fitted, timelines))
 }
 
-/// The model of `input`: read from a model file, or fitted to a log.
-pub fn model(input: &InputArgs) -> Result<ValueStream, Failure> {
+/// The model of `input` and how far it held up: read from a model file (not checked), or
+/// fitted to a log and checked against it with `options` ([`model_trust`]).
+pub fn model(
+    input: &InputArgs,
+    options: &SimOptions,
+) -> Result<(ValueStream, ModelTrust), Failure> {
     if is_model_file(&input.file) {
-        Ok(ValueStream::from_path(&input.file)?)
+        Ok((ValueStream::from_path(&input.file)?, ModelTrust::unknown()))
     } else {
-        let (fitted, _) = fit_log(input, false)?;
+        let (fitted, timelines) = fit_log(input, false)?;
         eprintln!(
             "valuestream: note: fitted a model of {} stations to {} (valuestream fit shows how)",
             fitted.model.stations.len(),
             input.file.display()
         );
-        Ok(fitted.model)
+        let trust = model_trust(&fitted, &timelines, options)?;
+        Ok((fitted.model, trust))
     }
 }

@@ -4,8 +4,10 @@
 //! `baseline` and `scenario` (each `cycle_time_days {mean, ci95, p50, p85, p95}`,
 //! `throughput {per_day, ci95}`, `wip`, `stations[] {name, utilisation, wait_days_mean,
 //! time_days_mean, queue_mean, wip_mean, queue_growth_per_day}`, `bottleneck`, `unstable`),
-//! `cycle_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95, real}`)
-//! and `verdict`.
+//! `cycle_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95,
+//! ci95_rel, real}`), `verdict`, and `trust` (`valuestream::ModelTrust`: `{basis, held_up,
+//! done_items, summary, reasons[]}`: how far the model held up against the log it was
+//! fitted to, or basis `none` for a model file).
 
 use clap::Args as ClapArgs;
 use valuestream::{Change, WhatIf, what_if};
@@ -27,7 +29,7 @@ pub struct Args {
     /// "wip STAGE=8", "remove STAGE", "arrivals 2.5".
     #[arg(long = "change", value_name = "CHANGE", required = true)]
     changes: Vec<String>,
-    /// Print JSON: baseline, scenario, cycle_time, throughput, verdict.
+    /// Print JSON: baseline, scenario, cycle_time, throughput, verdict, trust.
     #[arg(long)]
     json: bool,
 }
@@ -76,6 +78,7 @@ fn text(w: &WhatIf) -> String {
     s.push('\n');
     s.push_str(&w.verdict);
     s.push('\n');
+    s.push_str(&format!("Trust: {}\n", w.trust.summary));
     s
 }
 
@@ -86,8 +89,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .iter()
         .map(|c| c.parse::<Change>())
         .collect::<Result<_, _>>()?;
-    let m = model(&args.input)?;
-    let w = what_if(&m, &changes, &args.sim.options(args.input.threads))?;
+    let options = args.sim.options(args.input.threads);
+    let (m, trust) = model(&args.input, &options)?;
+    let w = what_if(&m, &changes, &options)?.with_trust(trust);
     if args.json {
         print_json(&w)
     } else {

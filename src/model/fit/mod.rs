@@ -199,6 +199,9 @@ pub struct FittedModel {
     pub as_of: DateTime<Utc>,
     /// What the fit could not represent, in sentences.
     pub notes: Vec<String>,
+    /// The options it was fitted with (to fit it again on part of the log).
+    #[serde(skip)]
+    pub options: FitOptions,
 }
 
 impl FittedModel {
@@ -342,6 +345,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         start: ms_to_datetime(timelines.start_ms()),
         as_of: ms_to_datetime(timelines.as_of_ms()),
         notes,
+        options: options.clone(),
     })
 }
 
