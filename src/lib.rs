@@ -98,8 +98,8 @@
 //!   the window violates ([`LittlesLaw`]).
 //! - **Windows that mix regimes**: an extract of recent items plus old ones still open, an
 //!   arrival rate that changes several-fold, a backlog older than anything done; averages
-//!   over such a window describe no real period, so the report says so, with the figures
-//!   and the steady window, and corrects nothing ([`WindowCheck`]).
+//!   over such a window describe no real period, so the report and the fit say so, with
+//!   the figures and the steady window, and correct nothing ([`WindowCheck`]).
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,

@@ -1,6 +1,6 @@
 //! Windows that mix regimes (issue 11): hand-built logs whose truth is known (a steady
-//! stream, an extract, a five-fold change of rate, a stale backlog), the report that
-//! carries the check, and two real logs: the BPI Challenge 2013 incidents log (Ward
+//! stream, an extract, a five-fold change of rate, a stale backlog), the report and the fit
+//! that carry the check, and two real logs: the BPI Challenge 2013 incidents log (Ward
 //! Steeman, 4TU.ResearchData, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee; skipped,
 //! with a message, when `../shared/data` is absent), which is an extract, and the story log,
 //! a steady simulated stream.
@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use valuestream::{
-    LogReader, Metrics, MetricsOptions, RegimeKind, Report, TimelineOptions, Timelines,
-    WindowCheck, Workflow,
+    FitOptions, LogReader, Metrics, MetricsOptions, RegimeKind, Report, TimelineOptions, Timelines,
+    WindowCheck, Workflow, fit,
 };
 
 fn root() -> PathBuf {
@@ -202,6 +202,18 @@ fn an_extract_is_found_and_its_steady_window_suggested() {
         .unwrap()
         .window_check();
     assert!(steady.steady, "{steady:#?}");
+    // The fit is warned that it spans the change.
+    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    assert_eq!(fitted.window_check, check);
+    assert!(
+        fitted
+            .notes
+            .iter()
+            .any(|n| n.contains("fitted across a window that mixes regimes")
+                && n.contains("an extract of recent items")),
+        "{:?}",
+        fitted.notes
+    );
 }
 
 #[test]
@@ -282,6 +294,9 @@ fn the_story_log_is_steady() {
     let tl = Timelines::new(&log, &wf).unwrap();
     let check = WindowCheck::of(&tl);
     assert!(check.steady, "{check:#?}");
+    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    assert!(fitted.window_check.steady);
+    assert!(!fitted.notes.iter().any(|n| n.contains("regimes")));
 }
 
 #[test]
@@ -330,9 +345,15 @@ fn bpic2013_incidents_are_an_extract() {
     assert!(after > 6800, "{after}");
     let report = Report::new(&tl, &MetricsOptions::new()).unwrap();
     assert_eq!(report.window_check, check);
+    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    assert!(
+        fitted.notes.iter().any(|n| n.contains("mixes regimes")),
+        "{:?}",
+        fitted.notes
+    );
 }
 
-/// The command line prints the warnings and the window to use.
+/// The command line prints the warnings and the window to use, for `report` and `fit`.
 #[cfg(feature = "cli")]
 #[test]
 fn the_command_line_says_it_in_words() {
@@ -371,4 +392,22 @@ fn the_command_line_says_it_in_words() {
     assert!(!steady.contains("steady stream"), "{steady}");
     let json: serde_json::Value = serde_json::from_str(&run(&["report", "--json"])).unwrap();
     assert_eq!(json["window_check"]["warnings"][0]["kind"], "extract");
+    let fit = run(&["fit", "--replications", "2"]);
+    assert!(fit.contains("the model is fitted across it"), "{fit}");
+    assert!(
+        fit.contains(&format!(
+            "`valuestream report --since {since}` measures the steady window"
+        )),
+        "{fit}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["fit", "--replications", "2", "--json"])).unwrap();
+    assert_eq!(json["window_check"]["steady"], false);
+    assert!(
+        json["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("mixes regimes"))
+    );
 }

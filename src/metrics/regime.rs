@@ -60,8 +60,9 @@ pub struct RegimeWarning {
 
 /// Whether a window holds one steady stream of work, and if not, why and which window
 /// is steady. [`Report::window_check`](crate::Report::window_check) is the check of the
-/// report's window, [`Metrics::window_check`] that of any window, and [`WindowCheck::of`]
-/// that of the whole observation.
+/// report's window, [`FittedModel::window_check`](crate::FittedModel::window_check) that
+/// of the log a model was fitted to, [`Metrics::window_check`] that of any window, and
+/// [`WindowCheck::of`] that of the whole observation.
 ///
 /// # Definitions
 ///
@@ -138,8 +139,8 @@ pub struct WindowCheck {
 
 impl WindowCheck {
     /// The check of the whole observation of `timelines`, `[start, as_of]`: the window
-    /// that a model is fitted to and that a report without `since` and `until` measures.
-    /// `Metrics::new(timelines, &options)?.window_check()` checks another.
+    /// that [`crate::fit`] fits a model to and that a report without `since` and `until`
+    /// measures. `Metrics::new(timelines, &options)?.window_check()` checks another.
     pub fn of(timelines: &Timelines) -> WindowCheck {
         // The observation's own window is never empty and there is no filter: this does
         // not fail.

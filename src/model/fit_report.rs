@@ -9,6 +9,7 @@ use super::backtest::{Backtest, backtest};
 use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
 use crate::error::Result;
+use crate::metrics::WindowCheck;
 use crate::timeline::Timelines;
 
 /// The most utilised station of a model, analytically ([`Analysis::bottleneck`](super::Analysis::bottleneck)).
@@ -45,8 +46,10 @@ impl ModelBottleneck {
 /// `model` (the model file's content, [`ValueStream`]'s serde form, with `mean_days` added
 /// to each service whatever its distribution), `fit` (`arrivals` [`ArrivalFit`] and
 /// `stations[]` [`StationFit`]), `bottleneck` ([`ModelBottleneck`]: `{station,
-/// utilisation}`), `backtest` ([`Backtest`]) and `notes[]` (what the model could not
-/// represent).
+/// utilisation}`), `backtest` ([`Backtest`]), `window_check` ([`WindowCheck`]: whether the
+/// log holds one steady stream of work, `{steady, warnings[], since, until}`; when it does
+/// not, the model is fitted across a change of regime and a note says so) and `notes[]`
+/// (what the model could not represent).
 ///
 /// # Examples
 ///
@@ -109,6 +112,7 @@ impl Serialize for FitReport {
             fit: Fit<'a>,
             bottleneck: &'a ModelBottleneck,
             backtest: &'a Backtest,
+            window_check: &'a WindowCheck,
             notes: &'a [String],
         }
         let f = &self.fitted;
@@ -120,6 +124,7 @@ impl Serialize for FitReport {
             },
             bottleneck: &self.bottleneck,
             backtest: &self.backtest,
+            window_check: &f.window_check,
             notes: &f.notes,
         }
         .serialize(s)
