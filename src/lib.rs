@@ -69,6 +69,10 @@
 //!   enter at commitment, so what the model predicts is cycle time.
 //! - **WIP** (work in progress): items committed and not done. **throughput**: items done
 //!   per day.
+//! - **regime**: a period in which work arrives as one steady stream. A window that mixes
+//!   regimes (an extract of recent items plus old open ones, a several-fold change of the
+//!   arrival rate, a stale backlog) is flagged by [`WindowCheck`], which suggests the
+//!   **steady window**.
 //!
 //! # Definitions
 //!
@@ -92,6 +96,10 @@
 //!   p85 8.65, p95 9.55 ([`Sample`]); every percentile of the crate is this one.
 //! - **Little's law**: mean WIP against throughput × mean cycle time, with the assumptions
 //!   the window violates ([`LittlesLaw`]).
+//! - **Windows that mix regimes**: an extract of recent items plus old ones still open, an
+//!   arrival rate that changes several-fold, a backlog older than anything done; averages
+//!   over such a window describe no real period, so the report and the fit say so, with
+//!   the figures and the steady window, and correct nothing ([`WindowCheck`]).
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
@@ -152,8 +160,8 @@ pub use log::{
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, Evidence, ItemCounts, ItemMetrics, LittlesLaw, Metrics,
-    MetricsOptions, Period, Report, Series, StageEvidence, StageMetrics, Throughput, Violation,
-    Window, Wip,
+    MetricsOptions, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
+    Throughput, Violation, Window, WindowCheck, Wip,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,

@@ -55,8 +55,16 @@ fn the_keys_are_exactly_the_documented_ones() {
             "bottleneck",
             "aging",
             "data_quality",
+            "window_check",
         ])
     );
+    assert_eq!(
+        keys(&v["window_check"]),
+        set(&["steady", "warnings", "since", "until"])
+    );
+    // Three items in five days: nothing to warn about.
+    assert_eq!(v["window_check"]["steady"], true);
+    assert_eq!(v["window_check"]["warnings"], serde_json::json!([]));
     assert_eq!(
         keys(&v["items"]),
         set(&["total", "done", "in_progress", "not_started", "discarded"])

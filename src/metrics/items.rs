@@ -176,6 +176,20 @@ pub(crate) fn item_pass(clip: &Clip<'_>, active: bool) -> ItemPass {
     p
 }
 
+/// **Work that may never finish**: the ages (ms since commitment) of the items in progress
+/// at the window's end (as [`ItemPass::in_progress`]) that are older than the longest cycle
+/// time completed in the window, `cycle_max_days` (than nothing, if none was done).
+pub(crate) fn older_than_done(
+    in_progress: &[(u32, i64)],
+    cycle_max_days: Option<f64>,
+) -> impl Iterator<Item = i64> + '_ {
+    let limit = cycle_max_days.unwrap_or(0.0);
+    in_progress
+        .iter()
+        .map(|&(_, age)| age)
+        .filter(move |&age| ms_to_days(age) > limit)
+}
+
 /// An item in progress at the window's end, with its age.
 ///
 /// JSON: one entry of `aging[]`: `{id, stage, age_days, percentile_passed}`.

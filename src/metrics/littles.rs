@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::items::ItemPass;
+use super::items::{ItemPass, older_than_done};
 use super::series::Series;
 use crate::time::ms_to_days;
 use crate::timeline::Clip;
@@ -125,12 +125,7 @@ pub(crate) fn littles_law(clip: &Clip<'_>, inp: &LawInputs<'_>) -> LittlesLaw {
         });
     }
     // Items that may never finish.
-    let limit = inp.cycle_max.unwrap_or(0.0);
-    let old = pass
-        .in_progress
-        .iter()
-        .filter(|&&(_, age)| ms_to_days(age) > limit)
-        .count();
+    let old = older_than_done(&pass.in_progress, inp.cycle_max).count();
     if old > 0 {
         let detail = match inp.cycle_max {
             Some(m) => format!(

@@ -4,6 +4,7 @@ mod bottleneck;
 mod items;
 mod littles;
 mod options;
+mod regime;
 mod report;
 mod series;
 mod stages;
@@ -15,6 +16,7 @@ pub use bottleneck::{Bottleneck, Evidence, StageEvidence};
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
 pub use options::MetricsOptions;
+pub use regime::{RegimeKind, RegimeWarning, WindowCheck};
 pub use report::Report;
 pub use series::{Period, Series};
 pub use stages::StageMetrics;
@@ -237,6 +239,14 @@ impl<'a> Metrics<'a> {
         items::aging(&self.clip, &self.pass(false).in_progress, cycle_times)
     }
 
+    /// Whether the window holds one steady stream of work: an extract of recent items plus
+    /// old ones still open, a change of the arrival rate, a stale backlog ([`WindowCheck`]).
+    pub fn window_check(&self) -> WindowCheck {
+        let pass = self.pass(false);
+        let cycle_max = pass.cycle_ms.iter().max().map(|&m| ms_to_days(m as i64));
+        regime::window_check(&self.clip, &pass.in_progress, cycle_max)
+    }
+
     /// Every result, as a [`Report`]. The stage statistics are computed on a second
     /// thread (scoped: it ends before this returns) when the system grants one.
     ///
@@ -262,6 +272,7 @@ impl<'a> Metrics<'a> {
         let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
         let bottleneck = self.bottleneck(&stages);
         let littles_law = self.littles_law_of(&pass, &daily, &cycle);
+        let window_check = regime::window_check(&self.clip, &pass.in_progress, cycle.max());
         Ok(Report {
             items: pass.counts,
             lead_time_days: lead.summary(),
@@ -274,6 +285,7 @@ impl<'a> Metrics<'a> {
             stages,
             bottleneck,
             data_quality: self.clip.timelines().quality().clone(),
+            window_check,
             window: self.window(),
             lead_times: lead,
             cycle_times: cycle,

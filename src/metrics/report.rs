@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{
     AgingItem, Bottleneck, ItemCounts, LittlesLaw, Metrics, MetricsOptions, Series, StageMetrics,
-    Throughput, Window, Wip,
+    Throughput, Window, WindowCheck, Wip,
 };
 use crate::error::Result;
 use crate::log::DataQuality;
@@ -14,9 +14,10 @@ use crate::timeline::Timelines;
 
 /// Every flow metric of timelines over a window: what `valuestream report` prints.
 ///
-/// `Display` renders a readable terminal report (headline figures, the stage table, the
-/// bottleneck and why, Little's law, aging work, data-quality warnings); serde gives the
-/// JSON of `valuestream report --json`; [`crate::write_items_csv`],
+/// `Display` renders a readable terminal report (whether the window mixes regimes and
+/// which window is steady, headline figures, the stage table, the bottleneck and why,
+/// Little's law, aging work, data-quality warnings); serde gives the JSON of
+/// `valuestream report --json`; [`crate::write_items_csv`],
 /// [`crate::write_series_csv`] and [`crate::write_stages_csv`] give CSV tables.
 ///
 /// # JSON
@@ -35,6 +36,7 @@ use crate::timeline::Timelines;
 /// | `bottleneck` | `{stage, reason, ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth}` |
 /// | `aging[]` | items in progress at the end, oldest first: `{id, stage, age_days, percentile_passed}` ([`AgingItem`]) |
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
+/// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
 ///
 /// Durations are in days; a figure that cannot be computed (no items done, a window of
 /// no length) is `null`.
@@ -90,6 +92,8 @@ pub struct Report {
     pub aging: Vec<AgingItem>,
     /// The data-quality ledger.
     pub data_quality: DataQuality,
+    /// Whether the window holds one steady stream of work, and if not, the steady window.
+    pub window_check: WindowCheck,
     /// The window measured (not in the JSON).
     #[serde(skip)]
     pub window: Window,

@@ -10,6 +10,7 @@ use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
 use super::trust::{ModelTrust, done_items};
 use crate::error::Result;
+use crate::metrics::WindowCheck;
 use crate::timeline::Timelines;
 
 /// The most utilised station of a model, analytically ([`Analysis::bottleneck`](super::Analysis::bottleneck)).
@@ -47,7 +48,10 @@ impl ModelBottleneck {
 /// to each service whatever its distribution), `fit` (`arrivals` [`ArrivalFit`] and
 /// `stations[]` [`StationFit`]), `bottleneck` ([`ModelBottleneck`]: `{station,
 /// utilisation}`), `in_sample` ([`Backtest`]), `trust` ([`ModelTrust`]: the in-sample
-/// verdict of that backtest) and `notes[]` (what the model could not represent).
+/// verdict of that backtest), `window_check` ([`WindowCheck`]: whether the log holds one
+/// steady stream of work, `{steady, warnings[], since, until}`; when it does not, the model
+/// is fitted across a change of regime and a note says so) and `notes[]` (what the model
+/// could not represent).
 ///
 /// # Examples
 ///
@@ -116,6 +120,7 @@ impl Serialize for FitReport {
             bottleneck: &'a ModelBottleneck,
             in_sample: &'a Backtest,
             trust: &'a ModelTrust,
+            window_check: &'a WindowCheck,
             notes: &'a [String],
         }
         let f = &self.fitted;
@@ -128,6 +133,7 @@ impl Serialize for FitReport {
             bottleneck: &self.bottleneck,
             in_sample: &self.in_sample,
             trust: &self.trust,
+            window_check: &f.window_check,
             notes: &f.notes,
         }
         .serialize(s)

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::metrics::{Bottleneck, LittlesLaw, Report};
+use crate::metrics::{Bottleneck, LittlesLaw, Report, WindowCheck};
 use crate::stats::Summary;
 use crate::workflow::StageKind;
 
@@ -71,11 +71,13 @@ fn headline(o: &mut String, r: &Report) -> fmt::Result {
     let source = r.data_quality.source.as_deref().unwrap_or("the log");
     writeln!(
         o,
-        "Flow report of {source}\n  window {} to {} ({:.1} days)\n",
+        "Flow report of {source}\n  window {} to {} ({:.1} days)",
         w.start.format("%Y-%m-%d %H:%M"),
         w.end.format("%Y-%m-%d %H:%M"),
         w.days
     )?;
+    window_check(o, &r.window_check)?;
+    writeln!(o)?;
     let it = &r.items;
     writeln!(
         o,
@@ -106,6 +108,32 @@ fn headline(o: &mut String, r: &Report) -> fmt::Result {
         count(r.wip.current)
     )?;
     writeln!(o, "Flow efficiency  {}", pct(r.flow_efficiency))
+}
+
+/// The signs that the window mixes regimes, and the options of the steady window it
+/// suggests; nothing when the window is steady.
+fn window_check(o: &mut String, c: &WindowCheck) -> fmt::Result {
+    if c.steady {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "  ! This window does not hold one steady stream of work:"
+    )?;
+    for w in &c.warnings {
+        writeln!(o, "  ! {}", w.message)?;
+    }
+    let mut options = Vec::new();
+    if let Some(t) = c.since {
+        options.push(format!("--since {}", t.format("%Y-%m-%d")));
+    }
+    if let Some(t) = c.until {
+        options.push(format!("--until {}", t.format("%Y-%m-%d")));
+    }
+    if !options.is_empty() {
+        writeln!(o, "  ! A steady window: {}", options.join(" "))?;
+    }
+    Ok(())
 }
 
 /// Little's law and the assumptions the window violates.

@@ -140,6 +140,9 @@ fn text(b: &HoldoutBacktest) -> String {
         n.wip * 100.0
     ));
     s.push_str(&format!("{}\n", b.verdict.summary));
+    for w in &b.window_check.warnings {
+        s.push_str(&format!("  ! {}\n", w.message));
+    }
     for n in &b.notes {
         s.push_str(&format!("  note: {n}\n"));
     }

@@ -15,12 +15,17 @@
 //!   `stations[] {name, wip}`;
 //! - `trust`: `valuestream::ModelTrust`, the backtest's verdict: `{basis, held_up,
 //!   done_items, summary, reasons[]}`;
+//! - `window_check`: `valuestream::WindowCheck`: `{steady, warnings[] {kind, message, since,
+//!   until}, since, until}`, whether the log holds one steady stream of work (when it does
+//!   not, the model is fitted across a change of regime);
 //! - `notes[]`: what the model could not represent.
 
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use valuestream::{Backtest, Comparison, FitReport, FittedModel, ModelBottleneck, ServersFrom};
+use valuestream::{
+    Backtest, Comparison, FitReport, FittedModel, ModelBottleneck, ServersFrom, WindowCheck,
+};
 
 use crate::Failure;
 use crate::input::InputArgs;
@@ -41,7 +46,7 @@ pub struct Args {
     /// Write the fitted model as a model file.
     #[arg(long, value_name = "MODEL.toml")]
     out: Option<PathBuf>,
-    /// Print JSON: model, fit, bottleneck, in_sample, trust, notes.
+    /// Print JSON: model, fit, bottleneck, in_sample, trust, window_check, notes.
     #[arg(long)]
     json: bool,
 }
@@ -79,6 +84,32 @@ fn arrivals_text(f: &FittedModel, s: &mut String) {
         a.interarrival_scv,
         if a.poisson { "Poisson" } else { "gamma gaps" }
     ));
+}
+
+/// The signs that the log mixes regimes, and the window that is steady.
+fn window_text(c: &WindowCheck, s: &mut String) {
+    if c.steady {
+        return;
+    }
+    s.push_str(
+        "  ! The log does not hold one steady stream of work; the model is fitted across it:\n",
+    );
+    for w in &c.warnings {
+        s.push_str(&format!("  ! {}\n", w.message));
+    }
+    let mut options = Vec::new();
+    if let Some(t) = c.since {
+        options.push(format!("--since {}", t.format("%Y-%m-%d")));
+    }
+    if let Some(t) = c.until {
+        options.push(format!("--until {}", t.format("%Y-%m-%d")));
+    }
+    if !options.is_empty() {
+        s.push_str(&format!(
+            "  ! `valuestream report {}` measures the steady window (fit takes the whole log)\n",
+            options.join(" ")
+        ));
+    }
 }
 
 /// One line per station, and a line for each of its visit probability, rework, release
@@ -197,6 +228,7 @@ fn backtest_text(f: &FittedModel, bt: &Backtest, s: &mut String) {
 fn text(r: &FitReport) -> String {
     let mut s = String::new();
     arrivals_text(&r.fitted, &mut s);
+    window_text(&r.fitted.window_check, &mut s);
     stations_text(&r.fitted, &mut s);
     bottleneck_text(&r.bottleneck, &mut s);
     backtest_text(&r.fitted, &r.in_sample, &mut s);

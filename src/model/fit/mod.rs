@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
 use crate::error::Result;
+use crate::metrics::{RegimeKind, WindowCheck};
 use crate::time::{ms_to_datetime, ms_to_days};
 use crate::timeline::Timelines;
 
@@ -197,6 +198,9 @@ pub struct FittedModel {
     pub start: DateTime<Utc>,
     /// The end of observation.
     pub as_of: DateTime<Utc>,
+    /// Whether the log fitted holds one steady stream of work ([`WindowCheck::of`]); when
+    /// it does not, the model is fitted across a change of regime, and `notes` says so.
+    pub window_check: WindowCheck,
     /// What the fit could not represent, in sentences.
     pub notes: Vec<String>,
     /// The options it was fitted with (to fit it again on part of the log).
@@ -329,6 +333,10 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         commitments.arrivals
     };
     let model = ValueStream::new(model_arrivals, stations)?;
+    let window_check = WindowCheck::of(timelines);
+    if let Some(note) = across_regimes(&window_check) {
+        notes.push(note);
+    }
     Ok(FittedModel {
         model,
         arrivals: ArrivalFit {
@@ -344,9 +352,40 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         arrival_days: commitments.days,
         start: ms_to_datetime(timelines.start_ms()),
         as_of: ms_to_datetime(timelines.as_of_ms()),
+        window_check,
         notes,
         options: options.clone(),
     })
+}
+
+/// The note of a model fitted across a change of regime: its rates and times average
+/// periods that differ.
+fn across_regimes(check: &WindowCheck) -> Option<String> {
+    if check.steady {
+        return None;
+    }
+    let kinds: Vec<&str> = check
+        .warnings
+        .iter()
+        .map(|w| match w.kind {
+            RegimeKind::Extract => "an extract of recent items plus old ones still open",
+            RegimeKind::RateChange => "a change of the arrival rate",
+            RegimeKind::StaleBacklog => "a backlog older than anything done",
+        })
+        .collect();
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let steady = match (check.since, check.until) {
+        (Some(s), Some(u)) => format!("; the steady window is {} to {}", day(s), day(u)),
+        (Some(s), None) => format!("; the steady window starts on {}", day(s)),
+        (None, Some(u)) => format!("; the steady window ends on {}", day(u)),
+        (None, None) => String::new(),
+    };
+    Some(format!(
+        "the model is fitted across a window that mixes regimes ({}): its arrival rate and \
+         times average periods that differ and may describe none of them{steady} \
+         (window_check has the figures)",
+        kinds.join("; ")
+    ))
 }
 
 /// Work is pulled into the first station: every item starts there; says why when the fit

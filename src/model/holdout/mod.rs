@@ -22,6 +22,7 @@ use super::fit::{FitOptions, FittedModel, fit};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch};
 use crate::error::{Error, Result};
+use crate::metrics::WindowCheck;
 use crate::stats::Sample;
 use crate::time::{datetime_to_ms, ms_to_datetime, ms_to_days};
 use crate::timeline::Timelines;
@@ -380,6 +381,9 @@ pub struct HoldoutBacktest {
     pub noise: Noise,
     /// Held up or failed.
     pub verdict: Verdict,
+    /// Whether the log holds one steady stream of work ([`WindowCheck::of`]): a held-out
+    /// period after a change of regime tests the model on a stream it never saw.
+    pub window_check: WindowCheck,
     /// What the fit on the training period noted.
     pub notes: Vec<String>,
     /// The first replication's history: (id, state, ms).
@@ -520,6 +524,7 @@ pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<Hold
     b.training_done_items = done_items(&known);
     b.stations = stations;
     b.notes.clone_from(&fitted.notes);
+    b.window_check = WindowCheck::of(timelines);
     b.history = history;
     let rate = arrivals.len() as f64 / test_days;
     let free = free_runs(
@@ -858,6 +863,7 @@ fn assemble(
             checks: Vec::new(),
             summary: String::new(),
         },
+        window_check: WindowCheck::default(),
         notes: Vec::new(),
         history: Vec::new(),
     }
