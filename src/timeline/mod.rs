@@ -513,10 +513,9 @@ mod tests {
         (grouped.build(), mixed.build())
     }
 
-    #[test]
-    fn timelines_known_at_an_instant_are_the_log_derived_again_up_to_it() {
-        let (log, _) = logs();
-        let wf = Workflow::from_toml_str(
+    /// The workflow of the states of [`logs`].
+    fn workflow() -> Workflow {
+        Workflow::from_toml_str(
             r#"
             [[stage]]
             name = "Backlog"
@@ -535,7 +534,13 @@ mod tests {
             kind = "done"
             "#,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn timelines_known_at_an_instant_are_the_log_derived_again_up_to_it() {
+        let (log, _) = logs();
+        let wf = workflow();
         let opts = TimelineOptions::new().drop_unmapped(true);
         let all = Timelines::with_options(&log, &wf, &opts).unwrap();
         // Before any event, on an event's instant, between events, at the end.
@@ -561,26 +566,7 @@ mod tests {
         let (grouped, mixed) = logs();
         assert!(grouped.ev_item.windows(2).all(|w| w[0] <= w[1]));
         assert!(!mixed.ev_item.windows(2).all(|w| w[0] <= w[1]));
-        let wf = Workflow::from_toml_str(
-            r#"
-            [[stage]]
-            name = "Backlog"
-            kind = "backlog"
-            [[stage]]
-            name = "Dev"
-            kind = "active"
-            [[stage]]
-            name = "Queue"
-            kind = "wait"
-            [[stage]]
-            name = "Test"
-            kind = "active"
-            [[stage]]
-            name = "Done"
-            kind = "done"
-            "#,
-        )
-        .unwrap();
+        let wf = workflow();
         let opts = TimelineOptions::new().drop_unmapped(true);
         let a = Timelines::with_options(&grouped, &wf, &opts).unwrap();
         let b = Timelines::with_options(&mixed, &wf, &opts).unwrap();
