@@ -166,10 +166,10 @@ pub use metrics::{
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
     Comparison, CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement,
-    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FittedModel,
+    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FitWindow, Censoring, ClassFit, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, FittedModel,
     HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, ModelTrust,
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
-    Replication, ReplicationScores, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom,
+    Replication, ReplicationScores, ReplicationStation, Revisit, Rework, ReworkFit, Servers, ServersFrom, ClassStation, WorkClass,
     ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
     StationAnalysis, StationComparison, StationFit, StationStats, StationWip, ThroughputStats,
     TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::stream::{Arrivals, Station, ValueStream};
+use super::stream::{Arrivals, Station, ValueStream, WorkClass};
 use crate::error::{Error, Position, Result};
 
 /// Where the parts of a model file start, to place validation errors.
@@ -35,6 +35,8 @@ struct SpannedFile {
     arrivals: toml::Spanned<Arrivals>,
     #[serde(rename = "stage", default, alias = "station")]
     stations: Vec<toml::Spanned<Station>>,
+    #[serde(rename = "class", default)]
+    classes: Vec<WorkClass>,
 }
 
 /// A lenient view of the file, to name the stage a parse error is in.
@@ -82,6 +84,7 @@ impl ValueStream {
                 .into_iter()
                 .map(toml::Spanned::into_inner)
                 .collect(),
+            classes: parsed.classes,
         };
         match model.issue() {
             None => Ok(model),

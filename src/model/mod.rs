@@ -39,7 +39,7 @@ pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
-    ArrivalFit, ArrivalModel, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceModel,
+    ArrivalFit, ArrivalModel, Censoring, ClassFit, FitOptions, FitWindow, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, FittedModel, ReworkFit, ServersFrom, ServiceModel,
     StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck};
@@ -56,7 +56,9 @@ pub use scenario::{
     Change, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf, leverage, what_if,
 };
 pub use sim::{SimOptions, Simulation};
-pub use stream::{Arrivals, Batch, Rework, Servers, Station, ValueStream};
+pub use stream::{
+    Arrivals, Batch, ClassStation, Revisit, Rework, Servers, Station, ValueStream, WorkClass,
+};
 pub use trust::{ModelTrust, TrustBasis, model_trust};
 
 /// The state every simulated item enters when it leaves the last station.

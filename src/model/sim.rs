@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::dist::Sampler;
 use super::results::{REPORTED, Replication, ReplicationStation, SimResult};
-use super::{Arrivals, Batch, DONE_STATE, Servers, ValueStream};
+use super::{Arrivals, Batch, DONE_STATE, Distribution, Servers, Station, ValueStream};
 use crate::error::{Error, Result};
 use crate::log::{EventLog, EventLogBuilder};
 use crate::stats::percentiles_unsorted;
@@ -214,6 +214,15 @@ pub struct Simulation {
     stations: Vec<Spec>,
     /// Items already in the stream at time 0, in the order they are placed.
     placed: Vec<Placed>,
+    /// The classes' names (empty without classes).
+    class_names: Vec<String>,
+    /// The cumulative shares of the classes (empty with fewer than two).
+    class_cdf: Vec<f64>,
+    class_stream: u64,
+    /// The class of each arrival of a trace, when known (else drawn by share).
+    trace_classes: Vec<u8>,
+    /// Whether any station treats later visits differently.
+    memory: bool,
 }
 
 /// An item already in the stream when a simulation starts: the state of a log at the
@@ -229,6 +238,10 @@ pub(crate) struct Placed {
     pub(crate) elapsed_days: f64,
     /// When it entered the stream, in days (at or before 0).
     pub(crate) born_days: f64,
+    /// Its class (an index of the model's classes; 0 without classes).
+    pub(crate) class: u8,
+    /// The stations it was served at before its current visit (bit `s` for station `s`).
+    pub(crate) served: u64,
 }
 
 /// Draws of a service time that exceeds the time already served before the draw gives up
@@ -255,19 +268,54 @@ enum BatchSpec {
 struct Spec {
     /// `u32::MAX` for unlimited.
     servers: u32,
-    service: Sampler,
+    /// What each class sees here (one entry without classes).
+    by_class: Vec<ClassSpec>,
     batch: BatchSpec,
     /// `u32::MAX` for no limit.
     limit: u32,
-    /// Rework target and probability.
-    rework: Option<(u32, f64)>,
     /// The next station, or `EXIT`.
     next: u32,
-    /// The probability that an item moving forward stops here.
-    visit: f64,
     service_stream: u64,
     route_stream: u64,
     skip_stream: u64,
+}
+
+/// A station as one class sees it, compiled.
+#[derive(Clone, Debug)]
+struct ClassSpec {
+    service: Sampler,
+    /// The service of a later visit, if it differs.
+    later_service: Option<Sampler>,
+    /// Rework target and probability after a first and after a later visit.
+    rework: Option<(u32, f64, f64)>,
+    /// The probability that an item moving forward stops here.
+    visit: f64,
+}
+
+impl ClassSpec {
+    fn new(model: &ValueStream, s: &Station) -> ClassSpec {
+        let revisit = s.revisit.as_ref();
+        ClassSpec {
+            service: s.service.sampler(),
+            later_service: revisit.and_then(|r| r.service.as_ref()).map(Distribution::sampler),
+            rework: s.rework.as_ref().and_then(|r| {
+                let to = model.station_index(&r.to)?;
+                let later = revisit
+                    .and_then(|v| v.rework_probability)
+                    .unwrap_or(r.probability);
+                Some((to as u32, r.probability, later))
+            }),
+            visit: s.visit_probability,
+        }
+    }
+
+    #[inline]
+    fn sampler(&self, again: bool) -> &Sampler {
+        match &self.later_service {
+            Some(l) if again => l,
+            _ => &self.service,
+        }
+    }
 }
 
 const NONE: u32 = u32::MAX;
@@ -315,13 +363,21 @@ impl Simulation {
             Arrivals::Backlog => ArrivalSpec::Pull,
             Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
         };
+        let views: Vec<Vec<Station>> = if model.classes.is_empty() {
+            vec![model.stations.clone()]
+        } else {
+            (0..model.classes.len())
+                .map(|c| model.stations_for(Some(c)))
+                .collect()
+        };
+        let memory = views.iter().flatten().any(|s| s.revisit.is_some());
         let stations = model
             .stations
             .iter()
             .enumerate()
             .map(|(i, s)| Spec {
                 servers: s.servers.count().unwrap_or(u32::MAX),
-                service: s.service.sampler(),
+                by_class: views.iter().map(|v| ClassSpec::new(model, &v[i])).collect(),
                 batch: match s.batch {
                     None => BatchSpec::None,
                     Some(Batch::Scheduled {
@@ -336,12 +392,7 @@ impl Simulation {
                     Some(Batch::Size { size }) => BatchSpec::Size(size),
                 },
                 limit: s.wip_limit.unwrap_or(u32::MAX),
-                rework: s.rework.as_ref().and_then(|r| {
-                    let to = model.station_index(&r.to)?;
-                    Some((to as u32, r.probability))
-                }),
                 next: if i + 1 < n { (i + 1) as u32 } else { EXIT },
-                visit: s.visit_probability,
                 service_stream: fnv1a(&[s.name.as_bytes(), b"\0service"]),
                 route_stream: fnv1a(&[s.name.as_bytes(), b"\0rework"]),
                 skip_stream: fnv1a(&[s.name.as_bytes(), b"\0visit"]),
@@ -372,6 +423,24 @@ impl Simulation {
             arrival_stream: fnv1a(&[b"\0arrivals"]),
             stations,
             placed: Vec::new(),
+            class_names: model.classes.iter().map(|c| c.name.clone()).collect(),
+            class_cdf: if model.classes.len() > 1 {
+                let total: f64 = model.classes.iter().map(|c| c.share).sum();
+                let mut acc = 0.0;
+                model
+                    .classes
+                    .iter()
+                    .map(|c| {
+                        acc += c.share / total;
+                        acc
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            class_stream: fnv1a(&[b"\0classes"]),
+            trace_classes: Vec::new(),
+            memory,
         })
     }
 
@@ -485,6 +554,13 @@ impl Simulation {
         self
     }
 
+    /// The same simulation with the class of each arrival of its trace given (in order;
+    /// arrivals beyond the list draw theirs by share).
+    pub(crate) fn with_trace_classes(mut self, classes: Vec<u8>) -> Simulation {
+        self.trace_classes = classes;
+        self
+    }
+
     /// Runs the replications, each telling its own recorder (`make(index)`) what happens,
     /// in parallel as [`Simulation::run`] does; the replications and recorders in order.
     pub(crate) fn run_recorded<R, F>(
@@ -536,6 +612,9 @@ pub(crate) trait Recorder {
     fn start(&mut self, serial: u64, station: usize, t: f64);
     /// It leaves the stream.
     fn done(&mut self, serial: u64, t: f64);
+    /// Item `serial` is of class `class` (told once, when it arrives, in a model with
+    /// classes).
+    fn class(&mut self, _serial: u64, _class: &str) {}
 }
 
 struct NoLog;
@@ -578,6 +657,11 @@ impl Recorder for LogRecorder<'_> {
     }
     fn done(&mut self, serial: u64, t: f64) {
         self.push(serial, DONE_STATE, t);
+    }
+    fn class(&mut self, serial: u64, class: &str) {
+        self.id.clear();
+        let _ = write!(self.id, "SIM-{}", serial + 1);
+        self.builder.set_attribute(&self.id, "class", class);
     }
 }
 
@@ -700,6 +784,12 @@ struct Job {
     batch: u32,
     /// Its arrival order, for logs.
     serial: u64,
+    /// Its class (0 without classes).
+    class: u8,
+    /// Whether its current (or last) service is a later visit to its station.
+    again: bool,
+    /// The stations it has been served at (bit `s` for station `s < 64`).
+    served: u64,
 }
 
 /// A station's state and accumulators.
@@ -777,6 +867,9 @@ struct Engine<'a> {
     horizon: f64,
     measuring: bool,
     arrival_rng: Xoshiro256PlusPlus,
+    class_rng: Xoshiro256PlusPlus,
+    /// The next arrival's index in a trace of classes.
+    trace_class_next: usize,
     service_rng: Vec<Xoshiro256PlusPlus>,
     route_rng: Vec<Xoshiro256PlusPlus>,
     skip_rng: Vec<Xoshiro256PlusPlus>,
@@ -811,6 +904,8 @@ impl<'a> Engine<'a> {
             horizon: 0.0,
             measuring: false,
             arrival_rng: rng(),
+            class_rng: rng(),
+            trace_class_next: 0,
             service_rng: (0..n).map(|_| rng()).collect(),
             route_rng: (0..n).map(|_| rng()).collect(),
             skip_rng: (0..n).map(|_| rng()).collect(),
@@ -854,6 +949,8 @@ impl<'a> Engine<'a> {
         self.horizon = o.horizon_days;
         self.measuring = o.warmup_days_used() == 0.0;
         self.arrival_rng = stream_rng(o.seed, rep, self.sim.arrival_stream);
+        self.class_rng = stream_rng(o.seed, rep, self.sim.class_stream);
+        self.trace_class_next = 0;
         for (i, s) in self.sim.stations.iter().enumerate() {
             self.service_rng[i] = stream_rng(o.seed, rep, s.service_stream);
             self.route_rng[i] = stream_rng(o.seed, rep, s.route_stream);
@@ -953,6 +1050,9 @@ impl<'a> Engine<'a> {
             let job = &mut self.jobs[j as usize];
             job.born = p.born_days.min(0.0);
             job.station = s as u32;
+            job.class = p.class;
+            job.served = p.served;
+            job.again = false;
             let st = &mut self.st[s];
             st.touch(0.0);
             st.present += 1;
@@ -961,7 +1061,8 @@ impl<'a> Engine<'a> {
             {
                 st.busy += 1;
                 self.services += 1;
-                let d = self.residual(s, p.elapsed_days);
+                self.mark_served(s, j);
+                let d = self.residual(s, j, p.elapsed_days);
                 self.schedule(d, Kind::Served, s as u32, j);
             } else {
                 st.queue.push_back(j);
@@ -974,8 +1075,9 @@ impl<'a> Engine<'a> {
 
     /// A service time at `s` drawn given that it exceeds `elapsed` days, less `elapsed`
     /// (rejection: up to [`RESIDUAL_TRIES`] draws, then an unconditioned one).
-    fn residual(&mut self, s: usize, elapsed: f64) -> f64 {
-        let service = &self.sim.stations[s].service;
+    fn residual(&mut self, s: usize, j: u32, elapsed: f64) -> f64 {
+        let job = &self.jobs[j as usize];
+        let service = self.sim.stations[s].by_class[usize::from(job.class)].sampler(job.again);
         let rng = &mut self.service_rng[s];
         for _ in 0..RESIDUAL_TRIES {
             let d = service.sample(rng);
@@ -984,6 +1086,33 @@ impl<'a> Engine<'a> {
             }
         }
         service.sample(rng)
+    }
+
+    /// Item `j` starts a service at `s`: whether it is a later visit, remembered.
+    #[inline]
+    fn mark_served(&mut self, s: usize, j: u32) {
+        if self.sim.memory && s < 64 {
+            let job = &mut self.jobs[j as usize];
+            let bit = 1u64 << s;
+            job.again = job.served & bit != 0;
+            job.served |= bit;
+        }
+    }
+
+    /// The class of a new arrival: the trace's, or drawn by share.
+    #[inline]
+    fn draw_class(&mut self) -> u8 {
+        let sim = self.sim;
+        if let Some(&c) = sim.trace_classes.get(self.trace_class_next) {
+            self.trace_class_next += 1;
+            return c;
+        }
+        if sim.class_cdf.is_empty() {
+            return 0;
+        }
+        let u: f64 = self.class_rng.random();
+        let k = sim.class_cdf.partition_point(|&c| c <= u);
+        k.min(sim.class_cdf.len() - 1) as u8
     }
 
     #[inline]
@@ -1019,6 +1148,9 @@ impl<'a> Engine<'a> {
             station: NONE,
             batch: NONE,
             serial: self.serial,
+            class: 0,
+            again: false,
+            served: 0,
         };
         self.serial += 1;
         if let Some(j) = self.free_jobs.pop() {
@@ -1032,7 +1164,13 @@ impl<'a> Engine<'a> {
 
     fn arrival<R: Recorder>(&mut self, rec: &mut R) {
         let j = self.new_job();
-        match self.forward(0) {
+        if !self.sim.class_names.is_empty() {
+            let c = self.draw_class();
+            let job = &mut self.jobs[j as usize];
+            job.class = c;
+            rec.class(job.serial, &self.sim.class_names[usize::from(c)]);
+        }
+        match self.forward(0, j) {
             EXIT => self.complete(j, rec),
             t => {
                 let t = t as usize;
@@ -1129,8 +1267,10 @@ impl<'a> Engine<'a> {
         }
         st.busy += 1;
         self.services += 1;
-        let d = self.sim.stations[s]
-            .service
+        self.mark_served(s, j);
+        let job = &self.jobs[j as usize];
+        let d = self.sim.stations[s].by_class[usize::from(job.class)]
+            .sampler(job.again)
             .sample(&mut self.service_rng[s]);
         self.schedule(now + d, Kind::Served, s as u32, j);
     }
@@ -1162,8 +1302,19 @@ impl<'a> Engine<'a> {
             self.services += 1;
         }
         st.busy += 1;
-        let d = self.sim.stations[s]
-            .service
+        let mut lead = None;
+        for k in 0..self.batches[slot as usize].len() {
+            let j = self.batches[slot as usize][k];
+            self.mark_served(s, j);
+            lead.get_or_insert(j);
+        }
+        // A batch is served in the time of its first item's class and visit.
+        let (class, again) = lead.map_or((0, false), |j| {
+            let job = &self.jobs[j as usize];
+            (usize::from(job.class), job.again)
+        });
+        let d = self.sim.stations[s].by_class[class]
+            .sampler(again)
             .sample(&mut self.service_rng[s]);
         self.schedule(now + d, Kind::BatchServed, s as u32, slot);
     }
@@ -1186,25 +1337,29 @@ impl<'a> Engine<'a> {
 
     /// Where an item finished at `s` goes: the target and whether it is rework.
     #[inline]
-    fn route(&mut self, s: usize) -> (u32, bool) {
+    fn route(&mut self, s: usize, j: u32) -> (u32, bool) {
         let sim = self.sim;
         let spec = &sim.stations[s];
-        if let Some((to, p)) = spec.rework
-            && self.route_rng[s].random::<f64>() < p
-        {
-            return (to, true);
+        let job = &self.jobs[j as usize];
+        if let Some((to, first, later)) = spec.by_class[usize::from(job.class)].rework {
+            let p = if job.again { later } else { first };
+            if self.route_rng[s].random::<f64>() < p {
+                return (to, true);
+            }
         }
-        (self.forward(spec.next), false)
+        (self.forward(spec.next, j), false)
     }
 
     /// The station an item moving forward to station `t` stops at: `t`, or one after it
     /// that it reaches by passing the stations it does not visit, or `EXIT`.
     #[inline]
-    fn forward(&mut self, mut t: u32) -> u32 {
+    fn forward(&mut self, mut t: u32, j: u32) -> u32 {
         let sim = self.sim;
+        let class = usize::from(self.jobs[j as usize].class);
         while t != EXIT {
             let spec = &sim.stations[t as usize];
-            if spec.visit >= 1.0 || self.skip_rng[t as usize].random::<f64>() < spec.visit {
+            let visit = spec.by_class[class].visit;
+            if visit >= 1.0 || self.skip_rng[t as usize].random::<f64>() < visit {
                 return t;
             }
             t = spec.next;
@@ -1216,7 +1371,7 @@ impl<'a> Engine<'a> {
         let st = &mut self.st[s];
         st.touch(self.now);
         st.busy -= 1;
-        let (target, rework) = self.route(s);
+        let (target, rework) = self.route(s, j);
         if !self.try_move(s, j, target, rework, rec) {
             self.st[s].blocked += 1;
         }
@@ -1229,7 +1384,7 @@ impl<'a> Engine<'a> {
         let mut members = std::mem::take(&mut self.batches[slot as usize]);
         let mut held = 0;
         for &j in &members {
-            let (target, rework) = self.route(s);
+            let (target, rework) = self.route(s, j);
             if !self.try_move(s, j, target, rework, rec) {
                 held += 1;
             }

@@ -1,6 +1,7 @@
 //! The model's types: a value stream, its arrivals and its stations (queues in front of
 //! servers, with batches, WIP limits, rework and visit probabilities).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -67,6 +68,78 @@ pub struct ValueStream {
     /// The stations in flow order (`[[stage]]` in the file).
     #[serde(rename = "stage", alias = "station")]
     pub stations: Vec<Station>,
+    /// Classes of work (`[[class]]` in the file), if any: each its share of the arrivals
+    /// and, per station, what differs from the station's own description. Classes share the
+    /// stations' servers and queues (first come, first served). None: one kind of work.
+    #[serde(rename = "class", default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<WorkClass>,
+}
+
+/// A class of work: its share of the arrivals, and what differs for it at each station.
+///
+/// In the file:
+///
+/// ```toml
+/// [[class]]
+/// name = "Bug"
+/// share = 0.4
+/// [class.stage.Dev]
+/// service = { dist = "lognormal", mean_days = 0.8, cv = 0.8 }
+/// [class.stage.Test]
+/// rework = { to = "Dev", probability = 0.1 }
+/// revisit = { rework_probability = 0.4 }
+/// visit_probability = 0.9
+/// ```
+///
+/// A station a class does not mention is the same for it as the station says. The shares
+/// of the classes add up to 1; an arriving item belongs to each class with its share.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkClass {
+    /// The name (unique among the classes).
+    pub name: String,
+    /// Its share of the arrivals, in (0, 1].
+    pub share: f64,
+    /// What differs for this class, by station name.
+    #[serde(rename = "stage", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stations: BTreeMap<String, ClassStation>,
+}
+
+/// What differs for a class at one station (each key absent: as the station says).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassStation {
+    /// The service time of this class's items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Distribution>,
+    /// The probability that an item of the class moving forward stops at the station.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_probability: Option<f64>,
+    /// Its rework (probability 0: none for this class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rework: Option<Rework>,
+    /// Its later visits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revisit: Option<Revisit>,
+}
+
+/// What differs on an item's later visits to a station (its second service there and
+/// every one after): routing and service with a memory of the item's own history.
+///
+/// `revisit = { service = { dist = ... }, rework_probability = 0.5 }`. An item that has
+/// already looped through a station is often one that loops again (a hard problem, a
+/// vague request), and a second pass often takes another time than the first: this says
+/// so. Each key absent: as on the first visit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revisit {
+    /// The service time of a later visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Distribution>,
+    /// The probability of going back (to the station's rework target) after a later
+    /// visit's service, in [0, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rework_probability: Option<f64>,
 }
 
 /// How work arrives at the first station.
@@ -302,6 +375,9 @@ pub struct Station {
     /// Where finished work goes back to, and how often.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rework: Option<Rework>,
+    /// What differs on an item's second visit and after (service, rework).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revisit: Option<Revisit>,
     /// The probability that an item moving forward to this station stops at it, in (0, 1]
     /// (default 1); otherwise it passes straight on to the next station (or leaves the
     /// stream after the last). Each item draws independently at each station it reaches
@@ -329,8 +405,36 @@ impl Station {
             batch: None,
             wip_limit: None,
             rework: None,
+            revisit: None,
             visit_probability: 1.0,
         }
+    }
+
+    /// The same station with later visits described by `revisit`.
+    pub fn with_revisit(mut self, revisit: Revisit) -> Station {
+        self.revisit = Some(revisit);
+        self
+    }
+
+    /// The station as items of `class` see it: its own description with the class's
+    /// changes applied.
+    pub fn for_class(&self, class: &WorkClass) -> Station {
+        let mut s = self.clone();
+        if let Some(c) = class.stations.get(&self.name) {
+            if let Some(d) = &c.service {
+                s.service = d.clone();
+            }
+            if let Some(v) = c.visit_probability {
+                s.visit_probability = v;
+            }
+            if let Some(r) = &c.rework {
+                s.rework = (r.probability > 0.0).then(|| r.clone());
+            }
+            if let Some(r) = &c.revisit {
+                s.revisit = Some(r.clone());
+            }
+        }
+        s
     }
 
     /// The same station, visited by an item moving forward with `probability` (the others
@@ -374,9 +478,39 @@ impl ValueStream {
     ///
     /// [`Error::Model`](crate::Error::Model) naming the stage and key, as [`ValueStream::validate`].
     pub fn new(arrivals: Arrivals, stations: Vec<Station>) -> Result<ValueStream> {
-        let model = ValueStream { arrivals, stations };
+        let model = ValueStream {
+            arrivals,
+            stations,
+            classes: Vec::new(),
+        };
         model.validate()?;
         Ok(model)
+    }
+
+    /// The same model with classes of work.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) as [`ValueStream::validate`] (shares that do
+    /// not add up to 1, a station a class names that does not exist, …).
+    pub fn with_classes(mut self, classes: Vec<WorkClass>) -> Result<ValueStream> {
+        self.classes = classes;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// The index of the class named `name`.
+    pub fn class_index(&self, name: &str) -> Option<usize> {
+        self.classes.iter().position(|c| c.name == name)
+    }
+
+    /// The stations as the items of class `class` (an index of [`ValueStream::classes`])
+    /// see them; the stations themselves for `None` or a model without classes.
+    pub fn stations_for(&self, class: Option<usize>) -> Vec<Station> {
+        match class.and_then(|c| self.classes.get(c)) {
+            Some(c) => self.stations.iter().map(|s| s.for_class(c)).collect(),
+            None => self.stations.clone(),
+        }
     }
 
     /// The index of the stage named `name`.

@@ -149,6 +149,9 @@ impl ValueStream {
                 return Some(issue);
             }
         }
+        if let Some(issue) = self.classes_issue() {
+            return Some(issue);
+        }
         if matches!(self.arrivals, Arrivals::Backlog)
             && self.stations[0].servers == Servers::Unlimited
         {
@@ -198,6 +201,9 @@ impl ValueStream {
         if let Some(found) = self.rework_issue(i, s) {
             return Some(found);
         }
+        if let Some(found) = revisit_issue(i, s) {
+            return Some(found);
+        }
         let v = s.visit_probability;
         if !(v.is_finite() && v > 0.0 && v <= 1.0) {
             return issue(
@@ -212,6 +218,79 @@ impl ValueStream {
                 "visit_probability",
                 "with backlog = \"unlimited\" every item starts at the first stage: its visit probability must be 1".into(),
             );
+        }
+        None
+    }
+
+    /// The classes: named, unique, shares in (0, 1] adding up to 1, naming stations that
+    /// exist, and each class's view of every station valid.
+    fn classes_issue(&self) -> Option<Issue> {
+        if self.classes.is_empty() {
+            return None;
+        }
+        if self.classes.len() > MAX_CLASSES {
+            return Some(Issue::arrivals(
+                "class",
+                format!(
+                    "a model has at most {MAX_CLASSES} classes, this one {}",
+                    self.classes.len()
+                ),
+            ));
+        }
+        let mut total = 0.0;
+        for (k, c) in self.classes.iter().enumerate() {
+            let key = |rest: &str| format!("class.{}{rest}", c.name);
+            if c.name.trim().is_empty() {
+                return Some(Issue::arrivals(
+                    "class.name",
+                    format!("class {} has an empty name", k + 1),
+                ));
+            }
+            if self.classes[..k].iter().any(|o| o.name == c.name) {
+                return Some(Issue::arrivals(
+                    key(""),
+                    format!("two classes are named {:?}", c.name),
+                ));
+            }
+            if !(c.share.is_finite() && c.share > 0.0 && c.share <= 1.0) {
+                return Some(Issue::arrivals(
+                    key(".share"),
+                    format!("a class's share of the arrivals must be in (0, 1], got {}", c.share),
+                ));
+            }
+            total += c.share;
+            if let Some(name) = c.stations.keys().find(|n| self.station(n).is_none()) {
+                return Some(Issue::arrivals(
+                    key(&format!(".stage.{name}")),
+                    format!(
+                        "no stage is named {name:?}; the stages are {}",
+                        self.stations
+                            .iter()
+                            .map(|o| format!("{:?}", o.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            let view = ValueStream {
+                arrivals: self.arrivals.clone(),
+                stations: self.stations_for(Some(k)),
+                classes: Vec::new(),
+            };
+            for (i, st) in view.stations.iter().enumerate() {
+                if let Some(found) = view.station_issue(i, st) {
+                    return Some(Issue::arrivals(
+                        key(&format!(".stage.{}.{}", st.name, found.key)),
+                        found.message,
+                    ));
+                }
+            }
+        }
+        if (total - 1.0).abs() > 1e-6 {
+            return Some(Issue::arrivals(
+                "class.share",
+                format!("the classes' shares of the arrivals add up to {total}, not 1"),
+            ));
         }
         None
     }
@@ -287,6 +366,40 @@ impl ValueStream {
         }
         None
     }
+}
+
+/// The most classes a model has.
+pub(super) const MAX_CLASSES: usize = 64;
+
+/// The most stations of a model whose later visits differ ([`super::Revisit`]): an item
+/// remembers the stations it has been served at in one 64-bit word.
+pub(super) const MAX_REVISIT_STATION: usize = 64;
+
+/// The station's later visits: a valid service, a rework probability in [0, 1) (unused
+/// by a station with no rework target), within the first 64 stations.
+fn revisit_issue(i: usize, s: &Station) -> Option<Issue> {
+    let r = s.revisit.as_ref()?;
+    let issue = |key: &str, message: String| Some(Issue::stage(i, key, message));
+    if i >= MAX_REVISIT_STATION {
+        return issue(
+            "revisit",
+            format!("only the first {MAX_REVISIT_STATION} stages can treat later visits differently"),
+        );
+    }
+    if let Some(d) = &r.service
+        && let Err(b) = d.validate()
+    {
+        return issue(&format!("revisit.service.{}", b.key), b.message);
+    }
+    if let Some(p) = r.rework_probability {
+        if !(p.is_finite() && (0.0..1.0).contains(&p)) {
+            return issue(
+                "revisit.rework_probability",
+                format!("the rework probability must be in [0, 1), got {p}"),
+            );
+        }
+    }
+    None
 }
 
 /// The station's batch: a positive period, a first release at 0 or later, at least one

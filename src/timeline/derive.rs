@@ -91,6 +91,45 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
     }
 }
 
+/// The items of `tl` committed in `[since, until)` (ms), with the window starting at
+/// `since` and observation still ending at `tl.as_of`: a cohort, for fitting a model to one
+/// regime of a log.
+pub(super) fn committed_between(tl: &Timelines, since: i64, until: i64) -> Timelines {
+    let mut t = retain(tl, |rec| {
+        rec.commitment.is_some_and(|c| since <= c && c < until)
+    });
+    t.start = since.max(tl.start);
+    t
+}
+
+/// The items of `tl` that `keep` keeps, with their visits; the same window.
+pub(super) fn retain(tl: &Timelines, keep: impl Fn(&ItemRec) -> bool) -> Timelines {
+    let mut items = Vec::new();
+    let mut visits: Vec<Visit> = Vec::new();
+    for rec in &tl.items {
+        if !keep(rec) {
+            continue;
+        }
+        let first = rec.first_visit as usize;
+        let first_visit = visits.len();
+        visits.extend_from_slice(&tl.visits[first..first + rec.visits as usize]);
+        items.push(ItemRec {
+            first_visit: first_visit as u32,
+            ..*rec
+        });
+    }
+    Timelines {
+        workflow: tl.workflow.clone(),
+        item_names: Arc::clone(&tl.item_names),
+        attributes: Arc::clone(&tl.attributes),
+        items,
+        visits,
+        start: tl.start,
+        as_of: tl.as_of,
+        quality: tl.quality.clone(),
+    }
+}
+
 /// Status → stage (`UNMAPPED` for none), and the statuses no stage maps, in order of their
 /// first line; an error naming them unless the options drop them.
 fn map_states(

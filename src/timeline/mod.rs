@@ -283,6 +283,55 @@ impl Timelines {
         derive::known_at(self, at)
     }
 
+    /// The items committed at or after `since` and before `until` (`None`: no end), their
+    /// visits whole, observed until the same `as_of`; the window starts at `since`. A cohort
+    /// of one regime of a log, as [`fit`](crate::fit) takes it from the window check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{LogReader, Timelines, Workflow};
+    ///
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/story");
+    /// let log = LogReader::builder().build().read_path(format!("{dir}/log.csv"))?;
+    /// let tl = Timelines::new(&log, &Workflow::from_path(format!("{dir}/workflow.toml"))?)?;
+    /// let since = tl.start() + (tl.as_of() - tl.start()) / 2;
+    /// let late = tl.committed_between(since, None);
+    /// assert_eq!((late.start(), late.as_of()), (since, tl.as_of()));
+    /// assert!(late.iter().all(|i| i.commitment().is_some_and(|c| c >= since)));
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    #[must_use]
+    pub fn committed_between(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Timelines {
+        let since = crate::time::datetime_to_ms(since).clamp(self.start, self.as_of);
+        let until = until.map_or(i64::MAX, crate::time::datetime_to_ms);
+        derive::committed_between(self, since, until)
+    }
+
+    /// The items whose attribute `name` is one of `values` (an item without the attribute
+    /// counts as having the value `""`), in the same window.
+    #[must_use]
+    pub(crate) fn with_attribute_in(&self, name: &str, values: &[String]) -> Timelines {
+        derive::retain(self, |rec| {
+            let v = self
+                .attributes
+                .position(name)
+                .and_then(|a| self.attributes.get(a, rec.item))
+                .unwrap_or("");
+            values.iter().any(|x| x == v)
+        })
+    }
+
+    /// The items done by `as_of`, in the same window.
+    #[must_use]
+    pub(crate) fn done_only(&self) -> Timelines {
+        derive::retain(self, |rec| rec.done.is_some())
+    }
+
     /// The workflow the timelines were derived under.
     pub fn workflow(&self) -> &Workflow {
         &self.workflow

@@ -13,11 +13,11 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use valuestream::{BacktestOptions, FitOptions, HoldoutBacktest, ServiceModel, parse_instant};
+use valuestream::{BacktestOptions, HoldoutBacktest, parse_instant};
 
 use crate::Failure;
 use crate::input::InputArgs;
-use crate::modelsrc::{SeedArgs, input_arrivals};
+use crate::modelsrc::{SeedArgs, input_fit_options};
 use crate::output::{print, print_json};
 
 /// Arguments of `backtest`.
@@ -152,13 +152,7 @@ fn text(b: &HoldoutBacktest) -> String {
 /// Runs `backtest`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let timelines = args.input.timelines()?;
-    let fit = FitOptions::new()
-        .service(if args.parametric {
-            ServiceModel::Parametric
-        } else {
-            ServiceModel::Empirical
-        })
-        .arrivals(input_arrivals(&args.input)?);
+    let fit = input_fit_options(&args.input, args.parametric)?;
     let mut options = BacktestOptions::new()
         .holdout(args.holdout)
         .fit(fit)

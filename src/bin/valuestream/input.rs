@@ -72,6 +72,25 @@ pub struct InputArgs {
     /// free) [default: auto].
     #[arg(long, value_name = "HOW")]
     pub arrivals: Option<String>,
+    /// When a model is fitted to the log: which part. steady (the steady window the
+    /// window check names; the whole log when it is steady), whole, or a date (the items
+    /// committed from then on) [default: steady].
+    #[arg(long, value_name = "WINDOW")]
+    pub fit_window: Option<String>,
+    /// When a model is fitted to the log: what services still open at its end say. km
+    /// (Kaplan–Meier: ordinary services not yet finished) or completed (the completed ones
+    /// only: the log is an extract of finished items) [default: km].
+    #[arg(long, value_name = "HOW")]
+    pub censoring: Option<String>,
+    /// When a model is fitted to the log: classes of work by this item attribute (kept
+    /// from the column of that name), each with its own share, service times and routing,
+    /// sharing the stations' servers.
+    #[arg(long, value_name = "ATTRIBUTE")]
+    pub class_by: Option<String>,
+    /// When a model is fitted to the log: an item's later visits to a stage (its second
+    /// service there and after) get their own service time and rework probability.
+    #[arg(long)]
+    pub memory: bool,
     /// Threads: those that read a long-format CSV of 4 MB or more in chunks, and those that
     /// run a simulation's replications [default: the available cores, up to 8 for
     /// reading]. The output does not depend on it.
@@ -139,6 +158,11 @@ impl InputArgs {
         }
         for a in &self.attributes {
             b = b.attribute(a);
+        }
+        if let Some(c) = &self.class_by
+            && !self.attributes.contains(c)
+        {
+            b = b.attribute(c);
         }
         let reader = b.clone().build();
         if reader.format() != Format::Auto {

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalModel, FitOptions, FittedModel, ModelTrust, ServiceModel, SimOptions, Timelines,
-    ValueStream, fit, model_trust,
+    ArrivalModel, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust, ServiceModel,
+    SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant,
 };
 
 use crate::Failure;
@@ -66,6 +66,44 @@ pub fn input_arrivals(input: &InputArgs) -> Result<ArrivalModel, Failure> {
     }
 }
 
+/// The fit options of the environment: `--arrivals`, `--fit-window`, `--censoring`, and
+/// parametric services or not.
+pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptions, Failure> {
+    let window = match input.fit_window.as_deref() {
+        None | Some("steady") => FitWindow::Steady,
+        Some("whole") => FitWindow::Whole,
+        Some(date) => FitWindow::Since(parse_instant(date, input.offset()?).map_err(|_| {
+            Failure::input(format!(
+                "--fit-window {date:?}: expected steady, whole or a date (2024-03-01)"
+            ))
+        })?),
+    };
+    let censoring = match input.censoring.as_deref() {
+        None | Some("km") => Censoring::KaplanMeier,
+        Some("completed") => Censoring::Completed,
+        Some("done") => Censoring::DoneItems,
+        Some(other) => {
+            return Err(Failure::input(format!(
+                "--censoring {other:?}: expected km (Kaplan–Meier), completed (the completed services only) or done (the done items' histories only)"
+            )));
+        }
+    };
+    let mut options = FitOptions::new()
+        .service(if parametric {
+            ServiceModel::Parametric
+        } else {
+            ServiceModel::Empirical
+        })
+        .arrivals(input_arrivals(input)?)
+        .window(window)
+        .censoring(censoring)
+        .memory(input.memory);
+    if let Some(c) = &input.class_by {
+        options = options.class_by(c.clone());
+    }
+    Ok(options)
+}
+
 /// Whether the input is a model file rather than a log.
 pub fn is_model_file(path: &Path) -> bool {
     path.extension()
@@ -75,13 +113,7 @@ pub fn is_model_file(path: &Path) -> bool {
 /// A model fitted to a log, with its timelines.
 pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Timelines), Failure> {
     let timelines = input.timelines()?;
-    let options = FitOptions::new()
-        .service(if parametric {
-            ServiceModel::Parametric
-        } else {
-            ServiceModel::Empirical
-        })
-        .arrivals(input_arrivals(input)?);
+    let options = input_fit_options(input, parametric)?;
     let fitted = fit(&timelines, &options)?;
     Ok((fitted, timelines))
 }

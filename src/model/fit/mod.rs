@@ -9,12 +9,15 @@
 //! holds the options and results, and the decision whether work is pulled.
 
 mod arrivals;
+mod classes;
 mod layout;
 mod observe;
 mod station;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS};
 
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
@@ -69,6 +72,54 @@ pub struct FitOptions {
     pub service: ServiceModel,
     /// How arrivals are modelled (default: decided from the log).
     pub arrivals: ArrivalModel,
+    /// Which part of the log the model is fitted to (default: the steady window).
+    pub window: FitWindow,
+    /// What services still open at the end of observation say (default: Kaplan–Meier).
+    pub censoring: Censoring,
+    /// Whether an item's later visits to a station (its second service there and after)
+    /// get their own service time and rework probability, where the log holds at least 30
+    /// of each kind (default: no).
+    pub memory: bool,
+    /// The item attribute whose values are the model's classes of work (default: none).
+    pub class_by: Option<String>,
+}
+
+/// Which part of a log a model is fitted to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "window", content = "since")]
+#[non_exhaustive]
+pub enum FitWindow {
+    /// The steady window the window check names ([`WindowCheck`]): the items committed in
+    /// it, their whole histories, observed to the end of the log; the whole log when it is
+    /// steady (the default). A model fitted across an extract or a change of rate
+    /// averages periods that may describe none of them.
+    #[default]
+    Steady,
+    /// The whole log.
+    Whole,
+    /// The items committed at or after this instant.
+    Since(DateTime<Utc>),
+}
+
+/// How services still open at the end of observation (right-censored) enter the service
+/// times.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Censoring {
+    /// Kaplan–Meier ([`crate::stats::kaplan_meier_sample`]): right when an open service is
+    /// an ordinary one not yet finished (a steady stream observed until some day).
+    #[default]
+    KaplanMeier,
+    /// The completed services only: right when the log is an extract of items selected on
+    /// finishing (a log of closed items), whose open services are not a random sample; wrong
+    /// (too short) for a steady stream.
+    Completed,
+    /// The whole histories of the items done by the end of observation only: the model
+    /// of a log whose items are selected on finishing by its end (an extract of closed
+    /// items), where what is still open is not what the stream does. Wrong (too short)
+    /// for a steady stream observed until some day.
+    DoneItems,
 }
 
 impl FitOptions {
@@ -88,6 +139,34 @@ impl FitOptions {
     #[must_use]
     pub fn arrivals(mut self, arrivals: ArrivalModel) -> FitOptions {
         self.arrivals = arrivals;
+        self
+    }
+
+    /// The same options fitting this part of the log.
+    #[must_use]
+    pub fn window(mut self, window: FitWindow) -> FitOptions {
+        self.window = window;
+        self
+    }
+
+    /// The same options telling later visits apart, or not.
+    #[must_use]
+    pub fn memory(mut self, memory: bool) -> FitOptions {
+        self.memory = memory;
+        self
+    }
+
+    /// The same options with classes of work by the item attribute `attribute`.
+    #[must_use]
+    pub fn class_by(mut self, attribute: impl Into<String>) -> FitOptions {
+        self.class_by = Some(attribute.into());
+        self
+    }
+
+    /// The same options treating open services this way.
+    #[must_use]
+    pub fn censoring(mut self, censoring: Censoring) -> FitOptions {
+        self.censoring = censoring;
         self
     }
 }
@@ -115,6 +194,23 @@ pub struct ReworkFit {
     pub probability: f64,
     /// The moves back counted.
     pub moves: usize,
+    /// With later visits told apart ([`FitOptions::memory`]): the probability after a
+    /// later visit (`probability` is then after a first visit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub later_probability: Option<f64>,
+}
+
+/// How a station's later visits (an item's second service there and after) were fitted,
+/// when told apart from the first ([`FitOptions::memory`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct RevisitFit {
+    /// The later services (and zero-time passes) fitted on.
+    pub services: usize,
+    /// Their mean, days.
+    pub mean_days: f64,
+    /// Their coefficient of variation.
+    pub cv: f64,
 }
 
 /// How one station was fitted.
@@ -152,6 +248,9 @@ pub struct StationFit {
     /// front of a station, which every item passes through, those that did not wait with a
     /// zero time).
     pub visit_probability: f64,
+    /// Its later visits, when told apart from the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisit: Option<RevisitFit>,
 }
 
 /// How the arrivals were fitted.
@@ -206,9 +305,28 @@ pub struct FittedModel {
     /// The options it was fitted with (to fit it again on part of the log).
     #[serde(skip)]
     pub options: FitOptions,
+    /// The item attribute whose values are the classes (`None`: one class).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_by: Option<String>,
+    /// How each class was fitted, in the model's order of classes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassFit>,
 }
 
 impl FittedModel {
+    /// The model's class of `item` (an index of the model's classes): the class holding
+    /// its value of the class attribute, else `other`; 0 in a model without classes.
+    pub fn class_of(&self, item: &crate::timeline::ItemTimeline<'_>) -> u8 {
+        let Some(attr) = &self.class_by else { return 0 };
+        let v = item.attribute(attr).unwrap_or("");
+        let found = self
+            .classes
+            .iter()
+            .position(|c| c.values.iter().any(|x| x == v))
+            .or_else(|| self.classes.iter().position(|c| c.name == OTHER_CLASS));
+        found.map_or(0, |k| u8::try_from(k).unwrap_or(0))
+    }
+
     /// The model to replay the log with: its own arrival instants (a trace-driven replay),
     /// or, when work is pulled, the model itself (the instants at which someone was free
     /// in the log say nothing of when someone is free in the model).
@@ -291,15 +409,35 @@ impl FittedModel {
 /// or wait stage, no item was committed, or a station has no completed service to fit;
 /// [`Error::Model`](crate::Error::Model) if the fitted model is invalid.
 pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
+    let window_check = WindowCheck::of(timelines);
+    let mut notes: Vec<String> = Vec::new();
+    let cohort = cohort(timelines, options.window, &window_check, &mut notes);
+    let timelines = cohort.as_ref().unwrap_or(timelines);
+    let done_only;
+    let observed = if options.censoring == Censoring::DoneItems {
+        done_only = timelines.done_only();
+        &done_only
+    } else {
+        timelines
+    };
     let stages = timelines.workflow().stages();
     let slots = layout::from_workflow(stages)?;
-    let mut notes: Vec<String> = Vec::new();
     let slots = layout::split_waiting(timelines, stages, slots, &mut notes);
     let n = slots.len();
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
-    let mut seen = observe::observe(timelines, &slots, &roles);
+    let mut seen = observe::observe(observed, &slots, &roles);
+    if options.censoring == Censoring::DoneItems {
+        // Servers, busy time and releases are what every item did.
+        let all = observe::observe(timelines, &slots, &roles);
+        (seen.sweep, seen.busy, seen.waited, seen.starts) =
+            (all.sweep, all.busy, all.waited, all.starts);
+        notes.push(format!(
+            "fitted on the histories of the {} items done by the end of observation only (their times and routes; servers and arrivals from every item)",
+            seen.done_items
+        ));
+    }
     let mut stations: Vec<Station> = Vec::with_capacity(n);
     let mut fits: Vec<StationFit> = Vec::with_capacity(n);
     for k in 0..n {
@@ -332,9 +470,26 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     } else {
         commitments.arrivals
     };
-    let model = ValueStream::new(model_arrivals, stations)?;
-    let window_check = WindowCheck::of(timelines);
-    if let Some(note) = across_regimes(&window_check) {
+    let (classes, class_fits) = match &options.class_by {
+        Some(attr) => classes::fit_classes(
+            observed,
+            attr,
+            &classes::Layout {
+                slots: &slots,
+                roles: &roles,
+                names: &names,
+                stages,
+            },
+            &stations,
+            options,
+            &mut notes,
+        )?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
+    if cohort.is_none()
+        && let Some(note) = across_regimes(&window_check)
+    {
         notes.push(note);
     }
     Ok(FittedModel {
@@ -355,7 +510,53 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         window_check,
         notes,
         options: options.clone(),
+        class_by: (!class_fits.is_empty())
+            .then(|| options.class_by.clone())
+            .flatten(),
+        classes: class_fits,
     })
+}
+
+/// Items committed in a window shorter than this are too few to fit a model to: the
+/// whole log is fitted instead, and a note says so.
+const MIN_WINDOW_ITEMS: usize = 30;
+
+/// The cohort the model is fitted to (`None`: the whole log), with a note saying which.
+fn cohort(
+    timelines: &Timelines,
+    window: FitWindow,
+    check: &WindowCheck,
+    notes: &mut Vec<String>,
+) -> Option<Timelines> {
+    let (since, until) = match window {
+        FitWindow::Whole => return None,
+        FitWindow::Steady if check.steady => return None,
+        FitWindow::Steady => (check.since, check.until),
+        FitWindow::Since(t) => (Some(t), None),
+    };
+    let since = since.unwrap_or_else(|| timelines.start());
+    let cut = timelines.committed_between(since, until);
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let span = match until {
+        Some(u) => format!("from {} to {}", day(since), day(u)),
+        None => format!("from {} on", day(since)),
+    };
+    let committed = cut.iter().filter(|r| r.commitment_ms().is_some()).count();
+    if committed < MIN_WINDOW_ITEMS {
+        notes.push(format!(
+            "only {committed} items were committed {span}: too few to fit, so the model is fitted to the whole log"
+        ));
+        return None;
+    }
+    let why = if matches!(window, FitWindow::Steady) {
+        "the steady window the window check names"
+    } else {
+        "the window asked for"
+    };
+    notes.push(format!(
+        "fitted to the {committed} items committed {span} ({why}), their whole histories observed to the end of the log"
+    ));
+    Some(cut)
 }
 
 /// The note of a model fitted across a change of regime: its rates and times average

@@ -14,6 +14,16 @@ pub(super) struct Observed {
     pub(super) censored: Vec<Vec<f64>>,
     /// Items that passed a waiting delay without waiting (a zero time each).
     pub(super) zeros: Vec<usize>,
+    /// Whether each of `services` is a later visit (an item's second service at the
+    /// station or after).
+    pub(super) services_later: Vec<Vec<bool>>,
+    /// Whether each of `censored` is a later visit.
+    pub(super) censored_later: Vec<Vec<bool>>,
+    /// Of `zeros`, the later passes.
+    pub(super) later_zeros: Vec<usize>,
+    /// `rework_later[p]`: moves back from station p after a later visit (counted in
+    /// `rework` too).
+    pub(super) rework_later: Vec<usize>,
     /// When its services started, days from the start of the window.
     pub(super) starts: Vec<Vec<f64>>,
     /// Service starts (+1) and ends (−1), for the most at once.
@@ -42,6 +52,10 @@ pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> 
         services: vec![Vec::new(); n],
         censored: vec![Vec::new(); n],
         zeros: vec![0; n],
+        services_later: vec![Vec::new(); n],
+        censored_later: vec![Vec::new(); n],
+        later_zeros: vec![0; n],
+        rework_later: vec![0; n],
         starts: vec![Vec::new(); n],
         sweep: vec![Vec::new(); n],
         busy: vec![0; n],
@@ -57,23 +71,33 @@ pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> 
     for r in timelines.iter().filter(|r| r.commitment_ms().is_some()) {
         episodes(r.visits(), roles, &mut eps);
         let mut seen = vec![false; n];
+        let mut passes = vec![0u32; n];
         for &(e, before) in &eps {
             let k = e.station;
+            // Everyone passes through a waiting delay: a service at k not straight after
+            // one at k − 1 passed it with a zero time.
+            if k > 0 && slots[k - 1].wait_delay && before != Some(k - 1) {
+                o.zeros[k - 1] += 1;
+                if passes[k - 1] > 0 {
+                    o.later_zeros[k - 1] += 1;
+                }
+                passes[k - 1] += 1;
+                seen[k - 1] = true;
+            }
+            let later = passes[k] > 0;
+            passes[k] += 1;
             seen[k] = true;
             o.sweep[k].push((e.start, 1));
             o.sweep[k].push((if e.open { i64::MAX } else { e.end }, -1));
             o.starts[k].push(ms_to_days(e.start - start));
             o.busy[k] += e.end - e.start;
+            let d = ms_to_days(e.end - e.start);
             if e.open {
-                o.censored[k].push(ms_to_days(e.end - e.start));
+                o.censored[k].push(d);
+                o.censored_later[k].push(later);
             } else {
-                o.services[k].push(ms_to_days(e.end - e.start));
-            }
-            // Everyone passes through a waiting delay: a service at k not straight after
-            // one at k − 1 passed it with a zero time.
-            if k > 0 && slots[k - 1].wait_delay && before != Some(k - 1) {
-                o.zeros[k - 1] += 1;
-                seen[k - 1] = true;
+                o.services[k].push(d);
+                o.services_later[k].push(later);
             }
         }
         o.forward_moves(&eps, r.done_ms().is_some());
@@ -121,6 +145,8 @@ impl Observed {
     /// time spent in each queue.
     fn moves_back(&mut self, r: &ItemTimeline<'_>, roles: &[Role]) {
         let mut prev: Option<(usize, Role)> = None;
+        // Services begun at each station so far (consecutive service stages are one).
+        let mut services = vec![0u32; self.rework.len()];
         for v in r.visits() {
             let role = roles[v.stage()];
             let k = match role {
@@ -130,11 +156,19 @@ impl Observed {
             if let Role::Queue(_) = role {
                 self.waited[k] += v.end_ms() - v.start_ms();
             }
+            if let Role::Service(_) = role
+                && prev != Some((k, role))
+            {
+                services[k] += 1;
+            }
             if let Some((p, p_role)) = prev {
                 let back_to_own_queue =
                     k == p && matches!(p_role, Role::Service(_)) && matches!(role, Role::Queue(_));
                 if k < p || back_to_own_queue {
                     self.rework[p][k] += 1;
+                    if services[p] >= 2 {
+                        self.rework_later[p] += 1;
+                    }
                 }
             }
             prev = Some((k, role));

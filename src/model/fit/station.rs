@@ -2,10 +2,10 @@
 //! and visit probability, each with how it was estimated.
 
 use super::super::estimate::{FamilyFit, detect_release, fit_families};
-use super::super::{Batch, Distribution, Family, Servers, Station};
+use super::super::{Batch, Distribution, Family, Revisit, Servers, Station};
 use super::layout::{Slot, concurrency};
 use super::observe::Observed;
-use super::{FitOptions, ReworkFit, ServersFrom, ServiceModel, StationFit};
+use super::{Censoring, FitOptions, RevisitFit, ReworkFit, ServersFrom, ServiceModel, StationFit};
 use crate::error::{Error, Result};
 use crate::stats::kaplan_meier_sample;
 use crate::workflow::Stage;
@@ -26,23 +26,44 @@ pub(super) fn fit_station(
     notes: &mut Vec<String>,
 ) -> Result<(Station, StationFit)> {
     let slot = &slots[k];
-    let mut sample = std::mem::take(&mut seen.services[k]);
+    let all = std::mem::take(&mut seen.services[k]);
+    let all_censored = std::mem::take(&mut seen.censored[k]);
+    let later_flags = std::mem::take(&mut seen.services_later[k]);
+    let censored_flags = std::mem::take(&mut seen.censored_later[k]);
+    let later_done = later_flags.iter().filter(|l| **l).count() + seen.later_zeros[k];
+    let first_done = all.len() + seen.zeros[k] - later_done;
+    // Later visits are told apart when both kinds are numerous enough to fit.
+    let memory = options.memory && later_done >= MIN_REVISITS && first_done >= MIN_REVISITS;
+    let pick = |values: &[f64], flags: &[bool], later: bool| -> Vec<f64> {
+        values
+            .iter()
+            .zip(flags)
+            .filter(|&(_, &l)| !memory || l == later)
+            .map(|(&v, _)| v)
+            .collect()
+    };
+    let mut sample = pick(&all, &later_flags, false);
     let visits_done = sample.len();
-    sample.extend(std::iter::repeat_n(0.0, seen.zeros[k]));
+    let first_zeros = if memory {
+        seen.zeros[k] - seen.later_zeros[k]
+    } else {
+        seen.zeros[k]
+    };
+    sample.extend(std::iter::repeat_n(0.0, first_zeros));
     if sample.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "the stage {:?} has no completed visit: its service time cannot be fitted",
             names[k]
         )));
     }
-    let sample = with_censored(sample, &seen.censored[k], &names[k], options, notes);
-    let m = sample.iter().sum::<f64>() / sample.len() as f64;
-    let sd = if sample.len() > 1 {
-        (sample.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (sample.len() - 1) as f64).sqrt()
-    } else {
-        0.0
-    };
-    let cv = if m > 0.0 { sd / m } else { 0.0 };
+    let sample = with_censored(
+        sample,
+        &pick(&all_censored, &censored_flags, false),
+        &names[k],
+        options,
+        notes,
+    );
+    let (m, cv) = mean_cv(&sample);
     let (service, distribution, families) =
         service_distribution(&sample, m, cv, &names[k], options, notes)?;
     let (servers, servers_from) = if slot.delay {
@@ -63,7 +84,47 @@ pub(super) fn fit_station(
     } else {
         visits_done
     };
-    let rework_fit = rework(k, &seen.rework, names, passes);
+    let mut rework_fit = rework(k, &seen.rework, names, passes);
+    let revisit = if memory {
+        let mut later = pick(&all, &later_flags, true);
+        let later_visits = later.len();
+        later.extend(std::iter::repeat_n(0.0, seen.later_zeros[k]));
+        let later_passes = if slot.wait_delay {
+            later.len()
+        } else {
+            later_visits
+        };
+        let later = with_censored(
+            later,
+            &pick(&all_censored, &censored_flags, true),
+            &names[k],
+            options,
+            notes,
+        );
+        let (m, cv) = mean_cv(&later);
+        let (service, ..) = service_distribution(&later, m, cv, &names[k], options, notes)?;
+        let moves_later = seen.rework_later[k];
+        let later_p = (moves_later as f64 / later_passes.max(1) as f64).min(0.95);
+        if let Some(r) = &mut rework_fit {
+            // The first visits' rate: the moves after them over their passes.
+            let moves_first = r.moves - moves_later.min(r.moves);
+            r.probability = (moves_first as f64 / passes.max(1) as f64).min(0.95);
+            r.later_probability = Some(later_p);
+        }
+        Some((
+            Revisit {
+                service: Some(service),
+                rework_probability: rework_fit.as_ref().map(|_| later_p),
+            },
+            RevisitFit {
+                services: later.len(),
+                mean_days: m,
+                cv,
+            },
+        ))
+    } else {
+        None
+    };
     let release = if slot.delay {
         None
     } else {
@@ -73,6 +134,10 @@ pub(super) fn fit_station(
     if let Some(r) = &rework_fit {
         station = station.with_rework(r.to.clone(), r.probability);
     }
+    let revisit_fit = revisit.map(|(r, f)| {
+        station.revisit = Some(r);
+        f
+    });
     if let Some(r) = &release {
         station = station.with_batch(Batch::Scheduled {
             every_days: r.every_days,
@@ -102,8 +167,24 @@ pub(super) fn fit_station(
         rework: rework_fit,
         release,
         visit_probability: visit,
+        revisit: revisit_fit,
     };
     Ok((station, fit))
+}
+
+/// Later visits to a station are fitted apart only when there are at least this many of
+/// them (and of first visits), completed.
+const MIN_REVISITS: usize = 30;
+
+/// The mean and coefficient of variation (sample standard deviation) of `sample`.
+fn mean_cv(sample: &[f64]) -> (f64, f64) {
+    let m = sample.iter().sum::<f64>() / sample.len().max(1) as f64;
+    let sd = if sample.len() > 1 {
+        (sample.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (sample.len() - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    (m, if m > 0.0 { sd / m } else { 0.0 })
 }
 
 /// The service times of station `name`: the completed ones (`sample`) and, when some were
@@ -123,6 +204,13 @@ fn with_censored(
         return sample;
     }
     let c = censored.len();
+    if options.censoring == Censoring::Completed {
+        notes.push(format!(
+            "{name}: {c} services were still open at the end of observation; its service times are the {} completed ones (open services taken as not a random sample)",
+            sample.len()
+        ));
+        return sample;
+    }
     match options.service {
         ServiceModel::Empirical => {
             notes.push(format!(
@@ -218,6 +306,7 @@ fn rework(k: usize, moves_to: &[Vec<usize>], names: &[String], passes: usize) ->
         to: names[to].clone(),
         probability: p,
         moves,
+        later_probability: None,
     })
 }
 

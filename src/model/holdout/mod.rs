@@ -461,8 +461,22 @@ pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<Hold
         other => other,
     })?;
     let roles = roles(&fitted, timelines);
-    let (placed, placed_items) = placements(&known, &roles);
+    let (placed, placed_items) = placements(&known, &roles, |i| fitted.class_of(i));
     let arrivals = commitments_after(timelines, split)?;
+    let mut class_of_index: Vec<u8> = Vec::new();
+    if fitted.class_by.is_some() {
+        for i in timelines.iter() {
+            if class_of_index.len() <= i.index() {
+                class_of_index.resize(i.index() + 1, 0);
+            }
+            class_of_index[i.index()] = fitted.class_of(&i);
+        }
+    }
+    let trace_classes: Vec<u8> = if class_of_index.is_empty() {
+        Vec::new()
+    } else {
+        arrivals.iter().map(|&(_, i)| class_of_index[i]).collect()
+    };
     let observed = Side::new(
         timelines.iter().map(|i| (i.commitment_ms(), i.done_ms())),
         split,
@@ -484,7 +498,9 @@ pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<Hold
             .collect(),
     };
     let model = test_model(&fitted, trace, split, timelines.start_ms())?;
-    let sim = Simulation::new(&model)?.with_placed(placed.clone());
+    let sim = Simulation::new(&model)?
+        .with_placed(placed.clone())
+        .with_trace_classes(trace_classes);
     let sim_options = options.sim.clone().horizon_days(test_days).warmup_days(0.0);
     let n_placed = placed_items.len();
     let items = n_placed + arrivals.len();

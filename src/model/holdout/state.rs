@@ -46,6 +46,7 @@ fn place_of(roles: &[Option<(usize, bool)>], stage: usize) -> Option<(usize, boo
 pub(super) fn placements(
     known: &Timelines,
     roles: &[Option<(usize, bool)>],
+    class_of: impl Fn(&ItemTimeline<'_>) -> u8,
 ) -> (Vec<Placed>, Vec<usize>) {
     let split = known.as_of_ms();
     // (station, queued first?, joined, placement, item)
@@ -63,6 +64,14 @@ pub(super) fn placements(
             continue;
         };
         let since = episode_start(&item, roles, station, in_service);
+        let served = visits
+            .iter()
+            .take_while(|v| v.start_ms() < since)
+            .filter_map(|v| match roles[v.stage()] {
+                Some((k, true)) if k < 64 => Some(1u64 << k),
+                _ => None,
+            })
+            .fold(0, |a, b| a | b);
         found.push((
             station,
             !in_service,
@@ -72,6 +81,8 @@ pub(super) fn placements(
                 in_service,
                 elapsed_days: ms_to_days(split - since),
                 born_days: ms_to_days(c - split),
+                class: class_of(&item),
+                served,
             },
             i,
         ));
