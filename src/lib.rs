@@ -166,7 +166,7 @@ pub use metrics::{
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
     Comparison, CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement,
-    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FitWindow, Censoring, ClassFit, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, FittedModel,
+    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FitWindow, Censoring, ClassFit, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ClassDifference, ClassStats, Selection, Candidate, select_fit, INNER_REPLICATIONS, FittedModel,
     HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, ModelTrust,
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
     Replication, ReplicationScores, ReplicationStation, Revisit, Rework, ReworkFit, Servers, ServersFrom, ClassStation, WorkClass,

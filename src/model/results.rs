@@ -34,6 +34,9 @@ pub struct Replication {
     pub services: u64,
     /// Per station, in model order.
     pub stations: Vec<ReplicationStation>,
+    /// Per class of work (in the model's order; empty without classes): mean cycle time
+    /// (NaN if none finished) and items finished in the window.
+    pub classes: Vec<(f64, u64)>,
 }
 
 /// One station in one replication.
@@ -215,9 +218,26 @@ pub struct SimResult {
     /// |wip.mean − throughput × cycle time| / wip.mean: Little's law on the simulated output
     /// (small when the window is long compared with the cycle time).
     pub littles_law_relative_error: f64,
+    /// Per class of work, in the model's order (empty without classes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassStats>,
     /// The replications, in index order (not serialised).
     #[serde(skip)]
     pub per_replication: Vec<Replication>,
+}
+
+/// One class of work across replications.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ClassStats {
+    /// The class's name.
+    pub name: String,
+    /// Mean of the replications' mean cycle times of the class, days.
+    pub cycle_time_days_mean: f64,
+    /// Its 95% confidence interval.
+    pub cycle_time_days_ci95: Option<[f64; 2]>,
+    /// Items of the class finished per day.
+    pub throughput_per_day: f64,
 }
 
 /// Whether a growth rate is beyond noise (see [`SimResult::unstable`]).
@@ -234,6 +254,7 @@ impl SimResult {
     /// Combines replications (in index order).
     pub(crate) fn aggregate(
         names: &[String],
+        class_names: &[String],
         seed: u64,
         horizon_days: f64,
         warmup_days: f64,
@@ -328,8 +349,31 @@ impl SimResult {
             services: reps.iter().map(|r| r.services).sum(),
             unstable,
             littles_law_relative_error,
+            classes: class_names
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    let (m, ci) = mean_ci(reps.iter().map(|r| r.classes[k].0));
+                    let window = horizon_days - warmup_days;
+                    ClassStats {
+                        name: name.clone(),
+                        cycle_time_days_mean: m,
+                        cycle_time_days_ci95: ci,
+                        throughput_per_day: mean(
+                            reps.iter()
+                                .map(|r| r.classes[k].1 as f64 / window)
+                                .collect::<Vec<f64>>(),
+                        ),
+                    }
+                })
+                .collect(),
             per_replication: reps,
         }
+    }
+
+    /// The statistics of the class named `name`.
+    pub fn class(&self, name: &str) -> Option<&ClassStats> {
+        self.classes.iter().find(|c| c.name == name)
     }
 
     /// The statistics of the station named `name`.

@@ -25,6 +25,7 @@ use crate::stats::mean_ci;
 /// | `remove STAGE` | the stage and its queue disappear (a handover removed) |
 /// | `visit STAGE=0.3` | only that share of the items stops at the stage; the others pass it by |
 /// | `arrivals 2.5` | Poisson arrivals at 2.5 items a day |
+/// | `scale Test=0.5 class=Bug` | `automate`, `scale` or `visit` for one class of work only |
 ///
 /// Durations are days, or carry a unit: `30m`, `2h`, `1.5d`, `1w`.
 ///
@@ -102,6 +103,15 @@ pub enum Change {
         /// Items per day.
         rate_per_day: f64,
     },
+    /// A change for one class of work only (`scale Test=0.5 class=Bug`): `automate`,
+    /// `scale` or `visit`, which describe what a class's items need; servers, batches,
+    /// WIP limits and the stations themselves are shared by every class.
+    ForClass {
+        /// The class.
+        class: String,
+        /// The change.
+        inner: Box<Change>,
+    },
 }
 
 /// Parses `2h`, `30m`, `1.5d`, `1w` or a plain number of days.
@@ -149,6 +159,24 @@ impl FromStr for Change {
     fn from_str(text: &str) -> Result<Change> {
         let bad = |why: &str| bad_change(text, why);
         let t = text.trim();
+        if let Some((head, class)) = t.rsplit_once(" class=") {
+            let class = class.trim();
+            if class.is_empty() {
+                return Err(bad("no class named after class="));
+            }
+            let change: Change = head.parse()?;
+            return match change {
+                Change::Automate { .. } | Change::Scale { .. } | Change::Visit { .. } => {
+                    Ok(Change::ForClass {
+                        class: class.to_owned(),
+                        inner: Box::new(change),
+                    })
+                }
+                _ => Err(bad(
+                    "only automate, scale and visit can be for one class (servers, batches, WIP limits and stages are shared)",
+                )),
+            };
+        }
         let (verb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
         let rest = rest.trim();
         let (stage, value) = match rest.rsplit_once('=') {
@@ -326,6 +354,7 @@ impl fmt::Display for Change {
             Change::Remove { stage } => write!(f, "remove {stage}"),
             Change::Visit { stage, probability } => write!(f, "visit {stage}={probability}"),
             Change::Arrivals { rate_per_day } => write!(f, "arrivals {rate_per_day}"),
+            Change::ForClass { class, inner } => write!(f, "{inner} class={class}"),
         }
     }
 }
@@ -343,6 +372,7 @@ impl Change {
             | Change::Visit { stage, .. }
             | Change::Remove { stage } => Some(stage),
             Change::Arrivals { .. } => None,
+            Change::ForClass { inner, .. } => inner.stage(),
         }
     }
 }
@@ -374,11 +404,73 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
         };
         match (c, idx) {
             (Change::Automate { days, .. }, Some(i)) => {
-                m.stations[i].service = Distribution::deterministic(*days)?;
-                m.stations[i].batch = None;
+                let st = &mut m.stations[i];
+                st.service = Distribution::deterministic(*days)?;
+                st.batch = None;
+                if let Some(r) = &mut st.revisit {
+                    r.service = None;
+                }
+                for cs in class_views(&mut m.classes, &m.stations[i].name) {
+                    cs.service = None;
+                    if let Some(r) = &mut cs.revisit {
+                        r.service = None;
+                    }
+                }
             }
             (Change::Scale { factor, .. }, Some(i)) => {
-                m.stations[i].service = m.stations[i].service.scaled(*factor)?;
+                let st = &mut m.stations[i];
+                st.service = st.service.scaled(*factor)?;
+                if let Some(d) = st.revisit.as_mut().and_then(|r| r.service.as_mut()) {
+                    *d = d.scaled(*factor)?;
+                }
+                for cs in class_views(&mut m.classes, &m.stations[i].name) {
+                    scale_class(cs, *factor)?;
+                }
+            }
+            (Change::ForClass { class, inner }, Some(i)) => {
+                let k = m.class_index(class).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "{c}: there is no class {class:?}; the classes are {}",
+                        if m.classes.is_empty() {
+                            "none (the model has one kind of work)".to_owned()
+                        } else {
+                            m.classes
+                                .iter()
+                                .map(|x| format!("{:?}", x.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ))
+                })?;
+                let base = m.stations[i].clone();
+                let cs = m.classes[k].stations.entry(base.name.clone()).or_default();
+                match inner.as_ref() {
+                    Change::Automate { days, .. } => {
+                        let d = Distribution::deterministic(*days)?;
+                        cs.service = Some(d.clone());
+                        let revisit = cs.revisit.get_or_insert_with(|| {
+                            base.revisit.clone().unwrap_or_default()
+                        });
+                        revisit.service = Some(d);
+                    }
+                    Change::Scale { factor, .. } => {
+                        if cs.service.is_none() {
+                            cs.service = Some(base.service.clone());
+                        }
+                        if cs.revisit.is_none() {
+                            cs.revisit.clone_from(&base.revisit);
+                        }
+                        scale_class(cs, *factor)?;
+                    }
+                    Change::Visit { probability, .. } => {
+                        cs.visit_probability = Some(*probability);
+                    }
+                    _ => {
+                        return Err(Error::InvalidArgument(format!(
+                            "{c}: only automate, scale and visit can be for one class"
+                        )));
+                    }
+                }
             }
             (Change::Servers { servers, .. }, Some(i)) => m.stations[i].servers = *servers,
             (Change::AddServers { add, .. }, Some(i)) => match m.stations[i].servers {
@@ -397,6 +489,9 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
             (Change::Wip { limit, .. }, Some(i)) => m.stations[i].wip_limit = *limit,
             (Change::Visit { probability, .. }, Some(i)) => {
                 m.stations[i].visit_probability = *probability;
+                for cs in class_views(&mut m.classes, &m.stations[i].name) {
+                    cs.visit_probability = None;
+                }
             }
             (Change::Remove { stage }, Some(i)) => {
                 if m.stations.len() == 1 {
@@ -414,6 +509,21 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                         }
                     }
                 }
+                let index: Vec<String> = m.stations.iter().map(|s| s.name.clone()).collect();
+                for class in &mut m.classes {
+                    class.stations.remove(stage);
+                    for (name, cs) in &mut class.stations {
+                        let k = index.iter().position(|n| n == name).unwrap_or(0);
+                        if let Some(r) = &mut cs.rework
+                            && r.to == *stage
+                        {
+                            match &next {
+                                Some(n) if k >= i => r.to.clone_from(n),
+                                _ => r.probability = 0.0,
+                            }
+                        }
+                    }
+                }
             }
             (Change::Arrivals { rate_per_day }, _) => {
                 m.arrivals = Arrivals::poisson(*rate_per_day)?;
@@ -423,6 +533,25 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
     }
     m.validate()?;
     Ok(m)
+}
+
+/// What each class says of station `name` (the classes that say something).
+fn class_views<'a>(
+    classes: &'a mut [super::WorkClass],
+    name: &'a str,
+) -> impl Iterator<Item = &'a mut super::ClassStation> + 'a {
+    classes.iter_mut().filter_map(move |c| c.stations.get_mut(name))
+}
+
+/// A class's service times at a station, first and later visits, × `factor`.
+fn scale_class(cs: &mut super::ClassStation, factor: f64) -> Result<()> {
+    if let Some(d) = &mut cs.service {
+        *d = d.scaled(factor)?;
+    }
+    if let Some(d) = cs.revisit.as_mut().and_then(|r| r.service.as_mut()) {
+        *d = d.scaled(factor)?;
+    }
+    Ok(())
 }
 
 /// One station's figures in an [`Outcome`].
@@ -652,6 +781,20 @@ pub struct WhatIf {
     /// How far the model held up against its log: [`ModelTrust::unknown`] until
     /// [`WhatIf::with_trust`] says otherwise.
     pub trust: ModelTrust,
+    /// The change of mean cycle time of each class of work (in the model's order; empty
+    /// without classes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassDifference>,
+}
+
+/// The change of one class's mean cycle time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ClassDifference {
+    /// The class.
+    pub class: String,
+    /// Its mean cycle time, before and after (paired replications).
+    pub cycle_time: Difference,
 }
 
 impl WhatIf {
@@ -782,6 +925,23 @@ fn compare(
         &what_text(&changes),
         trust.standing(),
     );
+    let classes = b
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let per = |r: &SimResult| -> Vec<f64> {
+                r.per_replication
+                    .iter()
+                    .map(|x| x.classes.get(k).map_or(f64::NAN, |c| c.0))
+                    .collect()
+            };
+            ClassDifference {
+                class: c.name.clone(),
+                cycle_time: Difference::paired(&per(b), &per(s)),
+            }
+        })
+        .collect();
     WhatIf {
         changes,
         baseline,
@@ -790,6 +950,7 @@ fn compare(
         throughput: thr,
         verdict,
         trust,
+        classes,
     }
 }
 

@@ -487,6 +487,7 @@ impl Simulation {
         };
         Ok(SimResult::aggregate(
             &self.names,
+            &self.class_names,
             options.seed,
             options.horizon_days,
             options.warmup_days_used(),
@@ -887,6 +888,8 @@ struct Engine<'a> {
     in_system_at_start: u32,
     cycles: Vec<f64>,
     cycle_sum: f64,
+    /// Per class: cycle-time sum and items finished in the window.
+    class_cycles: Vec<(f64, u64)>,
     services: u64,
 }
 
@@ -923,6 +926,7 @@ impl<'a> Engine<'a> {
             in_system_at_start: 0,
             cycles: Vec::new(),
             cycle_sum: 0.0,
+            class_cycles: vec![(0.0, 0); sim.class_names.len()],
             services: 0,
         }
     }
@@ -975,6 +979,7 @@ impl<'a> Engine<'a> {
         self.in_system_at_start = 0;
         self.cycles.clear();
         self.cycle_sum = 0.0;
+        self.class_cycles.iter_mut().for_each(|c| *c = (0.0, 0));
         self.services = 0;
     }
 
@@ -1135,6 +1140,7 @@ impl<'a> Engine<'a> {
         self.in_system_at_start = self.in_system;
         self.cycles.clear();
         self.cycle_sum = 0.0;
+        self.class_cycles.iter_mut().for_each(|c| *c = (0.0, 0));
         self.measuring = true;
     }
 
@@ -1451,6 +1457,10 @@ impl<'a> Engine<'a> {
             let cycle = self.now - job.born;
             self.cycle_sum += cycle;
             self.cycles.push(cycle);
+            if let Some(c) = self.class_cycles.get_mut(usize::from(job.class)) {
+                c.0 += cycle;
+                c.1 += 1;
+            }
         }
         self.free_jobs.push(j);
     }
@@ -1576,6 +1586,11 @@ impl<'a> Engine<'a> {
             items_done: done,
             services: self.services,
             stations: stages,
+            classes: self
+                .class_cycles
+                .iter()
+                .map(|&(sum, n)| (if n > 0 { sum / n as f64 } else { f64::NAN }, n))
+                .collect(),
         }
     }
 }

@@ -17,7 +17,7 @@ use valuestream::{BacktestOptions, HoldoutBacktest, parse_instant};
 
 use crate::Failure;
 use crate::input::InputArgs;
-use crate::modelsrc::{SeedArgs, input_fit_options};
+use crate::modelsrc::{SeedArgs, input_fit_options, input_select};
 use crate::output::{print, print_json};
 
 /// Arguments of `backtest`.
@@ -156,6 +156,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let mut options = BacktestOptions::new()
         .holdout(args.holdout)
         .fit(fit)
+        .select(input_select(&args.input))
         .seed(args.seed.seed)
         .replications(args.replications)
         .threads(args.input.threads.map_or(0, std::num::NonZeroUsize::get));

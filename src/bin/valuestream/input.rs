@@ -91,6 +91,11 @@ pub struct InputArgs {
     /// service there and after) get their own service time and rework probability.
     #[arg(long)]
     pub memory: bool,
+    /// When a model is fitted to the log: fit it as the options say, instead of choosing
+    /// the treatment of open services and of later visits (and with or without the
+    /// classes) by an inner held-out backtest. Giving --censoring or --memory implies it.
+    #[arg(long)]
+    pub no_select: bool,
     /// Threads: those that read a long-format CSV of 4 MB or more in chunks, and those that
     /// run a simulation's replications [default: the available cores, up to 8 for
     /// reading]. The output does not depend on it.

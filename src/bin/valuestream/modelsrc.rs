@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::Args;
 use valuestream::{
     ArrivalModel, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust, ServiceModel,
-    SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant,
+    SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant, select_fit,
 };
 
 use crate::Failure;
@@ -104,6 +104,12 @@ pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptio
     Ok(options)
 }
 
+/// Whether the fit's options are chosen by an inner held-out backtest: unless
+/// `--no-select`, `--censoring` or `--memory` says how to fit.
+pub fn input_select(input: &InputArgs) -> bool {
+    !(input.no_select || input.censoring.is_some() || input.memory)
+}
+
 /// Whether the input is a model file rather than a log.
 pub fn is_model_file(path: &Path) -> bool {
     path.extension()
@@ -114,7 +120,12 @@ pub fn is_model_file(path: &Path) -> bool {
 pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Timelines), Failure> {
     let timelines = input.timelines()?;
     let options = input_fit_options(input, parametric)?;
-    let fitted = fit(&timelines, &options)?;
+    let fitted = if input_select(input) {
+        let sim = SimOptions::new().threads(input.threads.map_or(0, NonZeroUsize::get));
+        select_fit(&timelines, &options, &sim)?
+    } else {
+        fit(&timelines, &options)?
+    };
     Ok((fitted, timelines))
 }
 

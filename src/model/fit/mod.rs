@@ -311,6 +311,54 @@ pub struct FittedModel {
     /// How each class was fitted, in the model's order of classes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<ClassFit>,
+    /// How the fit's options were chosen, when by an inner held-out backtest
+    /// ([`select_fit`](crate::select_fit)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+/// How [`select_fit`](crate::select_fit) chose a model: each candidate's options and its
+/// errors on the inner held-out backtest (the training log split again at 70% of its
+/// arrivals), and the one chosen (the lowest score).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Selection {
+    /// The inner split (`None` when no inner backtest could be run).
+    pub inner_split: Option<DateTime<Utc>>,
+    /// The candidates, in the order tried.
+    pub candidates: Vec<Candidate>,
+    /// The index of the chosen one.
+    pub chosen: usize,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// One candidate of a [`Selection`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// Its treatment of open services.
+    pub censoring: Censoring,
+    /// Whether later visits are told apart.
+    pub memory: bool,
+    /// Its classes' attribute, if any.
+    pub class_by: Option<String>,
+    /// Its score: CTDD relative to the observed mean plus the absolute relative errors of
+    /// the mean and 85th percentile of cycle time, the throughput and the mean WIP (lower
+    /// is better; `None` when its inner backtest failed).
+    pub score: Option<f64>,
+    /// CTDD relative to the observed mean.
+    pub ctdd_relative: Option<f64>,
+    /// Relative error of the mean cycle time.
+    pub mean: Option<f64>,
+    /// Relative error of the 85th percentile of cycle time.
+    pub p85: Option<f64>,
+    /// Relative error of the throughput.
+    pub throughput: Option<f64>,
+    /// Relative error of the mean WIP.
+    pub wip: Option<f64>,
+    /// Why its inner backtest failed, if it did.
+    pub error: Option<String>,
 }
 
 impl FittedModel {
@@ -514,6 +562,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             .then(|| options.class_by.clone())
             .flatten(),
         classes: class_fits,
+        selection: None,
     })
 }
 

@@ -9,7 +9,10 @@
 //! function ([`measure`]).
 
 mod measure;
+mod select;
 mod state;
+
+pub use select::{INNER_REPLICATIONS, select_fit};
 
 use std::io::Write;
 
@@ -18,7 +21,7 @@ use serde::Serialize;
 
 use self::measure::{Cycle, Scores, Side, Span};
 use self::state::{HoldoutRecorder, StateMap, placements, roles};
-use super::fit::{FitOptions, FittedModel, fit};
+use super::fit::{FitOptions, FittedModel, Selection, fit};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch};
 use crate::error::{Error, Result};
@@ -91,6 +94,9 @@ pub struct BacktestOptions {
     /// Seed, replications (default 10) and threads of the simulation; its horizon and
     /// warm-up are the test period's and none.
     pub sim: SimOptions,
+    /// Whether the fit's options are chosen on the training period by an inner held-out
+    /// backtest ([`select_fit`]; default yes). No: the model is fitted with `fit` as given.
+    pub select: bool,
 }
 
 impl Default for BacktestOptions {
@@ -100,6 +106,7 @@ impl Default for BacktestOptions {
             train_until: None,
             fit: FitOptions::new(),
             sim: SimOptions::new(),
+            select: true,
         }
     }
 }
@@ -128,6 +135,13 @@ impl BacktestOptions {
     #[must_use]
     pub fn fit(mut self, fit: FitOptions) -> Self {
         self.fit = fit;
+        self
+    }
+
+    /// Whether to choose the fit's options by an inner backtest ([`select_fit`]).
+    #[must_use]
+    pub fn select(mut self, select: bool) -> Self {
+        self.select = select;
         self
     }
 
@@ -386,6 +400,9 @@ pub struct HoldoutBacktest {
     pub window_check: WindowCheck,
     /// What the fit on the training period noted.
     pub notes: Vec<String>,
+    /// How the fit's options were chosen on the training period, when they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
     /// The first replication's history: (id, state, ms).
     #[serde(skip)]
     history: Vec<(String, String, i64)>,
@@ -449,11 +466,22 @@ fn split_of(timelines: &Timelines, options: &BacktestOptions) -> Result<i64> {
 /// after it or none of those is done by the end; as [`fit`] on the training period; as
 /// [`Simulation::run`].
 pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<HoldoutBacktest> {
+    run(timelines, options, true)
+}
+
+/// The held-out backtest, with the model's noise measured (`noise`) or not (an inner
+/// backtest of [`select_fit`] needs only the errors).
+fn run(timelines: &Timelines, options: &BacktestOptions, noise: bool) -> Result<HoldoutBacktest> {
     let split = split_of(timelines, options)?;
     let as_of = timelines.as_of_ms();
     let test_days = ms_to_days(as_of - split);
     let known = timelines.known_at(ms_to_datetime(split));
-    let fitted = fit(&known, &options.fit).map_err(|e| match e {
+    let fitted = if options.select {
+        select_fit(&known, &options.fit, &options.sim)
+    } else {
+        fit(&known, &options.fit)
+    };
+    let fitted = fitted.map_err(|e| match e {
         Error::InvalidArgument(m) => Error::InvalidArgument(format!(
             "fitting on the training period (to {}): {m}",
             ms_to_datetime(split)
@@ -542,6 +570,14 @@ pub fn backtest(timelines: &Timelines, options: &BacktestOptions) -> Result<Hold
     b.notes.clone_from(&fitted.notes);
     b.window_check = WindowCheck::of(timelines);
     b.history = history;
+    if let Some(sel) = &fitted.selection {
+        b.notes.push(sel.reason.clone());
+    }
+    b.selection = fitted.selection.clone();
+    if !noise {
+        b.verdict = verdict(&b, &o_cycle);
+        return Ok(b);
+    }
     let rate = arrivals.len() as f64 / test_days;
     let free = free_runs(
         &fitted,
@@ -881,6 +917,7 @@ fn assemble(
         },
         window_check: WindowCheck::default(),
         notes: Vec::new(),
+        selection: None,
         history: Vec::new(),
     }
 }

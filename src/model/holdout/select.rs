@@ -1,0 +1,165 @@
+//! Choosing how a model is fitted by an inner held-out backtest: the training log split
+//! again, each candidate fitted on its first part and scored on the rest, the best fitted
+//! on the whole training log. The test period of the outer backtest is never seen.
+
+use super::super::fit::{Candidate, Censoring, FitOptions, FittedModel, Selection, fit};
+use super::super::sim::SimOptions;
+use super::{BacktestOptions, MIN_DONE_ITEMS, run};
+use crate::error::Result;
+
+/// Replications of each candidate's inner backtest.
+pub const INNER_REPLICATIONS: u32 = 5;
+
+/// The candidates tried from `base`: Kaplan–Meier or the done items' histories, later
+/// visits told apart or not, and with `base`'s classes or without (when it has them);
+/// `base` itself first.
+fn candidates(base: &FitOptions) -> Vec<FitOptions> {
+    let mut out = vec![base.clone()];
+    let classes: Vec<Option<String>> = match &base.class_by {
+        Some(c) => vec![Some(c.clone()), None],
+        None => vec![None],
+    };
+    for class_by in classes {
+        for censoring in [Censoring::KaplanMeier, Censoring::DoneItems] {
+            for memory in [false, true] {
+                let mut o = base.clone().censoring(censoring).memory(memory);
+                o.class_by.clone_from(&class_by);
+                if !out.contains(&o) {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A model of `timelines` fitted with the options that did best on an inner held-out
+/// backtest of `timelines` itself.
+///
+/// The candidates are `options` and its variants: services still open treated by
+/// Kaplan–Meier or the done items' histories only ([`Censoring`]), later visits told
+/// apart or not ([`FitOptions::memory`]), with and without the classes asked for. Each
+/// is fitted on the log as known at its inner split (the arrival before which 70% of its
+/// items arrived) and simulated over the rest ([`INNER_REPLICATIONS`] replications, seed and
+/// threads of `sim`); its score is CTDD relative to the mean plus the absolute relative
+/// errors of the mean and 85th percentile of cycle time, the throughput and the mean WIP.
+/// The lowest score wins; the model is then fitted on all of `timelines` with its options.
+/// [`FittedModel::selection`] lists every candidate and its errors.
+///
+/// Why choose at all: which treatment is right depends on how the log was made. A steady
+/// stream observed until some day has open services that are ordinary ones not yet done
+/// (Kaplan–Meier is right); an extract of items selected on finishing (a log of closed
+/// incidents) has open items that are not what the stream does (the done items are
+/// right). Only the log's own future can tell, and the inner backtest asks its past.
+///
+/// When the inner backtest cannot be run or is inconclusive (fewer than
+/// [`MIN_DONE_ITEMS`] done items on either side of the inner split), `options` is used
+/// as given, and the selection says why.
+///
+/// # Errors
+///
+/// As [`fit`] with `options`.
+pub fn select_fit(
+    timelines: &crate::timeline::Timelines,
+    options: &FitOptions,
+    sim: &SimOptions,
+) -> Result<FittedModel> {
+    let tried = candidates(options);
+    let inner = BacktestOptions {
+        sim: sim.clone().replications(INNER_REPLICATIONS),
+        select: false,
+        ..BacktestOptions::new()
+    };
+    let mut scored = Vec::with_capacity(tried.len());
+    let mut inner_split = None;
+    let mut inconclusive = false;
+    for o in &tried {
+        let b = run(timelines, &inner.clone().fit(o.clone()), false);
+        let mut c = Candidate {
+            censoring: o.censoring,
+            memory: o.memory,
+            class_by: o.class_by.clone(),
+            score: None,
+            ctdd_relative: None,
+            mean: None,
+            p85: None,
+            throughput: None,
+            wip: None,
+            error: None,
+        };
+        match b {
+            Ok(b) => {
+                inner_split = Some(b.train_until);
+                inconclusive |= !b.verdict.conclusive;
+                let e = &b.errors;
+                let score = b.ctdd_relative
+                    + e.mean.abs()
+                    + e.p85.abs()
+                    + e.throughput.abs()
+                    + e.wip.abs();
+                c.score = score.is_finite().then_some(score);
+                (c.ctdd_relative, c.mean, c.p85, c.throughput, c.wip) = (
+                    Some(b.ctdd_relative),
+                    Some(e.mean),
+                    Some(e.p85),
+                    Some(e.throughput),
+                    Some(e.wip),
+                );
+            }
+            Err(e) => c.error = Some(e.to_string()),
+        }
+        scored.push(c);
+    }
+    let best = scored
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.score.map(|s| (i, s)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let (chosen, reason) = match best {
+        Some((i, s)) if !inconclusive => (
+            i,
+            format!(
+                "fit chosen by an inner held-out backtest of the training log (split at {}): {} (score {s:.2}, the lowest of {} candidates)",
+                inner_split.map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
+                describe(&scored[i]),
+                scored.len()
+            ),
+        ),
+        Some(_) => (
+            0,
+            format!(
+                "the inner held-out backtest that chooses the fit is inconclusive (fewer than {MIN_DONE_ITEMS} done items on a side of its split): fitted as asked"
+            ),
+        ),
+        None => (
+            0,
+            "no inner held-out backtest could be run to choose the fit: fitted as asked".into(),
+        ),
+    };
+    let mut fitted = fit(timelines, &tried[chosen])?;
+    fitted.selection = Some(Selection {
+        inner_split,
+        candidates: scored,
+        chosen,
+        reason,
+    });
+    Ok(fitted)
+}
+
+/// A candidate's options in words.
+fn describe(c: &Candidate) -> String {
+    let censoring = match c.censoring {
+        Censoring::KaplanMeier => "open services by Kaplan–Meier",
+        Censoring::Completed => "completed services only",
+        Censoring::DoneItems => "the done items' histories only",
+    };
+    let memory = if c.memory {
+        "later visits apart"
+    } else {
+        "every visit alike"
+    };
+    match &c.class_by {
+        Some(a) => format!("{censoring}, {memory}, classes by {a:?}"),
+        None => format!("{censoring}, {memory}, one class"),
+    }
+}
