@@ -254,3 +254,24 @@ fn true_model() -> ValueStream {
         .with_classes(vec![feature, bug])
         .unwrap()
 }
+
+/// The analytic answer of a model with classes and later visits aggregates them into one
+/// kind of work with the same flows: every station's utilisation is exact (the
+/// simulator's own expected values, from its parameters), and it says it approximates.
+#[test]
+fn the_analytic_utilisations_of_classes_and_later_visits_are_exact() {
+    let t = truth();
+    let a = valuestream::analyze(&true_model()).unwrap();
+    for s in &a.stations {
+        let want = t["parameters"]["expected_utilisation"][s.name.as_str()]
+            .as_f64()
+            .unwrap();
+        let got = s.utilisation.unwrap();
+        assert!((got - want).abs() < 1e-9, "{}: {got} against {want}", s.name);
+    }
+    assert!(!a.exact);
+    assert!(a.warnings.iter().any(|w| w.contains("aggregated")));
+    // Visits to Test per item: 0.6 × 1.5 + 0.4 × 7/6.
+    let test = a.stations.iter().find(|s| s.name == "Test").unwrap();
+    assert!((test.visits_per_item - (0.6 * 1.5 + 0.4 * 7.0 / 6.0)).abs() < 1e-9);
+}

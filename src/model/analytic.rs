@@ -212,7 +212,140 @@ impl Analysis {
 /// [`crate::Error::Model`] if the model is invalid ([`ValueStream::validate`]).
 pub fn analyze(model: &ValueStream) -> Result<Analysis> {
     model.validate()?;
-    Ok(Network::new(model).analyze())
+    if model.classes.is_empty() && model.stations.iter().all(|s| s.revisit.is_none()) {
+        return Ok(Network::new(model).analyze());
+    }
+    let (agg, routing) = aggregate(model)?;
+    let mut net = Network::new(&agg);
+    (net.p, net.exit, net.ext, net.ext_exit) = routing;
+    let mut a = net.analyze();
+    a.exact = false;
+    for s in &mut a.stations {
+        s.exact = false;
+    }
+    a.warnings.push(
+        "the classes of work and later visits are aggregated into one kind of work: the flows and utilisations are exact, each station's service is the mix of its classes' and visits' (same mean and variance), its waits an approximation; the simulation answers exactly"
+            .to_owned(),
+    );
+    Ok(a)
+}
+
+/// The routing of a [`Network`]: `p`, `exit`, `ext`, `ext_exit`.
+type Routing = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>, f64);
+
+/// A model with classes or later visits as one kind of memoryless work with the same
+/// flows: each class's later visits folded into its routing (a station whose rework goes
+/// back with p₁ after a first visit and p₂ after a later one is served 1 + p₁/(1 − p₂)
+/// times per entry, which a memoryless rework of p₁/(1 − p₂ + p₁) gives too, with the
+/// mixed service time); then the classes' routings mixed with the weights of their flows
+/// through each station (which keeps every station's flow), and their service times
+/// mixed the same way (mean and second moment).
+fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
+    let n = model.stations.len();
+    let views: Vec<(f64, Vec<Station>)> = if model.classes.is_empty() {
+        vec![(1.0, model.stations.clone())]
+    } else {
+        (0..model.classes.len())
+            .map(|c| (model.classes[c].share, model.stations_for(Some(c))))
+            .collect()
+    };
+    let mut p = vec![vec![0.0; n]; n];
+    let mut exit = vec![0.0; n];
+    let mut ext = vec![0.0; n];
+    let mut ext_exit = 0.0;
+    let mut weight = vec![0.0; n];
+    let mut m1 = vec![0.0; n];
+    let mut m2 = vec![0.0; n];
+    for (share, stations) in views {
+        let mut folded = Vec::with_capacity(n);
+        let mut moments = Vec::with_capacity(n);
+        for s in stations {
+            let (mean, second) = (s.service.mean(), s.service.mean().powi(2) * (1.0 + s.service.scv()));
+            let mut f = s.clone();
+            f.revisit = None;
+            match (&s.revisit, &mut f.rework) {
+                (Some(r), Some(rw)) => {
+                    let p1 = rw.probability;
+                    let p2 = r.rework_probability.unwrap_or(p1);
+                    let v = 1.0 + p1 / (1.0 - p2);
+                    rw.probability = 1.0 - 1.0 / v;
+                    let later = r.service.as_ref().unwrap_or(&s.service);
+                    let (lm, ls) = (later.mean(), later.mean().powi(2) * (1.0 + later.scv()));
+                    moments.push((
+                        (mean + (v - 1.0) * lm) / v,
+                        (second + (v - 1.0) * ls) / v,
+                    ));
+                }
+                _ => moments.push((mean, second)),
+            }
+            folded.push(f);
+        }
+        let view = ValueStream {
+            arrivals: Arrivals::Poisson { rate_per_day: 1.0 },
+            stations: folded,
+            classes: Vec::new(),
+        };
+        let net = Network::new(&view);
+        let mut a = vec![vec![0.0; n]; n];
+        for (i, row) in a.iter_mut().enumerate() {
+            row[i] += 1.0;
+            for j in 0..n {
+                row[j] -= net.p[j][i];
+            }
+        }
+        let visits = solve(a, net.ext.clone());
+        for j in 0..n {
+            let w = share * visits[j];
+            weight[j] += w;
+            for t in 0..n {
+                p[j][t] += w * net.p[j][t];
+            }
+            exit[j] += w * net.exit[j];
+            m1[j] += w * moments[j].0;
+            m2[j] += w * moments[j].1;
+            ext[j] += share * net.ext[j];
+        }
+        ext_exit += share * net.ext_exit;
+    }
+    let mut stations = Vec::with_capacity(n);
+    for (j, s) in model.stations.iter().enumerate() {
+        let w = weight[j];
+        let (mean, second) = if w > 0.0 {
+            for t in 0..n {
+                p[j][t] /= w;
+            }
+            exit[j] /= w;
+            (m1[j] / w, m2[j] / w)
+        } else {
+            exit[j] = 1.0;
+            let m = s.service.mean();
+            (m, m * m * (1.0 + s.service.scv()))
+        };
+        let scv = if mean > 0.0 {
+            (second / (mean * mean) - 1.0).max(0.0)
+        } else {
+            0.0
+        };
+        let service = if mean <= 0.0 || scv < 1e-9 {
+            Distribution::deterministic(mean.max(0.0))?
+        } else if (scv - 1.0).abs() < 1e-9 {
+            Distribution::exponential(mean)?
+        } else {
+            Distribution::gamma(mean, scv.sqrt())?
+        };
+        let mut st = s.clone();
+        st.service = service;
+        st.rework = None;
+        st.revisit = None;
+        st.visit_probability = 1.0;
+        stations.push(st);
+    }
+    let agg = ValueStream {
+        arrivals: model.arrivals.clone(),
+        stations,
+        classes: Vec::new(),
+    };
+    Ok((agg, (p, exit, ext, ext_exit)))
 }
 
 /// The routing and per-station parameters.
