@@ -159,9 +159,9 @@ pub use log::{
     LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind, detect,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, Evidence, ItemCounts, ItemMetrics, LittlesLaw, Metrics,
-    MetricsOptions, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
-    Throughput, Violation, Window, WindowCheck, Wip,
+    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, ItemCounts, ItemMetrics,
+    LittlesLaw, Metrics, MetricsOptions, Period, RegimeKind, RegimeWarning, Report, Series,
+    StageEvidence, StageMetrics, StageTime, Throughput, Violation, Window, WindowCheck, Wip,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
