@@ -171,9 +171,9 @@ pub use model::{
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
     Replication, ReplicationScores, ReplicationStation, Rework, ReworkFit, Servers, ServersFrom,
     ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
-    StationAnalysis, StationComparison, StationFit, StationStats, StationWip, ThroughputStats,
-    TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest,
-    leverage, model_trust, tolerance, what_if,
+    StationAnalysis, StationComparison, StationFit, StationStats, StationTime, StationWip,
+    ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit,
+    in_sample_backtest, leverage, model_trust, tolerance, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

@@ -12,8 +12,8 @@
 use std::path::PathBuf;
 
 use valuestream::{
-    CONSTRAINT_UTILISATION, Evidence, LogReader, MetricsOptions, Report, Stage, StageKind,
-    Timelines, Workflow,
+    CONSTRAINT_UTILISATION, Evidence, FitOptions, LogReader, MetricsOptions, ModelBottleneck,
+    Report, Stage, StageKind, Timelines, Workflow, fit,
 };
 
 #[track_caller]
@@ -333,4 +333,34 @@ fn bpic2013_incidents_report_no_capacity_constraint() {
         r.to_string()
             .contains("Bottleneck: none\n  No capacity constraint")
     );
+}
+
+#[test]
+fn bpic2013_incidents_model_has_no_capacity_constraint() {
+    let Some(tl) = bpic2013() else { return };
+    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    let b = ModelBottleneck::of(&fitted.model);
+    // The most utilised station is In Progress, at 4%: not a bottleneck.
+    assert_eq!(b.station.as_deref(), Some("In Progress"));
+    assert!(b.utilisation.unwrap() < 0.05);
+    assert!(!b.constrained);
+    // Its cycle time goes first to the two delays (waiting not for capacity): Waiting, then
+    // Queued (Queued and Assigned: their waiting passed while a server of In Progress was
+    // free); In Progress's own queue holds none of it.
+    let names: Vec<(&str, bool)> = b
+        .time_ranking
+        .iter()
+        .map(|t| (t.station.as_str(), t.delay))
+        .collect();
+    assert_eq!(
+        names,
+        [("Waiting", true), ("Queued", true), ("In Progress", false)]
+    );
+    let total: f64 = b.time_ranking.iter().map(|t| t.share).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    for t in &b.time_ranking {
+        assert!((t.days - t.queue_days - t.service_days).abs() < 1e-12);
+    }
+    assert!(b.time_ranking[2].queue_days < 0.01 * b.time_ranking[2].days);
+    assert!(b.time_ranking[0].share + b.time_ranking[1].share > 0.7);
 }

@@ -42,7 +42,7 @@ pub use fit::{
     ArrivalFit, ArrivalModel, FitOptions, FittedModel, ReworkFit, ServersFrom, ServiceModel,
     StationFit, fit,
 };
-pub use fit_report::{FitReport, ModelBottleneck};
+pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{
     BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, MIN_DONE_ITEMS,
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores, Spread, StationWip,
