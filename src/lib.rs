@@ -103,7 +103,11 @@
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
-//!   queue growth and capacity ([`Bottleneck`]).
+//!   queue growth and capacity ([`Bottleneck`]), and named only where there is a
+//!   **capacity constraint**: an active stage busy at least 70% of the time
+//!   ([`CONSTRAINT_UTILISATION`]) or a queue that grew more than chance allows. Without one,
+//!   the report says so and ranks where the time goes (item-days per stage); `fit` does the
+//!   same for its model's stations ([`ModelBottleneck`]).
 //!
 //! Each definition is computed in one function; `ARCHITECTURE.md` in the repository names
 //! it, with the map of the modules and the direction of their imports.
