@@ -47,13 +47,10 @@ fn run() -> valuestream::Result<()> {
     let report = Report::new(&timelines, &MetricsOptions::new())?;
     print!("{report}");
 
-    // Where does an incident's time go? Time-average items per stage, as shares.
-    let total: f64 = report.stages.iter().filter_map(|s| s.wip_mean).sum();
+    // Where does an incident's time go? The item-days per stage, as shares, most first.
     println!("\nWhere incidents spend their time (share of item-days):");
-    for s in &report.stages {
-        if let Some(w) = s.wip_mean {
-            println!("  {:<12} {:>5.1}%", s.name, 100.0 * w / total);
-        }
+    for t in &report.bottleneck.time_ranking {
+        println!("  {:<12} {:>5.1}%", t.stage, 100.0 * t.share);
     }
 
     // The same measures for high-impact incidents only.

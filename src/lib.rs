@@ -103,7 +103,11 @@
 //! - **Per stage**: visits, time per visit, time-average WIP, arrival and departure rates,
 //!   Little's-law residual; for active stages servers, busy time and utilisation
 //!   ([`StageMetrics`]). The **bottleneck** is ranked on utilisation, waiting in front,
-//!   queue growth and capacity ([`Bottleneck`]).
+//!   queue growth and capacity ([`Bottleneck`]), and named only where there is a
+//!   **capacity constraint**: an active stage busy at least 70% of the time
+//!   ([`CONSTRAINT_UTILISATION`]) or a queue that grew more than chance allows. Without one,
+//!   the report says so and ranks where the time goes (item-days per stage); `fit` does the
+//!   same for its model's stations ([`ModelBottleneck`]).
 //!
 //! Each definition is computed in one function; `ARCHITECTURE.md` in the repository names
 //! it, with the map of the modules and the direction of their imports.
@@ -159,9 +163,9 @@ pub use log::{
     LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind, detect,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, Evidence, ItemCounts, ItemMetrics, LittlesLaw, Metrics,
-    MetricsOptions, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
-    Throughput, Violation, Window, WindowCheck, Wip,
+    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, ItemCounts, ItemMetrics,
+    LittlesLaw, Metrics, MetricsOptions, Period, RegimeKind, RegimeWarning, Report, Series,
+    StageEvidence, StageMetrics, StageTime, Throughput, Violation, Window, WindowCheck, Wip,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
@@ -171,9 +175,9 @@ pub use model::{
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
     Replication, ReplicationScores, ReplicationStation, Revisit, Rework, ReworkFit, Servers, ServersFrom, ClassStation, WorkClass,
     ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
-    StationAnalysis, StationComparison, StationFit, StationStats, StationWip, ThroughputStats,
-    TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit, in_sample_backtest,
-    leverage, model_trust, tolerance, what_if,
+    StationAnalysis, StationComparison, StationFit, StationStats, StationTime, StationWip,
+    ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit,
+    in_sample_backtest, leverage, model_trust, tolerance, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

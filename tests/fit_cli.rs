@@ -51,6 +51,13 @@ fn fit_prints_the_model_the_bottleneck_and_the_backtest() {
     }
     assert_eq!(v["model"]["stage"][2]["servers"], 2);
     assert_eq!(v["bottleneck"]["station"], "Test");
+    // A loaded line: Test is near its capacity, so it is a bottleneck.
+    assert_eq!(v["bottleneck"]["constrained"], true);
+    assert!(v["bottleneck"]["utilisation"].as_f64().unwrap() >= 0.7);
+    let ranked = v["bottleneck"]["time_ranking"].as_array().unwrap();
+    assert_eq!(ranked.len(), 4);
+    let shares: f64 = ranked.iter().map(|t| t["share"].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
     for key in ["mean", "p50", "p85"] {
         let c = &v["in_sample"]["cycle_time_days"][key];
         assert!(
@@ -308,5 +315,39 @@ fn a_model_file_says_it_was_not_checked() {
                 .starts_with("Not checked against a log"),
             "{trust}"
         );
+    }
+}
+
+/// The BPI Challenge 2013 incidents log (`../shared/data`, beside the checkout): `fit` says
+/// there is no capacity constraint and ranks where the model's cycle time goes, the
+/// waiting on the two delays first.
+#[test]
+fn fit_says_when_there_is_no_capacity_constraint() {
+    let log = root().join("../shared/data/bpic2013_incidents.csv");
+    if !log.exists() {
+        eprintln!("skipped: {} is absent", log.display());
+        return;
+    }
+    let out = bin()
+        .arg("fit")
+        .arg(&log)
+        .arg("--workflow")
+        .arg(root().join("data/workflows/bpic2013.toml"))
+        .args(["--state", "lifecycle:transition", "--replications", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Bottleneck:"), "{text}");
+    for want in [
+        "No capacity constraint: no station is busy 70% of the time or more (the most, In \
+         Progress, 4%, an upper bound: its servers are the most items in it at once); of the \
+         model's mean cycle time (analytic, ",
+        "% is waiting on Waiting (",
+        "  Where the model's mean cycle time goes (days per item):\n  1. Waiting            delay",
+        "\n  2. Queued             delay",
+        "\n  3. In Progress        queue 0.00 + service",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
     }
 }

@@ -10,7 +10,9 @@
 //! their old names); the test renames them in the golden file before comparing. They have
 //! been written again only for the deliberate changes of output that CHANGELOG.md lists
 //! (the held-out backtest issue: fitted service times count the services still open at the
-//! end as right-censored, and `fit`'s `backtest` is `in_sample`).
+//! end as right-censored, and `fit`'s `backtest` is `in_sample`; issue 12: `report` and
+//! `fit` gain `bottleneck.constrained` and `bottleneck.time_ranking`, the report's ranking
+//! entries `near_capacity`, and the BPI Challenge 2013 report names no bottleneck).
 //!
 //! To write the files again after a deliberate change of output (say why in the commit):
 //!

@@ -1,7 +1,7 @@
 //! The bottleneck on logs of a line of stages with known servers and service times (see
-//! `tests/line`): the named stage is the most utilised one, and every utilisation
-//! estimate is within 0.05 of the truth `λ·E[S]/c`, whether the workflow gives the servers
-//! or they are estimated from the log.
+//! `tests/line`): the named stage is the most utilised one, near its capacity (a capacity
+//! constraint: `constrained`), and every utilisation estimate is within 0.05 of the truth
+//! `λ·E[S]/c`, whether the workflow gives the servers or they are estimated from the log.
 
 mod line;
 
@@ -42,6 +42,9 @@ fn check(line: &Line) {
             .max_by(|a, b| a.utilisation.unwrap().total_cmp(&b.utilisation.unwrap()))
             .unwrap();
         assert_eq!(b.stage.as_deref(), Some(want.as_str()), "{}", b.reason);
+        // Loaded (the bottleneck busy at least 75% of the time): a capacity constraint.
+        assert!(b.constrained, "{}", b.reason);
+        assert!(b.ranking[0].near_capacity);
         assert_eq!(&most.name, want);
         assert!(b.ranking[0].evidence.contains(&Evidence::Utilisation));
         assert_eq!(b.ranking.len(), line.stages.len());
@@ -132,7 +135,9 @@ fn overloaded_line_names_the_saturated_stage() {
     let stages = m.stages();
     let b = m.bottleneck(&stages);
     assert_eq!(b.stage.as_deref(), Some("Review"), "{}", b.reason);
+    assert!(b.constrained);
     let review = &b.ranking[0];
+    assert!(review.near_capacity);
     assert!(review.utilisation.unwrap() > 0.98);
     assert!(
         review.evidence.contains(&Evidence::QueueGrowth),

@@ -12,7 +12,7 @@ mod stages;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use bottleneck::{Bottleneck, Evidence, StageEvidence};
+pub use bottleneck::{Bottleneck, CONSTRAINT_UTILISATION, Evidence, StageEvidence, StageTime};
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
 pub use options::MetricsOptions;
@@ -207,7 +207,8 @@ impl<'a> Metrics<'a> {
     }
 
     /// The stage that limits throughput, given the stage statistics from
-    /// [`Metrics::stages`].
+    /// [`Metrics::stages`]; or, when no stage is near its capacity, none, and where the
+    /// time goes ([`Bottleneck`]).
     pub fn bottleneck(&self, stages: &[StageMetrics]) -> Bottleneck {
         bottleneck::bottleneck(stages)
     }

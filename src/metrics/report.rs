@@ -33,7 +33,7 @@ use crate::timeline::Timelines;
 /// | `flow_efficiency` | Σ active time / Σ cycle time over the items done |
 /// | `littles_law` | `{wip, throughput_per_day, cycle_time_days, relative_error, violations[]}` ([`LittlesLaw`]); each violation `{assumption, detail}` |
 /// | `stages[]` | per workflow stage, in order: `{name, kind, visits, visit_days {mean, p50, p85}, wip_mean, servers, servers_estimated, utilisation}` ([`StageMetrics`]) |
-/// | `bottleneck` | `{stage, reason, ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth}` |
+/// | `bottleneck` | `{stage, constrained, reason, ranking[], time_ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth, near_capacity}`; each time-ranking entry `{stage, kind, item_days, share}` ([`StageTime`](super::StageTime)). `constrained` is false, and `stage` `null`, when no active stage is near its capacity ([`CONSTRAINT_UTILISATION`](super::CONSTRAINT_UTILISATION)); the reason then says "No capacity constraint" and where the time goes |
 /// | `aging[]` | items in progress at the end, oldest first: `{id, stage, age_days, percentile_passed}` ([`AgingItem`]) |
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
 /// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
@@ -86,7 +86,8 @@ pub struct Report {
     pub littles_law: LittlesLaw,
     /// Every stage, in workflow order.
     pub stages: Vec<StageMetrics>,
-    /// The stage that limits throughput.
+    /// The stage that limits throughput, or that none is near its capacity, and where the
+    /// time goes.
     pub bottleneck: Bottleneck,
     /// Items in progress at the end, oldest first.
     pub aging: Vec<AgingItem>,

@@ -4,39 +4,113 @@
 use serde::{Serialize, Serializer};
 
 use super::ValueStream;
-use super::analytic::analyze;
+use super::analytic::{Analysis, analyze};
 use super::backtest::{Backtest, in_sample_backtest};
 use super::fit::{ArrivalFit, FittedModel, StationFit};
 use super::sim::SimOptions;
+use super::stream::Servers;
 use super::trust::{ModelTrust, done_items};
 use crate::error::Result;
-use crate::metrics::WindowCheck;
+use crate::metrics::{CONSTRAINT_UTILISATION, WindowCheck};
 use crate::timeline::Timelines;
 
-/// The most utilised station of a model, analytically ([`Analysis::bottleneck`](super::Analysis::bottleneck)).
+/// The most utilised station of a model, analytically ([`Analysis::bottleneck`](super::Analysis::bottleneck)),
+/// whether it is a capacity constraint at all, and where the model's cycle time goes.
+///
+/// A station is a constraint when its utilisation is at least
+/// [`CONSTRAINT_UTILISATION`] (0.7; the reason is on the constant); an overloaded one
+/// (utilisation ≥ 1, its queue grows) always is. When even the most utilised station is
+/// below it, `constrained` is false: `station` still names the most utilised station, but
+/// it is not a bottleneck, and `time_ranking` says where the time goes instead. A fitted
+/// station's servers estimated as the most items in it at once
+/// ([`ServersFrom::PeakConcurrency`](super::ServersFrom::PeakConcurrency)) are a lower
+/// bound, so its utilisation is an upper bound.
+///
+/// JSON: `{station, utilisation, constrained, time_ranking[]}`, each ranking entry
+/// [`StationTime`]; `station` and `utilisation` are as before this flag existed, so a reader
+/// that names `station` the bottleneck should check `constrained` first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ModelBottleneck {
-    /// The station (`None` when the model cannot be analysed or has no station with finite
-    /// servers).
+    /// The most utilised station (`None` when the model cannot be analysed or has no
+    /// station with finite servers); a bottleneck only when `constrained`.
     pub station: Option<String>,
     /// Its utilisation (the offered load: above 1, its queue grows).
     pub utilisation: Option<f64>,
+    /// Whether `station` is near its capacity (`utilisation` at least
+    /// [`CONSTRAINT_UTILISATION`]).
+    pub constrained: bool,
+    /// The stations by their share of the model's mean cycle time, largest first (empty
+    /// when the model has no steady state, or cannot be analysed).
+    pub time_ranking: Vec<StationTime>,
+}
+
+/// One station's part of the model's mean cycle time (analytic, per item: visits per item
+/// × mean time per visit).
+///
+/// JSON: one entry of `bottleneck.time_ranking[]`: `{station, delay, days, queue_days,
+/// service_days, share}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct StationTime {
+    /// The station's name.
+    pub station: String,
+    /// Whether it is a delay (unlimited servers): its time is waiting, but not for
+    /// capacity (`service_days` is the delay).
+    pub delay: bool,
+    /// Days per item at it: `queue_days + service_days`.
+    pub days: f64,
+    /// Days per item in its queue, waiting for a server.
+    pub queue_days: f64,
+    /// Days per item in service (for a delay, the delay).
+    pub service_days: f64,
+    /// `days` over the model's mean cycle time.
+    pub share: f64,
 }
 
 impl ModelBottleneck {
-    /// The bottleneck of `model`.
+    /// The bottleneck of `model`, if it has one, and where its cycle time goes.
     pub fn of(model: &ValueStream) -> ModelBottleneck {
-        analyze(model)
-            .ok()
-            .and_then(|a| {
-                a.bottleneck().map(|s| ModelBottleneck {
-                    station: Some(s.name.clone()),
-                    utilisation: s.utilisation,
-                })
-            })
-            .unwrap_or_default()
+        let Ok(a) = analyze(model) else {
+            return ModelBottleneck::default();
+        };
+        let (station, utilisation) = a
+            .bottleneck()
+            .map_or((None, None), |s| (Some(s.name.clone()), s.utilisation));
+        ModelBottleneck {
+            station,
+            utilisation,
+            constrained: utilisation.is_some_and(|u| u >= CONSTRAINT_UTILISATION),
+            time_ranking: time_ranking(model, &a),
+        }
     }
+}
+
+/// The stations by their days per item, largest first (ties in model order).
+fn time_ranking(model: &ValueStream, a: &Analysis) -> Vec<StationTime> {
+    let Some(cycle) = a.cycle_time_days_mean.filter(|c| c.is_finite() && *c > 0.0) else {
+        return Vec::new();
+    };
+    let mut out: Vec<StationTime> = a
+        .stations
+        .iter()
+        .zip(&model.stations)
+        .filter_map(|(s, m)| {
+            let visits = s.visits_per_item;
+            let time = s.time_days_mean? * visits;
+            let queue = s.wait_days_mean.unwrap_or(0.0) * visits;
+            (time.is_finite() && time > 0.0).then(|| StationTime {
+                station: s.name.clone(),
+                delay: m.servers == Servers::Unlimited,
+                days: time,
+                queue_days: queue,
+                service_days: time - queue,
+                share: time / cycle,
+            })
+        })
+        .collect();
+    out.sort_by(|x, y| y.days.total_cmp(&x.days));
+    out
 }
 
 /// A model fitted to a log, its bottleneck, and its backtest against the same log: what
@@ -47,7 +121,8 @@ impl ModelBottleneck {
 /// `model` (the model file's content, [`ValueStream`]'s serde form, with `mean_days` added
 /// to each service whatever its distribution), `fit` (`arrivals` [`ArrivalFit`] and
 /// `stations[]` [`StationFit`]), `bottleneck` ([`ModelBottleneck`]: `{station,
-/// utilisation}`), `in_sample` ([`Backtest`]), `trust` ([`ModelTrust`]: the in-sample
+/// utilisation, constrained, time_ranking[]}`: without a station near its capacity,
+/// `constrained` is false and `station` is only the most utilised), `in_sample` ([`Backtest`]), `trust` ([`ModelTrust`]: the in-sample
 /// verdict of that backtest), `window_check` ([`WindowCheck`]: whether the log holds one
 /// steady stream of work, `{steady, warnings[], since, until}`; when it does not, the model
 /// is fitted across a change of regime and a note says so) and `notes[]` (what the model
@@ -65,6 +140,7 @@ impl ModelBottleneck {
 /// let fitted = fit(&timelines, &FitOptions::new())?;
 /// let report = FitReport::new(fitted, &timelines, &SimOptions::new().replications(2))?;
 /// assert_eq!(report.bottleneck.station.as_deref(), Some("Test"));
+/// assert!(report.bottleneck.constrained);
 /// assert!(report.in_sample.cycle_time_days.mean.observed > 0.0);
 /// # Ok::<(), valuestream::Error>(())
 /// ```

@@ -42,7 +42,7 @@ pub use fit::{
     ArrivalFit, ArrivalModel, Censoring, ClassFit, FitOptions, FitWindow, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, Selection, Candidate, FittedModel, ReworkFit, ServersFrom, ServiceModel,
     StationFit, fit,
 };
-pub use fit_report::{FitReport, ModelBottleneck};
+pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{
     BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, MIN_DONE_ITEMS,
     NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores, Spread, StationWip,

@@ -211,7 +211,8 @@ fn stages(o: &mut String, r: &Report) -> fmt::Result {
     Ok(())
 }
 
-/// The bottleneck, why, and the ranking.
+/// The bottleneck, why, and the ranking; without a capacity constraint, first where the
+/// time goes.
 fn bottleneck(o: &mut String, b: &Bottleneck) -> fmt::Result {
     writeln!(
         o,
@@ -219,6 +220,26 @@ fn bottleneck(o: &mut String, b: &Bottleneck) -> fmt::Result {
         b.stage.as_deref().unwrap_or("none"),
         b.reason
     )?;
+    if !b.constrained && !b.time_ranking.is_empty() {
+        writeln!(
+            o,
+            "  Where the time goes (item-days in progress in the window):"
+        )?;
+        for (i, t) in b.time_ranking.iter().enumerate() {
+            writeln!(
+                o,
+                "  {}. {:<22} {:<7}{:>5} {:>12} item-days",
+                i + 1,
+                cut(&t.stage, 21),
+                t.kind.name(),
+                pct(Some(t.share)),
+                f(Some(t.item_days), 1)
+            )?;
+        }
+        if !b.ranking.is_empty() {
+            writeln!(o, "  The active stages, none near capacity:")?;
+        }
+    }
     for (i, e) in b.ranking.iter().enumerate() {
         writeln!(
             o,

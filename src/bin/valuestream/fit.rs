@@ -8,7 +8,11 @@
 //! - `fit`: `arrivals {items, window_days, rate_per_day, interarrival_scv, poisson}` and
 //!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
 //!   servers_from, rework, release}` (how each part was estimated);
-//! - `bottleneck`: `{station, utilisation}` (the most utilised station, analytically);
+//! - `bottleneck`: `{station, utilisation, constrained, time_ranking[] {station, delay, days,
+//!   queue_days, service_days, share}}` (the most utilised station, analytically; a
+//!   bottleneck only when `constrained`, its utilisation at least 0.7; otherwise the text
+//!   says there is no capacity constraint and ranks the stations by their share of the
+//!   model's mean cycle time);
 //! - `in_sample`: `valuestream::Backtest` (the model replayed on the log it was fitted to): `cycle_time_days {mean, p50, p85}`,
 //!   `throughput_per_day`, `wip_mean`, each `{observed, predicted, relative_error, spread,
 //!   within_spread}`,
@@ -24,7 +28,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    Backtest, Comparison, FitReport, FittedModel, ModelBottleneck, ServersFrom, WindowCheck,
+    Backtest, CONSTRAINT_UTILISATION, Comparison, FitReport, FittedModel, ModelBottleneck,
+    ServersFrom, WindowCheck,
 };
 
 use crate::Failure;
@@ -164,7 +169,13 @@ fn stations_text(f: &FittedModel, s: &mut String) {
     }
 }
 
-fn bottleneck_text(b: &ModelBottleneck, s: &mut String) {
+/// The bottleneck; or, when no station is near its capacity, that there is none and where
+/// the model's cycle time goes.
+fn bottleneck_text(b: &ModelBottleneck, f: &FittedModel, s: &mut String) {
+    if !b.constrained {
+        no_constraint_text(b, f, s);
+        return;
+    }
     if let (Some(station), Some(u)) = (&b.station, b.utilisation) {
         if u > 1.0 {
             s.push_str(&format!(
@@ -177,6 +188,89 @@ fn bottleneck_text(b: &ModelBottleneck, s: &mut String) {
                 u * 100.0
             ));
         }
+    }
+}
+
+/// "No capacity constraint", the most utilised station, and the stations by their share of
+/// the model's mean cycle time.
+fn no_constraint_text(b: &ModelBottleneck, f: &FittedModel, s: &mut String) {
+    let busiest = match (&b.station, b.utilisation) {
+        (Some(station), Some(u)) => {
+            let peak = f
+                .stations
+                .iter()
+                .any(|st| &st.name == station && st.servers_from == ServersFrom::PeakConcurrency);
+            format!(
+                "the most, {station}, {:.0}%{}",
+                u * 100.0,
+                if peak {
+                    ", an upper bound: its servers are the most items in it at once"
+                } else {
+                    ""
+                }
+            )
+        }
+        _ => "no station has a limited number of servers".to_owned(),
+    };
+    s.push_str(&format!(
+        "No capacity constraint: no station is busy {:.0}% of the time or more ({busiest})",
+        CONSTRAINT_UTILISATION * 100.0
+    ));
+    let cycle: f64 = b.time_ranking.iter().map(|t| t.days).sum();
+    // Waiting: a delay's time, and the time in a station's queue.
+    let mut waiting: Vec<(f64, String)> = b
+        .time_ranking
+        .iter()
+        .filter_map(|t| {
+            if t.delay {
+                Some((t.share, t.station.clone()))
+            } else {
+                let q = t.queue_days / cycle;
+                (q >= 0.005).then(|| (q, format!("the queue of {}", t.station)))
+            }
+        })
+        .collect();
+    waiting.sort_by(|x, y| y.0.total_cmp(&x.0));
+    if waiting.is_empty() {
+        s.push_str(".\n");
+    } else {
+        let total: f64 = waiting.iter().map(|w| w.0).sum();
+        let parts: Vec<String> = waiting
+            .iter()
+            .map(|(q, name)| format!("{name} ({:.0}%)", q * 100.0))
+            .collect();
+        s.push_str(&format!(
+            "; of the model's mean cycle time (analytic, {cycle:.2} days), {:.0}% is waiting on {}.\n",
+            total * 100.0,
+            join_and(&parts)
+        ));
+    }
+    if b.time_ranking.is_empty() {
+        return;
+    }
+    s.push_str("  Where the model's mean cycle time goes (days per item):\n");
+    for (i, t) in b.time_ranking.iter().enumerate() {
+        let what = if t.delay {
+            "delay".to_owned()
+        } else {
+            format!("queue {:.2} + service {:.2}", t.queue_days, t.service_days)
+        };
+        s.push_str(&format!(
+            "  {}. {:<18} {:<28} {:>7.2} {:>4.0}%\n",
+            i + 1,
+            t.station,
+            what,
+            t.days,
+            t.share * 100.0
+        ));
+    }
+}
+
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -230,7 +324,7 @@ fn text(r: &FitReport) -> String {
     arrivals_text(&r.fitted, &mut s);
     window_text(&r.fitted.window_check, &mut s);
     stations_text(&r.fitted, &mut s);
-    bottleneck_text(&r.bottleneck, &mut s);
+    bottleneck_text(&r.bottleneck, &r.fitted, &mut s);
     backtest_text(&r.fitted, &r.in_sample, &mut s);
     s.push_str(&format!("Trust: {}\n", r.trust.summary));
     for n in &r.fitted.notes {
