@@ -168,16 +168,18 @@ pub use metrics::{
     StageEvidence, StageMetrics, StageTime, Throughput, Violation, Window, WindowCheck, Wip,
 };
 pub use model::{
-    Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Change, Check,
-    Comparison, CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement,
-    Distribution, ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FitWindow, Censoring, ClassFit, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ClassDifference, ClassStats, Selection, Candidate, select_fit, INNER_REPLICATIONS, FittedModel,
-    HoldoutBacktest, Lever, Leverage, MIN_DONE_ITEMS, Method, ModelBottleneck, ModelTrust,
-    NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, Outcome, OutcomeStation, Release,
-    Replication, ReplicationScores, ReplicationStation, Revisit, Rework, ReworkFit, Servers, ServersFrom, ClassStation, WorkClass,
+    Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Candidate,
+    Censoring, Change, Check, ClassDifference, ClassFit, ClassStation, ClassStats, Comparison,
+    CycleSummary, CycleTimeComparison, CycleTimeStats, Difference, Disagreement, Distribution,
+    ErrorSpread, Errors, Family, FamilyFit, FitOptions, FitReport, FitWindow, FittedModel,
+    HoldoutBacktest, INNER_REPLICATIONS, Lever, Leverage, MIN_CLASS_DONE, MIN_DONE_ITEMS, Method,
+    ModelBottleneck, ModelTrust, NOISE_LEVEL, NOISE_RUNS, Noise, OTHER_CLASS, Observed,
+    OpenAtSplit, Outcome, OutcomeStation, Release, Replication, ReplicationScores,
+    ReplicationStation, Revisit, RevisitFit, Rework, ReworkFit, Selection, Servers, ServersFrom,
     ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
     StationAnalysis, StationComparison, StationFit, StationStats, StationTime, StationWip,
-    ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, analyze, backtest, fit,
-    in_sample_backtest, leverage, model_trust, tolerance, what_if,
+    ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, WorkClass, analyze,
+    backtest, fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

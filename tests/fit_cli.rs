@@ -339,14 +339,17 @@ fn fit_says_when_there_is_no_capacity_constraint() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("Bottleneck:"), "{text}");
+    // The model of the steady window (from 16 April 2012): In Progress is the most
+    // utilised station, far from its capacity; Waiting holds most of the cycle time.
     for want in [
         "No capacity constraint: no station is busy 70% of the time or more (the most, In \
-         Progress, 4%, an upper bound: its servers are the most items in it at once); of the \
+         Progress, ",
+        "%, an upper bound: its servers are the most items in it at once); of the \
          model's mean cycle time (analytic, ",
         "% is waiting on Waiting (",
         "  Where the model's mean cycle time goes (days per item):\n  1. Waiting            delay",
-        "\n  2. Queued             delay",
-        "\n  3. In Progress        queue 0.00 + service",
+        "In Progress        queue 0.00 + service",
+        "the model is fitted to its steady window",
     ] {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }

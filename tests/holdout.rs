@@ -154,22 +154,42 @@ fn bpic2013() -> Option<Timelines> {
     Some(Timelines::new(&log, &wf).unwrap())
 }
 
+/// The acceptance on BPIC 2013: CTDD at most 0.4 × the observed mean, the mean
+/// within ±15%, the throughput within ±10%. The model that does it is fitted to the steady
+/// window (the log is an extract) on the done items' histories (chosen by the inner
+/// backtest: the incidents still open in an extract of closed ones are not what the stream
+/// does). Its 85th percentile and mean WIP are short (the training window is half as long
+/// as the test period, so its done items are cut shorter), and the verdict says so.
 #[test]
-fn the_model_of_bpic_2013_fails_its_held_out_backtest_and_says_so() {
+fn the_model_of_bpic_2013_reproduces_its_held_out_period_but_its_wip() {
     let Some(tl) = bpic2013() else { return };
     let b = backtest(&tl, &BacktestOptions::new().threads(2)).unwrap();
     // Split at 70% of arrivals: 3 May 2012, about 20 days before the end.
     assert_eq!(b.train_until.format("%Y-%m-%d").to_string(), "2012-05-03");
     assert!(b.cycle_time_days.observed.count > 2000.0);
-    // Half the incidents of the test period are resolved within the hour; the model,
-    // fitted on incidents that loop for months, predicts days.
+    // Half the incidents of the test period are resolved within the hour; so are the
+    // model's.
     assert!(b.cycle_time_days.observed.p50 < 1.0 / 24.0);
-    assert!(b.ctdd_relative > 1.0, "{}", b.ctdd_relative);
-    assert!(b.ctdd_relative > 3.0 * b.noise.ctdd_relative);
+    assert!(b.cycle_time_days.predicted.p50 < 2.0 / 24.0);
+    assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
+    assert!(b.errors.mean.abs() <= 0.15, "{:?}", b.errors);
+    assert!(b.errors.throughput.abs() <= 0.10, "{:?}", b.errors);
+    let sel = b.selection.as_ref().expect("the fit was chosen");
+    let chosen = &sel.candidates[sel.chosen];
+    assert_eq!(chosen.censoring, valuestream::Censoring::DoneItems);
+    // Kaplan–Meier, right for a steady stream, is far off on the inner backtest too.
+    assert!(
+        sel.candidates
+            .iter()
+            .any(|c| c.censoring == valuestream::Censoring::KaplanMeier
+                && c.ctdd_relative.is_some_and(|x| x > 1.0))
+    );
+    // What it misses: the WIP, and the verdict fails on it.
+    assert!(b.errors.wip < -0.2, "{:?}", b.errors);
     assert!(!b.verdict.held_up);
     assert!(b.verdict.conclusive);
     assert!(
-        b.verdict.summary.contains("FAILED"),
+        b.verdict.summary.contains("FAILED on wip"),
         "{}",
         b.verdict.summary
     );
@@ -177,9 +197,9 @@ fn the_model_of_bpic_2013_fails_its_held_out_backtest_and_says_so() {
 
 /// BPI Challenge 2012's work items (Boudewijn van Dongen, 4TU.ResearchData,
 /// doi:10.4121/uuid:3926db30-f712-4394-aebc-75976070e91f) under
-/// `data/workflows/bpic2012_w.toml`: the model is close, and CTDD below the published
-/// figures for the same log, but with 2,464 done items in the test period its own noise
-/// is small and the error is outside it.
+/// `data/workflows/bpic2012_w.toml`: fitted to the steady window with the fit chosen by
+/// the inner backtest, the model holds up on every measure, its CTDD well below the
+/// published figures for the same log.
 #[cfg(feature = "xes")]
 #[test]
 fn bpic_2012_work_items_held_out() {
@@ -204,7 +224,7 @@ fn bpic_2012_work_items_held_out() {
     let tl = Timelines::with_options(&log, &wf, &opts).unwrap();
     let b = backtest(&tl, &BacktestOptions::new().threads(2)).unwrap();
     assert!(b.cycle_time_days.observed.count > 2000.0);
-    assert!(b.ctdd_relative < 0.5, "{}", b.ctdd_relative);
+    assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
     assert!(b.errors.throughput.abs() < 0.1, "{:?}", b.errors);
     assert!(
         (b.open_at_split.done_predicted - b.open_at_split.done_observed as f64).abs()
@@ -212,5 +232,7 @@ fn bpic_2012_work_items_held_out() {
         "{:?}",
         b.open_at_split
     );
-    assert!(!b.verdict.held_up, "{}", b.verdict.summary);
+    assert!(b.errors.mean.abs() < 0.15, "{:?}", b.errors);
+    assert!(b.errors.wip.abs() < 0.15, "{:?}", b.errors);
+    assert!(b.verdict.held_up, "{}", b.verdict.summary);
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use valuestream::{
     Change, ClassStation, Distribution, FitOptions, LogReader, Revisit, Servers, SimOptions,
-    Station, Timelines, ValueStream, Workflow, WorkClass, fit, what_if,
+    Station, Timelines, ValueStream, WorkClass, Workflow, fit, what_if,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -56,7 +56,11 @@ fn fit_recovers_each_classs_service_means_share_and_rework() {
     let names: Vec<&str> = f.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Feature", "Bug"]);
     // Shares: 0.6 and 0.4 in the simulator; about 1,690 items give ±0.024 (2 sd).
-    assert!((f.classes[0].share - 0.6).abs() < 0.03, "{}", f.classes[0].share);
+    assert!(
+        (f.classes[0].share - 0.6).abs() < 0.03,
+        "{}",
+        f.classes[0].share
+    );
     // The stations are shared: their servers are fitted on every item.
     let servers: Vec<Option<u32>> = f.stations.iter().map(|s| s.servers).collect();
     assert_eq!(servers, [Some(1), Some(2), Some(1), Some(1)]);
@@ -83,13 +87,20 @@ fn fit_recovers_each_classs_service_means_share_and_rework() {
         let test = c.stations.iter().find(|s| s.name == "Test").unwrap();
         let r = test.rework.as_ref().expect("rework after Test");
         assert_eq!(r.to, "Dev");
-        let later = r.later_probability.expect("a later-visit rework probability");
+        let later = r
+            .later_probability
+            .expect("a later-visit rework probability");
         let (p1, p2) = if c.name == "Feature" {
             (0.25, 0.5)
         } else {
             (0.1, 0.4)
         };
-        assert!((r.probability - p1).abs() < 0.05, "{}: {}", c.name, r.probability);
+        assert!(
+            (r.probability - p1).abs() < 0.05,
+            "{}: {}",
+            c.name,
+            r.probability
+        );
         assert!((later - p2).abs() < 0.12, "{}: {later}", c.name);
     }
 }
@@ -267,7 +278,11 @@ fn the_analytic_utilisations_of_classes_and_later_visits_are_exact() {
             .as_f64()
             .unwrap();
         let got = s.utilisation.unwrap();
-        assert!((got - want).abs() < 1e-9, "{}: {got} against {want}", s.name);
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{}: {got} against {want}",
+            s.name
+        );
     }
     assert!(!a.exact);
     assert!(a.warnings.iter().any(|w| w.contains("aggregated")));

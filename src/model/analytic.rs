@@ -260,7 +260,10 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
         let mut folded = Vec::with_capacity(n);
         let mut moments = Vec::with_capacity(n);
         for s in stations {
-            let (mean, second) = (s.service.mean(), s.service.mean().powi(2) * (1.0 + s.service.scv()));
+            let (mean, second) = (
+                s.service.mean(),
+                s.service.mean().powi(2) * (1.0 + s.service.scv()),
+            );
             let mut f = s.clone();
             f.revisit = None;
             match (&s.revisit, &mut f.rework) {
@@ -271,10 +274,7 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
                     rw.probability = 1.0 - 1.0 / v;
                     let later = r.service.as_ref().unwrap_or(&s.service);
                     let (lm, ls) = (later.mean(), later.mean().powi(2) * (1.0 + later.scv()));
-                    moments.push((
-                        (mean + (v - 1.0) * lm) / v,
-                        (second + (v - 1.0) * ls) / v,
-                    ));
+                    moments.push(((mean + (v - 1.0) * lm) / v, (second + (v - 1.0) * ls) / v));
                 }
                 _ => moments.push((mean, second)),
             }

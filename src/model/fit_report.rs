@@ -188,6 +188,13 @@ impl Serialize for FitReport {
         struct Fit<'a> {
             arrivals: &'a ArrivalFit,
             stations: &'a [StationFit],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            class_by: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            classes: &'a [super::ClassFit],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            selection: Option<&'a super::Selection>,
+            cohort: bool,
         }
         #[derive(Serialize)]
         struct Out<'a> {
@@ -205,6 +212,10 @@ impl Serialize for FitReport {
             fit: Fit {
                 arrivals: &f.arrivals,
                 stations: &f.stations,
+                class_by: f.class_by.as_deref(),
+                classes: &f.classes,
+                selection: f.selection.as_ref(),
+                cohort: f.cohort,
             },
             bottleneck: &self.bottleneck,
             in_sample: &self.in_sample,

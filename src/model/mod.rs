@@ -39,23 +39,23 @@ pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
-    ArrivalFit, ArrivalModel, Censoring, ClassFit, FitOptions, FitWindow, MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, Selection, Candidate, FittedModel, ReworkFit, ServersFrom, ServiceModel,
+    ArrivalFit, ArrivalModel, Candidate, Censoring, ClassFit, FitOptions, FitWindow, FittedModel,
+    MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ReworkFit, Selection, ServersFrom, ServiceModel,
     StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{
-    BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, MIN_DONE_ITEMS,
-    NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores, Spread, StationWip,
-    Verdict, INNER_REPLICATIONS, backtest, select_fit, tolerance,
+    BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, INNER_REPLICATIONS,
+    MIN_DONE_ITEMS, NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores,
+    Spread, StationWip, Verdict, backtest, select_fit, tolerance,
 };
 pub use results::{
-    ClassStats,
-    CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats, ThroughputStats,
-    WipStats,
+    ClassStats, CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats,
+    ThroughputStats, WipStats,
 };
 pub use scenario::{
-    ClassDifference,
-    Change, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf, leverage, what_if,
+    Change, ClassDifference, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf,
+    leverage, what_if,
 };
 pub use sim::{SimOptions, Simulation};
 pub use stream::{

@@ -448,9 +448,9 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                     Change::Automate { days, .. } => {
                         let d = Distribution::deterministic(*days)?;
                         cs.service = Some(d.clone());
-                        let revisit = cs.revisit.get_or_insert_with(|| {
-                            base.revisit.clone().unwrap_or_default()
-                        });
+                        let revisit = cs
+                            .revisit
+                            .get_or_insert_with(|| base.revisit.clone().unwrap_or_default());
                         revisit.service = Some(d);
                     }
                     Change::Scale { factor, .. } => {
@@ -540,7 +540,9 @@ fn class_views<'a>(
     classes: &'a mut [super::WorkClass],
     name: &'a str,
 ) -> impl Iterator<Item = &'a mut super::ClassStation> + 'a {
-    classes.iter_mut().filter_map(move |c| c.stations.get_mut(name))
+    classes
+        .iter_mut()
+        .filter_map(move |c| c.stations.get_mut(name))
 }
 
 /// A class's service times at a station, first and later visits, × `factor`.

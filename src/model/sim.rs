@@ -297,7 +297,9 @@ impl ClassSpec {
         let revisit = s.revisit.as_ref();
         ClassSpec {
             service: s.service.sampler(),
-            later_service: revisit.and_then(|r| r.service.as_ref()).map(Distribution::sampler),
+            later_service: revisit
+                .and_then(|r| r.service.as_ref())
+                .map(Distribution::sampler),
             rework: s.rework.as_ref().and_then(|r| {
                 let to = model.station_index(&r.to)?;
                 let later = revisit

@@ -255,7 +255,10 @@ impl ValueStream {
             if !(c.share.is_finite() && c.share > 0.0 && c.share <= 1.0) {
                 return Some(Issue::arrivals(
                     key(".share"),
-                    format!("a class's share of the arrivals must be in (0, 1], got {}", c.share),
+                    format!(
+                        "a class's share of the arrivals must be in (0, 1], got {}",
+                        c.share
+                    ),
                 ));
             }
             total += c.share;
@@ -383,7 +386,9 @@ fn revisit_issue(i: usize, s: &Station) -> Option<Issue> {
     if i >= MAX_REVISIT_STATION {
         return issue(
             "revisit",
-            format!("only the first {MAX_REVISIT_STATION} stages can treat later visits differently"),
+            format!(
+                "only the first {MAX_REVISIT_STATION} stages can treat later visits differently"
+            ),
         );
     }
     if let Some(d) = &r.service

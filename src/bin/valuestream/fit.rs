@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use clap::Args as ClapArgs;
 use valuestream::{
     Backtest, CONSTRAINT_UTILISATION, Comparison, FitReport, FittedModel, ModelBottleneck,
-    ServersFrom, WindowCheck,
+    ServersFrom,
 };
 
 use crate::Failure;
@@ -92,13 +92,16 @@ fn arrivals_text(f: &FittedModel, s: &mut String) {
 }
 
 /// The signs that the log mixes regimes, and the window that is steady.
-fn window_text(c: &WindowCheck, s: &mut String) {
+fn window_text(f: &FittedModel, s: &mut String) {
+    let c = &f.window_check;
     if c.steady {
         return;
     }
-    s.push_str(
-        "  ! The log does not hold one steady stream of work; the model is fitted across it:\n",
-    );
+    s.push_str(if f.cohort {
+        "  ! The log does not hold one steady stream of work; the model is fitted to its steady window:\n"
+    } else {
+        "  ! The log does not hold one steady stream of work; the model is fitted across it:\n"
+    });
     for w in &c.warnings {
         s.push_str(&format!("  ! {}\n", w.message));
     }
@@ -110,8 +113,13 @@ fn window_text(c: &WindowCheck, s: &mut String) {
         options.push(format!("--until {}", t.format("%Y-%m-%d")));
     }
     if !options.is_empty() {
+        let fit_took = if f.cohort {
+            "the model above is fitted to it"
+        } else {
+            "fit takes the whole log with --fit-window whole"
+        };
         s.push_str(&format!(
-            "  ! `valuestream report {}` measures the steady window (fit takes the whole log)\n",
+            "  ! `valuestream report {}` measures the steady window ({fit_took})\n",
             options.join(" ")
         ));
     }
@@ -322,7 +330,7 @@ fn backtest_text(f: &FittedModel, bt: &Backtest, s: &mut String) {
 fn text(r: &FitReport) -> String {
     let mut s = String::new();
     arrivals_text(&r.fitted, &mut s);
-    window_text(&r.fitted.window_check, &mut s);
+    window_text(&r.fitted, &mut s);
     stations_text(&r.fitted, &mut s);
     bottleneck_text(&r.bottleneck, &r.fitted, &mut s);
     backtest_text(&r.fitted, &r.in_sample, &mut s);

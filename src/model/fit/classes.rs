@@ -130,9 +130,14 @@ pub(super) fn fit_classes(
                 ClassStation {
                     service: Some(st.service),
                     visit_probability: Some(st.visit_probability),
-                    rework: Some(st.rework.unwrap_or_else(|| Rework {
-                        to: base.rework.as_ref().map_or(base.name.clone(), |r| r.to.clone()),
-                        probability: 0.0,
+                    rework: Some(st.rework.unwrap_or_else(|| {
+                        Rework {
+                            to: base
+                                .rework
+                                .as_ref()
+                                .map_or(base.name.clone(), |r| r.to.clone()),
+                            probability: 0.0,
+                        }
                     })),
                     revisit: st.revisit,
                 },

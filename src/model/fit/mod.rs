@@ -297,6 +297,13 @@ pub struct FittedModel {
     pub start: DateTime<Utc>,
     /// The end of observation.
     pub as_of: DateTime<Utc>,
+    /// When the model was fitted to the items committed in a window ending before the end
+    /// of observation ([`FitWindow`]), the end of that window (its start is `start`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed_until: Option<DateTime<Utc>>,
+    /// Whether the model is fitted to the items committed in a window of the log (from
+    /// `start`; [`FitWindow`]) rather than to the whole log.
+    pub cohort: bool,
     /// Whether the log fitted holds one steady stream of work ([`WindowCheck::of`]); when
     /// it does not, the model is fitted across a change of regime, and `notes` says so.
     pub window_check: WindowCheck,
@@ -319,7 +326,7 @@ pub struct FittedModel {
 
 /// How [`select_fit`](crate::select_fit) chose a model: each candidate's options and its
 /// errors on the inner held-out backtest (the training log split again at 70% of its
-/// arrivals), and the one chosen (the lowest score).
+/// arrivals), and the one chosen (the first within a tolerance of the lowest score).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Selection {
@@ -459,7 +466,11 @@ impl FittedModel {
 pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let window_check = WindowCheck::of(timelines);
     let mut notes: Vec<String> = Vec::new();
-    let cohort = cohort(timelines, options.window, &window_check, &mut notes);
+    let (cohort, committed_until) =
+        match cohort(timelines, options.window, &window_check, &mut notes) {
+            Some((t, until)) => (Some(t), until),
+            None => (None, None),
+        };
     let timelines = cohort.as_ref().unwrap_or(timelines);
     let done_only;
     let observed = if options.censoring == Censoring::DoneItems {
@@ -555,6 +566,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         arrival_days: commitments.days,
         start: ms_to_datetime(timelines.start_ms()),
         as_of: ms_to_datetime(timelines.as_of_ms()),
+        committed_until,
+        cohort: cohort.is_some(),
         window_check,
         notes,
         options: options.clone(),
@@ -576,7 +589,7 @@ fn cohort(
     window: FitWindow,
     check: &WindowCheck,
     notes: &mut Vec<String>,
-) -> Option<Timelines> {
+) -> Option<(Timelines, Option<DateTime<Utc>>)> {
     let (since, until) = match window {
         FitWindow::Whole => return None,
         FitWindow::Steady if check.steady => return None,
@@ -605,7 +618,7 @@ fn cohort(
     notes.push(format!(
         "fitted to the {committed} items committed {span} ({why}), their whole histories observed to the end of the log"
     ));
-    Some(cut)
+    Some((cut, until))
 }
 
 /// The note of a model fitted across a change of regime: its rates and times average

@@ -570,9 +570,6 @@ fn run(timelines: &Timelines, options: &BacktestOptions, noise: bool) -> Result<
     b.notes.clone_from(&fitted.notes);
     b.window_check = WindowCheck::of(timelines);
     b.history = history;
-    if let Some(sel) = &fitted.selection {
-        b.notes.push(sel.reason.clone());
-    }
     b.selection = fitted.selection.clone();
     if !noise {
         b.verdict = verdict(&b, &o_cycle);

@@ -10,6 +10,12 @@ use crate::error::Result;
 /// Replications of each candidate's inner backtest.
 pub const INNER_REPLICATIONS: u32 = 5;
 
+/// A candidate is chosen over the ones before it (the options asked for first, then the
+/// simpler variants) only when its score is lower than theirs by more than this share:
+/// differences within it are the inner backtest's own noise (five replications of a
+/// short period) more than the model's.
+pub const SCORE_TOLERANCE: f64 = 0.10;
+
 /// The candidates tried from `base`: Kaplan–Meier or the done items' histories, later
 /// visits told apart or not, and with `base`'s classes or without (when it has them);
 /// `base` itself first.
@@ -43,7 +49,9 @@ fn candidates(base: &FitOptions) -> Vec<FitOptions> {
 /// items arrived) and simulated over the rest ([`INNER_REPLICATIONS`] replications, seed and
 /// threads of `sim`); its score is CTDD relative to the mean plus the absolute relative
 /// errors of the mean and 85th percentile of cycle time, the throughput and the mean WIP.
-/// The lowest score wins; the model is then fitted on all of `timelines` with its options.
+/// The first candidate whose score is within [`SCORE_TOLERANCE`] of the lowest wins (a
+/// variant must do clearly better than the options asked for); the model is then fitted
+/// on all of `timelines` with its options.
 /// [`FittedModel::selection`] lists every candidate and its errors.
 ///
 /// Why choose at all: which treatment is right depends on how the log was made. A steady
@@ -92,11 +100,8 @@ pub fn select_fit(
                 inner_split = Some(b.train_until);
                 inconclusive |= !b.verdict.conclusive;
                 let e = &b.errors;
-                let score = b.ctdd_relative
-                    + e.mean.abs()
-                    + e.p85.abs()
-                    + e.throughput.abs()
-                    + e.wip.abs();
+                let score =
+                    b.ctdd_relative + e.mean.abs() + e.p85.abs() + e.throughput.abs() + e.wip.abs();
                 c.score = score.is_finite().then_some(score);
                 (c.ctdd_relative, c.mean, c.p85, c.throughput, c.wip) = (
                     Some(b.ctdd_relative),
@@ -110,19 +115,25 @@ pub fn select_fit(
         }
         scored.push(c);
     }
-    let best = scored
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.score.map(|s| (i, s)))
-        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    // The first candidate (the options asked for, then the simpler ones) within
+    // SCORE_TOLERANCE of the lowest score: a variant must do clearly better to be chosen.
+    let lowest = scored.iter().filter_map(|c| c.score).min_by(f64::total_cmp);
+    let best = lowest.and_then(|low| {
+        scored.iter().enumerate().find_map(|(i, c)| {
+            c.score
+                .filter(|s| *s <= low * (1.0 + SCORE_TOLERANCE))
+                .map(|s| (i, s))
+        })
+    });
     let (chosen, reason) = match best {
         Some((i, s)) if !inconclusive => (
             i,
             format!(
-                "fit chosen by an inner held-out backtest of the training log (split at {}): {} (score {s:.2}, the lowest of {} candidates)",
+                "fit chosen by an inner held-out backtest of the training log (split at {}): {} (score {s:.2}; the lowest of {} candidates {:.2})",
                 inner_split.map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
                 describe(&scored[i]),
-                scored.len()
+                scored.len(),
+                lowest.unwrap_or(s)
             ),
         ),
         Some(_) => (
@@ -137,6 +148,7 @@ pub fn select_fit(
         ),
     };
     let mut fitted = fit(timelines, &tried[chosen])?;
+    fitted.notes.push(reason.clone());
     fitted.selection = Some(Selection {
         inner_split,
         candidates: scored,
