@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use valuestream::{
-    FitOptions, LogReader, Metrics, MetricsOptions, RegimeKind, Report, TimelineOptions, Timelines,
+    FitOptions, FitWindow, LogReader, Metrics, MetricsOptions, RegimeKind, Report, TimelineOptions, Timelines,
     WindowCheck, Workflow, fit,
 };
 
@@ -202,17 +202,30 @@ fn an_extract_is_found_and_its_steady_window_suggested() {
         .unwrap()
         .window_check();
     assert!(steady.steady, "{steady:#?}");
-    // The fit is warned that it spans the change.
+    // By default the fit takes the steady window: the items committed in it.
     let fitted = fit(&tl, &FitOptions::new()).unwrap();
     assert_eq!(fitted.window_check, check);
+    assert!(fitted.cohort);
+    assert_eq!(fitted.start, w.since.unwrap());
     assert!(
         fitted
+            .notes
+            .iter()
+            .any(|n| n.contains("(the steady window the window check names)")),
+        "{:?}",
+        fitted.notes
+    );
+    // Fitted to the whole log, it is warned that it spans the change.
+    let whole = fit(&tl, &FitOptions::new().window(FitWindow::Whole)).unwrap();
+    assert!(!whole.cohort);
+    assert!(
+        whole
             .notes
             .iter()
             .any(|n| n.contains("fitted across a window that mixes regimes")
                 && n.contains("an extract of recent items")),
         "{:?}",
-        fitted.notes
+        whole.notes
     );
 }
 
@@ -345,12 +358,14 @@ fn bpic2013_incidents_are_an_extract() {
     assert!(after > 6800, "{after}");
     let report = Report::new(&tl, &MetricsOptions::new()).unwrap();
     assert_eq!(report.window_check, check);
-    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    let fitted = fit(&tl, &FitOptions::new().window(FitWindow::Whole)).unwrap();
     assert!(
         fitted.notes.iter().any(|n| n.contains("mixes regimes")),
         "{:?}",
         fitted.notes
     );
+    let steady = fit(&tl, &FitOptions::new()).unwrap();
+    assert_eq!(steady.start, check.since.unwrap());
 }
 
 /// The command line prints the warnings and the window to use, for `report` and `fit`.
@@ -393,21 +408,24 @@ fn the_command_line_says_it_in_words() {
     let json: serde_json::Value = serde_json::from_str(&run(&["report", "--json"])).unwrap();
     assert_eq!(json["window_check"]["warnings"][0]["kind"], "extract");
     let fit = run(&["fit", "--replications", "2"]);
-    assert!(fit.contains("the model is fitted across it"), "{fit}");
+    assert!(fit.contains("the model is fitted to its steady window"), "{fit}");
     assert!(
         fit.contains(&format!(
-            "`valuestream report --since {since}` measures the steady window"
+            "`valuestream report --since {since}` measures the steady window (the model above is fitted to it)"
         )),
         "{fit}"
     );
+    let whole = run(&["fit", "--replications", "2", "--fit-window", "whole"]);
+    assert!(whole.contains("the model is fitted across it"), "{whole}");
     let json: serde_json::Value =
         serde_json::from_str(&run(&["fit", "--replications", "2", "--json"])).unwrap();
     assert_eq!(json["window_check"]["steady"], false);
+    assert_eq!(json["fit"]["cohort"], true);
     assert!(
         json["notes"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n.as_str().unwrap().contains("mixes regimes"))
+            .any(|n| n.as_str().unwrap().contains("the steady window the window check names"))
     );
 }
