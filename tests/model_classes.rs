@@ -258,7 +258,7 @@ fn true_model() -> ValueStream {
     let feature = WorkClass {
         name: "Feature".into(),
         share: 0.6,
-        stations: Default::default(),
+        stations: std::collections::BTreeMap::default(),
     };
     ValueStream::new(valuestream::Arrivals::poisson(0.85).unwrap(), stations)
         .unwrap()

@@ -230,6 +230,33 @@ pub fn analyze(model: &ValueStream) -> Result<Analysis> {
     Ok(a)
 }
 
+/// A class's stations with their later visits folded in: memoryless rework with the same
+/// mean number of services per entry, and each station's service mean and second moment
+/// over its first and later visits.
+fn fold_revisits(stations: Vec<Station>) -> (Vec<Station>, Vec<(f64, f64)>) {
+    let moments_of = |d: &Distribution| (d.mean(), d.mean().powi(2) * (1.0 + d.scv()));
+    let mut moments = Vec::with_capacity(stations.len());
+    let folded = stations
+        .into_iter()
+        .map(|mut s| {
+            let (mean, second) = moments_of(&s.service);
+            match (s.revisit.take(), &mut s.rework) {
+                (Some(r), Some(rw)) => {
+                    let p1 = rw.probability;
+                    let p2 = r.rework_probability.unwrap_or(p1);
+                    let v = 1.0 + p1 / (1.0 - p2);
+                    rw.probability = 1.0 - 1.0 / v;
+                    let (lm, ls) = moments_of(r.service.as_ref().unwrap_or(&s.service));
+                    moments.push(((mean + (v - 1.0) * lm) / v, (second + (v - 1.0) * ls) / v));
+                }
+                _ => moments.push((mean, second)),
+            }
+            s
+        })
+        .collect();
+    (folded, moments)
+}
+
 /// The routing of a [`Network`]: `p`, `exit`, `ext`, `ext_exit`.
 type Routing = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>, f64);
 
@@ -257,29 +284,7 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
     let mut m1 = vec![0.0; n];
     let mut m2 = vec![0.0; n];
     for (share, stations) in views {
-        let mut folded = Vec::with_capacity(n);
-        let mut moments = Vec::with_capacity(n);
-        for s in stations {
-            let (mean, second) = (
-                s.service.mean(),
-                s.service.mean().powi(2) * (1.0 + s.service.scv()),
-            );
-            let mut f = s.clone();
-            f.revisit = None;
-            match (&s.revisit, &mut f.rework) {
-                (Some(r), Some(rw)) => {
-                    let p1 = rw.probability;
-                    let p2 = r.rework_probability.unwrap_or(p1);
-                    let v = 1.0 + p1 / (1.0 - p2);
-                    rw.probability = 1.0 - 1.0 / v;
-                    let later = r.service.as_ref().unwrap_or(&s.service);
-                    let (lm, ls) = (later.mean(), later.mean().powi(2) * (1.0 + later.scv()));
-                    moments.push(((mean + (v - 1.0) * lm) / v, (second + (v - 1.0) * ls) / v));
-                }
-                _ => moments.push((mean, second)),
-            }
-            folded.push(f);
-        }
+        let (folded, moments) = fold_revisits(stations);
         let view = ValueStream {
             arrivals: Arrivals::Poisson { rate_per_day: 1.0 },
             stations: folded,
@@ -289,16 +294,16 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
         let mut a = vec![vec![0.0; n]; n];
         for (i, row) in a.iter_mut().enumerate() {
             row[i] += 1.0;
-            for j in 0..n {
-                row[j] -= net.p[j][i];
+            for (cell, from) in row.iter_mut().zip(&net.p) {
+                *cell -= from[i];
             }
         }
         let visits = solve(a, net.ext.clone());
         for j in 0..n {
             let w = share * visits[j];
             weight[j] += w;
-            for t in 0..n {
-                p[j][t] += w * net.p[j][t];
+            for (to, q) in p[j].iter_mut().zip(&net.p[j]) {
+                *to += w * q;
             }
             exit[j] += w * net.exit[j];
             m1[j] += w * moments[j].0;
@@ -311,8 +316,8 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
     for (j, s) in model.stations.iter().enumerate() {
         let w = weight[j];
         let (mean, second) = if w > 0.0 {
-            for t in 0..n {
-                p[j][t] /= w;
+            for q in &mut p[j] {
+                *q /= w;
             }
             exit[j] /= w;
             (m1[j] / w, m2[j] / w)

@@ -138,13 +138,8 @@ pub fn in_sample_backtest(
     options: &SimOptions,
 ) -> Result<Backtest> {
     // A model fitted to a cohort (its steady window) is checked against that cohort.
-    let cohort;
-    let timelines = if fitted.start > timelines.start() || fitted.committed_until.is_some() {
-        cohort = timelines.committed_between(fitted.start, fitted.committed_until);
-        &cohort
-    } else {
-        timelines
-    };
+    let cohort = fitted.cohort_of(timelines);
+    let timelines = cohort.as_ref().unwrap_or(timelines);
     let window_days = ms_to_days(timelines.as_of_ms() - timelines.start_ms());
     // Observed.
     let cycles: Vec<f64> = timelines

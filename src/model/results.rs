@@ -240,6 +240,27 @@ pub struct ClassStats {
     pub throughput_per_day: f64,
 }
 
+/// Each class's mean cycle time (with its interval) and throughput over replications.
+fn class_stats(class_names: &[String], reps: &[Replication], window: f64) -> Vec<ClassStats> {
+    class_names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let (m, ci) = mean_ci(reps.iter().map(|r| r.classes[k].0));
+            ClassStats {
+                name: name.clone(),
+                cycle_time_days_mean: m,
+                cycle_time_days_ci95: ci,
+                throughput_per_day: mean(
+                    reps.iter()
+                        .map(|r| r.classes[k].1 as f64 / window)
+                        .collect::<Vec<f64>>(),
+                ),
+            }
+        })
+        .collect()
+}
+
 /// Whether a growth rate is beyond noise (see [`SimResult::unstable`]).
 fn grew(growth: &[f64], throughput: f64) -> bool {
     let (g, ci) = mean_ci(growth.iter().copied());
@@ -349,24 +370,7 @@ impl SimResult {
             services: reps.iter().map(|r| r.services).sum(),
             unstable,
             littles_law_relative_error,
-            classes: class_names
-                .iter()
-                .enumerate()
-                .map(|(k, name)| {
-                    let (m, ci) = mean_ci(reps.iter().map(|r| r.classes[k].0));
-                    let window = horizon_days - warmup_days;
-                    ClassStats {
-                        name: name.clone(),
-                        cycle_time_days_mean: m,
-                        cycle_time_days_ci95: ci,
-                        throughput_per_day: mean(
-                            reps.iter()
-                                .map(|r| r.classes[k].1 as f64 / window)
-                                .collect::<Vec<f64>>(),
-                        ),
-                    }
-                })
-                .collect(),
+            classes: class_stats(class_names, &reps, horizon_days - warmup_days),
             per_replication: reps,
         }
     }

@@ -160,22 +160,7 @@ impl FromStr for Change {
         let bad = |why: &str| bad_change(text, why);
         let t = text.trim();
         if let Some((head, class)) = t.rsplit_once(" class=") {
-            let class = class.trim();
-            if class.is_empty() {
-                return Err(bad("no class named after class="));
-            }
-            let change: Change = head.parse()?;
-            return match change {
-                Change::Automate { .. } | Change::Scale { .. } | Change::Visit { .. } => {
-                    Ok(Change::ForClass {
-                        class: class.to_owned(),
-                        inner: Box::new(change),
-                    })
-                }
-                _ => Err(bad(
-                    "only automate, scale and visit can be for one class (servers, batches, WIP limits and stages are shared)",
-                )),
-            };
+            return for_class(head, class, &bad);
         }
         let (verb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
         let rest = rest.trim();
@@ -266,6 +251,26 @@ impl FromStr for Change {
             }
             _ => Err(bad("unknown verb")),
         }
+    }
+}
+
+/// `CHANGE class=NAME`: `automate`, `scale` or `visit` for one class.
+fn for_class(head: &str, class: &str, bad: &dyn Fn(&str) -> Error) -> Result<Change> {
+    let class = class.trim();
+    if class.is_empty() {
+        return Err(bad("no class named after class="));
+    }
+    let change: Change = head.parse()?;
+    match change {
+        Change::Automate { .. } | Change::Scale { .. } | Change::Visit { .. } => {
+            Ok(Change::ForClass {
+                class: class.to_owned(),
+                inner: Box::new(change),
+            })
+        }
+        _ => Err(bad(
+            "only automate, scale and visit can be for one class (servers, batches, WIP limits and stages are shared)",
+        )),
     }
 }
 
@@ -428,49 +433,7 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                 }
             }
             (Change::ForClass { class, inner }, Some(i)) => {
-                let k = m.class_index(class).ok_or_else(|| {
-                    Error::InvalidArgument(format!(
-                        "{c}: there is no class {class:?}; the classes are {}",
-                        if m.classes.is_empty() {
-                            "none (the model has one kind of work)".to_owned()
-                        } else {
-                            m.classes
-                                .iter()
-                                .map(|x| format!("{:?}", x.name))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ))
-                })?;
-                let base = m.stations[i].clone();
-                let cs = m.classes[k].stations.entry(base.name.clone()).or_default();
-                match inner.as_ref() {
-                    Change::Automate { days, .. } => {
-                        let d = Distribution::deterministic(*days)?;
-                        cs.service = Some(d.clone());
-                        let revisit = cs
-                            .revisit
-                            .get_or_insert_with(|| base.revisit.clone().unwrap_or_default());
-                        revisit.service = Some(d);
-                    }
-                    Change::Scale { factor, .. } => {
-                        if cs.service.is_none() {
-                            cs.service = Some(base.service.clone());
-                        }
-                        if cs.revisit.is_none() {
-                            cs.revisit.clone_from(&base.revisit);
-                        }
-                        scale_class(cs, *factor)?;
-                    }
-                    Change::Visit { probability, .. } => {
-                        cs.visit_probability = Some(*probability);
-                    }
-                    _ => {
-                        return Err(Error::InvalidArgument(format!(
-                            "{c}: only automate, scale and visit can be for one class"
-                        )));
-                    }
-                }
+                apply_for_class(&mut m, i, class, inner, c)?;
             }
             (Change::Servers { servers, .. }, Some(i)) => m.stations[i].servers = *servers,
             (Change::AddServers { add, .. }, Some(i)) => match m.stations[i].servers {
@@ -497,33 +460,7 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                 if m.stations.len() == 1 {
                     return Err(Error::InvalidArgument(format!("{c}: that leaves no stage")));
                 }
-                m.stations.remove(i);
-                let next = m.stations.get(i).map(|s| s.name.clone());
-                for (k, s) in m.stations.iter_mut().enumerate() {
-                    if let Some(r) = &mut s.rework
-                        && r.to == *stage
-                    {
-                        match &next {
-                            Some(n) if k >= i => r.to.clone_from(n),
-                            _ => s.rework = None,
-                        }
-                    }
-                }
-                let index: Vec<String> = m.stations.iter().map(|s| s.name.clone()).collect();
-                for class in &mut m.classes {
-                    class.stations.remove(stage);
-                    for (name, cs) in &mut class.stations {
-                        let k = index.iter().position(|n| n == name).unwrap_or(0);
-                        if let Some(r) = &mut cs.rework
-                            && r.to == *stage
-                        {
-                            match &next {
-                                Some(n) if k >= i => r.to.clone_from(n),
-                                _ => r.probability = 0.0,
-                            }
-                        }
-                    }
-                }
+                remove_station(&mut m, i, stage);
             }
             (Change::Arrivals { rate_per_day }, _) => {
                 m.arrivals = Arrivals::poisson(*rate_per_day)?;
@@ -533,6 +470,94 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
     }
     m.validate()?;
     Ok(m)
+}
+
+/// Station `i` (named `stage`) removed: the rework that went back to it goes to the station
+/// that took its place, or is dropped when none is left behind the reworking station; the
+/// same for each class's rework.
+fn remove_station(m: &mut ValueStream, i: usize, stage: &str) {
+    m.stations.remove(i);
+    let next = m.stations.get(i).map(|s| s.name.clone());
+    for (k, s) in m.stations.iter_mut().enumerate() {
+        if let Some(r) = &mut s.rework
+            && r.to == stage
+        {
+            match &next {
+                Some(n) if k >= i => r.to.clone_from(n),
+                _ => s.rework = None,
+            }
+        }
+    }
+    let index: Vec<String> = m.stations.iter().map(|s| s.name.clone()).collect();
+    for class in &mut m.classes {
+        class.stations.remove(stage);
+        for (name, cs) in &mut class.stations {
+            let k = index.iter().position(|n| n == name).unwrap_or(0);
+            if let Some(r) = &mut cs.rework
+                && r.to == stage
+            {
+                match &next {
+                    Some(n) if k >= i => r.to.clone_from(n),
+                    _ => r.probability = 0.0,
+                }
+            }
+        }
+    }
+}
+
+/// `inner` (automate, scale or visit at station `i`) for the items of `class` only; `c` is
+/// the whole change, for messages.
+fn apply_for_class(
+    m: &mut ValueStream,
+    i: usize,
+    class: &str,
+    inner: &Change,
+    c: &Change,
+) -> Result<()> {
+    let k = m.class_index(class).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "{c}: there is no class {class:?}; the classes are {}",
+            if m.classes.is_empty() {
+                "none (the model has one kind of work)".to_owned()
+            } else {
+                m.classes
+                    .iter()
+                    .map(|x| format!("{:?}", x.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ))
+    })?;
+    let base = m.stations[i].clone();
+    let cs = m.classes[k].stations.entry(base.name.clone()).or_default();
+    match inner {
+        Change::Automate { days, .. } => {
+            let d = Distribution::deterministic(*days)?;
+            cs.service = Some(d.clone());
+            let revisit = cs
+                .revisit
+                .get_or_insert_with(|| base.revisit.clone().unwrap_or_default());
+            revisit.service = Some(d);
+        }
+        Change::Scale { factor, .. } => {
+            if cs.service.is_none() {
+                cs.service = Some(base.service.clone());
+            }
+            if cs.revisit.is_none() {
+                cs.revisit.clone_from(&base.revisit);
+            }
+            scale_class(cs, *factor)?;
+        }
+        Change::Visit { probability, .. } => {
+            cs.visit_probability = Some(*probability);
+        }
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "{c}: only automate, scale and visit can be for one class"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What each class says of station `name` (the classes that say something).

@@ -12,6 +12,8 @@ use valuestream::{
 use crate::Failure;
 
 /// The options shared by every subcommand that reads an event log.
+// Command-line switches are bools by nature; each is independent of the others.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, Args)]
 pub struct InputArgs {
     /// The event log: CSV, Jira JSON (a file or a folder of pages), XES or XES.gz.

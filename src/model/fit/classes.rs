@@ -12,7 +12,6 @@ use super::layout::{Role, Slot};
 use super::observe::observe;
 use super::station::fit_station;
 use super::{FitOptions, StationFit};
-use crate::error::Result;
 use crate::timeline::Timelines;
 use crate::workflow::Stage;
 
@@ -42,29 +41,12 @@ pub struct ClassFit {
     pub stations: Vec<StationFit>,
 }
 
-/// The layout the classes are fitted on, as the whole model's fit found it.
-pub(super) struct Layout<'a> {
-    pub(super) slots: &'a [Slot],
-    pub(super) roles: &'a [Role],
-    pub(super) names: &'a [String],
-    pub(super) stages: &'a [Stage],
-}
+/// A class's name, its attribute values, committed and done items.
+type Group = (String, Vec<String>, usize, usize);
 
-/// The classes of `timelines` by `attribute`, fitted on the layout; the model's classes,
-/// their fits, and notes. No classes (and a note) when fewer than two values have
-/// [`MIN_CLASS_DONE`] done items.
-///
-/// # Errors
-///
-/// As [`fit_station`] building a distribution.
-pub(super) fn fit_classes(
-    timelines: &Timelines,
-    attribute: &str,
-    layout: &Layout<'_>,
-    stations: &[Station],
-    options: &FitOptions,
-    notes: &mut Vec<String>,
-) -> Result<(Vec<WorkClass>, Vec<ClassFit>)> {
+/// The classes of `timelines` by `attribute`: each value with [`MIN_CLASS_DONE`] done
+/// items, most items first, then `other` for the rest; and the committed items in all.
+fn groups(timelines: &Timelines, attribute: &str) -> (Vec<Group>, usize) {
     // (committed, done) per value.
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in timelines.iter().filter(|r| r.commitment_ms().is_some()) {
@@ -86,18 +68,42 @@ pub(super) fn fit_classes(
         }
     }
     own.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut groups: Vec<(String, Vec<String>, usize, usize)> = own
+    let mut groups: Vec<Group> = own
         .into_iter()
         .map(|(v, i, d)| (v.clone(), vec![v], i, d))
         .collect();
     if pooled.1 > 0 {
         groups.push((OTHER_CLASS.to_owned(), pooled.0, pooled.1, pooled.2));
     }
+    (groups, total)
+}
+
+/// The layout the classes are fitted on, as the whole model's fit found it.
+pub(super) struct Layout<'a> {
+    pub(super) slots: &'a [Slot],
+    pub(super) roles: &'a [Role],
+    pub(super) names: &'a [String],
+    pub(super) stages: &'a [Stage],
+}
+
+/// The classes of `timelines` by `attribute`, fitted on the layout; the model's classes,
+/// their fits, and notes. No classes (and a note) when fewer than two values have
+/// [`MIN_CLASS_DONE`] done items. A station a class never completed a visit to keeps the
+/// station's own description for it (and a note says so).
+pub(super) fn fit_classes(
+    timelines: &Timelines,
+    attribute: &str,
+    layout: &Layout<'_>,
+    stations: &[Station],
+    options: &FitOptions,
+    notes: &mut Vec<String>,
+) -> (Vec<WorkClass>, Vec<ClassFit>) {
+    let (groups, total) = groups(timelines, attribute);
     if groups.len() < 2 {
         notes.push(format!(
             "classes by {attribute:?}: fewer than two values have {MIN_CLASS_DONE} done items, so the model has one class"
         ));
-        return Ok((Vec::new(), Vec::new()));
+        return (Vec::new(), Vec::new());
     }
     let mut classes = Vec::with_capacity(groups.len());
     let mut fits = Vec::with_capacity(groups.len());
@@ -166,5 +172,5 @@ pub(super) fn fit_classes(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    Ok((classes, fits))
+    (classes, fits)
 }

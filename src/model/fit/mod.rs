@@ -369,6 +369,13 @@ pub struct Candidate {
 }
 
 impl FittedModel {
+    /// The items of `timelines` the model was fitted to, when it was fitted to a window
+    /// of them (`None`: all of them).
+    pub(crate) fn cohort_of(&self, timelines: &Timelines) -> Option<Timelines> {
+        self.cohort
+            .then(|| timelines.committed_between(self.start, self.committed_until))
+    }
+
     /// The model's class of `item` (an index of the model's classes): the class holding
     /// its value of the class attribute, else `other`; 0 in a model without classes.
     pub fn class_of(&self, item: &crate::timeline::ItemTimeline<'_>) -> u8 {
@@ -472,13 +479,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             None => (None, None),
         };
     let timelines = cohort.as_ref().unwrap_or(timelines);
-    let done_only;
-    let observed = if options.censoring == Censoring::DoneItems {
-        done_only = timelines.done_only();
-        &done_only
-    } else {
-        timelines
-    };
+    let done_only = (options.censoring == Censoring::DoneItems).then(|| timelines.done_only());
+    let observed = done_only.as_ref().unwrap_or(timelines);
     let stages = timelines.workflow().stages();
     let slots = layout::from_workflow(stages)?;
     let slots = layout::split_waiting(timelines, stages, slots, &mut notes);
@@ -486,17 +488,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
-    let mut seen = observe::observe(observed, &slots, &roles);
-    if options.censoring == Censoring::DoneItems {
-        // Servers, busy time and releases are what every item did.
-        let all = observe::observe(timelines, &slots, &roles);
-        (seen.sweep, seen.busy, seen.waited, seen.starts) =
-            (all.sweep, all.busy, all.waited, all.starts);
-        notes.push(format!(
-            "fitted on the histories of the {} items done by the end of observation only (their times and routes; servers and arrivals from every item)",
-            seen.done_items
-        ));
-    }
+    let mut seen = observe_for(timelines, observed, &slots, &roles, &mut notes);
     let mut stations: Vec<Station> = Vec::with_capacity(n);
     let mut fits: Vec<StationFit> = Vec::with_capacity(n);
     for k in 0..n {
@@ -542,7 +534,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             &stations,
             options,
             &mut notes,
-        )?,
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
@@ -577,6 +569,28 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         classes: class_fits,
         selection: None,
     })
+}
+
+/// What the log shows of the stations: `observed` (every item, or the done ones only),
+/// with the servers, busy time and releases of every item of `timelines`.
+fn observe_for(
+    timelines: &Timelines,
+    observed: &Timelines,
+    slots: &[layout::Slot],
+    roles: &[layout::Role],
+    notes: &mut Vec<String>,
+) -> observe::Observed {
+    let mut seen = observe::observe(observed, slots, roles);
+    if observed.len() != timelines.len() {
+        let all = observe::observe(timelines, slots, roles);
+        (seen.sweep, seen.busy, seen.waited, seen.starts) =
+            (all.sweep, all.busy, all.waited, all.starts);
+        notes.push(format!(
+            "fitted on the histories of the {} items done by the end of observation only (their times and routes; servers and arrivals from every item)",
+            seen.done_items
+        ));
+    }
+    seen
 }
 
 /// Items committed in a window shorter than this are too few to fit a model to: the

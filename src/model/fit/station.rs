@@ -26,29 +26,14 @@ pub(super) fn fit_station(
     notes: &mut Vec<String>,
 ) -> Result<(Station, StationFit)> {
     let slot = &slots[k];
-    let all = std::mem::take(&mut seen.services[k]);
-    let all_censored = std::mem::take(&mut seen.censored[k]);
-    let later_flags = std::mem::take(&mut seen.services_later[k]);
-    let censored_flags = std::mem::take(&mut seen.censored_later[k]);
-    let later_done = later_flags.iter().filter(|l| **l).count() + seen.later_zeros[k];
-    let first_done = all.len() + seen.zeros[k] - later_done;
+    let sv = Services::take(seen, k);
     // Later visits are told apart when both kinds are numerous enough to fit.
+    let later_done = sv.later.iter().filter(|l| **l).count() + sv.later_zeros;
+    let first_done = sv.done.len() + sv.zeros - later_done;
     let memory = options.memory && later_done >= MIN_REVISITS && first_done >= MIN_REVISITS;
-    let pick = |values: &[f64], flags: &[bool], later: bool| -> Vec<f64> {
-        values
-            .iter()
-            .zip(flags)
-            .filter(|&(_, &l)| !memory || l == later)
-            .map(|(&v, _)| v)
-            .collect()
-    };
-    let mut sample = pick(&all, &later_flags, false);
+    let (mut sample, first_censored) = sv.part(memory, false);
     let visits_done = sample.len();
-    let first_zeros = if memory {
-        seen.zeros[k] - seen.later_zeros[k]
-    } else {
-        seen.zeros[k]
-    };
+    let first_zeros = sv.zeros - if memory { sv.later_zeros } else { 0 };
     sample.extend(std::iter::repeat_n(0.0, first_zeros));
     if sample.is_empty() {
         return Err(Error::InvalidArgument(format!(
@@ -56,13 +41,7 @@ pub(super) fn fit_station(
             names[k]
         )));
     }
-    let sample = with_censored(
-        sample,
-        &pick(&all_censored, &censored_flags, false),
-        &names[k],
-        options,
-        notes,
-    );
+    let sample = with_censored(sample, &first_censored, &names[k], options, notes);
     let (m, cv) = mean_cv(&sample);
     let (service, distribution, families) =
         service_distribution(&sample, m, cv, &names[k], options, notes)?;
@@ -86,42 +65,15 @@ pub(super) fn fit_station(
     };
     let mut rework_fit = rework(k, &seen.rework, names, passes);
     let revisit = if memory {
-        let mut later = pick(&all, &later_flags, true);
-        let later_visits = later.len();
-        later.extend(std::iter::repeat_n(0.0, seen.later_zeros[k]));
-        let later_passes = if slot.wait_delay {
-            later.len()
-        } else {
-            later_visits
+        let (done, censored) = sv.part(true, true);
+        let later = Later {
+            done,
+            censored,
+            zeros: sv.later_zeros,
+            moves: seen.rework_later[k],
         };
-        let later = with_censored(
-            later,
-            &pick(&all_censored, &censored_flags, true),
-            &names[k],
-            options,
-            notes,
-        );
-        let (m, cv) = mean_cv(&later);
-        let (service, ..) = service_distribution(&later, m, cv, &names[k], options, notes)?;
-        let moves_later = seen.rework_later[k];
-        let later_p = (moves_later as f64 / later_passes.max(1) as f64).min(0.95);
-        if let Some(r) = &mut rework_fit {
-            // The first visits' rate: the moves after them over their passes.
-            let moves_first = r.moves - moves_later.min(r.moves);
-            r.probability = (moves_first as f64 / passes.max(1) as f64).min(0.95);
-            r.later_probability = Some(later_p);
-        }
-        Some((
-            Revisit {
-                service: Some(service),
-                rework_probability: rework_fit.as_ref().map(|_| later_p),
-            },
-            RevisitFit {
-                services: later.len(),
-                mean_days: m,
-                cv,
-            },
-        ))
+        let ctx = (names[k].as_str(), slot.wait_delay, passes);
+        Some(fit_revisit(later, ctx, &mut rework_fit, options, notes)?)
     } else {
         None
     };
@@ -170,6 +122,97 @@ pub(super) fn fit_station(
         revisit: revisit_fit,
     };
     Ok((station, fit))
+}
+
+/// A station's services as observed: completed and open ones, each flagged when it is a
+/// later visit, and the zero-time passes of a waiting delay (all, and the later ones).
+struct Services {
+    done: Vec<f64>,
+    later: Vec<bool>,
+    censored: Vec<f64>,
+    censored_later: Vec<bool>,
+    zeros: usize,
+    later_zeros: usize,
+}
+
+impl Services {
+    /// Station `k`'s, taken out of `seen`.
+    fn take(seen: &mut Observed, k: usize) -> Services {
+        Services {
+            done: std::mem::take(&mut seen.services[k]),
+            later: std::mem::take(&mut seen.services_later[k]),
+            censored: std::mem::take(&mut seen.censored[k]),
+            censored_later: std::mem::take(&mut seen.censored_later[k]),
+            zeros: seen.zeros[k],
+            later_zeros: seen.later_zeros[k],
+        }
+    }
+
+    /// The completed and open services, in order: all of them (`apart` false), or only
+    /// the later (`later`) or first visits.
+    fn part(&self, apart: bool, later: bool) -> (Vec<f64>, Vec<f64>) {
+        let pick = |values: &[f64], flags: &[bool]| -> Vec<f64> {
+            values
+                .iter()
+                .zip(flags)
+                .filter(|&(_, &l)| !apart || l == later)
+                .map(|(&v, _)| v)
+                .collect()
+        };
+        (
+            pick(&self.done, &self.later),
+            pick(&self.censored, &self.censored_later),
+        )
+    }
+}
+
+/// What the log shows of a station's later visits.
+struct Later {
+    /// Completed later services.
+    done: Vec<f64>,
+    /// Later services still open at the end of observation.
+    censored: Vec<f64>,
+    /// Later passes through a waiting delay without waiting.
+    zeros: usize,
+    /// Moves back after a later service.
+    moves: usize,
+}
+
+/// A station's later visits fitted apart (`ctx`: its name, whether it is a waiting delay,
+/// and the passes of its first visits): their service and rework; `rework_fit` is set to
+/// the first visits' own rate and given the later one.
+fn fit_revisit(
+    later: Later,
+    (name, wait_delay, passes): (&str, bool, usize),
+    rework_fit: &mut Option<ReworkFit>,
+    options: &FitOptions,
+    notes: &mut Vec<String>,
+) -> Result<(Revisit, RevisitFit)> {
+    let mut sample = later.done;
+    let visits = sample.len();
+    sample.extend(std::iter::repeat_n(0.0, later.zeros));
+    let later_passes = if wait_delay { sample.len() } else { visits };
+    let sample = with_censored(sample, &later.censored, name, options, notes);
+    let (m, cv) = mean_cv(&sample);
+    let (service, ..) = service_distribution(&sample, m, cv, name, options, notes)?;
+    let later_p = (later.moves as f64 / later_passes.max(1) as f64).min(0.95);
+    if let Some(r) = rework_fit {
+        // The first visits' rate: the moves after them over their passes.
+        let moves_first = r.moves - later.moves.min(r.moves);
+        r.probability = (moves_first as f64 / passes.max(1) as f64).min(0.95);
+        r.later_probability = Some(later_p);
+    }
+    Ok((
+        Revisit {
+            service: Some(service),
+            rework_probability: rework_fit.as_ref().map(|_| later_p),
+        },
+        RevisitFit {
+            services: sample.len(),
+            mean_days: m,
+            cv,
+        },
+    ))
 }
 
 /// Later visits to a station are fitted apart only when there are at least this many of

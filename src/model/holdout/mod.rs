@@ -476,35 +476,11 @@ fn run(timelines: &Timelines, options: &BacktestOptions, noise: bool) -> Result<
     let as_of = timelines.as_of_ms();
     let test_days = ms_to_days(as_of - split);
     let known = timelines.known_at(ms_to_datetime(split));
-    let fitted = if options.select {
-        select_fit(&known, &options.fit, &options.sim)
-    } else {
-        fit(&known, &options.fit)
-    };
-    let fitted = fitted.map_err(|e| match e {
-        Error::InvalidArgument(m) => Error::InvalidArgument(format!(
-            "fitting on the training period (to {}): {m}",
-            ms_to_datetime(split)
-        )),
-        other => other,
-    })?;
+    let fitted = fit_training(&known, options)?;
     let roles = roles(&fitted, timelines);
     let (placed, placed_items) = placements(&known, &roles, |i| fitted.class_of(i));
     let arrivals = commitments_after(timelines, split)?;
-    let mut class_of_index: Vec<u8> = Vec::new();
-    if fitted.class_by.is_some() {
-        for i in timelines.iter() {
-            if class_of_index.len() <= i.index() {
-                class_of_index.resize(i.index() + 1, 0);
-            }
-            class_of_index[i.index()] = fitted.class_of(&i);
-        }
-    }
-    let trace_classes: Vec<u8> = if class_of_index.is_empty() {
-        Vec::new()
-    } else {
-        arrivals.iter().map(|&(_, i)| class_of_index[i]).collect()
-    };
+    let trace_classes = trace_classes(&fitted, timelines, &arrivals);
     let observed = Side::new(
         timelines.iter().map(|i| (i.commitment_ms(), i.done_ms())),
         split,
@@ -570,7 +546,7 @@ fn run(timelines: &Timelines, options: &BacktestOptions, noise: bool) -> Result<
     b.notes.clone_from(&fitted.notes);
     b.window_check = WindowCheck::of(timelines);
     b.history = history;
-    b.selection = fitted.selection.clone();
+    b.selection.clone_from(&fitted.selection);
     if !noise {
         b.verdict = verdict(&b, &o_cycle);
         return Ok(b);
@@ -636,6 +612,43 @@ fn commitments_after(timelines: &Timelines, split: i64) -> Result<Vec<(i64, usiz
         )));
     }
     Ok(arrivals)
+}
+
+/// The model fitted on the training period (`known`: the log as known at the split), as
+/// the options say: chosen by an inner backtest, or fitted as given.
+fn fit_training(known: &Timelines, options: &BacktestOptions) -> Result<FittedModel> {
+    let fitted = if options.select {
+        select_fit(known, &options.fit, &options.sim)
+    } else {
+        fit(known, &options.fit)
+    };
+    fitted.map_err(|e| match e {
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!(
+            "fitting on the training period (to {}): {m}",
+            known.as_of()
+        )),
+        other => other,
+    })
+}
+
+/// The class of each arrival replayed (`arrivals`: commitment and log index), empty for
+/// a model without classes.
+fn trace_classes(
+    fitted: &FittedModel,
+    timelines: &Timelines,
+    arrivals: &[(i64, usize)],
+) -> Vec<u8> {
+    if fitted.class_by.is_none() {
+        return Vec::new();
+    }
+    let mut class_of_index: Vec<u8> = Vec::new();
+    for i in timelines.iter() {
+        if class_of_index.len() <= i.index() {
+            class_of_index.resize(i.index() + 1, 0);
+        }
+        class_of_index[i.index()] = fitted.class_of(&i);
+    }
+    arrivals.iter().map(|&(_, i)| class_of_index[i]).collect()
 }
 
 /// Each replication's side of the comparison: its items are the placed ones (with their
