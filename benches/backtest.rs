@@ -2,13 +2,20 @@
 //! events; `../shared/data/bpic2013_incidents.csv`, see its README), 10 replications: fit on
 //! the first 70% of arrivals, simulate the rest from the state at the split, score it.
 //! Target: under 2 s. Skipped, with a message, when the log is absent.
+//!
+//! `fit_bpic2013`: the model of the whole log as `valuestream fit` makes it: the fit chosen
+//! by an inner held-out backtest of the log (`select_fit`, four candidates) and, for
+//! comparison, one fit with given options (`fit`). Target: under 2 s.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use valuestream::{BacktestOptions, LogReader, Timelines, Workflow, backtest};
+use valuestream::{
+    BacktestOptions, FitOptions, LogReader, SimOptions, Timelines, Workflow, backtest, fit,
+    select_fit,
+};
 
 fn bench(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -34,6 +41,19 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(backtest(&tl, &options).expect("backtest")));
         });
     }
+    g.finish();
+    let mut g = c.benchmark_group("fit_bpic2013");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let options = FitOptions::new();
+    for threads in [1, 2] {
+        let sim = SimOptions::new().threads(threads);
+        g.bench_function(format!("select_fit, {threads} thread(s)"), |b| {
+            b.iter(|| black_box(select_fit(&tl, &options, &sim).expect("fit")));
+        });
+    }
+    g.bench_function("fit", |b| {
+        b.iter(|| black_box(fit(&tl, &options).expect("fit")));
+    });
     g.finish();
 }
 

@@ -11,12 +11,20 @@
 //! - `tandem/replications_8/threads_1` and `…/threads_2`: 8 replications of 20 000 days on
 //!   1 and 2 threads (the speed-up of replications).
 //!
+//! - `classes/one_core`: the same tandem with two classes of work (60% and 40%, service
+//!   means 1.2 and 0.7 days at every station: the same load) and routing with memory (S4
+//!   sends 20% of first visits and 50% of later ones back to S3, with a later-visit service
+//!   of its own), one replication of 100 000 days on one thread.
+//!
 //! BENCHMARKS.md records the figures, side by side with Ciw on the same case.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
+use valuestream::{
+    Arrivals, ClassStation, Distribution, Revisit, Servers, SimOptions, Simulation, Station,
+    ValueStream, WorkClass,
+};
 
 fn tandem() -> ValueStream {
     let service = Distribution::exponential(1.0).expect("a valid mean");
@@ -27,6 +35,40 @@ fn tandem() -> ValueStream {
             .collect(),
     )
     .expect("a valid model")
+}
+
+/// The tandem with two classes and later visits (see the module's documentation).
+fn classes() -> ValueStream {
+    let e = |m: f64| Distribution::exponential(m).expect("a valid mean");
+    let mut stations: Vec<Station> = (1..=4)
+        .map(|i| Station::new(format!("S{i}"), Servers::Finite(3), e(1.0)))
+        .collect();
+    stations[3] = stations[3]
+        .clone()
+        .with_rework("S3", 0.2)
+        .with_revisit(Revisit {
+            service: Some(e(0.5)),
+            rework_probability: Some(0.5),
+        });
+    let class = |name: &str, share: f64, mean: f64| WorkClass {
+        name: name.into(),
+        share,
+        stations: (1..=4)
+            .map(|i| {
+                (
+                    format!("S{i}"),
+                    ClassStation {
+                        service: Some(e(mean)),
+                        ..ClassStation::default()
+                    },
+                )
+            })
+            .collect(),
+    };
+    ValueStream::new(Arrivals::poisson(1.5).expect("a valid rate"), stations)
+        .expect("a valid model")
+        .with_classes(vec![class("Feature", 0.6, 1.2), class("Bug", 0.4, 0.7)])
+        .expect("valid classes")
 }
 
 fn options(replications: u32, horizon_days: f64, threads: usize) -> SimOptions {
@@ -58,6 +100,17 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(sim.run(black_box(&o))));
         });
     }
+    group.finish();
+
+    let sim = Simulation::new(&classes()).expect("a valid model");
+    let mut group = c.benchmark_group("classes");
+    group.sample_size(20);
+    let one = options(1, 100_000.0, 1);
+    let services = sim.run(&one).expect("valid options").services;
+    group.throughput(Throughput::Elements(services));
+    group.bench_function("one_core", |b| {
+        b.iter(|| black_box(sim.run(black_box(&one))));
+    });
     group.finish();
 }
 

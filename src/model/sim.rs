@@ -268,8 +268,11 @@ enum BatchSpec {
 struct Spec {
     /// `u32::MAX` for unlimited.
     servers: u32,
-    /// What each class sees here (one entry without classes).
-    by_class: Vec<ClassSpec>,
+    /// What class 0 (every item, without classes) sees here, kept inline: the common case
+    /// costs no indirection.
+    first: ClassSpec,
+    /// What classes 1, 2, … see here.
+    others: Vec<ClassSpec>,
     batch: BatchSpec,
     /// `u32::MAX` for no limit.
     limit: u32,
@@ -316,6 +319,17 @@ impl ClassSpec {
         match &self.later_service {
             Some(l) if again => l,
             _ => &self.service,
+        }
+    }
+}
+
+impl Spec {
+    /// What items of class `c` see here.
+    #[inline]
+    fn class(&self, c: u8) -> &ClassSpec {
+        match c {
+            0 => &self.first,
+            _ => &self.others[usize::from(c) - 1],
         }
     }
 }
@@ -379,7 +393,11 @@ impl Simulation {
             .enumerate()
             .map(|(i, s)| Spec {
                 servers: s.servers.count().unwrap_or(u32::MAX),
-                by_class: views.iter().map(|v| ClassSpec::new(model, &v[i])).collect(),
+                first: ClassSpec::new(model, &views[0][i]),
+                others: views[1..]
+                    .iter()
+                    .map(|v| ClassSpec::new(model, &v[i]))
+                    .collect(),
                 batch: match s.batch {
                     None => BatchSpec::None,
                     Some(Batch::Scheduled {
@@ -1084,7 +1102,7 @@ impl<'a> Engine<'a> {
     /// (rejection: up to [`RESIDUAL_TRIES`] draws, then an unconditioned one).
     fn residual(&mut self, s: usize, j: u32, elapsed: f64) -> f64 {
         let job = &self.jobs[j as usize];
-        let service = self.sim.stations[s].by_class[usize::from(job.class)].sampler(job.again);
+        let service = self.sim.stations[s].class(job.class).sampler(job.again);
         let rng = &mut self.service_rng[s];
         for _ in 0..RESIDUAL_TRIES {
             let d = service.sample(rng);
@@ -1277,7 +1295,8 @@ impl<'a> Engine<'a> {
         self.services += 1;
         self.mark_served(s, j);
         let job = &self.jobs[j as usize];
-        let d = self.sim.stations[s].by_class[usize::from(job.class)]
+        let d = self.sim.stations[s]
+            .class(job.class)
             .sampler(job.again)
             .sample(&mut self.service_rng[s]);
         self.schedule(now + d, Kind::Served, s as u32, j);
@@ -1319,9 +1338,10 @@ impl<'a> Engine<'a> {
         // A batch is served in the time of its first item's class and visit.
         let (class, again) = lead.map_or((0, false), |j| {
             let job = &self.jobs[j as usize];
-            (usize::from(job.class), job.again)
+            (job.class, job.again)
         });
-        let d = self.sim.stations[s].by_class[class]
+        let d = self.sim.stations[s]
+            .class(class)
             .sampler(again)
             .sample(&mut self.service_rng[s]);
         self.schedule(now + d, Kind::BatchServed, s as u32, slot);
@@ -1349,7 +1369,7 @@ impl<'a> Engine<'a> {
         let sim = self.sim;
         let spec = &sim.stations[s];
         let job = &self.jobs[j as usize];
-        if let Some((to, first, later)) = spec.by_class[usize::from(job.class)].rework {
+        if let Some((to, first, later)) = spec.class(job.class).rework {
             let p = if job.again { later } else { first };
             if self.route_rng[s].random::<f64>() < p {
                 return (to, true);
@@ -1363,10 +1383,10 @@ impl<'a> Engine<'a> {
     #[inline]
     fn forward(&mut self, mut t: u32, j: u32) -> u32 {
         let sim = self.sim;
-        let class = usize::from(self.jobs[j as usize].class);
+        let class = self.jobs[j as usize].class;
         while t != EXIT {
             let spec = &sim.stations[t as usize];
-            let visit = spec.by_class[class].visit;
+            let visit = spec.class(class).visit;
             if visit >= 1.0 || self.skip_rng[t as usize].random::<f64>() < visit {
                 return t;
             }
