@@ -154,9 +154,21 @@ fn stations_text(f: &FittedModel, s: &mut String) {
             ));
         }
         if let Some(r) = &st.rework {
+            match r.later_probability {
+                Some(later) => s.push_str(&format!(
+                    "  {:<18} rework to {} with probability {:.2} after a first visit, {later:.2} after a later one ({} moves back)\n",
+                    "", r.to, r.probability, r.moves
+                )),
+                None => s.push_str(&format!(
+                    "  {:<18} rework to {} with probability {:.2} ({} moves back)\n",
+                    "", r.to, r.probability, r.moves
+                )),
+            }
+        }
+        if let Some(r) = &st.revisit {
             s.push_str(&format!(
-                "  {:<18} rework to {} with probability {:.2} ({} moves back)\n",
-                "", r.to, r.probability, r.moves
+                "  {:<18} later visits: mean {:.2} cv {:.2} ({} of them)\n",
+                "", r.mean_days, r.cv, r.services
             ));
         }
         if let Some(r) = &st.release {
@@ -174,6 +186,29 @@ fn stations_text(f: &FittedModel, s: &mut String) {
                 "", best.family, best.ks, best.aic
             ));
         }
+    }
+}
+
+/// Each class of work: its share and, per station, its own mean service time.
+fn classes_text(f: &FittedModel, s: &mut String) {
+    let Some(attr) = &f.class_by else { return };
+    s.push_str(&format!(
+        "  classes by {attr:?} (sharing the servers above): mean service days per station\n"
+    ));
+    s.push_str(&format!("  {:<18} {:>6}", "class", "share"));
+    for st in &f.stations {
+        s.push_str(&format!(" {:>12.12}", st.name));
+    }
+    s.push('\n');
+    for c in &f.classes {
+        s.push_str(&format!("  {:<18} {:>5.0}%", c.name, c.share * 100.0));
+        for st in &f.stations {
+            match c.stations.iter().find(|x| x.name == st.name) {
+                Some(x) => s.push_str(&format!(" {:>12.2}", x.mean_days)),
+                None => s.push_str(&format!(" {:>12}", "-")),
+            }
+        }
+        s.push('\n');
     }
 }
 
@@ -332,6 +367,7 @@ fn text(r: &FitReport) -> String {
     arrivals_text(&r.fitted, &mut s);
     window_text(&r.fitted, &mut s);
     stations_text(&r.fitted, &mut s);
+    classes_text(&r.fitted, &mut s);
     bottleneck_text(&r.bottleneck, &r.fitted, &mut s);
     backtest_text(&r.fitted, &r.in_sample, &mut s);
     s.push_str(&format!("Trust: {}\n", r.trust.summary));
