@@ -257,6 +257,24 @@ fn notes(s: &mut String, r: &SimResult, a: &Analysis, dis: &[Disagreement]) {
         .filter(|x| x.queue_grew)
         .map(|x| x.name.as_str())
         .collect();
+    if !r.classes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nclass            cycle time, mean days        throughput per day"
+        );
+        for c in &r.classes {
+            let ci = c.cycle_time_days_ci95.map_or(String::new(), |[lo, hi]| {
+                format!(" [{}, {}]", num(lo), num(hi))
+            });
+            let _ = writeln!(
+                s,
+                "{:<16} {:<28} {:.2}",
+                c.name,
+                format!("{}{ci}", num(c.cycle_time_days_mean)),
+                c.throughput_per_day
+            );
+        }
+    }
     if r.unstable {
         let _ = writeln!(
             s,

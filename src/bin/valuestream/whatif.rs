@@ -75,6 +75,19 @@ fn text(w: &WhatIf) -> String {
             st.name, st.wait_days_mean, after
         ));
     }
+    if !w.classes.is_empty() {
+        s.push_str("  cycle time mean by class (days)\n");
+        for c in &w.classes {
+            let d = &c.cycle_time;
+            s.push_str(&format!(
+                "    {:<19} {:>12.2} {:>13.2}   {:+.1}%\n",
+                c.class,
+                d.baseline,
+                d.scenario,
+                d.delta_rel * 100.0
+            ));
+        }
+    }
     s.push('\n');
     s.push_str(&w.verdict);
     s.push('\n');
