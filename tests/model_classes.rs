@@ -290,3 +290,17 @@ fn the_analytic_utilisations_of_classes_and_later_visits_are_exact() {
     let test = a.stations.iter().find(|s| s.name == "Test").unwrap();
     assert!((test.visits_per_item - (0.6 * 1.5 + 0.4 * 7.0 / 6.0)).abs() < 1e-9);
 }
+
+/// A fitted model with classes and later visits is a model file too: written and read
+/// back, it is the same model.
+#[test]
+fn a_fitted_model_with_classes_round_trips_through_its_file() {
+    let f = fit(&timelines(), &options()).unwrap();
+    let text = f.model.to_toml();
+    assert!(
+        text.contains("[[class]]") && text.contains("revisit = "),
+        "{text}"
+    );
+    let again = ValueStream::from_toml_str(&text).unwrap();
+    assert_eq!(again, f.model);
+}

@@ -135,11 +135,39 @@ impl ValueStream {
             if let Some(r) = &s.rework {
                 out.push_str(&format!("rework = {}\n", inline(r, "to")));
             }
+            if let Some(r) = &s.revisit {
+                out.push_str(&format!("revisit = {}\n", inline(r, "service")));
+            }
             if s.visit_probability != 1.0 {
                 out.push_str(&format!(
                     "visit_probability = {}\n",
                     toml::Value::Float(s.visit_probability)
                 ));
+            }
+        }
+        for c in &self.classes {
+            out.push_str(&format!(
+                "\n[[class]]\nname = {}\nshare = {}\n",
+                toml::Value::String(c.name.clone()),
+                toml::Value::Float(c.share)
+            ));
+            for (name, cs) in &c.stations {
+                out.push_str(&format!(
+                    "[class.stage.{}]\n",
+                    toml::Value::String(name.clone())
+                ));
+                if let Some(d) = &cs.service {
+                    out.push_str(&format!("service = {}\n", inline(d, "dist")));
+                }
+                if let Some(v) = cs.visit_probability {
+                    out.push_str(&format!("visit_probability = {}\n", toml::Value::Float(v)));
+                }
+                if let Some(r) = &cs.rework {
+                    out.push_str(&format!("rework = {}\n", inline(r, "to")));
+                }
+                if let Some(r) = &cs.revisit {
+                    out.push_str(&format!("revisit = {}\n", inline(r, "service")));
+                }
             }
         }
         out
