@@ -175,11 +175,12 @@ pub use model::{
     HoldoutBacktest, INNER_REPLICATIONS, Lever, Leverage, MIN_CLASS_DONE, MIN_DONE_ITEMS, Method,
     ModelBottleneck, ModelTrust, NOISE_LEVEL, NOISE_RUNS, Noise, OTHER_CLASS, Observed,
     OpenAtSplit, Outcome, OutcomeStation, Release, Replication, ReplicationScores,
-    ReplicationStation, Revisit, RevisitFit, Rework, ReworkFit, Selection, Servers, ServersFrom,
-    ServiceModel, SimOptions, SimResult, Simulation, SimulationReport, Spread, Station,
-    StationAnalysis, StationComparison, StationFit, StationStats, StationTime, StationWip,
-    ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, WorkClass, analyze,
-    backtest, fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
+    ReplicationStation, Revisit, RevisitFit, Rework, ReworkFit, SCORE_TOLERANCE, Selection,
+    Servers, ServersFrom, ServiceModel, SimOptions, SimResult, Simulation, SimulationReport,
+    Spread, Station, StationAnalysis, StationComparison, StationFit, StationStats, StationTime,
+    StationWip, ThroughputStats, TrustBasis, ValueStream, Verdict, WhatIf, WipStats, WorkClass,
+    analyze, backtest, fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance,
+    what_if,
 };
 pub use report::{
     write_cfd_svg, write_cycle_time_svg, write_html_report, write_items_csv, write_series_csv,

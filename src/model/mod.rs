@@ -47,7 +47,7 @@ pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{
     BacktestOptions, Check, CycleSummary, ErrorSpread, Errors, HoldoutBacktest, INNER_REPLICATIONS,
     MIN_DONE_ITEMS, NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores,
-    Spread, StationWip, Verdict, backtest, select_fit, tolerance,
+    SCORE_TOLERANCE, Spread, StationWip, Verdict, backtest, select_fit, tolerance,
 };
 pub use results::{
     ClassStats, CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats,

@@ -107,7 +107,7 @@ pub enum FitWindow {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Censoring {
-    /// Kaplan–Meier ([`crate::stats::kaplan_meier_sample`]): right when an open service is
+    /// Kaplan–Meier (the product-limit estimate from completed and open services): right when an open service is
     /// an ordinary one not yet finished (a steady stream observed until some day).
     #[default]
     KaplanMeier,

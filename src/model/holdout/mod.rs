@@ -12,7 +12,7 @@ mod measure;
 mod select;
 mod state;
 
-pub use select::{INNER_REPLICATIONS, select_fit};
+pub use select::{INNER_REPLICATIONS, SCORE_TOLERANCE, select_fit};
 
 use std::io::Write;
 
