@@ -497,6 +497,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         stations.push(st);
         fits.push(f);
     }
+    if let Some(note) = servers_note(&fits) {
+        notes.push(note);
+    }
     let window_days = commitments.window_days;
     // Pulled work: nothing ever waited in front of the first station, which was busy.
     let first_util = match stations[0].servers {
@@ -591,6 +594,22 @@ fn observe_for(
         ));
     }
     seen
+}
+
+/// The note on servers estimated as the most items in service at once: without a record of
+/// who did the work, that is a lower bound of a station's capacity.
+fn servers_note(fits: &[StationFit]) -> Option<String> {
+    let peak: Vec<String> = fits
+        .iter()
+        .filter(|f| f.servers_from == ServersFrom::PeakConcurrency)
+        .map(|f| format!("{} ({})", f.name, f.servers.unwrap_or(0)))
+        .collect();
+    (!peak.is_empty()).then(|| {
+        format!(
+            "servers of {} are the most items in service at once: the log says nothing of who did the work, so each is a lower bound of the station's capacity (give them in the workflow when known)",
+            peak.join(", ")
+        )
+    })
 }
 
 /// Items committed in a window shorter than this are too few to fit a model to: the
