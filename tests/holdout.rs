@@ -13,6 +13,9 @@
 
 use std::path::PathBuf;
 
+mod real;
+
+use real::bpic2013;
 use valuestream::{
     BacktestOptions, HoldoutBacktest, LogReader, Timelines, Workflow, backtest, parse_instant,
 };
@@ -132,28 +135,6 @@ fn the_same_seed_gives_the_same_backtest_whatever_the_threads() {
     );
 }
 
-/// The BPI Challenge 2013 incidents log (Ward Steeman, 4TU.ResearchData,
-/// doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee), `None` when absent.
-fn bpic2013() -> Option<Timelines> {
-    let path = root().join("../shared/data/bpic2013_incidents.csv");
-    if !path.exists() {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
-        );
-        return None;
-    }
-    let log = LogReader::builder()
-        .id_column("case:concept:name")
-        .state_column("lifecycle:transition")
-        .time_column("time:timestamp")
-        .build()
-        .read_path(&path)
-        .unwrap();
-    let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
-    Some(Timelines::new(&log, &wf).unwrap())
-}
-
 /// The acceptance on BPIC 2013: CTDD at most 0.4 × the observed mean, the mean
 /// within ±15%, the throughput within ±10%. The model that does it is fitted to the steady
 /// window (the log is an extract) on the done items' histories (chosen by the inner
@@ -203,14 +184,9 @@ fn the_model_of_bpic_2013_reproduces_its_held_out_period_but_its_wip() {
 #[cfg(feature = "xes")]
 #[test]
 fn bpic_2012_work_items_held_out() {
-    let path = root().join("../shared/data/bpic2012.xes.gz");
-    if !path.exists() {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
-        );
+    let Some(path) = real::shared("bpic2012.xes.gz") else {
         return;
-    }
+    };
     let log = LogReader::builder()
         .preset(valuestream::Preset::Xes)
         .state_column("concept:name+lifecycle:transition")

@@ -9,8 +9,9 @@
 //! `../shared/data/bpic2013_incidents.csv` when it is there (skipped with a message when it
 //! is not). The loaded lines of `tests/metrics_bottleneck.rs` still name their bottleneck.
 
-use std::path::PathBuf;
+mod real;
 
+use real::bpic2013;
 use valuestream::{
     CONSTRAINT_UTILISATION, Evidence, FitOptions, FitWindow, LogReader, MetricsOptions,
     ModelBottleneck, Report, Stage, StageKind, Timelines, Workflow, fit,
@@ -245,28 +246,6 @@ fn a_queue_that_grows_in_front_of_idle_servers_is_a_constraint() {
         "{}",
         b.reason
     );
-}
-
-/// The BPI Challenge 2013 incidents log, with its workflow, if it is beside the checkout.
-fn bpic2013() -> Option<Timelines> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join("../shared/data/bpic2013_incidents.csv");
-    if !path.exists() {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
-        );
-        return None;
-    }
-    let log = LogReader::builder()
-        .id_column("case:concept:name")
-        .state_column("lifecycle:transition")
-        .time_column("time:timestamp")
-        .build()
-        .read_path(&path)
-        .unwrap();
-    let wf = Workflow::from_path(root.join("data/workflows/bpic2013.toml")).unwrap();
-    Some(Timelines::new(&log, &wf).unwrap())
 }
 
 #[test]

@@ -21,29 +21,12 @@
 //!     --state lifecycle:transition --time time:timestamp --full
 //! ```
 
-use std::path::PathBuf;
+mod real;
 
-use valuestream::{LogReader, MetricsOptions, Report, Timelines, Workflow};
+use valuestream::{MetricsOptions, Report};
 
 fn report() -> Option<Report> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join("../shared/data/bpic2013_incidents.csv");
-    if !path.exists() {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
-        );
-        return None;
-    }
-    let log = LogReader::builder()
-        .id_column("case:concept:name")
-        .state_column("lifecycle:transition")
-        .time_column("time:timestamp")
-        .build()
-        .read_path(&path)
-        .unwrap();
-    let wf = Workflow::from_path(root.join("data/workflows/bpic2013.toml")).unwrap();
-    let tl = Timelines::new(&log, &wf).unwrap();
+    let tl = real::bpic2013()?;
     Some(Report::new(&tl, &MetricsOptions::new()).unwrap())
 }
 

@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+mod real;
+
 use valuestream::{
     FitOptions, FitWindow, LogReader, Metrics, MetricsOptions, RegimeKind, Report, TimelineOptions,
     Timelines, WindowCheck, Workflow, fit,
@@ -314,23 +316,7 @@ fn the_story_log_is_steady() {
 
 #[test]
 fn bpic2013_incidents_are_an_extract() {
-    let path = root().join("../shared/data/bpic2013_incidents.csv");
-    if !path.exists() {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
-        );
-        return;
-    }
-    let log = LogReader::builder()
-        .id_column("case:concept:name")
-        .state_column("lifecycle:transition")
-        .time_column("time:timestamp")
-        .build()
-        .read_path(&path)
-        .unwrap();
-    let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
-    let tl = Timelines::new(&log, &wf).unwrap();
+    let Some(tl) = real::bpic2013() else { return };
     // Most incidents arrived in April–May 2012, the others as far back as 2010. (Issue 11
     // says 7,221 of 7,554; the first event of each incident, here and in a separate Python
     // count of the CSV, gives 7,228 from 2012-04-01 00:00 UTC on, and 62 before 2012 as

@@ -1,0 +1,43 @@
+//! The real logs of `../shared/data` as the tests read them, or `None` (with a line saying
+//! the test was skipped and why) when that folder is not beside the checkout.
+
+#![allow(dead_code)] // each test file uses some of these
+
+use std::path::PathBuf;
+
+use valuestream::{LogReader, Timelines, Workflow};
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/data/NAME`, or `None` after saying the test is skipped.
+pub fn shared(name: &str) -> Option<PathBuf> {
+    let path = root().join("../shared/data").join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (see ../shared/data/README.md)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The BPI Challenge 2013 incidents log (Ward Steeman, 4TU.ResearchData,
+/// doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee) with the sub-status as state,
+/// under `data/workflows/bpic2013.toml`.
+pub fn bpic2013() -> Option<Timelines> {
+    let path = shared("bpic2013_incidents.csv")?;
+    let log = LogReader::builder()
+        .id_column("case:concept:name")
+        .state_column("lifecycle:transition")
+        .time_column("time:timestamp")
+        .build()
+        .read_path(&path)
+        .unwrap();
+    let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
+    Some(Timelines::new(&log, &wf).unwrap())
+}
