@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use valuestream::{
-    Change, ClassStation, Distribution, FitOptions, LogReader, Revisit, Servers, SimOptions,
-    Station, Timelines, ValueStream, WorkClass, Workflow, fit, what_if,
+    Change, ClassBy, ClassStation, Distribution, FitOptions, LogReader, Revisit, Servers,
+    SimOptions, Station, Timelines, ValueStream, WorkClass, Workflow, fit, what_if,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -52,7 +52,7 @@ fn options() -> FitOptions {
 fn fit_recovers_each_classs_service_means_share_and_rework() {
     let t = truth();
     let f = fit(&timelines(), &options()).unwrap();
-    assert_eq!(f.class_by.as_deref(), Some("type"));
+    assert_eq!(f.class_by, Some(ClassBy::Attribute("type".into())));
     let names: Vec<&str> = f.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Feature", "Bug"]);
     // Shares: 0.6 and 0.4 in the simulator; about 1,690 items give ±0.024 (2 sd).

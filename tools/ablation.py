@@ -24,6 +24,7 @@ LOGS = [
         ["--workflow", "data/workflows/bpic2013.toml", "--id", "case:concept:name",
          "--state", "lifecycle:transition", "--time", "time:timestamp"],
         "impact",
+        "data/workflows/bpic2013_waits.toml",
     ),
     (
         "BPI Challenge 2012 work items",
@@ -31,12 +32,14 @@ LOGS = [
         ["--workflow", "data/workflows/bpic2012_w.toml",
          "--state", "concept:name+lifecycle:transition", "--drop-unmapped", "--done-is-final"],
         None,
+        None,
     ),
     (
         "GitHub issues (pm4py)",
         "github_pm4py_issues.csv",
         ["--workflow", "data/workflows/github_pm4py.toml", "--id", "case:concept:name",
          "--state", "concept:name", "--time", "time:timestamp"],
+        None,
         None,
     ),
 ]
@@ -48,6 +51,8 @@ VARIANTS = [
     ("+ done items' histories", ["--censoring", "done"]),
     ("+ both", ["--censoring", "done", "--memory"]),
     ("+ classes", "classes"),
+    ("+ classes from paths (done items, later visits)", ["--censoring", "done", "--memory", "--class-by-path"]),
+    ("+ waits by kind", "kinds"),
     ("default: chosen by the inner backtest", []),
 ]
 
@@ -70,7 +75,7 @@ def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "release", "valuestream")
     print("| log | model | done (test) | CTDD / mean | mean | p85 | throughput | WIP | verdict |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, file, args, classes in LOGS:
+    for name, file, args, classes, kinds in LOGS:
         path = os.path.join(DATA, file)
         if not os.path.exists(path):
             print(f"| {name} | skipped: {file} is absent | | | | | | | |")
@@ -81,7 +86,16 @@ def main():
                     continue
                 label = f"+ classes by {classes} (done items, later visits)"
                 extra = ["--censoring", "done", "--memory", "--class-by", classes]
-            h, err = run(binary, path, args + extra)
+            if extra == "kinds":
+                if kinds is None:
+                    continue
+                label = "+ waits by kind (a delay per kind of wait; default fit)"
+                i = args.index("--workflow")
+                args_kinds = args[:i + 1] + [kinds] + args[i + 2:]
+                h, err = run(binary, path, args_kinds)
+                extra = None
+            else:
+                h, err = run(binary, path, args + extra)
             if h is None:
                 print(f"| {name} | {label} | {err} | | | | | | |")
                 continue
@@ -91,7 +105,9 @@ def main():
             if not extra and h.get("selection"):
                 s = h["selection"]
                 c = s["candidates"][s["chosen"]]
-                chosen = f" ({c['censoring'].replace('_', ' ')}, memory {'on' if c['memory'] else 'off'})"
+                by = c.get("class_by")
+                by = "" if by is None else f", classes by {by if isinstance(by, str) else by.get('attribute')}"
+                chosen = f" ({c['censoring'].replace('_', ' ')}, memory {'on' if c['memory'] else 'off'}{by})"
             print(
                 f"| {name} | {label}{chosen} | {h['cycle_time_days']['observed']['count']:.0f} "
                 f"| {h['ctdd_relative']:.2f} | {pct(e['mean'])} | {pct(e['p85'])} "

@@ -189,7 +189,7 @@ impl Serialize for FitReport {
             arrivals: &'a ArrivalFit,
             stations: &'a [StationFit],
             #[serde(skip_serializing_if = "Option::is_none")]
-            class_by: Option<&'a str>,
+            class_by: Option<&'a super::ClassBy>,
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             classes: &'a [super::ClassFit],
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,7 +212,7 @@ impl Serialize for FitReport {
             fit: Fit {
                 arrivals: &f.arrivals,
                 stations: &f.stations,
-                class_by: f.class_by.as_deref(),
+                class_by: f.class_by.as_ref(),
                 classes: &f.classes,
                 selection: f.selection.as_ref(),
                 cohort: f.cohort,

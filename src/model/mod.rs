@@ -39,9 +39,9 @@ pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
-    ArrivalFit, ArrivalModel, Candidate, Censoring, ClassFit, FitOptions, FitWindow, FittedModel,
-    MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ReworkFit, Selection, ServersFrom, ServiceModel,
-    StationFit, fit,
+    ArrivalFit, ArrivalModel, Candidate, Censoring, ClassBy, ClassFit, FitOptions, FitWindow,
+    FittedModel, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns, RevisitFit, ReworkFit,
+    Selection, ServersFrom, ServiceModel, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -326,6 +326,13 @@ impl Timelines {
         })
     }
 
+    /// The items whose log index ([`ItemTimeline::index`]) `keep` accepts, in the same
+    /// window.
+    #[must_use]
+    pub(crate) fn retain_items(&self, keep: impl Fn(usize) -> bool) -> Timelines {
+        derive::retain(self, |rec| keep(rec.item as usize))
+    }
+
     /// The items done by `as_of`, in the same window.
     #[must_use]
     pub(crate) fn done_only(&self) -> Timelines {
@@ -415,6 +422,11 @@ pub struct ItemTimeline<'a> {
 }
 
 impl<'a> ItemTimeline<'a> {
+    /// The timelines the item belongs to.
+    pub(crate) fn timelines(&self) -> &'a Timelines {
+        self.tl
+    }
+
     /// The item's id.
     pub fn id(&self) -> &'a str {
         &self.tl.item_names[self.rec.item as usize]

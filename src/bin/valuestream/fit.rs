@@ -191,9 +191,9 @@ fn stations_text(f: &FittedModel, s: &mut String) {
 
 /// Each class of work: its share and, per station, its own mean service time.
 fn classes_text(f: &FittedModel, s: &mut String) {
-    let Some(attr) = &f.class_by else { return };
+    let Some(by) = &f.class_by else { return };
     s.push_str(&format!(
-        "  classes by {attr:?} (sharing the servers above): mean service days per station\n"
+        "  classes by {by} (sharing the servers above): mean service days per station\n"
     ));
     s.push_str(&format!("  {:<18} {:>6}", "class", "share"));
     for st in &f.stations {

@@ -89,6 +89,12 @@ pub struct InputArgs {
     /// sharing the stations' servers.
     #[arg(long, value_name = "ATTRIBUTE")]
     pub class_by: Option<String>,
+    /// When a model is fitted to the log: classes of work discovered from the items'
+    /// paths, by how often an item came back to a stage it had left (0, 1, 2–3, 4–7, …
+    /// returns, each range with at least 30 done items), for a log with no attribute that
+    /// tells the kinds of work apart.
+    #[arg(long, conflicts_with = "class_by")]
+    pub class_by_path: bool,
     /// When a model is fitted to the log: an item's later visits to a stage (its second
     /// service there and after) get their own service time and rework probability.
     #[arg(long)]

@@ -101,6 +101,9 @@ pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptio
     if let Some(c) = &input.class_by {
         options = options.class_by(c.clone());
     }
+    if input.class_by_path {
+        options = options.class_by_path();
+    }
     Ok(options)
 }
 

@@ -1,7 +1,8 @@
-//! Classes of work by an item attribute: each value with enough done items is a class
-//! (the rest pooled as `other`), with its own share of the arrivals and, at each station,
-//! its own service times, visit probability and rework, fitted on its items alone. The
-//! stations' servers stay the ones fitted on every item: classes share them.
+//! Classes of work, by an item attribute (each value with enough done items is a class,
+//! the rest pooled as `other`) or discovered from the items' paths (by how often an item
+//! came back to a stage it had left), each with its own share of the arrivals and, at each
+//! station, its own service times, visit probability and rework, fitted on its items
+//! alone. The stations' servers stay the ones fitted on every item: classes share them.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +12,9 @@ use super::super::{ClassStation, Rework, Station, WorkClass};
 use super::layout::{Role, Slot};
 use super::observe::observe;
 use super::station::fit_station;
-use super::{FitOptions, StationFit};
-use crate::timeline::Timelines;
-use crate::workflow::Stage;
+use super::{ClassBy, FitOptions, StationFit};
+use crate::timeline::{ItemTimeline, Timelines};
+use crate::workflow::{Stage, StageKind};
 
 /// A value of the attribute is a class of its own when at least this many of its items
 /// are done; the others are pooled.
@@ -29,9 +30,13 @@ pub struct ClassFit {
     /// The class's name: the attribute's value, or `other`.
     pub name: String,
     /// The attribute's values in it (one, or those pooled into `other`; `""` for items
-    /// without the attribute).
+    /// without the attribute). Empty for a class discovered from paths.
     pub values: Vec<String>,
-    /// Its share of the committed items.
+    /// For a class discovered from paths, the returns of its items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returns: Option<Returns>,
+    /// Its share of the committed items (of the done items, for classes discovered from
+    /// paths: only theirs are whole).
     pub share: f64,
     /// Its committed items.
     pub items: usize,
@@ -78,6 +83,198 @@ fn groups(timelines: &Timelines, attribute: &str) -> (Vec<Group>, usize) {
     (groups, total)
 }
 
+/// The returns of the items of a class discovered from paths: from `min` to `max`
+/// (`None`: no upper end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Returns {
+    /// The fewest.
+    pub min: u32,
+    /// The most (`None`: any number from `min` on).
+    pub max: Option<u32>,
+}
+
+impl Returns {
+    fn holds(self, r: u32) -> bool {
+        r >= self.min && self.max.is_none_or(|m| r <= m)
+    }
+
+    /// The class's name: `returns-0`, `returns-2-3`, `returns-4+`.
+    fn name(self) -> String {
+        match self.max {
+            Some(m) if m == self.min => format!("returns-{m}"),
+            Some(m) => format!("returns-{}-{m}", self.min),
+            None => format!("returns-{}+", self.min),
+        }
+    }
+}
+
+/// How often `item` came back to a stage it had left: the entries into a stage (other
+/// than a done one) that it had visited before, each after a visit to another stage.
+pub fn returns_of(item: &ItemTimeline<'_>, stages: &[Stage]) -> u32 {
+    let mut seen = 0u128;
+    let mut last = usize::MAX;
+    let mut r = 0u32;
+    for v in item.visits() {
+        let k = v.stage();
+        if stages[k].kind == StageKind::Done || k == last {
+            continue;
+        }
+        let bit = 1u128 << (k % 128);
+        if seen & bit != 0 {
+            r += 1;
+        }
+        seen |= bit;
+        last = k;
+    }
+    r
+}
+
+/// Classes of work discovered from the items' paths: by how often an item came back to a
+/// stage it had left.
+///
+/// # How, and why this way
+///
+/// The done items' returns are counted ([`returns_of`]) and grouped in ranges that double:
+/// 0, 1, 2–3, 4–7, 8–15, …; a range with fewer than [`MIN_CLASS_DONE`] done items is
+/// merged into the one below it (the first into the one above), and the last range is
+/// open-ended. Each range is a class, with its share of the done items.
+///
+/// Why returns: a model whose moves are drawn independently gives every item the same
+/// chance to loop, so its number of loops is geometric, while real streams mix items that
+/// go straight through with a few that loop between work and waiting for months (a mixture
+/// of geometric distributions is not one). Returns are what such a model cannot represent,
+/// and they are seen in an item's history as it goes, which a split of paths by outcome
+/// (say, by cycle time) would not be: an item in progress that came back twice already is
+/// in a class of two returns or more. Doubling ranges, because loop counts are
+/// heavy-tailed, and no tuning (no number of clusters to choose): the classes are as many
+/// as the done items support.
+///
+/// An item not yet done belongs to one of the classes its returns so far allow, drawn in
+/// proportion to their shares from a hash of its id ([`PathClasses::class_of`]). An
+/// arriving item's class is drawn by share, as for any class of work.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathClasses {
+    ranges: Vec<(Returns, f64)>,
+}
+
+impl PathClasses {
+    /// The classes of the done items of `timelines` (none, when fewer than two ranges hold
+    /// [`MIN_CLASS_DONE`] done items).
+    fn discover(timelines: &Timelines) -> PathClasses {
+        let stages = timelines.workflow().stages();
+        let mut counts: Vec<usize> = Vec::new();
+        for r in timelines
+            .iter()
+            .filter(|r| r.commitment_ms().is_some() && r.done_ms().is_some())
+        {
+            let b = bucket(returns_of(&r, stages));
+            if counts.len() <= b {
+                counts.resize(b + 1, 0);
+            }
+            counts[b] += 1;
+        }
+        // (first bucket, last bucket, done items), merged from the top down.
+        let mut ranges: Vec<(usize, usize, usize)> =
+            counts.iter().enumerate().map(|(b, &n)| (b, b, n)).collect();
+        while ranges.len() > 1 && ranges[ranges.len() - 1].2 < MIN_CLASS_DONE {
+            let (_, last, n) = ranges.pop().unwrap_or_default();
+            if let Some(prev) = ranges.last_mut() {
+                prev.1 = last;
+                prev.2 += n;
+            }
+        }
+        let mut i = 0;
+        while i < ranges.len() {
+            if ranges[i].2 < MIN_CLASS_DONE && ranges.len() > 1 {
+                let (first, _, n) = ranges.remove(i);
+                let into = i.min(ranges.len() - 1);
+                ranges[into].0 = ranges[into].0.min(first);
+                ranges[into].2 += n;
+                // Merged into the one above (index i) or below: look at it again.
+                i = i.saturating_sub(1);
+            } else {
+                i += 1;
+            }
+        }
+        let done: usize = ranges.iter().map(|r| r.2).sum();
+        if ranges.len() < 2 || done == 0 {
+            return PathClasses { ranges: Vec::new() };
+        }
+        let last = ranges.len() - 1;
+        PathClasses {
+            ranges: ranges
+                .iter()
+                .enumerate()
+                .map(|(k, &(first, end, n))| {
+                    let min = bucket_min(first);
+                    let max = (k < last).then(|| bucket_min(end + 1) - 1);
+                    (Returns { min, max }, n as f64 / done as f64)
+                })
+                .collect(),
+        }
+    }
+
+    /// The classes of a fitted model's classes discovered from paths.
+    pub(super) fn of_fits(fits: &[ClassFit]) -> PathClasses {
+        PathClasses {
+            ranges: fits
+                .iter()
+                .filter_map(|c| c.returns.map(|r| (r, c.share)))
+                .collect(),
+        }
+    }
+
+    /// The class of `item` (an index of the classes): that of its returns when it is
+    /// done; else one of the classes its returns so far allow, drawn in proportion to
+    /// their shares by a hash of its id (the same item always gets the same class).
+    pub fn class_of(&self, item: &ItemTimeline<'_>) -> usize {
+        let r = returns_of(item, item.timelines().workflow().stages());
+        if item.done_ms().is_some() {
+            return self
+                .ranges
+                .iter()
+                .position(|(x, _)| x.holds(r))
+                .unwrap_or(0);
+        }
+        let allowed: Vec<(usize, f64)> = self
+            .ranges
+            .iter()
+            .enumerate()
+            .filter(|(_, (x, _))| x.max.is_none_or(|m| r <= m))
+            .map(|(k, (_, share))| (k, *share))
+            .collect();
+        let total: f64 = allowed.iter().map(|a| a.1).sum();
+        let mut u = unit_hash(item.id()) * total;
+        for &(k, share) in &allowed {
+            if u < share {
+                return k;
+            }
+            u -= share;
+        }
+        allowed.last().map_or(0, |a| a.0)
+    }
+}
+
+/// The range of `r` returns: 0 → 0, 1 → 1, 2–3 → 2, 4–7 → 3, …
+fn bucket(r: u32) -> usize {
+    if r == 0 { 0 } else { r.ilog2() as usize + 1 }
+}
+
+/// The fewest returns of range `b`.
+fn bucket_min(b: usize) -> u32 {
+    if b == 0 { 0 } else { 1u32 << (b - 1).min(31) }
+}
+
+/// A number in [0, 1) from `id` (FNV-1a, 64 bits): the same for the same id in every run.
+fn unit_hash(id: &str) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// The layout the classes are fitted on, as the whole model's fit found it.
 pub(super) struct Layout<'a> {
     pub(super) slots: &'a [Slot],
@@ -86,29 +283,106 @@ pub(super) struct Layout<'a> {
     pub(super) stages: &'a [Stage],
 }
 
-/// The classes of `timelines` by `attribute`, fitted on the layout; the model's classes,
-/// their fits, and notes. No classes (and a note) when fewer than two values have
-/// [`MIN_CLASS_DONE`] done items. A station a class never completed a visit to keeps the
-/// station's own description for it (and a note says so).
+/// One class's items and what it is.
+struct Members {
+    name: String,
+    /// The attribute's values in it (none for a class discovered from paths).
+    values: Vec<String>,
+    returns: Option<Returns>,
+    share: f64,
+    items: usize,
+    done: usize,
+    sub: Timelines,
+}
+
+/// The classes of `timelines` told apart `by`, each with its items.
+fn members(timelines: &Timelines, by: &ClassBy) -> Vec<Members> {
+    match by {
+        ClassBy::Attribute(attribute) => {
+            let (found, total) = groups(timelines, attribute);
+            found
+                .into_iter()
+                .map(|(name, values, items, done)| Members {
+                    sub: timelines.with_attribute_in(attribute, &values),
+                    share: items as f64 / total as f64,
+                    name,
+                    values,
+                    returns: None,
+                    items,
+                    done,
+                })
+                .collect()
+        }
+        ClassBy::Path => {
+            let found = PathClasses::discover(timelines);
+            let mut of_item: Vec<usize> = Vec::new();
+            for r in timelines.iter() {
+                if of_item.len() <= r.index() {
+                    of_item.resize(r.index() + 1, usize::MAX);
+                }
+                of_item[r.index()] = found.class_of(&r);
+            }
+            found
+                .ranges
+                .iter()
+                .enumerate()
+                .map(|(k, &(returns, share))| {
+                    let sub = timelines.retain_items(|i| of_item[i] == k);
+                    let committed = sub.iter().filter(|r| r.commitment_ms().is_some());
+                    let (items, done) = committed.fold((0, 0), |(n, d), r| {
+                        (n + 1, d + usize::from(r.done_ms().is_some()))
+                    });
+                    Members {
+                        name: returns.name(),
+                        values: Vec::new(),
+                        returns: Some(returns),
+                        share,
+                        items,
+                        done,
+                        sub,
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The classes of `timelines` told apart `by` an attribute or by path, fitted on the
+/// layout; the model's classes, their fits, and notes. No classes (and a note) when fewer
+/// than two values (or ranges of returns) have [`MIN_CLASS_DONE`] done items. A station a
+/// class never completed a visit to keeps the station's own description for it (and a
+/// note says so).
 pub(super) fn fit_classes(
     timelines: &Timelines,
-    attribute: &str,
+    by: &ClassBy,
     layout: &Layout<'_>,
     stations: &[Station],
     options: &FitOptions,
     notes: &mut Vec<String>,
 ) -> (Vec<WorkClass>, Vec<ClassFit>) {
-    let (groups, total) = groups(timelines, attribute);
+    let groups = members(timelines, by);
     if groups.len() < 2 {
+        let what = match by {
+            ClassBy::Attribute(a) => format!("fewer than two values of {a:?} have"),
+            ClassBy::Path => "fewer than two ranges of returns to a stage have".to_owned(),
+        };
         notes.push(format!(
-            "classes by {attribute:?}: fewer than two values have {MIN_CLASS_DONE} done items, so the model has one class"
+            "classes by {by}: {what} {MIN_CLASS_DONE} done items, so the model has one class"
         ));
         return (Vec::new(), Vec::new());
     }
     let mut classes = Vec::with_capacity(groups.len());
     let mut fits = Vec::with_capacity(groups.len());
-    for (name, values, items, done) in groups {
-        let sub = timelines.with_attribute_in(attribute, &values);
+    for Members {
+        name,
+        values,
+        returns,
+        share,
+        items,
+        done,
+        sub,
+    } in groups
+    {
         let mut seen = observe(&sub, layout.slots, layout.roles);
         let mut overrides = BTreeMap::new();
         let mut station_fits = Vec::with_capacity(stations.len());
@@ -150,7 +424,6 @@ pub(super) fn fit_classes(
             );
             station_fits.push(f);
         }
-        let share = items as f64 / total as f64;
         classes.push(WorkClass {
             name: name.clone(),
             share,
@@ -159,14 +432,23 @@ pub(super) fn fit_classes(
         fits.push(ClassFit {
             name,
             values,
+            returns,
             share,
             items,
             done_items: done,
             stations: station_fits,
         });
     }
+    let rule = match by {
+        ClassBy::Attribute(_) => {
+            format!("each value with at least {MIN_CLASS_DONE} done items is a class")
+        }
+        ClassBy::Path => format!(
+            "ranges of returns that double, each with at least {MIN_CLASS_DONE} done items; an item not yet done is in one its returns so far allow"
+        ),
+    };
     notes.push(format!(
-        "classes by {attribute:?}: {} (each value with at least {MIN_CLASS_DONE} done items is a class; they share the stations' servers)",
+        "classes by {by}: {} ({rule}; they share the stations' servers)",
         fits.iter()
             .map(|c| format!("{} {:.0}%", c.name, c.share * 100.0))
             .collect::<Vec<_>>()

@@ -17,7 +17,7 @@ mod station;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS};
+pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns};
 
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
@@ -80,8 +80,30 @@ pub struct FitOptions {
     /// get their own service time and rework probability, where the log holds at least 30
     /// of each kind (default: no).
     pub memory: bool,
-    /// The item attribute whose values are the model's classes of work (default: none).
-    pub class_by: Option<String>,
+    /// How the model's classes of work are told apart (default: one class).
+    pub class_by: Option<ClassBy>,
+}
+
+/// How a fitted model's classes of work are told apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClassBy {
+    /// By an item attribute (type, priority, team): each value with [`MIN_CLASS_DONE`]
+    /// done items is a class, the rest pooled as [`OTHER_CLASS`].
+    Attribute(String),
+    /// Discovered from the items' paths when the log has no attribute that tells them
+    /// apart: by how often an item came back to a stage it had left ([`PathClasses`]).
+    Path,
+}
+
+impl std::fmt::Display for ClassBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClassBy::Attribute(a) => write!(f, "{a:?}"),
+            ClassBy::Path => f.write_str("path (returns to a stage)"),
+        }
+    }
 }
 
 /// Which part of a log a model is fitted to.
@@ -159,7 +181,15 @@ impl FitOptions {
     /// The same options with classes of work by the item attribute `attribute`.
     #[must_use]
     pub fn class_by(mut self, attribute: impl Into<String>) -> FitOptions {
-        self.class_by = Some(attribute.into());
+        self.class_by = Some(ClassBy::Attribute(attribute.into()));
+        self
+    }
+
+    /// The same options with classes of work discovered from the items' paths: by how
+    /// often an item came back to a stage it had left ([`ClassBy::Path`]).
+    #[must_use]
+    pub fn class_by_path(mut self) -> FitOptions {
+        self.class_by = Some(ClassBy::Path);
         self
     }
 
@@ -312,9 +342,9 @@ pub struct FittedModel {
     /// The options it was fitted with (to fit it again on part of the log).
     #[serde(skip)]
     pub options: FitOptions,
-    /// The item attribute whose values are the classes (`None`: one class).
+    /// How the classes are told apart (`None`: one class).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub class_by: Option<String>,
+    pub class_by: Option<ClassBy>,
     /// How each class was fitted, in the model's order of classes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<ClassFit>,
@@ -348,8 +378,8 @@ pub struct Candidate {
     pub censoring: Censoring,
     /// Whether later visits are told apart.
     pub memory: bool,
-    /// Its classes' attribute, if any.
-    pub class_by: Option<String>,
+    /// How its classes are told apart, if it has classes.
+    pub class_by: Option<ClassBy>,
     /// Its score: CTDD relative to the observed mean plus the absolute relative errors of
     /// the mean and 85th percentile of cycle time, the throughput and the mean WIP (lower
     /// is better; `None` when its inner backtest failed).
@@ -376,16 +406,26 @@ impl FittedModel {
             .then(|| timelines.committed_between(self.start, self.committed_until))
     }
 
-    /// The model's class of `item` (an index of the model's classes): the class holding
-    /// its value of the class attribute, else `other`; 0 in a model without classes.
+    /// The model's class of `item` (an index of the model's classes); 0 in a model
+    /// without classes.
+    ///
+    /// - By attribute: the class holding its value of the attribute, else `other`.
+    /// - By path: the class of its returns when it is done. An item not yet done belongs
+    ///   to one of the classes its returns so far allow (a class of fewer returns is no
+    ///   longer possible), drawn in proportion to their shares from a hash of its id, so
+    ///   that the same item always gets the same class ([`PathClasses::class_of`]).
     pub fn class_of(&self, item: &crate::timeline::ItemTimeline<'_>) -> u8 {
-        let Some(attr) = &self.class_by else { return 0 };
-        let v = item.attribute(attr).unwrap_or("");
-        let found = self
-            .classes
-            .iter()
-            .position(|c| c.values.iter().any(|x| x == v))
-            .or_else(|| self.classes.iter().position(|c| c.name == OTHER_CLASS));
+        let found = match &self.class_by {
+            None => return 0,
+            Some(ClassBy::Attribute(attr)) => {
+                let v = item.attribute(attr).unwrap_or("");
+                self.classes
+                    .iter()
+                    .position(|c| c.values.iter().any(|x| x == v))
+                    .or_else(|| self.classes.iter().position(|c| c.name == OTHER_CLASS))
+            }
+            Some(ClassBy::Path) => Some(PathClasses::of_fits(&self.classes).class_of(item)),
+        };
         found.map_or(0, |k| u8::try_from(k).unwrap_or(0))
     }
 
@@ -525,9 +565,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         commitments.arrivals
     };
     let (classes, class_fits) = match &options.class_by {
-        Some(attr) => classes::fit_classes(
+        Some(by) => classes::fit_classes(
             observed,
-            attr,
+            by,
             &classes::Layout {
                 slots: &slots,
                 roles: &roles,

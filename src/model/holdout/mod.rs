@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use self::measure::{Cycle, Scores, Side, Span};
 use self::state::{HoldoutRecorder, StateMap, placements, roles};
-use super::fit::{FitOptions, FittedModel, Selection, fit};
+use super::fit::{ClassBy, FitOptions, FittedModel, Selection, fit};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch};
 use crate::error::{Error, Result};
@@ -632,13 +632,14 @@ fn fit_training(known: &Timelines, options: &BacktestOptions) -> Result<FittedMo
 }
 
 /// The class of each arrival replayed (`arrivals`: commitment and log index), empty for
-/// a model without classes.
+/// a model without classes and for classes discovered from paths (an arriving item's path
+/// is its future: its class is drawn by share, as the model's are).
 fn trace_classes(
     fitted: &FittedModel,
     timelines: &Timelines,
     arrivals: &[(i64, usize)],
 ) -> Vec<u8> {
-    if fitted.class_by.is_none() {
+    if !matches!(fitted.class_by, Some(ClassBy::Attribute(_))) {
         return Vec::new();
     }
     let mut class_of_index: Vec<u8> = Vec::new();

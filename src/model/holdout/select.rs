@@ -2,7 +2,7 @@
 //! again, each candidate fitted on its first part and scored on the rest, the best fitted
 //! on the whole training log. The test period of the outer backtest is never seen.
 
-use super::super::fit::{Candidate, Censoring, FitOptions, FittedModel, Selection, fit};
+use super::super::fit::{Candidate, Censoring, ClassBy, FitOptions, FittedModel, Selection, fit};
 use super::super::sim::SimOptions;
 use super::{BacktestOptions, MIN_DONE_ITEMS, run};
 use crate::error::Result;
@@ -18,10 +18,11 @@ pub const SCORE_TOLERANCE: f64 = 0.10;
 
 /// The candidates tried from `base`: Kaplan–Meier or the done items' histories, later
 /// visits told apart or not, and with `base`'s classes or without (when it has them);
-/// `base` itself first.
+/// `base` itself first. Classes discovered from paths are tried only when asked for: on
+/// no log so far did they beat later visits apart (README, the ablation table).
 fn candidates(base: &FitOptions) -> Vec<FitOptions> {
     let mut out = vec![base.clone()];
-    let classes: Vec<Option<String>> = match &base.class_by {
+    let classes: Vec<Option<ClassBy>> = match &base.class_by {
         Some(c) => vec![Some(c.clone()), None],
         None => vec![None],
     };
@@ -171,7 +172,7 @@ fn describe(c: &Candidate) -> String {
         "every visit alike"
     };
     match &c.class_by {
-        Some(a) => format!("{censoring}, {memory}, classes by {a:?}"),
+        Some(by) => format!("{censoring}, {memory}, classes by {by}"),
         None => format!("{censoring}, {memory}, one class"),
     }
 }
