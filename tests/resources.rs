@@ -217,3 +217,147 @@ case,activity,at,who
     let item = tl.get("1").unwrap();
     assert!(item.visits().iter().all(|v| item.resource(v).is_none()));
 }
+
+/// A hand-computed log of nine items over three weeks (Monday 4 to Monday 25 March 2024),
+/// each waiting in Queue, then in Work (an active stage, begun by the person named), then
+/// Done. Work, per person (the person named on the Work event):
+///
+/// - Ann: I1 [Mon 4 09:00, Tue 5 09:00), I2 [Mon 4 21:00, Tue 5 21:00) (12 h at once),
+///   I6 [Sun 17 12:00, Mon 18 12:00) (across weeks 2 and 3);
+/// - Bob: I3 [Wed 6 00:00, 12:00), I4 [Tue 12 00:00, Wed 13 00:00), I9 [Tue 12 06:00,
+///   20:00) (inside I4);
+/// - Cid: I5 [Tue 12 12:00, 18:00), I7 [Wed 20 00:00, Thu 21 00:00);
+/// - no one: I8 [Sun 24 00:00, Mon 25 00:00).
+const PEOPLE_LOG: &str = "\
+id,state,timestamp,who
+I1,Queue,2024-03-04 00:00,
+I1,Work,2024-03-04 09:00,Ann
+I1,Done,2024-03-05 09:00,Ann
+I2,Queue,2024-03-04 10:00,
+I2,Work,2024-03-04 21:00,Ann
+I2,Done,2024-03-05 21:00,Ann
+I3,Queue,2024-03-05 00:00,
+I3,Work,2024-03-06 00:00,Bob
+I3,Done,2024-03-06 12:00,Bob
+I4,Queue,2024-03-11 12:00,
+I4,Work,2024-03-12 00:00,Bob
+I4,Done,2024-03-13 00:00,Bob
+I5,Queue,2024-03-12 00:00,
+I5,Work,2024-03-12 12:00,Cid
+I5,Done,2024-03-12 18:00,Cid
+I9,Queue,2024-03-12 00:00,
+I9,Work,2024-03-12 06:00,Bob
+I9,Done,2024-03-12 20:00,Bob
+I6,Queue,2024-03-17 00:00,
+I6,Work,2024-03-17 12:00,Ann
+I6,Done,2024-03-18 12:00,Ann
+I7,Queue,2024-03-19 00:00,
+I7,Work,2024-03-20 00:00,Cid
+I7,Done,2024-03-21 00:00,Cid
+I8,Queue,2024-03-23 00:00,
+I8,Work,2024-03-24 00:00,
+I8,Done,2024-03-25 00:00,
+";
+
+fn people_timelines(resources: bool) -> Timelines {
+    let mut b = LogReader::builder();
+    if resources {
+        b = b.resource_column("who");
+    }
+    let log = b.build().read(PEOPLE_LOG.as_bytes()).unwrap();
+    let wf = Workflow::builder()
+        .stage("Queue", StageKind::Wait)
+        .stage("Work", StageKind::Active)
+        .stage("Done", StageKind::Done)
+        .build()
+        .unwrap();
+    Timelines::new(&log, &wf).unwrap()
+}
+
+/// The figures computed by hand from the comment on [`PEOPLE_LOG`]; the window is the
+/// whole log, 4 to 25 March: three full weeks.
+///
+/// - People per week: week 1 (4–11 March) Ann, Bob; week 2 (11–18) Bob, Cid, Ann (I6 from
+///   Sunday 17); week 3 (18–25) Ann (I6 until Monday 18 noon), Cid: 2, 3, 2, median 2;
+///   3 people in all.
+/// - Service time, named: Ann 24 + 24 + 24 = 72 h, Bob 12 + 24 + 14 = 50 h, Cid 6 + 24 =
+///   30 h: 152 h. Busy (union): Ann 36 + 24 = 60 h (I1 and I2 overlap 12 h), Bob 12 + 24
+///   = 36 h (I9 inside I4), Cid 30 h: 126 h.
+/// - Items at once while busy: 152 / 126. Busy share: 126 h over (2 + 3 + 2) person-weeks
+///   of 168 h.
+/// - Servers from people: round(2 × 152/126) = round(2.41) = 2. Peak at once: 3 (I4, I5
+///   and I9 on 12 March, 12:00 to 18:00).
+#[test]
+fn fit_estimates_servers_from_the_people_as_computed_by_hand() {
+    use valuestream::{FitOptions, FitWindow, ServersBy, ServersFrom, fit};
+    let tl = people_timelines(true);
+    let options = FitOptions::new().window(FitWindow::Whole);
+    let fitted = fit(&tl, &options).unwrap();
+    let work = fitted.stations.iter().find(|s| s.name == "Work").unwrap();
+    let p = work.people.as_ref().expect("people figures for Work");
+    assert_eq!((p.people, p.weeks, p.services, p.unnamed), (3, 3, 8, 1));
+    assert_eq!(p.people_per_week, 2.0);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(close(p.service_days, 152.0 / 24.0), "{}", p.service_days);
+    assert!(
+        close(p.busy_person_days, 126.0 / 24.0),
+        "{}",
+        p.busy_person_days
+    );
+    assert!(close(p.items_at_once, 152.0 / 126.0), "{}", p.items_at_once);
+    assert!(
+        close(p.busy_share, 126.0 / (7.0 * 168.0)),
+        "{}",
+        p.busy_share
+    );
+    assert_eq!((p.servers, p.peak_at_once), (2, 3));
+    // By default the model keeps the peak, and says what the people give.
+    assert_eq!(
+        (work.servers, work.servers_from),
+        (Some(3), ServersFrom::PeakConcurrency)
+    );
+    assert!(
+        fitted.notes.iter().any(|n| n
+            .starts_with("Work: its 3 servers are the most items in service at once")
+            && n.contains("they would be 2")),
+        "{:?}",
+        fitted.notes
+    );
+    assert!(!fitted.notes.iter().any(|n| n.contains("lower bound")));
+    // Asked to, it takes the people's.
+    let by_people = fit(&tl, &options.clone().servers(ServersBy::People)).unwrap();
+    let work = by_people
+        .stations
+        .iter()
+        .find(|s| s.name == "Work")
+        .unwrap();
+    assert_eq!(
+        (work.servers, work.servers_from),
+        (Some(2), ServersFrom::People)
+    );
+    let k = by_people
+        .model
+        .stations
+        .iter()
+        .position(|s| s.name == "Work")
+        .unwrap();
+    assert_eq!(by_people.model.stations[k].servers.count(), Some(2));
+    // Without resources: the peak, no people, and the lower-bound note.
+    let bare = fit(
+        &people_timelines(false),
+        &options.servers(ServersBy::People),
+    )
+    .unwrap();
+    let work = bare.stations.iter().find(|s| s.name == "Work").unwrap();
+    assert_eq!(
+        (work.servers, work.servers_from, work.people.is_none()),
+        (Some(3), ServersFrom::PeakConcurrency, true)
+    );
+    assert!(
+        bare.notes
+            .iter()
+            .any(|n| n.contains("Work (3)") && n.contains("lower bound")),
+        "{:?}",
+        bare.notes
+    );
+}

@@ -40,8 +40,8 @@ pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
     ArrivalFit, ArrivalModel, Candidate, Censoring, ClassFit, FitOptions, FitWindow, FittedModel,
-    MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ReworkFit, Selection, ServersFrom, ServiceModel,
-    StationFit, fit,
+    MIN_CLASS_DONE, OTHER_CLASS, PeopleFit, RevisitFit, ReworkFit, Selection, ServersBy,
+    ServersFrom, ServiceModel, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -423,11 +423,6 @@ impl Timelines {
             .and_then(|n| (id < n.len() as u32).then(|| &n[id as usize]))
     }
 
-    /// The number of distinct resources of the log (0 when it keeps none).
-    pub(crate) fn resource_count(&self) -> usize {
-        self.resource_names.as_ref().map_or(0, |n| n.len())
-    }
-
     /// The item attributes kept from the log.
     pub(crate) fn attributes(&self) -> &Attributes {
         &self.attributes
