@@ -361,3 +361,125 @@ fn fit_estimates_servers_from_the_people_as_computed_by_hand() {
         bare.notes
     );
 }
+
+mod real;
+
+/// BPI Challenge 2013 incidents, read with `org:resource`: the people who worked on In
+/// Progress, against an independent computation from the CSV (`tools/people.py`), and
+/// both estimates of its servers.
+#[test]
+fn bpic2013_in_progress_capacity_from_its_people() {
+    use valuestream::{FitOptions, ServersFrom, fit};
+    let Some(tl) = real::bpic2013_with_resources() else {
+        return;
+    };
+    let fitted = fit(&tl, &FitOptions::new()).unwrap();
+    let ip = fitted
+        .stations
+        .iter()
+        .find(|s| s.name == "In Progress")
+        .unwrap();
+    let p = ip.people.as_ref().expect("people figures");
+    eprintln!(
+        "window {} .. {:?} (as_of {}); {:?}; servers {:?} {:?}",
+        fitted.start, fitted.committed_until, fitted.as_of, p, ip.servers, ip.servers_from
+    );
+    for n in &fitted.notes {
+        eprintln!("note: {n}");
+    }
+    // The steady window the fit takes: from 16 April 2012 to the end of the log.
+    assert_eq!(
+        fitted.start.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "2012-04-16 07:06:52"
+    );
+    assert_eq!(fitted.committed_until, None);
+    // tools/people.py ../shared/data/bpic2013_incidents.csv "2012-04-16 07:06:52+00:00"
+    //   "2012-05-22 23:22:25+00:00":
+    // people 1137; per full week [452, 705, 987, 490, 151] (median 490); services 20504
+    // named, 0 unnamed; service 4693.879664 d; busy 3079.929988 d; items at once 1.524022;
+    // busy share 0.157958; servers 747
+    assert_eq!(
+        (p.people, p.weeks, p.services, p.unnamed),
+        (1137, 5, 20504, 0)
+    );
+    assert_eq!(p.people_per_week, 490.0);
+    assert!(
+        (p.service_days - 4693.879664).abs() < 1e-5,
+        "{}",
+        p.service_days
+    );
+    assert!((p.busy_person_days - 3079.929988).abs() < 1e-5);
+    assert!((p.items_at_once - 1.524022).abs() < 1e-6);
+    assert!((p.busy_share - 0.157958).abs() < 1e-6);
+    assert_eq!(p.servers, 747);
+    // The model keeps the peak unless asked, and says both.
+    assert_eq!(ip.servers_from, ServersFrom::PeakConcurrency);
+    assert_eq!(ip.servers, Some(p.peak_at_once));
+    assert!(p.peak_at_once < p.servers);
+    assert!(
+        fitted
+            .notes
+            .iter()
+            .any(|n| n.starts_with("In Progress: its ")
+                && n.contains("490 people active in a typical week (1137 in all)")
+                && n.contains("747 servers from people")),
+        "{:?}",
+        fitted.notes
+    );
+}
+
+/// The held-out backtest of BPI Challenge 2013 (the default split) with the log's people:
+/// the fit's selection tries servers from people, and whichever it picks, the model keeps
+/// the acceptance it had with the peak (CTDD, mean, throughput).
+#[test]
+fn bpic2013_held_out_with_servers_from_people() {
+    use valuestream::{BacktestOptions, Censoring, FitOptions, ServersBy, backtest};
+    let Some(tl) = real::bpic2013_with_resources() else {
+        return;
+    };
+    let b = backtest(&tl, &BacktestOptions::new().threads(2)).unwrap();
+    let sel = b.selection.as_ref().expect("the fit was chosen");
+    for c in &sel.candidates {
+        eprintln!(
+            "candidate {:?} {} {:?}: score {:?} ctdd {:?} mean {:?} p85 {:?} tput {:?} wip {:?}",
+            c.censoring,
+            c.memory,
+            c.servers,
+            c.score,
+            c.ctdd_relative,
+            c.mean,
+            c.p85,
+            c.throughput,
+            c.wip
+        );
+    }
+    eprintln!("chosen {}: {}", sel.chosen, sel.reason);
+    eprintln!(
+        "selected: CTDD {:.3} x mean, mean {:+.3}, p85 {:+.3}, throughput {:+.3}, WIP {:+.3}",
+        b.ctdd_relative, b.errors.mean, b.errors.p85, b.errors.throughput, b.errors.wip
+    );
+    assert!(
+        sel.candidates
+            .iter()
+            .any(|c| c.servers == ServersBy::People),
+        "{:?}",
+        sel.candidates
+    );
+    assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
+    assert!(b.errors.mean.abs() <= 0.15, "{:?}", b.errors);
+    assert!(b.errors.throughput.abs() <= 0.10, "{:?}", b.errors);
+    for servers in [ServersBy::Peak, ServersBy::People] {
+        // The options the selection chose, with each estimate of servers.
+        let fit = FitOptions::new()
+            .censoring(Censoring::DoneItems)
+            .memory(true)
+            .servers(servers);
+        let o = BacktestOptions::new().threads(2).select(false).fit(fit);
+        let b = backtest(&tl, &o).unwrap();
+        eprintln!(
+            "{servers:?}: CTDD {:.3} x mean, mean {:+.3}, p85 {:+.3}, throughput {:+.3}, WIP {:+.3}",
+            b.ctdd_relative, b.errors.mean, b.errors.p85, b.errors.throughput, b.errors.wip
+        );
+        assert!(b.ctdd_relative <= 0.4, "{servers:?}: {}", b.ctdd_relative);
+    }
+}
