@@ -531,39 +531,20 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let stages = timelines.workflow().stages();
     let slots = layout::from_workflow(stages)?;
     let slots = layout::split_waiting(timelines, stages, slots, &mut notes);
-    let n = slots.len();
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
     let mut seen = observe_for(timelines, observed, &slots, &roles, &mut notes);
-    let window_end = committed_until.map_or(timelines.as_of_ms(), datetime_to_ms);
-    let mut capacity = capacity(
-        all,
-        &slots,
-        &roles,
-        (timelines.start_ms(), window_end),
-        &mut seen,
-    );
-    let mut stations: Vec<Station> = Vec::with_capacity(n);
-    let mut fits: Vec<StationFit> = Vec::with_capacity(n);
-    for k in 0..n {
-        let ctx = station::Ctx {
-            slots: &slots,
-            names: &names,
-            stages,
-            options,
-        };
-        let (st, f) = station::fit_station(
-            k,
-            &ctx,
-            &mut seen,
-            std::mem::take(&mut capacity[k]),
-            &mut notes,
-        )?;
-        stations.push(st);
-        fits.push(f);
-    }
-    notes.extend(servers_notes(&fits, options, all.has_resources()));
+    let window = (timelines.start_ms(), committed_until.map(datetime_to_ms));
+    let capacity = capacity(all, &slots, &roles, window, &mut seen);
+    let ctx = station::Ctx {
+        slots: &slots,
+        names: &names,
+        stages,
+        options,
+    };
+    let (mut stations, mut fits) =
+        fit_stations(&ctx, &mut seen, capacity, all.has_resources(), &mut notes)?;
     let window_days = commitments.window_days;
     // Pulled work: nothing ever waited in front of the first station, which was busy.
     let first_util = match stations[0].servers {
@@ -660,16 +641,37 @@ fn observe_for(
     seen
 }
 
+/// Every station fitted (`capacity`: each one's), and the notes on their servers
+/// (`resources`: whether the log names who did the work).
+fn fit_stations(
+    ctx: &station::Ctx<'_>,
+    seen: &mut observe::Observed,
+    capacity: Vec<station::Capacity>,
+    resources: bool,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Station>, Vec<StationFit>)> {
+    let mut stations: Vec<Station> = Vec::with_capacity(capacity.len());
+    let mut fits: Vec<StationFit> = Vec::with_capacity(capacity.len());
+    for (k, cap) in capacity.into_iter().enumerate() {
+        let (st, f) = station::fit_station(k, ctx, seen, cap, notes)?;
+        stations.push(st);
+        fits.push(f);
+    }
+    notes.extend(servers_notes(&fits, ctx.options, resources));
+    Ok((stations, fits))
+}
+
 /// Each station's capacity as observed: the most items in service at once (0 for a delay)
-/// and, when the log names who did the work, the people figures of the window `[start,
-/// end)` (ms) from every item of `all`.
+/// and, when the log names who did the work, the people figures of the fit window `[start,
+/// end)` (ms; no end: the end of observation) from every item of `all`.
 fn capacity(
     all: &Timelines,
     slots: &[layout::Slot],
     roles: &[layout::Role],
-    window: (i64, i64),
+    (start, end): (i64, Option<i64>),
     seen: &mut observe::Observed,
 ) -> Vec<station::Capacity> {
+    let window = (start, end.unwrap_or(all.as_of_ms()));
     let peaks: Vec<u32> = slots
         .iter()
         .enumerate()

@@ -69,20 +69,7 @@ pub(super) fn fit_station(
     let (m, cv) = mean_cv(&sample);
     let (service, distribution, families) =
         service_distribution(&sample, m, cv, &names[k], options, notes)?;
-    let (servers, servers_from) = if slot.delay {
-        (Servers::Unlimited, ServersFrom::Delay)
-    } else {
-        match (stages[slot.service[0]].servers, &capacity.people) {
-            (Some(c), _) => (Servers::Finite(c), ServersFrom::Workflow),
-            (None, Some(p)) if options.servers == ServersBy::People => {
-                (Servers::Finite(p.servers), ServersFrom::People)
-            }
-            (None, _) => (
-                Servers::Finite(capacity.peak.max(1)),
-                ServersFrom::PeakConcurrency,
-            ),
-        }
-    };
+    let (servers, servers_from) = servers_of(slot, stages, options, &capacity);
     // The model sends every item through a waiting delay (those that did not wait with a
     // zero time): its rework is per pass, not per visit.
     let passes = if slot.wait_delay {
@@ -150,6 +137,30 @@ pub(super) fn fit_station(
         revisit: revisit_fit,
     };
     Ok((station, fit))
+}
+
+/// A station's servers and where they came from: unlimited for a delay; else the
+/// workflow's, or the people's when asked for and the log names them, or the most items
+/// in service at once.
+fn servers_of(
+    slot: &Slot,
+    stages: &[Stage],
+    options: &FitOptions,
+    capacity: &Capacity,
+) -> (Servers, ServersFrom) {
+    if slot.delay {
+        return (Servers::Unlimited, ServersFrom::Delay);
+    }
+    match (stages[slot.service[0]].servers, &capacity.people) {
+        (Some(c), _) => (Servers::Finite(c), ServersFrom::Workflow),
+        (None, Some(p)) if options.servers == ServersBy::People => {
+            (Servers::Finite(p.servers), ServersFrom::People)
+        }
+        (None, _) => (
+            Servers::Finite(capacity.peak.max(1)),
+            ServersFrom::PeakConcurrency,
+        ),
+    }
 }
 
 /// A station's services as observed: completed and open ones, each flagged when it is a
