@@ -585,17 +585,32 @@ mod tests {
                     .collect()
             })
             .collect();
+        // Who did each event: one of seven people, or no one.
+        let who = |i: usize, j: usize| {
+            let k = (i * 31 + j * 7) % 8;
+            (k < 7).then(|| ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus"][k])
+        };
         let mut grouped = EventLogBuilder::new();
         for (i, evs) in items.iter().enumerate() {
-            for &(s, t) in evs {
-                grouped.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+            for (j, &(s, t)) in evs.iter().enumerate() {
+                grouped.push_with_resource(
+                    &format!("I-{i}"),
+                    states[s],
+                    ms_to_datetime(t),
+                    who(i, j),
+                );
             }
         }
         let mut mixed = EventLogBuilder::new();
         for round in 0..9 {
             for (i, evs) in items.iter().enumerate() {
                 if let Some(&(s, t)) = evs.get(round) {
-                    mixed.push(&format!("I-{i}"), states[s], ms_to_datetime(t));
+                    mixed.push_with_resource(
+                        &format!("I-{i}"),
+                        states[s],
+                        ms_to_datetime(t),
+                        who(i, round),
+                    );
                 }
             }
         }
@@ -624,6 +639,11 @@ mod tests {
             "#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_visit_is_24_bytes_with_or_without_resources() {
+        assert_eq!(std::mem::size_of::<Visit>(), 24);
     }
 
     #[test]
@@ -662,6 +682,19 @@ mod tests {
         assert_eq!(a.items, b.items);
         assert_eq!(a.visits, b.visits);
         assert_eq!(a.quality, b.quality);
+        // Visits know who began them, whichever the order of the input.
+        let named = |t: &Timelines| -> Vec<Option<String>> {
+            t.iter()
+                .flat_map(|i| {
+                    i.visits()
+                        .iter()
+                        .map(move |v| i.resource(v).map(str::to_owned))
+                })
+                .collect()
+        };
+        assert_eq!(named(&a), named(&b));
+        assert!(named(&a).iter().any(Option::is_some));
+        assert!(named(&a).iter().any(Option::is_none));
         // The sorting path ran in both.
         assert!(a.quality().count(WarningKind::UnsortedInput) > 0);
     }

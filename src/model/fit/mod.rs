@@ -657,7 +657,7 @@ fn fit_stations(
         stations.push(st);
         fits.push(f);
     }
-    notes.extend(servers_notes(&fits, ctx.options, resources));
+    notes.extend(servers_notes(&fits, resources));
     Ok((stations, fits))
 }
 
@@ -695,7 +695,7 @@ fn capacity(
 /// The notes on servers: those estimated as the most items in service at once are a lower
 /// bound of a station's capacity when the log says nothing of who did the work; where it
 /// does, both estimates and how they differ.
-fn servers_notes(fits: &[StationFit], options: &FitOptions, resources: bool) -> Vec<String> {
+fn servers_notes(fits: &[StationFit], resources: bool) -> Vec<String> {
     let mut notes = Vec::new();
     let bare: Vec<String> = fits
         .iter()
@@ -709,9 +709,8 @@ fn servers_notes(fits: &[StationFit], options: &FitOptions, resources: bool) -> 
             "the log says nothing of who did the work"
         };
         notes.push(format!(
-            "servers of {} are the most items in service at once: {why}, so each is a lower bound of the station's capacity (give them in the workflow when known{})",
+            "servers of {} are the most items in service at once: {why}, so each is a lower bound of the station's capacity (give them in the workflow when known)",
             bare.join(", "),
-            if resources { "" } else { ", or read the log with --resource COLUMN" }
         ));
     }
     for f in fits {
@@ -722,15 +721,8 @@ fn servers_notes(fits: &[StationFit], options: &FitOptions, resources: bool) -> 
                 f.name, p.servers, p.peak_at_once
             ),
             ServersFrom::PeakConcurrency => format!(
-                "{}: its {} servers are the most items in service at once; from the people who did the work ({p}) they would be {}{}",
-                f.name,
-                p.peak_at_once,
-                p.servers,
-                if options.servers == ServersBy::People {
-                    ""
-                } else {
-                    " (--servers-from people)"
-                }
+                "{}: its {} servers are the most items in service at once; from the people who did the work ({p}) they would be {} (servers from people)",
+                f.name, p.peak_at_once, p.servers
             ),
             ServersFrom::Workflow => format!(
                 "{}: its servers are the workflow's; the people who did the work: {p}",

@@ -63,6 +63,10 @@ const WEEK_MS: i64 = 7 * MS_PER_DAY;
 /// time, stretched by the other items its person held; one server per person would then
 /// serve `h` times too slowly.
 ///
+/// What-ifs keep their meaning: a server is still one item in service at once, so
+/// `servers Work=+1` adds one server, which is `1 / items_at_once` of a person; adding a
+/// person adds about `items_at_once` servers.
+///
 /// What it assumes: the people of a typical week are there every week (holidays and
 /// part-time work average into the median); a person's items are held independently
 /// (the model has no people, only servers); a hand-over inside one visit stays with who
