@@ -474,7 +474,10 @@ impl FittedModel {
 ///   stages (consecutive visits to them are one service; each visit of a reworked item is
 ///   another). For the waiting delay split off in front of a station, items that did not
 ///   wait count as zero, so that its mean time per item is kept.
-/// - **Servers**: the workflow's, or else the most items in service at once.
+/// - **Servers**: the workflow's, or else the most items in service at once (a lower bound
+///   of capacity when the log names no one), or with [`ServersBy::People`] those the people
+///   who did the work give ([`PeopleFit`]). When the log names them, both are reported
+///   ([`StationFit::people`]) whichever the model uses.
 /// - **Rework**: moves from a station back to an earlier one (or from its service to its
 ///   own queue), as a probability per service, to the most frequent target.
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
