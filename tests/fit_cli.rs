@@ -354,3 +354,93 @@ fn fit_says_when_there_is_no_capacity_constraint() {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
 }
+
+/// `fit --resource`: both estimates of a station's servers, in the text and in the JSON,
+/// on the hand-computed log of `tests/resources.rs` (Work: 3 at peak at once; 2 people in
+/// a typical week, 3 in all, holding 152/126 items at once: 2 servers from people).
+#[test]
+fn fit_with_a_resource_column_reports_servers_from_people_beside_the_peak() {
+    let dir = root().join("tests/data/people");
+    let run = |extra: &[&str]| {
+        bin()
+            .arg("fit")
+            .arg(dir.join("log.csv"))
+            .arg("--workflow")
+            .arg(dir.join("workflow.toml"))
+            .args([
+                "--fit-window",
+                "whole",
+                "--no-select",
+                "--replications",
+                "2",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--resource", "who"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("3 (peak at once)"), "{text}");
+    assert!(
+        text.contains(
+            "capacity: 3 at peak at once; 2 people active in a typical week (3 in all), each holding 1.2 items at once while busy, busy 11% of their time: 2 servers from people"
+        ),
+        "{text}"
+    );
+    let v = ok(&run(&["--resource", "who", "--json"]));
+    let work = &v["fit"]["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Work")
+        .unwrap()
+        .clone();
+    assert_eq!(work["servers"], 3);
+    assert_eq!(work["servers_from"]["from"], "peak_concurrency");
+    assert_eq!(work["people"]["servers"], 2);
+    assert_eq!(work["people"]["peak_at_once"], 3);
+    assert_eq!(work["people"]["people"], 3);
+    assert_eq!(work["people"]["people_per_week"], 2.0);
+    // Asked to, the model takes the people's.
+    let v = ok(&run(&[
+        "--resource",
+        "who",
+        "--servers-from",
+        "people",
+        "--json",
+    ]));
+    let work = v["fit"]["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Work")
+        .unwrap()
+        .clone();
+    assert_eq!(work["servers"], 2);
+    assert_eq!(work["servers_from"]["from"], "people");
+    // Without resources: no people, and the peak is a lower bound.
+    let out = run(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("capacity:"), "{text}");
+    assert!(text.contains("lower bound"), "{text}");
+    // Bad input: exit 2 and one sentence.
+    for (args, says) in [
+        (&["--servers-from", "people"][..], "needs --resource"),
+        (
+            &["--resource", "who", "--servers-from", "most"][..],
+            "expected peak",
+        ),
+        (&["--resource", "nobody"][..], "no column named \"nobody\""),
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

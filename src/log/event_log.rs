@@ -109,12 +109,25 @@ pub struct Event<'a> {
     pub state: &'a str,
     /// When it entered it.
     pub time: DateTime<Utc>,
+    /// Who did it (the reader's [`resource_column`](crate::LogReaderBuilder::resource_column)),
+    /// if the log keeps resources and the event names one.
+    pub resource: Option<&'a str>,
+}
+
+/// The resource of every event (who did the work), kept only when a reader is asked for it:
+/// names interned, one id per event (`NONE` for an event that names no one).
+#[derive(Clone, Debug, Default)]
+struct ResourceColumn {
+    names: Interner,
+    ev: Vec<u32>,
 }
 
 /// A validated event log: which item entered which state when.
 ///
 /// Events are stored column-wise (item index, state index, instant) with item ids and state
-/// names interned, so an event costs 16 bytes whatever the length of its ids. Items are
+/// names interned, so an event costs 16 bytes whatever the length of its ids. A log read
+/// with a [`resource_column`](crate::LogReaderBuilder::resource_column) also keeps who did
+/// each event (4 bytes more per event, names interned); others keep nothing more. Items are
 /// numbered `0..items()` in order of first appearance; events keep their input order (the
 /// timeline orders each item's events by time, keeping input order for ties).
 ///
@@ -164,6 +177,10 @@ pub struct EventLog {
     pub(crate) ev_state: Vec<u32>,
     pub(crate) ev_time: Vec<i64>,
     pub(crate) attributes: Arc<Attributes>,
+    /// The names of the resources, when the log keeps them.
+    pub(crate) resource_names: Option<Arc<Names>>,
+    /// The resource of each event (`NONE`: none named); empty when the log keeps none.
+    pub(crate) ev_resource: Vec<u32>,
     pub(crate) stats: ReadStats,
 }
 
@@ -214,7 +231,29 @@ impl EventLog {
             item: &self.item_names[self.ev_item[i] as usize],
             state: &self.state_names[self.ev_state[i] as usize],
             time: ms_to_datetime(self.ev_time[i]),
+            resource: self.resource(i),
         })
+    }
+
+    /// Whether the log keeps who did each event (it was read with a
+    /// [`resource_column`](crate::LogReaderBuilder::resource_column), or built with
+    /// [`EventLogBuilder::push_with_resource`]), even if no event names anyone.
+    pub fn has_resources(&self) -> bool {
+        self.resource_names.is_some()
+    }
+
+    /// Who did event `index` (in input order, as [`EventLog::events`]): `None` when the log
+    /// keeps no resources, the event names no one, or there is no such event.
+    pub fn resource(&self, index: usize) -> Option<&str> {
+        let names = self.resource_names.as_ref()?;
+        let r = *self.ev_resource.get(index)?;
+        (r != NONE).then(|| &names[r as usize])
+    }
+
+    /// The distinct resources named, in order of first appearance (none when the log keeps
+    /// no resources).
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.resource_names.iter().flat_map(|n| n.iter())
     }
 
     /// The names of the item attributes kept (the reader's `attribute` columns).
@@ -253,12 +292,16 @@ impl EventLog {
         }
         let kept: Vec<bool> = self.state_names.iter().map(|s| keep.contains(&s)).collect();
         let mut w = 0;
+        let resources = !self.ev_resource.is_empty();
         for r in 0..self.ev_time.len() {
             let (it, st) = (self.ev_item[r], self.ev_state[r]);
             if !marked[it as usize] || kept[st as usize] {
                 self.ev_item[w] = it;
                 self.ev_state[w] = st;
                 self.ev_time[w] = self.ev_time[r];
+                if resources {
+                    self.ev_resource[w] = self.ev_resource[r];
+                }
                 w += 1;
             } else {
                 self.state_meta[st as usize].count -= 1;
@@ -267,6 +310,9 @@ impl EventLog {
         self.ev_item.truncate(w);
         self.ev_state.truncate(w);
         self.ev_time.truncate(w);
+        if resources {
+            self.ev_resource.truncate(w);
+        }
     }
 
     /// The earliest and latest instant in the log, if it has events.
@@ -305,6 +351,8 @@ pub struct EventLogBuilder {
     ev_state: Vec<u32>,
     ev_time: Vec<i64>,
     attributes: Attributes,
+    /// Who did each event, when kept (boxed: a builder without resources stays small).
+    resources: Option<Box<ResourceColumn>>,
     pub(crate) stats: ReadStats,
     /// The first states seen, by key.
     few_states: Vec<(ShortKey, u32)>,
@@ -332,6 +380,9 @@ impl EventLogBuilder {
         self.ev_item.reserve(events);
         self.ev_state.reserve(events);
         self.ev_time.reserve(events);
+        if let Some(r) = &mut self.resources {
+            r.ev.reserve(events);
+        }
     }
 
     /// Records that `item` entered `state` at `time`.
@@ -339,6 +390,66 @@ impl EventLogBuilder {
         let i = self.item_index(item.as_bytes()).unwrap_or(0);
         let s = self.state_index(state.as_bytes()).unwrap_or(0);
         self.push_ids(i, s, datetime_to_ms(time), 0);
+    }
+
+    /// Records that `item` entered `state` at `time`, done by `resource` (`None` or an empty
+    /// name: by no one named). From the first call on, the log keeps resources
+    /// ([`EventLog::has_resources`]); events pushed without one name no one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use valuestream::EventLog;
+    ///
+    /// let mut b = EventLog::builder();
+    /// let t = Utc.with_ymd_and_hms(2024, 3, 4, 9, 0, 0).unwrap();
+    /// b.push_with_resource("A-1", "Dev", t, Some("Ann"));
+    /// b.push("A-1", "Done", t + chrono::Duration::days(2));
+    /// let log = b.build();
+    /// assert_eq!((log.resource(0), log.resource(1)), (Some("Ann"), None));
+    /// assert_eq!(log.resources().collect::<Vec<_>>(), ["Ann"]);
+    /// ```
+    pub fn push_with_resource(
+        &mut self,
+        item: &str,
+        state: &str,
+        time: DateTime<Utc>,
+        resource: Option<&str>,
+    ) {
+        self.keep_resources();
+        self.push(item, state, time);
+        if let Some(r) = resource.map(str::trim).filter(|r| !r.is_empty()) {
+            let id = self.resource_index(r.as_bytes()).unwrap_or(NONE);
+            self.set_last_resource(id);
+        }
+    }
+
+    /// Keeps who did each event from now on (the events so far name no one).
+    pub(crate) fn keep_resources(&mut self) {
+        if self.resources.is_none() {
+            self.resources = Some(Box::new(ResourceColumn {
+                names: Interner::default(),
+                ev: vec![NONE; self.ev_time.len()],
+            }));
+        }
+    }
+
+    /// The id of the resource with these bytes, interning it; `None` if not UTF-8 or the
+    /// builder keeps no resources.
+    #[inline]
+    pub(crate) fn resource_index(&mut self, name: &[u8]) -> Option<u32> {
+        self.resources.as_mut()?.names.intern(name)
+    }
+
+    /// Sets the resource of the last event pushed (a no-op if the builder keeps none).
+    #[inline]
+    pub(crate) fn set_last_resource(&mut self, resource: u32) {
+        if let Some(r) = &mut self.resources
+            && let Some(last) = r.ev.last_mut()
+        {
+            *last = resource;
+        }
     }
 
     /// Sets attribute `key` of `item` to `value` (the last value set wins). The item is
@@ -401,6 +512,9 @@ impl EventLogBuilder {
         self.ev_item.push(item);
         self.ev_state.push(state);
         self.ev_time.push(time_ms);
+        if let Some(r) = &mut self.resources {
+            r.ev.push(NONE);
+        }
     }
 
     /// The attribute column index for `name`.
@@ -481,6 +595,7 @@ impl EventLogBuilder {
             self.ev_time.truncate(time_len);
             copy_columns(&mut self.ev_state, &mut self.ev_time);
         }
+        self.append_resources(&parts);
         for (part, line_offset) in parts {
             self.stats.rows += part.stats.rows;
             self.stats
@@ -492,6 +607,37 @@ impl EventLogBuilder {
             // Readers of long logs, the only ones read in parts, record no warnings; tallies
             // of other layouts would need adding up by kind.
             self.stats.warnings.extend(part.stats.warnings);
+        }
+    }
+
+    /// Appends the resources of `parts` (whose events were just appended after these):
+    /// their names interned here in their order, so that resources are numbered as a
+    /// single builder would have numbered them; parts that keep none name no one.
+    fn append_resources(&mut self, parts: &[(EventLogBuilder, u64)]) {
+        if self.resources.is_none() && parts.iter().all(|(p, _)| p.resources.is_none()) {
+            return;
+        }
+        let Some(own) = &mut self.resources else {
+            // Kept by a part only: the events before the parts name no one.
+            let before = self.ev_time.len() - parts.iter().map(|(p, _)| p.len()).sum::<usize>();
+            self.resources = Some(Box::new(ResourceColumn {
+                names: Interner::default(),
+                ev: vec![NONE; before],
+            }));
+            return self.append_resources(parts);
+        };
+        for (part, _) in parts {
+            match &part.resources {
+                Some(r) => {
+                    let map = own.names.absorb(&r.names);
+                    own.ev.extend(r.ev.iter().map(
+                        |&x| {
+                            if x == NONE { NONE } else { map[x as usize] }
+                        },
+                    ));
+                }
+                None => own.ev.extend(std::iter::repeat_n(NONE, part.len())),
+            }
         }
     }
 
@@ -513,6 +659,14 @@ impl EventLogBuilder {
         ev_item.shrink_to_fit();
         ev_state.shrink_to_fit();
         ev_time.shrink_to_fit();
+        let (resource_names, ev_resource) = match self.resources {
+            Some(r) => {
+                let mut ev = r.ev;
+                ev.shrink_to_fit();
+                (Some(Arc::new(r.names.into_names())), ev)
+            }
+            None => (None, Vec::new()),
+        };
         EventLog {
             source: self.source,
             state_column: self.state_column,
@@ -523,6 +677,8 @@ impl EventLogBuilder {
             ev_state,
             ev_time,
             attributes: Arc::new(self.attributes),
+            resource_names,
+            ev_resource,
             stats: self.stats,
         }
     }

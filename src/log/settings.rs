@@ -49,6 +49,8 @@ pub(crate) struct Settings {
     pub(crate) end: Option<String>,
     pub(crate) stages: Option<Vec<String>>,
     pub(crate) attributes: Vec<String>,
+    /// The column (or XES event attribute) naming who did each event, if kept.
+    pub(crate) resource: Option<String>,
     /// `None`: detected per column, or the preset's own form.
     pub(crate) time_format: Option<TimeFormat>,
     pub(crate) offset: FixedOffset,
@@ -71,6 +73,7 @@ impl Default for Settings {
             end: None,
             stages: None,
             attributes: Vec::new(),
+            resource: None,
             time_format: None,
             offset: FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()),
             delimiter: b',',

@@ -40,8 +40,8 @@ pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
     ArrivalFit, ArrivalModel, Candidate, Censoring, ClassBy, ClassFit, FitOptions, FitWindow,
-    FittedModel, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns, RevisitFit, ReworkFit,
-    Selection, ServersFrom, ServiceModel, StationFit, fit,
+    FittedModel, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, PeopleFit, Returns, RevisitFit,
+    ReworkFit, Selection, ServersBy, ServersFrom, ServiceModel, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::rules::{self, Instants};
-use super::{ItemRec, TimelineOptions, Timelines, Visit};
+use super::{ItemRec, NO_RESOURCE, TimelineOptions, Timelines, Visit};
 use crate::error::{Error, Position, Result, UnmappedState};
 use crate::log::quality::WarningTally;
 use crate::log::{DataQuality, DroppedState, EventLog, WarningKind};
@@ -30,8 +30,8 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
     let mut d = Derivation::new(log, wf, &stage_of, as_of);
     d.done_is_final = opts.done_is_final;
     for item in 0..log.items() {
-        let (state, time) = grouped.item(item);
-        d.item(item, state, time);
+        let events = grouped.item(item);
+        d.item(item, events);
     }
     d.finish(log, wf, unmapped, opts)
 }
@@ -57,6 +57,7 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
             visits.push(Visit {
                 start: v.start,
                 end: next.unwrap_or(at),
+                resource: v.resource,
                 stage: v.stage,
                 open: next.is_none(),
             });
@@ -83,6 +84,7 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
         attributes: Arc::clone(&tl.attributes),
+        resource_names: tl.resource_names.clone(),
         items,
         visits,
         start: start.min(at),
@@ -122,6 +124,7 @@ pub(super) fn retain(tl: &Timelines, keep: impl Fn(&ItemRec) -> bool) -> Timelin
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
         attributes: Arc::clone(&tl.attributes),
+        resource_names: tl.resource_names.clone(),
         items,
         visits,
         start: tl.start,
@@ -185,11 +188,33 @@ fn observation_end(log: &EventLog, stage_of: &[u16], opts: &TimelineOptions) -> 
     Ok(opts.as_of.map_or(max_t, datetime_to_ms))
 }
 
-/// The events' states and times in item order (stable: input order within an item).
+/// The events' states, times and resources (empty when the log keeps none) in item order
+/// (stable: input order within an item).
 struct Grouped<'a> {
     offsets: Vec<u32>,
     state: Cow<'a, [u32]>,
     time: Cow<'a, [i64]>,
+    resource: Cow<'a, [u32]>,
+}
+
+/// One item's events, in input order or sorted: states, times and resources (empty when
+/// the log keeps none).
+#[derive(Clone, Copy)]
+struct Events<'e> {
+    state: &'e [u32],
+    time: &'e [i64],
+    resource: &'e [u32],
+}
+
+impl<'e> Events<'e> {
+    /// The first `n` events.
+    fn first(self, n: usize) -> Events<'e> {
+        Events {
+            state: &self.state[..n],
+            time: &self.time[..n],
+            resource: &self.resource[..n.min(self.resource.len())],
+        }
+    }
 }
 
 impl<'a> Grouped<'a> {
@@ -200,6 +225,7 @@ impl<'a> Grouped<'a> {
     /// decreases.
     fn new(log: &'a EventLog) -> Grouped<'a> {
         let (items, states, times) = (&log.ev_item[..], &log.ev_state[..], &log.ev_time[..]);
+        let resources = &log.ev_resource[..];
         let n_items = log.items();
         let mut offsets = vec![0u32; n_items + 1];
         for &it in items {
@@ -213,30 +239,44 @@ impl<'a> Grouped<'a> {
                 offsets,
                 state: Cow::Borrowed(states),
                 time: Cow::Borrowed(times),
+                resource: Cow::Borrowed(resources),
             };
         }
         let n = log.len();
         let mut g_state = vec![0u32; n];
         let mut g_time = vec![0i64; n];
+        let mut g_resource = vec![NO_RESOURCE; resources.len()];
         let mut next = offsets.clone();
         for e in 0..n {
             let slot = &mut next[items[e] as usize];
             let at = *slot as usize;
             g_state[at] = states[e];
             g_time[at] = times[e];
+            if let Some(r) = resources.get(e) {
+                g_resource[at] = *r;
+            }
             *slot += 1;
         }
         Grouped {
             offsets,
             state: Cow::Owned(g_state),
             time: Cow::Owned(g_time),
+            resource: Cow::Owned(g_resource),
         }
     }
 
-    /// The states and times of item `item`, in input order.
-    fn item(&self, item: usize) -> (&[u32], &[i64]) {
+    /// The events of item `item`, in input order.
+    fn item(&self, item: usize) -> Events<'_> {
         let range = self.offsets[item] as usize..self.offsets[item + 1] as usize;
-        (&self.state[range.clone()], &self.time[range])
+        Events {
+            state: &self.state[range.clone()],
+            time: &self.time[range.clone()],
+            resource: if self.resource.is_empty() {
+                &[]
+            } else {
+                &self.resource[range]
+            },
+        }
     }
 }
 
@@ -273,6 +313,7 @@ struct Derivation<'a> {
     /// Scratch buffers for an item whose events are out of time order.
     sorted_state: Vec<u32>,
     sorted_time: Vec<i64>,
+    sorted_resource: Vec<u32>,
 }
 
 impl<'a> Derivation<'a> {
@@ -307,53 +348,66 @@ impl<'a> Derivation<'a> {
             start: i64::MAX,
             sorted_state: Vec::new(),
             sorted_time: Vec::new(),
+            sorted_resource: Vec::new(),
         }
     }
 
     /// Derives the visits of item `item` from its events (in input order) and places it.
-    fn item(&mut self, item: usize, state: &[u32], time: &[i64]) {
+    fn item(&mut self, item: usize, events: Events<'_>) {
         let name = self.log.item_id(item);
+        let time = events.time;
         let unsorted = time.windows(2).filter(|w| w[1] < w[0]).count() as u64;
         let mut sorted_state = std::mem::take(&mut self.sorted_state);
         let mut sorted_time = std::mem::take(&mut self.sorted_time);
-        let (state, time) = if unsorted > 0 {
+        let mut sorted_resource = std::mem::take(&mut self.sorted_resource);
+        let events = if unsorted > 0 {
             // Stable: ties keep input order.
             let mut order: Vec<usize> = (0..time.len()).collect();
             order.sort_by_key(|&k| time[k]);
             sorted_state.clear();
             sorted_time.clear();
-            sorted_state.extend(order.iter().map(|&k| state[k]));
+            sorted_resource.clear();
+            sorted_state.extend(order.iter().map(|&k| events.state[k]));
             sorted_time.extend(order.iter().map(|&k| time[k]));
+            if !events.resource.is_empty() {
+                sorted_resource.extend(order.iter().map(|&k| events.resource[k]));
+            }
             self.tally
                 .add(WarningKind::UnsortedInput, item as u32, name, unsorted);
-            (&sorted_state[..], &sorted_time[..])
+            Events {
+                state: &sorted_state[..],
+                time: &sorted_time[..],
+                resource: &sorted_resource[..],
+            }
         } else {
-            (state, time)
+            events
         };
         let first_visit = self.visits.len();
-        let (state, time, kept_done) = if self.done_is_final {
-            self.until_done(state, time)
+        let (events, kept_done) = if self.done_is_final {
+            self.until_done(events)
         } else {
-            (state, time, 0)
+            (events, 0)
         };
-        let mut moves = self.merge_visits(state, time);
+        let mut moves = self.merge_visits(events);
         moves.after_done += kept_done;
         self.sorted_state = sorted_state;
         self.sorted_time = sorted_time;
+        self.sorted_resource = sorted_resource;
         self.place(item, first_visit, &moves);
     }
 
     /// With `done_is_final`: the events up to the item's first one in a done stage (within
     /// the observation), and how many of the later ones stay in its done visit (used, and
     /// counted as events after done; those after `as_of` are counted as such).
-    fn until_done<'s>(&mut self, state: &'s [u32], time: &'s [i64]) -> (&'s [u32], &'s [i64], u64) {
+    fn until_done<'s>(&mut self, events: Events<'s>) -> (Events<'s>, u64) {
+        let (state, time) = (events.state, events.time);
         let (stage_of, kinds, as_of) = (self.stage_of, &self.kinds, self.as_of);
         let is_done = |st: u32| {
             let s = stage_of[st as usize];
             s != UNMAPPED && kinds[usize::from(s)] == StageKind::Done
         };
         let Some(first) = (0..state.len()).find(|&k| time[k] <= as_of && is_done(state[k])) else {
-            return (state, time, 0);
+            return (events, 0);
         };
         let (mut kept, mut after_as_of) = (0u64, 0u64);
         for (&st, &t) in state[first + 1..].iter().zip(&time[first + 1..]) {
@@ -368,12 +422,13 @@ impl<'a> Derivation<'a> {
         }
         self.used += kept;
         self.after_as_of += after_as_of;
-        (&state[..=first], &time[..=first], kept)
+        (events.first(first + 1), kept)
     }
 
     /// Merges consecutive events in one stage into visits (appended to `self.visits`, each
     /// open until the next or `as_of`), and counts the moves between them.
-    fn merge_visits(&mut self, state: &[u32], time: &[i64]) -> Moves {
+    fn merge_visits(&mut self, events: Events<'_>) -> Moves {
+        let (state, time, resource) = (events.state, events.time, events.resource);
         // The fields in locals: the hot loop then keeps its counters in registers rather
         // than storing them through `self` at every event (a push may reallocate `visits`).
         let (stage_of, as_of) = (self.stage_of, self.as_of);
@@ -383,7 +438,7 @@ impl<'a> Derivation<'a> {
         let mut moves = Moves::default();
         let mut cur: u16 = UNMAPPED;
         let (mut prev_state, mut prev_t) = (u32::MAX, i64::MIN);
-        for (&st, &t) in state.iter().zip(time) {
+        for (k, (&st, &t)) in state.iter().zip(time).enumerate() {
             let s = stage_of[st as usize];
             if s == UNMAPPED {
                 continue;
@@ -418,6 +473,7 @@ impl<'a> Derivation<'a> {
             visits.push(Visit {
                 start: t,
                 end: as_of,
+                resource: resource.get(k).copied().unwrap_or(NO_RESOURCE),
                 stage: s,
                 open: true,
             });
@@ -519,6 +575,7 @@ impl<'a> Derivation<'a> {
             workflow: wf.clone(),
             item_names: Arc::clone(&log.item_names),
             attributes: Arc::clone(&log.attributes),
+            resource_names: log.resource_names.clone(),
             items: self.items,
             visits: self.visits,
             start: self.start.min(self.as_of),

@@ -41,3 +41,18 @@ pub fn bpic2013() -> Option<Timelines> {
     let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
     Some(Timelines::new(&log, &wf).unwrap())
 }
+
+/// [`bpic2013`] read with who did each event (`org:resource`).
+pub fn bpic2013_with_resources() -> Option<Timelines> {
+    let path = shared("bpic2013_incidents.csv")?;
+    let log = LogReader::builder()
+        .id_column("case:concept:name")
+        .state_column("lifecycle:transition")
+        .time_column("time:timestamp")
+        .resource_column("org:resource")
+        .build()
+        .read_path(&path)
+        .unwrap();
+    let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
+    Some(Timelines::new(&log, &wf).unwrap())
+}

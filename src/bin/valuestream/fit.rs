@@ -7,7 +7,10 @@
 //!   their active stages, each `service` carrying `mean_days` whatever its distribution;
 //! - `fit`: `arrivals {items, window_days, rate_per_day, interarrival_scv, poisson}` and
 //!   `stations[] {name, queue, services, mean_days, cv, distribution, families[], servers,
-//!   servers_from, rework, release}` (how each part was estimated);
+//!   servers_from, people, rework, release}` (how each part was estimated; `people`, when
+//!   the log was read with `--resource`, is `valuestream::PeopleFit`: `{people,
+//!   people_per_week, weeks, services, unnamed, service_days, busy_person_days,
+//!   items_at_once, busy_share, servers, peak_at_once}`);
 //! - `bottleneck`: `{station, utilisation, constrained, time_ranking[] {station, delay, days,
 //!   queue_days, service_days, share}}` (the most utilised station, analytically; a
 //!   bottleneck only when `constrained`, its utilisation at least 0.7; otherwise the text
@@ -135,6 +138,7 @@ fn stations_text(f: &FittedModel, s: &mut String) {
         let servers = match (st.servers, st.servers_from) {
             (None, _) => "unlimited".to_owned(),
             (Some(c), ServersFrom::Workflow) => format!("{c}"),
+            (Some(c), ServersFrom::People) => format!("{c} (people)"),
             (Some(c), _) => format!("{c} (peak at once)"),
         };
         s.push_str(&format!(
@@ -146,6 +150,9 @@ fn stations_text(f: &FittedModel, s: &mut String) {
             st.distribution,
             st.queue.join(", ")
         ));
+        if let Some(p) = &st.people {
+            s.push_str(&format!("  {:<18} capacity: {p}\n", ""));
+        }
         if st.visit_probability < 1.0 {
             s.push_str(&format!(
                 "  {:<18} visited by {:.1}% of the items (the others pass it by)\n",

@@ -95,6 +95,18 @@ pub struct InputArgs {
     /// tells the kinds of work apart.
     #[arg(long, conflicts_with = "class_by")]
     pub class_by_path: bool,
+    /// Column (CSV) or event attribute (XES, pm4py) naming who did each event, such as
+    /// org:resource or an assignee: a fitted model then reports each station's capacity from
+    /// the people who worked in it (people per week, their busy time, items held at once)
+    /// beside the peak of items at once.
+    #[arg(long, value_name = "COL")]
+    pub resource: Option<String>,
+    /// When a model is fitted to the log: which estimate of a station's servers it uses
+    /// where the workflow gives none. peak (the most items in service at once, a lower
+    /// bound when the log names no one) or people (people active in a typical week × items
+    /// a person holds at once while busy; needs --resource) [default: peak].
+    #[arg(long, value_name = "FROM")]
+    pub servers_from: Option<String>,
     /// When a model is fitted to the log: an item's later visits to a stage (its second
     /// service there and after) get their own service time and rework probability.
     #[arg(long)]
@@ -171,6 +183,9 @@ impl InputArgs {
         }
         for a in &self.attributes {
             b = b.attribute(a);
+        }
+        if let Some(r) = &self.resource {
+            b = b.resource_column(r);
         }
         if let Some(c) = &self.class_by
             && !self.attributes.contains(c)

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalModel, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust, ServiceModel,
-    SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant, select_fit,
+    ArrivalModel, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust, ServersBy,
+    ServiceModel, SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant, select_fit,
 };
 
 use crate::Failure;
@@ -66,8 +66,8 @@ pub fn input_arrivals(input: &InputArgs) -> Result<ArrivalModel, Failure> {
     }
 }
 
-/// The fit options of the environment: `--arrivals`, `--fit-window`, `--censoring`, and
-/// parametric services or not.
+/// The fit options of the environment: `--arrivals`, `--fit-window`, `--censoring`,
+/// `--servers-from`, and parametric services or not.
 pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptions, Failure> {
     let window = match input.fit_window.as_deref() {
         None | Some("steady") => FitWindow::Steady,
@@ -88,7 +88,22 @@ pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptio
             )));
         }
     };
+    let servers = match input.servers_from.as_deref() {
+        None | Some("peak") => ServersBy::Peak,
+        Some("people") if input.resource.is_some() => ServersBy::People,
+        Some("people") => {
+            return Err(Failure::input(
+                "--servers-from people needs --resource COLUMN: the column (or XES attribute) naming who did each event, such as org:resource".to_owned(),
+            ));
+        }
+        Some(other) => {
+            return Err(Failure::input(format!(
+                "--servers-from {other:?}: expected peak (the most items in service at once) or people (the people who did the work, with --resource)"
+            )));
+        }
+    };
     let mut options = FitOptions::new()
+        .servers(servers)
         .service(if parametric {
             ServiceModel::Parametric
         } else {

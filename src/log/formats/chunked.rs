@@ -605,6 +605,8 @@ mod tests {
                 assert_eq!(a.ev_item, b.ev_item, "event items");
                 assert_eq!(a.ev_state, b.ev_state, "event states");
                 assert_eq!(a.ev_time, b.ev_time, "event times");
+                assert_eq!(a.resource_names, b.resource_names, "resources");
+                assert_eq!(a.ev_resource, b.ev_resource, "event resources");
                 assert_eq!(a.stats, b.stats, "rows, rejected rows, warnings");
                 assert_eq!(
                     format!("{:?}", a.attributes),
@@ -650,6 +652,36 @@ mod tests {
             );
         }
         out
+    }
+
+    #[test]
+    fn resources_are_read_in_chunks_as_sequentially() {
+        // Resources first seen in later chunks, empty ones, and rows of several items.
+        let mut csv = String::from("id,state,timestamp,type,who\n");
+        for i in 0..400 {
+            let who = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("P{}", (i * 13) % 37)
+            };
+            let _ = writeln!(
+                csv,
+                "A-{},{},2024-01-01 {:02}:{:02}:00,Bug,{who}",
+                i % 11,
+                ["Backlog", "Dev", "Done"][i % 3],
+                i / 60 % 24,
+                i % 60
+            );
+        }
+        let b = builder().resource_column("who");
+        for chunk in [64, 500, 3000] {
+            let report = compare(csv.as_bytes(), b.clone(), 3, chunk).unwrap();
+            assert!(report.chunks > 2, "{report:?}");
+        }
+        let log = b.build().read(csv.as_bytes()).unwrap();
+        assert_eq!(log.resources().count(), 37);
+        assert_eq!(log.resource(0), None);
+        assert_eq!(log.resource(1), Some("P13"));
     }
 
     #[test]

@@ -22,12 +22,20 @@ pub(super) fn columns(settings: &Settings, names: &[String], ctx: &mut Ctx) -> R
     });
     let time = find_column(names, settings.time.as_deref().unwrap_or("timestamp"), ctx)?;
     let attrs = attribute_columns(settings, names, ctx)?;
+    let resource = match &settings.resource {
+        Some(r) => {
+            ctx.b.keep_resources();
+            Some(find_column(names, r, ctx)?)
+        }
+        None => None,
+    };
     Ok(LongColumns {
         id,
         state: state[0],
         state_joined: if state.len() > 1 { state } else { Vec::new() },
         time,
         attrs,
+        resource,
         ncols: names.len(),
     })
 }
@@ -74,6 +82,8 @@ pub(super) struct LongColumns {
     state_joined: Vec<usize>,
     time: usize,
     attrs: Vec<(usize, usize)>,
+    /// The column of the resource, when kept.
+    resource: Option<usize>,
     ncols: usize,
 }
 
@@ -103,8 +113,12 @@ pub(super) fn long_row(
             && let Some(item) = ctx.b.item_index(id)
             && let Some(state) = ctx.b.state_index(state)
             && let Ok(t) = tp.parse(trim(&rec[cols.time]))
+            && let Some(who) = ctx.resource_of(rec, cols.resource)
         {
             ctx.b.push_ids(item, state, t, line);
+            if let Some(r) = who {
+                ctx.b.set_last_resource(r);
+            }
             if !cols.attrs.is_empty() {
                 ctx.attributes(rec, &cols.attrs, item, line, names)?;
             }
@@ -131,7 +145,13 @@ pub(super) fn long_row(
     let Some(t) = ctx.time(tp, rec, cols.time, line, names)? else {
         return Ok(());
     };
+    let Some(who) = ctx.resource(rec, cols.resource, line, names)? else {
+        return Ok(());
+    };
     ctx.b.push_ids(item, state, t, line);
+    if let Some(r) = who {
+        ctx.b.set_last_resource(r);
+    }
     ctx.attributes(rec, &cols.attrs, item, line, names)?;
     if ctx.b.len() == 4096 {
         ctx.reserve_by_size(rec, 1.0);

@@ -314,6 +314,45 @@ impl Ctx {
         }
     }
 
+    /// The resource in column `c` (if kept) interned: `Some(None)` for no column or an
+    /// empty cell (the event names no one), `None` for a value that is not UTF-8.
+    #[inline]
+    pub(super) fn resource_of(
+        &mut self,
+        rec: &ByteRecord,
+        c: Option<usize>,
+    ) -> Option<Option<u32>> {
+        let Some(c) = c else { return Some(None) };
+        let v = trim(&rec[c]);
+        if v.is_empty() {
+            return Some(None);
+        }
+        self.b.resource_index(v).map(Some)
+    }
+
+    /// As [`Ctx::resource_of`], reporting a value that is not UTF-8 as a bad row (`None`:
+    /// the row is not used).
+    pub(super) fn resource(
+        &mut self,
+        rec: &ByteRecord,
+        c: Option<usize>,
+        line: u64,
+        names: &[String],
+    ) -> Result<Option<Option<u32>>> {
+        if let Some(r) = self.resource_of(rec, c) {
+            return Ok(Some(r));
+        }
+        let c = c.unwrap_or(0);
+        self.bad(
+            self.pos()
+                .at_line(line)
+                .in_column(&names[c])
+                .with_value(trim(&rec[c])),
+            "the resource is not valid UTF-8".to_owned(),
+        )?;
+        Ok(None)
+    }
+
     #[inline]
     pub(super) fn attributes(
         &mut self,

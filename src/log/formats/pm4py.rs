@@ -50,12 +50,15 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
         state: Some(state),
         time: Some(TIMESTAMP.to_owned()),
         attributes: settings.attributes.clone(),
+        resource: settings.resource.clone(),
         ..settings.for_preset(name.clone())
     };
     if has(START) {
+        // Intervals keep no resources.
         let intervals = Settings {
             time: Some(START.to_owned()),
             end: Some(TIMESTAMP.to_owned()),
+            resource: None,
             ..columns
         };
         return layout::read(&intervals, Layout::Intervals, input);

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::super::{ClassStation, Rework, Station, WorkClass};
 use super::layout::{Role, Slot};
 use super::observe::observe;
-use super::station::fit_station;
+use super::station::{Capacity, Ctx, fit_station};
 use super::{ClassBy, FitOptions, StationFit};
 use crate::timeline::{ItemTimeline, Timelines};
 use crate::workflow::{Stage, StageKind};
@@ -388,15 +388,15 @@ pub(super) fn fit_classes(
         let mut station_fits = Vec::with_capacity(stations.len());
         let mut quiet = Vec::new();
         for (k, base) in stations.iter().enumerate() {
-            let Ok((st, mut f)) = fit_station(
-                k,
-                layout.slots,
-                layout.names,
-                layout.stages,
-                &mut seen,
+            let ctx = Ctx {
+                slots: layout.slots,
+                names: layout.names,
+                stages: layout.stages,
                 options,
-                &mut quiet,
-            ) else {
+            };
+            // A class's servers are the station's (set below): no capacity of its own.
+            let Ok((st, mut f)) = fit_station(k, &ctx, &mut seen, Capacity::default(), &mut quiet)
+            else {
                 notes.push(format!(
                     "class {name:?}: no completed visit to {}; its items there are treated as every item is",
                     base.name

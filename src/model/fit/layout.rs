@@ -52,6 +52,8 @@ pub(super) struct Episode {
     pub(super) start: i64,
     pub(super) end: i64,
     pub(super) open: bool,
+    /// Who began it (the resource of its first visit), if the log names anyone.
+    pub(super) resource: Option<u32>,
 }
 
 /// The service episodes of one item, with the station of the visit before each.
@@ -74,6 +76,7 @@ pub(super) fn episodes(visits: &[Visit], roles: &[Role], out: &mut Vec<(Episode,
                         start: v.start_ms(),
                         end: v.end_ms(),
                         open: v.is_open(),
+                        resource: v.resource_id(),
                     },
                     last_station,
                 )),

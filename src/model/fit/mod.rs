@@ -12,18 +12,20 @@ mod arrivals;
 mod classes;
 mod layout;
 mod observe;
+mod people;
 mod station;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns};
+pub use people::PeopleFit;
 
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
 use crate::error::Result;
 use crate::metrics::{RegimeKind, WindowCheck};
-use crate::time::{ms_to_datetime, ms_to_days};
+use crate::time::{datetime_to_ms, ms_to_datetime, ms_to_days};
 use crate::timeline::Timelines;
 
 /// How service times are described.
@@ -55,6 +57,30 @@ pub enum ArrivalModel {
     Pull,
 }
 
+/// Which estimate of a station's servers the model uses, when the workflow gives none.
+/// Both are reported when the log names who did the work ([`StationFit::people`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ServersBy {
+    /// The most items in service at once (the default): exact when every server was busy
+    /// at some moment, a lower bound of capacity otherwise.
+    #[default]
+    Peak,
+    /// The people who did the work ([`PeopleFit`]: people active in a typical week ×
+    /// items a person holds at once while busy), where the log names them
+    /// ([`LogReaderBuilder::resource_column`](crate::LogReaderBuilder::resource_column));
+    /// the peak at once for a station whose services name no one.
+    People,
+}
+
+impl ServersBy {
+    /// Whether it is the default, [`ServersBy::Peak`].
+    pub fn is_peak(&self) -> bool {
+        *self == ServersBy::Peak
+    }
+}
+
 /// Options of [`fit`], built from [`FitOptions::new`] (the defaults) and its setters.
 ///
 /// # Examples
@@ -82,6 +108,9 @@ pub struct FitOptions {
     pub memory: bool,
     /// How the model's classes of work are told apart (default: one class).
     pub class_by: Option<ClassBy>,
+    /// Which estimate of servers the model uses where the workflow gives none (default:
+    /// the peak at once).
+    pub servers: ServersBy,
 }
 
 /// How a fitted model's classes of work are told apart.
@@ -193,6 +222,13 @@ impl FitOptions {
         self
     }
 
+    /// The same options estimating servers this way.
+    #[must_use]
+    pub fn servers(mut self, servers: ServersBy) -> FitOptions {
+        self.servers = servers;
+        self
+    }
+
     /// The same options treating open services this way.
     #[must_use]
     pub fn censoring(mut self, censoring: Censoring) -> FitOptions {
@@ -212,6 +248,8 @@ pub enum ServersFrom {
     PeakConcurrency,
     /// A wait stage with no work after it: a pure delay, as many servers as items.
     Delay,
+    /// The people who did the work ([`ServersBy::People`], [`PeopleFit::servers`]).
+    People,
 }
 
 /// Rework observed at a station: moves back to an earlier station after its service.
@@ -269,6 +307,11 @@ pub struct StationFit {
     pub servers: Option<u32>,
     /// Where the number of servers came from.
     pub servers_from: ServersFrom,
+    /// The station's capacity from who did the work, when the log names them (whichever
+    /// estimate `servers` took): people per week, busy time, items held at once, the
+    /// servers they give, and the peak at once beside them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<PeopleFit>,
     /// Rework, if items moved back after this station.
     pub rework: Option<ReworkFit>,
     /// A scheduled release recognised in the instants its work started.
@@ -380,6 +423,9 @@ pub struct Candidate {
     pub memory: bool,
     /// How its classes are told apart, if it has classes.
     pub class_by: Option<ClassBy>,
+    /// Its estimate of servers (JSON: absent for the peak at once, the default).
+    #[serde(skip_serializing_if = "ServersBy::is_peak")]
+    pub servers: ServersBy,
     /// Its score: CTDD relative to the observed mean plus the absolute relative errors of
     /// the mean and 85th percentile of cycle time, the throughput and the mean WIP (lower
     /// is better; `None` when its inner backtest failed).
@@ -468,7 +514,10 @@ impl FittedModel {
 ///   stages (consecutive visits to them are one service; each visit of a reworked item is
 ///   another). For the waiting delay split off in front of a station, items that did not
 ///   wait count as zero, so that its mean time per item is kept.
-/// - **Servers**: the workflow's, or else the most items in service at once.
+/// - **Servers**: the workflow's, or else the most items in service at once (a lower bound
+///   of capacity when the log names no one), or with [`ServersBy::People`] those the people
+///   who did the work give ([`PeopleFit`]). When the log names them, both are reported
+///   ([`StationFit::people`]) whichever the model uses.
 /// - **Rework**: moves from a station back to an earlier one (or from its service to its
 ///   own queue), as a probability per service, to the most frequent target.
 /// - **Scheduled releases**: when the starts of a station's work come in bursts on a
@@ -518,28 +567,27 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             Some((t, until)) => (Some(t), until),
             None => (None, None),
         };
+    let all = timelines;
     let timelines = cohort.as_ref().unwrap_or(timelines);
     let done_only = (options.censoring == Censoring::DoneItems).then(|| timelines.done_only());
     let observed = done_only.as_ref().unwrap_or(timelines);
     let stages = timelines.workflow().stages();
     let slots = layout::from_workflow(stages)?;
     let slots = layout::split_waiting(timelines, stages, slots, &mut notes);
-    let n = slots.len();
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
     let mut seen = observe_for(timelines, observed, &slots, &roles, &mut notes);
-    let mut stations: Vec<Station> = Vec::with_capacity(n);
-    let mut fits: Vec<StationFit> = Vec::with_capacity(n);
-    for k in 0..n {
-        let (st, f) =
-            station::fit_station(k, &slots, &names, stages, &mut seen, options, &mut notes)?;
-        stations.push(st);
-        fits.push(f);
-    }
-    if let Some(note) = servers_note(&fits) {
-        notes.push(note);
-    }
+    let window = (timelines.start_ms(), committed_until.map(datetime_to_ms));
+    let capacity = capacity(all, &slots, &roles, window, &mut seen);
+    let ctx = station::Ctx {
+        slots: &slots,
+        names: &names,
+        stages,
+        options,
+    };
+    let (mut stations, mut fits) =
+        fit_stations(&ctx, &mut seen, capacity, all.has_resources(), &mut notes)?;
     let window_days = commitments.window_days;
     // Pulled work: nothing ever waited in front of the first station, which was busy.
     let first_util = match stations[0].servers {
@@ -636,20 +684,98 @@ fn observe_for(
     seen
 }
 
-/// The note on servers estimated as the most items in service at once: without a record of
-/// who did the work, that is a lower bound of a station's capacity.
-fn servers_note(fits: &[StationFit]) -> Option<String> {
-    let peak: Vec<String> = fits
+/// Every station fitted (`capacity`: each one's), and the notes on their servers
+/// (`resources`: whether the log names who did the work).
+fn fit_stations(
+    ctx: &station::Ctx<'_>,
+    seen: &mut observe::Observed,
+    capacity: Vec<station::Capacity>,
+    resources: bool,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Station>, Vec<StationFit>)> {
+    let mut stations: Vec<Station> = Vec::with_capacity(capacity.len());
+    let mut fits: Vec<StationFit> = Vec::with_capacity(capacity.len());
+    for (k, cap) in capacity.into_iter().enumerate() {
+        let (st, f) = station::fit_station(k, ctx, seen, cap, notes)?;
+        stations.push(st);
+        fits.push(f);
+    }
+    notes.extend(servers_notes(&fits, resources));
+    Ok((stations, fits))
+}
+
+/// Each station's capacity as observed: the most items in service at once (0 for a delay)
+/// and, when the log names who did the work, the people figures of the fit window `[start,
+/// end)` (ms; no end: the end of observation) from every item of `all`.
+fn capacity(
+    all: &Timelines,
+    slots: &[layout::Slot],
+    roles: &[layout::Role],
+    (start, end): (i64, Option<i64>),
+    seen: &mut observe::Observed,
+) -> Vec<station::Capacity> {
+    let window = (start, end.unwrap_or(all.as_of_ms()));
+    let peaks: Vec<u32> = slots
         .iter()
-        .filter(|f| f.servers_from == ServersFrom::PeakConcurrency)
+        .enumerate()
+        .map(|(k, s)| {
+            if s.delay {
+                0
+            } else {
+                layout::concurrency(std::mem::take(&mut seen.sweep[k])).0
+            }
+        })
+        .collect();
+    let delay: Vec<bool> = slots.iter().map(|s| s.delay).collect();
+    let people = people::people_figures(all, roles, &delay, window, &peaks);
+    peaks
+        .into_iter()
+        .zip(people)
+        .map(|(peak, people)| station::Capacity { peak, people })
+        .collect()
+}
+
+/// The notes on servers: those estimated as the most items in service at once are a lower
+/// bound of a station's capacity when the log says nothing of who did the work; where it
+/// does, both estimates and how they differ.
+fn servers_notes(fits: &[StationFit], resources: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    let bare: Vec<String> = fits
+        .iter()
+        .filter(|f| f.servers_from == ServersFrom::PeakConcurrency && f.people.is_none())
         .map(|f| format!("{} ({})", f.name, f.servers.unwrap_or(0)))
         .collect();
-    (!peak.is_empty()).then(|| {
-        format!(
-            "servers of {} are the most items in service at once: the log says nothing of who did the work, so each is a lower bound of the station's capacity (give them in the workflow when known)",
-            peak.join(", ")
-        )
-    })
+    if !bare.is_empty() {
+        let why = if resources {
+            "none of their services names who did the work"
+        } else {
+            "the log says nothing of who did the work"
+        };
+        notes.push(format!(
+            "servers of {} are the most items in service at once: {why}, so each is a lower bound of the station's capacity (give them in the workflow when known)",
+            bare.join(", "),
+        ));
+    }
+    for f in fits {
+        let Some(p) = &f.people else { continue };
+        let note = match f.servers_from {
+            ServersFrom::People => format!(
+                "{}: its {} servers are from the people who did the work ({p}); the most items in service at once were {}",
+                f.name, p.servers, p.peak_at_once
+            ),
+            ServersFrom::PeakConcurrency => format!(
+                "{}: its {} servers are the most items in service at once; from the people who did the work ({p}) they would be {} (servers from people)",
+                f.name, p.peak_at_once, p.servers
+            ),
+            ServersFrom::Workflow => format!(
+                "{}: its servers are the workflow's; the people who did the work: {p}",
+                f.name
+            ),
+            ServersFrom::Delay => continue,
+        };
+        notes.push(note);
+    }
+    notes
 }
 
 /// Items committed in a window shorter than this are too few to fit a model to: the

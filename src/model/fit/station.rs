@@ -3,14 +3,34 @@
 
 use super::super::estimate::{FamilyFit, detect_release, fit_families};
 use super::super::{Batch, Distribution, Family, Revisit, Servers, Station};
-use super::layout::{Slot, concurrency};
+use super::layout::Slot;
 use super::observe::Observed;
-use super::{Censoring, FitOptions, RevisitFit, ReworkFit, ServersFrom, ServiceModel, StationFit};
+use super::{
+    Censoring, FitOptions, PeopleFit, RevisitFit, ReworkFit, ServersBy, ServersFrom, ServiceModel,
+    StationFit,
+};
 use crate::error::{Error, Result};
 use crate::stats::kaplan_meier_sample;
 use crate::workflow::Stage;
 
-/// Station `k` of the layout, fitted on what was observed of it.
+/// What every station's fit reads: the layout, the stations' names, the workflow's stages
+/// and the options.
+pub(super) struct Ctx<'a> {
+    pub(super) slots: &'a [Slot],
+    pub(super) names: &'a [String],
+    pub(super) stages: &'a [Stage],
+    pub(super) options: &'a FitOptions,
+}
+
+/// A station's capacity as observed: the most items in service at once (0 for a delay),
+/// and the people who did its work, when the log names them.
+#[derive(Debug, Default)]
+pub(super) struct Capacity {
+    pub(super) peak: u32,
+    pub(super) people: Option<PeopleFit>,
+}
+
+/// Station `k` of the layout, fitted on what was observed of it and its capacity.
 ///
 /// # Errors
 ///
@@ -18,13 +38,17 @@ use crate::workflow::Stage;
 /// distribution cannot be built.
 pub(super) fn fit_station(
     k: usize,
-    slots: &[Slot],
-    names: &[String],
-    stages: &[Stage],
+    ctx: &Ctx<'_>,
     seen: &mut Observed,
-    options: &FitOptions,
+    capacity: Capacity,
     notes: &mut Vec<String>,
 ) -> Result<(Station, StationFit)> {
+    let Ctx {
+        slots,
+        names,
+        stages,
+        options,
+    } = *ctx;
     let slot = &slots[k];
     let sv = Services::take(seen, k);
     // Later visits are told apart when both kinds are numerous enough to fit.
@@ -45,17 +69,7 @@ pub(super) fn fit_station(
     let (m, cv) = mean_cv(&sample);
     let (service, distribution, families) =
         service_distribution(&sample, m, cv, &names[k], options, notes)?;
-    let (servers, servers_from) = if slot.delay {
-        (Servers::Unlimited, ServersFrom::Delay)
-    } else {
-        match stages[slot.service[0]].servers {
-            Some(c) => (Servers::Finite(c), ServersFrom::Workflow),
-            None => (
-                Servers::Finite(concurrency(std::mem::take(&mut seen.sweep[k])).0),
-                ServersFrom::PeakConcurrency,
-            ),
-        }
-    };
+    let (servers, servers_from) = servers_of(slot, stages, options, &capacity);
     // The model sends every item through a waiting delay (those that did not wait with a
     // zero time): its rework is per pass, not per visit.
     let passes = if slot.wait_delay {
@@ -116,12 +130,37 @@ pub(super) fn fit_station(
         families,
         servers: servers.count(),
         servers_from,
+        people: capacity.people,
         rework: rework_fit,
         release,
         visit_probability: visit,
         revisit: revisit_fit,
     };
     Ok((station, fit))
+}
+
+/// A station's servers and where they came from: unlimited for a delay; else the
+/// workflow's, or the people's when asked for and the log names them, or the most items
+/// in service at once.
+fn servers_of(
+    slot: &Slot,
+    stages: &[Stage],
+    options: &FitOptions,
+    capacity: &Capacity,
+) -> (Servers, ServersFrom) {
+    if slot.delay {
+        return (Servers::Unlimited, ServersFrom::Delay);
+    }
+    match (stages[slot.service[0]].servers, &capacity.people) {
+        (Some(c), _) => (Servers::Finite(c), ServersFrom::Workflow),
+        (None, Some(p)) if options.servers == ServersBy::People => {
+            (Servers::Finite(p.servers), ServersFrom::People)
+        }
+        (None, _) => (
+            Servers::Finite(capacity.peak.max(1)),
+            ServersFrom::PeakConcurrency,
+        ),
+    }
 }
 
 /// A station's services as observed: completed and open ones, each flagged when it is a

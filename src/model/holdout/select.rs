@@ -2,7 +2,9 @@
 //! again, each candidate fitted on its first part and scored on the rest, the best fitted
 //! on the whole training log. The test period of the outer backtest is never seen.
 
-use super::super::fit::{Candidate, Censoring, ClassBy, FitOptions, FittedModel, Selection, fit};
+use super::super::fit::{
+    Candidate, Censoring, ClassBy, FitOptions, FittedModel, Selection, ServersBy, fit,
+};
 use super::super::sim::SimOptions;
 use super::{BacktestOptions, MIN_DONE_ITEMS, run};
 use crate::error::Result;
@@ -55,6 +57,14 @@ fn candidates(base: &FitOptions) -> Vec<FitOptions> {
 /// on all of `timelines` with its options.
 /// [`FittedModel::selection`] lists every candidate and its errors.
 ///
+/// When the log names who did the work ([`Timelines::has_resources`]), one more candidate
+/// is tried after these: the one chosen among them with the other estimate of servers
+/// ([`ServersBy`]: the people who did the work instead of the peak at once, or the
+/// reverse), last, so that it is chosen only if it does clearly better (one more inner
+/// backtest, not twice as many).
+///
+/// [`Timelines::has_resources`]: crate::Timelines::has_resources
+///
 /// Why choose at all: which treatment is right depends on how the log was made. A steady
 /// stream observed until some day has open services that are ordinary ones not yet done
 /// (Kaplan–Meier is right); an extract of items selected on finishing (a log of closed
@@ -73,59 +83,47 @@ pub fn select_fit(
     options: &FitOptions,
     sim: &SimOptions,
 ) -> Result<FittedModel> {
-    let tried = candidates(options);
+    let mut tried = candidates(options);
     let inner = BacktestOptions {
         sim: sim.clone().replications(INNER_REPLICATIONS),
         select: false,
         ..BacktestOptions::new()
     };
-    let mut scored = Vec::with_capacity(tried.len());
+    let mut scored = Vec::with_capacity(tried.len() + 1);
     let mut inner_split = None;
     let mut inconclusive = false;
     for o in &tried {
-        let b = run(timelines, &inner.clone().fit(o.clone()), false);
-        let mut c = Candidate {
-            censoring: o.censoring,
-            memory: o.memory,
-            class_by: o.class_by.clone(),
-            score: None,
-            ctdd_relative: None,
-            mean: None,
-            p85: None,
-            throughput: None,
-            wip: None,
-            error: None,
-        };
-        match b {
-            Ok(b) => {
-                inner_split = Some(b.train_until);
-                inconclusive |= !b.verdict.conclusive;
-                let e = &b.errors;
-                let score =
-                    b.ctdd_relative + e.mean.abs() + e.p85.abs() + e.throughput.abs() + e.wip.abs();
-                c.score = score.is_finite().then_some(score);
-                (c.ctdd_relative, c.mean, c.p85, c.throughput, c.wip) = (
-                    Some(b.ctdd_relative),
-                    Some(e.mean),
-                    Some(e.p85),
-                    Some(e.throughput),
-                    Some(e.wip),
-                );
-            }
-            Err(e) => c.error = Some(e.to_string()),
-        }
-        scored.push(c);
+        scored.push(score(
+            timelines,
+            o,
+            &inner,
+            &mut inner_split,
+            &mut inconclusive,
+        ));
     }
-    // The first candidate (the options asked for, then the simpler ones) within
-    // SCORE_TOLERANCE of the lowest score: a variant must do clearly better to be chosen.
+    // With a log that names who did the work, the chosen options with the other estimate
+    // of servers: one more candidate, last, so it wins only by doing clearly better.
+    if timelines.has_resources()
+        && let Some((i, _)) = choose(&scored)
+    {
+        let other = match tried[i].servers {
+            ServersBy::Peak => ServersBy::People,
+            ServersBy::People => ServersBy::Peak,
+        };
+        let o = tried[i].clone().servers(other);
+        if !tried.contains(&o) {
+            scored.push(score(
+                timelines,
+                &o,
+                &inner,
+                &mut inner_split,
+                &mut inconclusive,
+            ));
+            tried.push(o);
+        }
+    }
     let lowest = scored.iter().filter_map(|c| c.score).min_by(f64::total_cmp);
-    let best = lowest.and_then(|low| {
-        scored.iter().enumerate().find_map(|(i, c)| {
-            c.score
-                .filter(|s| *s <= low * (1.0 + SCORE_TOLERANCE))
-                .map(|s| (i, s))
-        })
-    });
+    let best = choose(&scored);
     let (chosen, reason) = match best {
         Some((i, s)) if !inconclusive => (
             i,
@@ -159,6 +157,65 @@ pub fn select_fit(
     Ok(fitted)
 }
 
+/// The first candidate (the options asked for, then the variants) within
+/// [`SCORE_TOLERANCE`] of the lowest score, with its score: a variant must do clearly
+/// better to be chosen.
+fn choose(scored: &[Candidate]) -> Option<(usize, f64)> {
+    let lowest = scored
+        .iter()
+        .filter_map(|c| c.score)
+        .min_by(f64::total_cmp)?;
+    scored.iter().enumerate().find_map(|(i, c)| {
+        c.score
+            .filter(|s| *s <= lowest * (1.0 + SCORE_TOLERANCE))
+            .map(|s| (i, s))
+    })
+}
+
+/// Candidate `o` scored on the inner held-out backtest of `timelines` (`inner_split` set
+/// to its split; `inconclusive` set when its verdict is not conclusive).
+fn score(
+    timelines: &crate::timeline::Timelines,
+    o: &FitOptions,
+    inner: &BacktestOptions,
+    inner_split: &mut Option<chrono::DateTime<chrono::Utc>>,
+    inconclusive: &mut bool,
+) -> Candidate {
+    let b = run(timelines, &inner.clone().fit(o.clone()), false);
+    let mut c = Candidate {
+        censoring: o.censoring,
+        memory: o.memory,
+        class_by: o.class_by.clone(),
+        servers: o.servers,
+        score: None,
+        ctdd_relative: None,
+        mean: None,
+        p85: None,
+        throughput: None,
+        wip: None,
+        error: None,
+    };
+    match b {
+        Ok(b) => {
+            *inner_split = Some(b.train_until);
+            *inconclusive |= !b.verdict.conclusive;
+            let e = &b.errors;
+            let score =
+                b.ctdd_relative + e.mean.abs() + e.p85.abs() + e.throughput.abs() + e.wip.abs();
+            c.score = score.is_finite().then_some(score);
+            (c.ctdd_relative, c.mean, c.p85, c.throughput, c.wip) = (
+                Some(b.ctdd_relative),
+                Some(e.mean),
+                Some(e.p85),
+                Some(e.throughput),
+                Some(e.wip),
+            );
+        }
+        Err(e) => c.error = Some(e.to_string()),
+    }
+    c
+}
+
 /// A candidate's options in words.
 fn describe(c: &Candidate) -> String {
     let censoring = match c.censoring {
@@ -171,8 +228,12 @@ fn describe(c: &Candidate) -> String {
     } else {
         "every visit alike"
     };
+    let servers = match c.servers {
+        ServersBy::Peak => "",
+        ServersBy::People => ", servers from the people who did the work",
+    };
     match &c.class_by {
-        Some(by) => format!("{censoring}, {memory}, classes by {by}"),
-        None => format!("{censoring}, {memory}, one class"),
+        Some(by) => format!("{censoring}, {memory}, classes by {by}{servers}"),
+        None => format!("{censoring}, {memory}, one class{servers}"),
     }
 }

@@ -184,6 +184,8 @@ struct Parser<'a> {
     name: Option<&'a str>,
     /// The event attribute that holds the state (the state option as given).
     state_key: &'a str,
+    /// The event attribute that names who did the event, when resources are kept.
+    resource_key: Option<&'a str>,
     /// With a state option `a+b` and no attribute of that name in an event, the
     /// attributes whose values, joined by a space, make its state (empty: one attribute).
     state_parts: Vec<&'a str>,
@@ -201,7 +203,8 @@ struct Parser<'a> {
     /// The traces begun so far.
     traces: u64,
     trace_id: Option<String>,
-    trace_events: Vec<(u32, i64)>,
+    /// The trace's events: state, instant and resource (`None`: no one named).
+    trace_events: Vec<(u32, i64, Option<u32>)>,
     trace_attrs: Vec<(usize, String)>,
     ev_state: Option<u32>,
     /// The values of the event's `state_parts` (trimmed), each with whether the event
@@ -210,6 +213,7 @@ struct Parser<'a> {
     /// The joined state being built.
     joined: String,
     ev_time: Option<i64>,
+    ev_resource: Option<u32>,
     ev_problem: Option<(Position, String)>,
     /// The 1-based index of the event in its trace.
     ev_index: u64,
@@ -226,11 +230,15 @@ impl<'a> Parser<'a> {
             .iter()
             .map(|a| (a.clone(), b.attribute_index(a)))
             .collect();
+        if settings.resource.is_some() {
+            b.keep_resources();
+        }
         let state_key = settings.state.as_deref().unwrap_or("concept:name");
         let state_parts = joined_names(state_key).unwrap_or_default();
         Parser {
             name,
             state_key,
+            resource_key: settings.resource.as_deref(),
             ev_parts: vec![(false, String::new()); state_parts.len()],
             joined: String::new(),
             state_parts,
@@ -252,6 +260,7 @@ impl<'a> Parser<'a> {
             trace_attrs: Vec::new(),
             ev_state: None,
             ev_time: None,
+            ev_resource: None,
             ev_problem: None,
             ev_index: 0,
         }
@@ -300,6 +309,7 @@ impl<'a> Parser<'a> {
         self.ev_index += 1;
         self.ev_state = None;
         self.ev_time = None;
+        self.ev_resource = None;
         self.ev_problem = None;
         self.ev_parts.iter_mut().for_each(|p| p.0 = false);
         if empty {
@@ -360,6 +370,14 @@ impl<'a> Parser<'a> {
             } else {
                 self.ev_state = self.b.state_index(v.as_bytes());
             }
+        } else if self.resource_key == Some(&*attr.key) {
+            let v = attr.value.trim();
+            // An empty value names no one.
+            self.ev_resource = if v.is_empty() {
+                None
+            } else {
+                self.b.resource_index(v.as_bytes())
+            };
         } else if attr.key == "time:timestamp" {
             let v = attr.value.trim();
             match self.tp.parse(v.as_bytes()) {
@@ -414,7 +432,7 @@ impl<'a> Parser<'a> {
         }
         let what = match (self.ev_state, self.ev_time) {
             (Some(s), Some(t)) => {
-                self.trace_events.push((s, t));
+                self.trace_events.push((s, t, self.ev_resource));
                 return Ok(());
             }
             (None, _) => (
@@ -481,8 +499,11 @@ impl<'a> Parser<'a> {
         let Some(item) = self.b.item_index(id.as_bytes()) else {
             return Ok(());
         };
-        for &(s, t) in &self.trace_events {
+        for &(s, t, r) in &self.trace_events {
             self.b.push_ids(item, s, t, 0);
+            if let Some(r) = r {
+                self.b.set_last_resource(r);
+            }
         }
         for (a, v) in &self.trace_attrs {
             self.b.set_attribute_ids(*a, item, v.as_bytes());
