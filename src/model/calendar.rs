@@ -336,6 +336,7 @@ impl WorkWeek {
     }
 
     /// The share of the week that is working time.
+    #[cfg(test)]
     pub(crate) fn availability(&self) -> f64 {
         self.per_week / 7.0
     }
@@ -383,14 +384,6 @@ impl WorkWeek {
         let end = weeks * 7.0 + h * HOUR + (rem - k as f64 * HOUR).clamp(0.0, HOUR) - self.phase;
         // Rounding never moves an end before its start.
         end.max(t)
-    }
-
-    /// The hour of the week (Monday 00:00 UTC = 0) that instant `t` (days of the model)
-    /// falls in.
-    #[inline]
-    pub(crate) fn hour_of_week(&self, t: f64) -> usize {
-        let r = (t + self.phase).rem_euclid(7.0);
-        ((r * 24.0) as usize).min(WEEK_HOURS - 1)
     }
 }
 
@@ -441,6 +434,7 @@ impl WeeklyRate {
     }
 
     /// The rate of each hour of the week, items per day (Monday 00:00 UTC first).
+    #[cfg(test)]
     pub(crate) fn rates(&self) -> &[f64; WEEK_HOURS] {
         &self.rate
     }

@@ -42,9 +42,10 @@ pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
-    ArrivalFit, ArrivalModel, Candidate, Censoring, ClassFit, FitOptions, FitWindow, FittedModel,
-    MIN_CLASS_DONE, OTHER_CLASS, RevisitFit, ReworkFit, Selection, ServersFrom, ServiceModel,
-    StationFit, fit,
+    ArrivalFit, ArrivalModel, CalendarFit, CalendarFound, Candidate, Censoring, ClassFit,
+    FitOptions, FitWindow, FittedModel, MIN_CALENDAR_EVENTS, MIN_CLASS_DONE,
+    MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE, OTHER_CLASS, RHYTHM_SIGNIFICANCE, RevisitFit,
+    ReworkFit, RhythmFound, Selection, ServersFrom, ServiceModel, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -89,6 +89,12 @@ fn arrivals_text(f: &FittedModel, s: &mut String) {
         a.interarrival_scv,
         if a.poisson { "Poisson" } else { "gamma gaps" }
     ));
+    if let Some(r) = &f.rhythm {
+        s.push_str(&format!("  rhythm     {}\n", r.summary()));
+    }
+    if let Some(c) = &f.calendar {
+        s.push_str(&format!("  calendar   {}\n", c.summary()));
+    }
 }
 
 /// The signs that the log mixes regimes, and the window that is steady.

@@ -84,6 +84,8 @@ pub(super) struct Layout<'a> {
     pub(super) roles: &'a [Role],
     pub(super) names: &'a [String],
     pub(super) stages: &'a [Stage],
+    /// The working week services are measured in, if any.
+    pub(super) clock: super::observe::WorkClock<'a>,
 }
 
 /// The classes of `timelines` by `attribute`, fitted on the layout; the model's classes,
@@ -109,7 +111,7 @@ pub(super) fn fit_classes(
     let mut fits = Vec::with_capacity(groups.len());
     for (name, values, items, done) in groups {
         let sub = timelines.with_attribute_in(attribute, &values);
-        let mut seen = observe(&sub, layout.slots, layout.roles);
+        let mut seen = observe(&sub, layout.slots, layout.roles, layout.clock);
         let mut overrides = BTreeMap::new();
         let mut station_fits = Vec::with_capacity(stations.len());
         let mut quiet = Vec::new();

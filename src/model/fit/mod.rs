@@ -9,6 +9,7 @@
 //! holds the options and results, and the decision whether work is pulled.
 
 mod arrivals;
+mod calendar;
 mod classes;
 mod layout;
 mod observe;
@@ -17,8 +18,13 @@ mod station;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use calendar::{
+    CalendarFound, MIN_CALENDAR_EVENTS, MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE,
+    RHYTHM_SIGNIFICANCE, RhythmFound,
+};
 pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS};
 
+use super::calendar::WorkWeek;
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
 use crate::error::Result;
@@ -82,6 +88,24 @@ pub struct FitOptions {
     pub memory: bool,
     /// The item attribute whose values are the model's classes of work (default: none).
     pub class_by: Option<String>,
+    /// Whether to look for a working calendar and a weekly rhythm of arrivals (default:
+    /// look for them).
+    pub calendar: CalendarFit,
+}
+
+/// Whether the fit looks for a working calendar and a weekly rhythm of arrivals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum CalendarFit {
+    /// Look for them in the log (the default): a working calendar where work at the
+    /// stations with servers stops at night or at weekends (their services are then
+    /// measured in working time), and weekly arrivals where the commitments have a clear
+    /// rhythm by weekday or hour ([`CalendarFound`], [`RhythmFound`]).
+    #[default]
+    Auto,
+    /// Neither: stations work around the clock, arrivals have no rhythm.
+    None,
 }
 
 /// Which part of a log a model is fitted to.
@@ -160,6 +184,13 @@ impl FitOptions {
     #[must_use]
     pub fn class_by(mut self, attribute: impl Into<String>) -> FitOptions {
         self.class_by = Some(attribute.into());
+        self
+    }
+
+    /// The same options looking for a working calendar and a weekly rhythm, or not.
+    #[must_use]
+    pub fn calendar(mut self, calendar: CalendarFit) -> FitOptions {
+        self.calendar = calendar;
         self
     }
 
@@ -322,6 +353,13 @@ pub struct FittedModel {
     /// ([`select_fit`](crate::select_fit)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    /// What the fit found of a working calendar, when it looked ([`CalendarFit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarFound>,
+    /// What the fit found of a weekly rhythm of the commitments, when it looked and there
+    /// were enough of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rhythm: Option<RhythmFound>,
 }
 
 /// How [`select_fit`](crate::select_fit) chose a model: each candidate's options and its
@@ -488,7 +526,17 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
-    let mut seen = observe_for(timelines, observed, &slots, &roles, &mut notes);
+    let found = (options.calendar == CalendarFit::Auto)
+        .then(|| calendar::find_calendar(timelines, &slots, &roles));
+    let week = found
+        .as_ref()
+        .and_then(|f| f.calendar.as_ref())
+        .and_then(WorkWeek::new);
+    let clock = week.as_ref().map(|w| (w, timelines.start_ms()));
+    if let Some(f) = &found {
+        notes.push(f.reason.clone());
+    }
+    let mut seen = observe_for(timelines, observed, &slots, &roles, clock, &mut notes);
     let mut stations: Vec<Station> = Vec::with_capacity(n);
     let mut fits: Vec<StationFit> = Vec::with_capacity(n);
     for k in 0..n {
@@ -524,6 +572,29 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     } else {
         commitments.arrivals
     };
+    let rhythm = (options.calendar == CalendarFit::Auto)
+        .then(|| {
+            let ms: Vec<i64> = timelines.iter().filter_map(|r| r.commitment_ms()).collect();
+            calendar::find_rhythm(&ms, timelines.start_ms(), timelines.as_of_ms())
+        })
+        .flatten();
+    let model_arrivals = match rhythm
+        .as_ref()
+        .filter(|_| !pulled)
+        .and_then(|r| calendar::weekly_arrivals(r, commitments.rate))
+    {
+        Some(weekly) => {
+            notes.push(format!(
+                "the {} commitments have a weekly rhythm (chi-square against a uniform rate: weekdays p = {:.2e}, hours p = {:.2e}): the model's arrivals are Poisson at {:.3} a day on average, varying by weekday and hour",
+                rhythm.as_ref().map_or(0, |r| r.commitments),
+                rhythm.as_ref().map_or(1.0, |r| r.weekday_chi2.1),
+                rhythm.as_ref().map_or(1.0, |r| r.hour_chi2.1),
+                commitments.rate
+            ));
+            weekly
+        }
+        None => model_arrivals,
+    };
     let (classes, class_fits) = match &options.class_by {
         Some(attr) => classes::fit_classes(
             observed,
@@ -533,6 +604,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
                 roles: &roles,
                 names: &names,
                 stages,
+                clock,
             },
             &stations,
             options,
@@ -540,7 +612,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
+    let mut model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
+    model.calendar = found.as_ref().and_then(|f| f.calendar.clone());
+    model.validate()?;
     if cohort.is_none()
         && let Some(note) = across_regimes(&window_check)
     {
@@ -571,6 +645,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             .flatten(),
         classes: class_fits,
         selection: None,
+        calendar: found,
+        rhythm,
     })
 }
 
@@ -581,11 +657,12 @@ fn observe_for(
     observed: &Timelines,
     slots: &[layout::Slot],
     roles: &[layout::Role],
+    clock: observe::WorkClock<'_>,
     notes: &mut Vec<String>,
 ) -> observe::Observed {
-    let mut seen = observe::observe(observed, slots, roles);
+    let mut seen = observe::observe(observed, slots, roles, clock);
     if observed.len() != timelines.len() {
-        let all = observe::observe(timelines, slots, roles);
+        let all = observe::observe(timelines, slots, roles, clock);
         (seen.sweep, seen.busy, seen.waited, seen.starts) =
             (all.sweep, all.busy, all.waited, all.starts);
         notes.push(format!(
