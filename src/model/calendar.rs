@@ -345,7 +345,7 @@ impl WorkWeek {
     #[inline]
     pub(crate) fn work(&self, t: f64) -> f64 {
         let x = t + self.phase;
-        let weeks = (x / 7.0).floor();
+        let weeks = (x * (1.0 / 7.0)).floor();
         let r = x - weeks * 7.0;
         let h = ((r * 24.0) as usize).min(WEEK_HOURS - 1);
         let within = if self.working[h] {
@@ -370,7 +370,13 @@ impl WorkWeek {
         if w <= 0.0 {
             return t;
         }
-        let target = self.work(t) + w;
+        self.at_work(self.work(t) + w).max(t)
+    }
+
+    /// The first instant at which the working clock ([`WorkWeek::work`]) reads `target`
+    /// (> 0 working time after the clock's zero).
+    #[inline]
+    pub(crate) fn at_work(&self, target: f64) -> f64 {
         // The week that holds the target, and the working time left in it, in (0, per_week].
         let mut weeks = (target / self.per_week).ceil() - 1.0;
         let mut rem = target - weeks * self.per_week;
@@ -381,9 +387,7 @@ impl WorkWeek {
         let n = self.order.len();
         let k = ((rem * 24.0).ceil() as usize).clamp(1, n) - 1;
         let h = f64::from(self.order[k]);
-        let end = weeks * 7.0 + h * HOUR + (rem - k as f64 * HOUR).clamp(0.0, HOUR) - self.phase;
-        // Rounding never moves an end before its start.
-        end.max(t)
+        weeks * 7.0 + h * HOUR + (rem - k as f64 * HOUR).clamp(0.0, HOUR) - self.phase
     }
 }
 

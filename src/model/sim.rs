@@ -1307,6 +1307,15 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The working clock now, for a station on the working week.
+    #[inline(always)]
+    fn clock(&self, s: usize) -> Option<f64> {
+        match &self.sim.week {
+            Some(week) if self.sim.stations[s].on_week => Some(week.work(self.now)),
+            _ => None,
+        }
+    }
+
     /// Station `s`'s busy servers are about to change: its busy working time is brought up
     /// to now (stations on the working week only).
     #[inline]
@@ -1384,7 +1393,14 @@ impl<'a> Engine<'a> {
             st.wait_sum += wait;
             st.waits.push(wait);
         }
-        self.touch_work(s);
+        // On the working week, one reading of the working clock serves both the busy
+        // working time and the end of the service.
+        let clock = self.clock(s);
+        if let Some(w) = clock {
+            let st = &mut self.st[s];
+            st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
+            st.last_work = w;
+        }
         self.st[s].busy += 1;
         self.services += 1;
         self.mark_served(s, j);
@@ -1393,7 +1409,10 @@ impl<'a> Engine<'a> {
             .class(job.class)
             .sampler(job.again)
             .sample(&mut self.service_rng[s]);
-        let end = self.service_end(s, d);
+        let end = match (clock, &self.sim.week) {
+            (Some(w), Some(week)) if d > 0.0 => week.at_work(w + d).max(now),
+            _ => now + d,
+        };
         self.schedule(end, Kind::Served, s as u32, j);
     }
 
