@@ -533,7 +533,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         .and_then(|f| f.calendar.as_ref())
         .and_then(WorkWeek::new);
     let clock = week.as_ref().map(|w| (w, timelines.start_ms()));
-    if let Some(f) = &found {
+    // A calendar found is said in the notes; why none was found is in `calendar.reason`.
+    if let Some(f) = found.as_ref().filter(|f| f.calendar.is_some()) {
         notes.push(f.reason.clone());
     }
     let mut seen = observe_for(timelines, observed, &slots, &roles, clock, &mut notes);
