@@ -149,12 +149,10 @@ impl Calendar {
         let mut m = [false; WEEK_HOURS];
         let [from, to] = self.hours;
         let (from, to) = (usize::from(from.min(24)), usize::from(to.min(24)));
-        let len = if from < to {
-            to - from
-        } else if from > to {
-            24 - from + to
-        } else {
-            0
+        let len = match from.cmp(&to) {
+            std::cmp::Ordering::Less => to - from,
+            std::cmp::Ordering::Greater => 24 - from + to,
+            std::cmp::Ordering::Equal => 0,
         };
         for &d in &self.weekdays {
             let d = usize::from(d);
@@ -435,12 +433,6 @@ impl WeeklyRate {
             rate,
             cum,
         })
-    }
-
-    /// The rate of each hour of the week, items per day (Monday 00:00 UTC first).
-    #[cfg(test)]
-    pub(crate) fn rates(&self) -> &[f64; WEEK_HOURS] {
-        &self.rate
     }
 
     /// Λ(t): the expected arrivals from the Monday 00:00 before day 0 to `t`.

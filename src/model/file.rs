@@ -100,57 +100,9 @@ impl ValueStream {
     /// layout of the documentation: one `[[stage]]` table per station, distributions, batches
     /// and rework as inline tables.
     pub fn to_toml(&self) -> String {
-        let mut out = String::from("[arrivals]\n");
-        match &self.arrivals {
-            Arrivals::Poisson { rate_per_day } => {
-                out.push_str(&format!(
-                    "rate_per_day = {}\n",
-                    toml::Value::Float(*rate_per_day)
-                ));
-            }
-            Arrivals::Renewal { interarrival } => {
-                out.push_str(&format!(
-                    "interarrival = {}\n",
-                    inline(interarrival, "dist")
-                ));
-            }
-            Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
-            Arrivals::Trace { times_days } => {
-                let list: Vec<String> = times_days
-                    .iter()
-                    .map(|t| toml::Value::Float(*t).to_string())
-                    .collect();
-                out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
-            }
-            Arrivals::Weekly {
-                rate_per_day,
-                weekday,
-                hour,
-            } => {
-                out.push_str(&format!(
-                    "rate_per_day = {}\nweekday = {}\nhour = {}\n",
-                    toml::Value::Float(*rate_per_day),
-                    float_list(weekday),
-                    float_list(hour)
-                ));
-            }
-        }
+        let mut out = arrivals_toml(&self.arrivals);
         if let Some(c) = &self.calendar {
-            let days: Vec<String> = c
-                .weekday_names()
-                .iter()
-                .map(|d| toml::Value::String((*d).to_owned()).to_string())
-                .collect();
-            out.push_str(&format!(
-                "\n[calendar]\norigin = {}\nweekdays = [{}]\nhours = [{}, {}]\n",
-                toml::Value::String(
-                    c.origin
-                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                ),
-                days.join(", "),
-                c.hours[0],
-                c.hours[1]
-            ));
+            out.push_str(&calendar_toml(c));
         }
         for s in &self.stations {
             out.push_str(&format!(
@@ -208,6 +160,65 @@ impl ValueStream {
         }
         out
     }
+}
+
+/// The `[arrivals]` table.
+fn arrivals_toml(arrivals: &Arrivals) -> String {
+    let mut out = String::from("[arrivals]\n");
+    match arrivals {
+        Arrivals::Poisson { rate_per_day } => {
+            out.push_str(&format!(
+                "rate_per_day = {}\n",
+                toml::Value::Float(*rate_per_day)
+            ));
+        }
+        Arrivals::Renewal { interarrival } => {
+            out.push_str(&format!(
+                "interarrival = {}\n",
+                inline(interarrival, "dist")
+            ));
+        }
+        Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
+        Arrivals::Trace { times_days } => {
+            let list: Vec<String> = times_days
+                .iter()
+                .map(|t| toml::Value::Float(*t).to_string())
+                .collect();
+            out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
+        }
+        Arrivals::Weekly {
+            rate_per_day,
+            weekday,
+            hour,
+        } => {
+            out.push_str(&format!(
+                "rate_per_day = {}\nweekday = {}\nhour = {}\n",
+                toml::Value::Float(*rate_per_day),
+                float_list(weekday),
+                float_list(hour)
+            ));
+        }
+    }
+    out
+}
+
+/// The `[calendar]` table.
+fn calendar_toml(c: &Calendar) -> String {
+    let days: Vec<String> = c
+        .weekday_names()
+        .iter()
+        .map(|d| toml::Value::String((*d).to_owned()).to_string())
+        .collect();
+    format!(
+        "\n[calendar]\norigin = {}\nweekdays = [{}]\nhours = [{}, {}]\n",
+        toml::Value::String(
+            c.origin
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
+        days.join(", "),
+        c.hours[0],
+        c.hours[1]
+    )
 }
 
 /// Numbers as a TOML array.

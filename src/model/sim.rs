@@ -365,6 +365,33 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How a model's arrivals are drawn.
+fn arrival_spec(model: &ValueStream) -> Result<ArrivalSpec> {
+    Ok(match &model.arrivals {
+        Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
+            mean: 1.0 / rate_per_day,
+        }),
+        Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
+        Arrivals::Backlog => ArrivalSpec::Pull,
+        Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
+        Arrivals::Weekly {
+            rate_per_day,
+            weekday,
+            hour,
+        } => {
+            let phase = model
+                .calendar
+                .as_ref()
+                .map_or(0.0, super::Calendar::origin_phase_days);
+            ArrivalSpec::Weekly(Box::new(
+                WeeklyRate::new(*rate_per_day, weekday, hour, phase).ok_or_else(|| {
+                    Error::InvalidArgument("the weekly arrivals have no rate".into())
+                })?,
+            ))
+        }
+    })
+}
+
 /// A draw of a standard exponential (mean 1), by inversion.
 #[inline]
 fn exp1(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -386,29 +413,7 @@ impl Simulation {
     pub fn new(model: &ValueStream) -> Result<Simulation> {
         model.validate()?;
         let n = model.stations.len();
-        let arrivals = match &model.arrivals {
-            Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
-                mean: 1.0 / rate_per_day,
-            }),
-            Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
-            Arrivals::Backlog => ArrivalSpec::Pull,
-            Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
-            Arrivals::Weekly {
-                rate_per_day,
-                weekday,
-                hour,
-            } => {
-                let phase = model
-                    .calendar
-                    .as_ref()
-                    .map_or(0.0, super::Calendar::origin_phase_days);
-                ArrivalSpec::Weekly(Box::new(
-                    WeeklyRate::new(*rate_per_day, weekday, hour, phase).ok_or_else(|| {
-                        Error::InvalidArgument("the weekly arrivals have no rate".into())
-                    })?,
-                ))
-            }
-        };
+        let arrivals = arrival_spec(model)?;
         let week = model
             .calendar
             .as_ref()
@@ -455,15 +460,13 @@ impl Simulation {
             })
             .collect();
         let items_per_day = match &model.arrivals {
-            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
-            Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => {
                 let first = &model.stations[0];
                 let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
                 Some(servers / first.service.mean())
             }
             Arrivals::Trace { .. } => None,
-            Arrivals::Weekly { rate_per_day, .. } => Some(*rate_per_day),
+            other => other.rate_per_day(),
         };
         Ok(Simulation {
             items_per_day,

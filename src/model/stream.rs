@@ -165,6 +165,9 @@ pub struct Revisit {
 ///   the hour of the day ([`Arrivals::Weekly`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ArrivalsFile", into = "ArrivalsFile")]
+// A weekly rhythm's 31 factors make it the largest variant: arrivals are built once per
+// model, never on a hot path, and plain arrays keep the variant's fields simple.
+#[allow(clippy::large_enum_variant)]
 pub enum Arrivals {
     /// Poisson arrivals at a constant rate.
     Poisson {
@@ -215,11 +218,12 @@ impl Arrivals {
     /// The mean arrival rate per day (`None` for an unlimited backlog).
     pub fn rate_per_day(&self) -> Option<f64> {
         match self {
-            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
+            Arrivals::Poisson { rate_per_day } | Arrivals::Weekly { rate_per_day, .. } => {
+                Some(*rate_per_day)
+            }
             Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => None,
             Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(mean, _)| 1.0 / mean),
-            Arrivals::Weekly { rate_per_day, .. } => Some(*rate_per_day),
         }
     }
 
@@ -246,13 +250,13 @@ impl Arrivals {
     /// unlimited backlog).
     pub fn scv(&self) -> Option<f64> {
         match self {
-            Arrivals::Poisson { .. } => Some(1.0),
+            // A weekly rhythm is Poisson in each hour; over a week, the rhythm adds
+            // variability that a renewal approximation does not describe (the analysis
+            // says so).
+            Arrivals::Poisson { .. } | Arrivals::Weekly { .. } => Some(1.0),
             Arrivals::Renewal { interarrival } => Some(interarrival.scv()),
             Arrivals::Backlog => None,
             Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(_, scv)| scv),
-            // Poisson in each hour; over a week, the rhythm adds variability that a
-            // renewal approximation does not describe (the analysis says so).
-            Arrivals::Weekly { .. } => Some(1.0),
         }
     }
 }

@@ -292,7 +292,9 @@ fn factors<const N: usize>(
     if mean <= 0.0 {
         return None;
     }
-    rate.iter_mut().for_each(|r| *r /= mean);
+    for r in &mut rate {
+        *r /= mean;
+    }
     let chi2: f64 = (0..N)
         .map(|i| {
             let e = n as f64 * exposure[i] / total;

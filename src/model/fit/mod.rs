@@ -526,17 +526,8 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
-    let found = (options.calendar == CalendarFit::Auto)
-        .then(|| calendar::find_calendar(timelines, &slots, &roles));
-    let week = found
-        .as_ref()
-        .and_then(|f| f.calendar.as_ref())
-        .and_then(WorkWeek::new);
+    let (found, week) = find_week(timelines, options, &slots, &roles, &mut notes);
     let clock = week.as_ref().map(|w| (w, timelines.start_ms()));
-    // A calendar found is said in the notes; why none was found is in `calendar.reason`.
-    if let Some(f) = found.as_ref().filter(|f| f.calendar.is_some()) {
-        notes.push(f.reason.clone());
-    }
     let mut seen = observe_for(timelines, observed, &slots, &roles, clock, &mut notes);
     let mut stations: Vec<Station> = Vec::with_capacity(n);
     let mut fits: Vec<StationFit> = Vec::with_capacity(n);
@@ -550,21 +541,11 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         notes.push(note);
     }
     let window_days = commitments.window_days;
-    // Pulled work: nothing ever waited in front of the first station, which was busy.
-    let first_util = match stations[0].servers {
-        Servers::Finite(c) => ms_to_days(seen.busy[0]) / (f64::from(c) * window_days),
-        Servers::Unlimited => 0.0,
-    };
-    let pulled = match options.arrivals {
-        ArrivalModel::Pull => true,
-        ArrivalModel::Rate => false,
-        ArrivalModel::Auto => seen.waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
-    };
+    let (first_util, pulled) = pulled(options, &seen, &slots, &stations, window_days);
     let model_arrivals = if pulled {
         pull(
             options,
-            &names[0],
-            first_util,
+            (&names[0], first_util),
             &mut stations,
             &mut fits,
             &mut notes,
@@ -573,46 +554,21 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     } else {
         commitments.arrivals
     };
-    let rhythm = (options.calendar == CalendarFit::Auto)
-        .then(|| {
-            let ms: Vec<i64> = timelines.iter().filter_map(|r| r.commitment_ms()).collect();
-            calendar::find_rhythm(&ms, timelines.start_ms(), timelines.as_of_ms())
-        })
-        .flatten();
-    let model_arrivals = match rhythm
-        .as_ref()
-        .filter(|_| !pulled)
-        .and_then(|r| calendar::weekly_arrivals(r, commitments.rate))
-    {
-        Some(weekly) => {
-            notes.push(format!(
-                "the {} commitments have a weekly rhythm (chi-square against a uniform rate: weekdays p = {:.2e}, hours p = {:.2e}): the model's arrivals are Poisson at {:.3} a day on average, varying by weekday and hour",
-                rhythm.as_ref().map_or(0, |r| r.commitments),
-                rhythm.as_ref().map_or(1.0, |r| r.weekday_chi2.1),
-                rhythm.as_ref().map_or(1.0, |r| r.hour_chi2.1),
-                commitments.rate
-            ));
-            weekly
-        }
-        None => model_arrivals,
+    let (model_arrivals, rhythm) = with_rhythm(
+        timelines,
+        options,
+        (model_arrivals, pulled),
+        commitments.rate,
+        &mut notes,
+    );
+    let layout = classes::Layout {
+        slots: &slots,
+        roles: &roles,
+        names: &names,
+        stages,
+        clock,
     };
-    let (classes, class_fits) = match &options.class_by {
-        Some(attr) => classes::fit_classes(
-            observed,
-            attr,
-            &classes::Layout {
-                slots: &slots,
-                roles: &roles,
-                names: &names,
-                stages,
-                clock,
-            },
-            &stations,
-            options,
-            &mut notes,
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    let (classes, class_fits) = classes_of(observed, options, &layout, &stations, &mut notes);
     let mut model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
     model.calendar = found.as_ref().and_then(|f| f.calendar.clone());
     model.validate()?;
@@ -649,6 +605,92 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         calendar: found,
         rhythm,
     })
+}
+
+/// The classes of work the options ask for, fitted on `layout` (none without).
+fn classes_of(
+    observed: &Timelines,
+    options: &FitOptions,
+    layout: &classes::Layout<'_>,
+    stations: &[Station],
+    notes: &mut Vec<String>,
+) -> (Vec<super::WorkClass>, Vec<ClassFit>) {
+    match &options.class_by {
+        Some(attr) => classes::fit_classes(observed, attr, layout, stations, options, notes),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// The working calendar of the log, when the options ask for it, and its week compiled; a
+/// calendar found is said in the notes (why none was found is in its `reason`).
+fn find_week(
+    timelines: &Timelines,
+    options: &FitOptions,
+    slots: &[layout::Slot],
+    roles: &[layout::Role],
+    notes: &mut Vec<String>,
+) -> (Option<CalendarFound>, Option<WorkWeek>) {
+    let found = (options.calendar == CalendarFit::Auto)
+        .then(|| calendar::find_calendar(timelines, slots, roles));
+    let week = found
+        .as_ref()
+        .and_then(|f| f.calendar.as_ref())
+        .and_then(WorkWeek::new);
+    if let Some(f) = found.as_ref().filter(|f| f.calendar.is_some()) {
+        notes.push(f.reason.clone());
+    }
+    (found, week)
+}
+
+/// The first station's utilisation, and whether work is pulled into it: as the options
+/// say, or (auto) when nothing ever waited in front of it and it was busy.
+fn pulled(
+    options: &FitOptions,
+    seen: &observe::Observed,
+    slots: &[layout::Slot],
+    stations: &[Station],
+    window_days: f64,
+) -> (f64, bool) {
+    let first_util = match stations[0].servers {
+        Servers::Finite(c) => ms_to_days(seen.busy[0]) / (f64::from(c) * window_days),
+        Servers::Unlimited => 0.0,
+    };
+    let pulled = match options.arrivals {
+        ArrivalModel::Pull => true,
+        ArrivalModel::Rate => false,
+        ArrivalModel::Auto => seen.waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
+    };
+    (first_util, pulled)
+}
+
+/// The model's arrivals with the weekly rhythm of the commitments, when the options ask
+/// for it, work is not pulled and the rhythm is clear; and the rhythm found.
+fn with_rhythm(
+    timelines: &Timelines,
+    options: &FitOptions,
+    (arrivals, pulled): (Arrivals, bool),
+    rate: f64,
+    notes: &mut Vec<String>,
+) -> (Arrivals, Option<RhythmFound>) {
+    if options.calendar != CalendarFit::Auto {
+        return (arrivals, None);
+    }
+    let ms: Vec<i64> = timelines.iter().filter_map(|r| r.commitment_ms()).collect();
+    let rhythm = calendar::find_rhythm(&ms, timelines.start_ms(), timelines.as_of_ms());
+    let weekly = rhythm
+        .as_ref()
+        .filter(|_| !pulled)
+        .and_then(|r| calendar::weekly_arrivals(r, rate).map(|a| (a, r)));
+    match weekly {
+        Some((weekly, r)) => {
+            notes.push(format!(
+                "the {} commitments have a weekly rhythm (chi-square against a uniform rate: weekdays p = {:.2e}, hours p = {:.2e}): the model's arrivals are Poisson at {rate:.3} a day on average, varying by weekday and hour",
+                r.commitments, r.weekday_chi2.1, r.hour_chi2.1
+            ));
+            (weekly, rhythm)
+        }
+        None => (arrivals, rhythm),
+    }
 }
 
 /// What the log shows of the stations: `observed` (every item, or the done ones only),
@@ -766,8 +808,7 @@ fn across_regimes(check: &WindowCheck) -> Option<String> {
 /// decided it.
 fn pull(
     options: &FitOptions,
-    first: &str,
-    first_util: f64,
+    (first, first_util): (&str, f64),
     stations: &mut [Station],
     fits: &mut [StationFit],
     notes: &mut Vec<String>,
