@@ -415,3 +415,44 @@ fn bpic2013_with_and_without_a_calendar() {
         assert!(b.ctdd_relative.is_finite());
     }
 }
+
+/// The figures of `tools/indep_calendar_sim.py` (SimPy, written from the text):
+/// `(mean, sd over its replications)` of a measure.
+fn truth(measure: &str) -> (f64, f64) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/calendar/truth.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    (
+        v[measure]["mean"].as_f64().unwrap(),
+        v[measure]["sd"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn an_office_hours_server_matches_an_independent_simpy_simulation() {
+    // The same case: Poisson 1.5 a day round the clock, one server Mon–Fri 08–18 UTC,
+    // exponential services of 0.1 working days; 10 replications of 20 000 days, 1 000 of
+    // warm-up, on each side.
+    let m = office_mm1(1.5, 0.1);
+    let o = SimOptions::new()
+        .replications(10)
+        .horizon_days(20_000.0)
+        .warmup_days(1_000.0)
+        .threads(2);
+    let r = Simulation::new(&m).unwrap().run(&o).unwrap();
+    // Each side's mean over 10 replications has a standard error of sd/√10; the two differ
+    // by chance by at most 4 standard errors of the difference.
+    let close = |ours: f64, measure: &str| {
+        let (theirs, sd) = truth(measure);
+        let tol = 4.0 * (2.0 * sd * sd / 10.0).sqrt();
+        assert!(
+            (ours - theirs).abs() <= tol.max(1e-3 * theirs),
+            "{measure}: ours {ours}, SimPy {theirs} ± {tol}"
+        );
+    };
+    close(r.cycle_time_days.mean, "mean");
+    close(r.cycle_time_days.p85, "p85");
+    close(r.throughput.per_day, "throughput");
+    close(r.stations[0].utilisation.unwrap(), "utilisation");
+}
