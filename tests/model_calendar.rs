@@ -446,6 +446,7 @@ fn an_office_hours_server_matches_an_independent_simpy_simulation() {
     let close = |ours: f64, measure: &str| {
         let (theirs, sd) = truth(measure);
         let tol = 4.0 * (2.0 * sd * sd / 10.0).sqrt();
+        println!("{measure}: ours {ours:.4}, SimPy {theirs:.4} (tolerance {tol:.4})");
         assert!(
             (ours - theirs).abs() <= tol.max(1e-3 * theirs),
             "{measure}: ours {ours}, SimPy {theirs} ± {tol}"

@@ -30,17 +30,18 @@ EPS = 1e-9
 
 
 def working(t):
-    """Whether instant t (days, day 0 a Monday 00:00) is working time (a hair before
-    closing counts as closed, so that every chunk of work takes time)."""
+    """Whether instant t (days, day 0 a Monday 00:00) is working time (within a hair of
+    the opening counts as open, a hair before closing as closed: every chunk of work and
+    every wait for the opening takes time, whatever the rounding)."""
     d = t // 1
     w = t - d
-    return int(d) % 7 < 5 and OPEN <= w < CLOSE - EPS
+    return int(d) % 7 < 5 and OPEN - EPS <= w < CLOSE - EPS
 
 
 def next_opening(t):
     """The next opening at or after t, for t in closed time."""
     d = t // 1
-    if int(d) % 7 < 5 and t - d < OPEN:
+    if int(d) % 7 < 5 and t - d < OPEN - EPS:
         return d + OPEN
     d += 1
     while int(d) % 7 >= 5:
