@@ -16,14 +16,20 @@
 //!   sends 20% of first visits and 50% of later ones back to S3, with a later-visit service
 //!   of its own), one replication of 100 000 days on one thread.
 //!
+//! - `calendar/one_core`: the classes model on a working calendar (Monday to Friday,
+//!   08:00–18:00 UTC: 50 of the week's 168 hours, so every service mean is scaled by
+//!   50/168 to keep the same load) with weekly arrivals (the same mean rate, fewer at
+//!   weekends and at night), one replication of 100 000 days on one thread: every service
+//!   ends by the working-time advance, every arrival by the inversion of the weekly rate.
+//!
 //! BENCHMARKS.md records the figures, side by side with Ciw on the same case.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use valuestream::{
-    Arrivals, ClassStation, Distribution, Revisit, Servers, SimOptions, Simulation, Station,
-    ValueStream, WorkClass,
+    Arrivals, Calendar, ClassStation, Distribution, Revisit, Servers, SimOptions, Simulation,
+    Station, ValueStream, WorkClass,
 };
 
 fn tandem() -> ValueStream {
@@ -39,7 +45,12 @@ fn tandem() -> ValueStream {
 
 /// The tandem with two classes and later visits (see the module's documentation).
 fn classes() -> ValueStream {
-    let e = |m: f64| Distribution::exponential(m).expect("a valid mean");
+    classes_scaled(1.0)
+}
+
+/// The classes model with every service mean multiplied by `f`.
+fn classes_scaled(f: f64) -> ValueStream {
+    let e = |m: f64| Distribution::exponential(m * f).expect("a valid mean");
     let mut stations: Vec<Station> = (1..=4)
         .map(|i| Station::new(format!("S{i}"), Servers::Finite(3), e(1.0)))
         .collect();
@@ -69,6 +80,22 @@ fn classes() -> ValueStream {
         .expect("a valid model")
         .with_classes(vec![class("Feature", 0.6, 1.2), class("Bug", 0.4, 0.7)])
         .expect("valid classes")
+}
+
+/// The classes model on an office calendar with weekly arrivals (see the module's
+/// documentation).
+fn calendar() -> ValueStream {
+    let mut m = classes_scaled(50.0 / 168.0);
+    let mut hour = [0.3; 24];
+    hour[8..18].iter_mut().for_each(|h| *h = 2.0);
+    m.arrivals = Arrivals::Weekly {
+        rate_per_day: 1.5,
+        weekday: [1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5],
+        hour,
+    };
+    let origin = "2013-04-01T00:00:00Z".parse().expect("an instant");
+    m.with_calendar(Calendar::office(origin, [8, 18]).expect("a valid calendar"))
+        .expect("a valid model")
 }
 
 fn options(replications: u32, horizon_days: f64, threads: usize) -> SimOptions {
@@ -104,6 +131,17 @@ fn bench(c: &mut Criterion) {
 
     let sim = Simulation::new(&classes()).expect("a valid model");
     let mut group = c.benchmark_group("classes");
+    group.sample_size(20);
+    let one = options(1, 100_000.0, 1);
+    let services = sim.run(&one).expect("valid options").services;
+    group.throughput(Throughput::Elements(services));
+    group.bench_function("one_core", |b| {
+        b.iter(|| black_box(sim.run(black_box(&one))));
+    });
+    group.finish();
+
+    let sim = Simulation::new(&calendar()).expect("a valid model");
+    let mut group = c.benchmark_group("calendar");
     group.sample_size(20);
     let one = options(1, 100_000.0, 1);
     let services = sim.run(&one).expect("valid options").services;

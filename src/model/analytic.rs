@@ -212,6 +212,81 @@ impl Analysis {
 /// [`crate::Error::Model`] if the model is invalid ([`ValueStream::validate`]).
 pub fn analyze(model: &ValueStream) -> Result<Analysis> {
     model.validate()?;
+    let availability = model
+        .calendar
+        .as_ref()
+        .filter(|c| !c.always())
+        .map(super::Calendar::availability);
+    let weekly = matches!(model.arrivals, Arrivals::Weekly { .. });
+    let Some(a) = availability else {
+        let mut out = analyze_clock(model)?;
+        if weekly {
+            out.exact = false;
+            out.stations.iter_mut().for_each(|s| s.exact = false);
+            out.warnings.push(WEEKLY_WARNING.to_owned());
+        }
+        return Ok(out);
+    };
+    let stretched = on_the_clock(model, a)?;
+    let mut out = analyze_clock(&stretched)?;
+    out.exact = false;
+    out.stations.iter_mut().for_each(|s| s.exact = false);
+    let on: Vec<&str> = model
+        .stations
+        .iter()
+        .filter(|s| s.on_calendar())
+        .map(|s| s.name.as_str())
+        .collect();
+    out.warnings.push(format!(
+        "{} work on a calendar available {:.0}% of the week: their capacity is scaled by that share (utilisation is busy working time over working time), and their waits are an approximation that spreads the working hours evenly over the week; the simulation follows the calendar hour by hour",
+        on.join(", "),
+        a * 100.0
+    ));
+    if weekly {
+        out.warnings.push(WEEKLY_WARNING.to_owned());
+    }
+    Ok(out)
+}
+
+/// What the analysis says of weekly arrivals.
+const WEEKLY_WARNING: &str = "the arrivals follow a weekly rhythm: the analysis uses their mean rate, as Poisson arrivals at that rate; the queues the rhythm builds up are not in it (the simulation has them)";
+
+/// The model with the service of each station on the calendar stretched to clock time:
+/// a station available `a` of the week serves at `a` times its rate.
+fn on_the_clock(model: &ValueStream, a: f64) -> Result<ValueStream> {
+    let mut m = model.clone();
+    m.calendar = None;
+    let f = 1.0 / a;
+    let on: Vec<String> = model
+        .stations
+        .iter()
+        .filter(|s| s.on_calendar())
+        .map(|s| s.name.clone())
+        .collect();
+    for st in m.stations.iter_mut().filter(|s| on.contains(&s.name)) {
+        st.service = st.service.scaled(f)?;
+        if let Some(d) = st.revisit.as_mut().and_then(|r| r.service.as_mut()) {
+            *d = d.scaled(f)?;
+        }
+    }
+    for class in &mut m.classes {
+        for (name, cs) in &mut class.stations {
+            if !on.contains(name) {
+                continue;
+            }
+            if let Some(d) = &mut cs.service {
+                *d = d.scaled(f)?;
+            }
+            if let Some(d) = cs.revisit.as_mut().and_then(|r| r.service.as_mut()) {
+                *d = d.scaled(f)?;
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// The analysis of a model whose stations all work around the clock.
+fn analyze_clock(model: &ValueStream) -> Result<Analysis> {
     if model.classes.is_empty() && model.stations.iter().all(|s| s.revisit.is_none()) {
         return Ok(Network::new(model).analyze());
     }
@@ -289,6 +364,7 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
             arrivals: Arrivals::Poisson { rate_per_day: 1.0 },
             stations: folded,
             classes: Vec::new(),
+            calendar: None,
         };
         let net = Network::new(&view);
         let mut a = vec![vec![0.0; n]; n];
@@ -349,6 +425,7 @@ fn aggregate(model: &ValueStream) -> Result<(ValueStream, Routing)> {
         arrivals: model.arrivals.clone(),
         stations,
         classes: Vec::new(),
+        calendar: model.calendar.clone(),
     };
     Ok((agg, (p, exit, ext, ext_exit)))
 }
@@ -714,7 +791,7 @@ impl<'a> Network<'a> {
         let poisson = match self.model.arrivals {
             Arrivals::Poisson { .. } => true,
             Arrivals::Backlog => exponential(&stations[0].service),
-            Arrivals::Renewal { .. } | Arrivals::Trace { .. } => false,
+            Arrivals::Renewal { .. } | Arrivals::Trace { .. } | Arrivals::Weekly { .. } => false,
         };
         // Stations that keep Poisson flows Poisson (Burke; M/G/∞ output).
         let preserving = |s: &Station| {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::Calendar;
 use super::stream::{Arrivals, Station, ValueStream, WorkClass};
 use crate::error::{Error, Position, Result};
 
@@ -37,6 +38,8 @@ struct SpannedFile {
     stations: Vec<toml::Spanned<Station>>,
     #[serde(rename = "class", default)]
     classes: Vec<WorkClass>,
+    #[serde(default)]
+    calendar: Option<Calendar>,
 }
 
 /// A lenient view of the file, to name the stage a parse error is in.
@@ -85,6 +88,7 @@ impl ValueStream {
                 .map(toml::Spanned::into_inner)
                 .collect(),
             classes: parsed.classes,
+            calendar: parsed.calendar,
         };
         match model.issue() {
             None => Ok(model),
@@ -96,28 +100,9 @@ impl ValueStream {
     /// layout of the documentation: one `[[stage]]` table per station, distributions, batches
     /// and rework as inline tables.
     pub fn to_toml(&self) -> String {
-        let mut out = String::from("[arrivals]\n");
-        match &self.arrivals {
-            Arrivals::Poisson { rate_per_day } => {
-                out.push_str(&format!(
-                    "rate_per_day = {}\n",
-                    toml::Value::Float(*rate_per_day)
-                ));
-            }
-            Arrivals::Renewal { interarrival } => {
-                out.push_str(&format!(
-                    "interarrival = {}\n",
-                    inline(interarrival, "dist")
-                ));
-            }
-            Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
-            Arrivals::Trace { times_days } => {
-                let list: Vec<String> = times_days
-                    .iter()
-                    .map(|t| toml::Value::Float(*t).to_string())
-                    .collect();
-                out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
-            }
+        let mut out = arrivals_toml(&self.arrivals);
+        if let Some(c) = &self.calendar {
+            out.push_str(&calendar_toml(c));
         }
         for s in &self.stations {
             out.push_str(&format!(
@@ -137,6 +122,9 @@ impl ValueStream {
             }
             if let Some(r) = &s.revisit {
                 out.push_str(&format!("revisit = {}\n", inline(r, "service")));
+            }
+            if let Some(c) = s.calendar {
+                out.push_str(&format!("calendar = {c}\n"));
             }
             if s.visit_probability != 1.0 {
                 out.push_str(&format!(
@@ -172,6 +160,74 @@ impl ValueStream {
         }
         out
     }
+}
+
+/// The `[arrivals]` table.
+fn arrivals_toml(arrivals: &Arrivals) -> String {
+    let mut out = String::from("[arrivals]\n");
+    match arrivals {
+        Arrivals::Poisson { rate_per_day } => {
+            out.push_str(&format!(
+                "rate_per_day = {}\n",
+                toml::Value::Float(*rate_per_day)
+            ));
+        }
+        Arrivals::Renewal { interarrival } => {
+            out.push_str(&format!(
+                "interarrival = {}\n",
+                inline(interarrival, "dist")
+            ));
+        }
+        Arrivals::Backlog => out.push_str("backlog = \"unlimited\"\n"),
+        Arrivals::Trace { times_days } => {
+            let list: Vec<String> = times_days
+                .iter()
+                .map(|t| toml::Value::Float(*t).to_string())
+                .collect();
+            out.push_str(&format!("trace_days = [{}]\n", list.join(", ")));
+        }
+        Arrivals::Weekly {
+            rate_per_day,
+            weekday,
+            hour,
+        } => {
+            out.push_str(&format!(
+                "rate_per_day = {}\nweekday = {}\nhour = {}\n",
+                toml::Value::Float(*rate_per_day),
+                float_list(weekday),
+                float_list(hour)
+            ));
+        }
+    }
+    out
+}
+
+/// The `[calendar]` table.
+fn calendar_toml(c: &Calendar) -> String {
+    let days: Vec<String> = c
+        .weekday_names()
+        .iter()
+        .map(|d| toml::Value::String((*d).to_owned()).to_string())
+        .collect();
+    format!(
+        "\n[calendar]\norigin = {}\nweekdays = [{}]\nhours = [{}, {}]\n",
+        toml::Value::String(
+            c.origin
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
+        days.join(", "),
+        c.hours[0],
+        c.hours[1]
+    )
+}
+
+/// Numbers as a TOML array.
+fn float_list(values: &[f64]) -> String {
+    let list: Vec<String> = values
+        .iter()
+        .map(|v| toml::Value::Float(*v).to_string())
+        .collect();
+    format!("[{}]", list.join(", "))
 }
 
 /// `value` as an inline TOML value; in a table the key `first` comes first, the others in

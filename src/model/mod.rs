@@ -7,7 +7,8 @@
 //! about it; [`Simulation`] simulates it.
 //!
 //! One file per job: `stream` (the model's types), `file` (the TOML file form, read with
-//! positions, and written back), `validate` (what makes a model invalid), `dist` (service
+//! positions, and written back), `validate` (what makes a model invalid), `calendar` (working calendars and weekly
+//! rhythms, and the compiled week), `dist` (service
 //! and interarrival distributions), `fit/` (a model from a log, in named steps),
 //! `estimate` (maximum-likelihood families, scheduled releases), `analytic` (traffic
 //! equations, Erlang C, QNA), `sim` (the simulator) and `results` (what it reports),
@@ -17,6 +18,7 @@
 
 mod analytic;
 mod backtest;
+mod calendar;
 mod compare;
 mod dist;
 mod estimate;
@@ -35,13 +37,16 @@ pub use analytic::{Analysis, Method, StationAnalysis, analyze};
 pub use backtest::{
     Backtest, Comparison, CycleTimeComparison, StationComparison, in_sample_backtest,
 };
+pub use calendar::{Calendar, WEEK_HOURS};
 pub use compare::{Disagreement, SimulationReport};
 pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
-    ArrivalFit, ArrivalModel, Candidate, Censoring, ClassBy, ClassFit, FitOptions, FitWindow,
-    FittedModel, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, PeopleFit, Returns, RevisitFit,
-    ReworkFit, Selection, ServersBy, ServersFrom, ServiceModel, StationFit, fit,
+    ArrivalFit, ArrivalModel, CalendarFit, CalendarFound, Candidate, Censoring, ClassBy, ClassFit,
+    FitOptions, FitWindow, FittedModel, MIN_CALENDAR_EVENTS, MIN_CLASS_DONE,
+    MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE, OTHER_CLASS, PathClasses, PeopleFit,
+    RHYTHM_SIGNIFICANCE, Returns, RevisitFit, ReworkFit, RhythmFound, Selection, ServersBy,
+    ServersFrom, ServiceModel, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -98,7 +98,8 @@ pub enum Change {
         /// The probability, in (0, 1].
         probability: f64,
     },
-    /// Poisson arrivals at a new rate.
+    /// Arrivals at a new mean rate: Poisson, or the model's weekly rhythm at that rate
+    /// ([`Arrivals::with_rate`]).
     Arrivals {
         /// Items per day.
         rate_per_day: f64,
@@ -463,7 +464,7 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                 remove_station(&mut m, i, stage);
             }
             (Change::Arrivals { rate_per_day }, _) => {
-                m.arrivals = Arrivals::poisson(*rate_per_day)?;
+                m.arrivals = m.arrivals.with_rate(*rate_per_day)?;
             }
             _ => unreachable!("every change but arrivals names a stage"),
         }

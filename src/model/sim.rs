@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
+use super::calendar::{WeeklyRate, WorkWeek};
 use super::dist::Sampler;
 use super::results::{REPORTED, Replication, ReplicationStation, SimResult};
 use super::{Arrivals, Batch, DONE_STATE, Distribution, Servers, Station, ValueStream};
@@ -223,6 +224,9 @@ pub struct Simulation {
     trace_classes: Vec<u8>,
     /// Whether any station treats later visits differently.
     memory: bool,
+    /// The working week of the stations on the calendar (`None`: no calendar, or one that
+    /// works every hour).
+    week: Option<WorkWeek>,
 }
 
 /// An item already in the stream when a simulation starts: the state of a log at the
@@ -254,6 +258,8 @@ enum ArrivalSpec {
     Pull,
     /// Arrival instants, in order.
     Trace(Vec<f64>),
+    /// A weekly rhythm (a non-homogeneous Poisson process).
+    Weekly(Box<WeeklyRate>),
 }
 
 #[derive(Clone, Debug)]
@@ -281,6 +287,8 @@ struct Spec {
     service_stream: u64,
     route_stream: u64,
     skip_stream: u64,
+    /// Whether its servers follow the working week (service times are working time).
+    on_week: bool,
 }
 
 /// A station as one class sees it, compiled.
@@ -357,6 +365,40 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How a model's arrivals are drawn.
+fn arrival_spec(model: &ValueStream) -> Result<ArrivalSpec> {
+    Ok(match &model.arrivals {
+        Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
+            mean: 1.0 / rate_per_day,
+        }),
+        Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
+        Arrivals::Backlog => ArrivalSpec::Pull,
+        Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
+        Arrivals::Weekly {
+            rate_per_day,
+            weekday,
+            hour,
+        } => {
+            let phase = model
+                .calendar
+                .as_ref()
+                .map_or(0.0, super::Calendar::origin_phase_days);
+            ArrivalSpec::Weekly(Box::new(
+                WeeklyRate::new(*rate_per_day, weekday, hour, phase).ok_or_else(|| {
+                    Error::InvalidArgument("the weekly arrivals have no rate".into())
+                })?,
+            ))
+        }
+    })
+}
+
+/// A draw of a standard exponential (mean 1), by inversion.
+#[inline]
+fn exp1(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    // 1 − u is in (0, 1]: its logarithm is finite.
+    -(1.0 - rng.random::<f64>()).ln()
+}
+
 /// The random stream `stream` of replication `rep` for `seed`.
 fn stream_rng(seed: u64, rep: u32, stream: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix(mix(mix(seed) ^ u64::from(rep)) ^ stream))
@@ -371,14 +413,12 @@ impl Simulation {
     pub fn new(model: &ValueStream) -> Result<Simulation> {
         model.validate()?;
         let n = model.stations.len();
-        let arrivals = match &model.arrivals {
-            Arrivals::Poisson { rate_per_day } => ArrivalSpec::Renewal(Sampler::Exponential {
-                mean: 1.0 / rate_per_day,
-            }),
-            Arrivals::Renewal { interarrival } => ArrivalSpec::Renewal(interarrival.sampler()),
-            Arrivals::Backlog => ArrivalSpec::Pull,
-            Arrivals::Trace { times_days } => ArrivalSpec::Trace(times_days.clone()),
-        };
+        let arrivals = arrival_spec(model)?;
+        let week = model
+            .calendar
+            .as_ref()
+            .filter(|c| !c.always())
+            .and_then(WorkWeek::new);
         let views: Vec<Vec<Station>> = if model.classes.is_empty() {
             vec![model.stations.clone()]
         } else {
@@ -416,17 +456,17 @@ impl Simulation {
                 service_stream: fnv1a(&[s.name.as_bytes(), b"\0service"]),
                 route_stream: fnv1a(&[s.name.as_bytes(), b"\0rework"]),
                 skip_stream: fnv1a(&[s.name.as_bytes(), b"\0visit"]),
+                on_week: week.is_some() && s.on_calendar(),
             })
             .collect();
         let items_per_day = match &model.arrivals {
-            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
-            Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => {
                 let first = &model.stations[0];
                 let servers = f64::from(first.servers.count().unwrap_or(u32::MAX));
                 Some(servers / first.service.mean())
             }
             Arrivals::Trace { .. } => None,
+            other => other.rate_per_day(),
         };
         Ok(Simulation {
             items_per_day,
@@ -461,6 +501,7 @@ impl Simulation {
             class_stream: fnv1a(&[b"\0classes"]),
             trace_classes: Vec::new(),
             memory,
+            week,
         })
     }
 
@@ -828,6 +869,10 @@ struct StationState {
     area_present: f64,
     area_busy: f64,
     area_blocked: f64,
+    /// Busy server time in working time (stations on the working week only), and the
+    /// working clock it was last brought up to.
+    area_busy_work: f64,
+    last_work: f64,
     present_at_start: u32,
     wait_sum: f64,
     waits: Vec<f64>,
@@ -855,6 +900,7 @@ impl StationState {
         self.blocked = 0;
         self.present = 0;
         self.last = 0.0;
+        self.last_work = 0.0;
         self.start_window();
     }
 
@@ -863,6 +909,7 @@ impl StationState {
         self.area_present = 0.0;
         self.area_busy = 0.0;
         self.area_blocked = 0.0;
+        self.area_busy_work = 0.0;
         self.present_at_start = self.present;
         self.wait_sum = 0.0;
         self.waits.clear();
@@ -983,8 +1030,10 @@ impl<'a> Engine<'a> {
         self.jobs.clear();
         self.free_jobs.clear();
         self.serial = 0;
+        let work0 = self.sim.week.as_ref().map_or(0.0, |w| w.work(0.0));
         for s in &mut self.st {
             s.reset();
+            s.last_work = work0;
         }
         for b in &mut self.batches {
             b.clear();
@@ -1028,6 +1077,12 @@ impl<'a> Engine<'a> {
                 }
             }
             ArrivalSpec::Pull => self.release(0, rec),
+            ArrivalSpec::Weekly(rate) => {
+                let t = rate.next(0.0, exp1(&mut self.arrival_rng));
+                if t <= self.horizon {
+                    self.schedule_arrival(t);
+                }
+            }
             ArrivalSpec::Trace(times) => {
                 self.trace_next = 1;
                 if let Some(&t) = times.first()
@@ -1084,11 +1139,19 @@ impl<'a> Engine<'a> {
             let spec = &sim.stations[s];
             if p.in_service && matches!(spec.batch, BatchSpec::None) && st.occupied() < spec.servers
             {
-                st.busy += 1;
+                self.touch_work(s);
+                self.st[s].busy += 1;
                 self.services += 1;
                 self.mark_served(s, j);
-                let d = self.residual(s, j, p.elapsed_days);
-                self.schedule(d, Kind::Served, s as u32, j);
+                // On the working week, the time already served is the working time of
+                // its elapsed days, and so is what is left.
+                let elapsed = match &sim.week {
+                    Some(week) if spec.on_week => week.between(-p.elapsed_days, 0.0),
+                    _ => p.elapsed_days,
+                };
+                let d = self.residual(s, j, elapsed);
+                let end = self.service_end(s, d);
+                self.schedule(end, Kind::Served, s as u32, j);
             } else {
                 st.queue.push_back(j);
             }
@@ -1151,6 +1214,9 @@ impl<'a> Engine<'a> {
 
     fn start_window(&mut self) {
         let t = self.now;
+        for s in 0..self.st.len() {
+            self.touch_work(s);
+        }
         for s in &mut self.st {
             s.touch(t);
             s.start_window();
@@ -1224,7 +1290,46 @@ impl<'a> Engine<'a> {
                     self.schedule_arrival(t);
                 }
             }
+            ArrivalSpec::Weekly(rate) => {
+                let t = rate.next(self.now, exp1(&mut self.arrival_rng));
+                if t <= self.horizon {
+                    self.schedule_arrival(t);
+                }
+            }
             ArrivalSpec::Pull => {}
+        }
+    }
+
+    /// When a service of `d` days that starts now at `s` ends: `d` later, or `d` of
+    /// working time later for a station on the working week.
+    #[inline]
+    fn service_end(&self, s: usize, d: f64) -> f64 {
+        match &self.sim.week {
+            Some(week) if self.sim.stations[s].on_week => week.advance(self.now, d),
+            _ => self.now + d,
+        }
+    }
+
+    /// The working clock now, for a station on the working week.
+    #[inline(always)]
+    fn clock(&self, s: usize) -> Option<f64> {
+        match &self.sim.week {
+            Some(week) if self.sim.stations[s].on_week => Some(week.work(self.now)),
+            _ => None,
+        }
+    }
+
+    /// Station `s`'s busy servers are about to change: its busy working time is brought up
+    /// to now (stations on the working week only).
+    #[inline]
+    fn touch_work(&mut self, s: usize) {
+        if let Some(week) = &self.sim.week
+            && self.sim.stations[s].on_week
+        {
+            let w = week.work(self.now);
+            let st = &mut self.st[s];
+            st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
+            st.last_work = w;
         }
     }
 
@@ -1291,7 +1396,15 @@ impl<'a> Engine<'a> {
             st.wait_sum += wait;
             st.waits.push(wait);
         }
-        st.busy += 1;
+        // On the working week, one reading of the working clock serves both the busy
+        // working time and the end of the service.
+        let clock = self.clock(s);
+        if let Some(w) = clock {
+            let st = &mut self.st[s];
+            st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
+            st.last_work = w;
+        }
+        self.st[s].busy += 1;
         self.services += 1;
         self.mark_served(s, j);
         let job = &self.jobs[j as usize];
@@ -1299,7 +1412,11 @@ impl<'a> Engine<'a> {
             .class(job.class)
             .sampler(job.again)
             .sample(&mut self.service_rng[s]);
-        self.schedule(now + d, Kind::Served, s as u32, j);
+        let end = match (clock, &self.sim.week) {
+            (Some(w), Some(week)) if d > 0.0 => week.at_work(w + d).max(now),
+            _ => now + d,
+        };
+        self.schedule(end, Kind::Served, s as u32, j);
     }
 
     /// The first `k` items of `s`'s queue start service together as one batch.
@@ -1328,7 +1445,8 @@ impl<'a> Engine<'a> {
             members.push(j);
             self.services += 1;
         }
-        st.busy += 1;
+        self.touch_work(s);
+        self.st[s].busy += 1;
         let mut lead = None;
         for k in 0..self.batches[slot as usize].len() {
             let j = self.batches[slot as usize][k];
@@ -1344,7 +1462,8 @@ impl<'a> Engine<'a> {
             .class(class)
             .sampler(again)
             .sample(&mut self.service_rng[s]);
-        self.schedule(now + d, Kind::BatchServed, s as u32, slot);
+        let end = self.service_end(s, d);
+        self.schedule(end, Kind::BatchServed, s as u32, slot);
     }
 
     fn tick<R: Recorder>(&mut self, s: usize, rec: &mut R) {
@@ -1396,6 +1515,7 @@ impl<'a> Engine<'a> {
     }
 
     fn served<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {
+        self.touch_work(s);
         let st = &mut self.st[s];
         st.touch(self.now);
         st.busy -= 1;
@@ -1407,6 +1527,7 @@ impl<'a> Engine<'a> {
     }
 
     fn batch_served<R: Recorder>(&mut self, s: usize, slot: u32, rec: &mut R) {
+        self.touch_work(s);
         self.st[s].touch(self.now);
         self.st[s].busy -= 1;
         let mut members = std::mem::take(&mut self.batches[slot as usize]);
@@ -1561,6 +1682,15 @@ impl<'a> Engine<'a> {
         let window = o.horizon_days - o.warmup_days_used();
         let now = self.now;
         self.touch_system();
+        for s in 0..self.st.len() {
+            self.touch_work(s);
+        }
+        // The working time of the window, for the utilisation of stations on the week.
+        let work_window = self
+            .sim
+            .week
+            .as_ref()
+            .map_or(window, |w| w.between(o.warmup_days_used(), o.horizon_days));
         let done = self.cycles.len() as u64;
         let stages = self
             .st
@@ -1574,7 +1704,13 @@ impl<'a> Engine<'a> {
                     (None, 0.0)
                 } else {
                     let c = f64::from(spec.servers);
-                    (Some(busy / c), st.area_blocked / window / c)
+                    // On the working week: busy working time over working time.
+                    let u = if spec.on_week {
+                        st.area_busy_work / work_window / c
+                    } else {
+                        busy / c
+                    };
+                    (Some(u), st.area_blocked / window / c)
                 };
                 ReplicationStation {
                     utilisation,

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{DONE_STATE, Distribution};
+use super::{Calendar, DONE_STATE, Distribution};
 use crate::error::Result;
 use crate::workflow::{Stage, StageKind, Workflow};
 
@@ -73,6 +73,12 @@ pub struct ValueStream {
     /// stations' servers and queues (first come, first served). None: one kind of work.
     #[serde(rename = "class", default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<WorkClass>,
+    /// The working calendar (`[calendar]` in the file), if any: when the servers of the
+    /// stations on it work ([`Calendar`]; [`Station::calendar`] says which stations are),
+    /// and which weekday and hour day 0 is. None: every station works around the clock,
+    /// and day 0 is a Monday at 00:00 UTC for weekly arrivals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
 }
 
 /// A class of work: its share of the arrivals, and what differs for it at each station.
@@ -154,8 +160,14 @@ pub struct Revisit {
 ///   An item's cycle time then starts when it is pulled.
 /// - `trace_days = [0.5, 1.25, …]`: arrivals at these instants ([`Arrivals::Trace`]), for
 ///   replaying a log's own history.
+/// - `rate_per_day = 12.0` with `weekday = [7 factors, Monday first]` and/or
+///   `hour = [24 factors, UTC]`: a Poisson process whose rate varies with the weekday and
+///   the hour of the day ([`Arrivals::Weekly`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ArrivalsFile", into = "ArrivalsFile")]
+// A weekly rhythm's 31 factors make it the largest variant: arrivals are built once per
+// model, never on a hot path, and plain arrays keep the variant's fields simple.
+#[allow(clippy::large_enum_variant)]
 pub enum Arrivals {
     /// Poisson arrivals at a constant rate.
     Poisson {
@@ -175,6 +187,21 @@ pub enum Arrivals {
         /// The instants, in days from the start: finite, ≥ 0, in order, at least one.
         times_days: Vec<f64>,
     },
+    /// A non-homogeneous Poisson process with a weekly rhythm: at an instant on weekday
+    /// `d` (Monday = 0) and hour `h` (UTC) the rate is `rate_per_day × weekday[d] ×
+    /// hour[h]`, with each list of factors normalised to mean 1 (so `rate_per_day` is the
+    /// mean rate over a week, whatever the factors' scale). The week's phase is the
+    /// model's [`Calendar`] origin (day 0 is that instant), or Monday 00:00 UTC without a
+    /// calendar. Arrivals are drawn exactly, by inverting the piecewise-constant
+    /// cumulative rate. A what-if that changes the arrival rate keeps the rhythm.
+    Weekly {
+        /// The mean items per day over a week, > 0.
+        rate_per_day: f64,
+        /// Factors by weekday, Monday first: ≥ 0, not all 0.
+        weekday: [f64; 7],
+        /// Factors by hour of the day (UTC), from 00:00: ≥ 0, not all 0.
+        hour: [f64; 24],
+    },
 }
 
 impl Arrivals {
@@ -191,18 +218,42 @@ impl Arrivals {
     /// The mean arrival rate per day (`None` for an unlimited backlog).
     pub fn rate_per_day(&self) -> Option<f64> {
         match self {
-            Arrivals::Poisson { rate_per_day } => Some(*rate_per_day),
+            Arrivals::Poisson { rate_per_day } | Arrivals::Weekly { rate_per_day, .. } => {
+                Some(*rate_per_day)
+            }
             Arrivals::Renewal { interarrival } => Some(1.0 / interarrival.mean()),
             Arrivals::Backlog => None,
             Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(mean, _)| 1.0 / mean),
         }
     }
 
+    /// The same arrivals at the mean rate `rate_per_day`: a weekly rhythm keeps its
+    /// factors, every other process becomes Poisson at that rate (what an `arrivals`
+    /// what-if does).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) if the rate is not positive and finite.
+    pub fn with_rate(&self, rate_per_day: f64) -> Result<Arrivals> {
+        let a = match self {
+            Arrivals::Weekly { weekday, hour, .. } => Arrivals::Weekly {
+                rate_per_day,
+                weekday: *weekday,
+                hour: *hour,
+            },
+            _ => Arrivals::Poisson { rate_per_day },
+        };
+        a.issue().map_or(Ok(a), |i| Err(i.into_error(None, &[])))
+    }
+
     /// The squared coefficient of variation of the gaps between arrivals (`None` for an
     /// unlimited backlog).
     pub fn scv(&self) -> Option<f64> {
         match self {
-            Arrivals::Poisson { .. } => Some(1.0),
+            // A weekly rhythm is Poisson in each hour; over a week, the rhythm adds
+            // variability that a renewal approximation does not describe (the analysis
+            // says so).
+            Arrivals::Poisson { .. } | Arrivals::Weekly { .. } => Some(1.0),
             Arrivals::Renewal { interarrival } => Some(interarrival.scv()),
             Arrivals::Backlog => None,
             Arrivals::Trace { times_days } => trace_gaps(times_days).map(|(_, scv)| scv),
@@ -385,6 +436,12 @@ pub struct Station {
     /// review, or that need no deployment, are this.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub visit_probability: f64,
+    /// Whether the station's servers follow the model's [`Calendar`] (`calendar = true |
+    /// false`); absent: stations with a finite number of servers do, delays (unlimited
+    /// servers) run on the clock ([`Station::on_calendar`]). Without a calendar in the model
+    /// it has no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<bool>,
 }
 
 fn one() -> f64 {
@@ -407,7 +464,15 @@ impl Station {
             rework: None,
             revisit: None,
             visit_probability: 1.0,
+            calendar: None,
         }
+    }
+
+    /// Whether the station follows the model's calendar (when the model has one): as its
+    /// `calendar` says, else when its number of servers is finite.
+    pub fn on_calendar(&self) -> bool {
+        self.calendar
+            .unwrap_or(matches!(self.servers, Servers::Finite(_)))
     }
 
     /// The same station with later visits described by `revisit`.
@@ -482,6 +547,7 @@ impl ValueStream {
             arrivals,
             stations,
             classes: Vec::new(),
+            calendar: None,
         };
         model.validate()?;
         Ok(model)
@@ -495,6 +561,17 @@ impl ValueStream {
     /// not add up to 1, a station a class names that does not exist, …).
     pub fn with_classes(mut self, classes: Vec<WorkClass>) -> Result<ValueStream> {
         self.classes = classes;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// The same model with a working calendar.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`](crate::Error::Model) as [`ValueStream::validate`].
+    pub fn with_calendar(mut self, calendar: Calendar) -> Result<ValueStream> {
+        self.calendar = Some(calendar);
         self.validate()?;
         Ok(self)
     }
@@ -570,12 +647,32 @@ pub(super) struct ArrivalsFile {
     backlog: Option<Unlimited>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     trace_days: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weekday: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hour: Option<Vec<f64>>,
 }
 
 impl TryFrom<ArrivalsFile> for Arrivals {
     type Error = String;
 
     fn try_from(f: ArrivalsFile) -> Result<Arrivals, String> {
+        if f.weekday.is_some() || f.hour.is_some() {
+            let (Some(rate_per_day), None, None, None) =
+                (f.rate_per_day, &f.interarrival, &f.backlog, &f.trace_days)
+            else {
+                return Err(
+                    "weekday and hour factors go with rate_per_day (a weekly rhythm of Poisson arrivals), and with nothing else".to_owned(),
+                );
+            };
+            let weekday: [f64; 7] = factors(f.weekday, "weekday", "7 factors, Monday first")?;
+            let hour: [f64; 24] = factors(f.hour, "hour", "24 factors, from 00:00 UTC")?;
+            return Ok(Arrivals::Weekly {
+                rate_per_day,
+                weekday,
+                hour,
+            });
+        }
         match (f.rate_per_day, f.interarrival, f.backlog, f.trace_days) {
             (Some(rate_per_day), None, None, None) => Ok(Arrivals::Poisson { rate_per_day }),
             (None, Some(interarrival), None, None) => Ok(Arrivals::Renewal { interarrival }),
@@ -596,14 +693,38 @@ impl From<Arrivals> for ArrivalsFile {
             interarrival: None,
             backlog: None,
             trace_days: None,
+            weekday: None,
+            hour: None,
         };
         match a {
             Arrivals::Poisson { rate_per_day } => f.rate_per_day = Some(rate_per_day),
             Arrivals::Renewal { interarrival } => f.interarrival = Some(interarrival),
             Arrivals::Backlog => f.backlog = Some(Unlimited::Unlimited),
             Arrivals::Trace { times_days } => f.trace_days = Some(times_days),
+            Arrivals::Weekly {
+                rate_per_day,
+                weekday,
+                hour,
+            } => {
+                f.rate_per_day = Some(rate_per_day);
+                f.weekday = Some(weekday.to_vec());
+                f.hour = Some(hour.to_vec());
+            }
         }
         f
+    }
+}
+
+/// A list of factors of the file as an array of `N` (all ones when absent).
+fn factors<const N: usize>(
+    list: Option<Vec<f64>>,
+    key: &str,
+    what: &str,
+) -> Result<[f64; N], String> {
+    match list {
+        None => Ok([1.0; N]),
+        Some(v) => <[f64; N]>::try_from(v.as_slice())
+            .map_err(|_| format!("arrivals.{key} needs {what}, got {} values", v.len())),
     }
 }
 

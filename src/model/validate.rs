@@ -38,6 +38,11 @@ impl Arrivals {
                 }
             }
             Arrivals::Backlog => None,
+            Arrivals::Weekly {
+                rate_per_day,
+                weekday,
+                hour,
+            } => weekly_issue(*rate_per_day, weekday, hour),
             Arrivals::Trace { times_days } => {
                 if times_days.is_empty() {
                     return Some(Issue::arrivals(
@@ -67,6 +72,35 @@ impl Arrivals {
             }
         }
     }
+}
+
+/// What is wrong with a weekly rhythm of arrivals.
+fn weekly_issue(rate: f64, weekday: &[f64], hour: &[f64]) -> Option<Issue> {
+    if !(rate.is_finite() && rate > 0.0) {
+        return Some(Issue::arrivals(
+            "arrivals.rate_per_day",
+            format!("the arrival rate must be a positive number of items per day, got {rate}"),
+        ));
+    }
+    for (key, list) in [("weekday", weekday), ("hour", hour)] {
+        if let Some(i) = list.iter().position(|f| !(f.is_finite() && *f >= 0.0)) {
+            return Some(Issue::arrivals(
+                format!("arrivals.{key}"),
+                format!(
+                    "factor {} of arrivals.{key} is {}: factors are numbers ≥ 0",
+                    i + 1,
+                    list[i]
+                ),
+            ));
+        }
+        if list.iter().sum::<f64>() <= 0.0 {
+            return Some(Issue::arrivals(
+                format!("arrivals.{key}"),
+                format!("the factors of arrivals.{key} are all 0: nothing would ever arrive"),
+            ));
+        }
+    }
+    None
 }
 
 /// What is wrong with a model: the stage (by index), the key and why.
@@ -137,6 +171,9 @@ impl ValueStream {
     pub(super) fn issue(&self) -> Option<Issue> {
         if let Some(i) = self.arrivals.issue() {
             return Some(i);
+        }
+        if let Some(Err(message)) = self.calendar.as_ref().map(super::Calendar::check) {
+            return Some(Issue::arrivals("calendar", message));
         }
         if self.stations.is_empty() {
             return Some(Issue::arrivals(
@@ -279,6 +316,7 @@ impl ValueStream {
                 arrivals: self.arrivals.clone(),
                 stations: self.stations_for(Some(k)),
                 classes: Vec::new(),
+                calendar: None,
             };
             for (i, st) in view.stations.iter().enumerate() {
                 if let Some(found) = view.station_issue(i, st) {

@@ -31,8 +31,8 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    Backtest, CONSTRAINT_UTILISATION, Comparison, FitReport, FittedModel, ModelBottleneck,
-    ServersFrom,
+    Arrivals, Backtest, CONSTRAINT_UTILISATION, Comparison, FitReport, FittedModel,
+    ModelBottleneck, ServersFrom,
 };
 
 use crate::Failure;
@@ -90,8 +90,20 @@ fn arrivals_text(f: &FittedModel, s: &mut String) {
         a.items,
         a.rate_per_day,
         a.interarrival_scv,
-        if a.poisson { "Poisson" } else { "gamma gaps" }
+        if matches!(f.model.arrivals, Arrivals::Weekly { .. }) {
+            "Poisson with the weekly rhythm below"
+        } else if a.poisson {
+            "Poisson"
+        } else {
+            "gamma gaps"
+        }
     ));
+    if let Some(r) = &f.rhythm {
+        s.push_str(&format!("  rhythm     {}\n", r.summary()));
+    }
+    if let Some(c) = &f.calendar {
+        s.push_str(&format!("  calendar   {}\n", c.summary()));
+    }
 }
 
 /// The signs that the log mixes regimes, and the window that is steady.

@@ -111,6 +111,11 @@ pub struct InputArgs {
     /// service there and after) get their own service time and rework probability.
     #[arg(long)]
     pub memory: bool,
+    /// When a model is fitted to the log: look for a working calendar (work that stops at
+    /// night and at weekends; services are then measured in working time) and a weekly
+    /// rhythm of arrivals (auto), or not (none) [default: auto].
+    #[arg(long, value_name = "HOW")]
+    pub calendar: Option<String>,
     /// When a model is fitted to the log: fit it as the options say, instead of choosing
     /// the treatment of open services and of later visits (and with or without the
     /// classes) by an inner held-out backtest. Giving --censoring or --memory implies it.

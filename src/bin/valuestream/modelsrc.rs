@@ -6,8 +6,9 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalModel, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust, ServersBy,
-    ServiceModel, SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant, select_fit,
+    ArrivalModel, CalendarFit, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust,
+    ServersBy, ServiceModel, SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant,
+    select_fit,
 };
 
 use crate::Failure;
@@ -102,8 +103,19 @@ pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptio
             )));
         }
     };
+    let calendar = match input.calendar.as_deref() {
+        None => FitOptions::new().calendar,
+        Some("auto") => CalendarFit::Auto,
+        Some("none") => CalendarFit::None,
+        Some(other) => {
+            return Err(Failure::input(format!(
+                "--calendar {other:?}: expected auto (look for a working calendar and a weekly rhythm) or none"
+            )));
+        }
+    };
     let mut options = FitOptions::new()
         .servers(servers)
+        .calendar(calendar)
         .service(if parametric {
             ServiceModel::Parametric
         } else {

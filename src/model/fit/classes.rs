@@ -281,6 +281,8 @@ pub(super) struct Layout<'a> {
     pub(super) roles: &'a [Role],
     pub(super) names: &'a [String],
     pub(super) stages: &'a [Stage],
+    /// The working week services are measured in, if any.
+    pub(super) clock: super::observe::WorkClock<'a>,
 }
 
 /// One class's items and what it is.
@@ -383,7 +385,7 @@ pub(super) fn fit_classes(
         sub,
     } in groups
     {
-        let mut seen = observe(&sub, layout.slots, layout.roles);
+        let mut seen = observe(&sub, layout.slots, layout.roles, layout.clock);
         let mut overrides = BTreeMap::new();
         let mut station_fits = Vec::with_capacity(stations.len());
         let mut quiet = Vec::new();

@@ -9,6 +9,7 @@
 //! holds the options and results, and the decision whether work is pulled.
 
 mod arrivals;
+mod calendar;
 mod classes;
 mod layout;
 mod observe;
@@ -18,9 +19,14 @@ mod station;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use calendar::{
+    CalendarFound, MIN_CALENDAR_EVENTS, MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE,
+    RHYTHM_SIGNIFICANCE, RhythmFound,
+};
 pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns};
 pub use people::PeopleFit;
 
+use super::calendar::WorkWeek;
 use super::estimate::{FamilyFit, Release};
 use super::{Arrivals, Servers, Station, ValueStream};
 use crate::error::Result;
@@ -111,6 +117,9 @@ pub struct FitOptions {
     /// Which estimate of servers the model uses where the workflow gives none (default:
     /// the peak at once).
     pub servers: ServersBy,
+    /// Whether to look for a working calendar and a weekly rhythm of arrivals (default:
+    /// look for them).
+    pub calendar: CalendarFit,
 }
 
 /// How a fitted model's classes of work are told apart.
@@ -133,6 +142,21 @@ impl std::fmt::Display for ClassBy {
             ClassBy::Path => f.write_str("path (returns to a stage)"),
         }
     }
+}
+
+/// Whether the fit looks for a working calendar and a weekly rhythm of arrivals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum CalendarFit {
+    /// Look for them in the log (the default): a working calendar where work at the
+    /// stations with servers stops at night or at weekends (their services are then
+    /// measured in working time), and weekly arrivals where the commitments have a clear
+    /// rhythm by weekday or hour ([`CalendarFound`], [`RhythmFound`]).
+    #[default]
+    Auto,
+    /// Neither: stations work around the clock, arrivals have no rhythm.
+    None,
 }
 
 /// Which part of a log a model is fitted to.
@@ -226,6 +250,13 @@ impl FitOptions {
     #[must_use]
     pub fn servers(mut self, servers: ServersBy) -> FitOptions {
         self.servers = servers;
+        self
+    }
+
+    /// The same options looking for a working calendar and a weekly rhythm, or not.
+    #[must_use]
+    pub fn calendar(mut self, calendar: CalendarFit) -> FitOptions {
+        self.calendar = calendar;
         self
     }
 
@@ -395,6 +426,13 @@ pub struct FittedModel {
     /// ([`select_fit`](crate::select_fit)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    /// What the fit found of a working calendar, when it looked ([`CalendarFit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarFound>,
+    /// What the fit found of a weekly rhythm of the commitments, when it looked and there
+    /// were enough of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rhythm: Option<RhythmFound>,
 }
 
 /// How [`select_fit`](crate::select_fit) chose a model: each candidate's options and its
@@ -577,7 +615,9 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let roles = layout::roles_of(&slots, stages.len());
     let names: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
     let commitments = arrivals::commitments(timelines)?;
-    let mut seen = observe_for(timelines, observed, &slots, &roles, &mut notes);
+    let (found, week) = find_week(timelines, options, &slots, &roles, &mut notes);
+    let clock = week.as_ref().map(|w| (w, timelines.start_ms()));
+    let mut seen = observe_for(timelines, observed, &slots, &roles, clock, &mut notes);
     let window = (timelines.start_ms(), committed_until.map(datetime_to_ms));
     let capacity = capacity(all, &slots, &roles, window, &mut seen);
     let ctx = station::Ctx {
@@ -589,21 +629,11 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     let (mut stations, mut fits) =
         fit_stations(&ctx, &mut seen, capacity, all.has_resources(), &mut notes)?;
     let window_days = commitments.window_days;
-    // Pulled work: nothing ever waited in front of the first station, which was busy.
-    let first_util = match stations[0].servers {
-        Servers::Finite(c) => ms_to_days(seen.busy[0]) / (f64::from(c) * window_days),
-        Servers::Unlimited => 0.0,
-    };
-    let pulled = match options.arrivals {
-        ArrivalModel::Pull => true,
-        ArrivalModel::Rate => false,
-        ArrivalModel::Auto => seen.waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
-    };
+    let (first_util, pulled) = pulled(options, &seen, &slots, &stations, window_days);
     let model_arrivals = if pulled {
         pull(
             options,
-            &names[0],
-            first_util,
+            (&names[0], first_util),
             &mut stations,
             &mut fits,
             &mut notes,
@@ -612,23 +642,24 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     } else {
         commitments.arrivals
     };
-    let (classes, class_fits) = match &options.class_by {
-        Some(by) => classes::fit_classes(
-            observed,
-            by,
-            &classes::Layout {
-                slots: &slots,
-                roles: &roles,
-                names: &names,
-                stages,
-            },
-            &stations,
-            options,
-            &mut notes,
-        ),
-        None => (Vec::new(), Vec::new()),
+    let (model_arrivals, rhythm) = with_rhythm(
+        timelines,
+        options,
+        (model_arrivals, pulled),
+        commitments.rate,
+        &mut notes,
+    );
+    let layout = classes::Layout {
+        slots: &slots,
+        roles: &roles,
+        names: &names,
+        stages,
+        clock,
     };
-    let model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
+    let (classes, class_fits) = classes_of(observed, options, &layout, &stations, &mut notes);
+    let mut model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
+    model.calendar = found.as_ref().and_then(|f| f.calendar.clone());
+    model.validate()?;
     if cohort.is_none()
         && let Some(note) = across_regimes(&window_check)
     {
@@ -659,7 +690,95 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
             .flatten(),
         classes: class_fits,
         selection: None,
+        calendar: found,
+        rhythm,
     })
+}
+
+/// The classes of work the options ask for, fitted on `layout` (none without).
+fn classes_of(
+    observed: &Timelines,
+    options: &FitOptions,
+    layout: &classes::Layout<'_>,
+    stations: &[Station],
+    notes: &mut Vec<String>,
+) -> (Vec<super::WorkClass>, Vec<ClassFit>) {
+    match &options.class_by {
+        Some(attr) => classes::fit_classes(observed, attr, layout, stations, options, notes),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// The working calendar of the log, when the options ask for it, and its week compiled; a
+/// calendar found is said in the notes (why none was found is in its `reason`).
+fn find_week(
+    timelines: &Timelines,
+    options: &FitOptions,
+    slots: &[layout::Slot],
+    roles: &[layout::Role],
+    notes: &mut Vec<String>,
+) -> (Option<CalendarFound>, Option<WorkWeek>) {
+    let found = (options.calendar == CalendarFit::Auto)
+        .then(|| calendar::find_calendar(timelines, slots, roles));
+    let week = found
+        .as_ref()
+        .and_then(|f| f.calendar.as_ref())
+        .and_then(WorkWeek::new);
+    if let Some(f) = found.as_ref().filter(|f| f.calendar.is_some()) {
+        notes.push(f.reason.clone());
+    }
+    (found, week)
+}
+
+/// The first station's utilisation, and whether work is pulled into it: as the options
+/// say, or (auto) when nothing ever waited in front of it and it was busy.
+fn pulled(
+    options: &FitOptions,
+    seen: &observe::Observed,
+    slots: &[layout::Slot],
+    stations: &[Station],
+    window_days: f64,
+) -> (f64, bool) {
+    let first_util = match stations[0].servers {
+        Servers::Finite(c) => ms_to_days(seen.busy[0]) / (f64::from(c) * window_days),
+        Servers::Unlimited => 0.0,
+    };
+    let pulled = match options.arrivals {
+        ArrivalModel::Pull => true,
+        ArrivalModel::Rate => false,
+        ArrivalModel::Auto => seen.waited[0] == 0 && !slots[0].delay && first_util >= 0.9,
+    };
+    (first_util, pulled)
+}
+
+/// The model's arrivals with the weekly rhythm of the commitments, when the options ask
+/// for it, work is not pulled and the rhythm is clear; and the rhythm found.
+fn with_rhythm(
+    timelines: &Timelines,
+    options: &FitOptions,
+    (arrivals, pulled): (Arrivals, bool),
+    rate: f64,
+    notes: &mut Vec<String>,
+) -> (Arrivals, Option<RhythmFound>) {
+    if options.calendar != CalendarFit::Auto {
+        return (arrivals, None);
+    }
+    let ms: Vec<i64> = timelines.iter().filter_map(|r| r.commitment_ms()).collect();
+    let rhythm = calendar::find_rhythm(&ms, timelines.start_ms(), timelines.as_of_ms());
+    let weekly = rhythm
+        .as_ref()
+        .filter(|_| !pulled)
+        .and_then(|r| calendar::weekly_arrivals(r, rate).map(|a| (a, r)));
+    match weekly {
+        Some((weekly, r)) => {
+            notes.push(format!(
+                "the {} commitments have a weekly rhythm (chi-square against a uniform rate: weekdays p = {:.2e}, hours p = {:.2e}): the model's arrivals are Poisson at {rate:.3} a day on average, varying by weekday and hour",
+                r.commitments, r.weekday_chi2.1, r.hour_chi2.1
+            ));
+            (weekly, rhythm)
+        }
+        None => (arrivals, rhythm),
+    }
 }
 
 /// What the log shows of the stations: `observed` (every item, or the done ones only),
@@ -669,11 +788,12 @@ fn observe_for(
     observed: &Timelines,
     slots: &[layout::Slot],
     roles: &[layout::Role],
+    clock: observe::WorkClock<'_>,
     notes: &mut Vec<String>,
 ) -> observe::Observed {
-    let mut seen = observe::observe(observed, slots, roles);
+    let mut seen = observe::observe(observed, slots, roles, clock);
     if observed.len() != timelines.len() {
-        let all = observe::observe(timelines, slots, roles);
+        let all = observe::observe(timelines, slots, roles, clock);
         (seen.sweep, seen.busy, seen.waited, seen.starts) =
             (all.sweep, all.busy, all.waited, all.starts);
         notes.push(format!(
@@ -854,8 +974,7 @@ fn across_regimes(check: &WindowCheck) -> Option<String> {
 /// decided it.
 fn pull(
     options: &FitOptions,
-    first: &str,
-    first_util: f64,
+    (first, first_util): (&str, f64),
     stations: &mut [Station],
     fits: &mut [StationFit],
     notes: &mut Vec<String>,

@@ -1,6 +1,7 @@
 //! One pass over the committed items on the model's layout: services, busy time, waiting,
 //! rework moves, and how often items stopped at or passed each station.
 
+use super::super::calendar::WorkWeek;
 use super::layout::{Role, Slot, episodes};
 use crate::time::ms_to_days;
 use crate::timeline::{ItemTimeline, Timelines};
@@ -44,9 +45,19 @@ pub(super) struct Observed {
     pub(super) done_items: usize,
 }
 
+/// A working week and the instant (ms) that is its day 0: the services of the stations
+/// with servers are measured in its working time.
+pub(super) type WorkClock<'a> = Option<(&'a WorkWeek, i64)>;
+
 /// Observes the committed items of `timelines` on the layout `slots` (`roles`: each
-/// stage's role).
-pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> Observed {
+/// stage's role); with a working week (`clock`), the services of the stations with
+/// servers are its working time.
+pub(super) fn observe(
+    timelines: &Timelines,
+    slots: &[Slot],
+    roles: &[Role],
+    clock: WorkClock<'_>,
+) -> Observed {
     let n = slots.len();
     let mut o = Observed {
         services: vec![Vec::new(); n],
@@ -91,7 +102,12 @@ pub(super) fn observe(timelines: &Timelines, slots: &[Slot], roles: &[Role]) -> 
             o.sweep[k].push((if e.open { i64::MAX } else { e.end }, -1));
             o.starts[k].push(ms_to_days(e.start - start));
             o.busy[k] += e.end - e.start;
-            let d = ms_to_days(e.end - e.start);
+            let d = match clock {
+                Some((week, origin)) if !slots[k].delay => {
+                    week.between(ms_to_days(e.start - origin), ms_to_days(e.end - origin))
+                }
+                _ => ms_to_days(e.end - e.start),
+            };
             if e.open {
                 o.censored[k].push(d);
                 o.censored_later[k].push(later);

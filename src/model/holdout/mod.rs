@@ -693,6 +693,10 @@ fn test_model(
 ) -> Result<super::ValueStream> {
     let mut model = fitted.model.clone();
     model.arrivals = arrivals;
+    // Day 0 of the test period is the split: the calendar keeps its weekdays and hours.
+    if let Some(c) = &mut model.calendar {
+        c.origin = ms_to_datetime(split);
+    }
     // Releases were fitted with offsets from the start of the training window.
     let shift = ms_to_days(split - start);
     for st in &mut model.stations {
