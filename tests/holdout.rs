@@ -136,15 +136,18 @@ fn the_same_seed_gives_the_same_backtest_whatever_the_threads() {
 }
 
 /// The acceptance on BPIC 2013: CTDD at most 0.4 × the observed mean, the mean
-/// within ±15%, the throughput within ±10%. The model that does it is fitted to the steady
-/// window (the log is an extract) on the done items' histories (chosen by the inner
-/// backtest: the incidents still open in an extract of closed ones are not what the stream
-/// does). Its 85th percentile and mean WIP are short (the training window is half as long
-/// as the test period, so its done items are cut shorter), and the verdict says so.
+/// within ±15%, the 85th percentile within ±20%, the throughput within ±10%. The model that
+/// does it is fitted to the steady window (the log is an extract) on the done items'
+/// histories (chosen by the inner backtest: the incidents still open in an extract of
+/// closed ones are not what the stream does), on the working calendar the log shows (no
+/// work at weekends: services in working time). Its mean WIP is short (the training window
+/// is half as long as the test period, so its done items are cut shorter), and the verdict
+/// says so.
 #[test]
 fn the_model_of_bpic_2013_reproduces_its_held_out_period_but_its_wip() {
     let Some(tl) = bpic2013() else { return };
     let b = backtest(&tl, &BacktestOptions::new().threads(2)).unwrap();
+    assert!(b.errors.p85.abs() <= 0.20, "{:?}", b.errors);
     // Split at 70% of arrivals: 3 May 2012, about 20 days before the end.
     assert_eq!(b.train_until.format("%Y-%m-%d").to_string(), "2012-05-03");
     assert!(b.cycle_time_days.observed.count > 2000.0);

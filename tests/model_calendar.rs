@@ -387,22 +387,32 @@ fn fit_recovers_a_known_calendar_and_the_working_time_services() {
     assert!(!r.weekly, "{}", r.summary());
 }
 
+/// BPIC 2013: nobody works at weekends (602 and 79 starts and ends of work on Saturdays
+/// and Sundays, against 3,870 to 10,346 on weekdays), so the fit finds Monday to Friday;
+/// and what that buys on the held-out backtest: the incidents that wait over a weekend make
+/// the 85th percentile, which the model on the clock misses by 31% and the model on the
+/// calendar gets within the issue's ±20%.
 #[test]
 fn bpic2013_with_and_without_a_calendar() {
     let Some(tl) = real::bpic2013() else { return };
     let auto = fit(&tl, &FitOptions::new().calendar(CalendarFit::Auto)).unwrap();
     let found = auto.calendar.as_ref().unwrap();
+    let cal = found.calendar.as_ref().expect("a working calendar");
+    assert_eq!(cal.weekdays, [0, 1, 2, 3, 4], "{}", found.summary());
+    assert!(found.by_weekday[5] + found.by_weekday[6] < found.by_weekday[1] / 4);
     println!("calendar: {}", found.summary());
     println!("by weekday {:?}", found.by_weekday);
     println!("by hour {:?}", found.by_hour);
     if let Some(r) = &auto.rhythm {
         println!("rhythm: {}", r.summary());
     }
+    let mut p85 = Vec::new();
     for (name, cal) in [("none", CalendarFit::None), ("auto", CalendarFit::Auto)] {
         let o = BacktestOptions::new()
             .threads(2)
             .fit(FitOptions::new().calendar(cal));
         let b = backtest(&tl, &o).unwrap();
+        p85.push(b.errors.p85);
         println!(
             "calendar {name}: CTDD {:.3} of the mean; mean {:+.3}, p85 {:+.3}, throughput {:+.3}, WIP {:+.3}; {}",
             b.ctdd_relative,
@@ -412,8 +422,9 @@ fn bpic2013_with_and_without_a_calendar() {
             b.errors.wip,
             b.verdict.summary
         );
-        assert!(b.ctdd_relative.is_finite());
+        assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
     }
+    assert!(p85[0] < -0.2 && p85[1].abs() <= 0.2, "p85 without, with: {p85:?}");
 }
 
 /// The figures of `tools/indep_calendar_sim.py` (SimPy, written from the text):
