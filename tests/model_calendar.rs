@@ -424,7 +424,10 @@ fn bpic2013_with_and_without_a_calendar() {
         );
         assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
     }
-    assert!(p85[0] < -0.2 && p85[1].abs() <= 0.2, "p85 without, with: {p85:?}");
+    assert!(
+        p85[0] < -0.2 && p85[1].abs() <= 0.2,
+        "p85 without, with: {p85:?}"
+    );
 }
 
 /// The figures of `tools/indep_calendar_sim.py` (SimPy, written from the text):

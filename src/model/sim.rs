@@ -1310,15 +1310,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The working clock now, for a station on the working week.
-    #[inline(always)]
-    fn clock(&self, s: usize) -> Option<f64> {
-        match &self.sim.week {
-            Some(week) if self.sim.stations[s].on_week => Some(week.work(self.now)),
-            _ => None,
-        }
-    }
-
     /// Station `s`'s busy servers are about to change: its busy working time is brought up
     /// to now (stations on the working week only).
     #[inline]
@@ -1396,26 +1387,26 @@ impl<'a> Engine<'a> {
             st.wait_sum += wait;
             st.waits.push(wait);
         }
-        // On the working week, one reading of the working clock serves both the busy
-        // working time and the end of the service.
-        let clock = self.clock(s);
-        if let Some(w) = clock {
-            let st = &mut self.st[s];
-            st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
-            st.last_work = w;
-        }
-        self.st[s].busy += 1;
-        self.services += 1;
         self.mark_served(s, j);
         let job = &self.jobs[j as usize];
         let d = self.sim.stations[s]
             .class(job.class)
             .sampler(job.again)
             .sample(&mut self.service_rng[s]);
-        let end = match (clock, &self.sim.week) {
-            (Some(w), Some(week)) if d > 0.0 => week.at_work(w + d).max(now),
+        // On the working week, one reading of the working clock serves both the busy
+        // working time and the end of the service.
+        let end = match &self.sim.week {
+            Some(week) if self.sim.stations[s].on_week => {
+                let (w, end) = week.start(now, d);
+                let st = &mut self.st[s];
+                st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
+                st.last_work = w;
+                end
+            }
             _ => now + d,
         };
+        self.st[s].busy += 1;
+        self.services += 1;
         self.schedule(end, Kind::Served, s as u32, j);
     }
 
