@@ -179,6 +179,34 @@ fn the_model_of_bpic_2013_reproduces_its_held_out_period_but_its_wip() {
     );
 }
 
+/// The one model of BPIC 2013 that meets every acceptance measure of the issue on the
+/// default split: classes discovered from the paths (returns to a stage), on the done
+/// items' histories with later visits apart, on the working calendar the fit finds. The
+/// incidents open at the split are in the classes their returns so far allow, so the old
+/// ones that looped keep looping, and the WIP is right. It was found in the ablation
+/// table, which looks at this test period, and the inner backtest (whose own test period
+/// is a day) does not choose it: it is asserted here as a finding, not as the default.
+#[test]
+fn bpic_2013_with_classes_from_paths_meets_every_measure() {
+    let Some(tl) = bpic2013() else { return };
+    let fit = valuestream::FitOptions::new()
+        .class_by_path()
+        .censoring(valuestream::Censoring::DoneItems)
+        .memory(true);
+    let b = backtest(
+        &tl,
+        &BacktestOptions::new().fit(fit).select(false).threads(2),
+    )
+    .unwrap();
+    let e = &b.errors;
+    assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);
+    assert!(e.mean.abs() <= 0.15, "{e:?}");
+    assert!(e.p85.abs() <= 0.20, "{e:?}");
+    assert!(e.throughput.abs() <= 0.10, "{e:?}");
+    assert!(e.wip.abs() <= 0.15, "{e:?}");
+    assert!(b.verdict.held_up, "{}", b.verdict.summary);
+}
+
 /// BPI Challenge 2012's work items (Boudewijn van Dongen, 4TU.ResearchData,
 /// doi:10.4121/uuid:3926db30-f712-4394-aebc-75976070e91f) under
 /// `data/workflows/bpic2012_w.toml`: fitted to the steady window with the fit chosen by

@@ -1,6 +1,6 @@
 """The ablation table of the held-out backtest: on each real log, the model as it was
-before classes, later visits and the fit window (the whole log, Kaplan-Meier), then with
-each feature added, then as `valuestream backtest` fits it by default (the fit chosen by
+before classes, later visits, calendars and the fit window (the whole log, Kaplan-Meier),
+then with each feature added, then as `valuestream backtest` fits it by default (the fit chosen by
 an inner backtest of the training log). Prints a Markdown table.
 
     python tools/ablation.py [PATH_TO_VALUESTREAM_BINARY]
@@ -45,14 +45,16 @@ LOGS = [
 ]
 
 VARIANTS = [
-    ("before (whole log, Kaplan-Meier)", ["--fit-window", "whole", "--no-select"]),
-    ("+ steady window", ["--no-select"]),
+    ("before (whole log, Kaplan-Meier, no calendar)", ["--fit-window", "whole", "--no-select", "--calendar", "none"]),
+    ("+ steady window, no calendar", ["--no-select", "--calendar", "none"]),
+    ("+ working calendar (found in the log)", ["--no-select"]),
     ("+ later visits apart", ["--memory"]),
     ("+ done items' histories", ["--censoring", "done"]),
     ("+ both", ["--censoring", "done", "--memory"]),
     ("+ classes", "classes"),
     ("+ classes from paths (done items, later visits)", ["--censoring", "done", "--memory", "--class-by-path"]),
     ("+ waits by kind", "kinds"),
+    ("+ servers from people (default fit)", "people"),
     ("default: chosen by the inner backtest", []),
 ]
 
@@ -86,6 +88,11 @@ def main():
                     continue
                 label = f"+ classes by {classes} (done items, later visits)"
                 extra = ["--censoring", "done", "--memory", "--class-by", classes]
+            if extra == "people":
+                if classes != "impact":
+                    continue
+                label = "+ servers from the people (org:resource; done items, later visits)"
+                extra = ["--censoring", "done", "--memory", "--resource", "org:resource", "--servers-from", "people"]
             if extra == "kinds":
                 if kinds is None:
                     continue
