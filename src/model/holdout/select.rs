@@ -21,7 +21,8 @@ pub const SCORE_TOLERANCE: f64 = 0.10;
 /// The candidates tried from `base`: Kaplan–Meier or the done items' histories, later
 /// visits told apart or not, and with `base`'s classes or without (when it has them);
 /// `base` itself first. Classes discovered from paths are tried only when asked for: on
-/// no log so far did they beat later visits apart (README, the ablation table).
+/// the inner splits of the real logs they scored worse than one class (README, the
+/// ablation table).
 fn candidates(base: &FitOptions) -> Vec<FitOptions> {
     let mut out = vec![base.clone()];
     let classes: Vec<Option<ClassBy>> = match &base.class_by {
