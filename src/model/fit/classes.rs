@@ -134,7 +134,7 @@ pub fn returns_of(item: &ItemTimeline<'_>, stages: &[Stage]) -> u32 {
 ///
 /// # How, and why this way
 ///
-/// The done items' returns are counted ([`returns_of`]) and grouped in ranges that double:
+/// The done items' returns are counted (`returns_of`) and grouped in ranges that double:
 /// 0, 1, 2–3, 4–7, 8–15, …; a range with fewer than [`MIN_CLASS_DONE`] done items is
 /// merged into the one below it (the first into the one above), and the last range is
 /// open-ended. Each range is a class, with its share of the done items.
