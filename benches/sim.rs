@@ -129,19 +129,15 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let sim = Simulation::new(&classes()).expect("a valid model");
-    let mut group = c.benchmark_group("classes");
-    group.sample_size(20);
-    let one = options(1, 100_000.0, 1);
-    let services = sim.run(&one).expect("valid options").services;
-    group.throughput(Throughput::Elements(services));
-    group.bench_function("one_core", |b| {
-        b.iter(|| black_box(sim.run(black_box(&one))));
-    });
-    group.finish();
+    one_core(c, "classes", &classes());
+    one_core(c, "calendar", &calendar());
+}
 
-    let sim = Simulation::new(&calendar()).expect("a valid model");
-    let mut group = c.benchmark_group("calendar");
+/// `NAME/one_core`: one replication of 100,000 days of `model` on one thread, in
+/// stage-services.
+fn one_core(c: &mut Criterion, name: &str, model: &ValueStream) {
+    let sim = Simulation::new(model).expect("a valid model");
+    let mut group = c.benchmark_group(name);
     group.sample_size(20);
     let one = options(1, 100_000.0, 1);
     let services = sim.run(&one).expect("valid options").services;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution as _, Exp1};
 
 use super::calendar::{WeeklyRate, WorkWeek};
 use super::dist::Sampler;
@@ -390,13 +391,6 @@ fn arrival_spec(model: &ValueStream) -> Result<ArrivalSpec> {
             ))
         }
     })
-}
-
-/// A draw of a standard exponential (mean 1), by inversion.
-#[inline]
-fn exp1(rng: &mut Xoshiro256PlusPlus) -> f64 {
-    // 1 − u is in (0, 1]: its logarithm is finite.
-    -(1.0 - rng.random::<f64>()).ln()
 }
 
 /// The random stream `stream` of replication `rep` for `seed`.
@@ -1077,12 +1071,7 @@ impl<'a> Engine<'a> {
                 }
             }
             ArrivalSpec::Pull => self.release(0, rec),
-            ArrivalSpec::Weekly(rate) => {
-                let t = rate.next(0.0, exp1(&mut self.arrival_rng));
-                if t <= self.horizon {
-                    self.schedule_arrival(t);
-                }
-            }
+            ArrivalSpec::Weekly(rate) => self.next_weekly(rate, 0.0),
             ArrivalSpec::Trace(times) => {
                 self.trace_next = 1;
                 if let Some(&t) = times.first()
@@ -1290,13 +1279,18 @@ impl<'a> Engine<'a> {
                     self.schedule_arrival(t);
                 }
             }
-            ArrivalSpec::Weekly(rate) => {
-                let t = rate.next(self.now, exp1(&mut self.arrival_rng));
-                if t <= self.horizon {
-                    self.schedule_arrival(t);
-                }
-            }
+            ArrivalSpec::Weekly(rate) => self.next_weekly(rate, self.now),
             ArrivalSpec::Pull => {}
+        }
+    }
+
+    /// The first arrival of a weekly rhythm after `from`, scheduled when it falls within
+    /// the horizon.
+    fn next_weekly(&mut self, rate: &WeeklyRate, from: f64) {
+        let e: f64 = Exp1.sample(&mut self.arrival_rng);
+        let t = rate.next(from, e);
+        if t <= self.horizon {
+            self.schedule_arrival(t);
         }
     }
 
@@ -1318,10 +1312,16 @@ impl<'a> Engine<'a> {
             && self.sim.stations[s].on_week
         {
             let w = week.work(self.now);
-            let st = &mut self.st[s];
-            st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
-            st.last_work = w;
+            self.busy_work_to(s, w);
         }
+    }
+
+    /// Station `s`'s busy working time brought up to the working clock `w`.
+    #[inline]
+    fn busy_work_to(&mut self, s: usize, w: f64) {
+        let st = &mut self.st[s];
+        st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
+        st.last_work = w;
     }
 
     /// Item `j` joins station `s`'s queue and starts service if it can.
@@ -1398,9 +1398,7 @@ impl<'a> Engine<'a> {
         let end = match &self.sim.week {
             Some(week) if self.sim.stations[s].on_week => {
                 let (w, end) = week.start(now, d);
-                let st = &mut self.st[s];
-                st.area_busy_work += f64::from(st.busy) * (w - st.last_work);
-                st.last_work = w;
+                self.busy_work_to(s, w);
                 end
             }
             _ => now + d,
