@@ -511,7 +511,7 @@ impl WeeklyRate {
     }
 
     /// Λ(t): the expected arrivals from the Monday 00:00 before day 0 to `t`.
-    fn expected(&self, t: f64) -> f64 {
+    pub(crate) fn expected(&self, t: f64) -> f64 {
         let x = t + self.phase;
         let weeks = floor(x * (1.0 / 7.0));
         let r = x - weeks * 7.0;
@@ -520,9 +520,16 @@ impl WeeklyRate {
     }
 
     /// The next arrival after `t`, given `e`, a draw of a standard exponential.
+    #[cfg(test)]
     pub(crate) fn next(&self, t: f64, e: f64) -> f64 {
+        self.at_expected(self.expected(t) + e).max(t)
+    }
+
+    /// The first instant `t` with Λ(t) = `target`: the arrivals of the process are
+    /// Λ⁻¹ of the partial sums of standard exponential draws, so a simulation that keeps
+    /// the sum reads no clock between arrivals.
+    pub(crate) fn at_expected(&self, target: f64) -> f64 {
         let per_week = self.cum[WEEK_HOURS];
-        let target = self.expected(t) + e;
         let mut weeks = floor(target / per_week);
         let mut rem = target - weeks * per_week;
         if rem >= per_week {
@@ -545,7 +552,7 @@ impl WeeklyRate {
         } else {
             0.0
         };
-        (weeks * 7.0 + h as f64 * HOUR + within - self.phase).max(t)
+        weeks * 7.0 + h as f64 * HOUR + within - self.phase
     }
 }
 
@@ -585,6 +592,27 @@ mod tests {
                 "{rem}: {h} {binary}"
             );
         }
+    }
+
+    /// The simulation keeps the sum of the exponential draws and inverts it; that is the
+    /// arrival `next` finds from the last one, and Λ there is the sum again.
+    #[test]
+    fn inverting_the_running_sum_is_drawing_from_the_last_arrival() {
+        let mut hour = [0.3; 24];
+        hour[8..18].iter_mut().for_each(|h| *h = 2.0);
+        let r = WeeklyRate::new(0.85, &[1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5], &hour, 2.5).unwrap();
+        let (mut t, mut sum) = (0.0, r.expected(0.0));
+        for i in 0..5_000 {
+            let e = 0.05 + f64::from(i % 17) * 0.3;
+            sum += e;
+            let by_sum = r.at_expected(sum).max(t);
+            let by_next = r.next(t, e);
+            assert!((by_sum - by_next).abs() < 1e-7, "{i}: {by_sum} {by_next}");
+            assert!((r.expected(by_sum) - sum).abs() < 1e-7, "{i}");
+            assert!(by_sum >= t);
+            t = by_sum;
+        }
+        assert!(t > 1000.0, "{t}");
     }
 
     #[test]

@@ -846,6 +846,9 @@ struct Job {
     again: bool,
     /// The stations it has been served at (bit `s` for station `s < 64`).
     served: u64,
+    /// The working clock at the end of its current service, at a station on the working
+    /// week: the clock at its start plus the service, so that its end needs no reading.
+    work_end: f64,
 }
 
 /// A station's state and accumulators.
@@ -924,6 +927,9 @@ struct Engine<'a> {
     next_arrival: Option<Event>,
     /// The index of the next instant of a trace of arrivals.
     trace_next: usize,
+    /// With weekly arrivals: the expected arrivals Λ at the last one (the sum of the
+    /// exponential draws so far, from Λ(0)).
+    expected_arrivals: f64,
     seq: u64,
     now: f64,
     horizon: f64,
@@ -963,6 +969,7 @@ impl<'a> Engine<'a> {
             heap: EventQueue::default(),
             next_arrival: None,
             trace_next: 0,
+            expected_arrivals: 0.0,
             seq: 0,
             now: 0.0,
             horizon: 0.0,
@@ -1071,7 +1078,10 @@ impl<'a> Engine<'a> {
                 }
             }
             ArrivalSpec::Pull => self.release(0, rec),
-            ArrivalSpec::Weekly(rate) => self.next_weekly(rate, 0.0),
+            ArrivalSpec::Weekly(rate) => {
+                self.expected_arrivals = rate.expected(0.0);
+                self.next_weekly(rate);
+            }
             ArrivalSpec::Trace(times) => {
                 self.trace_next = 1;
                 if let Some(&t) = times.first()
@@ -1139,7 +1149,14 @@ impl<'a> Engine<'a> {
                     _ => p.elapsed_days,
                 };
                 let d = self.residual(s, j, elapsed);
-                let end = self.service_end(s, d);
+                let end = match &sim.week {
+                    Some(week) if spec.on_week => {
+                        let (w, end) = week.start(self.now, d);
+                        self.jobs[j as usize].work_end = w + d.max(0.0);
+                        end
+                    }
+                    _ => self.now + d,
+                };
                 self.schedule(end, Kind::Served, s as u32, j);
             } else {
                 st.queue.push_back(j);
@@ -1232,6 +1249,7 @@ impl<'a> Engine<'a> {
             class: 0,
             again: false,
             served: 0,
+            work_end: 0.0,
         };
         self.serial += 1;
         if let Some(j) = self.free_jobs.pop() {
@@ -1279,16 +1297,17 @@ impl<'a> Engine<'a> {
                     self.schedule_arrival(t);
                 }
             }
-            ArrivalSpec::Weekly(rate) => self.next_weekly(rate, self.now),
+            ArrivalSpec::Weekly(rate) => self.next_weekly(rate),
             ArrivalSpec::Pull => {}
         }
     }
 
-    /// The first arrival of a weekly rhythm after `from`, scheduled when it falls within
-    /// the horizon.
-    fn next_weekly(&mut self, rate: &WeeklyRate, from: f64) {
+    /// The next arrival of a weekly rhythm (after the last one, or after time 0 for the
+    /// first), scheduled when it falls within the horizon.
+    fn next_weekly(&mut self, rate: &WeeklyRate) {
         let e: f64 = Exp1.sample(&mut self.arrival_rng);
-        let t = rate.next(from, e);
+        self.expected_arrivals += e;
+        let t = rate.at_expected(self.expected_arrivals).max(self.now);
         if t <= self.horizon {
             self.schedule_arrival(t);
         }
@@ -1399,6 +1418,7 @@ impl<'a> Engine<'a> {
             Some(week) if self.sim.stations[s].on_week => {
                 let (w, end) = week.start(now, d);
                 self.busy_work_to(s, w);
+                self.jobs[j as usize].work_end = w + d.max(0.0);
                 end
             }
             _ => now + d,
@@ -1504,7 +1524,11 @@ impl<'a> Engine<'a> {
     }
 
     fn served<R: Recorder>(&mut self, s: usize, j: u32, rec: &mut R) {
-        self.touch_work(s);
+        // The working clock now is where the service's working time ran out.
+        if self.sim.stations[s].on_week {
+            let w = self.jobs[j as usize].work_end;
+            self.busy_work_to(s, w);
+        }
         let st = &mut self.st[s];
         st.touch(self.now);
         st.busy -= 1;
