@@ -1542,15 +1542,18 @@ impl<'a> Engine<'a> {
     fn batch_served<R: Recorder>(&mut self, s: usize, slot: u32, rec: &mut R) {
         self.touch_work(s);
         self.st[s].touch(self.now);
-        self.st[s].busy -= 1;
         let mut members = std::mem::take(&mut self.batches[slot as usize]);
         let mut held = 0;
+        // The server stays busy while the members move: one sent back to this station
+        // waits in its queue, and no batch starts on a server that its held members
+        // still block.
         for &j in &members {
             let (target, rework) = self.route(s, j);
             if !self.try_move(s, j, target, rework, rec) {
                 held += 1;
             }
         }
+        self.st[s].busy -= 1;
         members.clear();
         self.batches[slot as usize] = members;
         if held > 0 {
