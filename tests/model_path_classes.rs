@@ -266,3 +266,141 @@ fn on_a_hidden_mixture_the_classes_find_the_items_that_loop() {
         assert!(first_rework(k) > 0.9, "{name}: {}", first_rework(k));
     }
 }
+
+/// The log of items going Dev, Test, Dev, Test, …, Done with `visits[i]` visits to Dev
+/// and to Test each (an item with `v` visits comes back `v − 1` times to each).
+fn looping_log(visits: &[u32]) -> Timelines {
+    let mut paths: Vec<(String, Vec<&str>)> = Vec::new();
+    for (i, &v) in visits.iter().enumerate() {
+        let mut states = Vec::new();
+        for _ in 0..v {
+            states.extend(["Dev", "Test"]);
+        }
+        states.push("Done");
+        paths.push((format!("L-{i}"), states));
+    }
+    let log = LogReader::builder()
+        .build()
+        .read(log_of(&paths).as_bytes())
+        .unwrap();
+    Timelines::new(&log, &Workflow::from_toml_str(WORKFLOW).unwrap()).unwrap()
+}
+
+/// G of the docs' formula for one stage's ranges `(chances, followed by another visit)`,
+/// written from the formula.
+fn g_of(ranges: &[(f64, f64)]) -> f64 {
+    let n: f64 = ranges.iter().map(|r| r.0).sum();
+    let x: f64 = ranges.iter().map(|r| r.1).sum();
+    let h = x / n;
+    2.0 * ranges
+        .iter()
+        .map(|&(nb, xb)| {
+            let hb = xb / nb;
+            let yes = if xb > 0.0 { xb * (hb / h).ln() } else { 0.0 };
+            let no = if xb < nb {
+                (nb - xb) * ((1.0 - hb) / (1.0 - h)).ln()
+            } else {
+                0.0
+            };
+            yes + no
+        })
+        .sum::<f64>()
+}
+
+/// 100 items with 2 visits to each stage, 40 with 3, 30 with 5, 30 with 9. By hand, per
+/// stage (Dev and Test alike), the chances after the k-th visit and those followed by
+/// another: k = 2: 200, 100; k = 3: 100, 60; k = 4–5: 60 + 60, 60 + 30; k = 6–9:
+/// 30 × 4, 30 × 3. The chance rises (0.50, 0.60, 0.75, 0.75), G is the formula's on those
+/// counts for each stage, 3 degrees of freedom each, and χ²(6) gives the p-value:
+/// sf(x) = e^(−x/2) (1 + x/2 + (x/2)²/2) for 6 degrees of freedom.
+#[test]
+fn the_loop_test_on_a_hand_counted_log() {
+    let mut visits = vec![2; 100];
+    visits.extend([3; 40]);
+    visits.extend([5; 30]);
+    visits.extend([9; 30]);
+    let l = valuestream::Loops::of(&looping_log(&visits)).expect("two stages with ranges");
+    let one = [(200.0, 100.0), (100.0, 60.0), (120.0, 90.0), (120.0, 90.0)];
+    let g = 2.0 * g_of(&one);
+    assert!((l.g - g).abs() < 1e-9, "{} {g}", l.g);
+    assert_eq!(l.df, 6);
+    let half = g / 2.0;
+    let p = (-half).exp() * (1.0 + half + half * half / 2.0);
+    assert!(
+        (l.p_value - p).abs() < 1e-12 + 1e-6 * p,
+        "{} {p}",
+        l.p_value
+    );
+    assert!(p < valuestream::LOOP_SIGNIFICANCE);
+    assert!(l.call_for_classes);
+    assert_eq!(l.stages.len(), 2);
+    let st = &l.stages[0];
+    assert_eq!(st.stage, "Dev");
+    let ranges: Vec<_> = st
+        .ranges
+        .iter()
+        .map(|r| (r.from, r.to, r.chances, r.another))
+        .collect();
+    assert_eq!(
+        ranges,
+        vec![
+            (2, Some(2), 200, 100),
+            (3, Some(3), 100, 60),
+            (4, Some(5), 120, 90),
+            (6, None, 120, 90)
+        ]
+    );
+    // And the fit discovers classes from the paths, saying why.
+    let f = fit(&looping_log(&visits), &FitOptions::new()).unwrap();
+    assert_eq!(f.class_by, Some(ClassBy::Path));
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n.starts_with("classes discovered from the paths")),
+        "{:?}",
+        f.notes
+    );
+    // Unless told not to.
+    let f = fit(
+        &looping_log(&visits),
+        &FitOptions::new().discover(valuestream::Discover::Never),
+    )
+    .unwrap();
+    assert_eq!(f.class_by, None);
+}
+
+/// A falling chance (items cut short by the end of observation look like this) is not
+/// evidence for classes, however significant: 100 items with 3 visits, 100 with 4, none
+/// more (k = 2: 200, 200; k = 3: 200, 100; k = 4: 100, 0).
+#[test]
+fn a_falling_chance_of_another_visit_does_not_call_for_classes() {
+    let mut visits = vec![3; 100];
+    visits.extend([4; 100]);
+    let l = valuestream::Loops::of(&looping_log(&visits)).unwrap();
+    assert!(l.p_value < 1e-6, "{}", l.p_value);
+    assert!(!l.call_for_classes);
+    let f = fit(&looping_log(&visits), &FitOptions::new()).unwrap();
+    assert_eq!(f.class_by, None);
+}
+
+/// Geometric loops (the same chance of another visit after every visit, as one class of
+/// work gives): the test does not call for classes, on five seeds of 2,000 items each.
+#[test]
+fn geometric_loops_do_not_call_for_classes() {
+    use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
+    for seed in 0..5 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let visits: Vec<u32> = (0..2000)
+            .map(|_| {
+                let mut v = 1;
+                while v < 60 && rng.random::<f64>() < 0.6 {
+                    v += 1;
+                }
+                v
+            })
+            .collect();
+        let l = valuestream::Loops::of(&looping_log(&visits)).unwrap();
+        assert!(!l.call_for_classes, "seed {seed}: {}", l.summary());
+        assert!(l.p_value > 0.001, "seed {seed}: {}", l.p_value);
+    }
+}

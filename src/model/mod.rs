@@ -43,10 +43,10 @@ pub use dist::Distribution;
 pub use estimate::{Family, FamilyFit, Release};
 pub use fit::{
     ArrivalFit, ArrivalModel, CalendarFit, CalendarFound, Candidate, Censoring, ClassBy, ClassFit,
-    FitOptions, FitWindow, FittedModel, MIN_CALENDAR_EVENTS, MIN_CLASS_DONE,
-    MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE, OTHER_CLASS, PathClasses, PeopleFit,
-    RHYTHM_SIGNIFICANCE, Returns, RevisitFit, ReworkFit, RhythmFound, Selection, ServersBy,
-    ServersFrom, ServiceModel, StationFit, fit,
+    Discover, FitOptions, FitWindow, FittedModel, LOOP_SIGNIFICANCE, LoopRange, Loops,
+    MIN_CALENDAR_EVENTS, MIN_CLASS_DONE, MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE, OTHER_CLASS,
+    PathClasses, PeopleFit, RHYTHM_SIGNIFICANCE, Returns, RevisitFit, ReworkFit, RhythmFound,
+    Selection, ServersBy, ServersFrom, ServiceModel, StageLoops, StationFit, fit,
 };
 pub use fit_report::{FitReport, ModelBottleneck, StationTime};
 pub use holdout::{

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 use valuestream::{
-    ArrivalModel, CalendarFit, Censoring, FitOptions, FitWindow, FittedModel, ModelTrust,
+    ArrivalModel, CalendarFit, Censoring, Discover, FitOptions, FitWindow, FittedModel, ModelTrust,
     ServersBy, ServiceModel, SimOptions, Timelines, ValueStream, fit, model_trust, parse_instant,
     select_fit,
 };
@@ -130,6 +130,9 @@ pub fn input_fit_options(input: &InputArgs, parametric: bool) -> Result<FitOptio
     }
     if input.class_by_path {
         options = options.class_by_path();
+    }
+    if input.one_class {
+        options = options.discover(Discover::Never);
     }
     Ok(options)
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::super::{ClassStation, Rework, Station, WorkClass};
 use super::layout::{Role, Slot};
@@ -127,6 +128,258 @@ pub fn returns_of(item: &ItemTimeline<'_>, stages: &[Stage]) -> u32 {
         last = k;
     }
     r
+}
+
+/// Below this p-value, the test of [`Loops`] says that an item's chance of another visit
+/// to a stage depends on its visits so far.
+pub const LOOP_SIGNIFICANCE: f64 = 0.001;
+
+/// Whether the done items' loops show kinds of work that one class cannot represent: the
+/// chance of another visit to a stage, after an item's 2nd, 3rd, 4th–5th, 6th–9th, …
+/// visit there, tested against one chance for all of them.
+///
+/// # Why this test
+///
+/// A model with one class (later visits told apart or not) gives an item the same chance
+/// of another visit to a stage after each later visit: its number of visits is geometric.
+/// A stream that mixes items that go straight through with items that loop has a chance
+/// that **rises** with the visits so far, because the items still looping are more and
+/// more the loopers (a mixture of geometric distributions). That rise is what classes
+/// from paths ([`PathClasses`]) represent, and it is seen in the training log itself, so
+/// it can decide for them where a short inner backtest cannot (README, the ablation).
+///
+/// # Formula
+///
+/// For each stage (not done) and each range `b` of later visits (2, 3, 4–5, 6–9, …, the
+/// last merged down until it holds 30 chances), with `n_b` the chances (an item's visit
+/// `k` in the range counts once) and `x_b` those followed by another visit:
+/// G = 2 Σ_b [x_b ln(h_b / h) + (n_b − x_b) ln((1 − h_b) / (1 − h))], with `h_b = x_b / n_b`
+/// and `h = Σx / Σn` the stage's one chance; the likelihood ratio of the discrete-time
+/// survival of visits (Allison, *Discrete-time methods for the analysis of event
+/// histories*, 1982), χ² with (ranges − 1) degrees of freedom. Summed over the stages.
+/// The loops call for classes when p < [`LOOP_SIGNIFICANCE`] and the chance is higher in
+/// the last range than in the first of the stage with the largest G (done items are cut
+/// short by the end of observation, which lowers the later chances: a falling chance is
+/// not taken as evidence).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Loops {
+    /// Each stage with at least two ranges of later visits.
+    pub stages: Vec<StageLoops>,
+    /// The likelihood-ratio statistic, summed over the stages.
+    pub g: f64,
+    /// Its degrees of freedom.
+    pub df: usize,
+    /// Its p-value.
+    pub p_value: f64,
+    /// Whether the loops call for classes from paths (significant and rising).
+    pub call_for_classes: bool,
+}
+
+/// One stage's chances of another visit, by range of later visits ([`Loops`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct StageLoops {
+    /// The stage's name.
+    pub stage: String,
+    /// Its ranges of later visits, in order.
+    pub ranges: Vec<LoopRange>,
+}
+
+/// A range of later visits to a stage and the chances of another visit after them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LoopRange {
+    /// The first visit of the range (2 for an item's second visit).
+    pub from: u32,
+    /// Its last visit (`None`: no end).
+    pub to: Option<u32>,
+    /// The chances: each item's visit in the range counts once.
+    pub chances: usize,
+    /// Those followed by another visit to the stage.
+    pub another: usize,
+}
+
+impl LoopRange {
+    fn share(self) -> f64 {
+        self.another as f64 / self.chances as f64
+    }
+}
+
+/// The first visit of each range of later visits: 2, 3, 4, 6, 10, 18, …
+fn visit_range_start(b: usize) -> u32 {
+    match b {
+        0 => 2,
+        1 => 3,
+        _ => 2 + (1u32 << (b - 1).min(30)),
+    }
+}
+
+/// The range of later visit `k ≥ 2` ([`visit_range_start`]).
+fn visit_range(k: u32) -> usize {
+    match k {
+        0..=2 => 0,
+        3 => 1,
+        _ => (k - 2).ilog2() as usize + 1,
+    }
+}
+
+/// Per stage, per range of later visits: (chances, followed by another visit), over the
+/// done items of `timelines`.
+fn chances(timelines: &Timelines) -> Vec<Vec<(usize, usize)>> {
+    let stages = timelines.workflow().stages();
+    let mut counts: Vec<Vec<(usize, usize)>> = vec![Vec::new(); stages.len()];
+    let mut visits = vec![0u32; stages.len()];
+    for r in timelines
+        .iter()
+        .filter(|r| r.commitment_ms().is_some() && r.done_ms().is_some())
+    {
+        visits.fill(0);
+        let mut last = usize::MAX;
+        for v in r.visits() {
+            let k = v.stage();
+            if stages[k].kind != StageKind::Done && k != last {
+                visits[k] += 1;
+            }
+            last = k;
+        }
+        for (s, &n) in visits.iter().enumerate() {
+            for k in 2..=n {
+                let b = visit_range(k);
+                let c = &mut counts[s];
+                if c.len() <= b {
+                    c.resize(b + 1, (0, 0));
+                }
+                c[b].0 += 1;
+                c[b].1 += usize::from(k < n);
+            }
+        }
+    }
+    counts
+}
+
+/// One stage's ranges (the last merged down until it holds [`MIN_CLASS_DONE`] chances)
+/// and its G, when it has two ranges and the first holds that many.
+fn stage_loops(counts: Vec<(usize, usize)>) -> Option<(Vec<LoopRange>, f64)> {
+    let mut ranges: Vec<(usize, usize, usize)> = counts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(b, (n, x))| (b, n, x))
+        .collect();
+    while ranges.len() > 1 && ranges[ranges.len() - 1].1 < MIN_CLASS_DONE {
+        let (_, n, x) = ranges.pop().unwrap_or_default();
+        if let Some(prev) = ranges.last_mut() {
+            prev.1 += n;
+            prev.2 += x;
+        }
+    }
+    if ranges.len() < 2 || ranges[0].1 < MIN_CLASS_DONE {
+        return None;
+    }
+    let k = ranges.len();
+    let out: Vec<LoopRange> = ranges
+        .iter()
+        .enumerate()
+        .map(|(i, &(b, chances, another))| LoopRange {
+            from: visit_range_start(b),
+            to: (i + 1 < k).then(|| visit_range_start(ranges[i + 1].0) - 1),
+            chances,
+            another,
+        })
+        .collect();
+    let n: usize = out.iter().map(|r| r.chances).sum();
+    let x: usize = out.iter().map(|r| r.another).sum();
+    let h = x as f64 / n as f64;
+    let g = 2.0
+        * out
+            .iter()
+            .map(|r| {
+                let (nb, xb, hb) = (r.chances as f64, r.another as f64, r.share());
+                let yes = if xb > 0.0 { xb * (hb / h).ln() } else { 0.0 };
+                let no = if xb < nb {
+                    (nb - xb) * ((1.0 - hb) / (1.0 - h)).ln()
+                } else {
+                    0.0
+                };
+                yes + no
+            })
+            .sum::<f64>();
+    Some((out, g))
+}
+
+impl Loops {
+    /// The test on the done items of `timelines` (`None` when no stage has two ranges of
+    /// later visits with [`MIN_CLASS_DONE`] chances in the first).
+    pub fn of(timelines: &Timelines) -> Option<Loops> {
+        let stages = timelines.workflow().stages();
+        let mut out = Loops {
+            stages: Vec::new(),
+            g: 0.0,
+            df: 0,
+            p_value: 1.0,
+            call_for_classes: false,
+        };
+        // The stage with the largest G, and whether its chance rises.
+        let mut strongest: Option<(f64, bool)> = None;
+        for (s, c) in chances(timelines).into_iter().enumerate() {
+            let Some((ranges, g)) = stage_loops(c) else {
+                continue;
+            };
+            let rising = ranges[ranges.len() - 1].share() > ranges[0].share();
+            if strongest.is_none_or(|(sg, _)| g > sg) {
+                strongest = Some((g, rising));
+            }
+            out.g += g;
+            out.df += ranges.len() - 1;
+            out.stages.push(StageLoops {
+                stage: stages[s].name.clone(),
+                ranges,
+            });
+        }
+        if out.df == 0 {
+            return None;
+        }
+        out.p_value = ChiSquared::new(out.df as f64).map_or(1.0, |d| d.sf(out.g.max(0.0)));
+        out.call_for_classes =
+            out.p_value < LOOP_SIGNIFICANCE && strongest.is_some_and(|(_, rising)| rising);
+        Some(out)
+    }
+
+    /// The test in a sentence.
+    pub fn summary(&self) -> String {
+        let shown: Vec<String> = self
+            .stages
+            .iter()
+            .map(|st| {
+                let chances: Vec<String> = st
+                    .ranges
+                    .iter()
+                    .map(|r| {
+                        let range = match r.to {
+                            Some(t) if t == r.from => format!("{t}"),
+                            Some(t) => format!("{}–{t}", r.from),
+                            None => format!("{}+", r.from),
+                        };
+                        format!("{range}: {:.2}", r.share())
+                    })
+                    .collect();
+                format!("{} ({})", st.stage, chances.join(", "))
+            })
+            .collect();
+        format!(
+            "the chance of another visit after an item's later visits to a stage, by the visits so far: {}; one chance per stage {} (likelihood ratio G = {:.1}, {} degrees of freedom, p = {:.1e})",
+            shown.join("; "),
+            if self.call_for_classes {
+                "is rejected, and the chance rises: the items that loop are kinds of work of their own"
+            } else {
+                "is not rejected"
+            },
+            self.g,
+            self.df,
+            self.p_value
+        )
+    }
 }
 
 /// Classes of work discovered from the items' paths: by how often an item came back to a

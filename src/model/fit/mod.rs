@@ -23,7 +23,11 @@ pub use calendar::{
     CalendarFound, MIN_CALENDAR_EVENTS, MIN_RHYTHM_COMMITMENTS, OFF_WORK_SHARE,
     RHYTHM_SIGNIFICANCE, RhythmFound,
 };
-pub use classes::{ClassFit, MIN_CLASS_DONE, OTHER_CLASS, PathClasses, Returns};
+pub(crate) use classes::returns_of;
+pub use classes::{
+    ClassFit, LOOP_SIGNIFICANCE, LoopRange, Loops, MIN_CLASS_DONE, OTHER_CLASS, PathClasses,
+    Returns, StageLoops,
+};
 pub use people::PeopleFit;
 
 use super::calendar::WorkWeek;
@@ -112,8 +116,12 @@ pub struct FitOptions {
     /// get their own service time and rework probability, where the log holds at least 30
     /// of each kind (default: no).
     pub memory: bool,
-    /// How the model's classes of work are told apart (default: one class).
+    /// How the model's classes of work are told apart (default: none asked for; classes
+    /// from paths where the loops call for them, see `discover`).
     pub class_by: Option<ClassBy>,
+    /// Without `class_by`: whether classes are discovered from the items' paths where the
+    /// done items' loops call for them ([`Discover`]; default: yes).
+    pub discover: Discover,
     /// Which estimate of servers the model uses where the workflow gives none (default:
     /// the peak at once).
     pub servers: ServersBy,
@@ -142,6 +150,20 @@ impl std::fmt::Display for ClassBy {
             ClassBy::Path => f.write_str("path (returns to a stage)"),
         }
     }
+}
+
+/// Whether a fit asked for no classes discovers them from the items' paths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Discover {
+    /// Classes from paths ([`ClassBy::Path`]) when the done items' loops call for them
+    /// ([`Loops`]: the chance of another visit to a stage rises with the visits so far,
+    /// which one class cannot represent); one class otherwise (the default).
+    #[default]
+    Auto,
+    /// One class.
+    Never,
 }
 
 /// Whether the fit looks for a working calendar and a weekly rhythm of arrivals.
@@ -243,6 +265,14 @@ impl FitOptions {
     #[must_use]
     pub fn class_by_path(mut self) -> FitOptions {
         self.class_by = Some(ClassBy::Path);
+        self
+    }
+
+    /// The same options discovering classes from paths where the loops call for them
+    /// (without `class_by`), or never.
+    #[must_use]
+    pub fn discover(mut self, discover: Discover) -> FitOptions {
+        self.discover = discover;
         self
     }
 
@@ -461,6 +491,9 @@ pub struct Candidate {
     pub memory: bool,
     /// How its classes are told apart, if it has classes.
     pub class_by: Option<ClassBy>,
+    /// Without `class_by`: whether it discovers classes from paths where the loops call
+    /// for them ([`Discover`]).
+    pub discover: Discover,
     /// Its estimate of servers (JSON: absent for the peak at once, the default).
     #[serde(skip_serializing_if = "ServersBy::is_peak")]
     pub servers: ServersBy,
@@ -656,7 +689,11 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         stages,
         clock,
     };
-    let (classes, class_fits) = classes_of(observed, options, &layout, &stations, &mut notes);
+    let class_by = class_by(observed, options, &mut notes);
+    let (classes, class_fits) = match &class_by {
+        Some(by) => classes::fit_classes(observed, by, &layout, &stations, options, &mut notes),
+        None => (Vec::new(), Vec::new()),
+    };
     let mut model = ValueStream::new(model_arrivals, stations)?.with_classes(classes)?;
     model.calendar = found.as_ref().and_then(|f| f.calendar.clone());
     model.validate()?;
@@ -685,9 +722,7 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
         window_check,
         notes,
         options: options.clone(),
-        class_by: (!class_fits.is_empty())
-            .then(|| options.class_by.clone())
-            .flatten(),
+        class_by: (!class_fits.is_empty()).then_some(class_by).flatten(),
         classes: class_fits,
         selection: None,
         calendar: found,
@@ -695,18 +730,24 @@ pub fn fit(timelines: &Timelines, options: &FitOptions) -> Result<FittedModel> {
     })
 }
 
-/// The classes of work the options ask for, fitted on `layout` (none without).
-fn classes_of(
+/// How the classes of work are told apart: as the options ask, else from the paths
+/// when the done items' loops call for it ([`Discover`], [`Loops`]; said in the notes).
+fn class_by(
     observed: &Timelines,
     options: &FitOptions,
-    layout: &classes::Layout<'_>,
-    stations: &[Station],
     notes: &mut Vec<String>,
-) -> (Vec<super::WorkClass>, Vec<ClassFit>) {
-    match &options.class_by {
-        Some(attr) => classes::fit_classes(observed, attr, layout, stations, options, notes),
-        None => (Vec::new(), Vec::new()),
+) -> Option<ClassBy> {
+    if options.class_by.is_some() || options.discover == Discover::Never {
+        return options.class_by.clone();
     }
+    let loops = Loops::of(observed)?;
+    loops.call_for_classes.then(|| {
+        notes.push(format!(
+            "classes discovered from the paths: {}",
+            loops.summary()
+        ));
+        ClassBy::Path
+    })
 }
 
 /// The working calendar of the log, when the options ask for it, and its week compiled; a

@@ -3,11 +3,14 @@
 //! on the whole training log. The test period of the outer backtest is never seen.
 
 use super::super::fit::{
-    Candidate, Censoring, ClassBy, FitOptions, FittedModel, Selection, ServersBy, fit,
+    Candidate, Censoring, ClassBy, Discover, FitOptions, FittedModel, Loops, Selection, ServersBy,
+    fit, returns_of,
 };
 use super::super::sim::SimOptions;
 use super::{BacktestOptions, MIN_DONE_ITEMS, run};
 use crate::error::Result;
+use crate::time::ms_to_days;
+use crate::timeline::Timelines;
 
 /// Replications of each candidate's inner backtest.
 pub const INNER_REPLICATIONS: u32 = 5;
@@ -23,16 +26,28 @@ pub const SCORE_TOLERANCE: f64 = 0.10;
 /// `base` itself first. Classes discovered from paths are tried only when asked for: on
 /// the inner splits of the real logs they scored worse than one class (README, the
 /// ablation table).
-fn candidates(base: &FitOptions) -> Vec<FitOptions> {
+///
+/// Without a class attribute, the fit discovers classes from paths where the done items'
+/// loops call for them ([`Discover`]); when they do, and the inner test period is long
+/// enough to see the loops (`judge_loops`), the same candidates with one class are tried
+/// after them, so the inner backtest can reject the classes.
+fn candidates(base: &FitOptions, judge_loops: bool) -> Vec<FitOptions> {
     let mut out = vec![base.clone()];
-    let classes: Vec<Option<ClassBy>> = match &base.class_by {
-        Some(c) => vec![Some(c.clone()), None],
-        None => vec![None],
+    let classes: Vec<(Option<ClassBy>, Discover)> = match &base.class_by {
+        Some(c) => vec![(Some(c.clone()), base.discover), (None, Discover::Never)],
+        None if judge_loops && base.discover == Discover::Auto => {
+            vec![(None, Discover::Auto), (None, Discover::Never)]
+        }
+        None => vec![(None, base.discover)],
     };
-    for class_by in classes {
+    for (class_by, discover) in classes {
         for censoring in [Censoring::KaplanMeier, Censoring::DoneItems] {
             for memory in [false, true] {
-                let mut o = base.clone().censoring(censoring).memory(memory);
+                let mut o = base
+                    .clone()
+                    .censoring(censoring)
+                    .memory(memory)
+                    .discover(discover);
                 o.class_by.clone_from(&class_by);
                 if !out.contains(&o) {
                     out.push(o);
@@ -41,6 +56,34 @@ fn candidates(base: &FitOptions) -> Vec<FitOptions> {
         }
     }
     out
+}
+
+/// Whether the inner backtest can judge classes from paths: the done items' loops call for
+/// them ([`Loops`]) and its test period (from the split at `holdout` of the arrivals to
+/// the end) is at least the 85th percentile of the cycle times of the done items that came
+/// back to a stage. A shorter test period sees only the items that go straight through,
+/// and cannot tell a model of the loops from one without (README, the ablation): the loops
+/// in the training log then decide alone.
+fn judges_loops(timelines: &Timelines, holdout: f64) -> bool {
+    if !Loops::of(timelines).is_some_and(|l| l.call_for_classes) {
+        return false;
+    }
+    let stages = timelines.workflow().stages();
+    let mut loopers: Vec<f64> = timelines
+        .iter()
+        .filter(|r| returns_of(r, stages) > 0)
+        .filter_map(|r| Some(ms_to_days(r.done_ms()? - r.commitment_ms()?)))
+        .collect();
+    let mut arrivals: Vec<i64> = timelines.iter().map(|i| i.arrival_ms()).collect();
+    if loopers.is_empty() || arrivals.is_empty() {
+        return false;
+    }
+    arrivals.sort_unstable();
+    let k = ((1.0 - holdout) * arrivals.len() as f64).floor() as usize;
+    let test_days = ms_to_days(timelines.as_of_ms() - arrivals[k.min(arrivals.len() - 1)]);
+    loopers.sort_unstable_by(f64::total_cmp);
+    let p85 = loopers[((0.85 * loopers.len() as f64).ceil() as usize).clamp(1, loopers.len()) - 1];
+    test_days >= p85
 }
 
 /// A model of `timelines` fitted with the options that did best on an inner held-out
@@ -84,12 +127,12 @@ pub fn select_fit(
     options: &FitOptions,
     sim: &SimOptions,
 ) -> Result<FittedModel> {
-    let mut tried = candidates(options);
     let inner = BacktestOptions {
         sim: sim.clone().replications(INNER_REPLICATIONS),
         select: false,
         ..BacktestOptions::new()
     };
+    let mut tried = candidates(options, judges_loops(timelines, inner.holdout));
     let mut scored = Vec::with_capacity(tried.len() + 1);
     let mut inner_split = None;
     let mut inconclusive = false;
@@ -187,6 +230,7 @@ fn score(
         censoring: o.censoring,
         memory: o.memory,
         class_by: o.class_by.clone(),
+        discover: o.discover,
         servers: o.servers,
         score: None,
         ctdd_relative: None,
@@ -235,6 +279,9 @@ fn describe(c: &Candidate) -> String {
     };
     match &c.class_by {
         Some(by) => format!("{censoring}, {memory}, classes by {by}{servers}"),
+        None if c.discover == Discover::Auto => format!(
+            "{censoring}, {memory}, classes from paths where the loops call for them{servers}"
+        ),
         None => format!("{censoring}, {memory}, one class{servers}"),
     }
 }
