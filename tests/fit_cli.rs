@@ -325,7 +325,10 @@ fn a_model_file_says_it_was_not_checked() {
 fn fit_says_when_there_is_no_capacity_constraint() {
     let log = root().join("../shared/data/bpic2013_incidents.csv");
     if !log.exists() {
-        eprintln!("skipped: {} is absent", log.display());
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!("skipped: {} is absent\n", log.display()),
+        );
         return;
     }
     let out = bin()

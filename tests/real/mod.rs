@@ -12,15 +12,20 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/data/NAME`, or `None` after saying the test is skipped.
+/// `../shared/data/NAME`, or `None` after saying the test is skipped: on the process's
+/// standard error itself, past the test harness's capture, so that the line shows in a
+/// passing run too.
 pub fn shared(name: &str) -> Option<PathBuf> {
     let path = root().join("../shared/data").join(name);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
-            "skipped: {} is absent (see ../shared/data/README.md)",
-            path.display()
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!(
+                "skipped: {} is absent (see ../shared/data/README.md)\n",
+                path.display()
+            ),
         );
         None
     }
