@@ -280,3 +280,97 @@ fn simulation_options_out_of_range_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("shorten the horizon"));
 }
+
+/// Sizes valid in type but absurd in size are refused up front with exit 2, the value and
+/// the limit named (issue 13): servers, stages, a release period that is work without
+/// items, and replications that together need more memory than the budget.
+#[test]
+fn absurd_sizes_are_refused_up_front_naming_the_value_and_the_limit() {
+    let stage = |name: &str, servers: &str| {
+        format!(
+            "[[stage]]\nname = \"{name}\"\nservers = {servers}\nservice = {{ dist = \"exponential\", mean_days = 0.5 }}\n"
+        )
+    };
+    let arrivals = "[arrivals]\nrate_per_day = 1.0\n";
+    // Four billion servers: the Erlang C of the analytic answer would take minutes.
+    let many = scratch("many_servers.toml");
+    std::fs::write(&many, format!("{arrivals}{}", stage("Dev", "4000000000"))).unwrap();
+    let o = simulate(&[many.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("at most 100000 servers") && err.contains("4000000000"),
+        "{err}"
+    );
+    // A thousand stages.
+    let long = scratch("many_stages.toml");
+    let stages: String = (0..1000).map(|i| stage(&format!("S{i}"), "1")).collect();
+    std::fs::write(&long, format!("{arrivals}{stages}")).unwrap();
+    let o = simulate(&[long.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("at most 500 stages, this one 1000"), "{err}");
+    // A release every millionth of a day over ten years: 3.65e9 releases.
+    let ticks = scratch("tiny_period.toml");
+    std::fs::write(
+        &ticks,
+        format!(
+            "{arrivals}{}batch = {{ every_days = 1e-6 }}\n",
+            stage("Deploy", "1")
+        ),
+    )
+    .unwrap();
+    let o = simulate(&[ticks.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("3.65e9 scheduled releases") && err.contains("at most 1e8"),
+        "{err}"
+    );
+    // 10,000 items a day for 10,000 days, four replications on four threads: 1e8 items
+    // and 2e8 stage-services each, (8 + 16 × 2) × 1e8 = 4e9 bytes each, 1.6e10 bytes in
+    // all (14.9 GiB), over the default budget of 2 GiB.
+    let busy = scratch("busy.toml");
+    std::fs::write(
+        &busy,
+        format!(
+            "[arrivals]\nrate_per_day = 1e4\n{}{}",
+            stage("Dev", "\"unlimited\""),
+            stage("Test", "\"unlimited\"")
+        ),
+    )
+    .unwrap();
+    let o = simulate(&[
+        busy.to_str().unwrap(),
+        "--horizon-days",
+        "10000",
+        "--threads",
+        "4",
+        "--replications",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("4 replication(s) at once")
+            && err.contains("14.9 GiB")
+            && err.contains("2.0 GiB"),
+        "{err}"
+    );
+    // Ten days of it fit (4 × 4e6 bytes).
+    let o = simulate(&[
+        busy.to_str().unwrap(),
+        "--horizon-days",
+        "10",
+        "--threads",
+        "4",
+        "--replications",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -62,11 +62,12 @@ pub use scenario::{
     Change, ClassDifference, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf,
     leverage, what_if,
 };
-pub use sim::{SimOptions, Simulation};
+pub use sim::{DEFAULT_MEMORY_BUDGET, MAX_RELEASES, SimOptions, Simulation};
 pub use stream::{
     Arrivals, Batch, ClassStation, Revisit, Rework, Servers, Station, ValueStream, WorkClass,
 };
 pub use trust::{ModelTrust, TrustBasis, model_trust};
+pub use validate::{MAX_SERVERS, MAX_STAGES};
 
 /// The state every simulated item enters when it leaves the last station.
 pub(crate) const DONE_STATE: &str = "Done";

@@ -445,7 +445,13 @@ pub(crate) fn apply(model: &ValueStream, changes: &[Change]) -> Result<ValueStre
                             "{c}: that leaves no server"
                         )));
                     }
-                    m.stations[i].servers = Servers::Finite(new as u32);
+                    let max = super::validate::MAX_SERVERS;
+                    let Some(new) = u32::try_from(new).ok().filter(|n| *n <= max) else {
+                        return Err(Error::InvalidArgument(format!(
+                            "{c}: that makes {new} servers, more than the {max} a stage may have (give \"unlimited\" instead)"
+                        )));
+                    };
+                    m.stations[i].servers = Servers::Finite(new);
                 }
                 Servers::Unlimited => {}
             },

@@ -58,7 +58,20 @@ pub struct SimOptions {
     /// library never asks the system how many cores it has. The result does not depend on
     /// it.
     pub threads: usize,
+    /// The most memory the replications running at once may take, in bytes (default
+    /// [`DEFAULT_MEMORY_BUDGET`]). A simulation that would take more is refused before it
+    /// starts ([`Simulation::run`] says how much it would take).
+    pub memory_budget_bytes: u64,
 }
+
+/// The default memory budget of a simulation: 2 GiB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 2 << 30;
+
+/// What a simulation keeps of each item (its cycle time) and of each stage-service (its
+/// wait and its time at the station), in bytes: the memory a replication needs grows with
+/// these.
+const BYTES_PER_ITEM: f64 = 8.0;
+const BYTES_PER_SERVICE: f64 = 16.0;
 
 impl Default for SimOptions {
     fn default() -> SimOptions {
@@ -68,6 +81,7 @@ impl Default for SimOptions {
             horizon_days: 3650.0,
             warmup_days: None,
             threads: 1,
+            memory_budget_bytes: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -118,6 +132,14 @@ impl SimOptions {
     /// The warm-up in days: the one given, or a tenth of the horizon.
     pub fn warmup_days_used(&self) -> f64 {
         self.warmup_days.unwrap_or(self.horizon_days / 10.0)
+    }
+
+    /// The same options with this memory budget, in bytes
+    /// ([`SimOptions::memory_budget_bytes`]).
+    #[must_use]
+    pub fn memory_budget(mut self, bytes: u64) -> SimOptions {
+        self.memory_budget_bytes = bytes;
+        self
     }
 
     /// The threads replications run on, at most: the one given, or with `0` as many as the
@@ -171,6 +193,9 @@ const MAX_HORIZON_DAYS: f64 = 1e7;
 /// The most items a replication is expected to see (each keeps a few numbers for the
 /// percentiles).
 const MAX_ITEMS: f64 = 1e8;
+/// The most scheduled releases (ticks of batches released on a period) a replication may
+/// have: a period far below the horizon is work without items.
+pub const MAX_RELEASES: f64 = 1e8;
 
 /// A value stream compiled for simulation.
 ///
@@ -212,6 +237,8 @@ pub struct Simulation {
     /// New items a day on average (for a pulled backlog, the first station's capacity);
     /// `None` for a trace, whose items are listed.
     items_per_day: Option<f64>,
+    /// What the budgets of a run are checked against.
+    size: Size,
     arrival_stream: u64,
     stations: Vec<Spec>,
     /// Items already in the stream at time 0, in the order they are placed.
@@ -453,6 +480,7 @@ impl Simulation {
                 on_week: week.is_some() && s.on_calendar(),
             })
             .collect();
+        let size = Size::of(model);
         let items_per_day = match &model.arrivals {
             Arrivals::Backlog => {
                 let first = &model.stations[0];
@@ -464,6 +492,7 @@ impl Simulation {
         };
         Ok(Simulation {
             items_per_day,
+            size,
             names: model.stations.iter().map(|s| s.name.clone()).collect(),
             states: model
                 .stations
@@ -550,17 +579,43 @@ impl Simulation {
         ))
     }
 
-    /// The options are valid, and a replication stays within [`MAX_ITEMS`] items.
+    /// The options are valid, and a replication stays within [`MAX_ITEMS`] items,
+    /// [`MAX_RELEASES`] scheduled releases, and the replications running at once within
+    /// the memory budget.
     fn check(&self, options: &SimOptions) -> Result<()> {
         options.validate()?;
-        if let Some(rate) = self.items_per_day {
-            let items = rate * options.horizon_days;
-            if items > MAX_ITEMS {
+        let days = options.horizon_days;
+        let items = match self.items_per_day {
+            Some(rate) => rate * days,
+            None => self.size.trace_items as f64,
+        };
+        if items > MAX_ITEMS {
+            return Err(Error::InvalidArgument(format!(
+                "a replication of {days} days would see about {items:.2e} items; at most {MAX_ITEMS:.0e}: shorten the horizon"
+            )));
+        }
+        if let Some((name, every)) = &self.size.shortest_period {
+            let releases = self.size.releases_per_day * days;
+            if releases > MAX_RELEASES {
                 return Err(Error::InvalidArgument(format!(
-                    "a replication of {} days would see about {items:.2e} items (at {rate:.4e} a day); at most {MAX_ITEMS:.0e}: shorten the horizon",
-                    options.horizon_days
+                    "a replication of {days} days would hold {releases:.2e} scheduled releases ({name:?} releases every {every} days); at most {MAX_RELEASES:.0e}: lengthen the period or shorten the horizon"
                 )));
             }
+        }
+        let at_once = options
+            .threads_used()
+            .min(options.replications as usize)
+            .max(1);
+        let bytes = at_once as f64
+            * items
+            * (BYTES_PER_ITEM + BYTES_PER_SERVICE * self.size.services_per_item);
+        if bytes > options.memory_budget_bytes as f64 {
+            return Err(Error::InvalidArgument(format!(
+                "{at_once} replication(s) at once of {days} days would keep about {items:.2e} items and {:.2e} stage-services each, about {}, over the memory budget of {}: shorten the horizon, run fewer threads, or raise the budget",
+                items * self.size.services_per_item,
+                bytes_in_words(bytes),
+                bytes_in_words(options.memory_budget_bytes as f64)
+            )));
         }
         Ok(())
     }
@@ -1766,5 +1821,61 @@ impl<'a> Engine<'a> {
                 .map(|&(sum, n)| (if n > 0 { sum / n as f64 } else { f64::NAN }, n))
                 .collect(),
         }
+    }
+}
+
+/// What the budgets of a simulation are checked against, from its model.
+#[derive(Clone, Debug)]
+struct Size {
+    /// Mean stage-services of an item (its visits to every station).
+    services_per_item: f64,
+    /// The items of a trace of arrivals (0 for other arrivals).
+    trace_items: usize,
+    /// Scheduled releases a day, over the stations that release on a period.
+    releases_per_day: f64,
+    /// The station that releases on the shortest period, and its period.
+    shortest_period: Option<(String, f64)>,
+}
+
+impl Size {
+    fn of(model: &ValueStream) -> Size {
+        let services_per_item: f64 = super::analytic::analyze(model)
+            .map_or(model.stations.len() as f64, |a| {
+                a.stations
+                    .iter()
+                    .map(|s| s.visits_per_item)
+                    .filter(|v| v.is_finite())
+                    .sum::<f64>()
+            })
+            .max(1.0);
+        let trace_items = match &model.arrivals {
+            Arrivals::Trace { times_days } => times_days.len(),
+            _ => 0,
+        };
+        let periods = model.stations.iter().filter_map(|s| match s.batch {
+            Some(super::Batch::Scheduled { every_days, .. }) => Some((s.name.clone(), every_days)),
+            _ => None,
+        });
+        let releases_per_day: f64 = periods.clone().map(|(_, every)| 1.0 / every).sum();
+        Size {
+            services_per_item,
+            trace_items,
+            releases_per_day,
+            shortest_period: periods.min_by(|a, b| a.1.total_cmp(&b.1)),
+        }
+    }
+}
+
+/// A number of bytes in words: "1.5 GiB", "300 MiB", "12 KiB", "512 bytes".
+fn bytes_in_words(bytes: f64) -> String {
+    const KIB: f64 = 1024.0;
+    if bytes >= KIB * KIB * KIB {
+        format!("{:.1} GiB", bytes / (KIB * KIB * KIB))
+    } else if bytes >= KIB * KIB {
+        format!("{:.0} MiB", bytes / (KIB * KIB))
+    } else if bytes >= KIB {
+        format!("{:.0} KiB", bytes / KIB)
+    } else {
+        format!("{bytes:.0} bytes")
     }
 }

@@ -181,6 +181,15 @@ impl ValueStream {
                 "the model has no stages; declare them as [[stage]] tables with name, servers and service".into(),
             ));
         }
+        if self.stations.len() > MAX_STAGES {
+            return Some(Issue::arrivals(
+                "stage",
+                format!(
+                    "a model has at most {MAX_STAGES} stages, this one {}",
+                    self.stations.len()
+                ),
+            ));
+        }
         for (i, s) in self.stations.iter().enumerate() {
             if let Some(issue) = self.station_issue(i, s) {
                 return Some(issue);
@@ -224,6 +233,14 @@ impl ValueStream {
             return issue(
                 "servers",
                 "a stage needs at least 1 server (or \"unlimited\")".into(),
+            );
+        }
+        if let Servers::Finite(c) = s.servers
+            && c > MAX_SERVERS
+        {
+            return issue(
+                "servers",
+                format!("a stage has at most {MAX_SERVERS} servers (or \"unlimited\"), not {c}"),
             );
         }
         if let Err(b) = s.service.validate() {
@@ -411,6 +428,14 @@ impl ValueStream {
 
 /// The most classes a model has.
 pub(super) const MAX_CLASSES: usize = 64;
+
+/// The most stages a model has: the analytic answer solves the flow equations of the
+/// stages (cubic in their number), and value streams have tens of stages, not thousands.
+pub const MAX_STAGES: usize = 500;
+
+/// The most servers a stage has (more is `unlimited`): the analytic answer's Erlang C
+/// takes a step per server.
+pub const MAX_SERVERS: u32 = 100_000;
 
 /// The most stations of a model whose later visits differ ([`super::Revisit`]): an item
 /// remembers the stations it has been served at in one 64-bit word.

@@ -37,6 +37,10 @@ pub struct SimArgs {
     /// of the horizon].
     #[arg(long, value_name = "DAYS")]
     pub warmup_days: Option<f64>,
+    /// The most memory the replications running at once may take, in MiB: a simulation
+    /// that would take more is refused before it starts, saying how much it would take
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    pub memory_budget: u64,
 }
 
 impl SimArgs {
@@ -47,7 +51,8 @@ impl SimArgs {
             .seed(self.seed.seed)
             .replications(self.replications)
             .horizon_days(self.horizon_days)
-            .threads(threads.map_or(0, NonZeroUsize::get));
+            .threads(threads.map_or(0, NonZeroUsize::get))
+            .memory_budget(self.memory_budget.saturating_mul(1 << 20));
         match self.warmup_days {
             Some(days) => o.warmup_days(days),
             None => o,
