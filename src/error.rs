@@ -65,12 +65,13 @@ impl fmt::Display for Position {
             parts.push(format!("line {line}"));
         }
         if let Some(column) = &self.column {
-            parts.push(format!("column {column:?}"));
+            parts.push(format!("column {}", quoted_short(column)));
         }
         if let Some(c) = self.char {
             parts.push(format!("column {c}"));
         }
         if let Some(value) = &self.value {
+            // Already shortened to 80 characters (`with_value`).
             parts.push(format!("value {value:?}"));
         }
         if parts.is_empty() {
@@ -126,7 +127,7 @@ pub enum Error {
         message: String,
     },
     /// A column the reader needs is not in the header.
-    #[error("{pos}: no column named {column:?}; the header has {}", list_quoted(.found))]
+    #[error("{pos}: no column named {}; the header has {}", quoted_short(.column), list_quoted(.found))]
     MissingColumn {
         /// The file and header line.
         pos: Box<Position>,
@@ -173,6 +174,14 @@ pub enum Error {
         #[source]
         source: Box<toml::de::Error>,
     },
+    /// An output (a report, a CSV, a log written) could not be written: a full disk, a
+    /// closed pipe. Never the input's fault.
+    #[error("cannot write the output: {source}")]
+    Write {
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An argument given to the library is invalid (not a fault of the input data).
     #[error("{0}")]
     InvalidArgument(String),
@@ -206,6 +215,7 @@ impl Error {
                     | std::io::ErrorKind::IsADirectory
             ),
             Error::Csv { source, .. } => !matches!(source.kind(), csv::ErrorKind::Io(_)),
+            Error::Write { .. } => false,
             _ => true,
         }
     }
@@ -223,6 +233,20 @@ impl Error {
             | Error::Model { pos, .. } => Some(pos),
             _ => None,
         }
+    }
+
+    /// Writing an output failed with `source`.
+    pub(crate) fn write(source: std::io::Error) -> Error {
+        Error::Write { source }
+    }
+
+    /// Writing a CSV output failed with `e` (its I/O error when it is one).
+    pub(crate) fn write_csv(e: csv::Error) -> Error {
+        let source = match e.into_kind() {
+            csv::ErrorKind::Io(io) => io,
+            other => std::io::Error::other(format!("{other:?}")),
+        };
+        Error::Write { source }
     }
 
     pub(crate) fn value(pos: Position, message: impl Into<String>) -> Error {
@@ -297,7 +321,7 @@ fn display_file(file: &Option<String>) -> &str {
 
 fn display_column(column: &Option<String>) -> String {
     match column {
-        Some(c) => format!(", column {c:?}"),
+        Some(c) => format!(", column {}", quoted_short(c)),
         None => String::new(),
     }
 }
@@ -327,45 +351,88 @@ fn display_model_place(pos: &Position, stage: &Option<String>, key: &Option<Stri
     parts.join(", ")
 }
 
+/// The most entries a message lists before it says how many more there are.
+const LISTED: usize = 12;
+
+/// The most characters of one value a message shows before an ellipsis.
+const SHOWN_CHARS: usize = 60;
+
+/// `text` quoted, cut to [`SHOWN_CHARS`] characters (an ellipsis and its length after).
+fn quoted_short(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= SHOWN_CHARS {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(SHOWN_CHARS).collect();
+        format!("{head:?}… ({n} characters)")
+    }
+}
+
+/// `items` joined by commas, the first [`LISTED`] of them, then how many more.
+fn listed(items: impl ExactSizeIterator<Item = String>) -> String {
+    let n = items.len();
+    let mut shown: Vec<String> = items.take(LISTED).collect();
+    if n > LISTED {
+        shown.push(format!("and {} more", n - LISTED));
+    }
+    shown.join(", ")
+}
+
 fn list_quoted(names: &[String]) -> String {
     if names.is_empty() {
         return "no columns".to_owned();
     }
-    names
-        .iter()
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(names.iter().map(|n| quoted_short(n)))
 }
 
 fn list_unmapped(states: &[UnmappedState]) -> String {
-    states
-        .iter()
-        .map(|s| {
-            if s.first_line > 0 {
-                format!(
-                    "{:?} ({} event{}, first on line {})",
-                    s.state,
-                    s.count,
-                    if s.count == 1 { "" } else { "s" },
-                    s.first_line
-                )
-            } else {
-                format!(
-                    "{:?} ({} event{})",
-                    s.state,
-                    s.count,
-                    if s.count == 1 { "" } else { "s" }
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(states.iter().map(|s| {
+        let events = format!("{} event{}", s.count, if s.count == 1 { "" } else { "s" });
+        if s.first_line > 0 {
+            format!(
+                "{} ({events}, first on line {})",
+                quoted_short(&s.state),
+                s.first_line
+            )
+        } else {
+            format!("{} ({events})", quoted_short(&s.state))
+        }
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lists_and_values_are_summarised() {
+        let found: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+        let e = Error::MissingColumn {
+            pos: Box::new(Position::file(Some("wide.csv")).at_line(1)),
+            column: "id".into(),
+            found,
+        };
+        let m = e.to_string();
+        assert!(m.len() < 300, "{} characters: {m}", m.len());
+        assert!(
+            m.contains(r#""c0", "c1""#) && m.contains("\"c11\", and 99988 more"),
+            "{m}"
+        );
+        let long = "x".repeat(1_000_000);
+        let m = Position::file(Some("f.csv"))
+            .at_line(3)
+            .in_column(&long)
+            .with_value(long.as_bytes())
+            .to_string();
+        assert!(m.len() < 300, "{}", m.len());
+        assert!(
+            m.contains("column \"xxxx") && m.contains("… (1000000 characters)"),
+            "{m}"
+        );
+        assert!(m.ends_with("x…\""), "{m}");
+        // Short ones are as they were.
+        assert_eq!(quoted_short("Dev"), "\"Dev\"");
+    }
 
     #[test]
     fn position_reads_like_an_editor_location() {

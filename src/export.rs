@@ -70,7 +70,7 @@ impl WideLayout {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if writing fails.
+/// [`Error::Write`] if writing fails.
 pub fn write_wide<W: io::Write>(
     timelines: &Timelines,
     layout: WideLayout,
@@ -86,10 +86,7 @@ pub fn write_wide<W: io::Write>(
         .collect();
     let is_type = |a: &str| a.eq_ignore_ascii_case("type");
     let mut w = csv::Writer::from_writer(out);
-    let io = |e: csv::Error| Error::Io {
-        file: None,
-        source: io::Error::other(e),
-    };
+    let io = Error::write_csv;
     let mut header: Vec<&str> = vec!["ID", "Link", "Name"];
     header.extend(stages.iter().map(|s| s.name.as_str()));
     match layout {
@@ -141,7 +138,6 @@ pub fn write_wide<W: io::Write>(
         w.write_record(&row).map_err(io)?;
         n += 1;
     }
-    w.flush()
-        .map_err(|source| Error::Io { file: None, source })?;
+    w.flush().map_err(Error::write)?;
     Ok(n)
 }

@@ -415,3 +415,51 @@ fn dora_on_the_samples() {
         ],
     );
 }
+
+/// A header of 100,000 columns without the one asked for: one short line naming the first
+/// columns and how many more (issue 13: it was a line of about a megabyte).
+#[test]
+fn a_missing_column_among_very_many_is_one_short_line() {
+    let header: Vec<String> = (0..100_000).map(|i| format!("col{i}")).collect();
+    let f = scratch(
+        "very_wide.csv",
+        format!("{}\n{}\n", header.join(","), vec!["x"; 100_000].join(",")).as_bytes(),
+    );
+    let out = check(&f, &["--format", "long"]);
+    assert_bad_input(
+        &out,
+        &["very_wide.csv", "no column named \"id\"", "and 99988 more"],
+    );
+    assert!(out.stderr.len() < 600, "{} bytes", out.stderr.len());
+}
+
+/// A full disk is the environment's fault, not the input's: exit 1, naming the file the
+/// output was going to (Linux's /dev/full fails every write with "no space left").
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_not_bad_input_and_names_the_output() {
+    let log = root().join("data/story/log.csv");
+    let wf = root().join("data/story/workflow.toml");
+    let runs: [&[&str]; 3] = [
+        &["export", "--to", "actionableagile"],
+        &["report", "--html", "/dev/full"],
+        &["backtest", "--replications", "2", "--log", "/dev/full"],
+    ];
+    for args in runs {
+        let mut cmd = bin();
+        cmd.args(&args[..1]).arg(&log);
+        if args[0] == "export" {
+            cmd.arg("/dev/full");
+        }
+        let out = cmd
+            .args(&args[1..])
+            .arg("--workflow")
+            .arg(&wf)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot write /dev/full:"), "{args:?}: {err}");
+        assert!(!err.contains("input:"), "{args:?}: {err}");
+    }
+}

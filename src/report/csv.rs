@@ -8,10 +8,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Series, StageMetrics};
 
 fn io_err(e: ::csv::Error) -> Error {
-    Error::Io {
-        file: None,
-        source: io::Error::from(e),
-    }
+    Error::write_csv(e)
 }
 
 fn instant(t: DateTime<Utc>) -> String {
@@ -63,7 +60,7 @@ fn num(x: Option<f64>) -> String {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if writing fails.
+/// [`Error::Write`] if writing fails.
 pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
     let tl = metrics.timelines();
     let stages = tl.workflow().stages();
@@ -120,10 +117,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         }
         out.write_record(&row).map_err(io_err)?;
     }
-    out.flush().map_err(|e| Error::Io {
-        file: None,
-        source: e,
-    })
+    out.flush().map_err(Error::write)
 }
 
 /// Writes a series, one row per period: `date, arrivals, commitments, departures,
@@ -163,7 +157,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if writing fails.
+/// [`Error::Write`] if writing fails.
 pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
     let mut out = ::csv::Writer::from_writer(w);
     let mut header: Vec<String> = [
@@ -196,10 +190,7 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
         row.extend(series.in_stage.iter().map(|l| l[p].to_string()));
         out.write_record(&row).map_err(io_err)?;
     }
-    out.flush().map_err(|e| Error::Io {
-        file: None,
-        source: e,
-    })
+    out.flush().map_err(Error::write)
 }
 
 /// Writes the stage table: one row per stage with every field of [`StageMetrics`] but the
@@ -234,7 +225,7 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::Io`] if writing fails.
+/// [`Error::Write`] if writing fails.
 pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<()> {
     let mut out = ::csv::Writer::from_writer(w);
     out.write_record([
@@ -288,8 +279,5 @@ pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<(
         ])
         .map_err(io_err)?;
     }
-    out.flush().map_err(|e| Error::Io {
-        file: None,
-        source: e,
-    })
+    out.flush().map_err(Error::write)
 }

@@ -46,7 +46,7 @@ use crate::metrics::Report;
 ///
 /// # Errors
 ///
-/// As [`write_cfd_svg`]; [`crate::Error::Io`] if writing fails.
+/// As [`write_cfd_svg`]; [`crate::Error::Write`] if writing fails.
 pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w: W) -> Result<()> {
     let title = format!(
         "Flow report of {}",

@@ -173,7 +173,7 @@ fn ticks(n: usize) -> Vec<usize> {
 pub(super) fn write_out<W: io::Write>(mut w: W, text: &str) -> Result<()> {
     w.write_all(text.as_bytes())
         .and_then(|()| w.flush())
-        .map_err(|source| Error::Io { file: None, source })
+        .map_err(Error::write)
 }
 
 /// Writes the cumulative flow diagram of a daily (or weekly) series as SVG: for each
@@ -212,7 +212,7 @@ pub(super) fn write_out<W: io::Write>(mut w: W, text: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for an empty series; [`Error::Io`] if writing fails.
+/// [`Error::InvalidArgument`] for an empty series; [`Error::Write`] if writing fails.
 pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
     let n = series.len();
     if n == 0 || series.cfd.is_empty() {
@@ -312,7 +312,7 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if no item was done in the window; [`Error::Io`] if writing
+/// [`Error::InvalidArgument`] if no item was done in the window; [`Error::Write`] if writing
 /// fails.
 pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
     let window = metrics.window();

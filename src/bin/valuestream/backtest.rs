@@ -167,7 +167,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     if let Some(path) = &args.log {
         let file = std::fs::File::create(path)
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
-        b.write_predicted_log(std::io::BufWriter::new(file))?;
+        b.write_predicted_log(std::io::BufWriter::new(file))
+            .map_err(|e| Failure::writing(path, e))?;
         eprintln!(
             "valuestream: note: wrote the first replication's history of the test period to {}",
             path.display()

@@ -29,7 +29,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let timelines = args.input.timelines()?;
     let file = File::create(&args.out)
         .map_err(|e| Failure::other(format!("cannot write {}: {e}", args.out.display())))?;
-    let rows = write_wide(&timelines, layout, BufWriter::new(file))?;
+    let rows = write_wide(&timelines, layout, BufWriter::new(file))
+        .map_err(|e| Failure::writing(&args.out, e))?;
     eprintln!(
         "valuestream: note: wrote {rows} items to {} ({} layout)",
         args.out.display(),

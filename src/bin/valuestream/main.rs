@@ -110,6 +110,19 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// Writing `path` failed with `e`: "cannot write PATH: why" (exit code 1) when the
+    /// output is at fault (a full disk), else as `e` says.
+    pub fn writing(path: &std::path::Path, e: valuestream::Error) -> Failure {
+        match e {
+            valuestream::Error::Write { source } => {
+                Failure::other(format!("cannot write {}: {source}", path.display()))
+            }
+            other => Failure::from(other),
+        }
+    }
+}
+
 impl From<valuestream::Error> for Failure {
     fn from(e: valuestream::Error) -> Failure {
         let code = if e.is_input() { 2 } else { 1 };

@@ -121,7 +121,6 @@ fn write_file(
 ) -> Result<String, Failure> {
     let file = File::create(path)
         .map_err(|e| Failure::other(format!("cannot create {}: {e}", path.display())))?;
-    write(BufWriter::new(file))
-        .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
+    write(BufWriter::new(file)).map_err(|e| Failure::writing(path, e))?;
     Ok(path.display().to_string())
 }

@@ -1052,21 +1052,17 @@ impl HoldoutBacktest {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if writing fails.
+    /// [`Error::Write`] if writing fails.
     pub fn write_predicted_log<W: Write>(&self, w: W) -> Result<()> {
         let mut out = csv::Writer::from_writer(w);
-        let io = |e: csv::Error| Error::Io {
-            file: None,
-            source: std::io::Error::other(e),
-        };
+        let io = Error::write_csv;
         out.write_record(["id", "state", "timestamp"]).map_err(io)?;
         for (id, state, ms) in &self.history {
             let t = ms_to_datetime(*ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             out.write_record([id.as_str(), state.as_str(), t.as_str()])
                 .map_err(io)?;
         }
-        out.flush()
-            .map_err(|source| Error::Io { file: None, source })?;
+        out.flush().map_err(Error::write)?;
         Ok(())
     }
 }
