@@ -316,3 +316,443 @@ C,3,u,opened,2024-02-02 09:00:00,
         );
     }
 }
+
+/// Property tests: on generated inputs, every record read is used, rejected or dropped.
+mod props {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The items that have at least one event.
+    fn items_with_events(log: &EventLog) -> usize {
+        log.events().map(|e| e.item).collect::<BTreeSet<_>>().len()
+    }
+
+    /// Through timelines, every event read is used, dropped or after the observation end.
+    fn check_events(log: &EventLog, wf: valuestream::Result<Workflow>) {
+        let Ok(wf) = wf else { return };
+        for drop in [false, true] {
+            let opts = valuestream::TimelineOptions::new().drop_unmapped(drop);
+            let Ok(tl) = Timelines::with_options(log, &wf, &opts) else {
+                continue;
+            };
+            let q = tl.quality();
+            assert_eq!(q.rows, log.rows());
+            assert_eq!(
+                q.events_read,
+                q.events + q.dropped_events() + q.count(WarningKind::AfterAsOf)
+            );
+        }
+    }
+
+    #[cfg(feature = "xes")]
+    mod xes {
+        use super::*;
+
+        /// An event: its state (`None`: no state attribute), its time (day of March 2024,
+        /// 0: a bad date, `None`: none), whether an event is nested in it, or written
+        /// `<event/>`.
+        #[derive(Clone, Debug)]
+        struct Ev {
+            state: Option<&'static str>,
+            day: Option<u32>,
+            inner: bool,
+            empty: bool,
+        }
+
+        fn ev() -> impl Strategy<Value = Ev> {
+            (
+                prop_oneof![
+                    4 => prop::sample::select(vec!["Dev", "Test", "Done", "Closed"]).prop_map(Some),
+                    1 => Just(Some("")),
+                    1 => Just(None),
+                ],
+                prop_oneof![6 => (1u32..29).prop_map(Some), 1 => Just(Some(0)), 1 => Just(None)],
+                prop::bool::weighted(0.05),
+                prop::bool::weighted(0.05),
+            )
+                .prop_map(|(state, day, inner, empty)| Ev {
+                    state,
+                    day,
+                    inner,
+                    empty,
+                })
+        }
+
+        fn write_ev(out: &mut String, e: &Ev) {
+            if e.empty {
+                out.push_str("<event/>");
+                return;
+            }
+            out.push_str("<event>");
+            if let Some(s) = e.state {
+                out.push_str(&format!(r#"<string key="concept:name" value="{s}"/>"#));
+            }
+            if e.inner {
+                out.push_str(r#"<event><string key="concept:name" value="Dev"/></event>"#);
+            }
+            match e.day {
+                Some(0) => out.push_str(r#"<date key="time:timestamp" value="2024-02-31"/>"#),
+                Some(d) => out.push_str(&format!(
+                    r#"<date key="time:timestamp" value="2024-03-{d:02}T09:00:00Z"/>"#
+                )),
+                None => {}
+            }
+            out.push_str("</event>");
+        }
+
+        /// A piece of a log: a trace (named or not, with events, and maybe a trace nested
+        /// after its first event), or an event outside any trace.
+        #[derive(Clone, Debug)]
+        enum Piece {
+            Trace {
+                name: Option<&'static str>,
+                events: Vec<Ev>,
+                nested: Option<Vec<Ev>>,
+            },
+            Stray(Ev),
+        }
+
+        fn piece() -> impl Strategy<Value = Piece> {
+            prop_oneof![
+                8 => (
+                    prop_oneof![
+                        6 => prop::sample::select(vec!["A", "B", "C", "D"]).prop_map(Some),
+                        1 => Just(Some("")),
+                        1 => Just(None),
+                    ],
+                    prop::collection::vec(ev(), 0..6),
+                    prop::option::weighted(0.1, prop::collection::vec(ev(), 0..3)),
+                )
+                    .prop_map(|(name, events, nested)| Piece::Trace { name, events, nested }),
+                1 => ev().prop_map(Piece::Stray),
+            ]
+        }
+
+        fn document(pieces: &[Piece]) -> String {
+            let mut doc = String::from(r#"<?xml version="1.0"?><log xes.version="1.0">"#);
+            for p in pieces {
+                match p {
+                    Piece::Stray(e) => write_ev(&mut doc, e),
+                    Piece::Trace {
+                        name,
+                        events,
+                        nested,
+                    } => {
+                        doc.push_str("<trace>");
+                        if let Some(n) = name {
+                            doc.push_str(&format!(r#"<string key="concept:name" value="{n}"/>"#));
+                        }
+                        for (i, e) in events.iter().enumerate() {
+                            write_ev(&mut doc, e);
+                            if i == 0
+                                && let Some(inner) = nested
+                            {
+                                doc.push_str(r#"<trace><string key="concept:name" value="N"/>"#);
+                                for e in inner {
+                                    write_ev(&mut doc, e);
+                                }
+                                doc.push_str("</trace>");
+                            }
+                        }
+                        doc.push_str("</trace>");
+                    }
+                }
+            }
+            doc.push_str("</log>");
+            doc
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Every `<event>` of the document is a row, and every row is an event or a
+            /// rejected row; a document cut anywhere is an error or balances too.
+            #[test]
+            fn every_xes_event_is_used_or_rejected(
+                pieces in prop::collection::vec(piece(), 0..8),
+                cut in prop::option::weighted(0.4, 0.0f64..1.0),
+            ) {
+                let mut doc = document(&pieces);
+                if let Some(f) = cut {
+                    let mut at = (doc.len() as f64 * f) as usize;
+                    while !doc.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    doc.truncate(at);
+                }
+                let tags = (doc.matches("<event>").count() + doc.matches("<event/>").count()) as u64;
+                for policy in [BadRows::Error, BadRows::Skip] {
+                    match read(Preset::Xes, policy, doc.as_bytes()) {
+                        Ok(log) => {
+                            prop_assert_eq!(log.rows(), tags, "{}", doc);
+                            prop_assert_eq!(
+                                log.rows(),
+                                log.len() as u64 + log.rejected().len() as u64,
+                                "{}", doc
+                            );
+                            if policy == BadRows::Error {
+                                prop_assert!(log.rejected().is_empty());
+                            }
+                            check_events(&log, Workflow::for_preset(Preset::Xes, &log));
+                        }
+                        Err(e) => {
+                            let e = e.to_string();
+                            prop_assert!(e.contains("input") && e.len() <= 400, "{}", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    mod jira {
+        use super::*;
+
+        /// An issue: whether it has a key, its creation (day, 0: bad, `None`: none), whether it
+        /// has a current status, its status changes (day, 0: bad; whether it names the
+        /// status it went to), and how many histories the search left out.
+        #[derive(Clone, Debug)]
+        struct Gen {
+            key: bool,
+            created: Option<u32>,
+            status: bool,
+            changes: Vec<(u32, bool)>,
+            left_out: u32,
+        }
+
+        fn gen_issue() -> impl Strategy<Value = Gen> {
+            (
+                prop::bool::weighted(0.95),
+                prop_oneof![8 => (1u32..29).prop_map(Some), 1 => Just(Some(0)), 1 => Just(None)],
+                prop::bool::weighted(0.8),
+                prop::collection::vec(
+                    (
+                        prop_oneof![12 => 1u32..29, 1 => Just(0)],
+                        prop::bool::weighted(0.95),
+                    ),
+                    0..5,
+                ),
+                prop_oneof![3 => Just(0u32), 1 => 1u32..200],
+            )
+                .prop_map(|(key, created, status, changes, left_out)| Gen {
+                    key,
+                    created,
+                    status,
+                    changes,
+                    left_out,
+                })
+        }
+
+        fn date(day: u32) -> String {
+            if day == 0 {
+                "2024-02-31T09:00:00.000+0000".to_owned()
+            } else {
+                format!("2024-03-{day:02}T09:00:00.000+0000")
+            }
+        }
+
+        fn write(i: usize, g: &Gen) -> String {
+            let mut fields = Vec::new();
+            if let Some(d) = g.created {
+                fields.push(format!(r#""created": "{}""#, date(d)));
+            }
+            if g.status {
+                fields.push(r#""status": {"name": "Done"}"#.to_owned());
+            }
+            let histories: Vec<String> = g
+                .changes
+                .iter()
+                .map(|(d, to)| {
+                    let to = if *to { "Dev" } else { "" };
+                    format!(
+                        r#"{{"created": "{}", "items": [{{"field": "status", "fromString": "To Do", "toString": "{to}"}}]}}"#,
+                        date(*d)
+                    )
+                })
+                .collect();
+            let key = if g.key {
+                format!(r#""key": "K-{i}","#)
+            } else {
+                String::new()
+            };
+            format!(
+                r#"{{{key} "fields": {{{}}}, "changelog": {{"startAt": 0, "total": {}, "histories": [{}]}}}}"#,
+                fields.join(","),
+                g.changes.len() as u32 + g.left_out,
+                histories.join(",")
+            )
+        }
+
+        /// Whether the issue can be used, by what the format says an issue needs.
+        fn usable(g: &Gen) -> bool {
+            g.key
+                && g.created.is_some_and(|d| d > 0)
+                && g.changes.iter().all(|&(d, to)| d > 0 && to)
+                && (g.status || !g.changes.is_empty())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Every issue is used (its creation and each status change an event) or
+            /// rejected; each kept issue with histories left out is flagged.
+            #[test]
+            fn every_jira_issue_is_used_or_rejected(issues in prop::collection::vec(gen_issue(), 0..12)) {
+                let page = format!(
+                    r#"{{"issues": [{}]}}"#,
+                    issues.iter().enumerate().map(|(i, g)| write(i, g)).collect::<Vec<_>>().join(",")
+                );
+                let used: Vec<&Gen> = issues.iter().filter(|g| usable(g)).collect();
+                let events: usize = used.iter().map(|g| 1 + g.changes.len()).sum();
+                let flagged = used.iter().filter(|g| g.left_out > 0).count() as u64;
+                for policy in [BadRows::Error, BadRows::Skip] {
+                    let result = read(Preset::JiraJson, policy, page.as_bytes());
+                    let ok = !issues.is_empty() && (policy == BadRows::Skip || used.len() == issues.len());
+                    prop_assert_eq!(result.is_ok(), ok, "{}", page);
+                    let Ok(log) = result else { continue };
+                    prop_assert_eq!(log.rows(), issues.len() as u64);
+                    prop_assert_eq!(log.len(), events);
+                    prop_assert_eq!(log.rejected().len(), issues.len() - used.len());
+                    prop_assert_eq!(items_with_events(&log), used.len());
+                    let Ok(wf) = Workflow::for_preset(Preset::JiraJson, &log) else { continue };
+                    let tl = Timelines::new(&log, &wf).unwrap();
+                    prop_assert_eq!(tl.quality().count(WarningKind::IncompleteHistory), flagged);
+                    check_events(&log, Ok(wf));
+                }
+            }
+        }
+    }
+
+    mod csv_presets {
+        use super::*;
+
+        /// A date cell: empty, a day of March 2024, or a value that is no date.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        enum Cell {
+            Empty,
+            Day(u32),
+            Bad(&'static str),
+        }
+
+        fn cell() -> impl Strategy<Value = Cell> {
+            prop_oneof![
+                3 => Just(Cell::Empty),
+                8 => (1u32..29).prop_map(Cell::Day),
+                1 => prop::sample::select(vec!["2024-02-31", "soon", "31/31/2024", "n/a"]).prop_map(Cell::Bad),
+            ]
+        }
+
+        /// The cell as written, dates with `time` after them.
+        fn text(c: Cell, time: &str) -> String {
+            match c {
+                Cell::Empty => String::new(),
+                Cell::Day(d) => format!("2024-03-{d:02}{time}"),
+                Cell::Bad(v) => v.to_owned(),
+            }
+        }
+
+        /// Rows of date cells, `n` per row.
+        fn rows(n: usize) -> impl Strategy<Value = Vec<Vec<Cell>>> {
+            prop::collection::vec(prop::collection::vec(cell(), n), 1..25)
+        }
+
+        /// A preset that names its date columns: a row is used when its dates are all
+        /// valid and it has one; each of its dates is an event.
+        fn check_named(preset: Preset, csv: &str, rows: &[Vec<Cell>]) -> Result<(), TestCaseError> {
+            let bad = |r: &Vec<Cell>| {
+                r.iter().any(|c| matches!(c, Cell::Bad(_))) || r.iter().all(|c| *c == Cell::Empty)
+            };
+            let used: Vec<&Vec<Cell>> = rows.iter().filter(|r| !bad(r)).collect();
+            let events: usize = used
+                .iter()
+                .map(|r| r.iter().filter(|c| matches!(c, Cell::Day(_))).count())
+                .sum();
+            let log = read(preset, BadRows::Skip, csv.as_bytes()).unwrap();
+            prop_assert_eq!(log.rows(), rows.len() as u64);
+            prop_assert_eq!(log.rejected().len(), rows.len() - used.len(), "{}", csv);
+            prop_assert_eq!(log.len(), events);
+            prop_assert_eq!(items_with_events(&log), used.len());
+            for r in log.rejected() {
+                let row = &rows[usize::try_from(r.line).unwrap() - 2];
+                prop_assert!(bad(row));
+                if let Some(v) = &r.value {
+                    prop_assert!(
+                        row.iter().any(|c| matches!(c, Cell::Bad(b) if b == v)),
+                        "{:?}",
+                        r
+                    );
+                }
+            }
+            // A bad date stops a strict read; a row with no date is rejected either way.
+            let strict = read(preset, BadRows::Error, csv.as_bytes());
+            let any_bad = rows.iter().flatten().any(|c| matches!(c, Cell::Bad(_)));
+            prop_assert_eq!(strict.is_ok(), !any_bad);
+            check_events(&log, Workflow::for_preset(preset, &log));
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn every_gitlab_row_is_used_or_rejected(rows in rows(2)) {
+                let mut csv = String::from("Title,Issue ID,URL,State,Created At (UTC),Closed At (UTC)\n");
+                for (i, r) in rows.iter().enumerate() {
+                    csv.push_str(&format!(
+                        "T,{i},u,opened,{},{}\n",
+                        text(r[0], " 09:00:00"),
+                        text(r[1], " 17:00:00")
+                    ));
+                }
+                check_named(Preset::Gitlab, &csv, &rows)?;
+            }
+
+            #[test]
+            fn every_jira_agile_metrics_row_is_used_or_rejected(rows in rows(3)) {
+                let mut csv = String::from("ID,Link,Name,Backlog,Dev,Done,Type,Status,Resolution\n");
+                for (i, r) in rows.iter().enumerate() {
+                    let dates: Vec<String> = r.iter().map(|c| text(*c, "")).collect();
+                    csv.push_str(&format!("J-{i},l,n,{},Story,Done,Fixed\n", dates.join(",")));
+                }
+                check_named(Preset::JiraAgileMetrics, &csv, &rows)?;
+            }
+
+            /// ActionableAgile finds its stage columns by their values: whatever it finds,
+            /// each row is used or rejected, and a rejected cell is one of the bad values
+            /// of its row, in a stage column.
+            #[test]
+            fn every_actionableagile_row_is_used_or_rejected(rows in rows(3)) {
+                let mut csv = String::from("ID,Link,Name,To Do,Doing,Done,Type\n");
+                for (i, r) in rows.iter().enumerate() {
+                    let dates: Vec<String> = r.iter().map(|c| text(*c, "")).collect();
+                    csv.push_str(&format!("A-{i},l,n,{},Feature\n", dates.join(",")));
+                }
+                match read(Preset::ActionableAgile, BadRows::Skip, csv.as_bytes()) {
+                    Ok(log) => {
+                        prop_assert_eq!(log.rows(), rows.len() as u64);
+                        prop_assert_eq!(
+                            log.rows(),
+                            items_with_events(&log) as u64 + log.rejected().len() as u64
+                        );
+                        let stages: Vec<&str> = log.states().collect();
+                        for r in log.rejected() {
+                            let row = &rows[usize::try_from(r.line).unwrap() - 2];
+                            if let Some(v) = &r.value {
+                                prop_assert!(row.iter().any(|c| matches!(c, Cell::Bad(b) if b == v)), "{:?}", r);
+                                prop_assert!(stages.contains(&r.column.as_deref().unwrap()));
+                            }
+                        }
+                        check_events(&log, Workflow::for_preset(Preset::ActionableAgile, &log));
+                    }
+                    Err(e) => {
+                        let e = e.to_string();
+                        prop_assert!(e.contains("input") && e.len() <= 400, "{}", e);
+                    }
+                }
+            }
+        }
+    }
+}
