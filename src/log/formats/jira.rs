@@ -1,4 +1,9 @@
 //! Jira REST search results with `expand=changelog`: one JSON file, or a folder of pages.
+//!
+//! The search returns at most 100 histories per issue. An issue whose changelog is cut short
+//! (`total` above the histories returned, or `startAt` above 0) is kept with the changes it
+//! has, and counted in the ledger's `incomplete_history` warning: its earlier status changes
+//! are missing, so its first known status seems to start at creation.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
