@@ -90,6 +90,26 @@ mod xes {
     }
 
     #[test]
+    fn a_document_cut_inside_a_tag_is_cut_short_too() {
+        let mut doc = format!("<log>{}", trace("A", &[("Dev", 1), ("Done", 2)]));
+        doc.push_str(r#"<trace><string key="concept:name" value="B"/>"#);
+        doc.push_str(&event("Dev", 3));
+        doc.push_str(r#"<event><string key="concept:name" val"#);
+        let e = read(Preset::Xes, BadRows::Error, doc.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ends inside event 2 of trace \"B\""), "{e}");
+        assert!(
+            e.contains("unfinished tag") && e.contains("</trace>"),
+            "{e}"
+        );
+        assert_short_and_named(&e);
+        let log = read(Preset::Xes, BadRows::Skip, doc.as_bytes()).unwrap();
+        assert_eq!((log.rows(), log.len(), log.rejected().len()), (4, 2, 2));
+        assert_eq!(states_of(&log, "A"), ["Dev", "Done"]);
+    }
+
+    #[test]
     fn a_document_cut_between_traces_is_an_error_or_a_warning() {
         let doc = format!(
             "<log>{}{}",
@@ -485,7 +505,14 @@ mod props {
                 }
                 let tags = (doc.matches("<event>").count() + doc.matches("<event/>").count()) as u64;
                 for policy in [BadRows::Error, BadRows::Skip] {
-                    match read(Preset::Xes, policy, doc.as_bytes()) {
+                    let result = read(Preset::Xes, policy, doc.as_bytes());
+                    // Cut short, a strict read fails; skipping, only a log without events does.
+                    if policy == BadRows::Skip {
+                        prop_assert_eq!(result.is_ok(), tags > 0, "{}", doc);
+                    } else if cut.is_some() {
+                        prop_assert!(result.is_err(), "{}", doc);
+                    }
+                    match result {
                         Ok(log) => {
                             prop_assert_eq!(log.rows(), tags, "{}", doc);
                             prop_assert_eq!(

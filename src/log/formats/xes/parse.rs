@@ -162,13 +162,23 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
     loop {
         buf.clear();
         let pos_before = xml.buffer_position();
-        let ev = xml.read_event_into(&mut buf).map_err(|e| Error::Value {
-            pos: Box::new(Position::file(name)),
-            message: format!(
-                "not a readable XES document at byte {}: {e}",
-                xml.error_position()
-            ),
-        })?;
+        let ev = match xml.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            // Every syntax error is the input ending inside a tag, a comment, …: cut short.
+            Err(quick_xml::Error::Syntax(_)) => {
+                p.cut_short(xml.error_position(), true)?;
+                return p.finish();
+            }
+            Err(e) => {
+                return Err(Error::Value {
+                    pos: Box::new(Position::file(name)),
+                    message: format!(
+                        "not a readable XES document at byte {}: {e}",
+                        xml.error_position()
+                    ),
+                });
+            }
+        };
         match ev {
             Event::Eof => break,
             Event::Start(ref e) => {
@@ -184,7 +194,7 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
         }
     }
     if open > 0 {
-        p.cut_short(xml.buffer_position())?;
+        p.cut_short(xml.buffer_position(), false)?;
     }
     p.finish()
 }
@@ -613,11 +623,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The document ends at byte `at_byte` with elements still open: an error, or the
-    /// events of the trace it ends in are rejected and the ledger warns that the input
-    /// was cut short.
+    /// The document ends at byte `at_byte` with elements still open (`in_tag`: inside an
+    /// unfinished tag): an error, or the events of the trace it ends in are rejected and
+    /// the ledger warns that the input was cut short.
     #[cold]
-    fn cut_short(&mut self, at_byte: u64) -> Result<()> {
+    fn cut_short(&mut self, at_byte: u64, in_tag: bool) -> Result<()> {
+        let tag = if in_tag { " in an unfinished tag" } else { "" };
         let (msg, pos) = if self.in_trace {
             let (what, expected) = if self.in_event {
                 (format!("event {} of", self.ev_index), "</event></trace>")
@@ -631,7 +642,7 @@ impl<'a> Parser<'a> {
             let what = format!("{what} {trace}");
             (
                 format!(
-                    "the document ends inside {} at byte {at_byte}: expected {expected}; the file is cut short and the trace's events are not used",
+                    "the document ends inside {} at byte {at_byte}{tag}: expected {expected}; the file is cut short and the trace's events are not used",
                     what.trim_start()
                 ),
                 self.pos().in_column("trace"),
@@ -639,7 +650,7 @@ impl<'a> Parser<'a> {
         } else {
             (
                 format!(
-                    "the document ends at byte {at_byte} before its elements are closed (expected </log>): the file is cut short and what followed is missing"
+                    "the document ends at byte {at_byte}{tag} before its elements are closed (expected </log>): the file is cut short and what followed is missing"
                 ),
                 self.pos(),
             )
