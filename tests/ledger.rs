@@ -110,6 +110,32 @@ mod xes {
     }
 
     #[test]
+    fn a_gzipped_document_cut_short_is_cut_short_too() {
+        use std::io::Write;
+        let doc = format!(
+            "<log>{}{}</log>",
+            trace("A", &[("Dev", 1), ("Done", 2)]),
+            trace("B", &[("Dev", 3), ("Done", 4)])
+        );
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(doc.as_bytes()).unwrap();
+        let gz = enc.finish().unwrap();
+        // The gzip trailer and the end of the deflate stream are lost.
+        let cut = &gz[..gz.len() - 12];
+        let e = read(Preset::Xes, BadRows::Error, cut)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cut short") && e.contains("compressed stream"),
+            "{e}"
+        );
+        assert_short_and_named(&e);
+        let log = read(Preset::Xes, BadRows::Skip, cut).unwrap();
+        assert_eq!(log.rows(), log.len() as u64 + log.rejected().len() as u64);
+        assert_eq!(states_of(&log, "A"), ["Dev", "Done"]);
+    }
+
+    #[test]
     fn a_document_cut_between_traces_is_an_error_or_a_warning() {
         let doc = format!(
             "<log>{}{}",

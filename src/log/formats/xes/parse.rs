@@ -166,7 +166,15 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
             Ok(ev) => ev,
             // Every syntax error is the input ending inside a tag, a comment, …: cut short.
             Err(quick_xml::Error::Syntax(_)) => {
-                p.cut_short(xml.error_position(), true)?;
+                p.cut_short(xml.error_position(), " in an unfinished tag")?;
+                return p.finish();
+            }
+            // A gzip stream cut short.
+            Err(quick_xml::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                p.cut_short(
+                    xml.buffer_position(),
+                    " (the compressed stream is incomplete)",
+                )?;
                 return p.finish();
             }
             Err(e) => {
@@ -194,7 +202,7 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
         }
     }
     if open > 0 {
-        p.cut_short(xml.buffer_position(), false)?;
+        p.cut_short(xml.buffer_position(), "")?;
     }
     p.finish()
 }
@@ -623,12 +631,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The document ends at byte `at_byte` with elements still open (`in_tag`: inside an
-    /// unfinished tag): an error, or the events of the trace it ends in are rejected and
-    /// the ledger warns that the input was cut short.
+    /// The document ends at byte `at_byte` with elements still open (`tag` says where
+    /// else it ends, if anywhere: an unfinished tag, an incomplete gzip stream): an error,
+    /// or the events of the trace it ends in are rejected and the ledger warns that the
+    /// input was cut short.
     #[cold]
-    fn cut_short(&mut self, at_byte: u64, in_tag: bool) -> Result<()> {
-        let tag = if in_tag { " in an unfinished tag" } else { "" };
+    fn cut_short(&mut self, at_byte: u64, tag: &str) -> Result<()> {
         let (msg, pos) = if self.in_trace {
             let (what, expected) = if self.in_event {
                 (format!("event {} of", self.ev_index), "</event></trace>")
