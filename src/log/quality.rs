@@ -59,6 +59,13 @@ pub enum WarningKind {
     OverlappingIntervals,
     /// Items none of whose events survived (all dropped as unmapped or after `as_of`).
     ItemsWithoutEvents,
+    /// The input ends cut short (an XES document whose elements are not all closed):
+    /// whatever followed is missing. The events of a trace it ends in are rejected rows.
+    TruncatedInput,
+    /// Items whose change history the export cut short (a Jira search returns at most 100
+    /// histories per issue): their earlier status changes are missing, so their first
+    /// known status seems to start at creation. They are kept, and flagged here.
+    IncompleteHistory,
 }
 
 impl WarningKind {
@@ -77,6 +84,10 @@ impl WarningKind {
             WarningKind::AfterAsOf => "events after the observation end (left out)",
             WarningKind::OverlappingIntervals => "overlapping intervals of one item",
             WarningKind::ItemsWithoutEvents => "items with no event left to use",
+            WarningKind::TruncatedInput => "input cut short (what followed is missing)",
+            WarningKind::IncompleteHistory => {
+                "items whose history the export cut short (earlier status changes missing; kept)"
+            }
         }
     }
 }

@@ -1,4 +1,9 @@
 //! Jira REST search results with `expand=changelog`: one JSON file, or a folder of pages.
+//!
+//! The search returns at most 100 histories per issue. An issue whose changelog is cut short
+//! (`total` above the histories returned, or `startAt` above 0) is kept with the changes it
+//! has, and counted in the ledger's `incomplete_history` warning: its earlier status changes
+//! are missing, so its first known status seems to start at creation.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -10,7 +15,7 @@ use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
-use crate::log::quality::RejectedRow;
+use crate::log::quality::{RejectedRow, Warning, WarningKind};
 use crate::log::settings::{BadRows, Settings};
 use crate::time::{TimeFormat, TimeParser};
 
@@ -60,6 +65,20 @@ struct Named {
 struct Changelog {
     #[serde(default)]
     histories: Vec<History>,
+    /// How many histories the issue has in all (the search returns at most `maxResults`).
+    total: Option<u64>,
+    /// The index of the first history returned.
+    #[serde(rename = "startAt")]
+    start_at: Option<u64>,
+}
+
+impl Changelog {
+    /// Whether the page holds only part of the issue's histories: fewer than its total,
+    /// or not from the first one.
+    fn is_incomplete(&self) -> bool {
+        self.total.is_some_and(|t| t > self.histories.len() as u64)
+            || self.start_at.is_some_and(|s| s > 0)
+    }
 }
 
 #[derive(Deserialize)]
@@ -164,6 +183,9 @@ struct Reading {
     rejected: Vec<RejectedRow>,
     /// The status changes of the issue being read (a buffer reused from issue to issue).
     changes: Vec<Change>,
+    /// How many issues were kept with a changelog the search cut short, and the first keys.
+    incomplete: u64,
+    incomplete_examples: Vec<String>,
 }
 
 impl Reading {
@@ -180,6 +202,8 @@ impl Reading {
             bad_rows: settings.bad_rows,
             rejected: Vec::new(),
             changes: Vec::new(),
+            incomplete: 0,
+            incomplete_examples: Vec::new(),
         }
     }
 
@@ -216,6 +240,10 @@ impl Reading {
                 return self.bad(at, "fields.created", Some(&created), reason);
             }
         };
+        let incomplete = issue
+            .changelog
+            .as_ref()
+            .is_some_and(Changelog::is_incomplete);
         let histories = issue.changelog.map(|c| c.histories).unwrap_or_default();
         if !self.status_changes(at, &key, histories)? {
             return Ok(());
@@ -243,6 +271,12 @@ impl Reading {
         if let Some(ty) = fields.issuetype.and_then(|t| t.name) {
             self.b
                 .set_attribute_ids(self.type_attr, item, ty.as_bytes());
+        }
+        if incomplete {
+            self.incomplete += 1;
+            if self.incomplete_examples.len() < 5 {
+                self.incomplete_examples.push(key.trim().to_owned());
+            }
         }
         Ok(())
     }
@@ -324,6 +358,14 @@ impl Reading {
             });
         }
         self.b.stats.rejected = self.rejected;
+        if self.incomplete > 0 {
+            self.b.stats.warnings.push(Warning {
+                kind: WarningKind::IncompleteHistory,
+                count: self.incomplete,
+                items: self.incomplete,
+                examples: self.incomplete_examples,
+            });
+        }
         Ok(self.b.build())
     }
 }

@@ -113,7 +113,10 @@ fn attribute_columns(header: &[String], exclude: &[&str], settings: &Settings) -
 }
 
 /// The stage columns of an ActionableAgile file: the longest run of columns after `Name`
-/// whose values, in the first 200 rows, are all empty or dates.
+/// whose values, in the first 200 rows, are mostly dates (empty, or more dates than other
+/// values). A column with a bad date among its dates stays a stage column: the bad cell is
+/// then a rejected row (or an error) naming its line, column and value, and the column's
+/// valid dates are used.
 fn sniff_date_columns(
     input: Input<'_>,
     name: Option<&str>,
@@ -127,7 +130,8 @@ fn sniff_date_columns(
             source: e,
         })?;
     let first = 3.min(header.len());
-    let mut is_date = vec![true; header.len()];
+    // Per column: values that are dates, and values that are not.
+    let mut tally = vec![(0u32, 0u32); header.len()];
     let mut parsers: Vec<TimeParser> = header.iter().map(|_| settings.time_parser()).collect();
     let mut rec = ByteRecord::new();
     let mut rows = 0;
@@ -135,10 +139,16 @@ fn sniff_date_columns(
         rows += 1;
         for (c, field) in rec.iter().enumerate().skip(first) {
             let v = field.trim_ascii();
-            if c < is_date.len() && !v.is_empty() && parsers[c].parse(v).is_err() {
-                is_date[c] = false;
+            if c < tally.len() && !v.is_empty() {
+                if parsers[c].parse(v).is_ok() {
+                    tally[c].0 += 1;
+                } else {
+                    tally[c].1 += 1;
+                }
             }
         }
     }
-    Ok((first..header.len()).take_while(|&c| is_date[c]).collect())
+    Ok((first..header.len())
+        .take_while(|&c| tally[c].0 > tally[c].1 || tally[c] == (0, 0))
+        .collect())
 }

@@ -5,6 +5,12 @@
 //! an option `a+b` (and no attribute of that name) the values of `a` and `b` joined by a
 //! space; its `time:timestamp` is the instant. Defaults in `<global>` and attributes nested inside
 //! attributes (meta-attributes, lists, containers) are not read.
+//!
+//! Every `<event>` is a row of the ledger: an event, or a rejected row. A document that ends
+//! before its elements are closed (cut short) is an error naming the byte and the end tag
+//! expected; skipping bad rows, the events of the trace it ends in are rejected and the
+//! ledger warns `truncated_input`. A trace inside a trace, an event inside an event or
+//! outside any trace is an error too, or its events are rejected.
 
 use super::spec::{Sniff, Spec};
 #[cfg(not(feature = "xes"))]

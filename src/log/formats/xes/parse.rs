@@ -11,7 +11,7 @@ use quick_xml::events::{BytesStart, Event};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
-use crate::log::quality::RejectedRow;
+use crate::log::quality::{RejectedRow, Warning, WarningKind};
 use crate::log::settings::{BadRows, Settings, joined_names};
 use crate::time::{TimeFormat, TimeParser};
 
@@ -157,23 +157,52 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
     xml.config_mut().trim_text(true);
     let mut p = Parser::new(name, settings);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    // Elements open at this point (quick-xml checks that each end tag matches its start).
+    let mut open: u32 = 0;
     loop {
         buf.clear();
         let pos_before = xml.buffer_position();
-        let ev = xml.read_event_into(&mut buf).map_err(|e| Error::Value {
-            pos: Box::new(Position::file(name)),
-            message: format!(
-                "not a readable XES document at byte {}: {e}",
-                xml.error_position()
-            ),
-        })?;
+        let ev = match xml.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            // Every syntax error is the input ending inside a tag, a comment, …: cut short.
+            Err(quick_xml::Error::Syntax(_)) => {
+                p.cut_short(xml.error_position(), " in an unfinished tag")?;
+                return p.finish();
+            }
+            // A gzip stream cut short.
+            Err(quick_xml::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                p.cut_short(
+                    xml.buffer_position(),
+                    " (the compressed stream is incomplete)",
+                )?;
+                return p.finish();
+            }
+            Err(e) => {
+                return Err(Error::Value {
+                    pos: Box::new(Position::file(name)),
+                    message: format!(
+                        "not a readable XES document at byte {}: {e}",
+                        xml.error_position()
+                    ),
+                });
+            }
+        };
         match ev {
             Event::Eof => break,
-            Event::Start(ref e) => p.start(e, false, pos_before)?,
+            Event::Start(ref e) => {
+                open += 1;
+                p.start(e, false, pos_before)?;
+            }
             Event::Empty(ref e) => p.start(e, true, pos_before)?,
-            Event::End(ref e) => p.end(e.local_name().into_inner(), pos_before)?,
+            Event::End(ref e) => {
+                open = open.saturating_sub(1);
+                p.end(e.local_name().into_inner(), pos_before)?;
+            }
             _ => {}
         }
+    }
+    if open > 0 {
+        p.cut_short(xml.buffer_position(), "")?;
     }
     p.finish()
 }
@@ -217,6 +246,12 @@ struct Parser<'a> {
     ev_problem: Option<(Position, String)>,
     /// The 1-based index of the event in its trace.
     ev_index: u64,
+    /// Greater than 0 inside a misplaced element whose events are rejected (a trace in a
+    /// trace, an event in an event or outside any trace): how many `skip_tag` are open.
+    skip_depth: u32,
+    skip_tag: &'static str,
+    /// Why the events inside the misplaced element are not used.
+    skip_reason: String,
 }
 
 impl<'a> Parser<'a> {
@@ -263,6 +298,9 @@ impl<'a> Parser<'a> {
             ev_resource: None,
             ev_problem: None,
             ev_index: 0,
+            skip_depth: 0,
+            skip_tag: "",
+            skip_reason: String::new(),
         }
     }
 
@@ -280,8 +318,13 @@ impl<'a> Parser<'a> {
             }
             return Ok(());
         }
-        match e.local_name().into_inner() {
+        let tag = e.local_name().into_inner();
+        if self.skip_depth > 0 {
+            return self.skipped_start(tag, empty);
+        }
+        match tag {
             "global" if !empty => self.in_global = true,
+            "trace" if self.in_trace => self.nested_trace(empty, at_byte)?,
             "trace" if !empty => {
                 self.in_trace = true;
                 self.traces += 1;
@@ -290,7 +333,8 @@ impl<'a> Parser<'a> {
                 self.trace_attrs.clear();
                 self.ev_index = 0;
             }
-            "event" if self.in_trace => self.open_event(empty, at_byte)?,
+            "event" if self.in_event || !self.in_trace => self.misplaced_event(empty, at_byte)?,
+            "event" => self.open_event(empty, at_byte)?,
             t if ATTRIBUTE_TAGS.contains(&t) => {
                 if !empty {
                     self.nested = 1;
@@ -302,6 +346,69 @@ impl<'a> Parser<'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// An element opens inside a misplaced one: each event in it is a rejected row.
+    #[cold]
+    fn skipped_start(&mut self, tag: &str, empty: bool) -> Result<()> {
+        if tag == "event" {
+            self.b.stats.rows += 1;
+            let msg = self.skip_reason.clone();
+            self.bad(self.pos(), msg)?;
+        }
+        if !empty {
+            if tag == self.skip_tag {
+                self.skip_depth += 1;
+            } else if ATTRIBUTE_TAGS.contains(&tag) {
+                self.nested = 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A trace opens inside a trace: an error, or its events are rejected.
+    #[cold]
+    fn nested_trace(&mut self, empty: bool, at_byte: u64) -> Result<()> {
+        let reason = format!(
+            "a trace nested in another {}: expected </trace> before <trace>; its events are not used",
+            at(at_byte, &self.trace_id, None)
+        );
+        if self.bad_rows == BadRows::Error {
+            return Err(Error::value(self.pos(), reason));
+        }
+        if !empty {
+            self.skip("trace", reason);
+        }
+        Ok(())
+    }
+
+    /// An event inside an event, or outside any trace: an error, or a rejected row (and so
+    /// is each event inside it).
+    #[cold]
+    fn misplaced_event(&mut self, empty: bool, at_byte: u64) -> Result<()> {
+        let reason = if self.in_event {
+            format!(
+                "an event nested in another {}: expected </event> before <event>; not used",
+                at(at_byte, &self.trace_id, Some(self.ev_index))
+            )
+        } else {
+            format!(
+                "an event outside any trace at byte {at_byte}: expected it inside a <trace>; not used"
+            )
+        };
+        self.b.stats.rows += 1;
+        self.bad(self.pos(), reason.clone())?;
+        if !empty {
+            self.skip("event", reason);
+        }
+        Ok(())
+    }
+
+    /// From here to the end of the open `tag`, events are rejected for `reason`.
+    fn skip(&mut self, tag: &'static str, reason: String) {
+        self.skip_tag = tag;
+        self.skip_depth = 1;
+        self.skip_reason = reason;
     }
 
     fn open_event(&mut self, empty: bool, at_byte: u64) -> Result<()> {
@@ -401,6 +508,12 @@ impl<'a> Parser<'a> {
             self.nested -= 1;
             return Ok(());
         }
+        if self.skip_depth > 0 {
+            if tag == self.skip_tag {
+                self.skip_depth -= 1;
+            }
+            return Ok(());
+        }
         match tag {
             "global" => self.in_global = false,
             "event" if self.in_event => self.close_event(at_byte)?,
@@ -483,21 +596,19 @@ impl<'a> Parser<'a> {
     /// The end of a trace: its events and attributes go to its item.
     fn close_trace(&mut self, at_byte: u64) -> Result<()> {
         self.in_trace = false;
-        let Some(id) = self.trace_id.take().filter(|t| !t.is_empty()) else {
-            if !self.trace_events.is_empty() {
-                let pos = self.pos().in_column("concept:name");
-                let msg = format!(
-                    "trace {} has no concept:name: its {} events are not used ({})",
-                    self.traces,
-                    self.trace_events.len(),
-                    at(at_byte, &None, None)
-                );
-                self.bad(pos, msg)?;
-            }
-            return Ok(());
-        };
-        let Some(item) = self.b.item_index(id.as_bytes()) else {
-            return Ok(());
+        let item = self
+            .trace_id
+            .take()
+            .filter(|t| !t.is_empty())
+            .and_then(|id| self.b.item_index(id.as_bytes()));
+        let Some(item) = item else {
+            let msg = format!(
+                "trace {} has no concept:name: its {} events are not used ({})",
+                self.traces,
+                self.trace_events.len(),
+                at(at_byte, &None, None)
+            );
+            return self.reject_trace_events(&self.pos().in_column("concept:name"), &msg);
         };
         for &(s, t, r) in &self.trace_events {
             self.b.push_ids(item, s, t, 0);
@@ -508,6 +619,66 @@ impl<'a> Parser<'a> {
         for (a, v) in &self.trace_attrs {
             self.b.set_attribute_ids(*a, item, v.as_bytes());
         }
+        Ok(())
+    }
+
+    /// Each event read of the open trace is a rejected row (or the first is an error).
+    fn reject_trace_events(&mut self, pos: &Position, msg: &str) -> Result<()> {
+        for _ in 0..self.trace_events.len() {
+            self.bad(pos.clone(), msg.to_owned())?;
+        }
+        self.trace_events.clear();
+        Ok(())
+    }
+
+    /// The document ends at byte `at_byte` with elements still open (`tag` says where
+    /// else it ends, if anywhere: an unfinished tag, an incomplete gzip stream): an error,
+    /// or the events of the trace it ends in are rejected and the ledger warns that the
+    /// input was cut short.
+    #[cold]
+    fn cut_short(&mut self, at_byte: u64, tag: &str) -> Result<()> {
+        let (msg, pos) = if self.in_trace {
+            let (what, expected) = if self.in_event {
+                (format!("event {} of", self.ev_index), "</event></trace>")
+            } else {
+                (String::new(), "</trace>")
+            };
+            let trace = match &self.trace_id {
+                Some(id) => format!("trace {id:?}"),
+                None => format!("trace {} (not yet named)", self.traces),
+            };
+            let what = format!("{what} {trace}");
+            (
+                format!(
+                    "the document ends inside {} at byte {at_byte}{tag}: expected {expected}; the file is cut short and the trace's events are not used",
+                    what.trim_start()
+                ),
+                self.pos().in_column("trace"),
+            )
+        } else {
+            (
+                format!(
+                    "the document ends at byte {at_byte}{tag} before its elements are closed (expected </log>): the file is cut short and what followed is missing"
+                ),
+                self.pos(),
+            )
+        };
+        if self.bad_rows == BadRows::Error {
+            return Err(Error::value(pos, msg));
+        }
+        if self.in_event {
+            self.b.stats.rows += 1;
+            self.bad(pos.clone(), msg.clone())?;
+        }
+        if self.in_trace {
+            self.reject_trace_events(&pos, &msg)?;
+        }
+        self.b.stats.warnings.push(Warning {
+            kind: WarningKind::TruncatedInput,
+            count: 1,
+            items: 0,
+            examples: Vec::new(),
+        });
         Ok(())
     }
 
