@@ -160,7 +160,7 @@ pub use forecast::{
 };
 pub use log::{
     BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
-    LogReader, LogReaderBuilder, Preset, RejectedRow, Warning, WarningKind, detect,
+    LogReader, LogReaderBuilder, OpenLog, Preset, RejectedRow, Warning, WarningKind, detect,
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, ItemCounts, ItemMetrics,

@@ -55,7 +55,9 @@ pub(crate) fn datetime_to_ms(t: DateTime<Utc>) -> i64 {
 /// | JavaScript date | `Mon Mar 04 2024 09:15:00 GMT+0100 (Central European Standard Time)` |
 ///
 /// Values without an offset are read in the reader's fixed offset (UTC unless configured).
-/// Anything else (`03/04/2024`, whose day and month order cannot be told) needs
+/// A leap second (`2016-12-31T23:59:60Z`, second 60 of any minute, as its local time
+/// depends on the offset) is valid: it reads as the first instant of the next second
+/// (`2017-01-01T00:00:00Z`), the millisecond chrono gives it. Anything else (`03/04/2024`, whose day and month order cannot be told) needs
 /// [`TimeFormat::Pattern`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -598,7 +600,9 @@ fn parse_iso(v: &[u8], cache: &mut DateCache) -> Result<(i64, Option<i32>), IsoE
     if minute > 59 {
         return Err(IsoError::Range("the minute"));
     }
-    if second > 59 {
+    // A leap second (23:59:60 UTC, or its local time) is valid: read, as chrono's
+    // milliseconds read it, as the first instant of the next second.
+    if second > 60 {
         return Err(IsoError::Range("the second"));
     }
     let naive = date_ms + i64::from(hour * 3_600_000 + minute * 60_000 + second * 1000 + ms);
@@ -876,6 +880,23 @@ mod tests {
             utc(),
         );
         assert!(r[0].as_ref().unwrap_err().contains("%d.%m.%Y"));
+    }
+
+    #[test]
+    fn a_leap_second_reads_as_chrono_reads_it() {
+        for v in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.250Z",
+            "2017-01-01T00:59:60+01:00",
+        ] {
+            let want = DateTime::parse_from_rfc3339(v).unwrap().timestamp_millis();
+            // Alone (the full parse), and after a value of the same form (the fast path).
+            let r = parse_all(&["2016-12-31T23:59:59Z", v], TimeFormat::Auto, utc());
+            assert_eq!(r[1], Ok(want), "{v}");
+            assert_eq!(parse_all(&[v], TimeFormat::Auto, utc())[0], Ok(want), "{v}");
+        }
+        let e = parse_all(&["2016-12-31 23:59:61"], TimeFormat::Auto, utc());
+        assert!(e[0].as_ref().unwrap_err().contains("second"), "{e:?}");
     }
 
     #[test]

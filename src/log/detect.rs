@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use super::format::Format;
+use super::formats::Preset;
 use super::formats::spec::Sniff;
 use super::formats::{DETECTION_ORDER, known_formats};
-use super::input::{Input, csv_header};
+use super::input::{Input, PEEK, csv_header};
 use crate::error::{Error, Position, Result};
 
 /// A format recognised by [`detect`], with why.
@@ -41,16 +42,18 @@ impl Detected {
     }
 }
 
-/// How many bytes detection reads from the start of a file.
-const HEAD: usize = 4096;
-
 /// Recognises the format of the file or folder at `path`: a preset, from the path (a
 /// folder holds the pages of a Jira search), the file's first bytes (gzip, XML, JSON) or its
 /// CSV header (the columns each tool's export has); failing that, the long layout when the
 /// header names `id`, `state` and `timestamp`.
 ///
+/// Only the first 64 KiB are read. A pipe or a FIFO cannot be read again after that:
+/// [`LogReader::open`](crate::LogReader::open) recognises its format and reads it on from
+/// the same bytes.
+///
 /// [`LogReader::detect`](crate::LogReader::detect) also knows that a reader given an id or
-/// a time column reads a long log; [`Format::Auto`] reads whatever either finds.
+/// a time column reads a long log, and splits the header at the reader's delimiter;
+/// [`Format::Auto`] reads whatever either finds.
 ///
 /// # Examples
 ///
@@ -69,20 +72,30 @@ const HEAD: usize = 4096;
 /// [`Error::Io`] if it cannot be read; [`Error::Empty`] if it is empty; [`Error::Value`]
 /// listing the known formats and how to map columns by hand if it matches none.
 pub fn detect(path: impl AsRef<Path>) -> Result<Detected> {
-    let path = path.as_ref();
-    match sniff_path(path).and_then(|s| recognise(&s, Some(&path.display().to_string()))) {
-        Ok(d) => Ok(d),
-        // The crate's own long layout has no tool to recognise it by.
-        Err(_) if has_long_header(Input::Path(path)) => Ok(long_header()),
-        Err(e) => Err(e),
-    }
+    detect_path(path.as_ref(), b',')
 }
 
-/// As [`detect`], for bytes in memory (named `name` in errors).
-pub(crate) fn detect_bytes(bytes: &[u8], name: Option<&str>) -> Result<Detected> {
-    match recognise(&sniff_bytes(&bytes[..HEAD.min(bytes.len())]), name) {
+/// As [`detect`], the CSV header split at `delimiter`.
+pub(crate) fn detect_path(path: &Path, delimiter: u8) -> Result<Detected> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        let folder = Sniff {
+            folder: true,
+            ..Sniff::default()
+        };
+        return recognise(&folder, Some(&name), delimiter);
+    }
+    let head = Input::Path(path).head(PEEK, Some(&name))?;
+    detect_head(&head, Some(&name), delimiter)
+}
+
+/// As [`detect`], for an input that starts with `head` (named `name` in errors), its CSV
+/// header split at `delimiter`.
+pub(crate) fn detect_head(head: &[u8], name: Option<&str>, delimiter: u8) -> Result<Detected> {
+    match recognise(&sniff_bytes(head, delimiter), name, delimiter) {
         Ok(d) => Ok(d),
-        Err(_) if has_long_header(Input::Bytes(bytes)) => Ok(long_header()),
+        // The crate's own long layout has no tool to recognise it by.
+        Err(_) if has_long_header(head, delimiter) => Ok(long_header()),
         Err(e) => Err(e),
     }
 }
@@ -91,21 +104,8 @@ fn long_header() -> Detected {
     Detected::new(Format::Long, "id, state, timestamp")
 }
 
-/// What detection needs of the file or folder at `path`.
-fn sniff_path(path: &Path) -> Result<Sniff> {
-    if path.is_dir() {
-        return Ok(Sniff {
-            folder: true,
-            ..Sniff::default()
-        });
-    }
-    let name = path.display().to_string();
-    let head = Input::Path(path).head(HEAD, Some(&name))?;
-    Ok(sniff_bytes(&head))
-}
-
 /// What detection needs of an input that starts with `head`.
-fn sniff_bytes(head: &[u8]) -> Sniff {
+fn sniff_bytes(head: &[u8], delimiter: u8) -> Sniff {
     let text = head
         .strip_prefix(b"\xef\xbb\xbf")
         .unwrap_or(head)
@@ -114,13 +114,13 @@ fn sniff_bytes(head: &[u8]) -> Sniff {
         folder: false,
         gzip: head.starts_with(&[0x1f, 0x8b]),
         first: text.first().copied(),
-        header: csv_header(text, b','),
+        header: csv_header(text, delimiter),
     }
 }
 
 /// The first preset whose signature `sniff` matches, in [`DETECTION_ORDER`]; an error for
 /// an empty input or one that matches none.
-fn recognise(sniff: &Sniff, name: Option<&str>) -> Result<Detected> {
+fn recognise(sniff: &Sniff, name: Option<&str>, delimiter: u8) -> Result<Detected> {
     if !sniff.folder && !sniff.gzip && sniff.first.is_none() {
         return Err(Error::Empty {
             pos: Box::new(Position::file(name).at_line(1)),
@@ -129,24 +129,47 @@ fn recognise(sniff: &Sniff, name: Option<&str>) -> Result<Detected> {
     }
     for preset in DETECTION_ORDER {
         if let Some(reason) = (preset.spec().recognise)(sniff) {
+            if delimiter != b',' && !matches!(preset, Preset::JiraJson | Preset::Xes) {
+                return Err(Error::Value {
+                    pos: Box::new(Position::file(name).at_line(1)),
+                    message: format!(
+                        "the header split at {:?} looks like the {preset} format ({reason}), whose exports separate columns with commas; --delimiter applies to the plain layouts: --format long --id COL --state COL --time COL",
+                        char::from(delimiter)
+                    ),
+                });
+            }
             return Ok(Detected::new(Format::Preset(preset), reason));
         }
     }
-    Err(Error::Value {
-        pos: Box::new(Position::file(name).at_line(1)),
-        message: format!(
-            "cannot tell the format of this file from its header ({}); {}{}, or map the columns by hand: --format long --id COL --state COL --time COL (or --format wide / intervals)",
-            sniff
-                .header
-                .iter()
-                .take(12)
-                .map(|h| format!("{h:?}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+    let header = sniff
+        .header
+        .iter()
+        .take(12)
+        .map(|h| format!("{:?}", shortened(h)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = delimiter_hint(sniff, delimiter);
+    let message = if hint.is_empty() {
+        format!(
+            "cannot tell the format of this file from its header ({header}); {}{}, or map the columns by hand: --format long --id COL --state COL --time COL (or --format wide / intervals)",
             dora_hint(sniff),
             known_formats()
-        ),
+        )
+    } else {
+        format!("cannot tell the format of this file from its header ({header}): {hint}")
+    };
+    Err(Error::Value {
+        pos: Box::new(Position::file(name).at_line(1)),
+        message,
     })
+}
+
+/// `name`, cut to its first 40 characters (with an ellipsis) if longer.
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &name[..i]),
+        None => name.to_owned(),
+    }
 }
 
 /// A hint for the DORA inputs, which are not event logs.
@@ -160,21 +183,29 @@ fn dora_hint(sniff: &Sniff) -> &'static str {
     }
 }
 
-/// Whether the first CSV record of `input` names the columns `id`, `state` and `timestamp`.
-fn has_long_header(input: Input<'_>) -> bool {
-    let Ok(mut rdr) = input.csv(csv::ReaderBuilder::new().has_headers(false)) else {
-        return false;
-    };
-    let mut rec = csv::StringRecord::new();
-    if !matches!(rdr.read_record(&mut rec), Ok(true)) {
-        return false;
-    }
-    let has = |c: &str| {
-        rec.iter().any(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(c)
-        })
-    };
+/// Whether the first CSV record of `head`, split at `delimiter`, names the columns `id`,
+/// `state` and `timestamp`.
+fn has_long_header(head: &[u8], delimiter: u8) -> bool {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let names = csv_header(text, delimiter);
+    let has = |c: &str| names.iter().any(|h| h.eq_ignore_ascii_case(c));
     has("id") && has("state") && has("timestamp")
+}
+
+/// A hint for a header that is one column holding a likely delimiter other than the one
+/// used.
+fn delimiter_hint(sniff: &Sniff, delimiter: u8) -> String {
+    let [only] = sniff.header.as_slice() else {
+        return String::new();
+    };
+    [b';', b'\t', b'|']
+        .into_iter()
+        .find(|&d| d != delimiter && only.as_bytes().contains(&d))
+        .map_or_else(String::new, |d| {
+            format!(
+                "its columns look separated by {:?}: give --delimiter {:?}",
+                char::from(d),
+                char::from(d)
+            )
+        })
 }

@@ -31,5 +31,5 @@ pub use formats::Preset;
 pub(crate) use formats::plain::{ends_with_lf, record_line};
 pub(crate) use intern::Names;
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
-pub use reader::{LogReader, LogReaderBuilder};
+pub use reader::{LogReader, LogReaderBuilder, OpenLog};
 pub use settings::BadRows;

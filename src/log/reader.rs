@@ -2,18 +2,19 @@
 //! manner of `csv::ReaderBuilder`, and [`LogReader`] reads a file, a folder of pages or any
 //! reader.
 
+use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::FixedOffset;
 
-use super::detect::{Detected, detect, detect_bytes};
+use super::detect::{Detected, detect_head, detect_path};
 use super::event_log::EventLog;
 use super::format::Format;
-use super::formats::Preset;
 use super::formats::layout;
 use super::formats::plain::Layout;
-use super::input::Input;
+use super::formats::{Preset, read_xes_stream};
+use super::input::{Input, Peeked};
 #[cfg(test)]
 use super::settings::Chunking;
 use super::settings::{BadRows, Settings};
@@ -337,7 +338,11 @@ impl LogReader {
 
     /// The format this reader reads the file or folder at `path` as, with why: with
     /// [`Format::Auto`], the long layout if the reader was given an id or a time column,
-    /// else what [`detect`](crate::detect) recognises; any other format as given.
+    /// else what [`detect`](crate::detect) recognises, the header split at the reader's
+    /// delimiter; any other format as given.
+    ///
+    /// It reads the first 64 KiB of the file: to read a pipe or a FIFO, which cannot be
+    /// read twice, use [`LogReader::open`], which detects and reads from the same bytes.
     ///
     /// # Errors
     ///
@@ -345,7 +350,7 @@ impl LogReader {
     pub fn detect(&self, path: impl AsRef<Path>) -> Result<Detected> {
         match self.format {
             Format::Auto if self.columns_given() => Ok(columns_given()),
-            Format::Auto => detect(path),
+            Format::Auto => detect_path(path.as_ref(), self.settings.delimiter),
             given => Ok(Detected::new(given, "the format the reader was given")),
         }
     }
@@ -355,31 +360,123 @@ impl LogReader {
         self.settings.id.is_some() || self.settings.time.is_some()
     }
 
-    /// Reads the file (or, for `jira-json`, the folder of pages) at `path`.
+    /// Opens the file, folder, pipe, FIFO or device at `path` and finds the format it is
+    /// read as (see [`LogReader::detect`]), reading it once: [`OpenLog::read`] reads it.
+    ///
+    /// A file or a folder is detected from its first bytes and read again from its start
+    /// (a large long-format file in chunks, see [`LogReaderBuilder::threads`]). Anything
+    /// else (a pipe, a FIFO, `/dev/stdin`, a shell's `<(…)`) is opened once, its first
+    /// 64 KiB are read ahead for detection, and the reader continues from them, as
+    /// [`LogReader::open_reader`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Format, LogReader, Preset};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/exports/pm4py.csv");
+    /// let reader = LogReader::builder().format(Format::Auto).build();
+    /// let open = reader.open(path)?;
+    /// assert_eq!(open.detected().format, Format::Preset(Preset::Pm4py));
+    /// let log = open.read()?;
+    /// assert!(log.items() > 0);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if it cannot be opened or read; with [`Format::Auto`], as
+    /// [`detect`](crate::detect).
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<OpenLog<'_>> {
+        let path = path.as_ref();
+        // A path that cannot be inspected is left to the read, which names the failure.
+        let reopenable = std::fs::metadata(path).map_or(true, |m| m.is_file() || m.is_dir());
+        if reopenable {
+            return Ok(OpenLog {
+                reader: self,
+                detected: self.detect(path)?,
+                source: Source::Path(path.to_owned()),
+            });
+        }
+        let name = self.settings.name_of(path);
+        let file = File::open(path).map_err(|source| Error::Io {
+            file: Some(name.clone()),
+            source,
+        })?;
+        self.open_stream(Box::new(file), Some(name))
+    }
+
+    /// Takes a stream (standard input, a pipe, a socket, bytes) and finds the format it is
+    /// read as, reading its first 64 KiB ahead; [`OpenLog::read`] reads it on from them.
+    /// The stream is named in errors by [`LogReaderBuilder::name`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{Format, LogReader};
+    ///
+    /// let csv = "id;state;timestamp\nA-1;Dev;2024-03-04\n";
+    /// let reader = LogReader::builder()
+    ///     .format(Format::Auto)
+    ///     .delimiter(b';')
+    ///     .name("standard input")
+    ///     .build();
+    /// let open = reader.open_reader(csv.as_bytes())?;
+    /// assert_eq!(open.detected().format, Format::Long);
+    /// assert_eq!(open.read()?.len(), 1);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the stream cannot be read; with [`Format::Auto`], as
+    /// [`detect`](crate::detect).
+    pub fn open_reader<'a, R: Read + 'a>(&'a self, rdr: R) -> Result<OpenLog<'a>> {
+        self.open_stream(Box::new(rdr), self.settings.name.clone())
+    }
+
+    fn open_stream<'a>(
+        &'a self,
+        rdr: Box<dyn Read + 'a>,
+        name: Option<String>,
+    ) -> Result<OpenLog<'a>> {
+        let peeked = Peeked::new(rdr, name.as_deref())?;
+        let detected = match self.format {
+            Format::Auto if self.columns_given() => columns_given(),
+            Format::Auto => detect_head(peeked.head(), name.as_deref(), self.settings.delimiter)?,
+            given => Detected::new(given, "the format the reader was given"),
+        };
+        Ok(OpenLog {
+            reader: self,
+            detected,
+            source: Source::Stream(peeked, name),
+        })
+    }
+
+    /// Reads the file (or, for `jira-json`, the folder of pages) at `path`; a pipe or a
+    /// FIFO too, read once (see [`LogReader::open`]).
     ///
     /// With more than one thread ([`LogReaderBuilder::threads`]), a long-format file of a
     /// few megabytes or more is parsed in byte ranges on those threads, each through its own
     /// handle on the file, streaming; the result, and any error, is the one a sequential
-    /// read gives.
+    /// read gives. A pipe or a FIFO cannot be read in ranges: it is read streaming on the
+    /// calling thread.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] if the file cannot be opened; otherwise as [`LogReader::read`], with
     /// the path in every position; with [`Format::Auto`], as [`LogReader::detect`] too.
     pub fn read_path(&self, path: impl AsRef<Path>) -> Result<EventLog> {
-        let path = path.as_ref();
-        let format = match self.format {
-            Format::Auto => self.detect(path)?.format,
-            given => given,
-        };
-        self.read_as(format, Input::Path(path))
+        self.open(path)?.read()
     }
 
     /// Reads a log from any reader.
     ///
     /// A plain layout is read streaming (so is [`Format::Auto`] when the reader was given an
-    /// id or a time column); a preset, or [`Format::Auto`] otherwise, reads the whole input
-    /// into memory first (to recognise it, and because a preset may read it more than once).
+    /// id or a time column, or when the input is recognised as a plain long log), and so is
+    /// `xes`; the other presets read the whole input into memory first (a preset may read
+    /// it more than once), at most 1 GiB. With [`Format::Auto`] the format is recognised
+    /// from the first 64 KiB (see [`LogReader::open_reader`]).
     ///
     /// # Errors
     ///
@@ -388,29 +485,40 @@ impl LogReader {
     /// - [`Error::Csv`] if a record cannot be read (unbalanced quotes, I/O);
     /// - [`Error::Value`] for a row with the wrong number of fields, an empty id or state, a
     ///   value that is not UTF-8, or a timestamp that cannot be read (unless
-    ///   [`BadRows::Skip`]), or an input that is not a valid export of its preset;
+    ///   [`BadRows::Skip`]), or an input that is not a valid export of its preset, or an
+    ///   input of a preset larger than 1 GiB;
     /// - [`Error::Io`] if the reader fails;
     /// - with [`Format::Auto`], an error if the format cannot be told (see
     ///   [`detect`](crate::detect)); [`Error::InvalidArgument`] for `xes` when the crate was
     ///   built without the feature `xes`.
-    pub fn read<R: Read>(&self, mut rdr: R) -> Result<EventLog> {
-        let format = match self.format {
-            Format::Auto if self.columns_given() => Format::Long,
-            given => given,
+    pub fn read<R: Read>(&self, rdr: R) -> Result<EventLog> {
+        self.open_reader(rdr)?.read()
+    }
+
+    /// Reads a stream in `format` (not [`Format::Auto`]) from its first byte.
+    fn read_stream(
+        &self,
+        format: Format,
+        peeked: Peeked<Box<dyn Read + '_>>,
+        name: Option<String>,
+    ) -> Result<EventLog> {
+        let settings = Settings {
+            name: name.clone(),
+            ..self.settings.clone()
         };
         if let Some(layout) = layout_of(format) {
-            return layout::read_stream(&self.settings, layout, rdr, self.settings.name.clone());
+            return layout::read_stream(&settings, layout, peeked.into_reader(), name);
         }
-        let mut bytes = Vec::new();
-        rdr.read_to_end(&mut bytes).map_err(|source| Error::Io {
-            file: self.settings.name.clone(),
-            source,
-        })?;
-        let format = match format {
-            Format::Auto => detect_bytes(&bytes, self.settings.name.as_deref())?.format,
-            given => given,
-        };
-        self.read_as(format, Input::Bytes(&bytes))
+        match format {
+            Format::Preset(Preset::Xes) => read_xes_stream(peeked.into_reader(), &settings),
+            Format::Preset(preset) => {
+                let bytes = peeked.into_bytes(name.as_deref(), preset.name())?;
+                (preset.spec().read)(Input::Bytes(&bytes), &settings)
+            }
+            other => Err(Error::InvalidArgument(format!(
+                "cannot read the format {other} without detecting it first"
+            ))),
+        }
     }
 
     /// Reads `input` in `format` (not [`Format::Auto`]).
@@ -422,6 +530,56 @@ impl LogReader {
                 "cannot read the format {other} without detecting it first"
             ))),
         }
+    }
+}
+
+/// An input opened once, its format known: what [`LogReader::open`] and
+/// [`LogReader::open_reader`] return. [`OpenLog::read`] reads it in that format, from its
+/// first byte.
+pub struct OpenLog<'a> {
+    reader: &'a LogReader,
+    detected: Detected,
+    source: Source<'a>,
+}
+
+/// Where an [`OpenLog`] reads from.
+enum Source<'a> {
+    /// A file or a folder, opened again to be read.
+    Path(PathBuf),
+    /// A stream, its first bytes read ahead, and its name.
+    Stream(Peeked<Box<dyn Read + 'a>>, Option<String>),
+}
+
+impl OpenLog<'_> {
+    /// The format the input is read as, with why (see [`LogReader::detect`]).
+    pub fn detected(&self) -> &Detected {
+        &self.detected
+    }
+
+    /// Reads the input in the format found.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogReader::read`] and [`LogReader::read_path`].
+    pub fn read(self) -> Result<EventLog> {
+        let format = self.detected.format;
+        match self.source {
+            Source::Path(path) => self.reader.read_as(format, Input::Path(&path)),
+            Source::Stream(peeked, name) => self.reader.read_stream(format, peeked, name),
+        }
+    }
+}
+
+impl std::fmt::Debug for OpenLog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stream(_, name) => name.clone().unwrap_or_else(|| "a stream".to_owned()),
+        };
+        f.debug_struct("OpenLog")
+            .field("detected", &self.detected)
+            .field("source", &source)
+            .finish_non_exhaustive()
     }
 }
 

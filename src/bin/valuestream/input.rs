@@ -5,18 +5,22 @@ use std::path::PathBuf;
 
 use clap::Args;
 use valuestream::{
-    BadRows, EventLog, Format, LogReader, LogReaderBuilder, TimeFormat, TimelineOptions, Timelines,
-    Workflow, parse_instant, parse_offset,
+    BadRows, EventLog, Format, LogReader, TimeFormat, TimelineOptions, Timelines, Workflow,
+    parse_instant, parse_offset,
 };
 
 use crate::Failure;
+
+/// The name of standard input (the file `-`) in notes and errors.
+const STDIN: &str = "standard input";
 
 /// The options shared by every subcommand that reads an event log.
 // Command-line switches are bools by nature; each is independent of the others.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, Args)]
 pub struct InputArgs {
-    /// The event log: CSV, Jira JSON (a file or a folder of pages), XES or XES.gz.
+    /// The event log: CSV, Jira JSON (a file or a folder of pages), XES or XES.gz; `-` reads
+    /// standard input (a pipe or a FIFO is read once, as it comes).
     pub file: PathBuf,
     /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states
     /// [default: the format's own workflow, or one guessed from the status names].
@@ -50,7 +54,8 @@ pub struct InputArgs {
     /// Offset for timestamps written without one, like +01:00 [default: UTC].
     #[arg(long, value_name = "OFFSET")]
     pub offset: Option<String>,
-    /// Field delimiter of a plain CSV layout [default: ,].
+    /// Field delimiter of a plain CSV layout, also where --format auto splits the header
+    /// [default: ,].
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
     /// Keep this column as an item attribute (repeatable).
@@ -176,10 +181,12 @@ impl InputArgs {
         Ok(parse_offset(self.offset.as_deref().unwrap_or("Z"))?)
     }
 
-    /// The format, with its columns: `--format`, or with `--format auto` the one the
-    /// library recognises, said on stderr.
-    fn columns(&self) -> Result<LogReaderBuilder, Failure> {
-        let mut b = LogReader::builder().format(Format::from_name(&self.format)?);
+    /// The reader of the file: the format (`--format`, perhaps auto), its columns and how
+    /// to read them.
+    fn reader(&self) -> Result<LogReader, Failure> {
+        let mut b = LogReader::builder()
+            .format(Format::from_name(&self.format)?)
+            .offset(self.offset()?);
         if let Some(c) = &self.id {
             b = b.id_column(c);
         }
@@ -203,46 +210,63 @@ impl InputArgs {
         {
             b = b.attribute(c);
         }
-        let reader = b.clone().build();
-        if reader.format() != Format::Auto {
-            return Ok(b);
-        }
-        let found = reader.detect(&self.file)?;
-        let file = self.file.display();
-        match found.format {
-            Format::Long => {
-                eprintln!(
-                    "valuestream: note: reading {file} as a long log ({})",
-                    found.reason
-                );
-            }
-            format => eprintln!(
-                "valuestream: note: reading {file} as {format} ({}); --format overrides",
-                found.reason
-            ),
-        }
-        Ok(b.format(found.format))
-    }
-
-    /// The reader of the file, and the format it reads.
-    fn reader(&self) -> Result<(LogReader, Format), Failure> {
-        let mut b = self.columns()?.offset(self.offset()?);
-        let format = b.clone().build().format();
         if let Some(f) = &self.time_format {
             b = b.time_format(TimeFormat::from_name(f)?);
         }
-        // A preset knows its delimiter.
-        if let (Some(d), Format::Long | Format::Wide | Format::Intervals) = (self.delimiter, format)
-        {
+        // A preset knows its delimiter; detection splits the header at the one given.
+        if let Some(d) = self.delimiter {
             let d = u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| {
                 Failure::input(format!("the delimiter {d:?} is not one ASCII character"))
             })?;
             b = b.delimiter(d);
         }
+        if self.is_stdin() {
+            b = b.name(STDIN);
+        }
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
         }
-        Ok((b.threads(self.read_threads()).build(), format))
+        Ok(b.threads(self.read_threads()).build())
+    }
+
+    /// Whether the file is `-`: standard input.
+    fn is_stdin(&self) -> bool {
+        self.file.as_os_str() == "-"
+    }
+
+    /// The log, read once: from standard input (`-`), a pipe, a FIFO or a file, its format
+    /// (with `--format auto`, the one the library recognises, said on stderr), and the
+    /// format it was read as.
+    fn read_log(&self) -> Result<(EventLog, Format), Failure> {
+        let reader = self.reader()?;
+        let stdin;
+        let open = if self.is_stdin() {
+            stdin = std::io::stdin();
+            reader.open_reader(stdin.lock())?
+        } else {
+            reader.open(&self.file)?
+        };
+        let found = open.detected().clone();
+        if reader.format() == Format::Auto {
+            let file = if self.is_stdin() {
+                STDIN.to_owned()
+            } else {
+                self.file.display().to_string()
+            };
+            match found.format {
+                Format::Long => {
+                    eprintln!(
+                        "valuestream: note: reading {file} as a long log ({})",
+                        found.reason
+                    );
+                }
+                format => eprintln!(
+                    "valuestream: note: reading {file} as {format} ({}); --format overrides",
+                    found.reason
+                ),
+            }
+        }
+        Ok((open.read()?, found.format))
     }
 
     /// Reads the log and the workflow to read it through.
@@ -252,8 +276,7 @@ impl InputArgs {
             Some(p) => Some(Workflow::from_path(p)?),
             None => None,
         };
-        let (reader, format) = self.reader()?;
-        let log = reader.read_path(&self.file)?;
+        let (log, format) = self.read_log()?;
         let workflow = match (given, format) {
             (Some(w), _) => w,
             // The preset's own workflow.

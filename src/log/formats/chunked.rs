@@ -1,6 +1,12 @@
 //! The chunked read of a large long-format file: byte ranges parsed on several threads,
 //! then joined into exactly the log that a sequential read gives.
 //!
+//! Only a regular file is read in chunks: each thread seeks its own handle. A pipe, a FIFO
+//! or standard input cannot seek and is not held in memory for this: it is read streaming
+//! on the calling thread (`LogReader::open` hands it to the sequential read), whatever its
+//! size. So is a file whose lines end with a carriage return alone (the chunks are split at
+//! line feeds).
+//!
 //! 1. **Plan** (calling thread). Read the header, find the columns, and read rows until
 //!    the timestamp column's form is known (usually from the first data row), through the
 //!    same per-row code as the sequential read. Split the rest at evenly spaced offsets; a

@@ -11,7 +11,7 @@ use super::plain::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, hea
 use super::{chunked, intervals, long, wide};
 use crate::error::{Error, Result};
 use crate::log::event_log::EventLog;
-use crate::log::input::Input;
+use crate::log::input::{Input, LineEnds, PEEK, cr_only, read_up_to};
 use crate::log::settings::Settings;
 
 /// Reads `input` in `layout`: a file by path, or bytes as a stream.
@@ -34,7 +34,14 @@ pub(crate) fn read_path(settings: &Settings, layout: Layout, path: &Path) -> Res
     let meta = file.metadata().ok();
     let mut unterminated_end = None;
     if let Some(m) = meta.as_ref().filter(|m| m.is_file()) {
-        if let Some(log) = chunked::read(settings, layout, path, &mut file, &name, m.len()) {
+        // A file whose lines end with a carriage return alone is read sequentially, its
+        // line ends read as line feeds (the chunks are split at line feeds).
+        let mut head = vec![0u8; PEEK];
+        let n = read_up_to(&mut file, &mut head).map_err(io_error)?;
+        file.rewind().map_err(io_error)?;
+        if !cr_only(&head[..n])
+            && let Some(log) = chunked::read(settings, layout, path, &mut file, &name, m.len())
+        {
             return log;
         }
         if ends_unterminated(&mut file, m.len()).map_err(io_error)? {
@@ -42,15 +49,16 @@ pub(crate) fn read_path(settings: &Settings, layout: Layout, path: &Path) -> Res
         }
         file.rewind().map_err(io_error)?;
     }
+    let rdr = io::BufReader::with_capacity(1 << 16, file);
     let source = Source {
-        name: Some(name),
+        name: Some(name.clone()),
         size: meta.map(|m| m.len()),
         unterminated_end,
     };
     read_source(
         settings,
         layout,
-        io::BufReader::with_capacity(1 << 16, file),
+        LineEnds::new(rdr).map_err(io_error)?,
         source,
     )
 }
@@ -62,6 +70,11 @@ pub(crate) fn read_stream<R: Read>(
     rdr: R,
     name: Option<String>,
 ) -> Result<EventLog> {
+    let rdr =
+        LineEnds::new(io::BufReader::with_capacity(1 << 16, rdr)).map_err(|source| Error::Io {
+            file: name.clone(),
+            source,
+        })?;
     let source = Source {
         name,
         size: None,

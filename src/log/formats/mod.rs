@@ -25,6 +25,8 @@ mod xes;
 
 use std::fmt;
 
+pub(crate) use self::xes::read_stream as read_xes_stream;
+
 use self::spec::Spec;
 use crate::error::{Error, Result};
 

@@ -52,3 +52,19 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
         ))
     }
 }
+
+/// Reads an XES document, plain or gzipped, from a stream (read once, as it comes).
+pub(crate) fn read_stream(rdr: impl std::io::Read, settings: &Settings) -> Result<EventLog> {
+    #[cfg(feature = "xes")]
+    {
+        let input = std::io::BufReader::with_capacity(1 << 16, rdr);
+        parse::read_buffered(input, settings.name.as_deref(), settings)
+    }
+    #[cfg(not(feature = "xes"))]
+    {
+        let _ = (rdr, settings);
+        Err(Error::InvalidArgument(
+            "reading XES needs the crate feature `xes`".to_owned(),
+        ))
+    }
+}

@@ -21,25 +21,88 @@ pub(super) fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     let name = name.as_deref();
     match input {
         Input::Path(path) => {
-            let io = |source| Error::Io {
+            let file = File::open(path).map_err(|source| Error::Io {
                 file: name.map(str::to_owned),
                 source,
-            };
-            let file = File::open(path).map_err(io)?;
-            let mut input = BufReader::with_capacity(1 << 16, file);
-            if input.fill_buf().map_err(io)?.starts_with(&GZIP) {
-                let inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(input));
-                read_from(inner, name, settings)
-            } else {
-                read_from(input, name, settings)
-            }
+            })?;
+            read_buffered(BufReader::with_capacity(1 << 16, file), name, settings)
         }
-        Input::Bytes(bytes) if bytes.starts_with(&GZIP) => {
-            let inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(bytes));
-            read_from(inner, name, settings)
-        }
-        Input::Bytes(bytes) => read_from(bytes, name, settings),
+        Input::Bytes(bytes) => read_buffered(bytes, name, settings),
     }
+}
+
+/// Reads an XES document from `input`, gunzipping it if it starts with gzip's magic bytes;
+/// what it holds must look like XML.
+pub(crate) fn read_buffered<R: BufRead>(
+    mut input: R,
+    name: Option<&str>,
+    settings: &Settings,
+) -> Result<EventLog> {
+    let io = |source| Error::Io {
+        file: name.map(str::to_owned),
+        source,
+    };
+    if input.fill_buf().map_err(io)?.starts_with(&GZIP) {
+        let mut inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(input));
+        expect_xml(&mut inner, name, true)?;
+        read_from(inner, name, settings)
+    } else {
+        expect_xml(&mut input, name, false)?;
+        read_from(input, name, settings)
+    }
+}
+
+/// An error unless the first byte of `input` that is not blank (after a byte-order mark)
+/// opens an XML element: says what the input holds instead (a gzipped CSV, JSON, …).
+fn expect_xml(input: &mut impl BufRead, name: Option<&str>, gzip: bool) -> Result<()> {
+    let head = match input.fill_buf() {
+        Ok(buf) => buf[..buf.len().min(256)].to_vec(),
+        Err(_) if gzip => {
+            return Err(Error::Value {
+                pos: Box::new(Position::file(name)),
+                message: "gzip-compressed, but it cannot be decompressed: the xes format reads XES documents (IEEE 1849), plain or gzipped".to_owned(),
+            });
+        }
+        Err(source) => {
+            return Err(Error::Io {
+                file: name.map(str::to_owned),
+                source,
+            });
+        }
+    };
+    let text = head
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(&head)
+        .trim_ascii_start();
+    if text.is_empty() || text[0] == b'<' {
+        return Ok(());
+    }
+    let what = if text[0] == b'{' || text[0] == b'[' {
+        "JSON"
+    } else if text.contains(&b',') || text.contains(&b';') || text.contains(&b'\t') {
+        "CSV"
+    } else {
+        "text"
+    };
+    let first: String = String::from_utf8_lossy(text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(40)
+        .collect();
+    Err(Error::Value {
+        pos: Box::new(Position::file(name).at_line(1)),
+        message: format!(
+            "{}{what}, not XML (it starts {first:?}): the xes format reads XES documents (IEEE 1849), plain or gzipped; {}",
+            if gzip { "gzip-compressed " } else { "" },
+            if gzip && what == "CSV" {
+                "decompress a gzipped CSV and read that (gunzip -c FILE | valuestream report -)"
+            } else {
+                "give the --format of what it is"
+            }
+        ),
+    })
 }
 
 /// The magic bytes of gzip.
