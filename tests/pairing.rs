@@ -241,3 +241,94 @@ proptest! {
         }
     }
 }
+
+/// Negative durations, one rule in every input kind: the row is bad (an error naming the
+/// line, column and value; skipped, a rejected row with them in the ledger).
+fn assert_negative_rejected(
+    text: &str,
+    reader: impl Fn(BadRows) -> valuestream::LogReaderBuilder,
+    line: u64,
+    column: &str,
+    value: &str,
+) {
+    let msg = reader(BadRows::Error)
+        .build()
+        .read(text.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("ends before it starts"), "{msg}");
+    assert!(msg.contains(&format!("line {line}")), "{msg}");
+    assert!(msg.contains(column) && msg.contains(value), "{msg}");
+    let log = reader(BadRows::Skip).build().read(text.as_bytes()).unwrap();
+    let r = log.rejected();
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].line, line);
+    assert_eq!(r[0].column.as_deref(), Some(column));
+    assert_eq!(r[0].value.as_deref(), Some(value));
+    assert!(
+        r[0].reason.contains("ends before it starts"),
+        "{}",
+        r[0].reason
+    );
+}
+
+#[test]
+fn negative_durations_are_bad_rows_in_the_intervals_layout() {
+    let text = "id,stage,start,end\nA,Dev,2024-01-02,2024-01-03\nB,Dev,2024-01-05,2024-01-04\n";
+    assert_negative_rejected(
+        text,
+        |b| {
+            LogReader::builder()
+                .format(valuestream::Format::Intervals)
+                .bad_rows(b)
+        },
+        3,
+        "end",
+        "2024-01-04",
+    );
+}
+
+#[test]
+fn negative_durations_are_bad_rows_in_pm4py_start_timestamp_logs() {
+    let text = "case:concept:name,concept:name,start_timestamp,time:timestamp\n\
+                A,Dev,2024-01-02,2024-01-03\nB,Dev,2024-01-05,2024-01-04\n";
+    assert_negative_rejected(
+        text,
+        |b| LogReader::builder().preset(Preset::Pm4py).bad_rows(b),
+        3,
+        "time:timestamp",
+        "2024-01-04",
+    );
+}
+
+#[test]
+fn negative_durations_are_bad_rows_in_the_wide_layout() {
+    // B enters Test before it enters Dev: Dev would last minus one day.
+    let text = "ID,Dev,Test,Done\nA,2024-01-02,2024-01-03,2024-01-04\nB,2024-01-05,2024-01-04,\n";
+    assert_negative_rejected(
+        text,
+        |b| {
+            LogReader::builder()
+                .format(valuestream::Format::Wide)
+                .bad_rows(b)
+        },
+        3,
+        "Test",
+        "2024-01-04",
+    );
+}
+
+#[test]
+fn negative_durations_are_bad_rows_in_a_wide_preset() {
+    // GitLab: closed before it was created.
+    let text = "Issue ID,Title,Created At (UTC),Closed At (UTC)\n\
+                1,a,2024-01-02 10:00:00,2024-01-03 10:00:00\n\
+                2,b,2024-01-05 10:00:00,2024-01-04 10:00:00\n";
+    assert_negative_rejected(
+        text,
+        |b| LogReader::builder().preset(Preset::Gitlab).bad_rows(b),
+        3,
+        "Closed At (UTC)",
+        "2024-01-04 10:00:00",
+    );
+}
