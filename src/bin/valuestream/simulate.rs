@@ -310,14 +310,30 @@ fn notes(s: &mut String, r: &SimResult, a: &Analysis, dis: &[Disagreement]) {
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
-        100.0 * r.littles_law_relative_error,
-        if r.unstable {
-            " (it needs a stable stream)"
-        } else {
-            ""
+    match r.littles_law_relative_error {
+        Some(e) => {
+            let _ = writeln!(
+                s,
+                "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
+                100.0 * e,
+                if r.unstable {
+                    " (it needs a stable stream)"
+                } else {
+                    ""
+                }
+            );
         }
-    );
+        None if r.horizon_too_short() => {
+            let _ = writeln!(
+                s,
+                "\nNo item finished within the measured window of any replication: the horizon is too short to measure cycle time and throughput, to check Little's law or to judge whether queues grow (this is not overload); simulate longer with --horizon-days."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "\nLittle's law cannot be checked: no work was in progress in the measured window."
+            );
+        }
+    }
 }

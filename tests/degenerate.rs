@@ -1,0 +1,115 @@
+//! Degenerate inputs get a sentence, not `NaN`: a simulation horizon too short for any item
+//! to finish is neither overload nor a disagreement, and no output carries a non-finite
+//! number.
+
+#![cfg(feature = "cli")]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use valuestream::{Arrivals, Distribution, Servers, SimOptions, Simulation, Station, ValueStream};
+
+fn mm1() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/mm1.toml")
+}
+
+/// No `NaN`, no infinity, in any spelling.
+fn assert_finite_text(out: &str) {
+    let lower = out.to_ascii_lowercase();
+    assert!(!lower.contains("nan"), "{out}");
+    assert!(
+        !lower.contains("inf%") && !lower.contains("infinity"),
+        "{out}"
+    );
+    assert!(!out.contains("inf ") && !out.contains("-inf"), "{out}");
+}
+
+/// Every interval in a JSON value is `[low, high]` with `0 <= low <= high` (the quantities
+/// simulated are never negative).
+fn assert_intervals_not_negative(v: &serde_json::Value, path: &str) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if k.ends_with("ci95")
+                    && let Some([lo, hi]) = x.as_array().map(|a| [a[0].as_f64(), a[1].as_f64()])
+                {
+                    let (lo, hi) = (lo.unwrap(), hi.unwrap());
+                    assert!(0.0 <= lo && lo <= hi, "{path}.{k}: [{lo}, {hi}]");
+                }
+                assert_intervals_not_negative(x, &format!("{path}.{k}"));
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                assert_intervals_not_negative(x, &format!("{path}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_horizon_too_short_for_any_item_to_finish_is_not_overload() {
+    // One server, a day's work on average, arrivals at 0.9 a day: stable, but in half a
+    // day (a tenth of it warm-up) hardly anything can finish, and here nothing does.
+    let model = ValueStream::new(
+        Arrivals::poisson(0.9).unwrap(),
+        vec![Station::new(
+            "Dev",
+            Servers::Finite(1),
+            Distribution::exponential(1.0).unwrap(),
+        )],
+    )
+    .unwrap();
+    let options = SimOptions::new().replications(3).horizon_days(0.5);
+    let r = Simulation::new(&model).unwrap().run(&options).unwrap();
+    assert_eq!(r.items_done, 0);
+    assert!(r.horizon_too_short());
+    assert!(!r.unstable, "a short horizon judged as overload");
+    assert_eq!(r.littles_law_relative_error, None);
+    let analysis = valuestream::analyze(&model).unwrap();
+    assert!(r.disagreements(&analysis).is_empty());
+    let json = serde_json::to_value(&r).unwrap();
+    assert_intervals_not_negative(&json, "");
+}
+
+#[test]
+fn the_cli_says_the_horizon_is_too_short_in_text_and_json() {
+    let run = |json: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_valuestream"));
+        c.arg("simulate")
+            .arg(mm1())
+            .args(["--horizon-days", "0.5", "--replications", "3"]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let text = run(false);
+    assert_finite_text(&text);
+    assert!(text.contains("the horizon is too short"), "{text}");
+    assert!(!text.contains("Unstable"), "{text}");
+    assert!(
+        !text.contains("outside the simulation's 95% interval"),
+        "{text}"
+    );
+    let json = run(true);
+    assert_finite_text(&json);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items_done"], 0);
+    assert_eq!(v["unstable"], false);
+    // Documented as null when it cannot be measured.
+    assert!(v["littles_law_relative_error"].is_null());
+    assert!(
+        v["disagreements"].as_array().is_some_and(Vec::is_empty),
+        "{json}"
+    );
+    assert_intervals_not_negative(&v, "");
+}
