@@ -113,3 +113,56 @@ fn the_cli_says_the_horizon_is_too_short_in_text_and_json() {
     );
     assert_intervals_not_negative(&v, "");
 }
+
+/// `valuestream <command> data/story/log.csv` with a horizon of a few hours, in which no
+/// item can finish: its text and its JSON.
+fn short_horizon(command: &[&str]) -> (String, serde_json::Value) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = |json: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_valuestream"));
+        c.args(command)
+            .arg(root.join("data/story/log.csv"))
+            .arg("--workflow")
+            .arg(root.join("data/story/workflow.toml"))
+            .args(["--horizon-days", "0.3", "--replications", "3"]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let text = run(false);
+    let json = run(true);
+    assert_finite_text(&text);
+    assert_finite_text(&json);
+    (text, serde_json::from_str(&json).unwrap())
+}
+
+#[test]
+fn a_what_if_with_nothing_measured_says_so_in_a_sentence() {
+    let (text, v) = short_horizon(&["whatif", "--change", "servers Dev=+0"]);
+    assert!(
+        text.contains("no item finished within the simulated horizon"),
+        "{text}"
+    );
+    // Nothing changes: the relative change is 0, not undefined.
+    assert_eq!(v["throughput"]["delta_rel"].as_f64(), Some(0.0), "{v}");
+    assert_eq!(v["baseline"]["unstable"], false);
+}
+
+#[test]
+fn leverage_with_nothing_measured_names_no_lever() {
+    let (text, v) = short_horizon(&["leverage"]);
+    assert!(text.contains("the levers cannot be ranked"), "{text}");
+    assert!(!text.contains("Do first"), "{text}");
+    assert!(
+        v["ranking"].as_array().is_some_and(|r| !r.is_empty()),
+        "{v}"
+    );
+}
