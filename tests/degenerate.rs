@@ -166,3 +166,84 @@ fn leverage_with_nothing_measured_names_no_lever() {
         "{v}"
     );
 }
+
+/// The keys of a value in `v` that are JSON `null`, as paths.
+fn nulls(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Null => out.push(path.to_owned()),
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                nulls(x, &format!("{path}.{k}"), out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for x in a {
+                nulls(x, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+
+    /// Small random models over horizons from a few hours to weeks: a simulation's JSON has
+    /// `null` only where nothing could be measured (no item finished, no visit of a station
+    /// ended, an interval from fewer than two replications that measured something), its
+    /// intervals never
+    /// go below 0, and a stream is judged unstable only when items finished.
+    #[test]
+    fn simulations_of_small_models_have_no_unmeasured_numbers(
+        rate in 0.1f64..3.0,
+        stations in proptest::collection::vec((1u32..3, 0.1f64..3.0), 1..4),
+        horizon in 0.2f64..40.0,
+        replications in 2u32..4,
+        seed in 0u64..1000,
+    ) {
+        let model = ValueStream::new(
+            Arrivals::poisson(rate).unwrap(),
+            stations
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, mean))| {
+                    Station::new(
+                        format!("S{i}"),
+                        Servers::Finite(c),
+                        Distribution::exponential(mean).unwrap(),
+                    )
+                })
+                .collect(),
+        )
+        .unwrap();
+        let options = SimOptions::new()
+            .replications(replications)
+            .horizon_days(horizon)
+            .seed(seed)
+            .threads(1);
+        let r = Simulation::new(&model).unwrap().run(&options).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert_intervals_not_negative(&json, "");
+        proptest::prop_assert!(!r.unstable || r.items_done > 0);
+        if !r.horizon_too_short() {
+            let mut found = Vec::new();
+            nulls(&json["cycle_time_days"], "cycle_time_days", &mut found);
+            nulls(&json["throughput"], "throughput", &mut found);
+            nulls(&json["wip"], "wip", &mut found);
+            nulls(&json["littles_law_relative_error"], "littles_law_relative_error", &mut found);
+            for (i, st) in r.stations.iter().enumerate() {
+                // A station where no visit ended has no time to measure; its waits are those
+                // that ended in the window, which a visit begun before it may not have.
+                let mut here = Vec::new();
+                nulls(&json["stations"][i], &format!("stations[{i}]"), &mut here);
+                here.retain(|p| {
+                    !(p.contains(".wait_days_") || st.throughput_per_day == 0.0 && p.contains(".time_days_"))
+                });
+                found.extend(here);
+            }
+            // An interval needs two replications that measured something (documented).
+            found.retain(|p| !p.ends_with("ci95"));
+            proptest::prop_assert!(found.is_empty(), "{} items done, nulls at {:?}", r.items_done, found);
+        }
+    }
+}
