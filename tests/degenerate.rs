@@ -100,6 +100,13 @@ fn the_cli_says_the_horizon_is_too_short_in_text_and_json() {
         !text.contains("outside the simulation's 95% interval"),
         "{text}"
     );
+    // Nothing was measured, so no analytic answer is flagged as outside an interval.
+    assert!(
+        text.lines()
+            .filter(|l| !l.starts_with("Simulated:")) // the legend
+            .all(|l| !l.contains('≠')),
+        "{text}"
+    );
     let json = run(true);
     assert_finite_text(&json);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
