@@ -101,13 +101,16 @@ fn run() -> Result<(), valuestream::Error> {
     for w in &analytic.warnings {
         println!("note: {w}");
     }
-    println!(
-        "\nLittle's law on the simulation: WIP {:.2} = {:.2}/day × {:.2} days (within {:.2}%)",
-        sim.wip.mean,
-        sim.throughput.per_day,
-        lt.mean,
-        100.0 * sim.littles_law_relative_error
-    );
+    match sim.littles_law_relative_error {
+        Some(e) => println!(
+            "\nLittle's law on the simulation: WIP {:.2} = {:.2}/day × {:.2} days (within {:.2}%)",
+            sim.wip.mean,
+            sim.throughput.per_day,
+            lt.mean,
+            100.0 * e
+        ),
+        None => println!("\nLittle's law cannot be checked: no item finished in the window."),
+    }
     Ok(())
 }
 

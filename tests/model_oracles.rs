@@ -71,9 +71,9 @@ fn exactly(what: &str, got: Option<f64>, want: f64) {
 #[track_caller]
 fn littles_law_holds(r: &SimResult, tolerance: f64) {
     assert!(
-        r.littles_law_relative_error < tolerance,
+        r.littles_law_relative_error.unwrap() < tolerance,
         "L = λW off by {:.3}%",
-        100.0 * r.littles_law_relative_error
+        100.0 * r.littles_law_relative_error.unwrap()
     );
     for s in &r.stations {
         let lw = s.throughput_per_day * s.time_days_mean;

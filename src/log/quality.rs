@@ -57,6 +57,13 @@ pub enum WarningKind {
     AfterAsOf,
     /// Intervals of one item that overlap (the later start wins).
     OverlappingIntervals,
+    /// In a start/complete log, a start of an activity instance while another start of the
+    /// same instance (of the same case and activity when the log has no instance ids) is
+    /// still open: the completes close the open starts first in, first out.
+    CrossingIntervals,
+    /// In a start/complete log, a start never completed (work in progress) or a complete
+    /// with no start open before it (an instant of work).
+    UnpairedTransitions,
     /// Items none of whose events survived (all dropped as unmapped or after `as_of`).
     ItemsWithoutEvents,
     /// The input ends cut short (an XES document whose elements are not all closed):
@@ -83,6 +90,12 @@ impl WarningKind {
             WarningKind::UnsortedInput => "events out of time order within an item (sorted)",
             WarningKind::AfterAsOf => "events after the observation end (left out)",
             WarningKind::OverlappingIntervals => "overlapping intervals of one item",
+            WarningKind::CrossingIntervals => {
+                "starts while another of the same case and activity was open (paired first in, first out)"
+            }
+            WarningKind::UnpairedTransitions => {
+                "starts never completed (in progress) or completes with no start (instants)"
+            }
             WarningKind::ItemsWithoutEvents => "items with no event left to use",
             WarningKind::TruncatedInput => "input cut short (what followed is missing)",
             WarningKind::IncompleteHistory => {

@@ -20,7 +20,8 @@ pub struct Comparison {
     pub observed: f64,
     /// What the model predicts (mean over replications).
     pub predicted: f64,
-    /// (predicted − observed) / observed.
+    /// (predicted − observed) / observed: 0 when they are equal (even both 0), NaN (JSON
+    /// `null`) when only the observed value is 0.
     pub relative_error: f64,
     /// The smallest and largest value over the replications: how much one history of the
     /// model varies. The log is one history too.
@@ -49,7 +50,10 @@ impl Comparison {
         Comparison {
             observed,
             predicted,
-            relative_error: if observed == 0.0 {
+            relative_error: if predicted == observed {
+                // Nothing differs, even at 0.
+                0.0
+            } else if observed == 0.0 {
                 f64::NAN
             } else {
                 (predicted - observed) / observed
@@ -240,4 +244,18 @@ pub fn in_sample_backtest(
         ),
         stations: stages,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Comparison;
+
+    #[test]
+    fn nothing_observed_and_nothing_predicted_is_no_error() {
+        let c = Comparison::new(0.0, 0.0, [0.0, 0.0]);
+        assert_eq!(c.relative_error, 0.0);
+        assert!(c.within_spread);
+        assert!(Comparison::new(0.0, 1.0, [1.0]).relative_error.is_nan());
+        assert_eq!(Comparison::new(2.0, 3.0, [3.0]).relative_error, 0.5);
+    }
 }

@@ -37,7 +37,8 @@ impl SimResult {
     /// The answers of `analysis` (of the same model) that fall outside this simulation's
     /// 95% confidence intervals: mean cycle time, throughput, and per station the mean
     /// wait and (where [`StationAnalysis::utilisation_comparable`]) the utilisation. With
-    /// a single replication there are no intervals, and so no disagreements.
+    /// a single replication there are no intervals, and so no disagreements; nor when no item
+    /// finished ([`SimResult::horizon_too_short`]), since nothing was measured.
     ///
     /// # Examples
     ///
@@ -60,6 +61,10 @@ impl SimResult {
     /// ```
     pub fn disagreements(&self, analysis: &Analysis) -> Vec<Disagreement> {
         let mut out = Vec::new();
+        if self.horizon_too_short() {
+            // Nothing was measured: not a disagreement (the text says why).
+            return out;
+        }
         let mut check =
             |what: String, analytic: Option<f64>, simulated: f64, ci: Option<[f64; 2]>, exact| {
                 if let (Some(x), Some([lo, hi])) = (analytic, ci)

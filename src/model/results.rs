@@ -213,11 +213,15 @@ pub struct SimResult {
     /// Whether the stream's WIP or a station's queue grew beyond noise over the window: the
     /// growth per day is positive, its confidence interval excludes 0 (with 2 replications
     /// or more), and it is at least 1% of the rate of arrivals (2% with one replication).
-    /// A stable stream's queues do not grow; an unstable one's grow without bound.
+    /// A stable stream's queues do not grow; an unstable one's grow without bound. When no
+    /// item finished in the measured window of any replication, the horizon is too short
+    /// to judge (WIP only rises from an empty start): `false`, and
+    /// [`SimResult::horizon_too_short`] says so.
     pub unstable: bool,
     /// |wip.mean − throughput × cycle time| / wip.mean: Little's law on the simulated output
-    /// (small when the window is long compared with the cycle time).
-    pub littles_law_relative_error: f64,
+    /// (small when the window is long compared with the cycle time); `None` (JSON `null`)
+    /// when it cannot be measured (no item finished, or no work in progress).
+    pub littles_law_relative_error: Option<f64>,
     /// Per class of work, in the model's order (empty without classes).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<ClassStats>,
@@ -261,6 +265,14 @@ fn class_stats(class_names: &[String], reps: &[Replication], window: f64) -> Vec
         .collect()
 }
 
+/// The mean and 95% interval of a quantity that cannot be negative (a time, a count, a
+/// utilisation): the interval's low end is held at 0, where the normal approximation would
+/// cross it with few replications.
+fn mean_ci_nonneg(values: impl IntoIterator<Item = f64>) -> (f64, Option<[f64; 2]>) {
+    let (m, ci) = mean_ci(values);
+    (m, ci.map(|[lo, hi]| [lo.max(0.0), hi.max(0.0)]))
+}
+
 /// Whether a growth rate is beyond noise (see [`SimResult::unstable`]).
 fn grew(growth: &[f64], throughput: f64) -> bool {
     let (g, ci) = mean_ci(growth.iter().copied());
@@ -282,11 +294,13 @@ impl SimResult {
         reps: Vec<Replication>,
     ) -> SimResult {
         let col = |f: &dyn Fn(&Replication) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
-        let (lt_mean, lt_ci) = mean_ci(col(&|r| r.cycle_time_days_mean));
-        let (tp, tp_ci) = mean_ci(col(&|r| r.throughput_per_day));
-        let (wip, wip_ci) = mean_ci(col(&|r| r.wip_mean));
+        let (lt_mean, lt_ci) = mean_ci_nonneg(col(&|r| r.cycle_time_days_mean));
+        let (tp, tp_ci) = mean_ci_nonneg(col(&|r| r.throughput_per_day));
+        let (wip, wip_ci) = mean_ci_nonneg(col(&|r| r.wip_mean));
         let wip_growth = col(&|r| r.wip_growth_per_day);
-        let mut unstable = grew(&wip_growth, tp);
+        // With no item finished anywhere the stream cannot be judged (not overload).
+        let judged = reps.iter().any(|r| r.items_done > 0);
+        let mut unstable = judged && grew(&wip_growth, tp);
         let stages = names
             .iter()
             .enumerate()
@@ -299,18 +313,18 @@ impl SimResult {
                     .first()
                     .is_some_and(|r| r.stations[i].utilisation.is_some())
                 {
-                    let (m, ci) = mean_ci(util);
+                    let (m, ci) = mean_ci_nonneg(util);
                     (Some(m), ci)
                 } else {
                     (None, None)
                 };
-                let (wait_days_mean, wait_days_ci95) = mean_ci(scol(&|s| s.wait_days_mean));
-                let (time_days_mean, time_days_ci95) = mean_ci(scol(&|s| s.time_days_mean));
-                let (queue_mean, queue_ci95) = mean_ci(scol(&|s| s.queue_mean));
-                let (wip_mean, wip_ci95) = mean_ci(scol(&|s| s.wip_mean));
+                let (wait_days_mean, wait_days_ci95) = mean_ci_nonneg(scol(&|s| s.wait_days_mean));
+                let (time_days_mean, time_days_ci95) = mean_ci_nonneg(scol(&|s| s.time_days_mean));
+                let (queue_mean, queue_ci95) = mean_ci_nonneg(scol(&|s| s.queue_mean));
+                let (wip_mean, wip_ci95) = mean_ci_nonneg(scol(&|s| s.wip_mean));
                 let throughput_per_day = mean(scol(&|s| s.throughput_per_day));
                 let growth = scol(&|s| s.queue_growth_per_day);
-                let queue_grew = grew(&growth, throughput_per_day);
+                let queue_grew = judged && grew(&growth, throughput_per_day);
                 unstable |= queue_grew;
                 StationStats {
                     name: name.clone(),
@@ -343,7 +357,8 @@ impl SimResult {
                 }
             })
             .collect();
-        let littles_law_relative_error = ((wip - tp * lt_mean) / wip).abs();
+        let littles_law_relative_error = Some(((wip - tp * lt_mean) / wip).abs())
+            .filter(|e| judged && wip > 0.0 && e.is_finite());
         SimResult {
             seed,
             replications: reps.len() as u32,
@@ -373,6 +388,12 @@ impl SimResult {
             classes: class_stats(class_names, &reps, horizon_days - warmup_days),
             per_replication: reps,
         }
+    }
+
+    /// Whether no item finished in the measured window of any replication: the horizon is
+    /// too short for cycle times, throughput, Little's law or stability to mean anything.
+    pub fn horizon_too_short(&self) -> bool {
+        self.items_done == 0
     }
 
     /// The statistics of the class named `name`.

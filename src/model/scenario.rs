@@ -749,7 +749,11 @@ impl Difference {
             ),
             None => (
                 plain,
-                plain.filter(|_| b != 0.0).map(|[lo, hi]| [lo / b, hi / b]),
+                // Both quantities compared are never negative: a relative change cannot
+                // be below −100%.
+                plain
+                    .filter(|_| b > 0.0 && b.is_finite())
+                    .map(|[lo, hi]| [(lo / b).max(-1.0), (hi / b).max(-1.0)]),
             ),
         };
         let real = ci95.is_some_and(|[lo, hi]| lo > 0.0 || hi < 0.0);
@@ -757,11 +761,23 @@ impl Difference {
             baseline: b,
             scenario: s,
             delta,
-            delta_rel: if b == 0.0 { f64::NAN } else { delta / b },
+            delta_rel: relative(delta, b),
             ci95,
             ci95_rel,
             real,
         }
+    }
+}
+
+/// `delta / baseline`: 0 when nothing changes (even from 0), NaN (JSON `null`, a sentence in
+/// text) when the baseline is 0 or not measured and something changes.
+fn relative(delta: f64, baseline: f64) -> f64 {
+    if delta == 0.0 {
+        0.0
+    } else if baseline > 0.0 && baseline.is_finite() {
+        delta / baseline
+    } else {
+        f64::NAN
     }
 }
 
@@ -869,7 +885,11 @@ impl WhatIf {
 }
 
 fn pct(x: f64) -> String {
-    format!("{:+.0}%", x * 100.0)
+    if x.is_finite() {
+        format!("{:+.0}%", x * 100.0)
+    } else {
+        "no relative change: nothing to compare with before".to_owned()
+    }
 }
 
 fn run(model: &ValueStream, options: &SimOptions) -> Result<SimResult> {
@@ -1000,7 +1020,7 @@ fn what_text(changes: &[String]) -> String {
 fn ci_text(d: &Difference) -> String {
     match d.ci95_rel {
         Some([lo, hi]) => format!("95% CI {} to {}", pct(lo), pct(hi)),
-        None => "no interval with one replication".to_owned(),
+        None => "no interval: one replication, or nothing measured before".to_owned(),
     }
 }
 
@@ -1035,6 +1055,11 @@ fn verdict(
     if b.unstable || s.unstable {
         return verdict_overloaded(b, s, cycle, thr, what, standing).join(" ");
     }
+    if !(cycle.baseline.is_finite() && cycle.scenario.is_finite()) {
+        return format!(
+            "{what}: no item finished within the simulated horizon before or after the change, so there is no cycle time to compare; simulate longer."
+        );
+    }
     let mut out = Vec::new();
     out.push(format!(
         "{what}: mean cycle time goes from {:.2} to {:.2} days ({}; {}): {}.",
@@ -1046,16 +1071,15 @@ fn verdict(
     ));
     match (&b.bottleneck, &s.bottleneck) {
         (Some(x), Some(y)) if x == y => {
-            let u = |o: &Outcome| {
-                o.station(x)
-                    .and_then(|st| st.utilisation)
-                    .unwrap_or(f64::NAN)
-            };
-            out.push(format!(
-                "The bottleneck stays {x} (utilisation {:.0}% → {:.0}%).",
-                u(b) * 100.0,
-                u(s) * 100.0
-            ));
+            let u = |o: &Outcome| o.station(x).and_then(|st| st.utilisation);
+            match (u(b), u(s)) {
+                (Some(ub), Some(us)) => out.push(format!(
+                    "The bottleneck stays {x} (utilisation {:.0}% → {:.0}%).",
+                    ub * 100.0,
+                    us * 100.0
+                )),
+                _ => out.push(format!("The bottleneck stays {x}.")),
+            }
         }
         (Some(x), Some(y)) => out.push(format!("The bottleneck moves from {x} to {y}.")),
         _ => {}
@@ -1285,7 +1309,11 @@ pub fn leverage(model: &ValueStream, options: &SimOptions) -> Result<Leverage> {
     if by_throughput {
         ranking = rank_by_throughput(ranking, &noise);
     } else {
-        ranking.sort_by(|a, c| a.delta_rel.total_cmp(&c.delta_rel));
+        // A lever whose change cannot be measured ranks last, not first.
+        ranking.sort_by(|a, c| {
+            (a.delta_rel.is_nan().cmp(&c.delta_rel.is_nan()))
+                .then(a.delta_rel.total_cmp(&c.delta_rel))
+        });
     }
     Ok(Leverage {
         baseline: Outcome::from_result(&b, is_pulled(model)),

@@ -13,7 +13,7 @@ use valuestream::{Leverage, leverage};
 use crate::Failure;
 use crate::input::InputArgs;
 use crate::modelsrc::{SimArgs, model};
-use crate::output::{print, print_json};
+use crate::output::{fixed, print, print_json, signed_pct};
 
 /// Arguments of `leverage`.
 #[derive(Debug, ClapArgs)]
@@ -29,28 +29,33 @@ pub struct Args {
 
 fn text(l: &Leverage) -> String {
     let mut s = format!(
-        "Levers, ranked by {}.\nBaseline: cycle time {:.2} days, throughput {:.2} a day, bottleneck {}.\n",
+        "Levers, ranked by {}.\nBaseline: cycle time {} days, throughput {} a day, bottleneck {}.\n",
         if l.by == "throughput" {
             "the throughput they add, since demand exceeds a capacity (levers within the noise of each other by cycle time)"
         } else {
             "how much they shorten cycle time"
         },
-        l.baseline.cycle_time_days.mean,
-        l.baseline.throughput.per_day,
+        fixed(l.baseline.cycle_time_days.mean, 2),
+        fixed(l.baseline.throughput.per_day, 2),
         l.baseline.bottleneck.as_deref().unwrap_or("-")
     );
     s.push_str("   change                       cycle time   change   throughput   change\n");
     for (i, x) in l.ranking.iter().enumerate() {
         s.push_str(&format!(
-            "{:>2}. {:<28} {:>9.2} {:>8} {:>12.2} {:>8}{}\n",
+            "{:>2}. {:<28} {:>9} {:>8} {:>12} {:>8}{}\n",
             i + 1,
             x.change,
-            x.cycle_time_days_mean,
-            format!("{:+.0}%", x.delta_rel * 100.0),
-            x.throughput_per_day,
-            format!("{:+.0}%", x.throughput_delta_rel * 100.0),
+            fixed(x.cycle_time_days_mean, 2),
+            signed_pct(x.delta_rel),
+            fixed(x.throughput_per_day, 2),
+            signed_pct(x.throughput_delta_rel),
             if x.real { "" } else { "  (within the noise)" }
         ));
+    }
+    if !l.baseline.cycle_time_days.mean.is_finite() && l.baseline.throughput.per_day <= 0.0 {
+        s.push_str("No item finished within the simulated horizon: the levers cannot be ranked (this is not overload); simulate longer with --horizon-days.\n");
+        s.push_str(&format!("Trust: {}\n", l.trust.summary));
+        return s;
     }
     match (l.ranking.first(), l.trust.caveat()) {
         (Some(top), None) => s.push_str(&format!("Do first: {}.\n", top.change)),

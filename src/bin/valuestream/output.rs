@@ -23,3 +23,21 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     text.push('\n');
     print(&text)
 }
+
+/// `x` with `decimals` decimals, or "–" when it is not a number (nothing was measured).
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "–".to_owned()
+    }
+}
+
+/// A relative change as a signed percentage, or "–" when it is not defined.
+pub fn signed_pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.0}%", x * 100.0)
+    } else {
+        "–".to_owned()
+    }
+}

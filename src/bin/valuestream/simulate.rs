@@ -182,12 +182,14 @@ fn header(s: &mut String, file: &str, r: &SimResult) {
 /// Cycle time, throughput and WIP, simulated and analytic.
 fn stream_rows(s: &mut String, r: &SimResult, a: &Analysis) {
     let _ = writeln!(s, "{:<26} {:<28} analytic", "", "simulated");
+    // With nothing finished, nothing was measured to disagree with (no ≠).
+    let judged = |ci: Option<[f64; 2]>| ci.filter(|_| !r.horizon_too_short());
     let ct = &r.cycle_time_days;
     let rows = [
         (
             "cycle time, mean days",
             with_ci(ct.mean, ct.ci95),
-            analytic(a.cycle_time_days_mean, a.exact, ct.ci95),
+            analytic(a.cycle_time_days_mean, a.exact, judged(ct.ci95)),
         ),
         (
             "cycle time p50/p85/p95",
@@ -197,12 +199,16 @@ fn stream_rows(s: &mut String, r: &SimResult, a: &Analysis) {
         (
             "throughput per day",
             with_ci(r.throughput.per_day, r.throughput.ci95),
-            analytic(Some(a.throughput_per_day), a.exact, r.throughput.ci95),
+            analytic(
+                Some(a.throughput_per_day),
+                a.exact,
+                judged(r.throughput.ci95),
+            ),
         ),
         (
             "WIP, mean items",
             with_ci(r.wip.mean, r.wip.ci95),
-            analytic(a.wip_mean, a.exact, r.wip.ci95),
+            analytic(a.wip_mean, a.exact, judged(r.wip.ci95)),
         ),
     ];
     for (what, sim, an) in rows {
@@ -224,6 +230,7 @@ fn station_rows(s: &mut String, model: &ValueStream, r: &SimResult, a: &Analysis
         "analytic",
         "time, mean days"
     );
+    let judged = |ci: Option<[f64; 2]>| ci.filter(|_| !r.horizon_too_short());
     for ((st, sa), spec) in r.stations.iter().zip(&a.stations).zip(&model.stations) {
         let util = match st.utilisation {
             Some(u) => with_ci(u, st.utilisation_ci95),
@@ -240,9 +247,9 @@ fn station_rows(s: &mut String, model: &ValueStream, r: &SimResult, a: &Analysis
             st.name,
             spec.servers.to_string(),
             util,
-            analytic(sa.utilisation, sa.exact, util_ci),
+            analytic(sa.utilisation, sa.exact, judged(util_ci)),
             with_ci(st.wait_days_mean, st.wait_days_ci95),
-            analytic(sa.wait_days_mean, sa.exact, st.wait_days_ci95),
+            analytic(sa.wait_days_mean, sa.exact, judged(st.wait_days_ci95)),
             num(st.time_days_mean),
             num(st.queue_mean),
         );
@@ -310,14 +317,30 @@ fn notes(s: &mut String, r: &SimResult, a: &Analysis, dis: &[Disagreement]) {
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
-        100.0 * r.littles_law_relative_error,
-        if r.unstable {
-            " (it needs a stable stream)"
-        } else {
-            ""
+    match r.littles_law_relative_error {
+        Some(e) => {
+            let _ = writeln!(
+                s,
+                "\nLittle's law on the simulated output: WIP = throughput × cycle time within {:.2}%{}.",
+                100.0 * e,
+                if r.unstable {
+                    " (it needs a stable stream)"
+                } else {
+                    ""
+                }
+            );
         }
-    );
+        None if r.horizon_too_short() => {
+            let _ = writeln!(
+                s,
+                "\nNo item finished within the measured window of any replication: the horizon is too short to measure cycle time and throughput, to check Little's law or to judge whether queues grow (this is not overload); simulate longer with --horizon-days."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "\nLittle's law cannot be checked: no work was in progress in the measured window."
+            );
+        }
+    }
 }

@@ -15,7 +15,7 @@ use valuestream::{Change, WhatIf, what_if};
 use crate::Failure;
 use crate::input::InputArgs;
 use crate::modelsrc::{SimArgs, model};
-use crate::output::{print, print_json};
+use crate::output::{fixed, print, print_json};
 
 /// Arguments of `whatif`.
 #[derive(Debug, ClapArgs)]
@@ -39,21 +39,24 @@ fn text(w: &WhatIf) -> String {
     s.push_str("                          baseline      scenario\n");
     let lt = |o: &valuestream::Outcome| o.cycle_time_days.mean;
     s.push_str(&format!(
-        "  cycle time mean (days){:>12.2} {:>13.2}\n",
-        lt(&w.baseline),
-        lt(&w.scenario)
+        "  cycle time mean (days){:>12} {:>13}\n",
+        fixed(lt(&w.baseline), 2),
+        fixed(lt(&w.scenario), 2)
     ));
     s.push_str(&format!(
-        "  cycle time p85 (days) {:>12.2} {:>13.2}\n",
-        w.baseline.cycle_time_days.p85, w.scenario.cycle_time_days.p85
+        "  cycle time p85 (days) {:>12} {:>13}\n",
+        fixed(w.baseline.cycle_time_days.p85, 2),
+        fixed(w.scenario.cycle_time_days.p85, 2)
     ));
     s.push_str(&format!(
-        "  throughput (a day)    {:>12.2} {:>13.2}\n",
-        w.baseline.throughput.per_day, w.scenario.throughput.per_day
+        "  throughput (a day)    {:>12} {:>13}\n",
+        fixed(w.baseline.throughput.per_day, 2),
+        fixed(w.scenario.throughput.per_day, 2)
     ));
     s.push_str(&format!(
-        "  WIP                   {:>12.1} {:>13.1}\n",
-        w.baseline.wip.mean, w.scenario.wip.mean
+        "  WIP                   {:>12} {:>13}\n",
+        fixed(w.baseline.wip.mean, 1),
+        fixed(w.scenario.wip.mean, 1)
     ));
     s.push_str(&format!(
         "  bottleneck            {:>12} {:>13}\n",
@@ -67,12 +70,12 @@ fn text(w: &WhatIf) -> String {
             .stations
             .iter()
             .find(|x| x.name == st.name)
-            .map_or("(removed)".to_owned(), |x| {
-                format!("{:.2}", x.wait_days_mean)
-            });
+            .map_or("(removed)".to_owned(), |x| fixed(x.wait_days_mean, 2));
         s.push_str(&format!(
-            "    {:<19} {:>12.2} {:>13}\n",
-            st.name, st.wait_days_mean, after
+            "    {:<19} {:>12} {:>13}\n",
+            st.name,
+            fixed(st.wait_days_mean, 2),
+            after
         ));
     }
     if !w.classes.is_empty() {
@@ -80,11 +83,15 @@ fn text(w: &WhatIf) -> String {
         for c in &w.classes {
             let d = &c.cycle_time;
             s.push_str(&format!(
-                "    {:<19} {:>12.2} {:>13.2}   {:+.1}%\n",
+                "    {:<19} {:>12} {:>13}   {}\n",
                 c.class,
-                d.baseline,
-                d.scenario,
-                d.delta_rel * 100.0
+                fixed(d.baseline, 2),
+                fixed(d.scenario, 2),
+                if d.delta_rel.is_finite() {
+                    format!("{:+.1}%", d.delta_rel * 100.0)
+                } else {
+                    "–".to_owned()
+                }
             ));
         }
     }

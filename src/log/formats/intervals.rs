@@ -85,26 +85,40 @@ pub(super) fn read<R: Read>(
         rows,
         &settings.queue_suffix,
         &settings.end_state,
+        WarningTally::default(),
     );
     Ok(())
 }
 
 /// Turns intervals of work into events: the start of each interval, the gap before it as
 /// `"<stage><queue_suffix>"`, and `end_state` when the item's last interval ends. Overlaps
-/// are counted in the builder's warnings.
+/// are counted in `warnings`, which become the builder's warnings.
+///
+/// The events do not depend on the order of the rows: an item's intervals are taken by
+/// start, then by the name of their stage, then by end (an open interval last).
 pub(super) fn emit_intervals(
     b: &mut EventLogBuilder,
     mut rows: Vec<Interval>,
     queue_suffix: &str,
     end_state: &str,
+    warnings: WarningTally,
 ) {
-    // Stable sort: by item, then start; ties keep input order.
-    rows.sort_by_key(|r| (r.item, r.start));
+    rows.sort_by(|x, y| {
+        (x.item, x.start)
+            .cmp(&(y.item, y.start))
+            .then_with(|| b.state_name(x.state).cmp(b.state_name(y.state)))
+            .then_with(|| match (x.end, y.end) {
+                (Some(a), Some(c)) => a.cmp(&c),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+    });
     let mut emit = Emitter {
         end_state: b.state_index(end_state.as_bytes()).unwrap_or(0),
         queue_suffix,
         queue_of: Vec::new(),
-        overlaps: WarningTally::default(),
+        overlaps: warnings,
     };
     for item_rows in rows.chunk_by(|x, y| x.item == y.item) {
         emit.item(b, item_rows);

@@ -2,7 +2,7 @@
 //! concept:name, time:timestamp`, a long log; with `start_timestamp`, an interval log; with
 //! the standard `lifecycle:transition` values, a start/complete log read as intervals.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use csv::ByteRecord;
 
@@ -13,7 +13,7 @@ use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
-use crate::log::quality::RejectedRow;
+use crate::log::quality::{RejectedRow, WarningKind, WarningTally};
 use crate::log::settings::{BadRows, Settings};
 use crate::time::TimeParser;
 
@@ -115,9 +115,11 @@ fn lifecycle_is_start_complete(input: Input<'_>, name: Option<&str>) -> Result<b
     Ok(seen > 0)
 }
 
-/// A start/complete log: each `start` opens an interval of its case and activity, the next
-/// `complete` of the same pair closes it (a `complete` without a `start` is an instant of
-/// work). Other transitions are reported as rejected rows.
+/// A start/complete log. Each `start` and `complete` is a transition of an activity
+/// instance: its case, its activity and, when the log has a `concept:instance` column, its
+/// instance. The transitions of one instance (of one case and activity when there is no
+/// instance id) are paired in time order, whatever the order of the rows (see
+/// `Pairing::group`). Other transitions are reported as rejected rows.
 fn read_lifecycle(input: Input<'_>, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
     let mut rdr = input
         .csv(csv::ReaderBuilder::new().flexible(true).has_headers(false))
@@ -147,6 +149,9 @@ fn read_lifecycle(input: Input<'_>, name: Option<&str>, settings: &Settings) -> 
     log.finish()
 }
 
+/// The column of activity instance ids (XES's concept extension), optional.
+const INSTANCE: &str = "concept:instance";
+
 /// Where the columns of a start/complete log are.
 #[derive(Debug)]
 struct LifecycleColumns {
@@ -154,6 +159,7 @@ struct LifecycleColumns {
     activity: usize,
     lifecycle: usize,
     time: usize,
+    instance: Option<usize>,
     /// The number of columns of the header.
     width: usize,
 }
@@ -180,20 +186,33 @@ impl LifecycleColumns {
             activity: col(ACTIVITY)?,
             lifecycle: col(LIFECYCLE)?,
             time: col(TIMESTAMP)?,
+            instance: header.iter().position(|h| h == INSTANCE),
             width: header.len(),
         })
     }
 }
 
-/// A start/complete log being read: its events, its intervals (those still open by case and
-/// activity) and its rejected rows.
+/// One `start` or `complete` row, by ids.
+#[derive(Clone, Copy, Debug)]
+struct Transition {
+    item: u32,
+    state: u32,
+    /// The activity instance: 0 when the log has none (or the cell is empty), else 1 + the
+    /// index of the instance id.
+    instance: u32,
+    time: i64,
+    start: bool,
+    line: u64,
+}
+
+/// A start/complete log being read: its events, its transitions and its rejected rows.
 struct Lifecycle<'a> {
     name: Option<&'a str>,
     bad_rows: BadRows,
     b: EventLogBuilder,
     tp: TimeParser,
-    rows: Vec<Interval>,
-    open: HashMap<(u32, u32), Vec<usize>>,
+    transitions: Vec<Transition>,
+    instances: HashMap<Vec<u8>, u32>,
     rejected: Vec<RejectedRow>,
 }
 
@@ -208,8 +227,8 @@ impl<'a> Lifecycle<'a> {
             bad_rows: settings.bad_rows,
             b,
             tp: settings.time_parser(),
-            rows: Vec::new(),
-            open: HashMap::new(),
+            transitions: Vec::new(),
+            instances: HashMap::new(),
             rejected: Vec::new(),
         }
     }
@@ -231,45 +250,10 @@ impl<'a> Lifecycle<'a> {
             let reason = "expected a case and an activity, found an empty cell";
             return self.bad(line, CASE, case, reason.to_owned());
         }
-        let t = match self.tp.parse(field(cols.time)) {
-            Ok(t) => t,
-            Err(m) => return self.bad(line, TIMESTAMP, field(cols.time), m),
-        };
-        let (Some(item), Some(state)) = (self.b.item_index(case), self.b.state_index(act)) else {
-            let reason = "the case or activity is not valid UTF-8";
-            return self.bad(line, CASE, case, reason.to_owned());
-        };
-        self.transition(item, state, t, line, field(cols.lifecycle));
-        Ok(())
-    }
-
-    /// A transition of `item` in activity `state` at `t`: a start opens an interval, a
-    /// complete closes the last one open; any other is a rejected row.
-    fn transition(&mut self, item: u32, state: u32, t: i64, line: u64, lifecycle: &[u8]) {
-        match lifecycle.to_ascii_lowercase().as_slice() {
-            b"start" => {
-                self.open
-                    .entry((item, state))
-                    .or_default()
-                    .push(self.rows.len());
-                self.rows.push(Interval {
-                    item,
-                    state,
-                    start: t,
-                    end: None,
-                    line,
-                });
-            }
-            b"complete" => match self.open.get_mut(&(item, state)).and_then(Vec::pop) {
-                Some(i) => self.rows[i].end = Some(t.max(self.rows[i].start)),
-                None => self.rows.push(Interval {
-                    item,
-                    state,
-                    start: t,
-                    end: Some(t),
-                    line,
-                }),
-            },
+        let lifecycle = field(cols.lifecycle).to_ascii_lowercase();
+        let start = match lifecycle.as_slice() {
+            b"start" => true,
+            b"complete" => false,
             other => {
                 // Not an error in any policy: the row is reported, not silently dropped.
                 self.rejected.push(RejectedRow {
@@ -278,8 +262,33 @@ impl<'a> Lifecycle<'a> {
                     value: Some(String::from_utf8_lossy(other).into_owned()),
                     reason: "only start and complete transitions are read".to_owned(),
                 });
+                return Ok(());
             }
-        }
+        };
+        let time = match self.tp.parse(field(cols.time)) {
+            Ok(t) => t,
+            Err(m) => return self.bad(line, TIMESTAMP, field(cols.time), m),
+        };
+        let (Some(item), Some(state)) = (self.b.item_index(case), self.b.state_index(act)) else {
+            let reason = "the case or activity is not valid UTF-8";
+            return self.bad(line, CASE, case, reason.to_owned());
+        };
+        let instance = match cols.instance.map(field).filter(|v| !v.is_empty()) {
+            None => 0,
+            Some(v) => {
+                let next = u32::try_from(self.instances.len() + 1).unwrap_or(u32::MAX);
+                *self.instances.entry(v.to_vec()).or_insert(next)
+            }
+        };
+        self.transitions.push(Transition {
+            item,
+            state,
+            instance,
+            time,
+            start,
+            line,
+        });
+        Ok(())
     }
 
     /// A row that cannot be used: an error, or a rejection recorded in the ledger.
@@ -301,7 +310,7 @@ impl<'a> Lifecycle<'a> {
         }
     }
 
-    /// The log: the intervals turned into events.
+    /// The log: the transitions paired into intervals, turned into events.
     fn finish(mut self) -> Result<EventLog> {
         if self.b.stats.rows == 0 {
             return Err(Error::Empty {
@@ -309,8 +318,114 @@ impl<'a> Lifecycle<'a> {
                 message: "no data rows after the header".to_owned(),
             });
         }
-        emit_intervals(&mut self.b, self.rows, " queue", "Done");
+        let mut transitions = std::mem::take(&mut self.transitions);
+        // The order of the rows plays no part: by instance, then time, a start before a
+        // complete at the same instant (the rest of a tie is the same transition).
+        transitions.sort_by_key(|t| (t.item, t.state, t.instance, t.time, !t.start));
+        let mut paired = Pairing::default();
+        for group in transitions
+            .chunk_by(|x, y| (x.item, x.state, x.instance) == (y.item, y.state, y.instance))
+        {
+            paired.group(group);
+        }
+        for &(start, end) in &paired.negative {
+            self.negative(start, end)?;
+        }
+        let mut tally = WarningTally::default();
+        for &(item, kind, n) in &paired.warnings {
+            let id = self.b.item_name(item).to_owned();
+            tally.add(kind, item, &id, n);
+        }
+        emit_intervals(&mut self.b, paired.intervals, " queue", "Done", tally);
         self.b.stats.rejected = self.rejected;
         Ok(self.b.build())
     }
+
+    /// An instance whose complete (`end`) comes before its start: both rows are rejected
+    /// (an error with [`BadRows::Error`]), as an interval row that ends before it starts.
+    fn negative(&mut self, start: Transition, end: Transition) -> Result<()> {
+        let value = instant(end.time);
+        let reason = format!(
+            "the interval ends before it starts: its complete is before its start on line {}",
+            start.line
+        );
+        self.bad(end.line, TIMESTAMP, value.as_bytes(), reason)?;
+        let value = instant(start.time);
+        let reason = format!(
+            "the interval ends before it starts: its start is after its complete on line {}",
+            end.line
+        );
+        self.bad(start.line, TIMESTAMP, value.as_bytes(), reason)
+    }
+}
+
+/// Transitions paired into intervals, with what did not pair.
+#[derive(Default)]
+struct Pairing {
+    intervals: Vec<Interval>,
+    /// (start, complete) of one instance, the complete first in time.
+    negative: Vec<(Transition, Transition)>,
+    /// (item, kind, count), by item.
+    warnings: Vec<(u32, WarningKind, u64)>,
+}
+
+impl Pairing {
+    /// Pairs the transitions of one activity instance (or of one case and activity when the
+    /// log has no instance ids), sorted by time with starts first at a tie. Each complete
+    /// closes the earliest start still open (first in, first out); a start while another is
+    /// open is a crossing (counted). A complete with no start open is an instant of work, a
+    /// start never completed is work in progress (both counted as unpaired), except that
+    /// within an instance named by its id a complete before the instance's start is a
+    /// negative duration: both rows are rejected.
+    fn group(&mut self, group: &[Transition]) {
+        let mut open: VecDeque<Transition> = VecDeque::new();
+        let mut lone: Vec<Transition> = Vec::new();
+        let mut crossing = 0;
+        for &t in group {
+            if t.start {
+                if !open.is_empty() {
+                    crossing += 1;
+                }
+                open.push_back(t);
+            } else if let Some(s) = open.pop_front() {
+                self.intervals.push(interval(s, Some(t.time)));
+            } else {
+                lone.push(t);
+            }
+        }
+        let mut open: Vec<Transition> = open.into();
+        if group[0].instance != 0 {
+            // Every lone complete is before every start left open (none was open then).
+            let n = lone.len().min(open.len());
+            self.negative.extend(open.drain(..n).zip(lone.drain(..n)));
+        }
+        let unpaired = lone.len() + open.len();
+        for t in lone {
+            self.intervals.push(interval(t, Some(t.time)));
+        }
+        for s in open {
+            self.intervals.push(interval(s, None));
+        }
+        let item = group[0].item;
+        self.warnings
+            .push((item, WarningKind::CrossingIntervals, crossing));
+        self.warnings
+            .push((item, WarningKind::UnpairedTransitions, unpaired as u64));
+    }
+}
+
+/// The interval that `start` opens, ending at `end`.
+fn interval(start: Transition, end: Option<i64>) -> Interval {
+    Interval {
+        item: start.item,
+        state: start.state,
+        start: start.time,
+        end,
+        line: start.line,
+    }
+}
+
+/// An instant as RFC 3339, for a message.
+fn instant(ms: i64) -> String {
+    crate::time::ms_to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

@@ -1,6 +1,7 @@
 //! The wide layout: one row per item with one date column per stage, in workflow order
 //! (ActionableAgile and jira-agile-metrics "cycle time data"). An empty cell is a skipped
-//! stage.
+//! stage. A date before the date of an earlier stage column is a negative duration: the row
+//! is bad (an error, or a rejected row in the ledger).
 
 use std::io::Read;
 
@@ -49,7 +50,7 @@ pub(super) fn read<R: Read>(
         .collect();
     let mut parsers: Vec<TimeParser> = stage_cols.iter().map(|_| settings.time_parser()).collect();
     let mut rec = ByteRecord::new();
-    let mut times: Vec<(u32, i64)> = Vec::with_capacity(stage_cols.len());
+    let mut times: Vec<(u32, i64, usize)> = Vec::with_capacity(stage_cols.len());
     let ncols = names.len();
     'rows: while csv
         .read_byte_record(&mut rec)
@@ -73,7 +74,21 @@ pub(super) fn read<R: Read>(
             let Some(t) = ctx.time(&mut parsers[k], &rec, c, line, names)? else {
                 continue 'rows;
             };
-            times.push((stage_ids[k], t));
+            // The stage before ends when this one starts: one rule for negative durations
+            // in every input kind, the row is bad.
+            if let Some(&(_, before, bc)) = times.last().filter(|p| p.1 > t) {
+                let message = format!(
+                    "the date is before that of the stage before it, {:?} ({}): the stage ends before it starts",
+                    names[bc].trim(),
+                    crate::time::ms_to_datetime(before).to_rfc3339()
+                );
+                ctx.bad(
+                    ctx.pos().at_line(line).in_column(&names[c]).with_value(v),
+                    message,
+                )?;
+                continue 'rows;
+            }
+            times.push((stage_ids[k], t, c));
         }
         if times.is_empty() {
             ctx.rejected.push(RejectedRow {
@@ -84,7 +99,7 @@ pub(super) fn read<R: Read>(
             });
             continue;
         }
-        for &(s, t) in &times {
+        for &(s, t, _) in &times {
             ctx.b.push_ids(item, s, t, line);
         }
         ctx.attributes(&rec, &attrs, item, line, names)?;

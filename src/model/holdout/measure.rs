@@ -125,9 +125,13 @@ pub(super) struct Scores {
     pub(super) wip_distance_relative: f64,
 }
 
-/// (predicted − observed) / observed.
+/// (predicted − observed) / observed; 0 when they are equal (even both 0: nothing differs).
 fn relative(predicted: f64, observed: f64) -> f64 {
-    (predicted - observed) / observed
+    if predicted == observed {
+        0.0
+    } else {
+        (predicted - observed) / observed
+    }
 }
 
 impl Scores {
@@ -168,7 +172,11 @@ impl Scores {
             error_wip: relative(predicted.wip, observed.wip),
             throughput: predicted.throughput,
             wip: predicted.wip,
-            wip_distance_relative: distance / observed.wip,
+            wip_distance_relative: if distance == 0.0 {
+                0.0
+            } else {
+                distance / observed.wip
+            },
         }
     }
 }
@@ -178,6 +186,12 @@ mod tests {
     use super::*;
 
     const D: i64 = MS_PER_DAY;
+
+    #[test]
+    fn equal_figures_are_no_error_even_at_zero() {
+        assert_eq!(relative(0.0, 0.0), 0.0);
+        assert_eq!(relative(3.0, 2.0), 0.5);
+    }
 
     #[test]
     fn a_hand_built_test_period_measures_as_defined() {
