@@ -712,11 +712,42 @@ mod props {
             prop::collection::vec(prop::collection::vec(cell(), n), 1..25)
         }
 
+        /// Whether a row's dates go back: a stage's date (with its column's time of day,
+        /// `times`) before that of an earlier stage column, which is a bad row in every
+        /// input kind (a negative duration).
+        fn goes_back(r: &[Cell], times: &[&str]) -> bool {
+            let dates: Vec<(u32, &str)> = r
+                .iter()
+                .zip(times)
+                .filter_map(|(c, t)| match c {
+                    Cell::Day(d) => Some((*d, *t)),
+                    _ => None,
+                })
+                .collect();
+            dates.windows(2).any(|w| w[1] < w[0])
+        }
+
+        /// Whether `v` is written in one of the row's cells (a bad value or a date).
+        fn written_in(row: &[Cell], times: &[&str], v: &str) -> bool {
+            row.iter().zip(times).any(|(c, t)| match c {
+                Cell::Bad(b) => *b == v,
+                Cell::Day(_) => text(*c, t) == v,
+                Cell::Empty => false,
+            })
+        }
+
         /// A preset that names its date columns: a row is used when its dates are all
-        /// valid and it has one; each of its dates is an event.
-        fn check_named(preset: Preset, csv: &str, rows: &[Vec<Cell>]) -> Result<(), TestCaseError> {
+        /// valid, in stage order, and it has one; each of its dates is an event.
+        fn check_named(
+            preset: Preset,
+            csv: &str,
+            rows: &[Vec<Cell>],
+            times: &[&str],
+        ) -> Result<(), TestCaseError> {
             let bad = |r: &Vec<Cell>| {
-                r.iter().any(|c| matches!(c, Cell::Bad(_))) || r.iter().all(|c| *c == Cell::Empty)
+                r.iter().any(|c| matches!(c, Cell::Bad(_)))
+                    || r.iter().all(|c| *c == Cell::Empty)
+                    || goes_back(r, times)
             };
             let used: Vec<&Vec<Cell>> = rows.iter().filter(|r| !bad(r)).collect();
             let events: usize = used
@@ -732,16 +763,15 @@ mod props {
                 let row = &rows[usize::try_from(r.line).unwrap() - 2];
                 prop_assert!(bad(row));
                 if let Some(v) = &r.value {
-                    prop_assert!(
-                        row.iter().any(|c| matches!(c, Cell::Bad(b) if b == v)),
-                        "{:?}",
-                        r
-                    );
+                    prop_assert!(written_in(row, times, v), "{:?}", r);
                 }
             }
-            // A bad date stops a strict read; a row with no date is rejected either way.
+            // A bad date or dates that go back stop a strict read; a row with no date is
+            // rejected either way.
             let strict = read(preset, BadRows::Error, csv.as_bytes());
-            let any_bad = rows.iter().flatten().any(|c| matches!(c, Cell::Bad(_)));
+            let any_bad = rows
+                .iter()
+                .any(|r| r.iter().any(|c| matches!(c, Cell::Bad(_))) || goes_back(r, times));
             prop_assert_eq!(strict.is_ok(), !any_bad);
             check_events(&log, Workflow::for_preset(preset, &log));
             Ok(())
@@ -760,7 +790,7 @@ mod props {
                         text(r[1], " 17:00:00")
                     ));
                 }
-                check_named(Preset::Gitlab, &csv, &rows)?;
+                check_named(Preset::Gitlab, &csv, &rows, &[" 09:00:00", " 17:00:00"])?;
             }
 
             #[test]
@@ -770,12 +800,12 @@ mod props {
                     let dates: Vec<String> = r.iter().map(|c| text(*c, "")).collect();
                     csv.push_str(&format!("J-{i},l,n,{},Story,Done,Fixed\n", dates.join(",")));
                 }
-                check_named(Preset::JiraAgileMetrics, &csv, &rows)?;
+                check_named(Preset::JiraAgileMetrics, &csv, &rows, &["", "", ""])?;
             }
 
             /// ActionableAgile finds its stage columns by their values: whatever it finds,
-            /// each row is used or rejected, and a rejected cell is one of the bad values
-            /// of its row, in a stage column.
+            /// each row is used or rejected, and a rejected cell is one of its row's (a bad
+            /// value, or a date before an earlier stage's), in a stage column.
             #[test]
             fn every_actionableagile_row_is_used_or_rejected(rows in rows(3)) {
                 let mut csv = String::from("ID,Link,Name,To Do,Doing,Done,Type\n");
@@ -794,7 +824,7 @@ mod props {
                         for r in log.rejected() {
                             let row = &rows[usize::try_from(r.line).unwrap() - 2];
                             if let Some(v) = &r.value {
-                                prop_assert!(row.iter().any(|c| matches!(c, Cell::Bad(b) if b == v)), "{:?}", r);
+                                prop_assert!(written_in(row, &["", "", ""], v), "{:?}", r);
                                 prop_assert!(stages.contains(&r.column.as_deref().unwrap()));
                             }
                         }
