@@ -94,6 +94,12 @@ pub fn read_xes(data: &[u8]) -> bool {
     let Ok(log) = read else {
         return false;
     };
+    // Every `<event>` is a row, used as one event or rejected: the ledger balances.
+    assert_eq!(
+        log.rows(),
+        log.len() as u64 + log.rejected().len() as u64,
+        "rows = events + rejected"
+    );
     check_guessed(&log, selector & 8 != 0);
     true
 }
