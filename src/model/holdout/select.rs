@@ -7,8 +7,9 @@ use super::super::fit::{
     fit, returns_of,
 };
 use super::super::sim::SimOptions;
-use super::{BacktestOptions, MIN_DONE_ITEMS, run};
+use super::{BacktestOptions, MIN_DONE_ITEMS, run, split_of};
 use crate::error::Result;
+use crate::stats::Sample;
 use crate::time::ms_to_days;
 use crate::timeline::Timelines;
 
@@ -59,31 +60,28 @@ fn candidates(base: &FitOptions, judge_loops: bool) -> Vec<FitOptions> {
 }
 
 /// Whether the inner backtest can judge classes from paths: the done items' loops call for
-/// them ([`Loops`]) and its test period (from the split at `holdout` of the arrivals to
-/// the end) is at least the 85th percentile of the cycle times of the done items that came
-/// back to a stage. A shorter test period sees only the items that go straight through,
-/// and cannot tell a model of the loops from one without (README, the ablation): the loops
-/// in the training log then decide alone.
-fn judges_loops(timelines: &Timelines, holdout: f64) -> bool {
+/// them ([`Loops`]) and its test period (from the inner split to the end) is at least
+/// the 85th percentile of the cycle times of the done items that came back to a stage.
+/// A shorter test period sees only the items that go straight through, and cannot tell a
+/// model of the loops from one without (README, the ablation): the loops in the training
+/// log then decide alone.
+fn judges_loops(timelines: &Timelines, inner: &BacktestOptions) -> bool {
     if !Loops::of(timelines).is_some_and(|l| l.call_for_classes) {
         return false;
     }
-    let stages = timelines.workflow().stages();
-    let mut loopers: Vec<f64> = timelines
-        .iter()
-        .filter(|r| returns_of(r, stages) > 0)
-        .filter_map(|r| Some(ms_to_days(r.done_ms()? - r.commitment_ms()?)))
-        .collect();
-    let mut arrivals: Vec<i64> = timelines.iter().map(|i| i.arrival_ms()).collect();
-    if loopers.is_empty() || arrivals.is_empty() {
+    let Ok(split) = split_of(timelines, inner) else {
         return false;
-    }
-    arrivals.sort_unstable();
-    let k = ((1.0 - holdout) * arrivals.len() as f64).floor() as usize;
-    let test_days = ms_to_days(timelines.as_of_ms() - arrivals[k.min(arrivals.len() - 1)]);
-    loopers.sort_unstable_by(f64::total_cmp);
-    let p85 = loopers[((0.85 * loopers.len() as f64).ceil() as usize).clamp(1, loopers.len()) - 1];
-    test_days >= p85
+    };
+    let stages = timelines.workflow().stages();
+    let loopers = Sample::new(
+        timelines
+            .iter()
+            .filter(|r| returns_of(r, stages) > 0)
+            .filter_map(|r| Some(ms_to_days(r.done_ms()? - r.commitment_ms()?))),
+    );
+    loopers
+        .percentile(85.0)
+        .is_some_and(|p85| ms_to_days(timelines.as_of_ms() - split) >= p85)
 }
 
 /// A model of `timelines` fitted with the options that did best on an inner held-out
@@ -132,7 +130,7 @@ pub fn select_fit(
         select: false,
         ..BacktestOptions::new()
     };
-    let mut tried = candidates(options, judges_loops(timelines, inner.holdout));
+    let mut tried = candidates(options, judges_loops(timelines, &inner));
     let mut scored = Vec::with_capacity(tried.len() + 1);
     let mut inner_split = None;
     let mut inconclusive = false;
