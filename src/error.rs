@@ -214,7 +214,11 @@ impl Error {
                     | std::io::ErrorKind::PermissionDenied
                     | std::io::ErrorKind::IsADirectory
             ),
-            Error::Csv { source, .. } => !matches!(source.kind(), csv::ErrorKind::Io(_)),
+            // An I/O error of invalid data is the input's (a record too long).
+            Error::Csv { source, .. } => match source.kind() {
+                csv::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+                _ => true,
+            },
             Error::Write { .. } => false,
             _ => true,
         }
@@ -358,7 +362,7 @@ const LISTED: usize = 12;
 const SHOWN_CHARS: usize = 60;
 
 /// `text` quoted, cut to [`SHOWN_CHARS`] characters (an ellipsis and its length after).
-fn quoted_short(text: &str) -> String {
+pub(crate) fn quoted_short(text: &str) -> String {
     let n = text.chars().count();
     if n <= SHOWN_CHARS {
         format!("{text:?}")

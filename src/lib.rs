@@ -159,8 +159,9 @@ pub use forecast::{
     Forecast, ForecastAnswer, ForecastOptions, Question, ThroughputHistory, forecast,
 };
 pub use log::{
-    BadRows, DataQuality, Detected, DroppedState, Event, EventLog, EventLogBuilder, Format,
-    LogReader, LogReaderBuilder, OpenLog, Preset, RejectedRow, Warning, WarningKind, detect,
+    BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,
+    EventLogBuilder, Format, LogReader, LogReaderBuilder, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES,
+    OpenLog, Preset, RejectedRow, Warning, WarningKind, default_memory_budget, detect,
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, ItemCounts, ItemMetrics,

@@ -353,6 +353,8 @@ fn absurd_sizes_are_refused_up_front_naming_the_value_and_the_limit() {
         "4",
         "--replications",
         "4",
+        "--memory-budget",
+        "2048",
     ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);

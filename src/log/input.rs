@@ -7,6 +7,7 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
+use super::budget::Bounded;
 use super::settings::Settings;
 use crate::error::{Error, Result};
 
@@ -51,7 +52,9 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// A CSV reader over the whole input, configured by `builder`.
+    /// A CSV reader over the whole input, configured by `builder`, its records at most
+    /// [`MAX_RECORD_BYTES`](super::budget::MAX_RECORD_BYTES) long (read them with
+    /// [`next_record`](super::budget::next_record)).
     ///
     /// # Errors
     ///
@@ -59,14 +62,14 @@ impl<'a> Input<'a> {
     pub(crate) fn csv(
         self,
         builder: &csv::ReaderBuilder,
-    ) -> std::result::Result<csv::Reader<Box<dyn Read + 'a>>, csv::Error> {
+    ) -> std::result::Result<csv::Reader<Bounded<Box<dyn Read + 'a>>>, csv::Error> {
         let rdr: Box<dyn Read + 'a> = match self {
             Input::Path(path) => {
                 Box::new(LineEnds::new(std::io::BufReader::new(File::open(path)?))?)
             }
             Input::Bytes(bytes) => Box::new(LineEnds::new(bytes)?),
         };
-        Ok(builder.from_reader(rdr))
+        Ok(builder.from_reader(Bounded::new(rdr, "record")))
     }
 
     /// The names of the first CSV record (comma-separated) in the first 64 KiB, trimmed, a

@@ -4,6 +4,7 @@
 //! This file only declares the parts and says what the rest of the crate sees of them. The
 //! parts, each importing only those listed before it:
 //!
+//! - `budget`: what a file may ask of a reader (record length, events per item, memory);
 //! - `quality`: the data-quality ledger; `intern`: interned names;
 //! - `event_log`: [`EventLog`] and [`EventLogBuilder`];
 //! - `settings`: what a reader is told (the options behind [`LogReaderBuilder`]);
@@ -13,6 +14,7 @@
 //! - `format`: [`Format`]; `detect`: [`detect`] and [`Detected`];
 //! - `reader`: [`LogReaderBuilder`] and [`LogReader`].
 
+pub(crate) mod budget;
 mod detect;
 mod event_log;
 mod format;
@@ -23,6 +25,7 @@ pub(crate) mod quality;
 mod reader;
 mod settings;
 
+pub use budget::{BYTES_PER_EVENT, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES, default_memory_budget};
 pub use detect::{Detected, detect};
 pub(crate) use event_log::Attributes;
 pub use event_log::{Event, EventLog, EventLogBuilder};

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::FixedOffset;
 
+use super::budget;
 use super::detect::{Detected, detect_head, detect_path};
 use super::event_log::EventLog;
 use super::format::Format;
@@ -18,7 +19,7 @@ use super::input::{Input, Peeked};
 #[cfg(test)]
 use super::settings::Chunking;
 use super::settings::{BadRows, Settings};
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
 use crate::time::TimeFormat;
 
 /// Configures a [`LogReader`], in the manner of `csv::ReaderBuilder`: the format (a plain
@@ -270,6 +271,17 @@ impl LogReaderBuilder {
     /// reported). The other layouts, and [`LogReader::read`], read on the calling thread.
     pub fn threads(mut self, n: usize) -> Self {
         self.settings.threads = n;
+        self
+    }
+
+    /// The most memory the events of a log may take once read, in bytes, counted at
+    /// [`BYTES_PER_EVENT`](crate::BYTES_PER_EVENT) an event (default:
+    /// [`default_memory_budget`](crate::default_memory_budget), half of the machine's
+    /// memory). A file whose first rows and size say that it holds more is refused before
+    /// the rest is read; a stream, once it has; any log, before it is returned. The error
+    /// names the events, the memory they need and the budget.
+    pub fn memory_budget(mut self, bytes: u64) -> Self {
+        self.settings.memory_budget = Some(bytes);
         self
     }
 
@@ -563,9 +575,19 @@ impl OpenLog<'_> {
     /// As [`LogReader::read`] and [`LogReader::read_path`].
     pub fn read(self) -> Result<EventLog> {
         let format = self.detected.format;
-        match self.source {
-            Source::Path(path) => self.reader.read_as(format, Input::Path(&path)),
-            Source::Stream(peeked, name) => self.reader.read_stream(format, peeked, name),
+        let log = match self.source {
+            Source::Path(path) => self.reader.read_as(format, Input::Path(&path))?,
+            Source::Stream(peeked, name) => self.reader.read_stream(format, peeked, name)?,
+        };
+        // Every reader but the long layout's (which holds its estimate and its events
+        // against the budget as it reads) is bounded by its input; its events are held
+        // against the budget here, before anything is made of them.
+        let budget = self.reader.settings.memory_budget();
+        if budget::fits(log.len() as u64, budget) {
+            Ok(log)
+        } else {
+            let pos = Position::file(log.source());
+            Err(budget::over_budget(pos, log.len() as u64, false, budget))
         }
     }
 }

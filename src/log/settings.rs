@@ -62,6 +62,10 @@ pub(crate) struct Settings {
     /// Threads reading a large long-format file; 0 = the available parallelism.
     pub(crate) threads: usize,
     pub(crate) chunking: Chunking,
+    /// The most bytes the events read may take (see
+    /// [`BYTES_PER_EVENT`](crate::BYTES_PER_EVENT)); `None`:
+    /// [`default_memory_budget`](crate::default_memory_budget).
+    pub(crate) memory_budget: Option<u64>,
 }
 
 impl Default for Settings {
@@ -83,11 +87,18 @@ impl Default for Settings {
             name: None,
             threads: 1,
             chunking: Chunking::default(),
+            memory_budget: None,
         }
     }
 }
 
 impl Settings {
+    /// The memory budget of the read, in bytes.
+    pub(crate) fn memory_budget(&self) -> u64 {
+        self.memory_budget
+            .unwrap_or_else(crate::log::budget::default_memory_budget)
+    }
+
     /// A parser for a timestamp column, in the configured form (or detecting it).
     pub(crate) fn time_parser(&self) -> TimeParser {
         TimeParser::new(self.time_format.clone().unwrap_or_default(), self.offset)
@@ -111,6 +122,7 @@ impl Settings {
             time_format: self.time_format.clone(),
             bad_rows: self.bad_rows,
             threads: self.threads,
+            memory_budget: self.memory_budget,
             ..Settings::default()
         }
     }

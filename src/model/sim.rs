@@ -611,7 +611,7 @@ impl Simulation {
             * (BYTES_PER_ITEM + BYTES_PER_SERVICE * self.size.services_per_item);
         if bytes > options.memory_budget_bytes as f64 {
             return Err(Error::InvalidArgument(format!(
-                "{at_once} replication(s) at once of {days} days would keep about {items:.2e} items and {:.2e} stage-services each, about {}, over the memory budget of {}: shorten the horizon, run fewer threads, or raise the budget",
+                "{at_once} replication(s) at once of {days} days would keep about {items:.2e} items and {:.2e} stage-services each, about {}, over the memory budget of {}: shorten the horizon, run fewer threads, or raise the budget (--memory-budget MIB)",
                 items * self.size.services_per_item,
                 bytes_in_words(bytes),
                 bytes_in_words(options.memory_budget_bytes as f64)

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::rules::{self, Instants};
 use super::{ItemRec, NO_RESOURCE, TimelineOptions, Timelines, Visit};
-use crate::error::{Error, Position, Result, UnmappedState};
+use crate::error::{Error, Position, Result, UnmappedState, quoted_short};
 use crate::log::quality::WarningTally;
-use crate::log::{DataQuality, DroppedState, EventLog, WarningKind};
+use crate::log::{DataQuality, DroppedState, EventLog, MAX_EVENTS_PER_ITEM, WarningKind};
 use crate::time::{datetime_to_ms, ms_to_datetime};
 use crate::workflow::{StageKind, Workflow};
 
@@ -31,6 +31,16 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
     d.done_is_final = opts.done_is_final;
     for item in 0..log.items() {
         let events = grouped.item(item);
+        if events.state.len() > MAX_EVENTS_PER_ITEM {
+            return Err(Error::value(
+                Position::file(log.source()),
+                format!(
+                    "item {} has {} events, more than the {MAX_EVENTS_PER_ITEM} one item may have",
+                    quoted_short(log.item_id(item)),
+                    events.state.len()
+                ),
+            ));
+        }
         d.item(item, events);
     }
     d.finish(log, wf, unmapped, opts)

@@ -160,6 +160,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .seed(args.seed.seed)
         .replications(args.replications)
         .threads(args.input.threads.map_or(0, std::num::NonZeroUsize::get));
+    options.sim = options.sim.memory_budget(args.input.memory_budget());
     if let Some(t) = &args.train_until {
         options = options.train_until(parse_instant(t, args.input.offset()?)?);
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use valuestream::{
     BadRows, EventLog, Format, LogReader, TimeFormat, TimelineOptions, Timelines, Workflow,
-    parse_instant, parse_offset,
+    default_memory_budget, parse_instant, parse_offset,
 };
 
 use crate::Failure;
@@ -137,6 +137,8 @@ pub struct InputArgs {
     /// reading]. The output does not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<std::num::NonZeroUsize>,
+    #[command(flatten)]
+    pub budget: BudgetArg,
 }
 
 /// Reads `--where KEY=VALUE` filters, and has `input` keep those attributes when it reads
@@ -170,7 +172,31 @@ pub struct Loaded {
     pub workflow: Workflow,
 }
 
+/// `--memory-budget`: what reading a log and running a simulation may take.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct BudgetArg {
+    /// The most memory, in MiB, that the events of a log read (64 bytes an event) and the
+    /// replications of a simulation running at once may take: a file or a model that needs
+    /// more is refused before it is spent, saying how much it needs [default: half of the
+    /// machine's memory, at most half of `ulimit -v`]
+    #[arg(long, value_name = "MIB")]
+    pub memory_budget: Option<u64>,
+}
+
+impl BudgetArg {
+    /// The budget in bytes.
+    pub fn bytes(self) -> u64 {
+        self.memory_budget
+            .map_or_else(default_memory_budget, |mib| mib.saturating_mul(1 << 20))
+    }
+}
+
 impl InputArgs {
+    /// `--memory-budget`, in bytes.
+    pub fn memory_budget(&self) -> u64 {
+        self.budget.bytes()
+    }
+
     /// The threads that read: `--threads`, or every core (0: as many as the machine
     /// offers, up to 8).
     fn read_threads(&self) -> usize {
@@ -186,7 +212,8 @@ impl InputArgs {
     fn reader(&self) -> Result<LogReader, Failure> {
         let mut b = LogReader::builder()
             .format(Format::from_name(&self.format)?)
-            .offset(self.offset()?);
+            .offset(self.offset()?)
+            .memory_budget(self.memory_budget());
         if let Some(c) = &self.id {
             b = b.id_column(c);
         }

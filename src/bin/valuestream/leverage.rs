@@ -71,7 +71,9 @@ fn text(l: &Leverage) -> String {
 
 /// Runs `leverage`.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let options = args.sim.options(args.input.threads);
+    let options = args
+        .sim
+        .options(args.input.threads, args.input.memory_budget());
     let (m, trust) = model(&args.input, &options)?;
     let l = leverage(&m, &options)?.with_trust(trust);
     if args.json {

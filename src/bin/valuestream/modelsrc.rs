@@ -37,22 +37,18 @@ pub struct SimArgs {
     /// of the horizon].
     #[arg(long, value_name = "DAYS")]
     pub warmup_days: Option<f64>,
-    /// The most memory the replications running at once may take, in MiB: a simulation
-    /// that would take more is refused before it starts, saying how much it would take
-    #[arg(long, value_name = "MIB", default_value_t = 2048)]
-    pub memory_budget: u64,
 }
 
 impl SimArgs {
     /// The options, replications running on at most `threads` threads (`--threads`; every
-    /// core when absent).
-    pub fn options(&self, threads: Option<NonZeroUsize>) -> SimOptions {
+    /// core when absent) in at most `budget` bytes (`--memory-budget`).
+    pub fn options(&self, threads: Option<NonZeroUsize>, budget: u64) -> SimOptions {
         let o = SimOptions::new()
             .seed(self.seed.seed)
             .replications(self.replications)
             .horizon_days(self.horizon_days)
             .threads(threads.map_or(0, NonZeroUsize::get))
-            .memory_budget(self.memory_budget.saturating_mul(1 << 20));
+            .memory_budget(budget);
         match self.warmup_days {
             Some(days) => o.warmup_days(days),
             None => o,

@@ -33,6 +33,7 @@ use valuestream::{
 };
 
 use crate::Failure;
+use crate::input::BudgetArg;
 use crate::modelsrc::SimArgs;
 use crate::output::{print, print_json};
 
@@ -48,6 +49,8 @@ pub struct Args {
     /// available cores]. The output does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    #[command(flatten)]
+    budget: BudgetArg,
     /// Print JSON: the simulated results, `analytic` and `disagreements`.
     #[arg(long)]
     json: bool,
@@ -73,7 +76,7 @@ struct Out<'a> {
 /// Runs `simulate`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let model = ValueStream::from_path(&args.model)?;
-    let options = args.sim.options(args.threads);
+    let options = args.sim.options(args.threads, args.budget.bytes());
     let sim = Simulation::new(&model)?;
     let result = sim.run(&options)?;
     let analysis = analyze(&model)?;

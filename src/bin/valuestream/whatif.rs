@@ -109,7 +109,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .iter()
         .map(|c| c.parse::<Change>())
         .collect::<Result<_, _>>()?;
-    let options = args.sim.options(args.input.threads);
+    let options = args
+        .sim
+        .options(args.input.threads, args.input.memory_budget());
     let (m, trust) = model(&args.input, &options)?;
     let w = what_if(&m, &changes, &options)?.with_trust(trust);
     if args.json {

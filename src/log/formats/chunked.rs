@@ -46,6 +46,8 @@ use std::thread;
 
 use csv::ByteRecord;
 
+use crate::log::budget::{Bounded, next_record};
+
 use super::long::{self, LongColumns, long_row};
 use super::plain::{Ctx, Layout, csv_reader, ends_unterminated, ends_with_lf, header_names, trim};
 use crate::error::{Error, Result};
@@ -164,7 +166,7 @@ impl Plan {
         let mut rec = ByteRecord::new();
         let mut rows = 0;
         while !parser.is_detected() {
-            if rows == DETECT_ROWS || !csv.read_byte_record(&mut rec).ok()? {
+            if rows == DETECT_ROWS || !next_record(&mut csv, &mut rec).ok()? {
                 return None;
             }
             rows += 1;
@@ -343,6 +345,7 @@ impl Job<'_> {
             Some(size),
         );
         ctx.lf = self.plan.lf;
+        ctx.budget = self.settings.memory_budget();
         // Where the file ends, in this chunk's reader's offsets (from the chunk's start, less
         // the carriage return put before it): any chunk's last record may run to it.
         if self.plan.unterminated {
@@ -399,7 +402,7 @@ impl Job<'_> {
     fn rows<R: Read>(
         &self,
         ctx: &mut Ctx,
-        csv: &mut csv::Reader<R>,
+        csv: &mut csv::Reader<Bounded<R>>,
         cols: &LongColumns,
         mut tp: TimeParser,
         at: impl Fn(u64) -> u64,
@@ -418,10 +421,7 @@ impl Job<'_> {
                     newlines: pos.line().saturating_sub(1),
                 });
             }
-            if !csv
-                .read_byte_record(&mut rec)
-                .map_err(|e| ctx.csv_error(e))?
-            {
+            if !next_record(csv, &mut rec).map_err(|e| ctx.csv_error(e))? {
                 return Ok(Outcome::Done {
                     end: None,
                     newlines: csv.position().line().saturating_sub(1),

@@ -7,6 +7,8 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
+use crate::log::budget::{Bounded, next_record};
+
 use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::Result;
 use crate::log::event_log::EventLogBuilder;
@@ -17,7 +19,7 @@ use crate::log::settings::Settings;
 /// events.
 pub(super) fn read<R: Read>(
     settings: &Settings,
-    csv: &mut csv::Reader<R>,
+    csv: &mut csv::Reader<Bounded<R>>,
     names: &[String],
     ctx: &mut Ctx,
 ) -> Result<()> {
@@ -34,10 +36,7 @@ pub(super) fn read<R: Read>(
     let mut rows: Vec<Interval> = Vec::new();
     let mut rec = ByteRecord::new();
     let ncols = names.len();
-    while csv
-        .read_byte_record(&mut rec)
-        .map_err(|e| ctx.csv_error(e))?
-    {
+    while next_record(csv, &mut rec).map_err(|e| ctx.csv_error(e))? {
         ctx.b.stats.rows += 1;
         let line = ctx.line(&rec, csv.position());
         if rec.len() != ncols {

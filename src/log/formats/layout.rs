@@ -102,6 +102,7 @@ fn read_source<R: Read>(
     let mut csv = csv_reader(settings, rdr);
     let mut ctx = Ctx::new(source.name, settings.bad_rows, source.size);
     ctx.unterminated_end = source.unterminated_end;
+    ctx.budget = settings.memory_budget();
     let mut header = ByteRecord::new();
     let got = csv
         .read_byte_record(&mut header)

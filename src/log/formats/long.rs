@@ -5,6 +5,8 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
+use crate::log::budget::{Bounded, next_record};
+
 use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::{Error, Result};
 use crate::log::settings::{Settings, joined_names};
@@ -56,17 +58,14 @@ fn state_columns(names: &[String], name: &str, ctx: &Ctx) -> Result<Vec<usize>> 
 /// Reads the rows of a long log after its header.
 pub(super) fn read<R: Read>(
     settings: &Settings,
-    csv: &mut csv::Reader<R>,
+    csv: &mut csv::Reader<Bounded<R>>,
     names: &[String],
     ctx: &mut Ctx,
 ) -> Result<()> {
     let cols = columns(settings, names, ctx)?;
     let mut tp = settings.time_parser();
     let mut rec = ByteRecord::new();
-    while csv
-        .read_byte_record(&mut rec)
-        .map_err(|e| ctx.csv_error(e))?
-    {
+    while next_record(csv, &mut rec).map_err(|e| ctx.csv_error(e))? {
         let line = ctx.line(&rec, csv.position());
         long_row(ctx, &cols, &mut tp, &rec, names, line)?;
     }
@@ -122,8 +121,8 @@ pub(super) fn long_row(
             if !cols.attrs.is_empty() {
                 ctx.attributes(rec, &cols.attrs, item, line, names)?;
             }
-            if ctx.b.len() == 4096 {
-                ctx.reserve_by_size(rec, 1.0);
+            if ctx.b.len().trailing_zeros() >= 12 {
+                ctx.grown(rec)?;
             }
             return Ok(());
         }
@@ -153,8 +152,8 @@ pub(super) fn long_row(
         ctx.b.set_last_resource(r);
     }
     ctx.attributes(rec, &cols.attrs, item, line, names)?;
-    if ctx.b.len() == 4096 {
-        ctx.reserve_by_size(rec, 1.0);
+    if ctx.b.len().trailing_zeros() >= 12 {
+        ctx.grown(rec)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::io::{self, Read};
 use csv::ByteRecord;
 
 use crate::error::{Error, Position, Result};
+use crate::log::budget::{Bounded, csv_too_long, fits, over_budget};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::quality::RejectedRow;
 use crate::log::settings::{BadRows, Settings};
@@ -26,13 +27,13 @@ pub(crate) enum Layout {
 
 /// A CSV reader with the settings' delimiter: every read of a plain layout, sequential or
 /// in chunks, parses with these.
-pub(super) fn csv_reader<R: Read>(settings: &Settings, rdr: R) -> csv::Reader<R> {
+pub(super) fn csv_reader<R: Read>(settings: &Settings, rdr: R) -> csv::Reader<Bounded<R>> {
     csv::ReaderBuilder::new()
         .delimiter(settings.delimiter)
         .flexible(true)
         .has_headers(false)
         .buffer_capacity(1 << 16)
-        .from_reader(rdr)
+        .from_reader(Bounded::new(rdr, "record"))
 }
 
 /// The attribute columns of the settings, found in the header: `(column, attribute)`.
@@ -68,6 +69,8 @@ pub(super) struct Ctx {
     pub(super) rejected: Vec<RejectedRow>,
     /// A state joined from several columns, being built.
     joined: Vec<u8>,
+    /// The memory budget of the events, in bytes.
+    pub(super) budget: u64,
 }
 
 impl Ctx {
@@ -78,6 +81,7 @@ impl Ctx {
             size,
             lf: true,
             unterminated_end: None,
+            budget: u64::MAX,
             b: EventLogBuilder::new(),
             rejected: Vec::new(),
             joined: Vec::new(),
@@ -120,19 +124,50 @@ impl Ctx {
 
     /// Once a few thousand rows are read, reserves room for the events of the rest of the
     /// file, estimated from its size, so that the event columns are not copied as they grow.
-    pub(super) fn reserve_by_size(&mut self, rec: &ByteRecord, events_per_row: f64) {
+    ///
+    /// # Errors
+    ///
+    /// The estimate, or the events so far, need more than the memory budget.
+    pub(super) fn reserve_by_size(&mut self, rec: &ByteRecord, events_per_row: f64) -> Result<()> {
         let (Some(size), Some(pos)) = (self.size, rec.position()) else {
-            return;
+            return Ok(());
         };
         let read = pos.byte().max(1);
         let rows = self.b.stats.rows as f64;
         let estimate = (size as f64 / read as f64 * rows * events_per_row * 1.02) as usize;
+        if !fits(estimate as u64, self.budget) {
+            return Err(over_budget(self.pos(), estimate as u64, true, self.budget));
+        }
         let more = estimate.saturating_sub(self.b.len());
         // Never reserve more than the file could hold (a row has at least a few bytes).
         self.b.reserve(more.min(size as usize / 4));
+        Ok(())
+    }
+
+    /// Every 4,096 events: once, room reserved for the rest of the file (and its estimate
+    /// held against the memory budget); then the events so far held against it.
+    ///
+    /// # Errors
+    ///
+    /// The events need more than the memory budget.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn grown(&mut self, rec: &ByteRecord) -> Result<()> {
+        if self.b.len() == 4096 {
+            self.reserve_by_size(rec, 1.0)?;
+        }
+        let n = self.b.len() as u64;
+        if fits(n, self.budget) {
+            Ok(())
+        } else {
+            Err(over_budget(self.pos(), n, false, self.budget))
+        }
     }
 
     pub(super) fn csv_error(&self, e: csv::Error) -> Error {
+        if let Some(t) = csv_too_long(&e) {
+            return Error::value(self.pos().at_line(t.line), t.sentence("here"));
+        }
         let mut pos = self.pos();
         if let Some(p) = e.position() {
             pos = pos.at_line(p.line());

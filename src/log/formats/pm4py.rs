@@ -11,6 +11,7 @@ use super::layout;
 use super::plain::{Layout, ends_with_lf, record_line};
 use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
+use crate::log::budget::next_record;
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
 use crate::log::quality::{RejectedRow, WarningKind, WarningTally};
@@ -87,7 +88,7 @@ fn lifecycle_is_start_complete(input: Input<'_>, name: Option<&str>) -> Result<b
     };
     let mut rec = ByteRecord::new();
     let mut seen = 0;
-    while seen < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
+    while seen < 200 && next_record(&mut rdr, &mut rec).unwrap_or(false) {
         let v = rec
             .get(col)
             .unwrap_or(b"")
@@ -142,7 +143,7 @@ fn read_lifecycle(input: Input<'_>, name: Option<&str>, settings: &Settings) -> 
     let lf = ends_with_lf(&rec, rdr.position());
     let cols = LifecycleColumns::of(&rec, name)?;
     let mut log = Lifecycle::new(name, settings);
-    while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+    while next_record(&mut rdr, &mut rec).map_err(csv_err)? {
         let line = record_line(&rec, rdr.position(), lf);
         log.row(&rec, line, &cols)?;
     }

@@ -7,6 +7,8 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
+use crate::log::budget::{Bounded, next_record};
+
 use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::{Error, Result};
 use crate::log::quality::RejectedRow;
@@ -19,7 +21,7 @@ const WIDE_META: [&str; 5] = ["link", "name", "title", "summary", "url"];
 /// Reads the rows of a wide log after its header: one event per date.
 pub(super) fn read<R: Read>(
     settings: &Settings,
-    csv: &mut csv::Reader<R>,
+    csv: &mut csv::Reader<Bounded<R>>,
     names: &[String],
     ctx: &mut Ctx,
 ) -> Result<()> {
@@ -52,10 +54,7 @@ pub(super) fn read<R: Read>(
     let mut rec = ByteRecord::new();
     let mut times: Vec<(u32, i64, usize)> = Vec::with_capacity(stage_cols.len());
     let ncols = names.len();
-    'rows: while csv
-        .read_byte_record(&mut rec)
-        .map_err(|e| ctx.csv_error(e))?
-    {
+    'rows: while next_record(csv, &mut rec).map_err(|e| ctx.csv_error(e))? {
         ctx.b.stats.rows += 1;
         let line = ctx.line(&rec, csv.position());
         if rec.len() != ncols {

@@ -8,6 +8,7 @@ use csv::ByteRecord;
 use super::spec::{Sniff, Spec};
 use super::tools::{WideColumns, read_wide};
 use crate::error::{Error, Position, Result};
+use crate::log::budget::next_record;
 use crate::log::event_log::EventLog;
 use crate::log::input::Input;
 use crate::log::settings::Settings;
@@ -135,7 +136,7 @@ fn sniff_date_columns(
     let mut parsers: Vec<TimeParser> = header.iter().map(|_| settings.time_parser()).collect();
     let mut rec = ByteRecord::new();
     let mut rows = 0;
-    while rows < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
+    while rows < 200 && next_record(&mut rdr, &mut rec).unwrap_or(false) {
         rows += 1;
         for (c, field) in rec.iter().enumerate().skip(first) {
             let v = field.trim_ascii();

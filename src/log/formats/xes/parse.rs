@@ -9,6 +9,7 @@ use flate2::bufread::MultiGzDecoder;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Error, Position, Result};
+use crate::log::budget::{Bounded, MAX_EVENTS_PER_ITEM, TooLong, fits, over_budget};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
 use crate::log::quality::{RejectedRow, Warning, WarningKind};
@@ -215,16 +216,22 @@ fn canonical(raw: &str) -> Option<Attr<'_>> {
 
 /// Reads the XES document `input` (named `name`) with the caller's settings.
 fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
-    let mut xml = quick_xml::Reader::from_reader(input);
+    parse(input, Parser::new(name, settings))
+}
+
+/// Reads the XES document `input` into `p`.
+fn parse<R: BufRead>(input: R, mut p: Parser<'_>) -> Result<EventLog> {
+    let name = p.name;
+    let mut xml = quick_xml::Reader::from_reader(Bounded::new(input, "XML element"));
     // Text between elements is never read: skip whitespace-only text without an event.
     xml.config_mut().trim_text(true);
-    let mut p = Parser::new(name, settings);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     // Elements open at this point (quick-xml checks that each end tag matches its start).
     let mut open: u32 = 0;
     loop {
         buf.clear();
         let pos_before = xml.buffer_position();
+        xml.get_ref().record_starts(pos_before, 0);
         let ev = match xml.read_event_into(&mut buf) {
             Ok(ev) => ev,
             // Every syntax error is the input ending inside a tag, a comment, …: cut short.
@@ -239,6 +246,13 @@ fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> R
                     " (the compressed stream is incomplete)",
                 )?;
                 return p.finish();
+            }
+            Err(quick_xml::Error::Io(e)) if TooLong::within(&e).is_some() => {
+                let message = TooLong::within(&e).map(ToString::to_string);
+                return Err(Error::value(
+                    Position::file(name),
+                    message.unwrap_or_default(),
+                ));
             }
             Err(e) => {
                 return Err(Error::Value {
@@ -297,6 +311,10 @@ struct Parser<'a> {
     trace_id: Option<String>,
     /// The trace's events: state, instant and resource (`None`: no one named).
     trace_events: Vec<(u32, i64, Option<u32>)>,
+    /// The memory budget of the events, in bytes.
+    budget: u64,
+    /// The most events a trace may have ([`MAX_EVENTS_PER_ITEM`]; less in tests).
+    max_events: usize,
     trace_attrs: Vec<(usize, String)>,
     ev_state: Option<u32>,
     /// The values of the event's `state_parts` (trimmed), each with whether the event
@@ -355,6 +373,8 @@ impl<'a> Parser<'a> {
             traces: 0,
             trace_id: None,
             trace_events: Vec::new(),
+            budget: settings.memory_budget(),
+            max_events: MAX_EVENTS_PER_ITEM,
             trace_attrs: Vec::new(),
             ev_state: None,
             ev_time: None,
@@ -608,6 +628,14 @@ impl<'a> Parser<'a> {
         }
         let what = match (self.ev_state, self.ev_time) {
             (Some(s), Some(t)) => {
+                if self.trace_events.len() >= self.max_events {
+                    let msg = format!(
+                        "a trace has more than {} events, the most one item may have ({})",
+                        self.max_events,
+                        at(at_byte, &self.trace_id, None)
+                    );
+                    return Err(Error::value(self.pos(), msg));
+                }
                 self.trace_events.push((s, t, self.ev_resource));
                 return Ok(());
             }
@@ -682,7 +710,12 @@ impl<'a> Parser<'a> {
         for (a, v) in &self.trace_attrs {
             self.b.set_attribute_ids(*a, item, v.as_bytes());
         }
-        Ok(())
+        let n = self.b.len() as u64;
+        if fits(n, self.budget) {
+            Ok(())
+        } else {
+            Err(over_budget(self.pos(), n, false, self.budget))
+        }
     }
 
     /// Each event read of the open trace is a rejected row (or the first is an error).
@@ -791,6 +824,27 @@ fn at(xml_pos: u64, trace: &Option<String>, event: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trace_with_more_events_than_an_item_may_have_is_an_error() {
+        let event = r#"<event><string key="concept:name" value="A"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>"#;
+        let doc = |n: usize| {
+            format!(
+                r#"<log><trace><string key="concept:name" value="T"/>{}</trace></log>"#,
+                event.repeat(n)
+            )
+        };
+        let settings = Settings::default();
+        let read = |n: usize| {
+            let mut p = Parser::new(Some("t.xes"), &settings);
+            p.max_events = 5;
+            parse(doc(n).as_bytes(), p)
+        };
+        assert_eq!(read(5).unwrap().len(), 5);
+        let m = read(6).unwrap_err().to_string();
+        assert!(m.contains("more than 5 events"), "{m}");
+        assert!(m.contains("t.xes") && m.contains("trace \"T\""), "{m}");
+    }
 
     #[test]
     fn attribute_text_is_read_with_either_quote_and_escapes() {
