@@ -100,8 +100,11 @@ impl<'a> Metrics<'a> {
     /// # Errors
     ///
     /// [`crate::Error::InvalidArgument`] if the window is empty (`since` after `until`, or
-    /// outside the observation) or an attribute filter names an attribute the log does not
-    /// keep.
+    /// outside the observation), an attribute filter names an attribute the log does not
+    /// keep, or no item of the log has the attributes asked for (the error names the values
+    /// the log has; a report of no items would be all blanks). A window that holds none of
+    /// the items is no error: its report has no figures, each `null` in the JSON and `-` in
+    /// the text.
     pub fn new(timelines: &'a Timelines, opts: &MetricsOptions) -> Result<Metrics<'a>> {
         let clip = Clip::new(
             timelines,
