@@ -182,6 +182,27 @@ fn log_csv(items: &[Vec<(u8, u8)>]) -> String {
     csv
 }
 
+/// A headline figure the text report leaves blank (`-`) comes with a sentence saying why.
+fn assert_blanks_explained(report: &valuestream::Report, text: &str) {
+    if report.throughput.per_day.is_none() {
+        assert!(
+            text.contains("The window has no length"),
+            "throughput blank without a reason:\n{text}"
+        );
+    }
+    if report.cycle_time_days.count == 0 {
+        assert!(
+            text.contains("No item was done in the window"),
+            "cycle time blank without a reason:\n{text}"
+        );
+    } else if report.flow_efficiency.is_none() {
+        assert!(
+            text.contains("Flow efficiency cannot be measured"),
+            "flow efficiency blank without a reason:\n{text}"
+        );
+    }
+}
+
 /// Runs the report of `csv` under `wf` through every writer and checks each output.
 fn check_every_output(csv: &str, wf: &Workflow, opts: &MetricsOptions) {
     let Ok(log) = LogReader::builder().build().read(csv.as_bytes()) else {
@@ -205,7 +226,9 @@ fn check_every_output(csv: &str, wf: &Workflow, opts: &MetricsOptions) {
     assert_finite_text("the JSON", &json);
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_nulls_documented(&value, "", NULLABLE, &json);
-    assert_finite_text("the text report", &report.to_string());
+    let text = report.to_string();
+    assert_finite_text("the text report", &text);
+    assert_blanks_explained(&report, &text);
     let mut out = Vec::new();
     write_items_csv(&metrics, &mut out).unwrap();
     write_series_csv(&report.daily, &mut out).unwrap();
@@ -242,8 +265,16 @@ fn check_forecasts(tl: &Timelines) {
     }
 }
 
+/// An instant `hours` after the first hour of the logs.
+fn hour(hours: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2024-03-01T00:00:00Z")
+        .unwrap()
+        .to_utc()
+        + chrono::Duration::hours(i64::from(hours))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// Few items, few events, most of them at the same hour: no writer prints a
     /// non-finite number.
@@ -256,6 +287,39 @@ proptest! {
         kind in 0u8..4,
     ) {
         check_every_output(&log_csv(&items), &workflow(kind), &MetricsOptions::new());
+    }
+
+    /// The same with items that move backwards or are discarded, a window cut anywhere
+    /// (of no length, before the first event, after the last) and days counted in another
+    /// offset.
+    #[test]
+    fn no_writer_prints_a_non_finite_number_in_any_window(
+        items in prop::collection::vec(
+            prop::collection::vec((0u8..5, prop_oneof![3 => Just(0u8), 1 => 0u8..50]), 1..6),
+            1..5,
+        ),
+        kind in 0u8..4,
+        since in proptest::option::of(0u32..100),
+        length in proptest::option::of(prop_oneof![Just(0u32), 0u32..100]),
+        offset in -12i32..14,
+    ) {
+        let mut csv = String::from("id,state,timestamp\n");
+        for (i, events) in items.iter().enumerate() {
+            let mut hours = 0u32;
+            for &(state, gap) in events {
+                hours += u32::from(gap);
+                csv += &format!("I-{i},{},{}\n", STATES[usize::from(state)], hour(hours).to_rfc3339());
+            }
+        }
+        let mut opts = MetricsOptions::new()
+            .day_offset(chrono::FixedOffset::east_opt(offset * 3600).unwrap());
+        if let Some(s) = since {
+            opts = opts.since(hour(s));
+        }
+        if let Some(l) = length {
+            opts = opts.until(hour(since.unwrap_or(0) + l));
+        }
+        check_every_output(&csv, &workflow(kind), &opts);
     }
 }
 
