@@ -472,7 +472,7 @@ mod cli {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             let what = path.file_name().unwrap().to_string_lossy().into_owned();
-            if what.ends_with(".svg") {
+            if path.extension().is_some_and(|e| e == "svg") {
                 super::assert_svg_coordinates(&what, &text);
             } else {
                 assert_finite_text(&what, &text);

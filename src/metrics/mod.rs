@@ -52,12 +52,13 @@ pub struct Throughput {
 
 /// Work in progress: committed and not done.
 ///
-/// JSON: `wip.{mean, current}`.
+/// JSON: `wip.{mean, current}` (`mean` is `null` for a window of no length).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Wip {
     /// The time average over the window: Σ over items of the time each spent committed
-    /// and not done within the window, divided by the window's length.
+    /// and not done within the window, divided by the window's length; `None` (JSON `null`)
+    /// for a window of no length.
     pub mean: Option<f64>,
     /// Items in progress at the window's end.
     pub current: u64,
