@@ -438,7 +438,9 @@ mod cli {
     fn run(dir: &Path, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_valuestream"))
             .args(&args[..1])
-            .arg(dir.join("log.csv"))
+            // Relative paths: the output names the files, and the words checked for
+            // "NaN" must not include the machine's directories.
+            .arg("log.csv")
             .args(&args[1..])
             .current_dir(dir)
             .output()
