@@ -245,7 +245,13 @@ fn check_every_output(csv: &str, wf: &Workflow, opts: &MetricsOptions) {
     }
     let mut page = Vec::new();
     write_html_report(&report, &metrics, &mut page).unwrap();
-    assert_finite_text("the HTML page", &String::from_utf8(page).unwrap());
+    let page = String::from_utf8(page).unwrap();
+    assert_finite_text("the HTML page", &page);
+    // A chart left out is said so after the charts, not only in the report above them.
+    let charts = &page[page.find("<figure").unwrap()..];
+    if report.items.done == 0 {
+        assert!(charts.contains("no item was done"), "{charts}");
+    }
     check_forecasts(&tl);
 }
 
@@ -548,6 +554,21 @@ mod cli {
              C,Dev,2024-03-05T09:00:00Z\nC,Done,2024-03-05T09:00:00Z\n\
              D,Dev,2024-03-06T09:00:00Z\n",
         );
+    }
+
+    #[test]
+    fn without_an_item_done_the_missing_scatterplot_is_said() {
+        let dir = scratch(
+            "no-scatter",
+            "id,state,timestamp\nA,Dev,2024-03-01\nA,Test,2024-03-04\nB,Done,2024-02-01\n",
+        );
+        // B is discarded (done without commitment): the workflow has a done stage to
+        // guess, and nothing is done.
+        let o = run(&dir, &["report", "--svg", "svg"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!dir.join("svg/cycle_time.svg").exists());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no cycle_time.svg"), "{err}");
     }
 
     #[test]
