@@ -39,8 +39,8 @@ use crate::timeline::Timelines;
 /// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
 ///
 /// Durations are in days. No figure is `NaN` or infinite: one that cannot be computed is
-/// `null` (and `-` in the text, with a sentence saying why), and only these are ever
-/// `null`:
+/// `null` (and `-` in the text, the headline figures with a sentence saying why), and only
+/// these are ever `null`:
 ///
 /// - a window of no length (`--since` equal to `--until`, or every event at one instant):
 ///   `throughput.per_day`, `throughput.per_week`, `wip.mean`, `littles_law.wip`,
