@@ -105,13 +105,14 @@ pub struct StageEvidence {
     pub stage: String,
     /// The criteria on which this stage is the worst of the active stages.
     pub evidence: Vec<Evidence>,
-    /// Its utilisation.
+    /// Its utilisation; `None` (JSON `null`) as [`StageMetrics::utilisation`].
     pub utilisation: Option<f64>,
-    /// Its servers.
+    /// Its servers; `None` as [`StageMetrics::servers`].
     pub servers: Option<u32>,
     /// Whether the servers were estimated from the log.
     pub servers_estimated: bool,
-    /// Servers / mean visit days.
+    /// Servers / mean visit days; `None` without servers, without a visit that ended in
+    /// the window, or when every visit took no time (a capacity without bound).
     pub capacity_per_day: Option<f64>,
     /// The wait stages just in front of it (between the previous active stage and it).
     pub wait_stages: Vec<String>,

@@ -66,13 +66,15 @@ pub struct Violation {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct LittlesLaw {
-    /// Time-average WIP over the window (L).
+    /// Time-average WIP over the window (L); `None` (JSON `null`) for a window of no
+    /// length.
     pub wip: Option<f64>,
-    /// Items done per day (λ).
+    /// Items done per day (λ); `None` for a window of no length.
     pub throughput_per_day: Option<f64>,
-    /// Mean cycle time of the items done in the window, days (W).
+    /// Mean cycle time of the items done in the window, days (W); `None` if none was done.
     pub cycle_time_days: Option<f64>,
-    /// `(λ·W − L) / L`.
+    /// `(λ·W − L) / L`; `None` when one of the three is, or when L is 0 (no work in
+    /// progress: the law holds trivially and a relative error means nothing).
     pub relative_error: Option<f64>,
     /// The assumptions the window violates.
     pub violations: Vec<Violation>,

@@ -52,12 +52,13 @@ pub struct Throughput {
 
 /// Work in progress: committed and not done.
 ///
-/// JSON: `wip.{mean, current}`.
+/// JSON: `wip.{mean, current}` (`mean` is `null` for a window of no length).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Wip {
     /// The time average over the window: Σ over items of the time each spent committed
-    /// and not done within the window, divided by the window's length.
+    /// and not done within the window, divided by the window's length; `None` (JSON `null`)
+    /// for a window of no length.
     pub mean: Option<f64>,
     /// Items in progress at the window's end.
     pub current: u64,
@@ -100,8 +101,11 @@ impl<'a> Metrics<'a> {
     /// # Errors
     ///
     /// [`crate::Error::InvalidArgument`] if the window is empty (`since` after `until`, or
-    /// outside the observation) or an attribute filter names an attribute the log does not
-    /// keep.
+    /// outside the observation), an attribute filter names an attribute the log does not
+    /// keep, or no item of the log has the attributes asked for (the error names the values
+    /// the log has; a report of no items would be all blanks). A window that holds none of
+    /// the items is no error: its report has no figures, each `null` in the JSON and `-` in
+    /// the text.
     pub fn new(timelines: &'a Timelines, opts: &MetricsOptions) -> Result<Metrics<'a>> {
         let clip = Clip::new(
             timelines,

@@ -38,8 +38,32 @@ use crate::timeline::Timelines;
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
 /// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
 ///
-/// Durations are in days; a figure that cannot be computed (no items done, a window of
-/// no length) is `null`.
+/// Durations are in days. No figure is `NaN` or infinite: one that cannot be computed is
+/// `null` (and `-` in the text, the headline figures with a sentence saying why), and only
+/// these are ever `null`:
+///
+/// - a window of no length (`--since` equal to `--until`, or every event at one instant):
+///   `throughput.per_day`, `throughput.per_week`, `wip.mean`, `littles_law.wip`,
+///   `littles_law.throughput_per_day`, `stages[].wip_mean`, `stages[].utilisation` and
+///   `bottleneck.ranking[].utilisation`;
+/// - no item done in the window: every figure of `lead_time_days` and `cycle_time_days`
+///   but `count` (and `sd` with one item done), `flow_efficiency`,
+///   `littles_law.cycle_time_days`, `aging[].percentile_passed`;
+/// - every item done in no time: `flow_efficiency`; `bottleneck.ranking[].capacity_per_day`
+///   when no visit to the stage ended in the window, every one took no time, or the stage
+///   has no servers;
+/// - `littles_law.relative_error` when one of its three terms is `null` or the mean WIP is
+///   0;
+/// - `stages[].visit_days` figures for a stage no visit to ended in the window;
+///   `stages[].servers` and `utilisation` for stages that are not active, or active with
+///   no servers given and no item in them (also in `bottleneck.ranking[]`);
+/// - `bottleneck.stage` when there is no capacity constraint; `aging[].percentile_passed`
+///   when the age passes no percentile; `window_check.since`/`until` when the window is
+///   steady (or that end needs no change); `data_quality.source` for a log read from
+///   memory, `data_quality.rejected[].column`/`value` when no one column is at fault.
+///
+/// A `--where` filter (attribute filter) that no item passes is an error, not a report of
+/// nothing.
 ///
 /// # Examples
 ///
@@ -80,7 +104,8 @@ pub struct Report {
     pub throughput: Throughput,
     /// Mean and current WIP.
     pub wip: Wip,
-    /// Σ active time / Σ cycle time over the items done.
+    /// Σ active time / Σ cycle time over the items done; `None` (JSON `null`) when no item
+    /// was done in the window or every cycle time was 0.
     pub flow_efficiency: Option<f64>,
     /// Little's law and the assumptions the window violates.
     pub littles_law: LittlesLaw,

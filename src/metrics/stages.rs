@@ -54,13 +54,17 @@ pub struct StageMetrics {
     /// Durations (days) of the visits that ended in the window. JSON: `{mean, p50, p85}`.
     #[serde(serialize_with = "visit_days_json")]
     pub visit_days: Summary,
-    /// Time-average number of items in the stage.
+    /// Time-average number of items in the stage; `None` (JSON `null`) for a window of no
+    /// length.
     pub wip_mean: Option<f64>,
-    /// Servers (active stages): from the workflow, or estimated.
+    /// Servers (active stages): from the workflow, or estimated; `None` for the other
+    /// kinds, and for an active stage with none given that no item was in during the
+    /// window (nothing to estimate from).
     pub servers: Option<u32>,
     /// Whether `servers` was estimated from the log (the peak number of items at once).
     pub servers_estimated: bool,
-    /// Busy server time / (servers × window) (active stages).
+    /// Busy server time / (servers × window) (active stages); `None` for the other kinds,
+    /// without servers, and for a window of no length.
     pub utilisation: Option<f64>,
     /// The stage's index in the workflow.
     #[serde(skip)]

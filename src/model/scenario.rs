@@ -705,6 +705,13 @@ fn waiting(s: &OutcomeStation) -> f64 {
 /// The quantities compared (mean cycle time, throughput) are positive, so the interval is
 /// that of the ratio scenario / baseline, computed on the log scale: it never reaches
 /// below −100% ([`Difference::ci95_rel`]).
+///
+/// No field is infinite. A figure that cannot be measured is `NaN` in Rust and `null` in
+/// the JSON (serde writes a non-finite `f64` as `null`), and the text of `whatif` says so
+/// in words: `baseline`, `scenario` and `delta` when no replication measured the quantity
+/// (no item was done in any of them, as in a horizon too short); `delta_rel` when, beside
+/// that, the baseline is 0 and the scenario is not (a change from nothing has no relative
+/// size). A change that changes nothing has `delta_rel` 0, even from a baseline of 0.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Difference {
@@ -714,7 +721,8 @@ pub struct Difference {
     pub scenario: f64,
     /// scenario − baseline.
     pub delta: f64,
-    /// delta / baseline.
+    /// delta / baseline: 0 when `delta` is 0; `NaN` (JSON `null`) when the baseline is 0 or
+    /// not measured and `delta` is not 0.
     pub delta_rel: f64,
     /// 95% confidence interval of `delta`: `baseline` × the interval of `delta_rel`
     /// (`ci95_rel`), so that it never reaches below −`baseline`.
@@ -1178,13 +1186,16 @@ fn verdict_overloaded(
 pub struct Lever {
     /// The change, as text.
     pub change: String,
-    /// Mean cycle time after it, days.
+    /// Mean cycle time after it, days; `NaN` (JSON `null`) when no simulated item was done.
     pub cycle_time_days_mean: f64,
-    /// Relative change of mean cycle time (negative is faster).
+    /// Relative change of mean cycle time (negative is faster): the what-if's
+    /// [`Difference::delta_rel`], so `NaN` (JSON `null`) when the change cannot be
+    /// measured; ranked by cycle time, such a lever comes after every lever measured.
     pub delta_rel: f64,
     /// Throughput after it, items a day.
     pub throughput_per_day: f64,
-    /// Relative change of throughput.
+    /// Relative change of throughput: as `delta_rel`, `NaN` (JSON `null`) when it cannot
+    /// be measured (a baseline throughput of 0).
     pub throughput_delta_rel: f64,
     /// Whether the difference (of cycle time, or of throughput when demand exceeds a
     /// capacity) is outside the simulation's noise. It says nothing of how far the model

@@ -15,8 +15,10 @@ fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A figure, or an empty cell for one that cannot be computed (never `NaN` or `inf`).
 fn num(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
+    x.filter(|v| v.is_finite())
+        .map_or(String::new(), |v| v.to_string())
 }
 
 /// Writes one row per item in the window, in the layout of the "cycle time data" files of
@@ -25,7 +27,8 @@ fn num(x: Option<f64>) -> String {
 /// then `Status, Lead time (days), Cycle time (days), Age (days), Active (days),
 /// Waiting (days), Flow efficiency, Backward moves, Current stage`, then the days spent in
 /// each stage (`<stage> (days)`), then the item attributes the log keeps. `Link` and
-/// `Name` are empty (event logs do not carry them).
+/// `Name` are empty (event logs do not carry them), and so are the times an item does not
+/// have (a lead or cycle time before it is done, a flow efficiency for a cycle time of 0).
 ///
 /// The stage columns read back with the wide format of [`crate::LogReader`].
 ///
@@ -194,7 +197,8 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
 }
 
 /// Writes the stage table: one row per stage with every field of [`StageMetrics`] but the
-/// raw durations.
+/// raw durations. A figure that cannot be computed (`None`: a window of no length, no
+/// visit ended, a stage without servers) is an empty cell, never `NaN`.
 ///
 /// # Examples
 ///

@@ -9,7 +9,8 @@ use crate::metrics::Report;
 
 /// Writes the report of `metrics` as one HTML page with nothing to fetch: the report as
 /// `Display` renders it, then the cumulative flow diagram and (when some item was done)
-/// the cycle-time scatterplot, inline.
+/// the cycle-time scatterplot, inline; without an item done, a sentence instead of the
+/// scatterplot.
 ///
 /// `report` must be `metrics.report()`; it is passed in so that a caller who has it does
 /// not compute it twice.
@@ -69,7 +70,8 @@ pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w
         escape(&report.to_string()),
         String::from_utf8_lossy(&cfd),
         if scatter.is_empty() {
-            String::new()
+            "<p class=\"cycle-time\">No cycle-time scatterplot: no item was done in the window.</p>\n"
+                .to_owned()
         } else {
             format!(
                 "<figure class=\"cycle-time\">\n{}</figure>\n",

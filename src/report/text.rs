@@ -107,7 +107,32 @@ fn headline(o: &mut String, r: &Report) -> fmt::Result {
         f(r.wip.mean, 1),
         count(r.wip.current)
     )?;
-    writeln!(o, "Flow efficiency  {}", pct(r.flow_efficiency))
+    writeln!(o, "Flow efficiency  {}", pct(r.flow_efficiency))?;
+    blanks(o, r)
+}
+
+/// Why a headline figure is blank (`-`): a window of no length has no rates or time
+/// averages; without an item done there is no lead or cycle time; with every cycle time 0
+/// no flow efficiency.
+fn blanks(o: &mut String, r: &Report) -> fmt::Result {
+    if r.throughput.per_day.is_none() {
+        writeln!(
+            o,
+            "  The window has no length: throughput, WIP and the rates per day cannot be measured."
+        )?;
+    }
+    if r.cycle_time_days.count == 0 {
+        writeln!(
+            o,
+            "  No item was done in the window: lead time, cycle time and flow efficiency cannot be measured."
+        )?;
+    } else if r.flow_efficiency.is_none() {
+        writeln!(
+            o,
+            "  Flow efficiency cannot be measured: every item done had a cycle time of 0."
+        )?;
+    }
+    Ok(())
 }
 
 /// The signs that the window mixes regimes, and the options of the steady window it

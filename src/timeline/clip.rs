@@ -149,7 +149,8 @@ impl<'a> Clip<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if the window is empty or an attribute is not kept.
+    /// [`Error::InvalidArgument`] if the window is empty, an attribute is not kept, or no
+    /// item has the attributes asked for.
     pub(crate) fn new(
         tl: &'a Timelines,
         since: Option<DateTime<Utc>>,
@@ -162,6 +163,7 @@ impl<'a> Clip<'a> {
         let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
         let attrs = &tl.attributes;
         let mut items = Vec::with_capacity(tl.items.len());
+        let mut matched = 0usize;
         for (r, rec) in tl.items.iter().enumerate() {
             if !filters
                 .iter()
@@ -169,6 +171,7 @@ impl<'a> Clip<'a> {
             {
                 continue;
             }
+            matched += 1;
             let first = rec.first_visit as usize;
             let all = &tl.visits[first..first + rec.visits as usize];
             let clipped = all.last().is_some_and(|v| v.start > end);
@@ -206,6 +209,9 @@ impl<'a> Clip<'a> {
                 commitment: commitment.unwrap_or(NONE),
                 done,
             });
+        }
+        if matched == 0 && !filters.is_empty() {
+            return Err(no_item_matches(tl, &filters));
         }
         Ok(Clip {
             tl,
@@ -391,6 +397,41 @@ fn attribute_filters<'o>(
         filters.push((a, v.as_str()));
     }
     Ok(filters)
+}
+
+/// The error of attribute filters that no item passes: a report of nothing would be a
+/// page of blanks, so it says which values the log has instead.
+fn no_item_matches(tl: &Timelines, filters: &[(usize, &str)]) -> Error {
+    let attrs = &tl.attributes;
+    let wanted: Vec<String> = filters
+        .iter()
+        .map(|&(a, v)| format!("{}={v}", attrs.names[a]))
+        .collect();
+    let values: Vec<String> = filters
+        .iter()
+        .map(|&(a, _)| {
+            let seen: std::collections::BTreeSet<&str> = tl
+                .items
+                .iter()
+                .filter_map(|rec| attrs.get(a, rec.item))
+                .collect();
+            let mut list: Vec<String> = seen.iter().take(10).map(|v| format!("{v:?}")).collect();
+            if seen.len() > 10 {
+                list.push(format!("and {} more", seen.len() - 10));
+            }
+            if list.is_empty() {
+                format!("{} is empty for every item", attrs.names[a])
+            } else {
+                format!("{} is {}", attrs.names[a], list.join(", "))
+            }
+        })
+        .collect();
+    Error::InvalidArgument(format!(
+        "none of the {} items in the log has {}: nothing to measure ({})",
+        tl.items.len(),
+        wanted.join(" and "),
+        values.join("; ")
+    ))
 }
 
 /// Iterator over the clipped visits of one item.

@@ -75,6 +75,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             })?);
         }
         eprintln!("valuestream: note: wrote {}", written.join(", "));
+        if report.items.done == 0 {
+            eprintln!(
+                "valuestream: note: no cycle_time.svg: no item was done in the window, so there is no cycle time to plot"
+            );
+        }
     }
     if let Some(path) = &args.html {
         let written = write_file(path, |w| write_html_report(&report, &metrics, w))?;

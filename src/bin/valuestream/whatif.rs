@@ -5,7 +5,8 @@
 //! `throughput {per_day, ci95}`, `wip`, `stations[] {name, utilisation, wait_days_mean,
 //! time_days_mean, queue_mean, wip_mean, queue_growth_per_day}`, `bottleneck`, `unstable`),
 //! `cycle_time` and `throughput` (each `{baseline, scenario, delta, delta_rel, ci95,
-//! ci95_rel, real}`), `verdict`, and `trust` (`valuestream::ModelTrust`: `{basis, held_up,
+//! ci95_rel, real}`; `delta_rel` is `null` when the baseline is 0 or not measured and
+//! the scenario differs, as `valuestream::Difference` says), `verdict`, and `trust` (`valuestream::ModelTrust`: `{basis, held_up,
 //! done_items, summary, reasons[]}`: how far the model held up against the log it was
 //! fitted to, or basis `none` for a model file).
 
