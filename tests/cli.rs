@@ -463,3 +463,113 @@ fn a_full_disk_is_not_bad_input_and_names_the_output() {
         assert!(!err.contains("input:"), "{args:?}: {err}");
     }
 }
+
+/// The error line of a bad input, checked for what every message must be: exit 2, the file
+/// named, under 400 characters, saying what was expected, and none of the JSON library's
+/// own wording.
+fn jira_error(name: &str, bytes: &[u8]) -> String {
+    let f = scratch(name, bytes);
+    let out = check(&f, &["--format", "jira-json"]);
+    assert_bad_input(&out, &[name, "expected"]);
+    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
+    for internal in [
+        "untagged enum",
+        "did not match any variant",
+        "invalid type",
+        "expected struct",
+        "at line",
+    ] {
+        assert!(!err.contains(internal), "{internal:?} in {err}");
+    }
+    assert!(err.chars().count() < 400, "{} chars: {err}", err.len());
+    err
+}
+
+#[test]
+fn a_malformed_jira_document_is_named_placed_and_in_our_words() {
+    let long = "x".repeat(5000);
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "jira-string.json",
+            "\"hello\"".into(),
+            &["hello", "`issues` array"],
+        ),
+        ("jira-number.json", "42".into(), &["42", "list of issues"]),
+        (
+            "jira-no-issues.json",
+            r#"{"total": 3, "maxResults": 50}"#.into(),
+            &["`issues`", "\"total\""],
+        ),
+        (
+            "jira-issues-string.json",
+            "{\"issues\":\n \"none\"}".into(),
+            &["line 2", "`issues`", "none", "array"],
+        ),
+        (
+            "jira-fields-string.json",
+            "[{\"key\": \"A-1\",\n \"fields\": \"oops\"}]".into(),
+            &["line 2", "issues[0].fields", "oops", "object"],
+        ),
+        (
+            "jira-key-list.json",
+            format!("{{\"issues\": [{{\"key\": [\"{long}\"]}}]}}"),
+            &["line 1", "issues[0].key", "string"],
+        ),
+        (
+            "jira-long-value.json",
+            format!("{{\"issues\": [{{\"key\": \"A-1\", \"fields\": \"{long}\"}}]}}"),
+            &["line 1", "issues[0].fields", "xxx…", "object"],
+        ),
+        (
+            "jira-to-number.json",
+            r#"{"issues": [{"key": "A-1", "fields": {"created": "2024-01-01"},
+              "changelog": {"histories": [{"created": "2024-01-02",
+                "items": [{"field": "status", "toString": 5}]}]}}]}"#
+                .into(),
+            &["line 3", "histories[0].items[0].toString", "5", "string"],
+        ),
+        (
+            "jira-cut.json",
+            "{\"issues\": [{\"key\": \"A-1\"".into(),
+            &["line 1", "cut short"],
+        ),
+        (
+            "jira-long-line.json",
+            format!("{{\"issues\": [{{\"key\": \"{long}\" \"fields\": {{}}}}]}}"),
+            &["line 1", "not valid JSON", "`,`"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        let err = jira_error(name, text.as_bytes());
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
+    }
+}
+
+#[test]
+fn jira_json_lines_are_counted_for_every_line_end() {
+    let doc = "{\n\"issues\": [\n {\"key\": \"A-1\",,}\n]}";
+    let mut seen = Vec::new();
+    for (end, name) in [
+        ("\n", "jira-lf.json"),
+        ("\r\n", "jira-crlf.json"),
+        ("\r", "jira-cr.json"),
+    ] {
+        let err = jira_error(name, doc.replace('\n', end).as_bytes());
+        assert!(err.contains("line 3,"), "{err}");
+        assert!(err.contains("not valid JSON"), "{err}");
+        seen.push(err.replace(name, "FILE"));
+    }
+    // The line end changes nothing in the message: neither the line nor the column.
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+    // A value of the wrong kind after CR-only line ends is placed on its own line too.
+    let err = jira_error(
+        "jira-cr-shape.json",
+        b"{\r\"issues\": [\r {\"key\": \"A-1\",\r  \"fields\": 7}]}",
+    );
+    assert!(
+        err.contains("line 4,") && err.contains("issues[0].fields"),
+        "{err}"
+    );
+}

@@ -196,7 +196,7 @@ fn jira_json_errors_name_the_issue_and_field() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("line 1") && e.contains("not a Jira search result"),
+        e.contains("line 1") && e.contains("not valid JSON") && !e.contains("untagged"),
         "{e}"
     );
 }

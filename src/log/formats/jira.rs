@@ -5,12 +5,13 @@
 //! has, and counted in the ledger's `incomplete_history` warning: its earlier status changes
 //! are missing, so its first known status seems to start at creation.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::jira_errors::page_error;
 use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
@@ -35,11 +36,46 @@ fn recognise(s: &Sniff) -> Option<&'static str> {
     matches!(s.first, Some(b'{' | b'[')).then_some("a JSON document")
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Page {
-    Search { issues: Vec<Issue> },
-    Issues(Vec<Issue>),
+/// The issues of one page: a search result (`{"issues": [...]}`, other keys ignored) or a
+/// bare list of issues.
+struct Page(Vec<Issue>);
+
+impl<'de> Deserialize<'de> for Page {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Page, D::Error> {
+        d.deserialize_any(PageVisitor)
+    }
+}
+
+struct PageVisitor;
+
+impl<'de> Visitor<'de> for PageVisitor {
+    type Value = Page;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Jira search result")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Page, A::Error> {
+        let mut issues = Vec::new();
+        while let Some(issue) = seq.next_element()? {
+            issues.push(issue);
+        }
+        Ok(Page(issues))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Page, A::Error> {
+        let mut issues = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "issues" {
+                issues = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        issues
+            .map(Page)
+            .ok_or_else(|| de::Error::missing_field("issues"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -135,11 +171,11 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
         Input::Path(path) => {
             for file in json_files(path)? {
                 let name = file.display().to_string();
-                let f = File::open(&file).map_err(|source| Error::Io {
+                let text = std::fs::read(&file).map_err(|source| Error::Io {
                     file: Some(name.clone()),
                     source,
                 })?;
-                let page = parse_page(BufReader::new(f), Some(&name))?;
+                let page = parse_page(&text, Some(&name))?;
                 r.page(page, Some(&name))?;
             }
             Some(path.display().to_string())
@@ -153,21 +189,10 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     r.finish(whole.as_deref())
 }
 
-/// One page of search results.
-fn parse_page(rdr: impl Read, name: Option<&str>) -> Result<Page> {
-    serde_json::from_reader(rdr).map_err(|e| {
-        let mut pos = Position::file(name);
-        if e.line() > 0 {
-            pos = pos.at_line(e.line() as u64);
-            pos.char = Some(e.column() as u64);
-        }
-        Error::Value {
-            pos: Box::new(pos),
-            message: format!(
-                "not a Jira search result (expected {{\"issues\": [{{\"key\", \"fields\": {{\"created\", \"status\"}}, \"changelog\": {{\"histories\": [...]}}}}]}}): {e}"
-            ),
-        }
-    })
+/// One page of search results, or an error in our words: where (line and column counted
+/// as an editor counts them), what is there, and what was expected.
+fn parse_page(text: &[u8], name: Option<&str>) -> Result<Page> {
+    serde_json::from_slice(text).map_err(|e| page_error(text, name, &e))
 }
 
 /// A status change: its instant, its place in the changelog, the status it went to and
@@ -209,10 +234,7 @@ impl Reading {
 
     /// Reads the issues of one page (of the file `name`).
     fn page(&mut self, page: Page, name: Option<&str>) -> Result<()> {
-        let issues = match page {
-            Page::Search { issues } | Page::Issues(issues) => issues,
-        };
-        for (i, issue) in issues.into_iter().enumerate() {
+        for (i, issue) in page.0.into_iter().enumerate() {
             self.b.stats.rows += 1;
             self.issue(&Place { name, issue: i }, issue)?;
         }
