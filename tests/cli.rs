@@ -573,3 +573,82 @@ fn jira_json_lines_are_counted_for_every_line_end() {
         "{err}"
     );
 }
+
+/// An XES log with three bad rows: a bad date in trace "T-1", an event outside any trace,
+/// and a trace without a name.
+const BAD_XES: &str = r#"<log>
+<trace><string key="concept:name" value="T-1"/>
+<event><string key="concept:name" value="Dev"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>
+<event><string key="concept:name" value="Test"/><date key="time:timestamp" value="not a date"/></event>
+<event><string key="concept:name" value="Done"/><date key="time:timestamp" value="2024-01-03T00:00:00Z"/></event>
+</trace>
+<event><string key="concept:name" value="Dev"/></event>
+<trace>
+<event><string key="concept:name" value="Dev"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>
+</trace>
+</log>
+"#;
+
+/// A Jira search result with two bad issues: a bad date in the second history of A-1, and
+/// an issue without a key.
+const BAD_JIRA: &str = r#"{"issues": [
+ {"key": "A-1", "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Dev"}},
+  "changelog": {"histories": [
+    {"created": "2024-01-02T00:00:00Z", "items": [{"field": "status", "toString": "Test"}]},
+    {"created": "garbage", "items": [{"field": "status", "toString": "Done"}]}]}},
+ {"fields": {"created": "2024-01-01T00:00:00Z"}},
+ {"key": "A-3", "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Dev"}}}
+]}"#;
+
+/// The ledger's lines about rejected rows, and the JSON ledger's rejected rows.
+fn rejected_rows(f: &Path, format: &str) -> (Vec<String>, Vec<serde_json::Value>) {
+    let args = ["--format", format, "--skip-bad-rows"];
+    let out = check(f, &args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("line 0"), "{text}");
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("rejected "))
+        .map(str::to_owned)
+        .collect();
+    let out = check(f, &[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["data_quality"]["rejected"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), lines.len(), "{text}");
+    (lines, rows)
+}
+
+#[test]
+fn rejected_xes_and_jira_rows_say_where_they_are_never_line_0() {
+    let xes = scratch("bad-rows.xes", BAD_XES.as_bytes());
+    let (lines, rows) = rejected_rows(&xes, "xes");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let bad_date = lines.iter().find(|l| l.contains("not a date")).unwrap();
+    assert!(
+        bad_date.contains("trace 1") && bad_date.contains("event 2"),
+        "{bad_date}"
+    );
+    assert!(bad_date.contains("T-1"), "{bad_date}");
+    let outside = lines
+        .iter()
+        .find(|l| l.contains("outside any trace"))
+        .unwrap();
+    assert!(outside.contains("after trace 1"), "{outside}");
+    let unnamed = lines.iter().find(|l| l.contains("concept:name")).unwrap();
+    assert!(unnamed.contains("rejected trace 2"), "{unnamed}");
+    let jira = scratch("bad-rows.json", BAD_JIRA.as_bytes());
+    let (lines, more) = rejected_rows(&jira, "jira-json");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let bad_date = lines.iter().find(|l| l.contains("garbage")).unwrap();
+    assert!(bad_date.contains("issue \"A-1\", history 2"), "{bad_date}");
+    let no_key = lines.iter().find(|l| l.contains("without a key")).unwrap();
+    assert!(
+        no_key.contains("#2") && no_key.contains("bad-rows.json"),
+        "{no_key}"
+    );
+    // In JSON, a row without a line has a place.
+    for r in rows.iter().chain(&more) {
+        assert!(r["line"] != 0 || r["place"].is_string(), "{r}");
+    }
+}

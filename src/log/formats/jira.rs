@@ -244,7 +244,8 @@ impl Reading {
     /// Reads one issue: its events, or a rejected issue.
     fn issue(&mut self, at: &Place<'_>, issue: Issue) -> Result<()> {
         let Some(key) = issue.key.filter(|k| !k.trim().is_empty()) else {
-            return self.bad(at, "key", None, "an issue without a key".to_owned());
+            let place = at.place(None, None);
+            return self.bad(at, place, "key", None, "an issue without a key".to_owned());
         };
         let fields = issue.fields.unwrap_or(Fields {
             created: None,
@@ -253,13 +254,20 @@ impl Reading {
         });
         let Some(created) = fields.created else {
             let reason = format!("issue {key} has no creation date");
-            return self.bad(at, "fields.created", None, reason);
+            return self.bad(
+                at,
+                at.place(Some(&key), None),
+                "fields.created",
+                None,
+                reason,
+            );
         };
         let created_ms = match self.tp.parse(created.trim().as_bytes()) {
             Ok(t) => t,
             Err(m) => {
                 let reason = format!("issue {key}: {m}");
-                return self.bad(at, "fields.created", Some(&created), reason);
+                let place = at.place(Some(&key), None);
+                return self.bad(at, place, "fields.created", Some(&created), reason);
             }
         };
         let incomplete = issue
@@ -277,7 +285,8 @@ impl Reading {
                 Some(c) if !c.trim().is_empty() => c,
                 _ => {
                     let reason = format!("issue {key} has no status and no status change");
-                    return self.bad(at, "fields.status.name", None, reason);
+                    let place = at.place(Some(&key), None);
+                    return self.bad(at, place, "fields.status.name", None, reason);
                 }
             },
         };
@@ -318,22 +327,24 @@ impl Reading {
             });
             for item in status_items {
                 let field = format!("changelog.histories[{h}].created");
+                let place = || at.place(Some(key), Some(h));
                 let Some(when) = history.created.as_deref() else {
                     let reason = format!("issue {key}: a status change without a date");
-                    self.bad(at, &field, None, reason)?;
+                    self.bad(at, place(), &field, None, reason)?;
                     return Ok(false);
                 };
                 let t = match self.tp.parse(when.trim().as_bytes()) {
                     Ok(t) => t,
                     Err(m) => {
-                        self.bad(at, &field, Some(when), format!("issue {key}: {m}"))?;
+                        let reason = format!("issue {key}: {m}");
+                        self.bad(at, place(), &field, Some(when), reason)?;
                         return Ok(false);
                     }
                 };
                 let Some(to) = item.to_string.filter(|s| !s.trim().is_empty()) else {
                     let field = format!("changelog.histories[{h}].items.toString");
                     let reason = format!("issue {key}: a status change to no status");
-                    self.bad(at, &field, None, reason)?;
+                    self.bad(at, place(), &field, None, reason)?;
                     return Ok(false);
                 };
                 self.changes
@@ -344,11 +355,12 @@ impl Reading {
         Ok(true)
     }
 
-    /// An issue that cannot be used, at `field` of the issue at `at`: an error, or a
-    /// rejection recorded in the ledger.
+    /// An issue that cannot be used, at `field` of the issue at `at` (`place` in words): an
+    /// error, or a rejection recorded in the ledger.
     fn bad(
         &mut self,
         at: &Place<'_>,
+        place: String,
         field: &str,
         value: Option<&str>,
         reason: String,
@@ -363,6 +375,7 @@ impl Reading {
         } else {
             self.rejected.push(RejectedRow {
                 line: 0,
+                place: Some(place),
                 column: pos.column,
                 value: pos.value,
                 reason,
@@ -396,4 +409,23 @@ impl Reading {
 struct Place<'a> {
     name: Option<&'a str>,
     issue: usize,
+}
+
+impl Place<'_> {
+    /// The issue in words: by its `key` (else its number in the page), and the 0-based
+    /// index `history` in its changelog, if one is at fault (said 1-based).
+    fn place(&self, key: Option<&str>, history: Option<usize>) -> String {
+        let mut s = match key {
+            Some(k) => format!("issue {:?}", k.trim()),
+            None => format!(
+                "issue #{} (without a key) of {}",
+                self.issue + 1,
+                self.name.unwrap_or("the input")
+            ),
+        };
+        if let Some(h) = history {
+            s.push_str(&format!(", history {}", h + 1));
+        }
+        s
+    }
 }

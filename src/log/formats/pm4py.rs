@@ -258,6 +258,7 @@ impl<'a> Lifecycle<'a> {
                 // Not an error in any policy: the row is reported, not silently dropped.
                 self.rejected.push(RejectedRow {
                     line,
+                    place: None,
                     column: Some(LIFECYCLE.to_owned()),
                     value: Some(String::from_utf8_lossy(other).into_owned()),
                     reason: "only start and complete transitions are read".to_owned(),
@@ -302,6 +303,7 @@ impl<'a> Lifecycle<'a> {
         } else {
             self.rejected.push(RejectedRow {
                 line,
+                place: None,
                 column: pos.column,
                 value: pos.value,
                 reason,

@@ -371,6 +371,29 @@ impl<'a> Parser<'a> {
         Position::file(self.name)
     }
 
+    /// Where the parser is, in words: the trace (its number, and its name once read) and
+    /// `event`, the number of an event in it; or which trace an element outside any
+    /// trace follows.
+    #[cold]
+    fn place(&self, event: Option<u64>) -> String {
+        if !self.in_trace {
+            return match self.traces {
+                0 => "outside any trace, before the first".to_owned(),
+                n => format!("outside any trace, after trace {n}"),
+            };
+        }
+        let mut s = format!("trace {}", self.traces);
+        if let Some(id) = &self.trace_id {
+            let shown: String = id.chars().take(40).collect();
+            let cut = if shown.len() < id.len() { "…" } else { "" };
+            s.push_str(&format!(" {shown:?}{cut}"));
+        }
+        if let Some(e) = event {
+            s.push_str(&format!(", event {e}"));
+        }
+        s
+    }
+
     /// An element opens (`empty`: and closes at once) at byte `at_byte` (once per element:
     /// inlined into the read loop).
     #[inline(always)]
@@ -417,7 +440,8 @@ impl<'a> Parser<'a> {
         if tag == "event" {
             self.b.stats.rows += 1;
             let msg = self.skip_reason.clone();
-            self.bad(self.pos(), msg)?;
+            let event = (self.skip_tag == "event").then_some(self.ev_index);
+            self.bad(self.pos(), msg, self.place(event))?;
         }
         if !empty {
             if tag == self.skip_tag {
@@ -460,7 +484,8 @@ impl<'a> Parser<'a> {
             )
         };
         self.b.stats.rows += 1;
-        self.bad(self.pos(), reason.clone())?;
+        let event = self.in_event.then_some(self.ev_index);
+        self.bad(self.pos(), reason.clone(), self.place(event))?;
         if !empty {
             self.skip("event", reason);
         }
@@ -489,7 +514,7 @@ impl<'a> Parser<'a> {
                 "an event without attributes {}",
                 at(at_byte, &self.trace_id, Some(self.ev_index))
             );
-            self.bad(pos, msg)?;
+            self.bad(pos, msg, self.place(Some(self.ev_index)))?;
         }
         Ok(())
     }
@@ -591,7 +616,7 @@ impl<'a> Parser<'a> {
         self.in_event = false;
         self.b.stats.rows += 1;
         if let Some((pos, msg)) = self.ev_problem.take() {
-            return self.bad(pos, msg);
+            return self.bad(pos, msg, self.place(Some(self.ev_index)));
         }
         if self.ev_state.is_none() && !self.state_parts.is_empty() {
             match self.joined_state() {
@@ -602,7 +627,7 @@ impl<'a> Parser<'a> {
                         "{what} {}",
                         at(at_byte, &self.trace_id, Some(self.ev_index))
                     );
-                    return self.bad(pos, msg);
+                    return self.bad(pos, msg, self.place(Some(self.ev_index)));
                 }
             }
         }
@@ -626,7 +651,7 @@ impl<'a> Parser<'a> {
             what.1,
             at(at_byte, &self.trace_id, Some(self.ev_index))
         );
-        self.bad(pos, msg)
+        self.bad(pos, msg, self.place(Some(self.ev_index)))
     }
 
     /// The state joined from the event's `state_parts` (interned), or the part at fault
@@ -671,7 +696,8 @@ impl<'a> Parser<'a> {
                 self.trace_events.len(),
                 at(at_byte, &None, None)
             );
-            return self.reject_trace_events(&self.pos().in_column("concept:name"), &msg);
+            let pos = self.pos().in_column("concept:name");
+            return self.reject_trace_events(&pos, &msg, &format!("trace {}", self.traces));
         };
         for &(s, t, r) in &self.trace_events {
             self.b.push_ids(item, s, t, 0);
@@ -686,9 +712,10 @@ impl<'a> Parser<'a> {
     }
 
     /// Each event read of the open trace is a rejected row (or the first is an error).
-    fn reject_trace_events(&mut self, pos: &Position, msg: &str) -> Result<()> {
+    /// (`place`: the trace in words).
+    fn reject_trace_events(&mut self, pos: &Position, msg: &str, place: &str) -> Result<()> {
         for _ in 0..self.trace_events.len() {
-            self.bad(pos.clone(), msg.to_owned())?;
+            self.bad(pos.clone(), msg.to_owned(), place.to_owned())?;
         }
         self.trace_events.clear();
         Ok(())
@@ -731,10 +758,11 @@ impl<'a> Parser<'a> {
         }
         if self.in_event {
             self.b.stats.rows += 1;
-            self.bad(pos.clone(), msg.clone())?;
+            self.bad(pos.clone(), msg.clone(), self.place(Some(self.ev_index)))?;
         }
         if self.in_trace {
-            self.reject_trace_events(&pos, &msg)?;
+            let place = self.place(None);
+            self.reject_trace_events(&pos, &msg, &place)?;
         }
         self.b.stats.warnings.push(Warning {
             kind: WarningKind::TruncatedInput,
@@ -745,13 +773,15 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// A row that cannot be used: an error, or a rejection recorded in the ledger.
-    fn bad(&mut self, pos: Position, message: String) -> Result<()> {
+    /// A row that cannot be used (at `place`, in words): an error, or a rejection recorded
+    /// in the ledger.
+    fn bad(&mut self, pos: Position, message: String, place: String) -> Result<()> {
         if self.bad_rows == BadRows::Error {
             Err(Error::value(pos, message))
         } else {
             self.rejected.push(RejectedRow {
                 line: 0,
+                place: Some(place),
                 column: pos.column,
                 value: pos.value,
                 reason: message,
