@@ -123,7 +123,7 @@ fn a_missing_column_lists_the_header() {
             "missing.csv",
             "line 1",
             "cannot tell the format",
-            "jira-json",
+            "valuestream formats",
             "--format long --id COL",
         ],
     );
@@ -651,4 +651,51 @@ fn rejected_xes_and_jira_rows_say_where_they_are_never_line_0() {
     for r in rows.iter().chain(&more) {
         assert!(r["line"] != 0 || r["place"].is_string(), "{r}");
     }
+}
+
+#[test]
+fn a_header_no_format_explains_is_one_short_sentence() {
+    let names: Vec<String> = (0..500)
+        .map(|i| format!("column_number_{i}_with_a_rather_long_name"))
+        .collect();
+    let wide = format!("{}\n1,2\n", names.join(","));
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "unknown.csv",
+            "ticket,when,what\nA,2024-01-01,Open\n",
+            &["\"ticket\"", "\"what\""],
+        ),
+        ("unknown-wide.csv", &wide, &["\"column_number_0", "more"]),
+        (
+            "unknown-dora.csv",
+            "deployed_at,status\n2025-03-01T10:00:00Z,success\n",
+            &["\"deployed_at\"", "valuestream dora"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        let out = check(&scratch(name, text.as_bytes()), &[]);
+        assert_bad_input(
+            &out,
+            &[name, "line 1", "cannot tell the format", "--format long"],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        let err = err.trim_end().trim_start_matches("valuestream: error: ");
+        assert!(
+            err.chars().count() <= 300,
+            "{} chars: {err}",
+            err.chars().count()
+        );
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
+    }
+    // What is expected when it is no DORA file: a known export, or the columns by hand.
+    let out = check(&scratch("unknown.csv", b"ticket,when\nA,2024-01-01\n"), &[]);
+    assert_bad_input(&out, &["expected", "valuestream formats"]);
+    // 500 names: the count of those not shown is exact.
+    let out = check(&scratch("unknown-wide.csv", wide.as_bytes()), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let shown = err.matches("\"column_number_").count();
+    assert!(shown >= 1, "{err}");
+    assert!(err.contains(&format!("and {} more", 500 - shown)), "{err}");
 }
