@@ -621,22 +621,52 @@ fn rejected_rows(f: &Path, format: &str) -> (Vec<String>, Vec<serde_json::Value>
 
 #[test]
 fn rejected_xes_and_jira_rows_say_where_they_are_never_line_0() {
-    let xes = scratch("bad-rows.xes", BAD_XES.as_bytes());
-    let (lines, rows) = rejected_rows(&xes, "xes");
-    assert_eq!(lines.len(), 3, "{lines:#?}");
+    // The line of each row's element, whatever the line ends.
+    let mut rows = Vec::new();
+    for (end, name) in [
+        ("\n", "bad-rows.xes"),
+        ("\r\n", "bad-rows-crlf.xes"),
+        ("\r", "bad-rows-cr.xes"),
+    ] {
+        let xes = scratch(name, BAD_XES.replace('\n', end).as_bytes());
+        let (lines, more) = rejected_rows(&xes, "xes");
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        let bad_date = lines.iter().find(|l| l.contains("not a date")).unwrap();
+        assert!(bad_date.contains("rejected line 4 "), "{name}: {bad_date}");
+        assert!(
+            bad_date.contains("trace 1") && bad_date.contains("event 2"),
+            "{bad_date}"
+        );
+        assert!(bad_date.contains("T-1"), "{bad_date}");
+        let outside = lines
+            .iter()
+            .find(|l| l.contains("outside any trace"))
+            .unwrap();
+        assert!(outside.contains("rejected line 7 "), "{name}: {outside}");
+        assert!(outside.contains("after trace 1"), "{outside}");
+        let unnamed = lines.iter().find(|l| l.contains("concept:name")).unwrap();
+        assert!(
+            unnamed.contains("rejected line 8 ") && unnamed.contains("trace 2"),
+            "{unnamed}"
+        );
+        assert!(
+            more.iter()
+                .all(|r| r["line"] != 0 && r["place"].is_string()),
+            "{more:?}"
+        );
+        rows.extend(more);
+    }
+    // Gzipped, the lines are not counted: the trace and event say where.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, BAD_XES.as_bytes()).unwrap();
+    let xes = scratch("bad-rows.xes.gz", &gz.finish().unwrap());
+    let (lines, more) = rejected_rows(&xes, "xes");
     let bad_date = lines.iter().find(|l| l.contains("not a date")).unwrap();
     assert!(
-        bad_date.contains("trace 1") && bad_date.contains("event 2"),
+        bad_date.contains("rejected trace 1 \"T-1\", event 2"),
         "{bad_date}"
     );
-    assert!(bad_date.contains("T-1"), "{bad_date}");
-    let outside = lines
-        .iter()
-        .find(|l| l.contains("outside any trace"))
-        .unwrap();
-    assert!(outside.contains("after trace 1"), "{outside}");
-    let unnamed = lines.iter().find(|l| l.contains("concept:name")).unwrap();
-    assert!(unnamed.contains("rejected trace 2"), "{unnamed}");
+    rows.extend(more);
     let jira = scratch("bad-rows.json", BAD_JIRA.as_bytes());
     let (lines, more) = rejected_rows(&jira, "jira-json");
     assert_eq!(lines.len(), 2, "{lines:#?}");

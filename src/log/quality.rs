@@ -8,11 +8,11 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RejectedRow {
-    /// The 1-based line (the header is line 1); 0 when the reader does not count lines (XES,
-    /// Jira JSON), where `place` says where the row is.
+    /// The 1-based line (the header is line 1); 0 when the reader does not know it (Jira
+    /// JSON, gzipped XES), where `place` says where the row is.
     pub line: u64,
-    /// Where the row is when it has no line: `trace 3 "case-7", event 2` in an XES log,
-    /// `issue PROJ-12, history 4` in a Jira search result.
+    /// Where the row is in the document's own terms: `trace 3 "case-7", event 2` in an XES
+    /// log, `issue "PROJ-12", history 4` in a Jira search result (`None` for CSV rows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
     /// The column at fault, if one is.
@@ -259,7 +259,8 @@ impl fmt::Display for DataQuality {
             match (r.line, &r.place) {
                 (0, Some(place)) => write!(f, "    rejected {place}")?,
                 (0, None) => write!(f, "    rejected row")?,
-                (line, _) => write!(f, "    rejected line {line}")?,
+                (line, Some(place)) => write!(f, "    rejected line {line} ({place})")?,
+                (line, None) => write!(f, "    rejected line {line}")?,
             }
             if let Some(c) = &r.column {
                 write!(f, ", column {c:?}")?;

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 
 use flate2::bufread::MultiGzDecoder;
 use quick_xml::events::{BytesStart, Event};
@@ -15,29 +15,51 @@ use crate::log::quality::{RejectedRow, Warning, WarningKind};
 use crate::log::settings::{BadRows, Settings, joined_names};
 use crate::time::{TimeFormat, TimeParser};
 
-/// Reads an XES document (gzip is recognised by its magic bytes).
+/// Reads an XES document (gzip is recognised by its magic bytes). The rejected rows of a
+/// document that is not gzipped get the line their element starts on (read again from the
+/// file, only when there are some).
 pub(super) fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     let name = input.name(settings);
     let name = name.as_deref();
-    match input {
+    let (mut log, at, gzip) = match input {
         Input::Path(path) => {
             let file = File::open(path).map_err(|source| Error::Io {
                 file: name.map(str::to_owned),
                 source,
             })?;
-            read_buffered(BufReader::with_capacity(1 << 16, file), name, settings)
+            read_buffered_at(BufReader::with_capacity(1 << 16, file), name, settings)?
         }
-        Input::Bytes(bytes) => read_buffered(bytes, name, settings),
+        Input::Bytes(bytes) => read_buffered_at(bytes, name, settings)?,
+    };
+    if !gzip && !at.is_empty() {
+        let lines = match input {
+            Input::Path(path) => File::open(path).ok().and_then(|f| lines_at(f, &at)),
+            Input::Bytes(bytes) => lines_at(bytes, &at),
+        };
+        for (row, line) in log.stats.rejected.iter_mut().zip(lines.unwrap_or_default()) {
+            row.line = line;
+        }
     }
+    Ok(log)
 }
 
 /// Reads an XES document from `input`, gunzipping it if it starts with gzip's magic bytes;
 /// what it holds must look like XML.
 pub(crate) fn read_buffered<R: BufRead>(
-    mut input: R,
+    input: R,
     name: Option<&str>,
     settings: &Settings,
 ) -> Result<EventLog> {
+    read_buffered_at(input, name, settings).map(|(log, _, _)| log)
+}
+
+/// As [`read_buffered`], with the byte at which the element of each rejected row starts
+/// (in the document, decompressed), and whether the input was gzipped.
+fn read_buffered_at<R: BufRead>(
+    mut input: R,
+    name: Option<&str>,
+    settings: &Settings,
+) -> Result<(EventLog, Vec<u64>, bool)> {
     let io = |source| Error::Io {
         file: name.map(str::to_owned),
         source,
@@ -45,11 +67,56 @@ pub(crate) fn read_buffered<R: BufRead>(
     if input.fill_buf().map_err(io)?.starts_with(&GZIP) {
         let mut inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(input));
         expect_xml(&mut inner, name, true)?;
-        read_from(inner, name, settings)
+        let (log, at) = read_from(inner, name, settings)?;
+        Ok((log, at, true))
     } else {
         expect_xml(&mut input, name, false)?;
-        read_from(input, name, settings)
+        let (log, at) = read_from(input, name, settings)?;
+        Ok((log, at, false))
     }
+}
+
+/// The 1-based line of the first byte that is not blank at or after each of the byte
+/// offsets `at` (in any order) of what `input` reads (a line ends at `\n`, `\r\n` or a
+/// lone `\r`); `None` if it cannot be read.
+fn lines_at(mut input: impl Read, at: &[u64]) -> Option<Vec<u64>> {
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.sort_by_key(|&i| at[i]);
+    let mut lines = vec![0; at.len()];
+    let (mut line, mut pos, mut next) = (1u64, 0u64, 0usize);
+    let mut waiting: Vec<usize> = Vec::new();
+    let mut after_cr = false;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        for &b in &buf[..n] {
+            while next < order.len() && at[order[next]] <= pos {
+                waiting.push(order[next]);
+                next += 1;
+            }
+            if !waiting.is_empty() && !b.is_ascii_whitespace() {
+                waiting.drain(..).for_each(|i| lines[i] = line);
+                if next == order.len() {
+                    return Some(lines);
+                }
+            }
+            if b == b'\r' || (b == b'\n' && !after_cr) {
+                line += 1;
+            }
+            after_cr = b == b'\r';
+            pos += 1;
+        }
+    }
+    order[next..]
+        .iter()
+        .chain(&waiting)
+        .for_each(|&i| lines[i] = line);
+    Some(lines)
 }
 
 /// An error unless the first byte of `input` that is not blank (after a byte-order mark)
@@ -213,8 +280,13 @@ fn canonical(raw: &str) -> Option<Attr<'_>> {
     })
 }
 
-/// Reads the XES document `input` (named `name`) with the caller's settings.
-fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
+/// Reads the XES document `input` (named `name`) with the caller's settings: the log, and
+/// the byte at which the element of each rejected row starts.
+fn read_from<R: BufRead>(
+    input: R,
+    name: Option<&str>,
+    settings: &Settings,
+) -> Result<(EventLog, Vec<u64>)> {
     let mut xml = quick_xml::Reader::from_reader(input);
     // Text between elements is never read: skip whitespace-only text without an event.
     xml.config_mut().trim_text(true);
@@ -287,6 +359,13 @@ struct Parser<'a> {
     keep: Vec<(String, usize)>,
     tp: TimeParser,
     rejected: Vec<RejectedRow>,
+    /// The byte at which the element of each rejected row starts (its line is found after
+    /// the read, from the file, only when there are rejected rows).
+    rejected_at: Vec<u64>,
+    /// The byte at which the open trace starts.
+    trace_byte: u64,
+    /// The byte at which the open event starts.
+    ev_byte: u64,
     /// Greater than 0 inside an attribute element's children.
     nested: u32,
     in_global: bool,
@@ -348,6 +427,9 @@ impl<'a> Parser<'a> {
                 settings.offset,
             ),
             rejected: Vec::new(),
+            rejected_at: Vec::new(),
+            trace_byte: 0,
+            ev_byte: 0,
             nested: 0,
             in_global: false,
             in_trace: false,
@@ -406,7 +488,7 @@ impl<'a> Parser<'a> {
         }
         let tag = e.local_name().into_inner();
         if self.skip_depth > 0 {
-            return self.skipped_start(tag, empty);
+            return self.skipped_start(tag, empty, at_byte);
         }
         match tag {
             "global" if !empty => self.in_global = true,
@@ -414,6 +496,7 @@ impl<'a> Parser<'a> {
             "trace" if !empty => {
                 self.in_trace = true;
                 self.traces += 1;
+                self.trace_byte = at_byte;
                 self.trace_id = None;
                 self.trace_events.clear();
                 self.trace_attrs.clear();
@@ -436,12 +519,12 @@ impl<'a> Parser<'a> {
 
     /// An element opens inside a misplaced one: each event in it is a rejected row.
     #[cold]
-    fn skipped_start(&mut self, tag: &str, empty: bool) -> Result<()> {
+    fn skipped_start(&mut self, tag: &str, empty: bool, at_byte: u64) -> Result<()> {
         if tag == "event" {
             self.b.stats.rows += 1;
             let msg = self.skip_reason.clone();
             let event = (self.skip_tag == "event").then_some(self.ev_index);
-            self.bad(self.pos(), msg, self.place(event))?;
+            self.bad(self.pos(), msg, self.place(event), at_byte)?;
         }
         if !empty {
             if tag == self.skip_tag {
@@ -485,7 +568,7 @@ impl<'a> Parser<'a> {
         };
         self.b.stats.rows += 1;
         let event = self.in_event.then_some(self.ev_index);
-        self.bad(self.pos(), reason.clone(), self.place(event))?;
+        self.bad(self.pos(), reason.clone(), self.place(event), at_byte)?;
         if !empty {
             self.skip("event", reason);
         }
@@ -502,6 +585,7 @@ impl<'a> Parser<'a> {
     fn open_event(&mut self, empty: bool, at_byte: u64) -> Result<()> {
         self.in_event = !empty;
         self.ev_index += 1;
+        self.ev_byte = at_byte;
         self.ev_state = None;
         self.ev_time = None;
         self.ev_resource = None;
@@ -514,7 +598,7 @@ impl<'a> Parser<'a> {
                 "an event without attributes {}",
                 at(at_byte, &self.trace_id, Some(self.ev_index))
             );
-            self.bad(pos, msg, self.place(Some(self.ev_index)))?;
+            self.bad(pos, msg, self.place(Some(self.ev_index)), at_byte)?;
         }
         Ok(())
     }
@@ -616,7 +700,7 @@ impl<'a> Parser<'a> {
         self.in_event = false;
         self.b.stats.rows += 1;
         if let Some((pos, msg)) = self.ev_problem.take() {
-            return self.bad(pos, msg, self.place(Some(self.ev_index)));
+            return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
         }
         if self.ev_state.is_none() && !self.state_parts.is_empty() {
             match self.joined_state() {
@@ -627,7 +711,7 @@ impl<'a> Parser<'a> {
                         "{what} {}",
                         at(at_byte, &self.trace_id, Some(self.ev_index))
                     );
-                    return self.bad(pos, msg, self.place(Some(self.ev_index)));
+                    return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
                 }
             }
         }
@@ -651,7 +735,7 @@ impl<'a> Parser<'a> {
             what.1,
             at(at_byte, &self.trace_id, Some(self.ev_index))
         );
-        self.bad(pos, msg, self.place(Some(self.ev_index)))
+        self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte)
     }
 
     /// The state joined from the event's `state_parts` (interned), or the part at fault
@@ -715,7 +799,12 @@ impl<'a> Parser<'a> {
     /// (`place`: the trace in words).
     fn reject_trace_events(&mut self, pos: &Position, msg: &str, place: &str) -> Result<()> {
         for _ in 0..self.trace_events.len() {
-            self.bad(pos.clone(), msg.to_owned(), place.to_owned())?;
+            self.bad(
+                pos.clone(),
+                msg.to_owned(),
+                place.to_owned(),
+                self.trace_byte,
+            )?;
         }
         self.trace_events.clear();
         Ok(())
@@ -758,7 +847,8 @@ impl<'a> Parser<'a> {
         }
         if self.in_event {
             self.b.stats.rows += 1;
-            self.bad(pos.clone(), msg.clone(), self.place(Some(self.ev_index)))?;
+            let place = self.place(Some(self.ev_index));
+            self.bad(pos.clone(), msg.clone(), place, self.ev_byte)?;
         }
         if self.in_trace {
             let place = self.place(None);
@@ -773,12 +863,13 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// A row that cannot be used (at `place`, in words): an error, or a rejection recorded
-    /// in the ledger.
-    fn bad(&mut self, pos: Position, message: String, place: String) -> Result<()> {
+    /// A row that cannot be used (at `place`, in words; its element starts at byte
+    /// `at_byte`): an error, or a rejection recorded in the ledger.
+    fn bad(&mut self, pos: Position, message: String, place: String, at_byte: u64) -> Result<()> {
         if self.bad_rows == BadRows::Error {
             Err(Error::value(pos, message))
         } else {
+            self.rejected_at.push(at_byte);
             self.rejected.push(RejectedRow {
                 line: 0,
                 place: Some(place),
@@ -790,8 +881,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The log read.
-    fn finish(mut self) -> Result<EventLog> {
+    /// The log read, and the byte at which the element of each rejected row starts.
+    fn finish(mut self) -> Result<(EventLog, Vec<u64>)> {
         if self.b.stats.rows == 0 {
             return Err(Error::Empty {
                 pos: Box::new(self.pos()),
@@ -799,7 +890,7 @@ impl<'a> Parser<'a> {
             });
         }
         self.b.stats.rejected = self.rejected;
-        Ok(self.b.build())
+        Ok((self.b.build(), self.rejected_at))
     }
 }
 
