@@ -123,7 +123,7 @@ fn a_missing_column_lists_the_header() {
             "missing.csv",
             "line 1",
             "cannot tell the format",
-            "jira-json",
+            "valuestream formats",
             "--format long --id COL",
         ],
     );
@@ -462,4 +462,270 @@ fn a_full_disk_is_not_bad_input_and_names_the_output() {
         assert!(err.contains("cannot write /dev/full:"), "{args:?}: {err}");
         assert!(!err.contains("input:"), "{args:?}: {err}");
     }
+}
+
+/// The error line of a bad input, checked for what every message must be: exit 2, the file
+/// named, under 400 characters, saying what was expected, and none of the JSON library's
+/// own wording.
+fn jira_error(name: &str, bytes: &[u8]) -> String {
+    let f = scratch(name, bytes);
+    let out = check(&f, &["--format", "jira-json"]);
+    assert_bad_input(&out, &[name, "expected"]);
+    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
+    for internal in [
+        "untagged enum",
+        "did not match any variant",
+        "invalid type",
+        "expected struct",
+        "at line",
+    ] {
+        assert!(!err.contains(internal), "{internal:?} in {err}");
+    }
+    assert!(err.chars().count() < 400, "{} chars: {err}", err.len());
+    err
+}
+
+#[test]
+fn a_malformed_jira_document_is_named_placed_and_in_our_words() {
+    let long = "x".repeat(5000);
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "jira-string.json",
+            "\"hello\"".into(),
+            &["hello", "`issues` array"],
+        ),
+        ("jira-number.json", "42".into(), &["42", "list of issues"]),
+        (
+            "jira-no-issues.json",
+            r#"{"total": 3, "maxResults": 50}"#.into(),
+            &["`issues`", "\"total\""],
+        ),
+        (
+            "jira-issues-string.json",
+            "{\"issues\":\n \"none\"}".into(),
+            &["line 2", "`issues`", "none", "array"],
+        ),
+        (
+            "jira-fields-string.json",
+            "[{\"key\": \"A-1\",\n \"fields\": \"oops\"}]".into(),
+            &["line 2", "issues[0].fields", "oops", "object"],
+        ),
+        (
+            "jira-key-list.json",
+            format!("{{\"issues\": [{{\"key\": [\"{long}\"]}}]}}"),
+            &["line 1", "issues[0].key", "string"],
+        ),
+        (
+            "jira-long-value.json",
+            format!("{{\"issues\": [{{\"key\": \"A-1\", \"fields\": \"{long}\"}}]}}"),
+            &["line 1", "issues[0].fields", "xxx…", "object"],
+        ),
+        (
+            "jira-to-number.json",
+            r#"{"issues": [{"key": "A-1", "fields": {"created": "2024-01-01"},
+              "changelog": {"histories": [{"created": "2024-01-02",
+                "items": [{"field": "status", "toString": 5}]}]}}]}"#
+                .into(),
+            &["line 3", "histories[0].items[0].toString", "5", "string"],
+        ),
+        (
+            "jira-cut.json",
+            "{\"issues\": [{\"key\": \"A-1\"".into(),
+            &["line 1", "cut short"],
+        ),
+        (
+            "jira-long-line.json",
+            format!("{{\"issues\": [{{\"key\": \"{long}\" \"fields\": {{}}}}]}}"),
+            &["line 1", "not valid JSON", "`,`"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        let err = jira_error(name, text.as_bytes());
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
+    }
+}
+
+#[test]
+fn jira_json_lines_are_counted_for_every_line_end() {
+    let doc = "{\n\"issues\": [\n {\"key\": \"A-1\",,}\n]}";
+    let mut seen = Vec::new();
+    for (end, name) in [
+        ("\n", "jira-lf.json"),
+        ("\r\n", "jira-crlf.json"),
+        ("\r", "jira-cr.json"),
+    ] {
+        let err = jira_error(name, doc.replace('\n', end).as_bytes());
+        assert!(err.contains("line 3,"), "{err}");
+        assert!(err.contains("not valid JSON"), "{err}");
+        seen.push(err.replace(name, "FILE"));
+    }
+    // The line end changes nothing in the message: neither the line nor the column.
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+    // A value of the wrong kind after CR-only line ends is placed on its own line too.
+    let err = jira_error(
+        "jira-cr-shape.json",
+        b"{\r\"issues\": [\r {\"key\": \"A-1\",\r  \"fields\": 7}]}",
+    );
+    assert!(
+        err.contains("line 4,") && err.contains("issues[0].fields"),
+        "{err}"
+    );
+}
+
+/// An XES log with three bad rows: a bad date in trace "T-1", an event outside any trace,
+/// and a trace without a name.
+const BAD_XES: &str = r#"<log>
+<trace><string key="concept:name" value="T-1"/>
+<event><string key="concept:name" value="Dev"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>
+<event><string key="concept:name" value="Test"/><date key="time:timestamp" value="not a date"/></event>
+<event><string key="concept:name" value="Done"/><date key="time:timestamp" value="2024-01-03T00:00:00Z"/></event>
+</trace>
+<event><string key="concept:name" value="Dev"/></event>
+<trace>
+<event><string key="concept:name" value="Dev"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>
+</trace>
+</log>
+"#;
+
+/// A Jira search result with two bad issues: a bad date in the second history of A-1, and
+/// an issue without a key.
+const BAD_JIRA: &str = r#"{"issues": [
+ {"key": "A-1", "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Dev"}},
+  "changelog": {"histories": [
+    {"created": "2024-01-02T00:00:00Z", "items": [{"field": "status", "toString": "Test"}]},
+    {"created": "garbage", "items": [{"field": "status", "toString": "Done"}]}]}},
+ {"fields": {"created": "2024-01-01T00:00:00Z"}},
+ {"key": "A-3", "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Dev"}}}
+]}"#;
+
+/// The ledger's lines about rejected rows, and the JSON ledger's rejected rows.
+fn rejected_rows(f: &Path, format: &str) -> (Vec<String>, Vec<serde_json::Value>) {
+    let args = ["--format", format, "--skip-bad-rows"];
+    let out = check(f, &args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("line 0"), "{text}");
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("rejected "))
+        .map(str::to_owned)
+        .collect();
+    let out = check(f, &[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["data_quality"]["rejected"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), lines.len(), "{text}");
+    (lines, rows)
+}
+
+#[test]
+fn rejected_xes_and_jira_rows_say_where_they_are_never_line_0() {
+    // The line of each row's element, whatever the line ends.
+    let mut rows = Vec::new();
+    for (end, name) in [
+        ("\n", "bad-rows.xes"),
+        ("\r\n", "bad-rows-crlf.xes"),
+        ("\r", "bad-rows-cr.xes"),
+    ] {
+        let xes = scratch(name, BAD_XES.replace('\n', end).as_bytes());
+        let (lines, more) = rejected_rows(&xes, "xes");
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        let bad_date = lines.iter().find(|l| l.contains("not a date")).unwrap();
+        assert!(bad_date.contains("rejected line 4 "), "{name}: {bad_date}");
+        assert!(
+            bad_date.contains("trace 1") && bad_date.contains("event 2"),
+            "{bad_date}"
+        );
+        assert!(bad_date.contains("T-1"), "{bad_date}");
+        let outside = lines
+            .iter()
+            .find(|l| l.contains("outside any trace"))
+            .unwrap();
+        assert!(outside.contains("rejected line 7 "), "{name}: {outside}");
+        assert!(outside.contains("after trace 1"), "{outside}");
+        let unnamed = lines.iter().find(|l| l.contains("concept:name")).unwrap();
+        assert!(
+            unnamed.contains("rejected line 8 ") && unnamed.contains("trace 2"),
+            "{unnamed}"
+        );
+        assert!(
+            more.iter()
+                .all(|r| r["line"] != 0 && r["place"].is_string()),
+            "{more:?}"
+        );
+        rows.extend(more);
+    }
+    // Gzipped, the lines are not counted: the trace and event say where.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, BAD_XES.as_bytes()).unwrap();
+    let xes = scratch("bad-rows.xes.gz", &gz.finish().unwrap());
+    let (lines, more) = rejected_rows(&xes, "xes");
+    let bad_date = lines.iter().find(|l| l.contains("not a date")).unwrap();
+    assert!(
+        bad_date.contains("rejected trace 1 \"T-1\", event 2"),
+        "{bad_date}"
+    );
+    rows.extend(more);
+    let jira = scratch("bad-rows.json", BAD_JIRA.as_bytes());
+    let (lines, more) = rejected_rows(&jira, "jira-json");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let bad_date = lines.iter().find(|l| l.contains("garbage")).unwrap();
+    assert!(bad_date.contains("issue \"A-1\", history 2"), "{bad_date}");
+    let no_key = lines.iter().find(|l| l.contains("without a key")).unwrap();
+    assert!(
+        no_key.contains("#2") && no_key.contains("bad-rows.json"),
+        "{no_key}"
+    );
+    // In JSON, a row without a line has a place.
+    for r in rows.iter().chain(&more) {
+        assert!(r["line"] != 0 || r["place"].is_string(), "{r}");
+    }
+}
+
+#[test]
+fn a_header_no_format_explains_is_one_short_sentence() {
+    let names: Vec<String> = (0..500)
+        .map(|i| format!("column_number_{i}_with_a_rather_long_name"))
+        .collect();
+    let wide = format!("{}\n1,2\n", names.join(","));
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (
+            "unknown.csv",
+            "ticket,when,what\nA,2024-01-01,Open\n",
+            &["\"ticket\"", "\"what\""],
+        ),
+        ("unknown-wide.csv", &wide, &["\"column_number_0", "more"]),
+        (
+            "unknown-dora.csv",
+            "deployed_at,status\n2025-03-01T10:00:00Z,success\n",
+            &["\"deployed_at\"", "valuestream dora"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        let out = check(&scratch(name, text.as_bytes()), &[]);
+        assert_bad_input(
+            &out,
+            &[name, "line 1", "cannot tell the format", "--format long"],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        let err = err.trim_end().trim_start_matches("valuestream: error: ");
+        assert!(
+            err.chars().count() <= 300,
+            "{} chars: {err}",
+            err.chars().count()
+        );
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
+    }
+    // What is expected when it is no DORA file: a known export, or the columns by hand.
+    let out = check(&scratch("unknown.csv", b"ticket,when\nA,2024-01-01\n"), &[]);
+    assert_bad_input(&out, &["expected", "valuestream formats"]);
+    // 500 names: the count of those not shown is exact.
+    let out = check(&scratch("unknown-wide.csv", wide.as_bytes()), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let shown = err.matches("\"column_number_").count();
+    assert!(shown >= 1, "{err}");
+    assert!(err.contains(&format!("and {} more", 500 - shown)), "{err}");
 }

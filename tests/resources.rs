@@ -483,3 +483,57 @@ fn bpic2013_held_out_with_servers_from_people() {
         assert!(b.ctdd_relative <= 0.4, "{servers:?}: {}", b.ctdd_relative);
     }
 }
+
+#[test]
+fn a_pm4py_start_complete_log_keeps_who_did_the_work() {
+    // c1: Dev started by Ann and completed by Bob, Test started by Cid and completed by no
+    // one named; c2: Dev completed without a start, by Dan; c3: Dev started by Eve, open.
+    let csv = "\
+case:concept:name,concept:name,lifecycle:transition,time:timestamp,org:resource
+c1,Dev,start,2024-03-04 09:00:00,Ann
+c1,Dev,complete,2024-03-04 12:00:00,Bob
+c1,Test,start,2024-03-05 09:00:00,Cid
+c1,Test,complete,2024-03-05 10:00:00,
+c2,Dev,complete,2024-03-04 11:00:00,Dan
+c3,Dev,start,2024-03-04 10:00:00,Eve
+";
+    let log = LogReader::builder()
+        .preset(Preset::Pm4py)
+        .resource_column("org:resource")
+        .build()
+        .read(csv.as_bytes())
+        .unwrap();
+    assert!(log.has_resources());
+    let by = |item: &str, state: &str| -> Vec<Option<&str>> {
+        log.events()
+            .filter(|e| e.item == item && e.state == state)
+            .map(|e| e.resource)
+            .collect()
+    };
+    assert_eq!(by("c1", "Dev"), [Some("Bob")]);
+    assert_eq!(by("c1", "Test"), [Some("Cid")]);
+    assert_eq!(by("c2", "Dev"), [Some("Dan")]);
+    assert_eq!(by("c3", "Dev"), [Some("Eve")]);
+    // The waits and the end the pairing adds are nobody's work.
+    assert!(
+        log.events()
+            .filter(|e| e.state.ends_with(" queue") || e.state == "Done")
+            .all(|e| e.resource.is_none())
+    );
+    // Without the resource column asked for, nothing is kept; a column that is not there
+    // is an error naming it.
+    let plain = LogReader::builder()
+        .preset(Preset::Pm4py)
+        .build()
+        .read(csv.as_bytes())
+        .unwrap();
+    assert!(!plain.has_resources());
+    let e = LogReader::builder()
+        .preset(Preset::Pm4py)
+        .resource_column("who")
+        .build()
+        .read(csv.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"who\""), "{e}");
+}

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::format::Format;
+use super::formats::DETECTION_ORDER;
 use super::formats::Preset;
 use super::formats::spec::Sniff;
-use super::formats::{DETECTION_ORDER, known_formats};
 use super::input::{Input, PEEK, csv_header};
 use crate::error::{Error, Position, Result};
 
@@ -70,7 +70,8 @@ impl Detected {
 /// # Errors
 ///
 /// [`Error::Io`] if it cannot be read; [`Error::Empty`] if it is empty; [`Error::Value`]
-/// listing the known formats and how to map columns by hand if it matches none.
+/// naming the header seen (summarised when long), and what it could be instead (a known
+/// export, DORA data, columns mapped by hand) if it matches none.
 pub fn detect(path: impl AsRef<Path>) -> Result<Detected> {
     detect_path(path.as_ref(), b',')
 }
@@ -141,45 +142,67 @@ fn recognise(sniff: &Sniff, name: Option<&str>, delimiter: u8) -> Result<Detecte
             return Ok(Detected::new(Format::Preset(preset), reason));
         }
     }
-    let header = sniff
-        .header
-        .iter()
-        .take(12)
-        .map(|h| format!("{:?}", shortened(h)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let header = header_seen(&sniff.header);
     let hint = delimiter_hint(sniff, delimiter);
-    let message = if hint.is_empty() {
-        format!(
-            "cannot tell the format of this file from its header ({header}); {}{}, or map the columns by hand: --format long --id COL --state COL --time COL (or --format wide / intervals)",
-            dora_hint(sniff),
-            known_formats()
-        )
+    let by_hand = "--format long --id COL --state COL --time COL";
+    let advice = if !hint.is_empty() {
+        hint
+    } else if let Some(dora) = dora_hint(sniff) {
+        format!("it looks like {dora}, or give {by_hand}")
     } else {
-        format!("cannot tell the format of this file from its header ({header}): {hint}")
+        format!(
+            "expected an export that `valuestream formats` lists, or give {by_hand} (or wide, intervals)"
+        )
     };
+    let message = format!("cannot tell the format from the header ({header}): {advice}");
     Err(Error::Value {
         pos: Box::new(Position::file(name).at_line(1)),
         message,
     })
 }
 
-/// `name`, cut to its first 40 characters (with an ellipsis) if longer.
+/// The most characters of header names [`header_seen`] shows.
+const HEADER_SHOWN: usize = 80;
+
+/// The names of `header`, quoted and each shortened, as many as fit in about
+/// [`HEADER_SHOWN`] characters, then how many more there are.
+fn header_seen(header: &[String]) -> String {
+    if header.is_empty() {
+        return "no columns".to_owned();
+    }
+    let mut shown: Vec<String> = Vec::new();
+    let mut len = 0;
+    for h in header {
+        let q = format!("{:?}", shortened(h));
+        if !shown.is_empty() && len + q.chars().count() > HEADER_SHOWN {
+            break;
+        }
+        len += q.chars().count() + 2;
+        shown.push(q);
+    }
+    let more = header.len() - shown.len();
+    if more > 0 {
+        shown.push(format!("and {more} more"));
+    }
+    shown.join(", ")
+}
+
+/// `name`, cut to its first 24 characters (with an ellipsis) if longer.
 fn shortened(name: &str) -> String {
-    match name.char_indices().nth(40) {
+    match name.char_indices().nth(24) {
         Some((i, _)) => format!("{}…", &name[..i]),
         None => name.to_owned(),
     }
 }
 
 /// A hint for the DORA inputs, which are not event logs.
-fn dora_hint(sniff: &Sniff) -> &'static str {
+fn dora_hint(sniff: &Sniff) -> Option<&'static str> {
     if sniff.has("deployed_at") {
-        "it looks like the deployments of DORA metrics, which `dora_metrics` (valuestream dora) reads; "
+        Some("the deployments of DORA metrics: read it with `valuestream dora`")
     } else if sniff.has("opened_at") && sniff.has("resolved_at") {
-        "it looks like the incidents of DORA metrics, which `dora_metrics` (valuestream dora --incidents) reads; "
+        Some("the incidents of DORA metrics: read it with `valuestream dora --incidents`")
     } else {
-        ""
+        None
     }
 }
 

@@ -8,8 +8,13 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RejectedRow {
-    /// The 1-based line (the header is line 1).
+    /// The 1-based line (the header is line 1); 0 when the reader does not know it (Jira
+    /// JSON, gzipped XES), where `place` says where the row is.
     pub line: u64,
+    /// Where the row is in the document's own terms: `trace 3 "case-7", event 2` in an XES
+    /// log, `issue "PROJ-12", history 4` in a Jira search result (`None` for CSV rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// The column at fault, if one is.
     pub column: Option<String>,
     /// The offending value, if one is.
@@ -251,7 +256,12 @@ impl fmt::Display for DataQuality {
         }
         const SHOWN: usize = 20;
         for r in self.rejected.iter().take(SHOWN) {
-            write!(f, "    rejected line {}", r.line)?;
+            match (r.line, &r.place) {
+                (0, Some(place)) => write!(f, "    rejected {place}")?,
+                (0, None) => write!(f, "    rejected row")?,
+                (line, Some(place)) => write!(f, "    rejected line {line} ({place})")?,
+                (line, None) => write!(f, "    rejected line {line}")?,
+            }
             if let Some(c) = &r.column {
                 write!(f, ", column {c:?}")?;
             }

@@ -178,7 +178,9 @@ impl LogReaderBuilder {
     /// Keeps column `name` (for XES and the `pm4py` preset, the event attribute; usually
     /// `org:resource`) as the resource of each event: who did the work. Read by the long
     /// layout, `pm4py` and `xes`; the other layouts and presets do not read it (their rows
-    /// say no one). Without it the log keeps no resources and costs nothing more.
+    /// say no one). In a start/complete `pm4py` log the work of a start and its complete is
+    /// by the complete's resource, else the start's. Without it the log keeps no resources
+    /// and costs nothing more.
     ///
     /// An empty value names no one (the event is kept); a resource is interned, so a log
     /// of a million events by a thousand people keeps a thousand names and 4 bytes an

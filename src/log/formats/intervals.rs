@@ -76,6 +76,7 @@ pub(super) fn read<R: Read>(
             start,
             end,
             line,
+            resource: None,
         });
         ctx.attributes(&rec, &attrs, item, line, names)?;
     }
@@ -158,6 +159,9 @@ impl Emitter<'_> {
                 }
             }
             b.push_ids(item, r.state, r.start, r.line);
+            if let Some(who) = r.resource {
+                b.set_last_resource(who);
+            }
             frontier = match (frontier, r.end) {
                 (Some(f), Some(e)) => Some(f.max(e)),
                 _ => None,
@@ -192,4 +196,6 @@ pub(super) struct Interval {
     pub(super) start: i64,
     pub(super) end: Option<i64>,
     pub(super) line: u64,
+    /// Who did the work, when known (the event that starts the interval carries it).
+    pub(super) resource: Option<u32>,
 }

@@ -5,12 +5,13 @@
 //! has, and counted in the ledger's `incomplete_history` warning: its earlier status changes
 //! are missing, so its first known status seems to start at creation.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::jira_errors::page_error;
 use super::spec::{Sniff, Spec};
 use crate::error::{Error, Position, Result};
 use crate::log::event_log::{EventLog, EventLogBuilder};
@@ -35,11 +36,46 @@ fn recognise(s: &Sniff) -> Option<&'static str> {
     matches!(s.first, Some(b'{' | b'[')).then_some("a JSON document")
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Page {
-    Search { issues: Vec<Issue> },
-    Issues(Vec<Issue>),
+/// The issues of one page: a search result (`{"issues": [...]}`, other keys ignored) or a
+/// bare list of issues.
+struct Page(Vec<Issue>);
+
+impl<'de> Deserialize<'de> for Page {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Page, D::Error> {
+        d.deserialize_any(PageVisitor)
+    }
+}
+
+struct PageVisitor;
+
+impl<'de> Visitor<'de> for PageVisitor {
+    type Value = Page;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Jira search result")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Page, A::Error> {
+        let mut issues = Vec::new();
+        while let Some(issue) = seq.next_element()? {
+            issues.push(issue);
+        }
+        Ok(Page(issues))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Page, A::Error> {
+        let mut issues = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "issues" {
+                issues = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        issues
+            .map(Page)
+            .ok_or_else(|| de::Error::missing_field("issues"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -135,11 +171,11 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
         Input::Path(path) => {
             for file in json_files(path)? {
                 let name = file.display().to_string();
-                let f = File::open(&file).map_err(|source| Error::Io {
+                let text = std::fs::read(&file).map_err(|source| Error::Io {
                     file: Some(name.clone()),
                     source,
                 })?;
-                let page = parse_page(BufReader::new(f), Some(&name))?;
+                let page = parse_page(&text, Some(&name))?;
                 r.page(page, Some(&name))?;
             }
             Some(path.display().to_string())
@@ -153,21 +189,10 @@ fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     r.finish(whole.as_deref())
 }
 
-/// One page of search results.
-fn parse_page(rdr: impl Read, name: Option<&str>) -> Result<Page> {
-    serde_json::from_reader(rdr).map_err(|e| {
-        let mut pos = Position::file(name);
-        if e.line() > 0 {
-            pos = pos.at_line(e.line() as u64);
-            pos.char = Some(e.column() as u64);
-        }
-        Error::Value {
-            pos: Box::new(pos),
-            message: format!(
-                "not a Jira search result (expected {{\"issues\": [{{\"key\", \"fields\": {{\"created\", \"status\"}}, \"changelog\": {{\"histories\": [...]}}}}]}}): {e}"
-            ),
-        }
-    })
+/// One page of search results, or an error in our words: where (line and column counted
+/// as an editor counts them), what is there, and what was expected.
+fn parse_page(text: &[u8], name: Option<&str>) -> Result<Page> {
+    serde_json::from_slice(text).map_err(|e| page_error(text, name, &e))
 }
 
 /// A status change: its instant, its place in the changelog, the status it went to and
@@ -209,10 +234,7 @@ impl Reading {
 
     /// Reads the issues of one page (of the file `name`).
     fn page(&mut self, page: Page, name: Option<&str>) -> Result<()> {
-        let issues = match page {
-            Page::Search { issues } | Page::Issues(issues) => issues,
-        };
-        for (i, issue) in issues.into_iter().enumerate() {
+        for (i, issue) in page.0.into_iter().enumerate() {
             self.b.stats.rows += 1;
             self.issue(&Place { name, issue: i }, issue)?;
         }
@@ -222,7 +244,8 @@ impl Reading {
     /// Reads one issue: its events, or a rejected issue.
     fn issue(&mut self, at: &Place<'_>, issue: Issue) -> Result<()> {
         let Some(key) = issue.key.filter(|k| !k.trim().is_empty()) else {
-            return self.bad(at, "key", None, "an issue without a key".to_owned());
+            let place = at.place(None, None);
+            return self.bad(at, place, "key", None, "an issue without a key".to_owned());
         };
         let fields = issue.fields.unwrap_or(Fields {
             created: None,
@@ -231,13 +254,20 @@ impl Reading {
         });
         let Some(created) = fields.created else {
             let reason = format!("issue {key} has no creation date");
-            return self.bad(at, "fields.created", None, reason);
+            return self.bad(
+                at,
+                at.place(Some(&key), None),
+                "fields.created",
+                None,
+                reason,
+            );
         };
         let created_ms = match self.tp.parse(created.trim().as_bytes()) {
             Ok(t) => t,
             Err(m) => {
                 let reason = format!("issue {key}: {m}");
-                return self.bad(at, "fields.created", Some(&created), reason);
+                let place = at.place(Some(&key), None);
+                return self.bad(at, place, "fields.created", Some(&created), reason);
             }
         };
         let incomplete = issue
@@ -255,7 +285,8 @@ impl Reading {
                 Some(c) if !c.trim().is_empty() => c,
                 _ => {
                     let reason = format!("issue {key} has no status and no status change");
-                    return self.bad(at, "fields.status.name", None, reason);
+                    let place = at.place(Some(&key), None);
+                    return self.bad(at, place, "fields.status.name", None, reason);
                 }
             },
         };
@@ -296,22 +327,24 @@ impl Reading {
             });
             for item in status_items {
                 let field = format!("changelog.histories[{h}].created");
+                let place = || at.place(Some(key), Some(h));
                 let Some(when) = history.created.as_deref() else {
                     let reason = format!("issue {key}: a status change without a date");
-                    self.bad(at, &field, None, reason)?;
+                    self.bad(at, place(), &field, None, reason)?;
                     return Ok(false);
                 };
                 let t = match self.tp.parse(when.trim().as_bytes()) {
                     Ok(t) => t,
                     Err(m) => {
-                        self.bad(at, &field, Some(when), format!("issue {key}: {m}"))?;
+                        let reason = format!("issue {key}: {m}");
+                        self.bad(at, place(), &field, Some(when), reason)?;
                         return Ok(false);
                     }
                 };
                 let Some(to) = item.to_string.filter(|s| !s.trim().is_empty()) else {
                     let field = format!("changelog.histories[{h}].items.toString");
                     let reason = format!("issue {key}: a status change to no status");
-                    self.bad(at, &field, None, reason)?;
+                    self.bad(at, place(), &field, None, reason)?;
                     return Ok(false);
                 };
                 self.changes
@@ -322,11 +355,12 @@ impl Reading {
         Ok(true)
     }
 
-    /// An issue that cannot be used, at `field` of the issue at `at`: an error, or a
-    /// rejection recorded in the ledger.
+    /// An issue that cannot be used, at `field` of the issue at `at` (`place` in words): an
+    /// error, or a rejection recorded in the ledger.
     fn bad(
         &mut self,
         at: &Place<'_>,
+        place: String,
         field: &str,
         value: Option<&str>,
         reason: String,
@@ -341,6 +375,7 @@ impl Reading {
         } else {
             self.rejected.push(RejectedRow {
                 line: 0,
+                place: Some(place),
                 column: pos.column,
                 value: pos.value,
                 reason,
@@ -374,4 +409,23 @@ impl Reading {
 struct Place<'a> {
     name: Option<&'a str>,
     issue: usize,
+}
+
+impl Place<'_> {
+    /// The issue in words: by its `key` (else its number in the page), and the 0-based
+    /// index `history` in its changelog, if one is at fault (said 1-based).
+    fn place(&self, key: Option<&str>, history: Option<usize>) -> String {
+        let mut s = match key {
+            Some(k) => format!("issue {:?}", k.trim()),
+            None => format!(
+                "issue #{} (without a key) of {}",
+                self.issue + 1,
+                self.name.unwrap_or("the input")
+            ),
+        };
+        if let Some(h) = history {
+            s.push_str(&format!(", history {}", h + 1));
+        }
+        s
+    }
 }

@@ -12,6 +12,7 @@ mod chunked;
 mod gitlab;
 mod intervals;
 mod jira;
+mod jira_errors;
 pub(crate) mod layout;
 mod linear;
 mod long;

@@ -185,6 +185,7 @@ impl Ctx {
             BadRows::Skip => {
                 self.rejected.push(RejectedRow {
                     line: pos.line.unwrap_or(0),
+                    place: None,
                     column: pos.column,
                     value: pos.value,
                     reason: message,

@@ -141,7 +141,7 @@ fn read_lifecycle(input: Input<'_>, name: Option<&str>, settings: &Settings) -> 
     let mut rec = ByteRecord::new();
     rdr.read_byte_record(&mut rec).map_err(csv_err)?;
     let lf = ends_with_lf(&rec, rdr.position());
-    let cols = LifecycleColumns::of(&rec, name)?;
+    let cols = LifecycleColumns::of(&rec, name, settings.resource.as_deref())?;
     let mut log = Lifecycle::new(name, settings);
     while next_record(&mut rdr, &mut rec).map_err(csv_err)? {
         let line = record_line(&rec, rdr.position(), lf);
@@ -161,13 +161,20 @@ struct LifecycleColumns {
     lifecycle: usize,
     time: usize,
     instance: Option<usize>,
+    /// The column of the resource (and its name), when resources are kept.
+    resource: Option<(usize, String)>,
     /// The number of columns of the header.
     width: usize,
 }
 
 impl LifecycleColumns {
-    /// The columns named in `header` (of the input `name`).
-    fn of(header: &ByteRecord, name: Option<&str>) -> Result<LifecycleColumns> {
+    /// The columns named in `header` (of the input `name`), with the column `resource` if
+    /// resources are kept.
+    fn of(
+        header: &ByteRecord,
+        name: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<LifecycleColumns> {
         let header: Vec<String> = header
             .iter()
             .map(|h| String::from_utf8_lossy(h).into_owned())
@@ -188,6 +195,10 @@ impl LifecycleColumns {
             lifecycle: col(LIFECYCLE)?,
             time: col(TIMESTAMP)?,
             instance: header.iter().position(|h| h == INSTANCE),
+            resource: match resource {
+                Some(r) => Some((col(r)?, r.to_owned())),
+                None => None,
+            },
             width: header.len(),
         })
     }
@@ -204,6 +215,8 @@ struct Transition {
     time: i64,
     start: bool,
     line: u64,
+    /// Who did it (`None`: no one named).
+    resource: Option<u32>,
 }
 
 /// A start/complete log being read: its events, its transitions and its rejected rows.
@@ -222,6 +235,9 @@ impl<'a> Lifecycle<'a> {
         let mut b = EventLogBuilder::new();
         if let Some(n) = name {
             b = b.source(n);
+        }
+        if settings.resource.is_some() {
+            b.keep_resources();
         }
         Lifecycle {
             name,
@@ -259,6 +275,7 @@ impl<'a> Lifecycle<'a> {
                 // Not an error in any policy: the row is reported, not silently dropped.
                 self.rejected.push(RejectedRow {
                     line,
+                    place: None,
                     column: Some(LIFECYCLE.to_owned()),
                     value: Some(String::from_utf8_lossy(other).into_owned()),
                     reason: "only start and complete transitions are read".to_owned(),
@@ -274,6 +291,17 @@ impl<'a> Lifecycle<'a> {
             let reason = "the case or activity is not valid UTF-8";
             return self.bad(line, CASE, case, reason.to_owned());
         };
+        let resource = match &cols.resource {
+            None => None,
+            Some((c, _)) if field(*c).is_empty() => None,
+            Some((c, column)) => {
+                let Some(r) = self.b.resource_index(field(*c)) else {
+                    let reason = "the resource is not valid UTF-8".to_owned();
+                    return self.bad(line, column, field(*c), reason);
+                };
+                Some(r)
+            }
+        };
         let instance = match cols.instance.map(field).filter(|v| !v.is_empty()) {
             None => 0,
             Some(v) => {
@@ -288,6 +316,7 @@ impl<'a> Lifecycle<'a> {
             time,
             start,
             line,
+            resource,
         });
         Ok(())
     }
@@ -303,6 +332,7 @@ impl<'a> Lifecycle<'a> {
         } else {
             self.rejected.push(RejectedRow {
                 line,
+                place: None,
                 column: pos.column,
                 value: pos.value,
                 reason,
@@ -389,7 +419,10 @@ impl Pairing {
                 }
                 open.push_back(t);
             } else if let Some(s) = open.pop_front() {
-                self.intervals.push(interval(s, Some(t.time)));
+                // The work's resource: who completed it, else who started it.
+                let mut done = interval(s, Some(t.time));
+                done.resource = t.resource.or(s.resource);
+                self.intervals.push(done);
             } else {
                 lone.push(t);
             }
@@ -415,7 +448,7 @@ impl Pairing {
     }
 }
 
-/// The interval that `start` opens, ending at `end`.
+/// The interval that `start` opens, ending at `end`, by `start`'s resource.
 fn interval(start: Transition, end: Option<i64>) -> Interval {
     Interval {
         item: start.item,
@@ -423,6 +456,7 @@ fn interval(start: Transition, end: Option<i64>) -> Interval {
         start: start.time,
         end,
         line: start.line,
+        resource: start.resource,
     }
 }
 

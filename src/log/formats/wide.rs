@@ -92,6 +92,7 @@ pub(super) fn read<R: Read>(
         if times.is_empty() {
             ctx.rejected.push(RejectedRow {
                 line,
+                place: None,
                 column: None,
                 value: None,
                 reason: "no date in any stage column".to_owned(),

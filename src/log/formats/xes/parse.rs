@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 
 use flate2::bufread::MultiGzDecoder;
 use quick_xml::events::{BytesStart, Event};
@@ -16,29 +16,51 @@ use crate::log::quality::{RejectedRow, Warning, WarningKind};
 use crate::log::settings::{BadRows, Settings, joined_names};
 use crate::time::{TimeFormat, TimeParser};
 
-/// Reads an XES document (gzip is recognised by its magic bytes).
+/// Reads an XES document (gzip is recognised by its magic bytes). The rejected rows of a
+/// document that is not gzipped get the line their element starts on (read again from the
+/// file, only when there are some).
 pub(super) fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     let name = input.name(settings);
     let name = name.as_deref();
-    match input {
+    let (mut log, at, gzip) = match input {
         Input::Path(path) => {
             let file = File::open(path).map_err(|source| Error::Io {
                 file: name.map(str::to_owned),
                 source,
             })?;
-            read_buffered(BufReader::with_capacity(1 << 16, file), name, settings)
+            read_buffered_at(BufReader::with_capacity(1 << 16, file), name, settings)?
         }
-        Input::Bytes(bytes) => read_buffered(bytes, name, settings),
+        Input::Bytes(bytes) => read_buffered_at(bytes, name, settings)?,
+    };
+    if !gzip && !at.is_empty() {
+        let lines = match input {
+            Input::Path(path) => File::open(path).ok().and_then(|f| lines_at(f, &at)),
+            Input::Bytes(bytes) => lines_at(bytes, &at),
+        };
+        for (row, line) in log.stats.rejected.iter_mut().zip(lines.unwrap_or_default()) {
+            row.line = line;
+        }
     }
+    Ok(log)
 }
 
 /// Reads an XES document from `input`, gunzipping it if it starts with gzip's magic bytes;
 /// what it holds must look like XML.
 pub(crate) fn read_buffered<R: BufRead>(
-    mut input: R,
+    input: R,
     name: Option<&str>,
     settings: &Settings,
 ) -> Result<EventLog> {
+    read_buffered_at(input, name, settings).map(|(log, _, _)| log)
+}
+
+/// As [`read_buffered`], with the byte at which the element of each rejected row starts
+/// (in the document, decompressed), and whether the input was gzipped.
+fn read_buffered_at<R: BufRead>(
+    mut input: R,
+    name: Option<&str>,
+    settings: &Settings,
+) -> Result<(EventLog, Vec<u64>, bool)> {
     let io = |source| Error::Io {
         file: name.map(str::to_owned),
         source,
@@ -46,11 +68,56 @@ pub(crate) fn read_buffered<R: BufRead>(
     if input.fill_buf().map_err(io)?.starts_with(&GZIP) {
         let mut inner = BufReader::with_capacity(1 << 16, MultiGzDecoder::new(input));
         expect_xml(&mut inner, name, true)?;
-        read_from(inner, name, settings)
+        let (log, at) = read_from(inner, name, settings)?;
+        Ok((log, at, true))
     } else {
         expect_xml(&mut input, name, false)?;
-        read_from(input, name, settings)
+        let (log, at) = read_from(input, name, settings)?;
+        Ok((log, at, false))
     }
+}
+
+/// The 1-based line of the first byte that is not blank at or after each of the byte
+/// offsets `at` (in any order) of what `input` reads (a line ends at `\n`, `\r\n` or a
+/// lone `\r`); `None` if it cannot be read.
+fn lines_at(mut input: impl Read, at: &[u64]) -> Option<Vec<u64>> {
+    let mut order: Vec<usize> = (0..at.len()).collect();
+    order.sort_by_key(|&i| at[i]);
+    let mut lines = vec![0; at.len()];
+    let (mut line, mut pos, mut next) = (1u64, 0u64, 0usize);
+    let mut waiting: Vec<usize> = Vec::new();
+    let mut after_cr = false;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        for &b in &buf[..n] {
+            while next < order.len() && at[order[next]] <= pos {
+                waiting.push(order[next]);
+                next += 1;
+            }
+            if !waiting.is_empty() && !b.is_ascii_whitespace() {
+                waiting.drain(..).for_each(|i| lines[i] = line);
+                if next == order.len() {
+                    return Some(lines);
+                }
+            }
+            if b == b'\r' || (b == b'\n' && !after_cr) {
+                line += 1;
+            }
+            after_cr = b == b'\r';
+            pos += 1;
+        }
+    }
+    order[next..]
+        .iter()
+        .chain(&waiting)
+        .for_each(|&i| lines[i] = line);
+    Some(lines)
 }
 
 /// An error unless the first byte of `input` that is not blank (after a byte-order mark)
@@ -214,13 +281,18 @@ fn canonical(raw: &str) -> Option<Attr<'_>> {
     })
 }
 
-/// Reads the XES document `input` (named `name`) with the caller's settings.
-fn read_from<R: BufRead>(input: R, name: Option<&str>, settings: &Settings) -> Result<EventLog> {
+/// Reads the XES document `input` (named `name`) with the caller's settings: the log, and
+/// the byte at which the element of each rejected row starts.
+fn read_from<R: BufRead>(
+    input: R,
+    name: Option<&str>,
+    settings: &Settings,
+) -> Result<(EventLog, Vec<u64>)> {
     parse(input, Parser::new(name, settings))
 }
 
 /// Reads the XES document `input` into `p`.
-fn parse<R: BufRead>(input: R, mut p: Parser<'_>) -> Result<EventLog> {
+fn parse<R: BufRead>(input: R, mut p: Parser<'_>) -> Result<(EventLog, Vec<u64>)> {
     let name = p.name;
     let mut xml = quick_xml::Reader::from_reader(Bounded::new(input, "XML element"));
     // Text between elements is never read: skip whitespace-only text without an event.
@@ -301,6 +373,13 @@ struct Parser<'a> {
     keep: Vec<(String, usize)>,
     tp: TimeParser,
     rejected: Vec<RejectedRow>,
+    /// The byte at which the element of each rejected row starts (its line is found after
+    /// the read, from the file, only when there are rejected rows).
+    rejected_at: Vec<u64>,
+    /// The byte at which the open trace starts.
+    trace_byte: u64,
+    /// The byte at which the open event starts.
+    ev_byte: u64,
     /// Greater than 0 inside an attribute element's children.
     nested: u32,
     in_global: bool,
@@ -366,6 +445,9 @@ impl<'a> Parser<'a> {
                 settings.offset,
             ),
             rejected: Vec::new(),
+            rejected_at: Vec::new(),
+            trace_byte: 0,
+            ev_byte: 0,
             nested: 0,
             in_global: false,
             in_trace: false,
@@ -391,6 +473,29 @@ impl<'a> Parser<'a> {
         Position::file(self.name)
     }
 
+    /// Where the parser is, in words: the trace (its number, and its name once read) and
+    /// `event`, the number of an event in it; or which trace an element outside any
+    /// trace follows.
+    #[cold]
+    fn place(&self, event: Option<u64>) -> String {
+        if !self.in_trace {
+            return match self.traces {
+                0 => "outside any trace, before the first".to_owned(),
+                n => format!("outside any trace, after trace {n}"),
+            };
+        }
+        let mut s = format!("trace {}", self.traces);
+        if let Some(id) = &self.trace_id {
+            let shown: String = id.chars().take(40).collect();
+            let cut = if shown.len() < id.len() { "…" } else { "" };
+            s.push_str(&format!(" {shown:?}{cut}"));
+        }
+        if let Some(e) = event {
+            s.push_str(&format!(", event {e}"));
+        }
+        s
+    }
+
     /// An element opens (`empty`: and closes at once) at byte `at_byte` (once per element:
     /// inlined into the read loop).
     #[inline(always)]
@@ -403,7 +508,7 @@ impl<'a> Parser<'a> {
         }
         let tag = e.local_name().into_inner();
         if self.skip_depth > 0 {
-            return self.skipped_start(tag, empty);
+            return self.skipped_start(tag, empty, at_byte);
         }
         match tag {
             "global" if !empty => self.in_global = true,
@@ -411,6 +516,7 @@ impl<'a> Parser<'a> {
             "trace" if !empty => {
                 self.in_trace = true;
                 self.traces += 1;
+                self.trace_byte = at_byte;
                 self.trace_id = None;
                 self.trace_events.clear();
                 self.trace_attrs.clear();
@@ -433,11 +539,12 @@ impl<'a> Parser<'a> {
 
     /// An element opens inside a misplaced one: each event in it is a rejected row.
     #[cold]
-    fn skipped_start(&mut self, tag: &str, empty: bool) -> Result<()> {
+    fn skipped_start(&mut self, tag: &str, empty: bool, at_byte: u64) -> Result<()> {
         if tag == "event" {
             self.b.stats.rows += 1;
             let msg = self.skip_reason.clone();
-            self.bad(self.pos(), msg)?;
+            let event = (self.skip_tag == "event").then_some(self.ev_index);
+            self.bad(self.pos(), msg, self.place(event), at_byte)?;
         }
         if !empty {
             if tag == self.skip_tag {
@@ -480,7 +587,8 @@ impl<'a> Parser<'a> {
             )
         };
         self.b.stats.rows += 1;
-        self.bad(self.pos(), reason.clone())?;
+        let event = self.in_event.then_some(self.ev_index);
+        self.bad(self.pos(), reason.clone(), self.place(event), at_byte)?;
         if !empty {
             self.skip("event", reason);
         }
@@ -497,6 +605,7 @@ impl<'a> Parser<'a> {
     fn open_event(&mut self, empty: bool, at_byte: u64) -> Result<()> {
         self.in_event = !empty;
         self.ev_index += 1;
+        self.ev_byte = at_byte;
         self.ev_state = None;
         self.ev_time = None;
         self.ev_resource = None;
@@ -509,7 +618,7 @@ impl<'a> Parser<'a> {
                 "an event without attributes {}",
                 at(at_byte, &self.trace_id, Some(self.ev_index))
             );
-            self.bad(pos, msg)?;
+            self.bad(pos, msg, self.place(Some(self.ev_index)), at_byte)?;
         }
         Ok(())
     }
@@ -611,7 +720,7 @@ impl<'a> Parser<'a> {
         self.in_event = false;
         self.b.stats.rows += 1;
         if let Some((pos, msg)) = self.ev_problem.take() {
-            return self.bad(pos, msg);
+            return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
         }
         if self.ev_state.is_none() && !self.state_parts.is_empty() {
             match self.joined_state() {
@@ -622,7 +731,7 @@ impl<'a> Parser<'a> {
                         "{what} {}",
                         at(at_byte, &self.trace_id, Some(self.ev_index))
                     );
-                    return self.bad(pos, msg);
+                    return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
                 }
             }
         }
@@ -654,7 +763,7 @@ impl<'a> Parser<'a> {
             what.1,
             at(at_byte, &self.trace_id, Some(self.ev_index))
         );
-        self.bad(pos, msg)
+        self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte)
     }
 
     /// The state joined from the event's `state_parts` (interned), or the part at fault
@@ -699,7 +808,8 @@ impl<'a> Parser<'a> {
                 self.trace_events.len(),
                 at(at_byte, &None, None)
             );
-            return self.reject_trace_events(&self.pos().in_column("concept:name"), &msg);
+            let pos = self.pos().in_column("concept:name");
+            return self.reject_trace_events(&pos, &msg, &format!("trace {}", self.traces));
         };
         for &(s, t, r) in &self.trace_events {
             self.b.push_ids(item, s, t, 0);
@@ -719,9 +829,15 @@ impl<'a> Parser<'a> {
     }
 
     /// Each event read of the open trace is a rejected row (or the first is an error).
-    fn reject_trace_events(&mut self, pos: &Position, msg: &str) -> Result<()> {
+    /// (`place`: the trace in words).
+    fn reject_trace_events(&mut self, pos: &Position, msg: &str, place: &str) -> Result<()> {
         for _ in 0..self.trace_events.len() {
-            self.bad(pos.clone(), msg.to_owned())?;
+            self.bad(
+                pos.clone(),
+                msg.to_owned(),
+                place.to_owned(),
+                self.trace_byte,
+            )?;
         }
         self.trace_events.clear();
         Ok(())
@@ -764,10 +880,12 @@ impl<'a> Parser<'a> {
         }
         if self.in_event {
             self.b.stats.rows += 1;
-            self.bad(pos.clone(), msg.clone())?;
+            let place = self.place(Some(self.ev_index));
+            self.bad(pos.clone(), msg.clone(), place, self.ev_byte)?;
         }
         if self.in_trace {
-            self.reject_trace_events(&pos, &msg)?;
+            let place = self.place(None);
+            self.reject_trace_events(&pos, &msg, &place)?;
         }
         self.b.stats.warnings.push(Warning {
             kind: WarningKind::TruncatedInput,
@@ -778,13 +896,16 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// A row that cannot be used: an error, or a rejection recorded in the ledger.
-    fn bad(&mut self, pos: Position, message: String) -> Result<()> {
+    /// A row that cannot be used (at `place`, in words; its element starts at byte
+    /// `at_byte`): an error, or a rejection recorded in the ledger.
+    fn bad(&mut self, pos: Position, message: String, place: String, at_byte: u64) -> Result<()> {
         if self.bad_rows == BadRows::Error {
             Err(Error::value(pos, message))
         } else {
+            self.rejected_at.push(at_byte);
             self.rejected.push(RejectedRow {
                 line: 0,
+                place: Some(place),
                 column: pos.column,
                 value: pos.value,
                 reason: message,
@@ -793,8 +914,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The log read.
-    fn finish(mut self) -> Result<EventLog> {
+    /// The log read, and the byte at which the element of each rejected row starts.
+    fn finish(mut self) -> Result<(EventLog, Vec<u64>)> {
         if self.b.stats.rows == 0 {
             return Err(Error::Empty {
                 pos: Box::new(self.pos()),
@@ -802,7 +923,7 @@ impl<'a> Parser<'a> {
             });
         }
         self.b.stats.rejected = self.rejected;
-        Ok(self.b.build())
+        Ok((self.b.build(), self.rejected_at))
     }
 }
 
@@ -840,7 +961,7 @@ mod tests {
             p.max_events = 5;
             parse(doc(n).as_bytes(), p)
         };
-        assert_eq!(read(5).unwrap().len(), 5);
+        assert_eq!(read(5).unwrap().0.len(), 5);
         let m = read(6).unwrap_err().to_string();
         assert!(m.contains("more than 5 events"), "{m}");
         assert!(m.contains("t.xes") && m.contains("trace \"T\""), "{m}");
