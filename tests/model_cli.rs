@@ -364,6 +364,21 @@ fn absurd_sizes_are_refused_up_front_naming_the_value_and_the_limit() {
             && err.contains("2.0 GiB"),
         "{err}"
     );
+    // Within a larger memory budget, ten years of it are more work than a simulation may
+    // do: 2 replications × 3.65e7 items × 2 stages.
+    let o = simulate(&[
+        busy.to_str().unwrap(),
+        "--replications",
+        "2",
+        "--memory-budget",
+        "100000",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("at least 1.46e8 stage-services") && err.contains("at most 5e7"),
+        "{err}"
+    );
     // Ten days of it fit (4 × 4e6 bytes).
     let o = simulate(&[
         busy.to_str().unwrap(),

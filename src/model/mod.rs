@@ -62,7 +62,7 @@ pub use scenario::{
     Change, ClassDifference, Difference, Lever, Leverage, Outcome, OutcomeStation, WhatIf,
     leverage, what_if,
 };
-pub use sim::{DEFAULT_MEMORY_BUDGET, MAX_RELEASES, SimOptions, Simulation};
+pub use sim::{DEFAULT_MEMORY_BUDGET, MAX_RELEASES, MAX_STAGE_SERVICES, SimOptions, Simulation};
 pub use stream::{
     Arrivals, Batch, ClassStation, Revisit, Rework, Servers, Station, ValueStream, WorkClass,
 };
