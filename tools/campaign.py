@@ -8,6 +8,9 @@ here (a field that never ends, a quote that never closes, NUL bytes, a gzip bomb
 attribute, deep nesting, a hundred thousand columns, one item with tens of thousands of
 events, absurd models). The promise checked (README, "Bad input"):
 
+Each fuzz input is read as its target reads it: the selector byte the targets take first
+says the format, strict or skipping bad rows, and for XES whether to gzip it.
+
 - the exit code is 0, 1 or 2: never 101 (a panic), 134 (an abort: out of memory), nor a
   signal;
 - no command on a file under 2 MB runs past 60 s;
@@ -84,8 +87,66 @@ def hostile_files(d):
     return logs, models
 
 
+PRESETS = ["jira-json", "jira-agile-metrics", "actionableagile", "linear", "gitlab",
+           "azure-devops", "pm4py", "xes"]
+
+# The model of the `change` fuzz target (fuzz/src/lib.rs), which its corpus's changes name.
+CHANGE_MODEL = """[arrivals]
+rate_per_day = 1.0
+
+[[stage]]
+name = "Dev"
+servers = 2
+service = { dist = "exponential", mean_days = 1.5 }
+
+[[stage]]
+name = "Deploy"
+servers = 1
+service = { dist = "deterministic", days = 0.5 }
+batch = { every_days = 7.0 }
+
+[[stage]]
+name = "Test"
+servers = 1
+service = { dist = "gamma", mean_days = 0.8, cv = 0.7 }
+rework = { to = "Dev", probability = 0.1 }
+visit_probability = 0.9
+"""
+
+
+def decoded(corpus, path, tmp, n):
+    """A fuzz input as its target reads it: the selector byte taken off and turned into
+    options (format, strict or skipping, gzip), the rest written to a file; (file, options)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data:
+        return None
+    sel, body = data[0], data[1:]
+    opts = ["--skip-bad-rows"] if sel & {"read_jira": 1, "read_preset": 0x10, "read_xes": 2}[corpus] else []
+    ext = ".csv"
+    if corpus == "read_jira":
+        opts += ["--format", "jira-json"]
+        ext = ".json"
+    elif corpus == "read_preset":
+        k = sel & 0x0F
+        opts += ["--format", PRESETS[k] if k < len(PRESETS) else "auto"]
+    else:
+        opts += ["--format", "xes"]
+        if sel & 16:
+            opts += ["--state", "concept:name+lifecycle:transition"]
+        elif sel & 4:
+            opts += ["--state", "lifecycle:transition"]
+        ext = ".xes"
+        if sel & 1:
+            body, ext = gzip.compress(body, 1), ".xes.gz"
+    out = os.path.join(tmp, f"{corpus}-{n}{ext}")
+    with open(out, "wb") as f:
+        f.write(body)
+    return out, opts
+
+
 def jobs(root, tmp, limit):
-    """(command, argv tail, input path) for every run."""
+    """(command, argv, input path) for every run."""
     out = []
     logs, models = hostile_files(tmp)
     corpus = os.path.join(root, "fuzz", "corpus")
@@ -97,25 +158,31 @@ def jobs(root, tmp, limit):
         names = sorted(os.listdir(d))
         return [os.path.join(d, n) for n in (names[:limit] if limit else names)]
 
+    inputs = [(f, []) for f in logs]
     for name in LOG_CORPORA:
-        logs += files(name)
-    for f in logs:
-        out.append(("check", ["check", f], f))
-        out.append(("report --json", ["report", "--json", f], f))
-        out.append(("fit", ["fit", f], f))
+        for n, f in enumerate(files(name)):
+            d = decoded(name, f, tmp, n)
+            if d:
+                inputs.append(d)
+    for f, opts in inputs:
+        out.append(("check", ["check", f] + opts, f))
+        out.append(("report --json", ["report", "--json", f] + opts, f))
+        out.append(("fit", ["fit", f] + opts, f))
     sample = os.path.join(root, "data", "exports", "jira-agile-metrics.csv")
     for f in files("read_workflow"):
         out.append(("check --workflow", ["check", sample, "--workflow", f], f))
     for f in models + files("model_toml"):
         out.append(("simulate", ["simulate", f, "--replications", "2"], f))
-    model = os.path.join(root, "data", "models", "delivery.toml")
+    model = os.path.join(tmp, "change-model.toml")
+    with open(model, "w") as fh:
+        fh.write(CHANGE_MODEL)
     for f in files("change"):
         with open(f, "rb") as fh:
             data = fh.read()
         if b"\0" in data:
             continue
         text = data.decode("utf-8", "replace")
-        out.append(("whatif", ["whatif", model, text], f))
+        out.append(("whatif", ["whatif", model, "--change", text, "--replications", "2"], f))
     return out
 
 

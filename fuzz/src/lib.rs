@@ -117,6 +117,8 @@ pub fn read_jira(data: &[u8]) -> bool {
     let Ok(log) = reader.read(json) else {
         return false;
     };
+    // Every issue is a row, used (its events) or rejected: never more rejected than read.
+    assert!(log.rejected().len() as u64 <= log.rows(), "rejected > rows");
     check_guessed(&log, selector & 2 != 0);
     true
 }
@@ -138,6 +140,8 @@ pub fn read_preset(data: &[u8]) -> bool {
     let Ok(log) = reader.read(input) else {
         return false;
     };
+    // A row gives events (a wide row several) or is rejected: never more rejected than read.
+    assert!(log.rejected().len() as u64 <= log.rows(), "rejected > rows");
     let workflow = match format {
         Format::Preset(p) => Workflow::for_preset(p, &log),
         _ => Workflow::infer(log.states()),
