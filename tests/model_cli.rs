@@ -391,3 +391,44 @@ fn absurd_sizes_are_refused_up_front_naming_the_value_and_the_limit() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_simulated_history_ends_before_the_year_the_readers_cannot_read() {
+    let model = data("data/models/mm1.toml");
+    let log = scratch("late.csv");
+    let wf = scratch("late.toml");
+    let run = |days: &str| {
+        simulate(&[
+            model.to_str().unwrap(),
+            "--replications",
+            "1",
+            "--warmup-days",
+            "0",
+            "--start",
+            "9990-01-01T00:00:00Z",
+            "--horizon-days",
+            days,
+            "--log",
+            log.to_str().unwrap(),
+            "--log-workflow",
+            wf.to_str().unwrap(),
+        ])
+    };
+    // Ten years from 9990 reach past 9999: refused, saying how far this start may go.
+    let o = run("3700");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("year 9999") && err.contains("at most 3651 days"),
+        "{err}"
+    );
+    // Up to the last day, the history it writes reads back.
+    let o = run("3651");
+    stdout(&o);
+    let o = bin()
+        .args(["check", log.to_str().unwrap(), "--workflow"])
+        .arg(&wf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

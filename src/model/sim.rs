@@ -661,6 +661,22 @@ impl Simulation {
     /// As [`Simulation::run`].
     pub fn history(&self, options: &SimOptions, start: DateTime<Utc>) -> Result<EventLog> {
         self.check(options)?;
+        // The readers take four-digit years: a history must end before the year 10000.
+        let last_ms = datetime_to_ms(
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+                .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
+                .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc()),
+        );
+        let start_ms = datetime_to_ms(start);
+        let days_left = (last_ms - start_ms) as f64 / 86_400_000.0;
+        if options.horizon_days > days_left {
+            return Err(Error::InvalidArgument(format!(
+                "a history of {} days from {} would run past the year 9999, where a log's timestamps end (readers take four-digit years): at most {:.0} days from this start",
+                options.horizon_days,
+                start.format("%Y-%m-%d"),
+                days_left.floor()
+            )));
+        }
         let mut rec = LogRecorder {
             builder: EventLog::builder().source("simulation"),
             start_ms: datetime_to_ms(start),
