@@ -839,3 +839,42 @@ mod props {
         }
     }
 }
+
+/// A row whose attribute cells are not UTF-8 is rejected once, before any of its events is
+/// used: a row is used or rejected, never both (the `read_preset` fuzz target found a wide
+/// row with two such cells counted as used and rejected twice).
+#[test]
+fn a_row_with_bad_attribute_cells_is_rejected_once_and_not_used() {
+    use valuestream::Format;
+    let skip = |format: Format, text: &[u8], attrs: &[&str]| {
+        let mut b = LogReader::builder()
+            .format(format)
+            .bad_rows(BadRows::Skip)
+            .name("input");
+        for a in attrs {
+            b = b.attribute(*a);
+        }
+        b.build().read(text).unwrap()
+    };
+    let long = b"id,state,timestamp,type,team\nA,Dev,2024-01-01,Bug,x\nB,Dev,2024-01-02,\xff,\xfe\nB,Done,2024-01-03,Bug,y\n";
+    let log = skip(Format::Long, long, &["type", "team"]);
+    assert_eq!((log.rows(), log.len(), log.rejected().len()), (3, 2, 1));
+    assert_eq!(log.rejected()[0].line, 3);
+    assert_eq!(log.rejected()[0].column.as_deref(), Some("type"));
+    let wide = b"id,Dev,Done,type,team\nA,2024-01-01,2024-01-02,\xff,\xfe\nB,2024-01-01,2024-01-03,Bug,y\n";
+    let log = skip(Format::Wide, wide, &["type", "team"]);
+    assert_eq!((log.rows(), log.len(), log.rejected().len()), (2, 2, 1));
+    assert!(log.events().all(|e| e.item == "B"));
+    let intervals = b"id,stage,start,end,type\nA,Dev,2024-01-01,2024-01-02,\xff\nB,Dev,2024-01-01,2024-01-03,Bug\n";
+    let log = LogReader::builder()
+        .format(Format::Intervals)
+        .end_column("end")
+        .time_column("start")
+        .attribute("type")
+        .bad_rows(BadRows::Skip)
+        .build()
+        .read(&intervals[..])
+        .unwrap();
+    assert_eq!((log.rows(), log.rejected().len()), (2, 1));
+    assert!(log.events().all(|e| e.item == "B"));
+}

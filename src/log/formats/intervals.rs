@@ -70,6 +70,9 @@ pub(super) fn read<R: Read>(
             }
             Some(end)
         };
+        if ctx.bad_attribute(&rec, &attrs, line, names)? {
+            continue;
+        }
         rows.push(Interval {
             item,
             state,

@@ -114,6 +114,9 @@ pub(super) fn long_row(
             && let Ok(t) = tp.parse(trim(&rec[cols.time]))
             && let Some(who) = ctx.resource_of(rec, cols.resource)
         {
+            if !cols.attrs.is_empty() && ctx.bad_attribute(rec, &cols.attrs, line, names)? {
+                return Ok(());
+            }
             ctx.b.push_ids(item, state, t, line);
             if let Some(r) = who {
                 ctx.b.set_last_resource(r);
@@ -147,6 +150,9 @@ pub(super) fn long_row(
     let Some(who) = ctx.resource(rec, cols.resource, line, names)? else {
         return Ok(());
     };
+    if ctx.bad_attribute(rec, &cols.attrs, line, names)? {
+        return Ok(());
+    }
     ctx.b.push_ids(item, state, t, line);
     if let Some(r) = who {
         ctx.b.set_last_resource(r);

@@ -389,6 +389,34 @@ impl Ctx {
         Ok(None)
     }
 
+    /// Whether an attribute cell of `rec` is not UTF-8: the row is then rejected once, naming
+    /// the first such cell, before any of its events is used (a row is used or rejected,
+    /// never both).
+    ///
+    /// # Errors
+    ///
+    /// The rejection, when bad rows are errors.
+    #[inline]
+    pub(super) fn bad_attribute(
+        &mut self,
+        rec: &ByteRecord,
+        attrs: &[(usize, usize)],
+        line: u64,
+        names: &[String],
+    ) -> Result<bool> {
+        for &(c, _) in attrs {
+            let v = trim(&rec[c]);
+            if std::str::from_utf8(v).is_err() {
+                self.bad(
+                    self.pos().at_line(line).in_column(&names[c]).with_value(v),
+                    "the attribute is not valid UTF-8".to_owned(),
+                )?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     #[inline]
     pub(super) fn attributes(
         &mut self,

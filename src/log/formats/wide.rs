@@ -99,6 +99,9 @@ pub(super) fn read<R: Read>(
             });
             continue;
         }
+        if ctx.bad_attribute(&rec, &attrs, line, names)? {
+            continue;
+        }
         for &(s, t, _) in &times {
             ctx.b.push_ids(item, s, t, line);
         }
