@@ -90,28 +90,13 @@ def hostile_files(d):
 PRESETS = ["jira-json", "jira-agile-metrics", "actionableagile", "linear", "gitlab",
            "azure-devops", "pm4py", "xes"]
 
-# The model of the `change` fuzz target (fuzz/src/lib.rs), which its corpus's changes name.
-CHANGE_MODEL = """[arrivals]
-rate_per_day = 1.0
-
-[[stage]]
-name = "Dev"
-servers = 2
-service = { dist = "exponential", mean_days = 1.5 }
-
-[[stage]]
-name = "Deploy"
-servers = 1
-service = { dist = "deterministic", days = 0.5 }
-batch = { every_days = 7.0 }
-
-[[stage]]
-name = "Test"
-servers = 1
-service = { dist = "gamma", mean_days = 0.8, cv = 0.7 }
-rework = { to = "Dev", probability = 0.1 }
-visit_probability = 0.9
-"""
+def change_model(root):
+    """The model of the `change` fuzz target, which its corpus's changes name: read from
+    `fuzz/src/lib.rs` (its `CHANGE_MODEL`), not copied here."""
+    with open(os.path.join(root, "fuzz", "src", "lib.rs")) as f:
+        text = f.read()
+    head = 'const CHANGE_MODEL: &str = r#"'
+    return text[text.index(head) + len(head):text.index('"#;', text.index(head))]
 
 
 def decoded(corpus, path, tmp, n):
@@ -175,7 +160,7 @@ def jobs(root, tmp, limit):
         out.append(("simulate", ["simulate", f, "--replications", "2"], f))
     model = os.path.join(tmp, "change-model.toml")
     with open(model, "w") as fh:
-        fh.write(CHANGE_MODEL)
+        fh.write(change_model(root))
     for f in files("change"):
         with open(f, "rb") as fh:
             data = fh.read()
