@@ -156,7 +156,7 @@ pub use dora::{
 pub use error::{Error, Position, Result, UnmappedState};
 pub use export::{WideLayout, write_wide};
 pub use forecast::{
-    Forecast, ForecastAnswer, ForecastOptions, Question, ThroughputHistory, forecast,
+    Forecast, ForecastAnswer, ForecastOptions, LevelHits, Question, ThroughputHistory, forecast,
 };
 pub use log::{
     BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,

@@ -154,6 +154,32 @@ pub(crate) fn percentiles_unsorted<const N: usize>(data: &mut [f64], levels: [f6
 /// # Formula
 ///
 /// x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n, with s the sample standard deviation (n − 1 in the denominator).
+/// The exact (Clopper–Pearson, 1934) two-sided interval at level `level` of a binomial
+/// proportion with `k` successes in `n` trials: the `(1 − level)/2` and `(1 + level)/2`
+/// quantiles of Beta(k, n − k + 1) and Beta(k + 1, n − k), with 0 for `k = 0` and 1 for
+/// `k = n`. `None` for `n = 0`.
+pub(crate) fn binomial_ci(k: u64, n: u64, level: f64) -> Option<[f64; 2]> {
+    use statrs::distribution::{Beta, ContinuousCDF};
+    if n == 0 || k > n {
+        return None;
+    }
+    let alpha = 1.0 - level;
+    let (kf, nf) = (k as f64, n as f64);
+    let lo = if k == 0 {
+        0.0
+    } else {
+        Beta::new(kf, nf - kf + 1.0).ok()?.inverse_cdf(alpha / 2.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        Beta::new(kf + 1.0, nf - kf)
+            .ok()?
+            .inverse_cdf(1.0 - alpha / 2.0)
+    };
+    Some([lo, hi])
+}
+
 pub(crate) fn mean_ci(values: impl IntoIterator<Item = f64>) -> (f64, Option<[f64; 2]>) {
     let xs: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
     let n = xs.len();
@@ -751,5 +777,22 @@ mod tests {
         assert!((m - lo - (hi - m)).abs() < 1e-12);
         assert_eq!(mean_ci([5.0]), (5.0, None));
         assert_eq!(mean_ci([f64::NAN, 5.0]).0, 5.0);
+    }
+
+    #[test]
+    fn clopper_pearson_matches_published_intervals() {
+        // The bounds solved by bisection on the binomial CDF itself (P(X ≥ k | lo) = 2.5%,
+        // P(X ≤ k | hi) = 2.5%): 66 of 81 gives 0.71302 to 0.89248; 0 of 10 gives 0 to
+        // 0.30850; 10 of 10 gives 0.69150 to 1.
+        let [lo, hi] = binomial_ci(66, 81, 0.95).unwrap();
+        assert!(
+            (lo - 0.71302).abs() < 5e-5 && (hi - 0.89248).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        let [lo, hi] = binomial_ci(0, 10, 0.95).unwrap();
+        assert!(lo == 0.0 && (hi - 0.30850).abs() < 5e-5, "{hi}");
+        let [lo, hi] = binomial_ci(10, 10, 0.95).unwrap();
+        assert!((lo - 0.69150).abs() < 5e-5 && hi == 1.0, "{lo}");
+        assert!(binomial_ci(0, 0, 0.95).is_none());
     }
 }

@@ -9,6 +9,10 @@ use crate::error::{Error, Result};
 use crate::metrics::{Metrics, MetricsOptions};
 use crate::timeline::Timelines;
 
+mod hits;
+
+pub use hits::LevelHits;
+
 /// The longest horizon a forecast looks at: a hundred years of days.
 const MAX_DAYS: u64 = 36_500;
 /// The most trials a forecast runs.
