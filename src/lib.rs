@@ -156,7 +156,9 @@ pub use dora::{
 pub use error::{Error, Position, Result, UnmappedState};
 pub use export::{WideLayout, write_wide};
 pub use forecast::{
-    Forecast, ForecastAnswer, ForecastOptions, LevelHits, Question, ThroughputHistory, forecast,
+    Calibration, CalibrationPoint, CalibrationSummary, Forecast, ForecastAnswer, ForecastMethod,
+    ForecastOptions, LevelHits, MIN_CALIBRATION_POINTS, MIN_HISTORY_DAYS, Question,
+    ThroughputHistory, calibrate, forecast,
 };
 pub use log::{
     BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,

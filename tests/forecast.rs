@@ -4,8 +4,8 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 use valuestream::{
-    Error, Forecast, ForecastOptions, LogReader, Question, Stage, StageKind, Timelines, Workflow,
-    forecast,
+    Error, Forecast, ForecastMethod, ForecastOptions, LogReader, Question, Stage, StageKind,
+    Timelines, Workflow, forecast,
 };
 
 fn workflow() -> Workflow {
@@ -46,8 +46,10 @@ fn timelines(per_day: &[u32]) -> Timelines {
     Timelines::new(&log, &workflow()).unwrap()
 }
 
+/// Single days drawn uniformly: the bootstrap whose answers the exact oracles give.
 fn options(trials: u32, seed: u64) -> ForecastOptions {
     ForecastOptions::new()
+        .method(ForecastMethod::Days)
         .trials(trials)
         .seed(seed)
         .confidence(vec![0.7, 0.85, 0.95])
@@ -172,14 +174,20 @@ fn warnings_name_a_short_thin_or_drifting_history() {
     );
     let mut drift = vec![4; 30];
     drift.extend([1; 30]);
+    let days = ForecastOptions::default().method(ForecastMethod::Days);
+    let f = forecast(&timelines(&drift), Question::HowMany { days: 3 }, &days).unwrap();
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(f.warnings[0].contains("4.00 a day in its first half, 1.00"));
+    // The default finds the change on day 31 (31 January) and samples the 30 days since.
     let f = forecast(
         &timelines(&drift),
         Question::HowMany { days: 3 },
         &ForecastOptions::default(),
     )
     .unwrap();
-    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
-    assert!(f.warnings[0].contains("4.00 a day in its first half, 1.00"));
+    assert_eq!(f.history.changed_on.unwrap().to_string(), "2024-01-31");
+    assert_eq!((f.history.days, f.history.items_done), (30, 30));
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
     let f = forecast(
         &timelines(&[2; 60]),
         Question::HowMany { days: 3 },

@@ -1,17 +1,25 @@
 //! Monte Carlo forecasts of delivery from the team's own daily throughput.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Offset, Utc};
+use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, MetricsOptions};
 use crate::timeline::Timelines;
 
+mod calibrate;
 mod hits;
+mod method;
 
+pub use calibrate::{
+    Calibration, CalibrationPoint, CalibrationSummary, MIN_HISTORY_DAYS, calibrate,
+};
 pub use hits::LevelHits;
+pub use method::ForecastMethod;
+
+use method::Sample;
 
 /// The longest horizon a forecast looks at: a hundred years of days.
 const MAX_DAYS: u64 = 36_500;
@@ -42,12 +50,13 @@ pub enum Question {
 /// # Examples
 ///
 /// ```
-/// use valuestream::ForecastOptions;
+/// use valuestream::{ForecastOptions, ForecastMethod};
 ///
 /// let o = ForecastOptions::new();
 /// assert_eq!((o.trials, o.history_days), (10_000, 90));
 /// assert_eq!(o.confidence, [0.5, 0.7, 0.85, 0.95]);
-/// let o = o.trials(1_000).seed(7).confidence(vec![0.85]);
+/// assert_eq!(o.method, ForecastMethod::Regime);
+/// let o = o.trials(1_000).seed(7).confidence(vec![0.85]).method(ForecastMethod::Days);
 /// assert_eq!((o.trials, o.seed, o.confidence.len()), (1_000, 7, 1));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +76,12 @@ pub struct ForecastOptions {
     /// Only items whose attribute `key` is `value`, for every pair (default none): a
     /// forecast of the bugs alone, say. The log must have been read keeping the attribute.
     pub attributes: Vec<(String, String)>,
+    /// How the coming days are drawn from the past ones (default [`ForecastMethod::Regime`], the
+    /// best calibrated on the logs the README names).
+    pub method: ForecastMethod,
+    /// The days between two past instants at which [`forecast`] checks its method on the
+    /// log ([`Forecast::calibration`]; default 7; 0: no check).
+    pub calibrate_every_days: u32,
 }
 
 impl Default for ForecastOptions {
@@ -78,6 +93,8 @@ impl Default for ForecastOptions {
             day_offset: Utc.fix(),
             confidence: vec![0.5, 0.7, 0.85, 0.95],
             attributes: Vec::new(),
+            method: ForecastMethod::default(),
+            calibrate_every_days: 7,
         }
     }
 }
@@ -124,6 +141,20 @@ impl ForecastOptions {
         self
     }
 
+    /// The same options drawing the coming days by `method`.
+    #[must_use]
+    pub fn method(mut self, method: ForecastMethod) -> ForecastOptions {
+        self.method = method;
+        self
+    }
+
+    /// The same options checking the forecast every `days` days back (0: not at all).
+    #[must_use]
+    pub fn calibrate_every_days(mut self, days: u32) -> ForecastOptions {
+        self.calibrate_every_days = days;
+        self
+    }
+
     /// The same options forecasting only the items whose attribute `key` is `value`, for
     /// every pair.
     #[must_use]
@@ -149,6 +180,11 @@ pub struct ThroughputHistory {
     pub per_day_mean: f64,
     /// Days on which nothing was done.
     pub days_without_delivery: u32,
+    /// How the coming days are drawn from these.
+    pub method: ForecastMethod,
+    /// For [`ForecastMethod::Regime`]: the first day after the latest change of throughput found in
+    /// the last year, if one was.
+    pub changed_on: Option<NaiveDate>,
     /// Items done on each day, in order.
     pub per_day: Vec<u32>,
 }
@@ -175,8 +211,9 @@ pub struct ForecastAnswer {
 
 /// A Monte Carlo forecast. JSON keys: `question` (`{"how_many": {"days"}}` or
 /// `{"when": {"items"}}`), `as_of`, `history {first_day, last_day, days, items_done,
-/// per_day_mean, days_without_delivery, per_day}`, `trials`, `seed`, `answers[]` of
-/// `{confidence, items | days and date}`, `mean`, `warnings[]`.
+/// per_day_mean, days_without_delivery, method, changed_on, per_day}`, `trials`, `seed`,
+/// `answers[]` of `{confidence, items | days and date}`, `mean`, `distribution[]` of
+/// `[outcome, trials]`, `calibration` (null or [`CalibrationSummary`]), `warnings[]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Forecast {
@@ -194,20 +231,30 @@ pub struct Forecast {
     pub answers: Vec<ForecastAnswer>,
     /// The mean over the trials: items ([`Question::HowMany`]) or days ([`Question::When`]).
     pub mean: f64,
+    /// The outcomes of the trials, ascending: each outcome (items, or days) with the
+    /// number of trials that gave it.
+    pub distribution: Vec<(u64, u32)>,
+    /// How often the same forecast came true on the log's past, if it could be checked.
+    pub calibration: Option<CalibrationSummary>,
     /// What makes the forecast less trustworthy, in sentences.
     pub warnings: Vec<String>,
 }
+
+/// The fewest past points at which a forecast must have been checked for
+/// [`Forecast::calibration`] to be given.
+pub const MIN_CALIBRATION_POINTS: u64 = 10;
 
 /// Forecasts delivery by resampling the daily throughput of the log's recent past.
 ///
 /// # Formula
 ///
-/// The sample is the number of items done (not discarded; of the attributes asked for, if
-/// any) on each of the last
-/// `history_days` whole days of the window: days that begin at or after the window's
-/// start and end at or before `as_of`, days with nothing done included. Each trial draws
-/// days from the sample uniformly with replacement (a bootstrap, Efron 1979), one for each
-/// day from the first that begins at or after `as_of`:
+/// The whole days are the days of the window that begin at or after its start and end at
+/// or before `as_of`, each with the number of items done on it (not discarded; of the
+/// attributes asked for, if any), days with nothing done included. The sample is the last
+/// `history_days` of them (for [`ForecastMethod::Regime`], fewer when the throughput changed since).
+/// Each trial draws days from the sample by the options' [`ForecastMethod`], one for each day from
+/// the first that begins at or after `as_of` (with [`ForecastMethod::Days`], uniformly with
+/// replacement: a bootstrap, Efron 1979):
 ///
 /// - **How many** in D days: the sum of D draws. At confidence c the answer is the largest
 ///   x with P(sum ≥ x) ≥ c over the trials: the sorted sums' element ⌊T(1 − c)⌋ for T
@@ -218,8 +265,13 @@ pub struct Forecast {
 ///
 /// This is the throughput-based Monte Carlo forecast of D. Vacanti, *When Will It Be
 /// Done?* (2020), and T. Magennis's forecasting spreadsheets. It assumes that the coming
-/// days resemble the sampled ones and that days are independent; the warnings say when the
-/// sample is short, thin, or drifting.
+/// days resemble the sampled ones; the warnings say when the sample is short, thin, or
+/// drifting, or the log an extract.
+///
+/// Unless `calibrate_every_days` is 0, the forecast is also checked on the log itself
+/// ([`calibrate`], with the same question and options, every that many days back):
+/// [`Forecast::calibration`] says how often its answers came true, when at least
+/// [`MIN_CALIBRATION_POINTS`] past points could be checked.
 ///
 /// # Examples
 ///
@@ -235,6 +287,8 @@ pub struct Forecast {
 /// let log = LogReader::builder().build().read(csv.as_bytes())?;
 /// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
 /// let f = forecast(&tl, Question::When { items: 5 }, &ForecastOptions::default())?;
+/// // Nine days are too few to check the forecast on.
+/// assert!(f.calibration.is_none());
 /// // The whole days are 2 to 10 March (1 March began before the first event).
 /// assert_eq!((f.history.days, f.history.items_done), (9, 9));
 /// assert!(f.answers.iter().all(|a| a.days == Some(5)));
@@ -256,8 +310,12 @@ pub fn forecast(
     options: &ForecastOptions,
 ) -> Result<Forecast> {
     check(question, options)?;
-    let history = history(timelines, options)?;
+    let whole = WholeDays::of(timelines, options)?;
+    let (history, sample) = whole.history(whole.per_day.len(), options);
     let mut warnings = warnings(&history, options);
+    if let Some(w) = &whole.extract {
+        warnings.push(w.clone());
+    }
     let bad = |m: String| Err(Error::InvalidArgument(m));
     match question {
         Question::HowMany { .. } => {
@@ -283,20 +341,15 @@ pub fn forecast(
             }
         }
     }
-    let mut outcomes = run_trials(&history.per_day, question, options);
+    let outcomes = outcomes(&sample, question, options.trials, options.seed);
     let mean = outcomes.iter().map(|&x| x as f64).sum::<f64>() / outcomes.len() as f64;
-    outcomes.sort_unstable();
-    // Day 1 of the future: the first day that begins at or after as_of.
-    let as_of_local = timelines
-        .as_of()
-        .with_timezone(&options.day_offset)
-        .naive_local();
-    let day_one = if midnight(as_of_local.date()) == as_of_local {
-        Some(as_of_local.date())
+    let day_one = day_one(timelines.as_of(), options.day_offset);
+    let answers = answers(&outcomes, question, &options.confidence, day_one);
+    let calibration = if options.calibrate_every_days == 0 {
+        None
     } else {
-        as_of_local.date().succ_opt()
+        calibrate::summary(&whole, question, options)
     };
-    let answers = answers(&outcomes, question, options, day_one);
     Ok(Forecast {
         question,
         as_of: timelines.as_of(),
@@ -305,8 +358,52 @@ pub fn forecast(
         seed: options.seed,
         answers,
         mean,
+        distribution: distribution(&outcomes),
+        calibration,
         warnings,
     })
+}
+
+/// Where the window check of `timelines` finds an extract: the start of its steady window
+/// and the warning.
+fn extract_start(timelines: &Timelines) -> Option<(DateTime<Utc>, String)> {
+    let check = crate::metrics::WindowCheck::of(timelines);
+    check
+        .warnings
+        .iter()
+        .find(|w| w.kind == crate::metrics::RegimeKind::Extract)
+        .and_then(|w| {
+            let since = w.since?;
+            Some((
+                since,
+                format!(
+                    "{} Throughput before then is that of the extract, not of the stream: only the whole days from then on are sampled and checked.",
+                    w.message
+                ),
+            ))
+        })
+}
+
+/// Day 1 of the future: the first day that begins at or after `as_of`.
+fn day_one(as_of: DateTime<Utc>, offset: FixedOffset) -> Option<NaiveDate> {
+    let local = as_of.with_timezone(&offset).naive_local();
+    if midnight(local.date()) == local {
+        Some(local.date())
+    } else {
+        local.date().succ_opt()
+    }
+}
+
+/// Sorted outcomes as (outcome, trials) pairs.
+fn distribution(sorted: &[u64]) -> Vec<(u64, u32)> {
+    let mut d: Vec<(u64, u32)> = Vec::new();
+    for &x in sorted {
+        match d.last_mut() {
+            Some((v, n)) if *v == x => *n += 1,
+            _ => d.push((x, 1)),
+        }
+    }
+    d
 }
 
 /// The question and the options are in range.
@@ -343,31 +440,33 @@ fn check(question: Question, options: &ForecastOptions) -> Result<()> {
     Ok(())
 }
 
-/// One outcome per trial, drawing days from `sample` (not empty): the items done in the
-/// days asked, or the days until the items asked are done.
-fn run_trials(sample: &[u32], question: Question, options: &ForecastOptions) -> Vec<u64> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
-    let trials = options.trials as usize;
-    let mut draw = || u64::from(sample[rng.random_range(0..sample.len())]);
+/// One outcome per trial, sorted, drawing days from `sample` (not empty): the items done
+/// in the days asked, or the days until the items asked are done (at most [`MAX_DAYS`]).
+fn outcomes(sample: &Sample<'_>, question: Question, trials: u32, seed: u64) -> Vec<u64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let trials = trials as usize;
     let mut outcomes: Vec<u64> = Vec::with_capacity(trials);
     match question {
         Question::HowMany { days } => {
             for _ in 0..trials {
-                outcomes.push((0..days).map(|_| draw()).sum());
+                let mut d = sample.drawer();
+                outcomes.push((0..days).map(|_| d.next(&mut rng)).sum());
             }
         }
         Question::When { items } => {
             let items = u64::from(items);
             for _ in 0..trials {
+                let mut d = sample.drawer();
                 let (mut done, mut day) = (0u64, 0u64);
                 while done < items && day < MAX_DAYS {
-                    done += draw();
+                    done += d.next(&mut rng);
                     day += 1;
                 }
                 outcomes.push(day);
             }
         }
     }
+    outcomes.sort_unstable();
     outcomes
 }
 
@@ -376,12 +475,11 @@ fn run_trials(sample: &[u32], question: Question, options: &ForecastOptions) -> 
 fn answers(
     outcomes: &[u64],
     question: Question,
-    options: &ForecastOptions,
+    confidence: &[f64],
     day_one: Option<NaiveDate>,
 ) -> Vec<ForecastAnswer> {
     let trials = outcomes.len();
-    options
-        .confidence
+    confidence
         .iter()
         .map(|&c| match question {
             Question::HowMany { .. } => {
@@ -413,63 +511,97 @@ fn midnight(d: NaiveDate) -> chrono::NaiveDateTime {
     d.and_hms_opt(0, 0, 0).unwrap_or_default()
 }
 
-/// The whole days of the window before `as_of` (the last `history_days` of them) and the
-/// items done on each.
-fn history(timelines: &Timelines, options: &ForecastOptions) -> Result<ThroughputHistory> {
-    let local = |t: DateTime<Utc>| t.with_timezone(&options.day_offset).naive_local();
-    let (start, end) = (local(timelines.start()), local(timelines.as_of()));
-    // The first day that begins at or after the start, and the last that ends by as_of.
-    let first_whole = if midnight(start.date()) == start {
-        Some(start.date())
-    } else {
-        start.date().succ_opt()
-    };
-    let last_whole = end.date().pred_opt();
-    let (Some(first_whole), Some(last_whole)) = (first_whole, last_whole) else {
-        return Err(Error::InvalidArgument(
-            "the window holds no whole day to sample throughput from".into(),
-        ));
-    };
-    // With as_of at midnight the day before it is whole; otherwise as_of's day is not.
-    if last_whole < first_whole {
-        return Err(Error::InvalidArgument(format!(
-            "the window ({} to {}) holds no whole day to sample throughput from",
-            timelines.start(),
-            timelines.as_of()
-        )));
+/// Every whole day of the window before `as_of`, with the items done on each.
+#[derive(Clone, Debug)]
+pub(crate) struct WholeDays {
+    /// The first whole day.
+    first: NaiveDate,
+    /// Items done on each whole day, oldest first (not empty).
+    per_day: Vec<u32>,
+    /// Why the days begin later than the window: the log is an extract.
+    extract: Option<String>,
+}
+
+impl WholeDays {
+    /// The whole days of the window of `timelines`: those that begin at or after its start
+    /// and end at or before `as_of`, in the options' day offset, with the report's daily
+    /// throughput (done items, not discarded ones, of the attributes asked for). When the
+    /// window check finds the log an extract ([`crate::WindowCheck`]), the days begin at
+    /// the start of its steady window instead.
+    fn of(timelines: &Timelines, options: &ForecastOptions) -> Result<WholeDays> {
+        let local = |t: DateTime<Utc>| t.with_timezone(&options.day_offset).naive_local();
+        let extract = extract_start(timelines);
+        let begin = extract.as_ref().map_or(timelines.start(), |(since, _)| {
+            (*since).max(timelines.start())
+        });
+        let (start, end) = (local(begin), local(timelines.as_of()));
+        let first_whole = if midnight(start.date()) == start {
+            Some(start.date())
+        } else {
+            start.date().succ_opt()
+        };
+        let last_whole = end.date().pred_opt();
+        let none = || {
+            Err(Error::InvalidArgument(format!(
+                "the window ({} to {}) holds no whole day to sample throughput from",
+                timelines.start(),
+                timelines.as_of()
+            )))
+        };
+        let (Some(first), Some(last_whole)) = (first_whole, last_whole) else {
+            return none();
+        };
+        // With as_of at midnight the day before it is whole; otherwise as_of's day is not.
+        if last_whole < first {
+            return none();
+        }
+        let mut opts = MetricsOptions::new().day_offset(options.day_offset);
+        for (k, v) in &options.attributes {
+            opts = opts.attribute(k.clone(), v.clone());
+        }
+        let daily = Metrics::new(timelines, &opts)?.daily()?;
+        let per_day: Vec<u32> = daily
+            .starts
+            .iter()
+            .zip(&daily.departures)
+            .filter(|(d, _)| **d >= first && **d <= last_whole)
+            .map(|(_, &n)| u32::try_from(n).unwrap_or(u32::MAX))
+            .collect();
+        if per_day.is_empty() {
+            return none();
+        }
+        Ok(WholeDays {
+            first,
+            per_day,
+            extract: extract.map(|(_, w)| w),
+        })
     }
-    // The report's daily throughput (done items, not discarded ones, of the attributes
-    // asked for), on the whole days of the window, the last `history_days` of them.
-    let mut opts = MetricsOptions::new().day_offset(options.day_offset);
-    for (k, v) in &options.attributes {
-        opts = opts.attribute(k.clone(), v.clone());
+
+    /// The date of whole day `k`.
+    fn date(&self, k: usize) -> NaiveDate {
+        self.first + Duration::days(k as i64)
     }
-    let daily = Metrics::new(timelines, &opts)?.daily()?;
-    let whole: Vec<u32> = daily
-        .starts
-        .iter()
-        .zip(&daily.departures)
-        .filter(|(d, _)| **d >= first_whole && **d <= last_whole)
-        .map(|(_, &n)| u32::try_from(n).unwrap_or(u32::MAX))
-        .collect();
-    let days = whole.len().min(options.history_days as usize);
-    if days == 0 {
-        return Err(Error::InvalidArgument(
-            "the window holds no whole day to sample throughput from".into(),
-        ));
+
+    /// The history sampled by a forecast made at the start of whole day `upto` (≥ 1: the
+    /// days before it are known), and its sample.
+    fn history(&self, upto: usize, options: &ForecastOptions) -> (ThroughputHistory, Sample<'_>) {
+        let known = &self.per_day[..upto];
+        let sample = Sample::new(known, options.method, options.history_days as usize);
+        let days = sample.days.len();
+        let items_done: u64 = sample.days.iter().map(|&n| u64::from(n)).sum();
+        let history = ThroughputHistory {
+            first_day: self.date(upto - days),
+            last_day: self.date(upto - 1),
+            days: days as u32,
+            items_done,
+            per_day_mean: items_done as f64 / days as f64,
+            days_without_delivery: sample.days.iter().filter(|&&n| n == 0).count() as u32,
+            method: options.method,
+            changed_on: sample.change.map(|k| self.date(k)),
+            per_day: sample.days.to_vec(),
+        };
+        (history, sample)
     }
-    let per_day = whole[whole.len() - days..].to_vec();
-    let first_day = last_whole - Duration::days(days as i64 - 1);
-    let items_done: u64 = per_day.iter().map(|&n| u64::from(n)).sum();
-    Ok(ThroughputHistory {
-        first_day,
-        last_day: last_whole,
-        days: days as u32,
-        items_done,
-        per_day_mean: items_done as f64 / days as f64,
-        days_without_delivery: per_day.iter().filter(|&&n| n == 0).count() as u32,
-        per_day,
-    })
 }
 
 /// What makes the sample a weak guide to the future.
@@ -479,7 +611,9 @@ fn warnings(h: &ThroughputHistory, options: &ForecastOptions) -> Vec<String> {
         w.push(format!(
             "only {} days of throughput are sampled{}: a short history may miss slow or busy spells",
             h.days,
-            if h.days < options.history_days {
+            if h.changed_on.is_some() {
+                " (the days since the throughput changed)"
+            } else if h.days < options.history_days {
                 " (the whole window)"
             } else {
                 ""
