@@ -4,8 +4,8 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 use valuestream::{
-    Error, Forecast, ForecastMethod, ForecastOptions, LogReader, Question, Stage, StageKind,
-    Timelines, Workflow, forecast,
+    Calibration, Error, Forecast, ForecastMethod, ForecastOptions, LevelHits, LogReader, Question,
+    Stage, StageKind, Timelines, Workflow, calibrate, forecast,
 };
 
 fn workflow() -> Workflow {
@@ -380,4 +380,83 @@ fn a_forecast_can_be_of_one_kind_of_item() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// `days` of i.i.d. Poisson throughput, `rate` a day before day `change` and `after` from
+/// it on (seeded).
+fn poisson_days(days: usize, rate: f64, change: usize, after: f64, seed: u64) -> Vec<u32> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Poisson};
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let (before, later) = (Poisson::new(rate).unwrap(), Poisson::new(after).unwrap());
+    (0..days)
+        .map(|d| {
+            let p = if d < change { &before } else { &later };
+            p.sample(&mut rng) as u32
+        })
+        .collect()
+}
+
+/// The share met at the 85% level over the points from day `from` on, their number, and
+/// the probability the forecasts claimed there on average.
+fn share_from(c: &Calibration, from: NaiveDate) -> (f64, usize) {
+    let k = c
+        .levels
+        .iter()
+        .position(|h| (h.confidence - 0.85).abs() < 1e-9)
+        .unwrap();
+    let met: Vec<bool> = c
+        .points
+        .iter()
+        .filter(|p| p.day_one >= from)
+        .filter_map(|p| p.met[k])
+        .collect();
+    let hits = met.iter().filter(|&&m| m).count();
+    (hits as f64 / met.len() as f64, met.len())
+}
+
+/// Within three standard errors of the claimed probability: what sampling error explains.
+fn calibrated(h: &LevelHits) -> bool {
+    let (p, n) = (h.expected(), h.points as f64);
+    (h.share.unwrap() - p).abs() <= 3.0 * (p * (1.0 - p) / n).sqrt()
+}
+
+#[test]
+fn an_iid_stream_is_calibrated_within_its_sampling_error() {
+    // 2,000 days of Poisson(3) throughput; 14-day questions every 14 days: the windows do
+    // not overlap, so the points are independent.
+    let tl = timelines(&poisson_days(2000, 3.0, 2000, 3.0, 11));
+    for method in [ForecastMethod::Days, ForecastMethod::default()] {
+        let o = ForecastOptions::new().method(method).trials(4000);
+        for q in [Question::HowMany { days: 14 }, Question::When { items: 40 }] {
+            let c = calibrate(&tl, q, &o, 14).unwrap();
+            assert!(c.levels[0].points > 120, "{}", c.levels[0].points);
+            for h in &c.levels {
+                assert!(calibrated(h), "{method:?} {q:?}: {}", h.sentence());
+                assert!(!h.miscalibrated(), "{method:?} {q:?}: {}", h.sentence());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_halving_throughput_miscalibrates_the_naive_method_and_not_the_default() {
+    // Poisson(4) a day for 400 days, then Poisson(2) for 200: 85% forecasts of the next
+    // 14 days, made every 7 days, judged on the points after the change.
+    let per_day = poisson_days(600, 4.0, 400, 2.0, 5);
+    let tl = timelines(&per_day);
+    let change = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(400);
+    let q = Question::HowMany { days: 14 };
+    let naive = ForecastOptions::new().method(ForecastMethod::Days);
+    let c = calibrate(&tl, q, &naive, 7).unwrap();
+    let (share, n) = share_from(&c, change);
+    assert!(n >= 25, "{n}");
+    // Its 90 days of history hold the old rate for weeks after the change.
+    assert!(share < 0.7, "naive: {share} over {n} points");
+    let c = calibrate(&tl, q, &ForecastOptions::new(), 7).unwrap();
+    let (share, n) = share_from(&c, change);
+    assert!(share >= 0.75, "default: {share} over {n} points");
+    // Before the change both are calibrated.
+    let h = c.levels.iter().find(|h| h.confidence == 0.85).unwrap();
+    assert!(h.share.unwrap() > 0.8, "{}", h.sentence());
 }

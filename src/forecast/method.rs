@@ -7,14 +7,14 @@ use serde::Serialize;
 /// The days of a block in the block methods: a week, so that every block holds each
 /// weekday once.
 const BLOCK_DAYS: usize = 7;
-/// The fewest days a regime found by [`ForecastMethod::Regime`] may hold: two weeks.
-const MIN_REGIME_DAYS: usize = 14;
+/// The fewest days a regime found by [`ForecastMethod::Regime`] may hold: three weeks.
+const MIN_REGIME_DAYS: usize = 21;
 /// How far back [`ForecastMethod::Regime`] looks for a change of throughput.
 const REGIME_LOOKBACK_DAYS: usize = 365;
 /// The likelihood-ratio statistic, over its dispersion, that a change of throughput needs.
-const MIN_CHANGE_STATISTIC: f64 = 15.0;
+const MIN_CHANGE_STATISTIC: f64 = 25.0;
 /// The least ratio of the two rates that a change of throughput needs.
-const MIN_CHANGE_FACTOR: f64 = 1.3;
+const MIN_CHANGE_FACTOR: f64 = 1.5;
 
 /// How the coming days are drawn from the past ones.
 ///
@@ -35,13 +35,17 @@ pub enum ForecastMethod {
     /// Single days drawn from the last `history_days`, each weighted by half for every
     /// `history_days / 3` days of its age: recent days count most.
     Recent,
-    /// Weeks (as [`ForecastMethod::Weeks`]) drawn from the days since the latest change of
-    /// throughput found in the last year, at most `history_days` of them and at least 14. A
-    /// change is the best split of the days into two periods of constant Poisson rates
-    /// (each at least 14 days) whose likelihood-ratio statistic, divided by the days'
-    /// dispersion (Pearson's χ² over its degrees of freedom, for batched deliveries), is at
-    /// least 15, the rates differing by 30% or more; the search repeats on the later
-    /// period.
+    /// Single days drawn uniformly from the days since the latest change of throughput
+    /// found in the last year, at most `history_days` of them (at least 21): as
+    /// [`ForecastMethod::Days`] when there was none. A change is the best split of the days
+    /// into two periods of constant Poisson rates, each at least 21 days, whose
+    /// likelihood-ratio statistic, divided by the days' dispersion (Pearson's χ² over its
+    /// degrees of freedom, so that batched deliveries do not pass for a change), is at
+    /// least 25, the rates differing by a factor of 1.5 or more; the search repeats on the
+    /// later period. (Binary segmentation of a Poisson rate: Scott and Knott 1974; Killick
+    /// and Eckley 2014.) The thresholds were chosen on the calibration of the README's logs
+    /// and of simulated streams: lower ones cut steady streams into short samples, whose
+    /// forecasts are too narrow.
     #[default]
     Regime,
 }
@@ -114,7 +118,7 @@ impl<'a> Sample<'a> {
                 let from = whole.len() - whole.len().min(REGIME_LOOKBACK_DAYS);
                 let change = latest_change(&whole[from..]).map(|k| from + k);
                 let since = change.map_or(whole.len(), |k| whole.len() - k);
-                let mut s = Sample::uniform(last(since.min(history_days)), BLOCK_DAYS);
+                let mut s = Sample::uniform(last(since.min(history_days)), 1);
                 s.change = change;
                 s
             }
@@ -247,11 +251,14 @@ mod tests {
         // Alternating 2 and 6 (mean 4, no change).
         let steady: Vec<u32> = (0..200).map(|i| if i % 2 == 0 { 2 } else { 6 }).collect();
         assert_eq!(latest_change(&steady), None);
-        // A change in the last 10 days is shorter than a regime: the latest regime found
-        // is the last 14 days, which hold it.
+        // A change in the last 10 days is shorter than a regime (21 days): the last 21
+        // days, 11 of them before it, do not differ enough to be one.
         let mut late = vec![4u32; 100];
         late.extend([0u32; 10]);
-        assert_eq!(latest_change(&late), Some(96));
+        assert_eq!(latest_change(&late), None);
+        // Twenty-one days of nothing after 100 of 4 a day are.
+        late.extend([0u32; 11]);
+        assert_eq!(latest_change(&late), Some(100));
     }
 
     #[test]
