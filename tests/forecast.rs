@@ -339,6 +339,130 @@ fn the_command_line_prints_the_forecast() {
     let o = run(&["--days", "7", "--confidence", "100"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("percentage"));
+    // The story log is long enough for the forecast to say how it held up.
+    let o = run(&["--days", "14"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Checked on this log's past (every 7 days): the 85% forecast was met"),
+        "{text}"
+    );
+    for (bad, says) in [
+        (&["--days", "7", "--method", "magic"][..], "--method magic"),
+        (&["--calibrate", "--every", "0d"][..], "--every 0d"),
+        (&["--calibrate", "--every", "week"][..], "--every week"),
+    ] {
+        let o = run(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{bad:?}");
+    }
+}
+
+#[test]
+fn calibrate_on_the_command_line_is_the_library_s() {
+    use std::process::Command;
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let o = Command::new(env!("CARGO_BIN_EXE_valuestream"))
+        .arg("forecast")
+        .arg(root.join("data/story/log.csv"))
+        .args(["--workflow"])
+        .arg(root.join("data/story/workflow.toml"))
+        .args(["--calibrate", "--days", "14", "--every", "2w", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let log = LogReader::builder()
+        .build()
+        .read_path(root.join("data/story/log.csv"))
+        .unwrap();
+    let wf = Workflow::from_path(root.join("data/story/workflow.toml")).unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let q = Question::HowMany { days: 14 };
+    let c = calibrate(&tl, q, &ForecastOptions::new(), 14).unwrap();
+    let lib = serde_json::to_value(&c).unwrap();
+    assert_eq!(v["calibrations"][0]["points"], lib["points"]);
+    for (a, b) in v["calibrations"][0]["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(lib["levels"].as_array().unwrap())
+    {
+        assert_eq!((&a["points"], &a["met"]), (&b["points"], &b["met"]));
+        let close = |k: &str| (a[k].as_f64().unwrap() - b[k].as_f64().unwrap()).abs() < 1e-12;
+        assert!(close("share") && close("claimed"), "{a} {b}");
+    }
+    // Every method, for comparison, the default among them.
+    let methods: Vec<&str> = v["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["days", "weeks", "recent", "regime"]);
+    // Each point's met is its actual against its answers.
+    for p in v["calibrations"][0]["points"].as_array().unwrap() {
+        let actual = p["actual"].as_u64().unwrap();
+        for (a, m) in p["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(p["met"].as_array().unwrap())
+        {
+            assert_eq!(m.as_bool().unwrap(), actual >= a["items"].as_u64().unwrap());
+        }
+    }
+    // Without a question, both: 14 days, and the items the recent days would deliver in 14.
+    let o = Command::new(env!("CARGO_BIN_EXE_valuestream"))
+        .arg("forecast")
+        .arg(root.join("data/story/log.csv"))
+        .args(["--workflow"])
+        .arg(root.join("data/story/workflow.toml"))
+        .arg("--calibrate")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("How many items in the next 14 days? Checked at"),
+        "{text}"
+    );
+    assert!(text.contains("When will "), "{text}");
+    assert!(text.contains("  85% "), "{text}");
+}
+
+#[test]
+fn an_extract_is_checked_from_its_steady_window_unless_asked() {
+    // 40 items over 400 days, then 4 a day for 40 days: the window check calls it an
+    // extract from day 400 on, which leaves too few days to check a forecast at.
+    // Each item arrives at the start of the day it is done.
+    let day0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut csv = String::from("id,state,timestamp\n");
+    for k in 0..200 {
+        let d = if k < 40 { k * 10 } else { 400 + (k - 40) / 4 };
+        let day = day0 + Duration::days(d);
+        csv += &format!("I{k},Dev,{day}T00:00:00Z\nI{k},Done,{day}T12:00:00Z\n");
+    }
+    csv += "end,Dev,2025-02-14T00:00:00Z\n";
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let tl = Timelines::new(&log, &workflow()).unwrap();
+    let q = Question::HowMany { days: 14 };
+    let Err(Error::InvalidArgument(m)) = calibrate(&tl, q, &ForecastOptions::new(), 7) else {
+        panic!("an extract's steady window is too short to check")
+    };
+    assert!(m.contains("looks like an extract"), "{m}");
+    let f = forecast(&tl, q, &ForecastOptions::new()).unwrap();
+    assert!(
+        f.history.first_day >= NaiveDate::from_ymd_opt(2025, 2, 4).unwrap(),
+        "{:?}",
+        f.history
+    );
+    assert!(
+        f.warnings.iter().any(|w| w.contains("extract")),
+        "{:?}",
+        f.warnings
+    );
+    let whole = ForecastOptions::new().whole_window(true);
+    let c = calibrate(&tl, q, &whole, 7).unwrap();
+    assert!(c.points.len() > 50);
 }
 
 #[test]

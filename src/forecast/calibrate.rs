@@ -148,8 +148,16 @@ pub fn calibrate(
     let c = run(&whole, question, options, every_days);
     if c.points.is_empty() {
         return Err(Error::InvalidArgument(format!(
-            "the log's {} whole days leave no past point with {MIN_HISTORY_DAYS} days of history{} to check the forecast at",
+            "the log's {} whole days{} leave no past point with {MIN_HISTORY_DAYS} days of history{} to check the forecast at",
             whole.per_day.len(),
+            if whole.extract.is_some() {
+                format!(
+                    " since {} (the log looks like an extract and its earlier days are not the stream's; the whole-window option checks them too)",
+                    whole.date(0)
+                )
+            } else {
+                String::new()
+            },
             match question {
                 Question::HowMany { days } => format!(" and {days} days after it"),
                 Question::When { .. } => String::new(),

@@ -82,6 +82,9 @@ pub struct ForecastOptions {
     /// The days between two past instants at which [`forecast`] checks its method on the
     /// log ([`Forecast::calibration`]; default 7; 0: no check).
     pub calibrate_every_days: u32,
+    /// Sample and check the whole window even when the log looks like an extract (default
+    /// no: only the days from the start of its steady window).
+    pub whole_window: bool,
 }
 
 impl Default for ForecastOptions {
@@ -95,6 +98,7 @@ impl Default for ForecastOptions {
             attributes: Vec::new(),
             method: ForecastMethod::default(),
             calibrate_every_days: 7,
+            whole_window: false,
         }
     }
 }
@@ -152,6 +156,13 @@ impl ForecastOptions {
     #[must_use]
     pub fn calibrate_every_days(mut self, days: u32) -> ForecastOptions {
         self.calibrate_every_days = days;
+        self
+    }
+
+    /// The same options sampling the whole window even of an extract (`true`), or not.
+    #[must_use]
+    pub fn whole_window(mut self, whole: bool) -> ForecastOptions {
+        self.whole_window = whole;
         self
     }
 
@@ -519,7 +530,7 @@ pub(crate) struct WholeDays {
     /// Items done on each whole day, oldest first (not empty).
     per_day: Vec<u32>,
     /// Why the days begin later than the window: the log is an extract.
-    extract: Option<String>,
+    pub(crate) extract: Option<String>,
 }
 
 impl WholeDays {
@@ -527,10 +538,14 @@ impl WholeDays {
     /// and end at or before `as_of`, in the options' day offset, with the report's daily
     /// throughput (done items, not discarded ones, of the attributes asked for). When the
     /// window check finds the log an extract ([`crate::WindowCheck`]), the days begin at
-    /// the start of its steady window instead.
+    /// the start of its steady window instead, unless the options ask for the whole window.
     fn of(timelines: &Timelines, options: &ForecastOptions) -> Result<WholeDays> {
         let local = |t: DateTime<Utc>| t.with_timezone(&options.day_offset).naive_local();
-        let extract = extract_start(timelines);
+        let extract = if options.whole_window {
+            None
+        } else {
+            extract_start(timelines)
+        };
         let begin = extract.as_ref().map_or(timelines.start(), |(since, _)| {
             (*since).max(timelines.start())
         });

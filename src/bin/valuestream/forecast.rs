@@ -59,6 +59,10 @@ pub struct Args {
     /// deliver in 14 days on average.
     #[arg(long)]
     calibrate: bool,
+    /// Sample (and check) the whole window even when the log looks like an extract of
+    /// recent items; by default only the days of its steady window are.
+    #[arg(long)]
+    whole_window: bool,
     /// Days between two past forecasts checked (7, 7d or 2w).
     #[arg(long, default_value = "7d", value_name = "DAYS")]
     every: String,
@@ -170,6 +174,7 @@ fn options(args: &Args, input: &mut crate::input::InputArgs) -> Result<ForecastO
         .day_offset(parse_offset(input.offset.as_deref().unwrap_or("Z"))?)
         .attributes(attributes)
         .method(method)
+        .whole_window(args.whole_window)
         .calibrate_every_days(every_days(&args.every)?);
     if let Some(c) = args
         .confidence
