@@ -43,7 +43,18 @@ usage: python3 tools/forecast_calibration.py LOG.csv WORKFLOW.toml CALIBRATION.j
 
 Prints a table (question, method, level, points, met, share, CI) and exits 0 when everything
 agrees (integers exactly, shares within 1e-9, intervals within 1e-6), 1 listing the first
-disagreements otherwise, 2 when the input cannot be read.
+disagreements otherwise, 2 when the input cannot be read. Give the JSON's own --offset and
+--as-of when the forecast had them (a negative offset as --offset=-07:00).
+
+For the GitHub issue log of pm4py-core:
+
+    valuestream forecast ../shared/data/github_pm4py_issues.csv \
+        --workflow data/workflows/github_pm4py.toml \
+        --id case:concept:name --state concept:name --time time:timestamp \
+        --calibrate --json > calibration.json
+    python3 tools/forecast_calibration.py ../shared/data/github_pm4py_issues.csv \
+        data/workflows/github_pm4py.toml calibration.json \
+        --id case:concept:name --state concept:name --time time:timestamp
 """
 
 import argparse
