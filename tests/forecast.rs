@@ -584,3 +584,26 @@ fn a_halving_throughput_miscalibrates_the_naive_method_and_not_the_default() {
     let h = c.levels.iter().find(|h| h.confidence == 0.85).unwrap();
     assert!(h.share.unwrap() > 0.8, "{}", h.sentence());
 }
+
+#[test]
+fn an_item_done_when_observation_ends_at_midnight_is_done_the_next_day() {
+    // One item a day for 20 days, observed until midnight after the last; one more item
+    // done at that very instant belongs to the day it begins, which is not whole.
+    let day0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let mut csv = String::from("id,state,timestamp\n");
+    for k in 0..20 {
+        let done = day0 + Duration::days(k) + Duration::hours(12);
+        csv += &format!(
+            "I{k},Dev,{}\nI{k},Done,{}\n",
+            day0.to_rfc3339(),
+            done.to_rfc3339()
+        );
+    }
+    let end = day0 + Duration::days(20);
+    csv += &format!("L,Dev,{}\nL,Done,{}\n", day0.to_rfc3339(), end.to_rfc3339());
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let tl = Timelines::new(&log, &workflow()).unwrap();
+    let f = forecast(&tl, Question::HowMany { days: 1 }, &ForecastOptions::new()).unwrap();
+    assert_eq!((f.history.days, f.history.items_done), (20, 20));
+    assert_eq!(f.history.per_day, [1; 20]);
+}

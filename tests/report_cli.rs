@@ -240,7 +240,7 @@ fn svg_dir() {
     );
 }
 
-/// `--html FILE` writes one page with the text report and both charts.
+/// `--html FILE` writes one page with the text report, both charts and the forecast's.
 #[test]
 fn html_page() {
     let dir = scratch("html");
@@ -249,7 +249,12 @@ fn html_page() {
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
-    assert_eq!(html.matches("<svg ").count(), 2);
+    assert_eq!(html.matches("<svg ").count(), 3);
+    // The forecast of the next 14 days, its chart, and how it held up on the log's past.
+    assert!(html.contains("<figure class=\"forecast\">"));
+    assert!(html.contains("at least "), "{html}");
+    // This log is too short to check the forecast on.
+    assert!(html.contains("<p class=\"calibration\">Not checked on this log&apos;s past"));
     // The text report, escaped, is on the page as it is printed.
     let text = stdout(&o);
     let first = text.lines().nth(3).unwrap();

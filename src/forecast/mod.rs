@@ -570,7 +570,12 @@ impl WholeDays {
         if last_whole < first {
             return none();
         }
-        let mut opts = MetricsOptions::new().day_offset(options.day_offset);
+        // Days are half-open: an item done at the instant the last whole day ends (as_of at
+        // midnight) is done on the next day, which is not whole. The report's window is
+        // closed, so it ends a millisecond before.
+        let mut opts = MetricsOptions::new()
+            .day_offset(options.day_offset)
+            .until(timelines.as_of() - Duration::milliseconds(1));
         for (k, v) in &options.attributes {
             opts = opts.attribute(k.clone(), v.clone());
         }

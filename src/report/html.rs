@@ -1,16 +1,19 @@
-//! A self-contained HTML page: the text report and both charts, for sharing.
+//! A self-contained HTML page: the text report and its charts, for sharing.
 
 use std::io;
 
-use super::svg::{escape, write_cfd_svg, write_cycle_time_svg, write_out};
+use super::svg::{escape, write_cfd_svg, write_cycle_time_svg, write_forecast_svg, write_out};
 use crate::error::Result;
+use crate::forecast::{ForecastOptions, Question, forecast};
 use crate::metrics::Metrics;
 use crate::metrics::Report;
 
 /// Writes the report of `metrics` as one HTML page with nothing to fetch: the report as
 /// `Display` renders it, then the cumulative flow diagram and (when some item was done)
 /// the cycle-time scatterplot, inline; without an item done, a sentence instead of the
-/// scatterplot.
+/// scatterplot. Last, when the log allows one, the forecast of how many items the next 14
+/// days deliver ([`crate::forecast`] with its default options, from the whole log) with
+/// its distribution ([`write_forecast_svg`]) and how it held up on the log's past.
 ///
 /// `report` must be `metrics.report()`; it is passed in so that a caller who has it does
 /// not compute it twice.
@@ -41,6 +44,8 @@ use crate::metrics::Report;
 /// let page = String::from_utf8(page).unwrap();
 /// assert!(page.starts_with("<!DOCTYPE html>"));
 /// assert_eq!(page.matches("<svg").count(), 2); // the CFD and the scatterplot
+/// // Two days hold no whole day to forecast from: the page says so.
+/// assert!(page.contains("No forecast"));
 /// assert!(!page.contains("<script src")); // nothing to fetch
 /// # Ok::<(), valuestream::Error>(())
 /// ```
@@ -59,12 +64,13 @@ pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w
     if report.items.done > 0 {
         write_cycle_time_svg(metrics, &mut scatter)?;
     }
+    let forecast_html = forecast_section(metrics)?;
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
          <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}\
          pre{{font-size:13px;line-height:1.35;overflow-x:auto}}\
          figure{{margin:1.5em 0}}</style>\n</head>\n<body>\n<h1>{}</h1>\n\
-         <pre class=\"report\">{}</pre>\n<figure class=\"cfd\">\n{}</figure>\n{}</body>\n</html>\n",
+         <pre class=\"report\">{}</pre>\n<figure class=\"cfd\">\n{}</figure>\n{}{forecast_html}</body>\n</html>\n",
         escape(&title),
         escape(&title),
         escape(&report.to_string()),
@@ -80,4 +86,50 @@ pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w
         }
     );
     write_out(w, &page)
+}
+
+/// The forecast of the next 14 days and its chart, or a sentence saying why there is none.
+fn forecast_section(metrics: &Metrics<'_>) -> Result<String> {
+    let question = Question::HowMany { days: 14 };
+    let f = match forecast(metrics.timelines(), question, &ForecastOptions::new()) {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(format!(
+                "<p class=\"forecast\">No forecast: {}.</p>\n",
+                escape(&e.to_string())
+            ));
+        }
+    };
+    let mut svg = Vec::new();
+    write_forecast_svg(&f, &mut svg)?;
+    let mut text = format!(
+        "<h2>Forecast</h2>\n<p class=\"forecast\">From {} days of throughput ({} to {}, {:.2} items a day), {} trials: ",
+        f.history.days, f.history.first_day, f.history.last_day, f.history.per_day_mean, f.trials
+    );
+    let answers: Vec<String> = f
+        .answers
+        .iter()
+        .map(|a| {
+            format!(
+                "at least {} items in the next 14 days with {:.0}% confidence",
+                a.items.unwrap_or(0),
+                a.confidence * 100.0
+            )
+        })
+        .collect();
+    text.push_str(&escape(&answers.join("; ")));
+    text.push_str(".</p>\n<p class=\"calibration\">");
+    text.push_str(&escape(&f.calibration.as_ref().map_or_else(
+        || "Not checked on this log's past: it is too short for 10 past forecasts, so its calibration is unknown.".to_owned(),
+        |c| format!("Checked on this log's past (every {} days): {}.", c.every_days, c.verdict.trim_start_matches("on this log, ")),
+    )));
+    text.push_str("</p>\n");
+    for w in &f.warnings {
+        text.push_str(&format!("<p class=\"warning\">Note: {}</p>\n", escape(w)));
+    }
+    text.push_str(&format!(
+        "<figure class=\"forecast\">\n{}</figure>\n",
+        String::from_utf8_lossy(&svg)
+    ));
+    Ok(text)
 }

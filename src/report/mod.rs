@@ -8,4 +8,4 @@ mod text;
 
 pub use self::csv::{write_items_csv, write_series_csv, write_stages_csv};
 pub use self::html::write_html_report;
-pub use self::svg::{write_cfd_svg, write_cycle_time_svg};
+pub use self::svg::{write_cfd_svg, write_cycle_time_svg, write_forecast_svg};

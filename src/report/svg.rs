@@ -1,4 +1,5 @@
-//! SVG charts: the cumulative flow diagram and the cycle-time scatterplot.
+//! SVG charts: the cumulative flow diagram, the cycle-time scatterplot and the forecast's
+//! distribution.
 //!
 //! Plain SVG 1.1 written by hand (no dependency): every drawn element carries a class and
 //! a `<title>`, so that the charts can be styled and read by screen readers and tests.
@@ -9,6 +10,7 @@ use std::io;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::forecast::{Forecast, Question};
 use crate::metrics::{Metrics, Series};
 use crate::stats::Sample;
 
@@ -20,6 +22,8 @@ const TOP: f64 = 36.0;
 const BOTTOM: f64 = 48.0;
 /// The most points a scatterplot draws; beyond, an evenly spaced selection of them.
 const MAX_POINTS: usize = 10_000;
+/// The most bars a forecast's histogram draws; beyond, outcomes are grouped in bins.
+const MAX_BARS: u64 = 80;
 
 /// Colours for stages, in workflow order: Okabe–Ito's eight (readable with colour
 /// blindness), then four more before they repeat.
@@ -385,6 +389,150 @@ pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result
     x_axis(&mut out, &f, &labels);
     out.push_str("</svg>\n");
     write_out(w, &out)
+}
+
+/// Writes the distribution of a forecast's trials as SVG, the way flow tools draw a Monte
+/// Carlo forecast: one bar per outcome (items done, or days taken; outcomes grouped in
+/// equal bins when there are more than 80), its height the share of the trials, and a
+/// dashed vertical line at each answer, labelled with its confidence. Each bar is a
+/// `<rect class="bar">` with `data-from`, `data-to` (the outcomes it holds, inclusive) and
+/// `data-trials`; each answer a `<line class="answer">` with `data-level` (percent) and
+/// `data-value` (items or days). For "how many", the answer at c% is met by the bars at and
+/// right of its line; for "when", by those at and left of it.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{ForecastOptions, LogReader, Question, Timelines, Workflow, forecast, write_forecast_svg};
+///
+/// let mut csv = String::from("id,state,timestamp\n");
+/// for d in 1..=20 {
+///     let n = if d % 2 == 0 { 2 } else { 0 };
+///     for k in 0..n {
+///         csv += &format!("I{d}-{k},Dev,2024-03-{d:02}T08:00:00Z\nI{d}-{k},Done,2024-03-{d:02}T17:00:00Z\n");
+///     }
+/// }
+/// csv += "start,Dev,2024-03-01T00:00:00Z\nend,Dev,2024-03-21T00:00:00Z\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
+/// let f = forecast(&tl, Question::HowMany { days: 3 }, &ForecastOptions::new())?;
+/// let mut svg = Vec::new();
+/// write_forecast_svg(&f, &mut svg)?;
+/// let svg = String::from_utf8(svg).unwrap();
+/// // 0, 2, 4 or 6 items in 3 days: four bars; one line per confidence level.
+/// assert_eq!(svg.matches("<rect class=\"bar\"").count(), 4);
+/// assert_eq!(svg.matches("<line class=\"answer\"").count(), 4);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Write`] if writing fails.
+pub fn write_forecast_svg<W: io::Write>(forecast: &Forecast, w: W) -> Result<()> {
+    let d = &forecast.distribution;
+    let (lo, hi) = match (d.first(), d.last()) {
+        (Some(&(lo, _)), Some(&(hi, _))) => (lo, hi),
+        _ => (0, 0),
+    };
+    let width = (hi - lo + 1).div_ceil(MAX_BARS).max(1);
+    let mut bins: Vec<(u64, u64, u64)> = Vec::new();
+    for &(x, n) in d {
+        let from = lo + (x - lo) / width * width;
+        match bins.last_mut() {
+            Some((f, _, t)) if *f == from => *t += u64::from(n),
+            _ => bins.push((from, from + width - 1, u64::from(n))),
+        }
+    }
+    let trials = f64::from(forecast.trials.max(1));
+    let top = bins.iter().map(|b| b.2).max().unwrap_or(0) as f64 / trials * 100.0;
+    let (y_max, y_step) = y_scale(top);
+    // One slot per possible outcome from lo to hi, and half a slot of margin each side.
+    let slots = (hi - lo + 1) as f64;
+    let f = Frame {
+        x_max: slots,
+        y_max,
+        y_step,
+    };
+    let (unit, question) = match forecast.question {
+        Question::HowMany { days } => ("items", format!("How many items in the next {days} days")),
+        Question::When { items } => (
+            "days",
+            format!(
+                "When will {items} more item{} be done",
+                if items == 1 { "" } else { "s" }
+            ),
+        ),
+    };
+    let mut out = String::new();
+    open(&mut out, &format!("{question}? {} trials", forecast.trials));
+    y_axis(&mut out, &f, "share of the trials (%)");
+    let slot_x = |x: u64| (x - lo) as f64;
+    for &(from, to, n) in &bins {
+        let share = n as f64 / trials * 100.0;
+        let (x0, x1) = (f.x(slot_x(from)), f.x(slot_x(to) + 1.0));
+        let y = f.y(share);
+        let range = if from == to {
+            format!("{from} {unit}")
+        } else {
+            format!("{from}–{to} {unit}")
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"bar\" data-from=\"{from}\" data-to=\"{to}\" data-trials=\"{n}\" x=\"{x0:.2}\" y=\"{y:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#56B4E9\"><title>{range}: {share:.1}% of the trials</title></rect>",
+            (x1 - x0 - 1.0).max(0.5),
+            (TOP + Frame::plot_h() - y).max(0.0),
+        );
+    }
+    answer_lines(&mut out, &f, forecast, |x| slot_x(x) + 0.5, unit);
+    let labels: Vec<(f64, String)> = ticks((hi - lo + 1) as usize)
+        .into_iter()
+        .map(|k| (k as f64 + 0.5, (lo + k as u64).to_string()))
+        .collect();
+    x_axis(&mut out, &f, &labels);
+    let _ = writeln!(
+        out,
+        "<text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{unit}</text>",
+        LEFT + Frame::plot_w() / 2.0,
+        HEIGHT - 8.0
+    );
+    out.push_str("</svg>\n");
+    write_out(w, &out)
+}
+
+/// A dashed vertical line at each answer of `forecast`, labelled in the right margin in
+/// the order of the levels, so that labels never overlap.
+fn answer_lines(
+    out: &mut String,
+    f: &Frame,
+    forecast: &Forecast,
+    x_of: impl Fn(u64) -> f64,
+    unit: &str,
+) {
+    let colours = [
+        "#009E73", "#0072B2", "#E69F00", "#D55E00", "#CC79A7", "#000000",
+    ];
+    for (k, a) in forecast.answers.iter().enumerate() {
+        let Some(v) = a.items.or(a.days) else {
+            continue;
+        };
+        let level = (a.confidence * 100.0).round();
+        let colour = colours[k % colours.len()];
+        let x = f.x(x_of(v));
+        let date = a.date.map(|d| format!(" ({d})")).unwrap_or_default();
+        let claim = match forecast.question {
+            Question::HowMany { .. } => format!("at least {v} {unit}"),
+            Question::When { .. } => format!("{v} {unit}{date}"),
+        };
+        let _ = writeln!(
+            out,
+            "<line class=\"answer\" data-level=\"{level}\" data-value=\"{v}\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>{level}%: {claim}</title></line>\
+             <text class=\"answer\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {}</text>",
+            TOP + Frame::plot_h(),
+            LEFT + Frame::plot_w() + 6.0,
+            TOP + 16.0 + 18.0 * k as f64,
+            escape(&claim)
+        );
+    }
 }
 
 #[cfg(test)]

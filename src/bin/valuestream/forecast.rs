@@ -16,7 +16,7 @@ use clap::Args as ClapArgs;
 use serde::Serialize;
 use valuestream::{
     Calibration, Forecast, ForecastMethod, ForecastOptions, LevelHits, Question, Timelines,
-    calibrate, forecast, parse_offset,
+    calibrate, forecast, parse_offset, write_forecast_svg,
 };
 
 use crate::Failure;
@@ -66,6 +66,9 @@ pub struct Args {
     /// Days between two past forecasts checked (7, 7d or 2w).
     #[arg(long, default_value = "7d", value_name = "DAYS")]
     every: String,
+    /// Also write the distribution of the trials, with the answers, as an SVG chart here.
+    #[arg(long, value_name = "PATH")]
+    svg: Option<std::path::PathBuf>,
     #[command(flatten)]
     seed: SeedArgs,
     /// Print JSON.
@@ -210,6 +213,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return Err(Failure::input("give either --items N or --days D"));
     };
     let f = forecast(&timelines, question, &options)?;
+    if let Some(path) = &args.svg {
+        let written = crate::report::write_file(path, |w| write_forecast_svg(&f, w))?;
+        eprintln!("valuestream: note: wrote {written}");
+    }
     if args.json {
         print_json(&f)
     } else {

@@ -120,7 +120,7 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
 }
 
 /// Writes the file at `path` with `write`, and says which it was.
-fn write_file(
+pub fn write_file(
     path: &Path,
     write: impl FnOnce(BufWriter<File>) -> valuestream::Result<()>,
 ) -> Result<String, Failure> {
