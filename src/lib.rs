@@ -158,6 +158,10 @@ pub use export::{WideLayout, write_wide};
 pub use forecast::{
     Forecast, ForecastAnswer, ForecastOptions, LevelHits, Question, ThroughputHistory, forecast,
 };
+pub use forecast::{
+    MAX_OPEN_HORIZON_DAYS, OpenCalibration, OpenForecast, OpenItem, OpenOptions, OpenOutcome,
+    OpenPoint, calibrate_open, forecast_open, forecast_open_with, level_key,
+};
 pub use log::{
     BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,
     EventLogBuilder, Format, LogReader, LogReaderBuilder, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES,

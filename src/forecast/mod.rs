@@ -10,8 +10,13 @@ use crate::metrics::{Metrics, MetricsOptions};
 use crate::timeline::Timelines;
 
 mod hits;
+mod open;
 
 pub use hits::LevelHits;
+pub use open::{
+    MAX_OPEN_HORIZON_DAYS, OpenCalibration, OpenForecast, OpenItem, OpenOptions, OpenOutcome,
+    OpenPoint, calibrate_open, forecast_open, forecast_open_with, level_key,
+};
 
 /// The longest horizon a forecast looks at: a hundred years of days.
 const MAX_DAYS: u64 = 36_500;

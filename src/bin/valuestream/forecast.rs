@@ -16,7 +16,7 @@ use crate::output::{print, print_json};
 
 /// Arguments of `forecast`.
 #[derive(Debug, ClapArgs)]
-#[command(group(clap::ArgGroup::new("question").required(true).args(["items", "days"])))]
+#[command(group(clap::ArgGroup::new("question").required(true).args(["items", "days", "open"])))]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
@@ -43,6 +43,16 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Item by item: when each item in progress will be done, from the model fitted to
+    /// the log (with --where: and all of those items).
+    #[arg(long)]
+    open: bool,
+    /// Also measure how often such forecasts came true on the log's past.
+    #[arg(long)]
+    calibrate: bool,
+    /// With --calibrate: the days between two past forecasts, like 28d [default: 28d].
+    #[arg(long, value_name = "DAYS")]
+    every: Option<String>,
 }
 
 fn text(f: &Forecast, filters: &[(String, String)]) -> String {
@@ -107,6 +117,17 @@ fn text(f: &Forecast, filters: &[(String, String)]) -> String {
 
 /// Runs `forecast`.
 pub fn run(args: &Args) -> Result<(), Failure> {
+    if args.open {
+        return crate::forecast_open::run_open(&crate::forecast_open::OpenRequest {
+            input: &args.input,
+            filters: &args.filters,
+            seed: args.seed.seed,
+            confidence: &args.confidence,
+            calibrate: args.calibrate,
+            every: args.every.as_deref(),
+            json: args.json,
+        });
+    }
     let question = match (args.items, args.days) {
         (Some(items), None) => Question::When { items },
         (None, Some(days)) => Question::HowMany { days },
