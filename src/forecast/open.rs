@@ -28,7 +28,7 @@ pub const MAX_OPEN_HORIZON_DAYS: f64 = 16.0 * 365.0;
 /// use valuestream::OpenOptions;
 ///
 /// let o = OpenOptions::new();
-/// assert_eq!((o.replications, o.seed, o.horizon_days), (200, 1, 365.0));
+/// assert_eq!((o.replications, o.seed, o.horizon_days), (200, 1, 90.0));
 /// assert_eq!(o.confidence, [0.5, 0.85, 0.95]);
 /// let o = o.replications(50).seed(7).attributes(vec![("epic".into(), "E-1".into())]);
 /// assert_eq!((o.replications, o.seed, o.attributes.len()), (50, 7, 1));
@@ -54,9 +54,12 @@ pub struct OpenOptions {
     pub threads: usize,
     /// The memory the replications running at once may take, in bytes.
     pub memory_budget: u64,
-    /// The first horizon simulated, in days (default 365). While some forecast item is not
+    /// The first horizon simulated, in days (default 90). While some forecast item is not
     /// done within it in the share of replications of the highest level, it is doubled, up
-    /// to [`MAX_OPEN_HORIZON_DAYS`].
+    /// to [`MAX_OPEN_HORIZON_DAYS`]. The simulation cannot stop when the items in progress
+    /// are done (the model's arrivals keep coming), so its cost grows with the horizon: a
+    /// short first one costs little where work takes days or weeks, and a doubling costs at
+    /// most as much again as the runs before it.
     pub horizon_days: f64,
     /// Where days begin and end (default UTC): a date is "done by the end of that day".
     pub day_offset: FixedOffset,
@@ -76,7 +79,7 @@ impl Default for OpenOptions {
             seed: 1,
             threads: 0,
             memory_budget: SimOptions::new().memory_budget_bytes,
-            horizon_days: 365.0,
+            horizon_days: 90.0,
             day_offset: Utc.fix(),
             confidence: vec![0.5, 0.85, 0.95],
             attributes: Vec::new(),
@@ -86,7 +89,7 @@ impl Default for OpenOptions {
 
 impl OpenOptions {
     /// The default options: the default fit, 200 replications, seed 1, a first horizon of
-    /// 365 days, UTC days, 50%, 85% and 95%, every item.
+    /// 90 days, UTC days, 50%, 85% and 95%, every item.
     pub fn new() -> OpenOptions {
         OpenOptions::default()
     }
@@ -771,4 +774,60 @@ fn count_hits(
             LevelHits::new(c, met, n)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(date: Option<&str>, done: Option<&str>) -> OpenOutcome {
+        let d = date.map(|d| d.parse::<NaiveDate>().unwrap());
+        OpenOutcome {
+            id: String::new(),
+            done_by: [(level_key(0.85), d)].into_iter().collect(),
+            done: done.map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_forecast_counts_when_its_date_ends_by_the_log_end_and_is_met_when_done_by_then() {
+        let as_of = datetime_to_ms("2024-03-10T12:00:00Z".parse().unwrap());
+        let points = [OpenPoint {
+            as_of: DateTime::<Utc>::MIN_UTC,
+            items: vec![
+                // Ends 5 March 24:00, done on the 5th: counted, met.
+                outcome(Some("2024-03-05"), Some("2024-03-05T23:59:59Z")),
+                // Done at the first instant of the next day: counted, missed.
+                outcome(Some("2024-03-05"), Some("2024-03-06T00:00:00Z")),
+                // Never done by the log's end: counted, missed.
+                outcome(Some("2024-03-09"), None),
+                // Its date ends (11 March 00:00) after the log's end: not counted, done or not.
+                outcome(Some("2024-03-10"), Some("2024-03-01T00:00:00Z")),
+                outcome(Some("2024-03-10"), None),
+                // Later than the horizon: not counted.
+                outcome(None, Some("2024-03-02T00:00:00Z")),
+            ],
+        }];
+        let h = count_hits(&points, &[0.85], Utc.fix(), as_of);
+        assert_eq!((h[0].points, h[0].met), (3, 1));
+        // Days in UTC+02:00: 5 March ends at 22:00 UTC, so 23:59:59 UTC is too late.
+        let east = FixedOffset::east_opt(7200).unwrap();
+        let h = count_hits(&points, &[0.85], east, as_of);
+        assert_eq!((h[0].points, h[0].met), (3, 0));
+    }
+
+    #[test]
+    fn a_date_is_the_day_of_the_ceil_rc_th_smallest_done_instant() {
+        let day = |d: i64| datetime_to_ms("2024-01-01T12:00:00Z".parse().unwrap()) + d * 86_400_000;
+        // Ten replications: done on days 0..=8, the tenth never.
+        let mut done: Vec<Option<i64>> = (0..9).map(|d| Some(day(d))).collect();
+        done.push(None);
+        let got = dates(&done, &[0.5, 0.85, 0.9, 0.95], Utc.fix());
+        let want = |d: u32| Some(NaiveDate::from_ymd_opt(2024, 1, 1 + d).unwrap());
+        // ⌈5⌉ = 5th smallest: day 4; ⌈8.5⌉ = 9th: day 8; ⌈9⌉ = 9th: day 8; ⌈9.5⌉ = 10th: never.
+        assert_eq!(got["0.5"], want(4));
+        assert_eq!(got["0.85"], want(8));
+        assert_eq!(got["0.9"], want(8));
+        assert_eq!(got["0.95"], None);
+    }
 }
