@@ -272,23 +272,19 @@ fn the_command_line_prints_the_dates() {
         "[[stage]]\nname = \"Ready\"\nkind = \"wait\"\n[[stage]]\nname = \"Dev\"\nkind = \"active\"\n[[stage]]\nname = \"Done\"\nkind = \"done\"\n",
     )
     .unwrap();
-    let run = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_valuestream"))
+    let command = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_valuestream"))
             .arg("forecast")
             .arg(&path)
             .arg("--workflow")
             .arg(&wf)
-            .args([
-                "--open",
-                "--calendar",
-                "none",
-                "--one-class",
-                "--where",
-                "epic=E1",
-            ])
+            .args(["--open", "--calendar", "none", "--one-class"])
             .args(extra)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = |extra: &[&str]| {
+        let out = command(extra);
         assert!(
             out.status.success(),
             "{}",
@@ -296,12 +292,37 @@ fn the_command_line_prints_the_dates() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let v: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["--where", "epic=E1", "--json"])).unwrap();
     assert_eq!(v["open_items"][0]["id"], "X");
     assert_eq!(v["open_items"][0]["done_by"]["0.85"], "2024-09-02");
     assert_eq!(v["open_items"].as_array().unwrap().len(), 1);
-    let text = run(&[]);
+    let text = run(&["--where", "epic=E1"]);
     assert!(text.contains("X ") && text.contains("2024-09-02"), "{text}");
     assert!(text.contains("all 1 items done by 2024-09-02"), "{text}");
+    // Calibrated: items 34 and 39 were open at the past instants (days 207.5 and 235.5),
+    // both forecast exactly, both dates ending before day 242.5.
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["--calibrate", "--every", "28d", "--json"])).unwrap();
+    let levels = v["calibration_detail"]["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 3);
+    for l in levels {
+        assert_eq!(
+            (l["points"].as_u64(), l["met"].as_u64()),
+            (Some(2), Some(2))
+        );
+    }
+    assert_eq!(v["calibration"], v["calibration_detail"]["levels"]);
+    assert!(
+        v["trust"]
+            .as_str()
+            .unwrap()
+            .contains("met 100% of the time")
+    );
+    let bad = command(&["--calibrate", "--every", "0d"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--every"));
+    let both = command(&["--items", "3"]);
+    assert_eq!(both.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
