@@ -635,6 +635,12 @@ pub fn forecast_open_with(
             d.horizon_days
         ));
     }
+    if d.all_items > 1 && d.all.values().any(Option::is_none) {
+        warnings.push(format!(
+            "the day all {} items are done is later than the {:.0}-day horizon at some level (null)",
+            d.all_items, d.horizon_days
+        ));
+    }
     warnings.extend(d.warnings);
     Ok(OpenForecast {
         as_of: timelines.as_of(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 use valuestream::{
-    OpenCalibration, OpenForecast, OpenOptions, calibrate_open, forecast_open, level_key,
+    OpenCalibration, OpenForecast, OpenItem, OpenOptions, calibrate_open, forecast_open, level_key,
     parse_offset,
 };
 
@@ -81,8 +81,15 @@ fn text(f: &OpenForecast, levels: &[f64]) -> String {
         .iter()
         .map(|c| format!("{:>10}", format!("{:.0}%", c * 100.0)))
         .collect();
+    let w = |len: fn(&OpenItem) -> usize, min: usize| {
+        f.open_items.iter().map(len).max().unwrap_or(0).max(min)
+    };
+    let (wid, wst) = (
+        w(|i| i.id.chars().count(), 4),
+        w(|i| i.stage.chars().count(), 5),
+    );
     s.push_str(&format!(
-        "  {:<16} {:<20} {:>8}  {}\n",
+        "  {:<wid$} {:<wst$} {:>8}  {}\n",
         "item",
         "stage",
         "age",
@@ -90,7 +97,7 @@ fn text(f: &OpenForecast, levels: &[f64]) -> String {
     ));
     for i in &f.open_items {
         s.push_str(&format!(
-            "  {:<16} {:<20} {:>7.1}d  {}\n",
+            "  {:<wid$} {:<wst$} {:>7.1}d  {}\n",
             i.id,
             i.stage,
             i.age_days,
