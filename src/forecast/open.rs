@@ -667,12 +667,14 @@ pub fn forecast_open_with(
 /// [`MIN_DONE_ITEMS`]th item was done. At each, the model is fitted on
 /// [`Timelines::known_at`]`(t)` (visits still open then are censored) and the selected
 /// items in progress then are forecast as [`forecast_open`] does, simulated up to the
-/// log's end. At level c an item counts when the end of its c-date is at or before the
-/// log's end, a condition on the forecast alone (never on the outcome, so items still
-/// open do not bias the count); it is met when the log shows it done by the end of that
-/// date. An item open at several instants counts at each, so the points are not
-/// independent and the interval ([`LevelHits`], Clopper–Pearson) is narrower than it
-/// should be.
+/// log's end (at most [`MAX_OPEN_HORIZON_DAYS`] ahead). At level c an item counts when
+/// the end of its c-date is at or before the log's end, a condition on the forecast alone
+/// (never on the outcome, so items still open do not bias the count); it is met when the
+/// log shows it done by the end of that date. An item open at several instants counts at
+/// each, so the points are not independent and the interval ([`LevelHits`],
+/// Clopper–Pearson) is narrower than it should be. Each instant's forecast carries the
+/// day's rounding of every date ("done by the end of that day"): where items finish
+/// within a few days, the low levels are met more often than their level.
 ///
 /// # Errors
 ///
@@ -737,7 +739,7 @@ pub fn calibrate_open(
 fn point(timelines: &Timelines, options: &OpenOptions, t: i64) -> Result<OpenPoint> {
     let known = timelines.known_at(ms_to_datetime(t));
     let fitted = fit(&known, &options.fit)?;
-    let horizon = ms_to_days(timelines.as_of_ms() - t);
+    let horizon = ms_to_days(timelines.as_of_ms() - t).min(MAX_OPEN_HORIZON_DAYS);
     let d = item_dates(&fitted, &known, options, Some(horizon))?;
     let items = d
         .items
