@@ -35,7 +35,10 @@ fn calibrate_all(tl: &Timelines, options: &ForecastOptions) -> usize {
     let items = f.mean.round().max(1.0) as u32;
     let mut points = 0;
     for q in [Question::HowMany { days: 14 }, Question::When { items }] {
-        points += calibrate(tl, q, options, 7).expect("calibrate").points.len();
+        points += calibrate(tl, q, options, 7)
+            .expect("calibrate")
+            .points
+            .len();
         for m in ForecastMethod::ALL {
             let o = options.clone().method(m);
             points += calibrate(tl, q, &o, 7).expect("calibrate").points.len();
@@ -44,7 +47,7 @@ fn calibrate_all(tl: &Timelines, options: &ForecastOptions) -> usize {
     points
 }
 
-fn read(path: &Path, reader: LogReader, workflow: &Workflow) -> Timelines {
+fn read(path: &Path, reader: &LogReader, workflow: &Workflow) -> Timelines {
     let log = reader.read_path(path).expect("read");
     Timelines::new(&log, workflow).expect("timelines")
 }
@@ -56,7 +59,7 @@ fn bench(c: &mut Criterion) {
     let wf = Workflow::from_path(story.join("workflow.toml")).expect("workflow");
     g.bench_function("story log (365 days)", |b| {
         b.iter(|| {
-            let tl = read(&story.join("log.csv"), LogReader::builder().build(), &wf);
+            let tl = read(&story.join("log.csv"), &LogReader::builder().build(), &wf);
             black_box(calibrate_all(&tl, &ForecastOptions::new()))
         });
     });
@@ -72,9 +75,9 @@ fn bench(c: &mut Criterion) {
         };
         let whole = ForecastOptions::new().whole_window(true);
         g.bench_function("BPIC 2013 incidents (783 days, whole window)", |b| {
-            b.iter(|| black_box(calibrate_all(&read(&incidents, reader(), &wf), &whole)));
+            b.iter(|| black_box(calibrate_all(&read(&incidents, &reader(), &wf), &whole)));
         });
-        let tl = read(&incidents, reader(), &wf);
+        let tl = read(&incidents, &reader(), &wf);
         g.bench_function("BPIC 2013 incidents, calibration alone", |b| {
             b.iter(|| black_box(calibrate_all(&tl, &whole)));
         });

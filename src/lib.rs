@@ -160,6 +160,10 @@ pub use forecast::{
     ForecastOptions, LevelHits, MIN_CALIBRATION_POINTS, MIN_HISTORY_DAYS, Question,
     ThroughputHistory, calibrate, forecast,
 };
+pub use forecast::{
+    MAX_OPEN_HORIZON_DAYS, OpenCalibration, OpenForecast, OpenItem, OpenOptions, OpenOutcome,
+    OpenPoint, calibrate_open, forecast_open, forecast_open_with, level_key,
+};
 pub use log::{
     BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,
     EventLogBuilder, Format, LogReader, LogReaderBuilder, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES,

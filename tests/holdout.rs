@@ -214,20 +214,9 @@ fn with_one_class_the_model_of_bpic_2013_misses_its_wip() {
 #[cfg(feature = "xes")]
 #[test]
 fn bpic_2012_work_items_held_out() {
-    let Some(path) = real::shared("bpic2012.xes.gz") else {
+    let Some(tl) = real::bpic2012_w() else {
         return;
     };
-    let log = LogReader::builder()
-        .preset(valuestream::Preset::Xes)
-        .state_column("concept:name+lifecycle:transition")
-        .build()
-        .read_path(&path)
-        .unwrap();
-    let wf = Workflow::from_path(root().join("data/workflows/bpic2012_w.toml")).unwrap();
-    let opts = valuestream::TimelineOptions::new()
-        .drop_unmapped(true)
-        .done_is_final(true);
-    let tl = Timelines::with_options(&log, &wf, &opts).unwrap();
     let b = backtest(&tl, &BacktestOptions::new().threads(2)).unwrap();
     assert!(b.cycle_time_days.observed.count > 2000.0);
     assert!(b.ctdd_relative <= 0.4, "{}", b.ctdd_relative);

@@ -202,4 +202,5 @@ def main():
     print(json.dumps(out, indent=2))
 
 
-main()
+if __name__ == "__main__":
+    main()

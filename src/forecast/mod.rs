@@ -12,12 +12,17 @@ use crate::timeline::Timelines;
 mod calibrate;
 mod hits;
 mod method;
+mod open;
 
 pub use calibrate::{
     Calibration, CalibrationPoint, CalibrationSummary, MIN_HISTORY_DAYS, calibrate,
 };
 pub use hits::LevelHits;
 pub use method::ForecastMethod;
+pub use open::{
+    MAX_OPEN_HORIZON_DAYS, OpenCalibration, OpenForecast, OpenItem, OpenOptions, OpenOutcome,
+    OpenPoint, calibrate_open, forecast_open, forecast_open_with, level_key,
+};
 
 use method::Sample;
 

@@ -54,6 +54,7 @@ pub use holdout::{
     MIN_DONE_ITEMS, NOISE_LEVEL, NOISE_RUNS, Noise, Observed, OpenAtSplit, ReplicationScores,
     SCORE_TOLERANCE, Spread, StationWip, Verdict, backtest, select_fit, tolerance,
 };
+pub(crate) use holdout::{HoldoutRecorder, StateMap, done_items, placements, roles, test_model};
 pub use results::{
     ClassStats, CycleTimeStats, Replication, ReplicationStation, SimResult, StationStats,
     ThroughputStats, WipStats,

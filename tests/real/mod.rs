@@ -61,3 +61,23 @@ pub fn bpic2013_with_resources() -> Option<Timelines> {
     let wf = Workflow::from_path(root().join("data/workflows/bpic2013.toml")).unwrap();
     Some(Timelines::new(&log, &wf).unwrap())
 }
+
+/// The BPI Challenge 2012 log (Boudewijn van Dongen, 4TU.ResearchData,
+/// doi:10.4121/uuid:3926db30-f712-4394-aebc-75976070e91f), its work items as
+/// `data/workflows/bpic2012_w.toml` reads them: the activity and its lifecycle transition
+/// joined as the state, the unmapped events dropped, the decision final.
+#[cfg(feature = "xes")]
+pub fn bpic2012_w() -> Option<Timelines> {
+    let path = shared("bpic2012.xes.gz")?;
+    let log = LogReader::builder()
+        .preset(valuestream::Preset::Xes)
+        .state_column("concept:name+lifecycle:transition")
+        .build()
+        .read_path(&path)
+        .unwrap();
+    let wf = Workflow::from_path(root().join("data/workflows/bpic2012_w.toml")).unwrap();
+    let opts = valuestream::TimelineOptions::new()
+        .drop_unmapped(true)
+        .done_is_final(true);
+    Some(Timelines::with_options(&log, &wf, &opts).unwrap())
+}

@@ -25,8 +25,10 @@ use crate::modelsrc::SeedArgs;
 use crate::output::{print, print_json};
 
 /// Arguments of `forecast`.
+// Command-line switches are booleans; an enum would not read better on the command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, ClapArgs)]
-#[command(group(clap::ArgGroup::new("question").args(["items", "days"])))]
+#[command(group(clap::ArgGroup::new("question").args(["items", "days", "open"])))]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
@@ -53,19 +55,24 @@ pub struct Args {
     /// throughput).
     #[arg(long, default_value = "regime", value_name = "METHOD")]
     method: String,
+    /// Item by item: when each item in progress will be done, from the model fitted to
+    /// the log (with --where: and all of those items).
+    #[arg(long)]
+    open: bool,
     /// Check the forecast on the log's own past: re-forecast every --every days with only
     /// the history before each point and count how often each answer came true. Without
-    /// --items or --days, both questions: 14 days, and the items the last days would
-    /// deliver in 14 days on average.
+    /// --items, --days or --open, both throughput questions: 14 days, and the items the
+    /// last days would deliver in 14 days on average.
     #[arg(long)]
     calibrate: bool,
     /// Sample (and check) the whole window even when the log looks like an extract of
     /// recent items; by default only the days of its steady window are.
     #[arg(long)]
     whole_window: bool,
-    /// Days between two past forecasts checked (7, 7d or 2w).
-    #[arg(long, default_value = "7d", value_name = "DAYS")]
-    every: String,
+    /// Days between two past forecasts checked (7, 7d or 2w) [default: 7d; with --open,
+    /// 28d].
+    #[arg(long, value_name = "DAYS")]
+    every: Option<String>,
     /// Also write the distribution of the trials, with the answers, as an SVG chart here.
     #[arg(long, value_name = "PATH")]
     svg: Option<std::path::PathBuf>,
@@ -178,7 +185,7 @@ fn options(args: &Args, input: &mut crate::input::InputArgs) -> Result<ForecastO
         .attributes(attributes)
         .method(method)
         .whole_window(args.whole_window)
-        .calibrate_every_days(every_days(&args.every)?);
+        .calibrate_every_days(every_days(args.every.as_deref().unwrap_or("7d"))?);
     if let Some(c) = args
         .confidence
         .iter()
@@ -197,11 +204,22 @@ fn options(args: &Args, input: &mut crate::input::InputArgs) -> Result<ForecastO
 
 /// Runs `forecast`.
 pub fn run(args: &Args) -> Result<(), Failure> {
+    if args.open {
+        return crate::forecast_open::run_open(&crate::forecast_open::OpenRequest {
+            input: &args.input,
+            filters: &args.filters,
+            seed: args.seed.seed,
+            confidence: &args.confidence,
+            calibrate: args.calibrate,
+            every: args.every.as_deref(),
+            json: args.json,
+        });
+    }
     let question = match (args.items, args.days) {
         (Some(items), None) => Some(Question::When { items }),
         (None, Some(days)) => Some(Question::HowMany { days }),
         (None, None) if args.calibrate => None,
-        _ => return Err(Failure::input("give either --items N or --days D")),
+        _ => return Err(Failure::input("give either --items N, --days D or --open")),
     };
     let mut input = args.input.clone();
     let options = options(args, &mut input)?;
@@ -210,7 +228,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return run_calibrate(args, question, &timelines, &options);
     }
     let Some(question) = question else {
-        return Err(Failure::input("give either --items N or --days D"));
+        return Err(Failure::input("give either --items N, --days D or --open"));
     };
     let f = forecast(&timelines, question, &options)?;
     if let Some(path) = &args.svg {

@@ -10,6 +10,7 @@ mod dora;
 mod export;
 mod fit;
 mod forecast;
+mod forecast_open;
 mod formats;
 mod input;
 mod leverage;

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use self::measure::{Cycle, Scores, Side, Span};
-use self::state::{HoldoutRecorder, StateMap, placements, roles};
+pub(crate) use self::state::{HoldoutRecorder, StateMap, placements, roles};
 use super::fit::{ClassBy, FitOptions, FittedModel, Selection, fit};
 use super::sim::{SimOptions, Simulation};
 use super::{Arrivals, Batch};
@@ -676,7 +676,7 @@ fn sides_of(
 }
 
 /// Done items of `timelines` (committed and done).
-fn done_items(timelines: &Timelines) -> usize {
+pub(crate) fn done_items(timelines: &Timelines) -> usize {
     timelines
         .iter()
         .filter(|i| i.cycle_time_days().is_some())
@@ -685,7 +685,7 @@ fn done_items(timelines: &Timelines) -> usize {
 
 /// The fitted model for the test period with `arrivals` (days from the split), scheduled
 /// releases moved to keep their phase.
-fn test_model(
+pub(crate) fn test_model(
     fitted: &FittedModel,
     arrivals: Arrivals,
     split: i64,

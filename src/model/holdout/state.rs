@@ -9,7 +9,7 @@ use crate::workflow::StageKind;
 
 /// Where each stage of the workflow sits in the fitted model: `(station, in service)`, or
 /// `None` outside every station (backlog, done, an unmodelled wait).
-pub(super) fn roles(fitted: &FittedModel, timelines: &Timelines) -> Vec<Option<(usize, bool)>> {
+pub(crate) fn roles(fitted: &FittedModel, timelines: &Timelines) -> Vec<Option<(usize, bool)>> {
     let stages = timelines.workflow().stages();
     stages
         .iter()
@@ -43,7 +43,7 @@ fn place_of(roles: &[Option<(usize, bool)>], stage: usize) -> Option<(usize, boo
 /// is the split), each placed at its station: in service with the time it has been in that
 /// station's service stages, or queued (in the order they joined the queue). Returns the
 /// placements and the index (in `known`) of each placed item, in serial order.
-pub(super) fn placements(
+pub(crate) fn placements(
     known: &Timelines,
     roles: &[Option<(usize, bool)>],
     class_of: impl Fn(&ItemTimeline<'_>) -> u8,
@@ -116,7 +116,7 @@ fn episode_start(
 /// What the log's states are for the model's moves: the stage a queued item is in at each
 /// station (its first queue stage, or its service stage when it has none), the stage of
 /// its service, and the first done stage.
-pub(super) struct StateMap {
+pub(crate) struct StateMap {
     pub(super) queue: Vec<usize>,
     pub(super) service: Vec<usize>,
     pub(super) done: usize,
@@ -124,7 +124,7 @@ pub(super) struct StateMap {
 }
 
 impl StateMap {
-    pub(super) fn new(fitted: &FittedModel, timelines: &Timelines) -> Option<StateMap> {
+    pub(crate) fn new(fitted: &FittedModel, timelines: &Timelines) -> Option<StateMap> {
         let wf = timelines.workflow();
         let index = |name: &str| wf.stages().iter().position(|s| s.name == name);
         let mut queue = Vec::new();
@@ -147,17 +147,17 @@ impl StateMap {
 
 /// One replication's record of the test period: each item's first committing event and
 /// its done instant (ms), and for the first replication its every event.
-pub(super) struct HoldoutRecorder<'a> {
+pub(crate) struct HoldoutRecorder<'a> {
     map: &'a StateMap,
     split: i64,
     pub(super) commitment: Vec<Option<i64>>,
-    pub(super) done: Vec<Option<i64>>,
+    pub(crate) done: Vec<Option<i64>>,
     /// `(serial, stage, ms)`, when kept.
     pub(super) events: Option<Vec<(u64, usize, i64)>>,
 }
 
 impl<'a> HoldoutRecorder<'a> {
-    pub(super) fn new(map: &'a StateMap, split: i64, items: usize, keep: bool) -> Self {
+    pub(crate) fn new(map: &'a StateMap, split: i64, items: usize, keep: bool) -> Self {
         HoldoutRecorder {
             map,
             split,
