@@ -437,23 +437,91 @@ fn end_of_day(d: NaiveDate, offset: FixedOffset) -> i64 {
         .timestamp_millis()
 }
 
-/// At each level c, the day of the ⌈Rc⌉-th smallest of the R done instants (those not
-/// done within the horizon last): the smallest instant by which a share c is done.
+/// At each level c, the day of the ⌈R·c/p⌉-th smallest of the R done instants (those not
+/// done within the horizon last): the smallest instant by which a share c is done, when
+/// the item is done at all with probability `p` (see [`EverDone`]); no date where c > p.
 fn dates(
     done: &[Option<i64>],
     levels: &[f64],
     offset: FixedOffset,
+    p: f64,
 ) -> BTreeMap<String, Option<NaiveDate>> {
     let mut sorted: Vec<i64> = done.iter().map(|d| d.unwrap_or(i64::MAX)).collect();
     sorted.sort_unstable();
     levels
         .iter()
         .map(|&c| {
-            let k = ((sorted.len() as f64 * c).ceil() as usize).saturating_sub(1);
+            if c > p {
+                return (level_key(c), None);
+            }
+            let k = ((sorted.len() as f64 * c / p).ceil() as usize).saturating_sub(1);
             let at = sorted.get(k).copied().unwrap_or(i64::MAX);
             (level_key(c), (at != i64::MAX).then(|| day_of(at, offset)))
         })
         .collect()
+}
+
+/// How likely an item in progress is ever to be done, given its age: the Kaplan–Meier
+/// (1958) estimate of the cycle times of the committed items, those in progress censored
+/// at their age. With S its survival function and S∞ its value at the longest cycle time
+/// observed, an item of age a is done at all with probability (S(a) − S∞) / S(a): none
+/// older than every item done, and less than 1 where the curve levels off because many
+/// items are never done (issues left open: a cure model, Farewell 1982). The model's
+/// simulation finishes every item; its dates are of the items that are done, mixed with
+/// this probability.
+struct EverDone {
+    /// Event times (ms) and the survival just after each, ascending.
+    steps: Vec<(i64, f64)>,
+}
+
+impl EverDone {
+    fn of(timelines: &Timelines) -> EverDone {
+        let as_of = timelines.as_of_ms();
+        // (time, done?) of every committed item, done items first at equal times.
+        let mut times: Vec<(i64, bool)> = timelines
+            .iter()
+            .filter_map(|i| {
+                let c = i.commitment_ms()?;
+                match i.status() {
+                    ItemStatus::Done => Some((i.done_ms()? - c, true)),
+                    ItemStatus::InProgress => Some((as_of - c, false)),
+                    _ => None,
+                }
+            })
+            .collect();
+        times.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut at_risk = times.len() as f64;
+        let (mut s, mut steps) = (1.0, Vec::new());
+        let mut k = 0;
+        while k < times.len() {
+            let t = times[k].0;
+            let (mut events, mut leaving) = (0.0, 0.0);
+            while k < times.len() && times[k].0 == t {
+                events += f64::from(u8::from(times[k].1));
+                leaving += 1.0;
+                k += 1;
+            }
+            if events > 0.0 {
+                s *= 1.0 - events / at_risk;
+                steps.push((t, s));
+            }
+            at_risk -= leaving;
+        }
+        EverDone { steps }
+    }
+
+    /// The probability that an item of age `age` (ms) is ever done.
+    fn probability(&self, age: i64) -> f64 {
+        let Some(&(_, end)) = self.steps.last() else {
+            return 0.0;
+        };
+        let k = self.steps.partition_point(|&(t, _)| t <= age);
+        let s = if k == 0 { 1.0 } else { self.steps[k - 1].1 };
+        if s <= 0.0 || k == self.steps.len() {
+            return 0.0;
+        }
+        ((s - end) / s).clamp(0.0, 1.0)
+    }
 }
 
 /// The forecast of the selected items in progress at `timelines`' end, from `fitted`:
@@ -500,6 +568,9 @@ fn item_dates(
         .iter()
         .map(|&c| (level_key(c), None))
         .collect();
+    let ever = EverDone::of(timelines);
+    let (mut all_p, mut unlikely) = (1.0, 0usize);
+    let top = options.confidence.iter().copied().fold(0.0, f64::max);
     let (mut items, mut unplaced, mut latest) = (Vec::new(), Vec::new(), None::<Vec<i64>>);
     for (i, item) in timelines.iter().enumerate() {
         if !wanted[i] {
@@ -511,7 +582,10 @@ fn item_dates(
             for (l, d) in l.iter_mut().zip(d) {
                 *l = (*l).max(d.unwrap_or(i64::MAX));
             }
-            dates(d, &options.confidence, offset)
+            let p = ever.probability(as_of - item.commitment_ms().unwrap_or(as_of));
+            all_p *= p;
+            unlikely += usize::from(p < top);
+            dates(d, &options.confidence, offset, p)
         } else {
             unplaced.push(item.id().to_owned());
             none.clone()
@@ -536,9 +610,15 @@ fn item_dates(
                 .into_iter()
                 .map(|x| (x != i64::MAX).then_some(x))
                 .collect();
-            dates(&l, &options.confidence, offset)
+            dates(&l, &options.confidence, offset, all_p)
         },
     );
+    if unlikely > 0 {
+        warnings.push(format!(
+            "{unlikely} of the items in progress are older than most items of their age that were ever done (Kaplan–Meier of the cycle times, open items censored): fewer than {:.0}% of such items are done at all, so they have no date at that level",
+            top * 100.0
+        ));
+    }
     if !unplaced.is_empty() {
         warnings.push(format!(
             "{} item(s) in progress are in a stage after the model's last station ({}{}): they have no date and are not in the \"all done\" date",
@@ -569,7 +649,12 @@ fn item_dates(
 /// c is the day of the ⌈Rc⌉-th smallest of its R done instants (the smallest instant by
 /// which a share c of the replications finished it; not done within the horizon counts as
 /// later than any), "done by the end of that day"; "all done" takes per replication the
-/// latest done instant of the items. This is the Monte Carlo method of Law, *Simulation
+/// latest done instant of the items. The simulation finishes every item; where the log
+/// shows items that are never done, each date is mixed with the probability that an item
+/// of that age is done at all (a Kaplan–Meier cure estimate from the cycle times, items in
+/// progress censored): at level c the
+/// ⌈R·c/p⌉-th instant, and no date where c exceeds p ("all done": the product of the
+/// items' p). This is the Monte Carlo method of Law, *Simulation
 /// Modeling and Analysis* (5th ed., 2015), §9.4, applied to the transient from the
 /// current state.
 ///
@@ -788,6 +873,34 @@ fn count_hits(
 mod tests {
     use super::*;
 
+    #[test]
+    fn ever_done_is_the_kaplan_meier_cure_share_by_hand() {
+        // Done after 1, 2 and 3 days; two in progress aged 2.5 days, one 10 days, one 0.
+        // Kaplan–Meier: S(1) = 5/6, S(2) = 4/6, two censored at 2.5, S(3) = 2/6 · ... =
+        // 4/6 · 1/2 = 1/3 (2 at risk), then one censored at 10. S∞ = 1/3.
+        let csv = "id,state,timestamp\n\
+                   A,Dev,2024-01-01T00:00:00Z\nA,Done,2024-01-02T00:00:00Z\n\
+                   B,Dev,2024-01-01T00:00:00Z\nB,Done,2024-01-03T00:00:00Z\n\
+                   C,Dev,2024-01-01T00:00:00Z\nC,Done,2024-01-04T00:00:00Z\n\
+                   D,Dev,2024-01-08T12:00:00Z\nE,Dev,2024-01-08T12:00:00Z\n\
+                   F,Dev,2024-01-01T00:00:00Z\nH,Dev,2024-01-11T00:00:00Z\n";
+        let log = crate::LogReader::builder().build().read(csv.as_bytes()).unwrap();
+        let wf = crate::Workflow::infer(log.states()).unwrap();
+        let tl = Timelines::new(&log, &wf).unwrap();
+        let e = EverDone::of(&tl);
+        let day = 86_400_000;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        // Age 0: (1 − 1/3) / 1; age 2.5 days: (2/3 − 1/3) / (2/3); older than 3 days: 0.
+        assert!(close(e.probability(0), 2.0 / 3.0), "{}", e.probability(0));
+        assert!(close(e.probability(5 * day / 2), 0.5), "{}", e.probability(5 * day / 2));
+        assert!(close(e.probability(10 * day), 0.0));
+        // Dates mix with it: at p = 1/2 the 40% date is the 80% instant, and no 85% date.
+        let done: Vec<Option<i64>> = (1..=10).map(|k| Some(k * day)).collect();
+        let d = dates(&done, &[0.4, 0.85], FixedOffset::east_opt(0).unwrap(), 0.5);
+        assert_eq!(d["0.4"].unwrap().to_string(), "1970-01-09");
+        assert_eq!(d["0.85"], None);
+    }
+
     fn outcome(date: Option<&str>, done: Option<&str>) -> OpenOutcome {
         let d = date.map(|d| d.parse::<NaiveDate>().unwrap());
         OpenOutcome {
@@ -830,7 +943,7 @@ mod tests {
         // Ten replications: done on days 0..=8, the tenth never.
         let mut done: Vec<Option<i64>> = (0..9).map(|d| Some(day(d))).collect();
         done.push(None);
-        let got = dates(&done, &[0.5, 0.85, 0.9, 0.95], Utc.fix());
+        let got = dates(&done, &[0.5, 0.85, 0.9, 0.95], Utc.fix(), 1.0);
         let want = |d: u32| Some(NaiveDate::from_ymd_opt(2024, 1, 1 + d).unwrap());
         // ⌈5⌉ = 5th smallest: day 4; ⌈8.5⌉ = 9th: day 8; ⌈9⌉ = 9th: day 8; ⌈9.5⌉ = 10th: never.
         assert_eq!(got["0.5"], want(4));
