@@ -262,8 +262,13 @@ fn check_forecasts(tl: &Timelines) {
         match forecast(tl, q, &options) {
             Ok(f) => {
                 assert!(f.mean.is_finite() && f.history.per_day_mean.is_finite());
-                let json = serde_json::to_string(&f).unwrap();
-                assert_finite_text("the forecast", &json);
+                let mut v = serde_json::to_value(&f).unwrap();
+                assert_finite_text("the forecast", &v.to_string());
+                // Null only where documented: no change of throughput found, and a log too
+                // short to check the forecast on.
+                v["history"].as_object_mut().unwrap().remove("changed_on");
+                v.as_object_mut().unwrap().remove("calibration");
+                let json = v.to_string();
                 assert!(!json.contains("null"), "{json}");
             }
             Err(e) => assert_finite_text("the forecast error", &e.to_string()),

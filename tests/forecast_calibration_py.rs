@@ -190,3 +190,45 @@ fn a_date_only_log_agrees_with_the_python_check() {
     let json = calibrate_log(&log, &["--days", "14"], "calibration-dates");
     assert_output_agrees(&check_log(&log, &json));
 }
+
+/// `forecast --open --calibrate` on the story log, recounted by `tools/open_calibration.py`
+/// (written from the definition of the item-level calibration, not from the code): the
+/// items listed at each instant are those in progress then, and each level's counts are
+/// the dates over by the log's end and those the log shows met.
+#[test]
+fn item_level_calibration_agrees_with_the_python_recount() {
+    let o = Command::new(env!("CARGO_BIN_EXE_valuestream"))
+        .current_dir(root())
+        .args(["forecast", "data/story/log.csv", "--workflow"])
+        .arg("data/story/workflow.toml")
+        .args(["--open", "--calibrate", "--every", "56d", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counted = v["calibration_detail"]["levels"][1]["points"]
+        .as_u64()
+        .unwrap();
+    assert!(counted > 100, "{counted}");
+    let json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("open-calibration.json");
+    std::fs::write(&json, &o.stdout).unwrap();
+    let o = Command::new("python3")
+        .current_dir(root())
+        .arg("tools/open_calibration.py")
+        .arg(&json)
+        .args(["data/story/log.csv", "data/story/workflow.toml"])
+        .output()
+        .expect("python3 runs tools/open_calibration.py (CI has Python 3.11)");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the Python recount disagrees:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

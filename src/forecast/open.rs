@@ -884,7 +884,10 @@ mod tests {
                    C,Dev,2024-01-01T00:00:00Z\nC,Done,2024-01-04T00:00:00Z\n\
                    D,Dev,2024-01-08T12:00:00Z\nE,Dev,2024-01-08T12:00:00Z\n\
                    F,Dev,2024-01-01T00:00:00Z\nH,Dev,2024-01-11T00:00:00Z\n";
-        let log = crate::LogReader::builder().build().read(csv.as_bytes()).unwrap();
+        let log = crate::LogReader::builder()
+            .build()
+            .read(csv.as_bytes())
+            .unwrap();
         let wf = crate::Workflow::infer(log.states()).unwrap();
         let tl = Timelines::new(&log, &wf).unwrap();
         let e = EverDone::of(&tl);
@@ -892,7 +895,11 @@ mod tests {
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         // Age 0: (1 − 1/3) / 1; age 2.5 days: (2/3 − 1/3) / (2/3); older than 3 days: 0.
         assert!(close(e.probability(0), 2.0 / 3.0), "{}", e.probability(0));
-        assert!(close(e.probability(5 * day / 2), 0.5), "{}", e.probability(5 * day / 2));
+        assert!(
+            close(e.probability(5 * day / 2), 0.5),
+            "{}",
+            e.probability(5 * day / 2)
+        );
         assert!(close(e.probability(10 * day), 0.0));
         // Dates mix with it: at p = 1/2 the 40% date is the 80% instant, and no 85% date.
         let done: Vec<Option<i64>> = (1..=10).map(|k| Some(k * day)).collect();

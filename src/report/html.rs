@@ -43,9 +43,10 @@ use crate::metrics::Report;
 /// write_html_report(&report, &metrics, &mut page)?;
 /// let page = String::from_utf8(page).unwrap();
 /// assert!(page.starts_with("<!DOCTYPE html>"));
-/// assert_eq!(page.matches("<svg").count(), 2); // the CFD and the scatterplot
-/// // Two days hold no whole day to forecast from: the page says so.
-/// assert!(page.contains("No forecast"));
+/// // The CFD, the scatterplot and the forecast of the next 14 days.
+/// assert_eq!(page.matches("<svg").count(), 3);
+/// // Four days are too few to check the forecast on: the page says so.
+/// assert!(page.contains("Not checked on this log"));
 /// assert!(!page.contains("<script src")); // nothing to fetch
 /// # Ok::<(), valuestream::Error>(())
 /// ```
