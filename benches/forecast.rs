@@ -8,7 +8,7 @@
 //! (`## Forecast calibration`).
 //!
 //! ```text
-//! cargo bench --bench forecast
+//! cargo bench --features bench --bench forecast
 //! ```
 
 use std::hint::black_box;

@@ -2,7 +2,7 @@
 //! alone iterating the same file's `ByteRecord`s.
 //!
 //! ```text
-//! cargo bench --bench ingest
+//! cargo bench --features bench --bench ingest
 //! ```
 //!
 //! The targets of this benchmark are one-core targets: `csv_byte_records`, `read_log` and

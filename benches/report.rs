@@ -11,7 +11,7 @@
 //! `cargo run --release --example gen_line -- --events 1000000 --out FILE`).
 //!
 //! ```text
-//! cargo bench --bench report
+//! cargo bench --features bench --bench report
 //! ```
 
 use std::fs::File;

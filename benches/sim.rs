@@ -3,7 +3,7 @@
 //! utilisation and blocking time averages), in stage-services per second.
 //!
 //! ```text
-//! cargo bench --bench sim
+//! cargo bench --features bench --bench sim
 //! ```
 //!
 //! - `tandem/one_core`: one replication of 100 000 days (about 600 000 stage-services) on one

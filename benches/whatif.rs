@@ -3,7 +3,7 @@
 //! Target: under 2 s.
 //!
 //! ```text
-//! cargo bench --bench whatif
+//! cargo bench --features bench --bench whatif
 //! ```
 
 use std::hint::black_box;

@@ -2,7 +2,7 @@
 //! XES, 165 MB) into an event log.
 //!
 //! ```text
-//! cargo bench --features xes --bench xes
+//! cargo bench --features bench,xes --bench xes
 //! ```
 //!
 //! The comparison with the `process_mining` crate's `import_xes_file` on the same file is
