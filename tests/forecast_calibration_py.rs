@@ -51,20 +51,27 @@ fn check(json: &Path) -> Output {
 
 /// `python3 tools/forecast_calibration.py LOG data/story/workflow.toml JSON`.
 fn check_log(log: &Path, json: &Path) -> Output {
+    python(&[
+        "tools/forecast_calibration.py".as_ref(),
+        log.as_os_str(),
+        "data/story/workflow.toml".as_ref(),
+        json.as_os_str(),
+    ])
+}
+
+/// `python3 ARGS` in the crate's folder.
+fn python(args: &[&std::ffi::OsStr]) -> Output {
     match Command::new("python3")
         .current_dir(root())
-        .arg("tools/forecast_calibration.py")
-        .arg(log)
-        .arg("data/story/workflow.toml")
-        .arg(json)
+        .args(args)
         .output()
     {
         Ok(o) => o,
         Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "python3 is not on PATH: this test runs the independent cross-check \
-             tools/forecast_calibration.py and needs Python 3.11 or later (CI has it)"
+            "python3 is not on PATH: these tests run the independent cross-checks in tools/ \
+             and need Python 3.11 or later (CI has it)"
         ),
-        Err(e) => panic!("python3 tools/forecast_calibration.py did not run: {e}"),
+        Err(e) => panic!("python3 {args:?} did not run: {e}"),
     }
 }
 
@@ -217,13 +224,12 @@ fn item_level_calibration_agrees_with_the_python_recount() {
     assert!(counted > 100, "{counted}");
     let json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("open-calibration.json");
     std::fs::write(&json, &o.stdout).unwrap();
-    let o = Command::new("python3")
-        .current_dir(root())
-        .arg("tools/open_calibration.py")
-        .arg(&json)
-        .args(["data/story/log.csv", "data/story/workflow.toml"])
-        .output()
-        .expect("python3 runs tools/open_calibration.py (CI has Python 3.11)");
+    let o = python(&[
+        "tools/open_calibration.py".as_ref(),
+        json.as_os_str(),
+        "data/story/log.csv".as_ref(),
+        "data/story/workflow.toml".as_ref(),
+    ]);
     assert_eq!(
         o.status.code(),
         Some(0),

@@ -444,16 +444,20 @@ fn check(question: Question, options: &ForecastOptions) -> Result<()> {
     if options.history_days == 0 {
         return bad("a forecast needs at least 1 day of history".into());
     }
-    if let Some(c) = options
-        .confidence
+    check_levels(&options.confidence)
+}
+
+/// Each confidence level is in (0, 1).
+fn check_levels(levels: &[f64]) -> Result<()> {
+    match levels
         .iter()
         .find(|c| !(c.is_finite() && **c > 0.0 && **c < 1.0))
     {
-        return bad(format!(
+        Some(c) => Err(Error::InvalidArgument(format!(
             "a confidence level must be between 0 and 1 (exclusive), got {c}"
-        ));
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// One outcome per trial, sorted, drawing days from `sample` (not empty): the items done

@@ -315,29 +315,12 @@ fn check(options: &OpenOptions) -> Result<()> {
     if options.confidence.is_empty() {
         return bad("an item-by-item forecast needs at least one confidence level".into());
     }
-    if let Some(c) = options
-        .confidence
-        .iter()
-        .find(|c| !(c.is_finite() && **c > 0.0 && **c < 1.0))
-    {
-        return bad(format!(
-            "a confidence level must be between 0 and 1 (exclusive), got {c}"
-        ));
-    }
-    Ok(())
+    super::check_levels(&options.confidence)
 }
 
 /// The attribute filters are attributes the log keeps.
 fn check_attributes(timelines: &Timelines, attributes: &[(String, String)]) -> Result<()> {
-    let attrs = timelines.attributes();
-    for (k, _) in attributes {
-        if attrs.position(k).is_none() {
-            return Err(Error::InvalidArgument(format!(
-                "no item attribute named {k:?} to select on (read the log keeping the column as an attribute)"
-            )));
-        }
-    }
-    Ok(())
+    crate::timeline::attribute_filters(timelines, attributes).map(|_| ())
 }
 
 /// Whether the item has every attribute asked for.

@@ -370,8 +370,9 @@ fn bounds(
     Ok((ws, we))
 }
 
-/// The attribute filters as (attribute index, value).
-fn attribute_filters<'o>(
+/// The attribute filters as (attribute index, value); an error naming the attributes the
+/// log keeps when one is not among them.
+pub(crate) fn attribute_filters<'o>(
     tl: &Timelines,
     attributes: &'o [(String, String)],
 ) -> Result<Vec<(usize, &'o str)>> {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub(crate) use clip::{Clip, ClippedItem};
+pub(crate) use clip::{Clip, ClippedItem, attribute_filters};
 
 use crate::error::Result;
 use crate::log::{Attributes, DataQuality, EventLog, Names};

@@ -154,7 +154,7 @@ fn text(f: &Forecast, filters: &[(String, String)]) -> String {
 }
 
 /// `--every`: days as `7`, `7d` or `2w`.
-fn every_days(s: &str) -> Result<u32, Failure> {
+pub fn every_days(s: &str) -> Result<u32, Failure> {
     let t = s.trim();
     let (num, unit) = match t.strip_suffix('w') {
         Some(n) => (n, 7),
@@ -186,8 +186,15 @@ fn options(args: &Args, input: &mut crate::input::InputArgs) -> Result<ForecastO
         .method(method)
         .whole_window(args.whole_window)
         .calibrate_every_days(every_days(args.every.as_deref().unwrap_or("7d"))?);
-    if let Some(c) = args
-        .confidence
+    Ok(match confidence_levels(&args.confidence)? {
+        Some(levels) => options.confidence(levels),
+        None => options,
+    })
+}
+
+/// `--confidence` in percent as levels in (0, 1); `None` when not given.
+pub fn confidence_levels(percent: &[f64]) -> Result<Option<Vec<f64>>, Failure> {
+    if let Some(c) = percent
         .iter()
         .find(|c| !(c.is_finite() && **c > 0.0 && **c < 100.0))
     {
@@ -195,11 +202,7 @@ fn options(args: &Args, input: &mut crate::input::InputArgs) -> Result<ForecastO
             "--confidence {c}: a level is a percentage between 0 and 100, like 85"
         )));
     }
-    Ok(if args.confidence.is_empty() {
-        options
-    } else {
-        options.confidence(args.confidence.iter().map(|c| c / 100.0).collect())
-    })
+    Ok((!percent.is_empty()).then(|| percent.iter().map(|c| c / 100.0).collect()))
 }
 
 /// Runs `forecast`.

@@ -18,6 +18,7 @@ use valuestream::{
 };
 
 use crate::Failure;
+use crate::forecast::{confidence_levels, every_days};
 use crate::input::{InputArgs, where_filters};
 use crate::modelsrc::input_fit_options;
 use crate::output::{print, print_json};
@@ -39,18 +40,6 @@ pub struct OpenRequest<'a> {
     pub every: Option<&'a str>,
     /// `--json`.
     pub json: bool,
-}
-
-/// `--every`: whole days, written `28d` or `28`.
-fn every_days(text: Option<&str>) -> Result<u32, Failure> {
-    let Some(t) = text else { return Ok(28) };
-    let digits = t.trim().strip_suffix('d').unwrap_or(t.trim());
-    match digits.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(Failure::input(format!(
-            "--every {t:?}: expected a whole number of days, like 28d"
-        ))),
-    }
 }
 
 fn date(d: Option<&Option<NaiveDate>>) -> String {
@@ -123,16 +112,8 @@ fn text(f: &OpenForecast, levels: &[f64]) -> String {
 pub fn run_open(req: &OpenRequest<'_>) -> Result<(), Failure> {
     let mut input = req.input.clone();
     let attributes = where_filters(req.filters, &mut input)?;
-    if let Some(c) = req
-        .confidence
-        .iter()
-        .find(|c| !(c.is_finite() && **c > 0.0 && **c < 100.0))
-    {
-        return Err(Failure::input(format!(
-            "--confidence {c}: a level is a percentage between 0 and 100, like 85"
-        )));
-    }
-    let every = every_days(req.every)?;
+    let levels = confidence_levels(req.confidence)?;
+    let every = every_days(req.every.unwrap_or("28d"))?;
     let mut options = OpenOptions::new()
         .fit(input_fit_options(&input, false)?)
         .seed(req.seed)
@@ -140,8 +121,8 @@ pub fn run_open(req: &OpenRequest<'_>) -> Result<(), Failure> {
         .memory_budget(input.memory_budget())
         .day_offset(parse_offset(input.offset.as_deref().unwrap_or("Z"))?)
         .attributes(attributes);
-    if !req.confidence.is_empty() {
-        options = options.confidence(req.confidence.iter().map(|c| c / 100.0).collect());
+    if let Some(levels) = levels {
+        options = options.confidence(levels);
     }
     let timelines = input.timelines()?;
     let mut f = forecast_open(&timelines, &options)?;
