@@ -14,12 +14,12 @@ use crate::forecast::{Forecast, Question};
 use crate::metrics::{Metrics, Series};
 use crate::stats::Sample;
 
-const WIDTH: f64 = 900.0;
-const HEIGHT: f64 = 480.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 200.0;
-const TOP: f64 = 36.0;
-const BOTTOM: f64 = 48.0;
+pub(super) const WIDTH: f64 = 900.0;
+pub(super) const HEIGHT: f64 = 480.0;
+pub(super) const LEFT: f64 = 64.0;
+pub(super) const RIGHT: f64 = 200.0;
+pub(super) const TOP: f64 = 36.0;
+pub(super) const BOTTOM: f64 = 48.0;
 /// The most points a scatterplot draws; beyond, an evenly spaced selection of them.
 const MAX_POINTS: usize = 10_000;
 /// The most bars a forecast's histogram draws; beyond, outcomes are grouped in bins.
@@ -27,30 +27,30 @@ const MAX_BARS: u64 = 80;
 
 /// Colours for stages, in workflow order: Okabe–Ito's eight (readable with colour
 /// blindness), then four more before they repeat.
-const PALETTE: [&str; 12] = [
+pub(super) const PALETTE: [&str; 12] = [
     "#999999", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
     "#8C564B", "#17BECF", "#BCBD22", "#4D4D4D",
 ];
 
 /// The plot area and its scales.
-struct Frame {
-    x_max: f64,
-    y_max: f64,
+pub(super) struct Frame {
+    pub(super) x_max: f64,
+    pub(super) y_max: f64,
     /// The distance between two ticks of the y axis.
-    y_step: f64,
+    pub(super) y_step: f64,
 }
 
 impl Frame {
-    fn plot_w() -> f64 {
+    pub(super) fn plot_w() -> f64 {
         WIDTH - LEFT - RIGHT
     }
 
-    fn plot_h() -> f64 {
+    pub(super) fn plot_h() -> f64 {
         HEIGHT - TOP - BOTTOM
     }
 
     /// The pixel x of `x` in `[0, x_max]`.
-    fn x(&self, x: f64) -> f64 {
+    pub(super) fn x(&self, x: f64) -> f64 {
         if self.x_max > 0.0 {
             LEFT + Frame::plot_w() * x / self.x_max
         } else {
@@ -59,7 +59,7 @@ impl Frame {
     }
 
     /// The pixel y of `y` in `[0, y_max]` (up is more).
-    fn y(&self, y: f64) -> f64 {
+    pub(super) fn y(&self, y: f64) -> f64 {
         TOP + Frame::plot_h() * (1.0 - y / self.y_max)
     }
 }
@@ -67,7 +67,7 @@ impl Frame {
 /// The top of an axis whose largest value is `top`, and its tick step: a "nice" step
 /// (1, 2 or 5 times a power of ten, at least 1) for about five ticks, and the first
 /// multiple of it at or above `top`.
-fn y_scale(top: f64) -> (f64, f64) {
+pub(super) fn y_scale(top: f64) -> (f64, f64) {
     let step = nice_ceiling(top / 5.0);
     let max = (top / step).ceil().max(1.0) * step;
     (max, step)
@@ -75,7 +75,7 @@ fn y_scale(top: f64) -> (f64, f64) {
 
 /// The smallest "nice" number (1, 2 or 5 times a power of ten) at least `v`, and at
 /// least 1.
-fn nice_ceiling(v: f64) -> f64 {
+pub(super) fn nice_ceiling(v: f64) -> f64 {
     if !(v.is_finite() && v > 1.0) {
         return 1.0;
     }
@@ -103,7 +103,7 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
-fn open(out: &mut String, title: &str) {
+pub(super) fn open(out: &mut String, title: &str) {
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
@@ -117,7 +117,7 @@ fn open(out: &mut String, title: &str) {
 }
 
 /// The y axis with about five ticks, labelled.
-fn y_axis(out: &mut String, f: &Frame, label: &str) {
+pub(super) fn y_axis(out: &mut String, f: &Frame, label: &str) {
     let step = f.y_step;
     let mut v = 0.0;
     while v <= f.y_max + 1e-9 {
@@ -141,7 +141,7 @@ fn y_axis(out: &mut String, f: &Frame, label: &str) {
 }
 
 /// Date labels under the x axis: the first, the last, and a few between.
-fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
+pub(super) fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
     let y = TOP + Frame::plot_h();
     let _ = writeln!(
         out,
@@ -160,7 +160,7 @@ fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
 }
 
 /// Up to seven evenly spaced indices in `0..n`, the first and last included.
-fn ticks(n: usize) -> Vec<usize> {
+pub(super) fn ticks(n: usize) -> Vec<usize> {
     match n {
         0 => Vec::new(),
         1 => vec![0],
