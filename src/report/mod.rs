@@ -1,11 +1,19 @@
 //! Renderers of the flow report ([`crate::Report`]) and of its charts: text (the report's
 //! `Display`), CSV tables, SVG charts and one HTML page. They only render.
 
+mod charts;
 mod csv;
 mod html;
 mod svg;
 mod text;
 
+pub use self::charts::{
+    write_aging_wip_svg, write_cycle_time_histogram_svg, write_stage_time_svg,
+    write_throughput_svg, write_wip_svg,
+};
 pub use self::csv::{write_items_csv, write_series_csv, write_stages_csv};
 pub use self::html::write_html_report;
-pub use self::svg::{write_cfd_svg, write_cycle_time_svg, write_forecast_svg};
+pub use self::svg::{
+    CycleTimeChart, write_cfd_svg, write_cycle_time_svg, write_cycle_time_svg_with,
+    write_forecast_svg,
+};
