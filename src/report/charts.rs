@@ -13,7 +13,7 @@ use std::io;
 
 use super::svg::{
     Frame, HEIGHT, LABEL_GAP, LEFT, PALETTE, RIGHT, TOP, WIDTH, escape, nice_ceiling, open,
-    spread_labels, ticks, write_out, x_axis, y_axis, y_scale,
+    short_number, spread_labels, ticks, write_out, x_axis, y_axis, y_scale,
 };
 use crate::error::{Error, Result};
 use crate::metrics::{Period, Report, Series, StageMetrics};
@@ -395,10 +395,11 @@ fn mean_of(values: &[u64]) -> f64 {
 /// ```
 /// use valuestream::{write_throughput_svg, LogReader, Metrics, MetricsOptions, Timelines, Workflow};
 ///
+/// // Every event at noon: the days are 1 to 4 March.
 /// let csv = "id,state,timestamp\n\
-///            A,Dev,2024-03-01\nA,Done,2024-03-02\n\
-///            B,Dev,2024-03-01\nB,Done,2024-03-02\n\
-///            C,Dev,2024-03-02\nC,Done,2024-03-04\n";
+///            A,Dev,2024-03-01T12:00:00Z\nA,Done,2024-03-02T12:00:00Z\n\
+///            B,Dev,2024-03-01T12:00:00Z\nB,Done,2024-03-02T12:00:00Z\n\
+///            C,Dev,2024-03-02T12:00:00Z\nC,Done,2024-03-04T12:00:00Z\n";
 /// let log = LogReader::builder().build().read(csv.as_bytes())?;
 /// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
 /// let daily = Metrics::new(&tl, &MetricsOptions::new())?.daily()?;
@@ -606,10 +607,10 @@ pub fn write_cycle_time_histogram_svg<W: io::Write>(cycle_times: &Sample, w: W) 
         );
     }
     let step = nice_ceiling(x_max / 8.0);
-    let labels: Vec<(f64, String)> = (0..)
+    let n_labels = (x_max / step + 1e-9).floor() as u32;
+    let labels: Vec<(f64, String)> = (0..=n_labels)
         .map(|i| f64::from(i) * step)
-        .take_while(|&v| v <= x_max + 1e-9)
-        .map(|v| (v, super::svg::short_number(v)))
+        .map(|v| (v, short_number(v)))
         .collect();
     x_axis(&mut out, &f, &labels);
     let _ = writeln!(
@@ -931,9 +932,10 @@ pub(super) fn stage_time_reading(report: &Report) -> String {
 /// ```
 /// use valuestream::{write_wip_svg, LogReader, Metrics, MetricsOptions, Timelines, Workflow};
 ///
+/// // Every event at noon: the days are 1 to 4 March.
 /// let csv = "id,state,timestamp\n\
-///            A,Dev,2024-03-01\nA,Done,2024-03-03\n\
-///            B,Dev,2024-03-02\nB,Done,2024-03-04\n";
+///            A,Dev,2024-03-01T12:00:00Z\nA,Done,2024-03-03T12:00:00Z\n\
+///            B,Dev,2024-03-02T12:00:00Z\nB,Done,2024-03-04T12:00:00Z\n";
 /// let log = LogReader::builder().build().read(csv.as_bytes())?;
 /// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
 /// let daily = Metrics::new(&tl, &MetricsOptions::new())?.daily()?;

@@ -818,6 +818,61 @@ mod tests {
     }
 
     #[test]
+    fn labels_are_spread_at_least_a_gap_apart_and_kept_in_order() {
+        // Apart already: unchanged.
+        assert_eq!(spread_labels(&[50.0, 10.0], 14.0, 0.0, 100.0), [50.0, 10.0]);
+        // Three on one line: pushed down from the first.
+        assert_eq!(
+            spread_labels(&[40.0, 40.0, 40.0], 14.0, 0.0, 100.0),
+            [40.0, 54.0, 68.0]
+        );
+        // At the bottom: pushed up instead, within the range.
+        assert_eq!(
+            spread_labels(&[99.0, 100.0, 95.0], 14.0, 0.0, 100.0),
+            [86.0, 100.0, 72.0]
+        );
+        assert!(spread_labels(&[], 14.0, 0.0, 100.0).is_empty());
+    }
+
+    #[test]
+    fn a_log_scale_runs_from_a_one_two_five_floor_to_a_one_two_five_top() {
+        let s = |v: &[f64]| Sample::new(v.iter().copied());
+        let l = LogScale::new(&s(&[0.0, 0.3, 7.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (0.2, 10.0));
+        assert_eq!(l.ticks(), [0.2, 0.5, 1.0, 2.0, 5.0, 10.0]);
+        // 0 at the floor; a decade is the same height everywhere.
+        assert_eq!(l.y(0.0), 400.0);
+        assert_eq!(l.y(10.0), 0.0);
+        assert!(((l.y(0.2) - l.y(2.0)) - (l.y(1.0) - l.y(10.0))).abs() < 1e-9);
+        // Floors within [0.01, 1]; a top above the floor.
+        let l = LogScale::new(&s(&[0.0001, 3.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (0.01, 5.0));
+        let l = LogScale::new(&s(&[40.0, 40.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 50.0));
+        let l = LogScale::new(&s(&[0.0, 1.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 2.0));
+        let l = LogScale::new(&s(&[0.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 2.0));
+        // Twelve decades crowd: only powers of ten, at least a label's gap apart.
+        let l = LogScale::new(&s(&[0.01, 1e10]), 400.0, 0.0);
+        let t = l.ticks();
+        assert!(
+            t.iter()
+                .all(|v| (v.log10() - v.log10().round()).abs() < 1e-9),
+            "{t:?}"
+        );
+        assert!(t.windows(2).all(|w| l.y(w[0]) - l.y(w[1]) >= LABEL_GAP));
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short_number(0.05), "0.05");
+        assert_eq!(short_number(2.0), "2");
+        assert_eq!(short_number(1000.0), "1000");
+        assert_eq!(short_number(0.5), "0.5");
+    }
+
+    #[test]
     fn escapes_the_xml_specials() {
         assert_eq!(
             escape("R&D <\"x\"> 'y'"),
