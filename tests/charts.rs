@@ -95,8 +95,17 @@ fn render(write: impl FnOnce(&mut Vec<u8>) -> valuestream::Result<()>) -> String
     write(&mut out).unwrap();
     let svg = String::from_utf8(out).unwrap();
     well_formed(&svg);
-    assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+    finite(&svg);
     svg
+}
+
+/// Asserts that `svg` has no word a non-finite `f64` prints as (`NaN`, `inf`, `-inf`).
+fn finite(svg: &str) {
+    let bad = svg
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .find(|w| w == "nan" || w == "inf" || w == "infinity");
+    assert!(bad.is_none(), "{bad:?} in\n{svg}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -679,6 +688,88 @@ fn close_percentiles_of_the_scatterplot_have_labels_apart() {
             assert!((l - y).abs() <= 28.0 + 4.0, "{labels:?} {ys:?}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Degenerate logs
+// ---------------------------------------------------------------------------------------
+
+/// Runs every chart on `tl`: each draws, or (for a figure with nothing behind it: no period,
+/// no cycle time) says so with `InvalidArgument`; nothing prints a non-finite number.
+fn every_chart_or_a_reason(tl: &Timelines) {
+    let m = Metrics::new(tl, &MetricsOptions::new()).unwrap();
+    let report = m.report().unwrap();
+    let weekly = report.daily.weekly();
+    let log = CycleTimeChart::new().log_scale(true);
+    let results: Vec<(&str, bool, valuestream::Result<String>)> = vec![
+        ("aging", false, out(|w| write_aging_wip_svg(&report, w))),
+        ("stages", false, out(|w| write_stage_time_svg(&report, w))),
+        (
+            "throughput",
+            true,
+            out(|w| write_throughput_svg(&weekly, w)),
+        ),
+        ("wip", true, out(|w| write_wip_svg(&report.daily, w))),
+        (
+            "histogram",
+            true,
+            out(|w| write_cycle_time_histogram_svg(&report.cycle_times, w)),
+        ),
+        (
+            "scatter",
+            true,
+            out(|w| write_cycle_time_svg_with(&m, &log, w)),
+        ),
+    ];
+    for (name, may_refuse, r) in results {
+        match r {
+            Ok(svg) => {
+                well_formed(&svg);
+                finite(&svg);
+            }
+            Err(valuestream::Error::InvalidArgument(why)) if may_refuse => {
+                assert!(!why.is_empty(), "{name}");
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}
+
+fn out(write: impl FnOnce(&mut Vec<u8>) -> valuestream::Result<()>) -> valuestream::Result<String> {
+    let mut v = Vec::new();
+    write(&mut v)?;
+    Ok(String::from_utf8(v).unwrap())
+}
+
+#[test]
+fn degenerate_logs_draw_or_say_why() {
+    let dev_done = Workflow::new(
+        vec![
+            Stage::new("Dev", StageKind::Active),
+            Stage::new("Done", StageKind::Done),
+        ],
+        None,
+    )
+    .unwrap();
+    let logs = [
+        // One event: a window of no length.
+        "id,state,timestamp\nA,Dev,2024-03-01T00:00:00Z\n",
+        // Everything at one instant, one item done in no time.
+        "id,state,timestamp\nA,Dev,2024-03-01T00:00:00Z\nA,Done,2024-03-01T00:00:00Z\nB,Dev,2024-03-01T00:00:00Z\n",
+        // Nothing done.
+        "id,state,timestamp\nA,Dev,2024-03-01T00:00:00Z\nB,Dev,2024-03-09T00:00:00Z\n",
+        // Everything done in no time, over days.
+        "id,state,timestamp\nA,Dev,2024-03-01T00:00:00Z\nA,Done,2024-03-01T00:00:00Z\nB,Dev,2024-03-05T00:00:00Z\nB,Done,2024-03-05T00:00:00Z\n",
+    ];
+    for csv in logs {
+        every_chart_or_a_reason(&timelines_of(csv, &dev_done));
+        every_chart_or_a_reason(&timelines_of(csv, &workflow()));
+    }
+    // Only items in the backlog: no stage past it holds time.
+    every_chart_or_a_reason(&timelines_of(
+        "id,state,timestamp\nK,To Do,2024-03-01T00:00:00Z\nL,To Do,2024-03-04T00:00:00Z\n",
+        &workflow(),
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
