@@ -336,6 +336,8 @@ pub(super) fn aging_wip_reading(report: &Report) -> String {
     });
     let head = if n == 1 {
         format!("The only item in progress is in {stage}")
+    } else if k == n && n == 2 {
+        format!("{stage} holds both items in progress")
     } else if k == n {
         format!("{stage} holds all {n} items in progress")
     } else {
@@ -596,7 +598,7 @@ pub fn write_cycle_time_histogram_svg<W: io::Write>(cycle_times: &Sample, w: W) 
         let Some(p) = cycle_times.percentile(level) else {
             continue;
         };
-        let x = f.x(p);
+        let x = f.x(p.max(0.0));
         let _ = writeln!(
             out,
             "<line class=\"percentile\" data-level=\"{level}\" data-value=\"{p}\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>{level}% of the items done took {p:.2} days or less</title></line>\
@@ -867,13 +869,14 @@ pub(super) fn stage_time_reading(report: &Report) -> String {
     }
     let pct = |d: f64| format!("{:.0}%", d / total * 100.0);
     let bars = stage_bars(&report.stages);
-    if let Some(b) = report.bottleneck.stage.as_deref()
-        && let Some(bar) = bars
-            .iter()
+    let named = report.bottleneck.stage.as_deref().and_then(|b| {
+        bars.iter()
             .find(|bar| bar.work.is_some_and(|s| s.name == b))
-    {
+            .map(|bar| (b, bar))
+    });
+    if let Some((b, bar)) = named {
         let work = bar.work.map_or(0.0, |s| s.item_days);
-        return if bar.waits.is_empty() || bar.wait_days() <= 0.0 {
+        return if bar.wait_days() <= 0.0 {
             format!(
                 "Working in {b} took {} of the time items spent in progress; {b} is the bottleneck.",
                 pct(work)
@@ -1187,6 +1190,49 @@ mod tests {
         assert_eq!(
             aging_wip_reading(&r),
             "No item is in progress at the end of the window."
+        );
+    }
+
+    #[test]
+    fn readings_of_a_bottleneck_without_a_queue_and_of_old_items() {
+        let dev_done = || {
+            vec![
+                Stage::new("Dev", StageKind::Active).with_servers(1),
+                Stage::new("Done", StageKind::Done),
+            ]
+        };
+        // Dev, one server, busy all 4 days.
+        let r = report(
+            "id,state,timestamp\n\
+             A,Dev,2024-03-01\nA,Done,2024-03-03\nB,Dev,2024-03-03\nB,Done,2024-03-05\n",
+            dev_done(),
+        );
+        assert_eq!(
+            stage_time_reading(&r),
+            "Working in Dev took 100% of the time items spent in progress; Dev is the bottleneck."
+        );
+        // One item done in 1 day; B (4 days old) and C (3) are both older.
+        let r = report(
+            "id,state,timestamp\n\
+             A,Dev,2024-03-01\nA,Done,2024-03-02\n\
+             B,Dev,2024-03-01\nC,Dev,2024-03-02\nB,Dev,2024-03-05\n",
+            dev_done(),
+        );
+        assert_eq!(
+            aging_wip_reading(&r),
+            "Dev holds both items in progress; both are older than 85% of the items done took."
+        );
+        // Three in progress, two of them older than the 85th percentile of 1 and 5 days
+        // (4.4): B 5 days, C 4.5, D 1.
+        let r = report(
+            "id,state,timestamp\n\
+             A,Dev,2024-03-01\nA,Done,2024-03-02\nE,Dev,2024-03-01\nE,Done,2024-03-06\n\
+             B,Dev,2024-03-01\nC,Dev,2024-03-01T12:00:00Z\nD,Dev,2024-03-05\nB,Dev,2024-03-06\n",
+            dev_done(),
+        );
+        assert_eq!(
+            aging_wip_reading(&r),
+            "Dev holds all 3 items in progress; 2 of them are older than 85% of the items done took."
         );
     }
 
