@@ -1,5 +1,6 @@
-//! SVG charts: the cumulative flow diagram, the cycle-time scatterplot and the forecast's
-//! distribution.
+//! SVG charts: the cumulative flow diagram, the cycle-time scatterplot (linear or on a log
+//! scale) and the forecast's distribution; and the primitives the other charts
+//! (`charts.rs`) draw with: the frame, the axes, a log scale, label spreading, the palette.
 //!
 //! Plain SVG 1.1 written by hand (no dependency): every drawn element carries a class and
 //! a `<title>`, so that the charts can be styled and read by screen readers and tests.
