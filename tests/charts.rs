@@ -293,6 +293,69 @@ fn aging_labels_stay_apart_when_percentiles_coincide_and_no_wip_is_a_sentence() 
     assert!(svg.contains("No item is in progress at the end of the window."));
 }
 
+#[test]
+fn an_item_moved_back_to_the_backlog_gets_its_column_and_long_names_are_shortened() {
+    // B was committed (Dev), then moved back to the backlog: in progress, in Backlog.
+    let csv = "id,state,timestamp\n\
+               A,Dev,2024-03-01\nA,Done,2024-03-03\n\
+               B,Dev,2024-03-01\nB,To Do,2024-03-02\nC,Dev,2024-03-04\n";
+    let report = report_of(&timelines_of(csv, &workflow()));
+    let svg = render(|w| write_aging_wip_svg(&report, w));
+    let names: Vec<&str> = elements(&svg, "<rect class=\"column\"")
+        .iter()
+        .map(|c| attr(c, "data-stage"))
+        .collect();
+    assert_eq!(names, ["Backlog", "Dev", "Ready", "Test"]);
+    let b = elements(&svg, "<circle class=\"item\" data-id=\"B\"")[0];
+    assert_eq!(
+        (attr(b, "data-stage"), num(b, "data-age")),
+        ("Backlog", 3.0)
+    );
+
+    // Twelve stages with long names: each label is its name, or a prefix of it and "…",
+    // within its column (at most 7.5 pixels a lowercase letter); the title has it whole.
+    let mut stages: Vec<Stage> = (1..=12)
+        .map(|k| {
+            Stage::new(
+                format!("waiting for the review number {k}"),
+                StageKind::Active,
+            )
+        })
+        .collect();
+    stages.push(Stage::new("Done", StageKind::Done));
+    let wf = Workflow::new(stages, None).unwrap();
+    let csv = "id,state,timestamp\nA,waiting for the review number 1,2024-03-01\n\
+               A,waiting for the review number 12,2024-03-02\n";
+    let report = report_of(&timelines_of(csv, &wf));
+    for svg in [
+        render(|w| write_aging_wip_svg(&report, w)),
+        render(|w| write_stage_time_svg(&report, w)),
+    ] {
+        let labels: Vec<(f64, &str, &str)> = svg
+            .split("<text class=\"slot-label\"")
+            .skip(1)
+            .map(|rest| {
+                let x: f64 = attr(rest, "x").parse().unwrap();
+                let text = &rest[rest.find('>').unwrap() + 1..rest.find("<title>").unwrap()];
+                let title =
+                    &rest[rest.find("<title>").unwrap() + 7..rest.find("</title>").unwrap()];
+                (x, text, title)
+            })
+            .collect();
+        assert_eq!(labels.len(), 12);
+        let slot = labels[1].0 - labels[0].0;
+        for (k, (_, text, title)) in labels.iter().enumerate() {
+            assert_eq!(*title, format!("waiting for the review number {}", k + 1));
+            let kept = text.strip_suffix('…').unwrap();
+            assert!(title.starts_with(kept) && !kept.is_empty(), "{text}");
+            assert!(
+                text.chars().count() as f64 * 7.5 <= slot,
+                "{text} in {slot}"
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Throughput
 // ---------------------------------------------------------------------------------------
