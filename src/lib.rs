@@ -193,8 +193,8 @@ pub use model::{
     fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
 };
 pub use report::{
-    write_cfd_svg, write_cycle_time_svg, write_forecast_svg, write_html_report, write_items_csv,
-    write_series_csv, write_stages_csv,
+    HtmlOptions, write_cfd_svg, write_cycle_time_svg, write_forecast_svg, write_html_report,
+    write_html_report_with, write_items_csv, write_series_csv, write_stages_csv,
 };
 pub use stats::{Histogram, Sample, Summary};
 pub use time::{TimeFormat, parse_instant, parse_offset};

@@ -7,5 +7,5 @@ mod svg;
 mod text;
 
 pub use self::csv::{write_items_csv, write_series_csv, write_stages_csv};
-pub use self::html::write_html_report;
+pub use self::html::{HtmlOptions, write_html_report, write_html_report_with};
 pub use self::svg::{write_cfd_svg, write_cycle_time_svg, write_forecast_svg};
