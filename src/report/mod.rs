@@ -12,7 +12,7 @@ pub use self::charts::{
     write_throughput_svg, write_wip_svg,
 };
 pub use self::csv::{write_items_csv, write_series_csv, write_stages_csv};
-pub use self::html::write_html_report;
+pub use self::html::{HtmlOptions, write_html_report, write_html_report_with};
 pub use self::svg::{
     CycleTimeChart, write_cfd_svg, write_cycle_time_svg, write_cycle_time_svg_with,
     write_forecast_svg,
