@@ -96,7 +96,38 @@ fn render(write: impl FnOnce(&mut Vec<u8>) -> valuestream::Result<()>) -> String
     let svg = String::from_utf8(out).unwrap();
     well_formed(&svg);
     finite(&svg);
+    readable(&svg);
     svg
+}
+
+/// Asserts that every text coloured by a `fill="#rrggbb"` has a contrast of at least 3:1
+/// against the white background (WCAG's relative luminance).
+fn readable(svg: &str) {
+    let lum = |hex: &str| {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
+    };
+    for t in elements(svg, "<text ") {
+        if let Some(i) = t.find(" fill=\"#") {
+            let short = &t[i + 8..];
+            let short = &short[..short.find('"').unwrap()];
+            // #rgb is #rrggbb.
+            let hex: String = if short.len() == 3 {
+                short.chars().flat_map(|c| [c, c]).collect()
+            } else {
+                short.to_owned()
+            };
+            let ratio = 1.05 / (lum(&hex) + 0.05);
+            assert!(ratio >= 3.0, "{t}: contrast {ratio:.2}");
+        }
+    }
 }
 
 /// Asserts that `svg` has no word a non-finite `f64` prints as (`NaN`, `inf`, `-inf`).

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::io;
 
 use super::svg::{
-    Frame, HEIGHT, LABEL_GAP, LEFT, PALETTE, RIGHT, TOP, WIDTH, escape, nice_ceiling, open,
-    short_number, spread_labels, ticks, write_out, x_axis, y_axis, y_scale,
+    Frame, HEIGHT, LABEL_GAP, LEFT, PALETTE, RIGHT, TOP, WIDTH, escape, legend_dash, nice_ceiling,
+    open, short_number, spread_labels, ticks, write_out, x_axis, y_axis, y_scale,
 };
 use crate::error::{Error, Result};
 use crate::metrics::{Period, Report, Series, StageMetrics};
@@ -146,8 +146,9 @@ fn percentile_rows(out: &mut String, lines: &[(f64, &str, f64)], y_of: impl Fn(f
             "<line class=\"percentile\" data-level=\"{level}\" data-value=\"{p}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.2}\" y2=\"{y:.2}\" stroke=\"{colour}\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"><title>{level}% of the items done took {p:.2} days or less</title></line>\
              <text class=\"percentile\" data-level=\"{level}\" x=\"{:.1}\" y=\"{ly:.1}\" fill=\"#333\">{level}%: {p:.1} days</text>",
             LEFT + Frame::plot_w(),
-            LEFT + Frame::plot_w() + 6.0,
+            LEFT + Frame::plot_w() + 26.0,
         );
+        legend_dash(out, ly, colour);
     }
 }
 
@@ -269,10 +270,11 @@ pub fn write_aging_wip_svg<W: io::Write>(report: &Report, w: W) -> Result<()> {
     let slot = Frame::plot_w() / f.x_max;
     for (k, st) in columns.iter().enumerate() {
         let items = report.aging.iter().filter(|a| a.stage == st.name).count();
-        let fill = if k % 2 == 0 { "#f4f4f4" } else { "#fbfbfb" };
+        // A grey veil, every other column darker: visible on a light or a dark background.
+        let opacity = if k % 2 == 0 { 0.08 } else { 0.03 };
         let _ = writeln!(
             out,
-            "<rect class=\"column\" data-stage=\"{}\" data-items=\"{items}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{slot:.2}\" height=\"{:.2}\" fill=\"{fill}\"><title>{}: {} in progress</title></rect>",
+            "<rect class=\"column\" data-stage=\"{}\" data-items=\"{items}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{slot:.2}\" height=\"{:.2}\" fill=\"#808080\" fill-opacity=\"{opacity}\"><title>{}: {} in progress</title></rect>",
             escape(&st.name),
             f.x(k as f64),
             Frame::plot_h(),
@@ -614,15 +616,16 @@ pub fn write_cycle_time_histogram_svg<W: io::Write>(cycle_times: &Sample, w: W) 
         let Some(p) = cycle_times.percentile(level) else {
             continue;
         };
+        let row = TOP + 16.0 + 18.0 * k as f64;
         let x = f.x(p.max(0.0));
         let _ = writeln!(
             out,
             "<line class=\"percentile\" data-level=\"{level}\" data-value=\"{p}\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>{level}% of the items done took {p:.2} days or less</title></line>\
-             <text class=\"percentile\" data-level=\"{level}\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {p:.1} days</text>",
+             <text class=\"percentile\" data-level=\"{level}\" x=\"{:.1}\" y=\"{row:.1}\" fill=\"#333\">{level}%: {p:.1} days</text>",
             plot_bottom(),
-            LEFT + Frame::plot_w() + 6.0,
-            TOP + 16.0 + 18.0 * k as f64
+            LEFT + Frame::plot_w() + 26.0,
         );
+        legend_dash(&mut out, row, colour);
     }
     let step = nice_ceiling(x_max / 8.0);
     let n_labels = (x_max / step + 1e-9).floor() as u32;
@@ -827,7 +830,7 @@ pub fn write_stage_time_svg<W: io::Write>(report: &Report, w: W) -> Result<()> {
             let y0 = f.y(base);
             let _ = writeln!(
                 out,
-                "<rect class=\"bottleneck\" data-stage=\"{}\" x=\"{:.2}\" y=\"{y0:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"none\" stroke=\"#000\" stroke-width=\"3\"><title>{} is the bottleneck</title></rect>",
+                "<rect class=\"bottleneck\" data-stage=\"{}\" x=\"{:.2}\" y=\"{y0:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"3\"><title>{} is the bottleneck</title></rect>",
                 escape(&bar.name),
                 x - 3.0,
                 bar_w + 6.0,
@@ -866,7 +869,7 @@ pub fn write_stage_time_svg<W: io::Write>(report: &Report, w: W) -> Result<()> {
         legend(
             &mut out,
             2,
-            "fill=\"none\" stroke=\"#000\" stroke-width=\"2\"",
+            "fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\"",
             &fit_label(&format!("bottleneck: {b}"), RIGHT - 40.0),
         );
     }
@@ -1049,8 +1052,8 @@ fn wip_marks(out: &mut String, series: &Series, f: &Frame, noun: &str) {
         out,
         "<line class=\"mean\" data-value=\"{mean}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{ym:.2}\" y2=\"{ym:.2}\" stroke=\"#D55E00\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>mean: {mean:.2} items in progress at the end of a {noun}</title></line>\
          <text class=\"mean\" x=\"{:.1}\" y=\"{:.1}\" fill=\"#D55E00\">mean: {mean:.1}</text>\
-         <circle class=\"max\" data-start=\"{start}\" data-wip=\"{top}\" cx=\"{:.2}\" cy=\"{yp:.2}\" r=\"5\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"><title>peak: {} in progress at the end of the {noun} of {start}</title></circle>\
-         <text class=\"max\" x=\"{:.1}\" y=\"{:.1}\" fill=\"#000\">peak: {top} ({start})</text>",
+         <circle class=\"max\" data-start=\"{start}\" data-wip=\"{top}\" cx=\"{:.2}\" cy=\"{yp:.2}\" r=\"5\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"><title>peak: {} in progress at the end of the {noun} of {start}</title></circle>\
+         <text class=\"max\" x=\"{:.1}\" y=\"{:.1}\">peak: {top} ({start})</text>",
         LEFT + Frame::plot_w(),
         LEFT + Frame::plot_w() + 6.0,
         ys[1],

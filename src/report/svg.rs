@@ -465,10 +465,11 @@ pub fn write_cycle_time_svg_with<W: io::Write>(
         let _ = writeln!(
             out,
             "<line class=\"percentile\" data-level=\"{level}\" data-value=\"{p}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.2}\" y2=\"{y:.2}\" stroke=\"{colour}\" stroke-dasharray=\"6 3\"><title>{level}%: {p:.2} days</title></line>\
-             <text class=\"percentile\" x=\"{:.1}\" y=\"{ly:.1}\" fill=\"{colour}\">{level}%: {p:.1} days</text>",
+             <text class=\"percentile\" x=\"{:.1}\" y=\"{ly:.1}\" fill=\"#333\">{level}%: {p:.1} days</text>",
             LEFT + Frame::plot_w(),
-            LEFT + Frame::plot_w() + 6.0,
+            LEFT + Frame::plot_w() + 26.0,
         );
+        legend_dash(&mut out, ly, colour);
     }
     let labels: Vec<(f64, String)> = (0..=4)
         .map(|i| {
@@ -480,6 +481,19 @@ pub fn write_cycle_time_svg_with<W: io::Write>(
     x_axis(&mut out, &f, &labels);
     out.push_str("</svg>\n");
     write_out(w, &out)
+}
+
+/// A short dashed line of `colour` in the right margin, left of a label whose baseline is
+/// `baseline`: the key from the label (in dark text, readable on any colour scheme) to its
+/// line in the plot.
+pub(super) fn legend_dash(out: &mut String, baseline: f64, colour: &str) {
+    let y = baseline - 4.0;
+    let _ = writeln!(
+        out,
+        "<line class=\"legend\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
+        LEFT + Frame::plot_w() + 6.0,
+        LEFT + Frame::plot_w() + 21.0
+    );
 }
 
 /// The least distance, in pixels, between the baselines of two labels stacked in a margin
@@ -757,6 +771,7 @@ fn answer_lines(
         let colour = colours[k % colours.len()];
         let x = f.x(x_of(v));
         let date = a.date.map(|d| format!(" ({d})")).unwrap_or_default();
+        let row = TOP + 16.0 + 18.0 * k as f64;
         let claim = match forecast.question {
             Question::HowMany { .. } => format!("at least {v} {unit}"),
             Question::When { .. } => format!("{v} {unit}{date}"),
@@ -764,10 +779,9 @@ fn answer_lines(
         let _ = writeln!(
             out,
             "<line class=\"answer\" data-level=\"{level}\" data-value=\"{v}\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>{level}%: {claim}</title></line>\
-             <text class=\"answer\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {}</text>",
+             <text class=\"answer\" x=\"{:.1}\" y=\"{row:.1}\" fill=\"{colour}\">{level}%: {}</text>",
             TOP + Frame::plot_h(),
             LEFT + Frame::plot_w() + 6.0,
-            TOP + 16.0 + 18.0 * k as f64,
             escape(&claim)
         );
     }
