@@ -330,7 +330,6 @@ fn aging_dots(out: &mut String, report: &Report, f: &Frame, st: &StageMetrics, k
 
 /// One sentence reading the aging chart: the stage holding the most items in progress,
 /// and how many of them are older than 85% of the items done took.
-#[allow(dead_code, reason = "for the HTML page, which embeds the charts")]
 pub(super) fn aging_wip_reading(report: &Report) -> String {
     let n = report.aging.len() as u64;
     if n == 0 {
@@ -492,7 +491,6 @@ pub fn write_throughput_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 
 /// One sentence reading the throughput chart: the mean per period, over how many, and the
 /// busiest.
-#[allow(dead_code, reason = "for the HTML page, which embeds the charts")]
 pub(super) fn throughput_reading(series: &Series) -> String {
     let noun = period_noun(series);
     let n = series.departures.len() as u64;
@@ -645,7 +643,6 @@ pub fn write_cycle_time_histogram_svg<W: io::Write>(cycle_times: &Sample, w: W) 
 }
 
 /// One sentence reading the histogram: the 50th, 85th and 95th percentiles.
-#[allow(dead_code, reason = "for the HTML page, which embeds the charts")]
 pub(super) fn cycle_time_histogram_reading(cycle_times: &Sample) -> String {
     let n = cycle_times.len() as u64;
     let p = |l: f64| cycle_times.percentile(l).unwrap_or(0.0);
@@ -880,7 +877,6 @@ pub fn write_stage_time_svg<W: io::Write>(report: &Report, w: W) -> Result<()> {
 /// One sentence reading the value-stream map: with a bottleneck, the share of the time
 /// spent waiting in front of it (or working in it, without a queue in front); without, the
 /// segment that took the most time.
-#[allow(dead_code, reason = "for the HTML page, which embeds the charts")]
 pub(super) fn stage_time_reading(report: &Report) -> String {
     let total = in_progress_days(&report.stages);
     if total <= 0.0 {
@@ -1065,7 +1061,6 @@ fn wip_marks(out: &mut String, series: &Series, f: &Frame, noun: &str) {
 }
 
 /// One sentence reading the WIP chart: the mean, the peak and the last value.
-#[allow(dead_code, reason = "for the HTML page, which embeds the charts")]
 pub(super) fn wip_reading(series: &Series) -> String {
     let noun = period_noun(series);
     let n = series.wip.len() as u64;

@@ -294,6 +294,7 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 #[non_exhaustive]
 pub struct CycleTimeChart {
     log_scale: bool,
+    from: Option<DateTime<Utc>>,
 }
 
 impl CycleTimeChart {
@@ -312,6 +313,15 @@ impl CycleTimeChart {
     /// Whether the y axis is logarithmic.
     pub fn is_log_scale(&self) -> bool {
         self.log_scale
+    }
+
+    /// Starts the time axis at `t` (when it is inside the window): the items done before
+    /// it are not drawn, and the heading says how many; the percentile lines stay those of
+    /// every item done in the window. For a log whose items are nearly all at its end.
+    #[must_use]
+    pub fn from(mut self, t: DateTime<Utc>) -> CycleTimeChart {
+        self.from = Some(t);
+        self
     }
 }
 
@@ -415,7 +425,14 @@ pub fn write_cycle_time_svg_with<W: io::Write>(
         ));
     }
     let sample = Sample::from_vec(points.iter().map(|p| p.2).collect());
-    let span_ms = (window.end - window.start).num_milliseconds().max(0) as f64;
+    let start = chart
+        .from
+        .filter(|t| *t > window.start && *t < window.end)
+        .unwrap_or(window.start);
+    let before = points.iter().filter(|p| p.1 < start).count();
+    let points: Vec<(String, DateTime<Utc>, f64)> =
+        points.into_iter().filter(|p| p.1 >= start).collect();
+    let span_ms = (window.end - start).num_milliseconds().max(0) as f64;
     let (y_max, y_step) = y_scale(sample.max().unwrap_or(1.0));
     let f = Frame {
         x_max: span_ms,
@@ -427,24 +444,31 @@ pub fn write_cycle_time_svg_with<W: io::Write>(
         .then(|| LogScale::new(&sample, TOP + Frame::plot_h(), TOP));
     let y_of = |v: f64| log.as_ref().map_or_else(|| f.y(v), |l| l.y(v));
     let mut out = String::new();
-    let every = points.len().div_ceil(MAX_POINTS);
+    let every = points.len().div_ceil(MAX_POINTS).max(1);
+    let mut notes = Vec::new();
     if every > 1 {
+        notes.push(format!("one item in {every} of {} drawn", points.len()));
+    }
+    if before > 0 {
+        notes.push(format!(
+            "{before} done before {} not drawn",
+            start.format("%Y-%m-%d")
+        ));
+    }
+    if notes.is_empty() {
+        open(&mut out, "Cycle time of the items done");
+    } else {
         open(
             &mut out,
-            &format!(
-                "Cycle time of the items done (one item in {every} of {} drawn)",
-                points.len()
-            ),
+            &format!("Cycle time of the items done ({})", notes.join("; ")),
         );
-    } else {
-        open(&mut out, "Cycle time of the items done");
     }
     match &log {
         Some(l) => l.axis(&mut out, "cycle time (days, log scale)"),
         None => y_axis(&mut out, &f, "cycle time (days)"),
     }
     for (id, done, days) in points.iter().step_by(every) {
-        let x = (*done - window.start).num_milliseconds() as f64;
+        let x = (*done - start).num_milliseconds() as f64;
         let _ = writeln!(
             out,
             "<circle class=\"item\" data-id=\"{}\" data-days=\"{days}\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"#0072B2\" fill-opacity=\"0.6\"><title>{}: {days:.2} days</title></circle>",
@@ -474,7 +498,7 @@ pub fn write_cycle_time_svg_with<W: io::Write>(
     let labels: Vec<(f64, String)> = (0..=4)
         .map(|i| {
             let x = span_ms * f64::from(i) / 4.0;
-            let t = window.start + chrono::Duration::milliseconds(x as i64);
+            let t = start + chrono::Duration::milliseconds(x as i64);
             (x, t.format("%Y-%m-%d").to_string())
         })
         .collect();

@@ -8,11 +8,19 @@ mod readings;
 mod summary;
 
 use self::page::{POLICY, STYLE};
-use super::svg::{escape, write_cfd_svg, write_cycle_time_svg, write_forecast_svg, write_out};
+use super::charts::{
+    aging_wip_reading, cycle_time_histogram_reading, stage_time_reading, throughput_reading,
+    wip_reading, write_aging_wip_svg, write_cycle_time_histogram_svg, write_stage_time_svg,
+    write_throughput_svg, write_wip_svg,
+};
+use super::svg::{
+    CycleTimeChart, escape, write_cfd_svg, write_cycle_time_svg_with, write_forecast_svg, write_out,
+};
 use crate::error::Result;
 use crate::forecast::{ForecastOptions, Question, forecast};
 use crate::metrics::Metrics;
 use crate::metrics::Report;
+use crate::workflow::StageKind;
 
 /// Writes the report of `metrics` as one HTML page a team can share: a single file with
 /// nothing to fetch (its content security policy forbids it) and no script, readable on a
@@ -146,9 +154,11 @@ pub fn write_html_report_with<W: io::Write>(
         page::noun(report.data_quality.events, "event", "events"),
     );
     page.push_str(&summary::summary(report));
-    page.push_str(&flow_sections(report)?);
-    page.push_str(&cycle_time_sections(report, metrics, options)?);
-    page.push_str(&aging_section(report));
+    let axis = readings::time_axis(report);
+    page.push_str(&flow_sections(report, &axis)?);
+    page.push_str(&cycle_time_sections(report, metrics, &axis, options)?);
+    page.push_str(&aging_section(report)?);
+    page.push_str(&stage_time_section(report)?);
     page.push_str(&summary::stages(report));
     if options.forecast {
         page.push_str(&forecast_section(metrics)?);
@@ -161,9 +171,9 @@ pub fn write_html_report_with<W: io::Write>(
     write_out(w, &page)
 }
 
-/// The time charts: cumulative flow, from where the data starts.
-fn flow_sections(report: &Report) -> Result<String> {
-    let axis = readings::time_axis(report);
+/// The time charts, from where the data starts: cumulative flow, WIP over time and the
+/// weekly throughput run chart.
+fn flow_sections(report: &Report, axis: &readings::TimeAxis) -> Result<String> {
     let mut out = String::new();
     if let Some(note) = &axis.note {
         out.push_str(&format!(
@@ -179,55 +189,98 @@ fn flow_sections(report: &Report) -> Result<String> {
         &readings::cfd_reading(report, &axis.series),
         &cfd,
     ));
+    let mut wip = Vec::new();
+    write_wip_svg(&axis.series, &mut wip)?;
+    out.push_str(&page::chart_section(
+        "wip",
+        "Work in progress",
+        &wip_reading(&axis.series),
+        &wip,
+    ));
+    let weekly = axis.series.weekly();
+    let mut run = Vec::new();
+    write_throughput_svg(&weekly, &mut run)?;
+    out.push_str(&page::chart_section(
+        "throughput",
+        "Throughput per week",
+        &throughput_reading(&weekly),
+        &run,
+    ));
     Ok(out)
 }
 
-/// The items in progress, oldest first.
-fn aging_section(report: &Report) -> String {
-    let n = report.aging.len() as u64;
-    let reading = match report.aging.first() {
-        None => "No item is in progress at the end of the window.".to_owned(),
-        Some(oldest) => {
-            let past85 = report
-                .aging
-                .iter()
-                .filter(|a| a.percentile_passed.is_some_and(|p| p >= 85.0))
-                .count() as u64;
-            format!(
-                "{} {} in progress at the end of the window; the oldest, {}, for {}. {} older than 85% of the items done took to finish.",
-                page::items(n),
-                if n == 1 { "is" } else { "are" },
-                oldest.id,
-                page::days(oldest.age_days),
-                page::noun(past85, "is", "are").replacen(' ', " of them ", 1)
-            )
-        }
-    };
-    let mut out = page::chart_section("aging", "Aging work in progress", &reading, &[]);
+/// The items in progress by stage and age against the cycle-time percentiles, and the
+/// oldest of them as a table.
+fn aging_section(report: &Report) -> Result<String> {
+    let mut svg = Vec::new();
+    if !report.aging.is_empty() {
+        write_aging_wip_svg(report, &mut svg)?;
+    }
+    let mut out = page::chart_section(
+        "aging",
+        "Aging work in progress",
+        &aging_wip_reading(report),
+        &svg,
+    );
     out.insert_str(
         out.len() - "</section>\n".len(),
         &summary::aging_table(report),
     );
-    out
+    Ok(out)
 }
 
-/// The cycle-time scatterplot, or a sentence when no item was done.
+/// Where the time goes, stage by stage (waiting in front of each active stage, and working
+/// in it), when any time was spent past the backlog.
+fn stage_time_section(report: &Report) -> Result<String> {
+    let mut svg = Vec::new();
+    let spent = report
+        .stages
+        .iter()
+        .any(|s| s.kind != StageKind::Backlog && s.item_days > 0.0);
+    if spent {
+        write_stage_time_svg(report, &mut svg)?;
+    }
+    Ok(page::chart_section(
+        "stage-time",
+        "Time per stage: waiting and working",
+        &stage_time_reading(report),
+        &svg,
+    ))
+}
+
+/// The cycle-time scatterplot (from where the time axis starts, on a log scale if asked)
+/// and the histogram, or a sentence when no item was done.
 fn cycle_time_sections(
     report: &Report,
     metrics: &Metrics<'_>,
+    axis: &readings::TimeAxis,
     options: &HtmlOptions,
 ) -> Result<String> {
-    let _ = options;
     let mut scatter = Vec::new();
+    let mut histogram = Vec::new();
     if report.items.done > 0 {
-        write_cycle_time_svg(metrics, &mut scatter)?;
+        let mut chart = CycleTimeChart::new().log_scale(options.log_scale);
+        if let (Some(_), Some(first)) = (&axis.note, axis.series.starts.first()) {
+            chart = chart.from(metrics.day_start(*first));
+        }
+        write_cycle_time_svg_with(metrics, &chart, &mut scatter)?;
+        write_cycle_time_histogram_svg(&report.cycle_times, &mut histogram)?;
     }
-    Ok(page::chart_section(
+    let mut out = page::chart_section(
         "cycle-time",
         "Cycle time",
         &readings::scatter_reading(report),
         &scatter,
-    ))
+    );
+    if !histogram.is_empty() {
+        out.push_str(&page::chart_section(
+            "histogram",
+            "How long items took",
+            &cycle_time_histogram_reading(&report.cycle_times),
+            &histogram,
+        ));
+    }
+    Ok(out)
 }
 
 /// The forecast of the next 14 days and its chart, or a sentence saying why there is none.
@@ -261,7 +314,7 @@ fn forecast_section(metrics: &Metrics<'_>) -> Result<String> {
         f.history.first_day,
         f.history.last_day,
         f.history.per_day_mean,
-        f.trials,
+        crate::log::quality::count(u64::from(f.trials)),
         answers.join("; ")
     );
     let mut text = page::chart_section("forecast", "Forecast", &reading, &svg);
