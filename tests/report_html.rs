@@ -231,3 +231,28 @@ fn an_evenly_spread_log_is_drawn_whole() {
         text(&page)
     );
 }
+
+/// A scatterplot from an instant leaves out the items done before it and says how many;
+/// its percentile lines stay those of every item done.
+#[test]
+fn a_scatterplot_from_an_instant() {
+    use valuestream::{CycleTimeChart, write_cycle_time_svg_with};
+    let log = LogReader::builder().build().read(SMALL.as_bytes()).unwrap();
+    let tl = Timelines::new(&log, &workflow()).unwrap();
+    let metrics = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let mut svg = Vec::new();
+    write_cycle_time_svg_with(&metrics, &CycleTimeChart::new().from(from), &mut svg).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    // A (done 03-04) is left out, B (done 03-07) drawn.
+    assert_eq!(svg.matches("<circle class=\"item\"").count(), 1);
+    assert!(svg.contains("data-id=\"B\""));
+    assert!(svg.contains("(1 done before 2024-03-05 not drawn)"), "{svg}");
+    // The median of 3 and 5 days.
+    assert!(svg.contains("data-level=\"50\" data-value=\"4\""), "{svg}");
+    assert!(svg.contains(">2024-03-05</text>"), "{svg}");
+}
