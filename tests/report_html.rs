@@ -225,7 +225,7 @@ fn an_evenly_spread_log_is_drawn_whole() {
     let grew = daily.in_stage[k][daily.len() - 1] - daily.in_stage[k][0];
     assert!(
         text(&page).contains(&format!(
-            "The items waiting in Test queue grew by {grew} items"
+            "The items waiting in Test queue grew by {grew} over the 365 days"
         )),
         "{}",
         text(&page)

@@ -166,7 +166,7 @@ pub(super) fn cfd_reading(r: &Report, s: &Series) -> String {
             };
             format!(
                 "{what} grew by {} over {}{tail} ({moved}).",
-                items(g.unsigned_abs()),
+                crate::log::quality::count(g.unsigned_abs()),
                 span(s),
                 moved = moved.replace(&format!(" in {}", span(s)), "")
             )
