@@ -193,10 +193,11 @@ pub use model::{
     fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
 };
 pub use report::{
-    write_cfd_svg, write_cycle_time_svg, write_forecast_svg, write_html_report, write_items_csv,
-    write_series_csv, write_stages_csv,
+    write_backtest_html, write_backtest_svg, write_cfd_svg, write_cycle_time_svg,
+    write_forecast_svg, write_html_report, write_items_csv, write_series_csv, write_stages_csv,
+    write_whatif_html, write_whatif_svg,
 };
-pub use stats::{Histogram, Sample, Summary};
+pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

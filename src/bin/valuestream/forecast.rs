@@ -233,7 +233,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let Some(question) = question else {
         return Err(Failure::input("give either --items N, --days D or --open"));
     };
-    let f = forecast(&timelines, question, &options)?;
+    let f = crate::progress::during("forecasting", || forecast(&timelines, question, &options))?;
     if let Some(path) = &args.svg {
         let written = crate::report::write_file(path, |w| write_forecast_svg(&f, w))?;
         eprintln!("valuestream: note: wrote {written}");
@@ -269,6 +269,7 @@ fn run_calibrate(
     options: &ForecastOptions,
 ) -> Result<(), Failure> {
     let every = options.calibrate_every_days;
+    let spinner = crate::progress::Spinner::start("calibrating");
     let questions = if let Some(q) = question {
         vec![q]
     } else {
@@ -299,6 +300,7 @@ fn run_calibrate(
             });
         }
     }
+    drop(spinner);
     if args.json {
         print_json(&out)
     } else {

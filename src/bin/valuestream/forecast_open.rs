@@ -125,9 +125,12 @@ pub fn run_open(req: &OpenRequest<'_>) -> Result<(), Failure> {
         options = options.confidence(levels);
     }
     let timelines = input.timelines()?;
-    let mut f = forecast_open(&timelines, &options)?;
+    let mut f =
+        crate::progress::during("forecasting the open items", || forecast_open(&timelines, &options))?;
     let calibration = if req.calibrate {
-        let c = calibrate_open(&timelines, &options, every)?;
+        let c = crate::progress::during("calibrating", || {
+            calibrate_open(&timelines, &options, every)
+        })?;
         f = f.with_calibration(&c);
         Some(c)
     } else {

@@ -337,7 +337,8 @@ impl InputArgs {
 
     /// Reads log and workflow and derives the timelines.
     pub fn timelines(&self) -> Result<Timelines, Failure> {
-        let Loaded { log, workflow } = self.load()?;
+        let reading = format!("reading {}", self.file.display());
+        let Loaded { log, workflow } = crate::progress::during(reading, || self.load())?;
         Ok(Timelines::with_options(
             &log,
             &workflow,
