@@ -109,8 +109,8 @@ fn decimals(field: &str) -> Option<usize> {
     field.split_once('.').map(|(_, d)| d.len())
 }
 
-fn csv_rows(bytes: Vec<u8>) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
+fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(bytes);
     let header = r.headers().unwrap().iter().map(str::to_owned).collect();
     let rows = r
         .records()
@@ -137,7 +137,7 @@ fn csv_figures_on_the_story_log_are_rounded_within_half_a_unit() {
     let mut stage_csv = Vec::new();
     write_stages_csv(&stages, &mut stage_csv).unwrap();
     for (name, bytes) in [("items", &items), ("daily", &daily), ("stages", &stage_csv)] {
-        let (header, rows) = csv_rows(bytes.clone());
+        let (header, rows) = csv_rows(bytes);
         for row in &rows {
             for (h, field) in header.iter().zip(row) {
                 let most = if h.contains("days") { 3 } else { 4 };
@@ -148,7 +148,7 @@ fn csv_figures_on_the_story_log_are_rounded_within_half_a_unit() {
         }
     }
     // Rounding moves no figure by more than half a unit of its last place.
-    let (header, rows) = csv_rows(stage_csv);
+    let (header, rows) = csv_rows(&stage_csv);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let mut checked = 0;
     for (s, row) in stages.iter().zip(&rows) {
@@ -169,7 +169,7 @@ fn csv_figures_on_the_story_log_are_rounded_within_half_a_unit() {
     }
     assert!(checked >= 10, "{checked}");
     // The items' cycle times too.
-    let (header, rows) = csv_rows(items);
+    let (header, rows) = csv_rows(&items);
     let c = header
         .iter()
         .position(|h| h == "Cycle time (days)")

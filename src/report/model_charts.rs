@@ -618,7 +618,7 @@ fn whatif_body(w: &WhatIf) -> String {
         ("WIP", b.wip.mean, s.wip.mean, 1),
     ];
     for (label, x, y, d) in rows {
-        let rel = if x != 0.0 { (y - x) / x } else { f64::NAN };
+        let rel = if x == 0.0 { f64::NAN } else { (y - x) / x };
         t.push_str(&tr(&[label.into(), fixed(x, d), fixed(y, d), pct(rel)]));
     }
     let name = |o: &Outcome| o.bottleneck.clone().unwrap_or_else(|| "-".into());
