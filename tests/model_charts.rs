@@ -85,7 +85,10 @@ fn intervals(svg: &str) -> HashMap<(String, String), [f64; 2]> {
         .filter(|e| e.tag == "line" && e.get("class").is_some_and(|c| c.starts_with("interval")))
         .map(|e| {
             (
-                (e.attrs["data-measure"].clone(), e.attrs["data-series"].clone()),
+                (
+                    e.attrs["data-measure"].clone(),
+                    e.attrs["data-series"].clone(),
+                ),
                 [e.f("data-low"), e.f("data-high")],
             )
         })
@@ -120,13 +123,23 @@ fn no_overlapping_labels(svg: &str) {
     let labels: Vec<_> = texts.iter().filter(|t| t.0 == "row-label").collect();
     for (i, a) in labels.iter().enumerate() {
         for b in &labels[i + 1..] {
-            assert!((a.2 - b.2).abs() >= 20.0, "row labels at {} and {}", a.2, b.2);
+            assert!(
+                (a.2 - b.2).abs() >= 20.0,
+                "row labels at {} and {}",
+                a.2,
+                b.2
+            );
         }
     }
     let values: Vec<_> = texts.iter().filter(|t| t.0.starts_with("value")).collect();
     for (i, a) in values.iter().enumerate() {
         for b in &values[i + 1..] {
-            assert!((a.2 - b.2).abs() >= 10.0, "value labels at {} and {}", a.2, b.2);
+            assert!(
+                (a.2 - b.2).abs() >= 10.0,
+                "value labels at {} and {}",
+                a.2,
+                b.2
+            );
         }
     }
 }
@@ -195,7 +208,11 @@ fn whatif_bars_draw_the_result_and_queueing_theory() {
         assert!((value("throughput", s) - 0.5).abs() < 0.03, "{s}");
     }
     // The baseline's bar is about eight times the scenario's: widths ∝ values.
-    let width = |s: &str| all[&("cycle-time-mean".into(), String::new(), s.into())].0.f("width");
+    let width = |s: &str| {
+        all[&("cycle-time-mean".into(), String::new(), s.into())]
+            .0
+            .f("width")
+    };
     let ratio = width("baseline") / width("scenario");
     let expected = value("cycle-time-mean", "baseline") / value("cycle-time-mean", "scenario");
     assert!((ratio - expected).abs() / expected < 1e-3);
@@ -203,7 +220,10 @@ fn whatif_bars_draw_the_result_and_queueing_theory() {
     // Every bar, interval and label has a title.
     for tag in ["<rect class=\"bar", "<line class=\"interval"] {
         for piece in svg.split(tag).skip(1) {
-            assert!(piece.split('\n').next().unwrap().contains("<title>"), "{tag}");
+            assert!(
+                piece.split('\n').next().unwrap().contains("<title>"),
+                "{tag}"
+            );
         }
     }
 }
@@ -216,12 +236,18 @@ fn whatif_page_reads_its_chart_and_fetches_nothing() {
     let page = String::from_utf8(out).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(!page.contains("<script"));
-    assert!(!page.contains("http"), "no resource to fetch, no namespace URL");
+    assert!(
+        !page.contains("http"),
+        "no resource to fetch, no namespace URL"
+    );
     assert!(page.contains("@media (prefers-color-scheme: dark)"));
     assert!(page.contains("@media print"));
     assert_eq!(page.matches("<svg").count(), 1);
     assert!(page.contains("<table class=\"whatif\">"));
-    let (b, s) = (w.baseline.cycle_time_days.mean, w.scenario.cycle_time_days.mean);
+    let (b, s) = (
+        w.baseline.cycle_time_days.mean,
+        w.scenario.cycle_time_days.mean,
+    );
     let pct = (w.cycle_time.delta_rel * 100.0).round();
     let sentence = format!(
         "Cycle time falls from {b:.1} to {s:.1} days (−{}%); the queue in front of Dev shrinks from {:.1} to {:.1} items",
@@ -262,8 +288,20 @@ fn backtest_bars_draw_observed_and_predicted_with_the_spread() {
     check_bar(&svg, "cycle-time-mean", "", "predicted", p.mean);
     check_bar(&svg, "cycle-time-p50", "", "observed", o.p50);
     check_bar(&svg, "cycle-time-p85", "", "predicted", p.p85);
-    check_bar(&svg, "throughput", "", "observed", b.throughput_per_day.observed);
-    check_bar(&svg, "throughput", "", "predicted", b.throughput_per_day.predicted);
+    check_bar(
+        &svg,
+        "throughput",
+        "",
+        "observed",
+        b.throughput_per_day.observed,
+    );
+    check_bar(
+        &svg,
+        "throughput",
+        "",
+        "predicted",
+        b.throughput_per_day.predicted,
+    );
     check_bar(&svg, "wip", "", "observed", b.wip_mean.observed);
     check_bar(&svg, "wip", "", "predicted", b.wip_mean.predicted);
     for st in &b.stations {
@@ -291,7 +329,10 @@ fn backtest_bars_draw_observed_and_predicted_with_the_spread() {
         iv[&("open-done".into(), "predicted".into())],
         b.spread.open_done_predicted
     );
-    assert!(!iv.keys().any(|k| k.1 == "observed"), "observed has no spread");
+    assert!(
+        !iv.keys().any(|k| k.1 == "observed"),
+        "observed has no spread"
+    );
     no_overlapping_labels(&svg);
 
     let mut out = Vec::new();
@@ -348,7 +389,12 @@ fn the_commands_write_their_pages() {
         .arg(hd.join("holdout_steady_log.csv"))
         .arg("--workflow")
         .arg(hd.join("workflow.toml"))
-        .args(["--train-until", "2024-10-07T00:00:00Z", "--replications", "3"])
+        .args([
+            "--train-until",
+            "2024-10-07T00:00:00Z",
+            "--replications",
+            "3",
+        ])
         .arg("--html")
         .arg(&page)
         .output()
@@ -390,8 +436,8 @@ fn no_progress_when_stderr_is_not_a_terminal() {
         assert!(!err.contains('\r'), "{err:?}");
         assert!(!err.contains('\u{1b}'), "{err:?}");
         assert!(
-            !err.chars().any(|c| ('\u{2800}'..='\u{28ff}').contains(&c)
-                || "▏▎▍▌▋▊▉█░▒▓".contains(c)),
+            !err.chars()
+                .any(|c| ('\u{2800}'..='\u{28ff}').contains(&c) || "▏▎▍▌▋▊▉█░▒▓".contains(c)),
             "{err:?}"
         );
         for phase in ["fitting", "simulating", "checking the model", "(0s)"] {
@@ -399,4 +445,3 @@ fn no_progress_when_stderr_is_not_a_terminal() {
         }
     }
 }
-

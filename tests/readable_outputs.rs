@@ -59,14 +59,10 @@ fn no_plural_after_one(text: &str) {
 #[test]
 fn a_report_on_a_one_item_log_says_1_item() {
     let text = report_text("id,state,timestamp\nA,Dev,2024-03-01\nA,Test,2024-03-03\n");
-    assert!(
-        text.contains("Aging work in progress: 1 item\n"),
-        "{text}"
-    );
+    assert!(text.contains("Aging work in progress: 1 item\n"), "{text}");
     no_plural_after_one(&text);
-    let two = report_text(
-        "id,state,timestamp\nA,Dev,2024-03-01\nA,Test,2024-03-03\nB,Dev,2024-03-02\n",
-    );
+    let two =
+        report_text("id,state,timestamp\nA,Dev,2024-03-01\nA,Test,2024-03-03\nB,Dev,2024-03-02\n");
     assert!(two.contains("Aging work in progress: 2 items\n"), "{two}");
 }
 
@@ -162,7 +158,10 @@ fn csv_figures_on_the_story_log_are_rounded_within_half_a_unit() {
         ] {
             if let Some(x) = exact {
                 let shown: f64 = row[col(name)].parse().unwrap();
-                assert!((shown - x).abs() <= half * (1.0 + 1e-9), "{name}: {shown} for {x}");
+                assert!(
+                    (shown - x).abs() <= half * (1.0 + 1e-9),
+                    "{name}: {shown} for {x}"
+                );
                 checked += 1;
             }
         }
@@ -179,7 +178,10 @@ fn csv_figures_on_the_story_log_are_rounded_within_half_a_unit() {
     for (x, row) in exact.iter().zip(&rows) {
         if let Some(x) = x {
             let shown: f64 = row[c].parse().unwrap();
-            assert!((shown - x).abs() <= 0.0005 * (1.0 + 1e-9), "{shown} for {x}");
+            assert!(
+                (shown - x).abs() <= 0.0005 * (1.0 + 1e-9),
+                "{shown} for {x}"
+            );
         }
     }
 }

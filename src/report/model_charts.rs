@@ -264,7 +264,12 @@ fn both(
 
 /// The stations of a what-if, the baseline's first, then those only in the scenario.
 fn station_names(w: &WhatIf) -> Vec<&str> {
-    let mut names: Vec<&str> = w.baseline.stations.iter().map(|s| s.name.as_str()).collect();
+    let mut names: Vec<&str> = w
+        .baseline
+        .stations
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     for s in &w.scenario.stations {
         if !names.contains(&s.name.as_str()) {
             names.push(&s.name);
@@ -370,8 +375,20 @@ fn backtest_chart(b: &HoldoutBacktest) -> Chart<'static> {
         values: [(obs, None), (pred, spread)],
     };
     let days = vec![
-        row("cycle-time-mean", "cycle time, mean", o.mean, p.mean, spread_of(o.mean, e.mean)),
-        row("cycle-time-p50", "cycle time, median", o.p50, p.p50, spread_of(o.p50, e.p50)),
+        row(
+            "cycle-time-mean",
+            "cycle time, mean",
+            o.mean,
+            p.mean,
+            spread_of(o.mean, e.mean),
+        ),
+        row(
+            "cycle-time-p50",
+            "cycle time, median",
+            o.p50,
+            p.p50,
+            spread_of(o.p50, e.p50),
+        ),
         row(
             "cycle-time-p85",
             "cycle time, 85th percentile",
@@ -480,9 +497,14 @@ pub fn write_backtest_svg<W: io::Write>(backtest: &HoldoutBacktest, w: W) -> Res
     write_out(w, &backtest_chart(backtest).render(true))
 }
 
-/// "falls from 27.2 to 20.1", "rises from …", "stays at 3.0".
+/// "falls from 27.2 to 20.1", "rises from …", "stays at 3.0" (one decimal).
 fn movement(from: f64, to: f64, down: &str, up: &str) -> String {
-    let (a, b) = (format!("{from:.1}"), format!("{to:.1}"));
+    movement_to(from, to, 1, down, up)
+}
+
+/// As [`movement`], to `decimals` places.
+fn movement_to(from: f64, to: f64, decimals: usize, down: &str, up: &str) -> String {
+    let (a, b) = (format!("{from:.decimals$}"), format!("{to:.decimals$}"));
     if a == b {
         format!("stays at {a}")
     } else if to < from {
@@ -509,7 +531,12 @@ fn whatif_sentence(w: &WhatIf) -> String {
     let (b, s) = (&w.baseline, &w.scenario);
     let mut out = format!(
         "Cycle time {} days{}",
-        movement(b.cycle_time_days.mean, s.cycle_time_days.mean, "falls", "rises"),
+        movement(
+            b.cycle_time_days.mean,
+            s.cycle_time_days.mean,
+            "falls",
+            "rises"
+        ),
         rel_suffix(w.cycle_time.delta_rel)
     );
     let moved = b
@@ -530,7 +557,13 @@ fn whatif_sentence(w: &WhatIf) -> String {
     }
     out.push_str(&format!(
         "; throughput {} items a day.",
-        movement(b.throughput.per_day, s.throughput.per_day, "falls", "rises")
+        movement_to(
+            b.throughput.per_day,
+            s.throughput.per_day,
+            2,
+            "falls",
+            "rises"
+        )
     ));
     out
 }
@@ -612,9 +645,24 @@ fn whatif_body(w: &WhatIf) -> String {
         "change".into(),
     ]));
     let rows = [
-        ("cycle time mean (days)", b.cycle_time_days.mean, s.cycle_time_days.mean, 2),
-        ("cycle time p85 (days)", b.cycle_time_days.p85, s.cycle_time_days.p85, 2),
-        ("throughput (a day)", b.throughput.per_day, s.throughput.per_day, 2),
+        (
+            "cycle time mean (days)",
+            b.cycle_time_days.mean,
+            s.cycle_time_days.mean,
+            2,
+        ),
+        (
+            "cycle time p85 (days)",
+            b.cycle_time_days.p85,
+            s.cycle_time_days.p85,
+            2,
+        ),
+        (
+            "throughput (a day)",
+            b.throughput.per_day,
+            s.throughput.per_day,
+            2,
+        ),
         ("WIP", b.wip.mean, s.wip.mean, 1),
     ];
     for (label, x, y, d) in rows {
@@ -663,7 +711,13 @@ fn backtest_table(b: &HoldoutBacktest) -> String {
         "5th–95th percentile over replications".into(),
     ]));
     let rows = [
-        ("cycle time mean (days)", o.mean, p.mean, e.mean, sp.errors.mean),
+        (
+            "cycle time mean (days)",
+            o.mean,
+            p.mean,
+            e.mean,
+            sp.errors.mean,
+        ),
         ("cycle time p50 (days)", o.p50, p.p50, e.p50, sp.errors.p50),
         ("cycle time p85 (days)", o.p85, p.p85, e.p85, sp.errors.p85),
         (
@@ -673,10 +727,22 @@ fn backtest_table(b: &HoldoutBacktest) -> String {
             e.throughput,
             sp.errors.throughput,
         ),
-        ("mean WIP", b.wip_mean.observed, b.wip_mean.predicted, e.wip, sp.errors.wip),
+        (
+            "mean WIP",
+            b.wip_mean.observed,
+            b.wip_mean.predicted,
+            e.wip,
+            sp.errors.wip,
+        ),
     ];
     for (label, x, y, err, r) in rows {
-        t.push_str(&tr(&[label.into(), fixed(x, 2), fixed(y, 2), pct(err), range(r)]));
+        t.push_str(&tr(&[
+            label.into(),
+            fixed(x, 2),
+            fixed(y, 2),
+            pct(err),
+            range(r),
+        ]));
     }
     for st in &b.stations {
         t.push_str(&tr(&[
@@ -724,7 +790,10 @@ fn backtest_body(b: &HoldoutBacktest) -> String {
         escape(&b.verdict.summary)
     ));
     for w in &b.window_check.warnings {
-        t.push_str(&format!("<p class=\"warning\">{}</p>\n", escape(&w.message)));
+        t.push_str(&format!(
+            "<p class=\"warning\">{}</p>\n",
+            escape(&w.message)
+        ));
     }
     for n in &b.notes {
         t.push_str(&format!("<p class=\"note\">Note: {}</p>\n", escape(n)));
@@ -784,8 +853,14 @@ mod tests {
 
     #[test]
     fn movements_and_percentages_read_as_sentences() {
-        assert_eq!(movement(27.2, 20.1, "falls", "rises"), "falls from 27.2 to 20.1");
-        assert_eq!(movement(3.1, 7.4, "shrinks", "grows"), "grows from 3.1 to 7.4");
+        assert_eq!(
+            movement(27.2, 20.1, "falls", "rises"),
+            "falls from 27.2 to 20.1"
+        );
+        assert_eq!(
+            movement(3.1, 7.4, "shrinks", "grows"),
+            "grows from 3.1 to 7.4"
+        );
         assert_eq!(movement(3.01, 3.04, "falls", "rises"), "stays at 3.0");
         assert_eq!(rel_suffix(-0.261), " (−26%)");
         assert_eq!(rel_suffix(0.004), "");

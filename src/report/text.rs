@@ -320,7 +320,13 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
         .map(|a| a.id.as_str())
         .collect();
     let ids = distinct_ids(&shown, 23);
-    let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(23) + 1;
+    let width = ids
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(23)
+        + 1;
     for (a, id) in r.aging.iter().zip(&ids) {
         writeln!(
             o,

@@ -125,8 +125,9 @@ pub fn run_open(req: &OpenRequest<'_>) -> Result<(), Failure> {
         options = options.confidence(levels);
     }
     let timelines = input.timelines()?;
-    let mut f =
-        crate::progress::during("forecasting the open items", || forecast_open(&timelines, &options))?;
+    let mut f = crate::progress::during("forecasting the open items", || {
+        forecast_open(&timelines, &options)
+    })?;
     let calibration = if req.calibrate {
         let c = crate::progress::during("calibrating", || {
             calibrate_open(&timelines, &options, every)

@@ -805,11 +805,7 @@ impl<'a> Parser<'a> {
             let msg = format!(
                 "trace {} has no concept:name: its {} not used ({})",
                 self.traces,
-                crate::stats::plural(
-                    self.trace_events.len() as u64,
-                    "event is",
-                    "events are"
-                ),
+                crate::stats::plural(self.trace_events.len() as u64, "event is", "events are"),
                 at(at_byte, &None, None)
             );
             let pos = self.pos().in_column("concept:name");
