@@ -217,15 +217,21 @@ fn whatif_bars_draw_the_result_and_queueing_theory() {
     let expected = value("cycle-time-mean", "baseline") / value("cycle-time-mean", "scenario");
     assert!((ratio - expected).abs() / expected < 1e-3);
     no_overlapping_labels(&svg);
-    // Every bar, interval and label has a title.
-    for tag in ["<rect class=\"bar", "<line class=\"interval"] {
-        for piece in svg.split(tag).skip(1) {
-            assert!(
-                piece.split('\n').next().unwrap().contains("<title>"),
-                "{tag}"
-            );
+    every_element_has_a_class_and_a_title(&svg);
+}
+
+/// Every drawn element (rectangle, line, text) has a class and a `<title>` of its own.
+fn every_element_has_a_class_and_a_title(svg: &str) {
+    let mut n = 0;
+    for tag in ["rect", "line", "text"] {
+        for piece in svg.split(&format!("<{tag} ")).skip(1) {
+            assert!(piece.starts_with("class=\""), "<{tag} {piece}");
+            let own = &piece[..piece.find(&format!("</{tag}>")).unwrap()];
+            assert!(own.contains("<title>"), "<{tag} {own}");
+            n += 1;
         }
     }
+    assert!(n > 20, "{n}");
 }
 
 #[test]
@@ -334,6 +340,7 @@ fn backtest_bars_draw_observed_and_predicted_with_the_spread() {
         "observed has no spread"
     );
     no_overlapping_labels(&svg);
+    every_element_has_a_class_and_a_title(&svg);
 
     let mut out = Vec::new();
     write_backtest_html(&b, &mut out).unwrap();

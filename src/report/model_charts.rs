@@ -109,13 +109,15 @@ impl Chart<'_> {
             out,
             "<svg{} class=\"model-chart\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" \
              font-family=\"sans-serif\" font-size=\"12\">\n<title>{}</title>\n\
-             <rect class=\"background\" width=\"{W}\" height=\"{h}\" fill=\"white\"/>\n\
-             <text class=\"heading\" x=\"16\" y=\"24\" font-size=\"15\">{}</text>\n",
+             <rect class=\"background\" width=\"{W}\" height=\"{h}\" fill=\"white\"><title>{}</title></rect>\n\
+             <text class=\"heading\" x=\"16\" y=\"24\" font-size=\"15\">{}<title>{}</title></text>\n",
             if standalone {
                 " xmlns=\"http://www.w3.org/2000/svg\""
             } else {
                 ""
             },
+            escape(self.title),
+            escape(self.title),
             escape(self.title),
             escape(self.title)
         );
@@ -134,7 +136,7 @@ impl Chart<'_> {
             let _ = writeln!(
                 out,
                 "<rect class=\"legend-swatch {side}\" data-series=\"{side}\" x=\"{x}\" y=\"34\" width=\"14\" height=\"10\" fill=\"{}\"><title>{side}</title></rect>\
-                 <text class=\"legend\" x=\"{}\" y=\"43\">{side}</text>",
+                 <text class=\"legend\" x=\"{}\" y=\"43\">{side}<title>{side}</title></text>",
                 colour(k),
                 x + 20.0
             );
@@ -156,10 +158,11 @@ impl Chart<'_> {
         let _ = writeln!(
             out,
             "<g class=\"section\" data-unit=\"{}\" data-axis-max=\"{max}\" data-x0=\"{X0}\" data-plot-width=\"{PLOT_W}\">\
-             <title>{}</title>\n<text class=\"section-title\" x=\"16\" y=\"{:.1}\" font-size=\"13\">{}</text>",
+             <title>{}</title>\n<text class=\"section-title\" x=\"16\" y=\"{:.1}\" font-size=\"13\">{}<title>{}</title></text>",
             s.unit,
             escape(&s.title),
             top + 16.0,
+            escape(&s.title),
             escape(&s.title)
         );
         let mut v = 0.0;
@@ -167,11 +170,13 @@ impl Chart<'_> {
             let x = X0 + PLOT_W * v / max;
             let _ = writeln!(
                 out,
-                "<line class=\"grid\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e0e0e0\"/>\
-                 <text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{v}</text>",
+                "<line class=\"grid\" data-value=\"{v}\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e0e0e0\"><title>{v} {}</title></line>\
+                 <text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{v}<title>{v} {}</title></text>",
                 top + SECTION_HEAD - 8.0,
                 top + SECTION_HEAD + rows_h,
+                s.unit,
                 top + SECTION_HEAD - 12.0,
+                s.unit,
             );
             v += step;
         }
@@ -238,9 +243,11 @@ impl Chart<'_> {
             }
             let _ = writeln!(
                 out,
-                "<text class=\"value {side}\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
+                "<text class=\"value {side}\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}<title>{}: {} {unit}</title></text>",
                 end + 4.0,
                 by + BAR_H - 1.0,
+                figure(*value),
+                escape(&what),
                 figure(*value)
             );
         }
