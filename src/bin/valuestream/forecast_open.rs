@@ -94,8 +94,12 @@ fn text(f: &OpenForecast, levels: &[f64]) -> String {
         ));
     }
     s.push_str(&format!(
-        "  all {} items done by {}\n",
-        f.all_items,
+        "  {} done by {}\n",
+        if f.all_items == 1 {
+            "the 1 item".to_owned()
+        } else {
+            format!("all {} items", f.all_items)
+        },
         dates(&f.all_done_by, levels).trim_start()
     ));
     s.push_str(&format!("{}\n", f.trust));
