@@ -474,6 +474,30 @@ fn backtest_chart(b: &HoldoutBacktest) -> Chart<'static> {
 /// `data-high`. A station that one side lacks (a removed stage) has a `not measured` text
 /// instead of its bar.
 ///
+/// # Examples
+///
+/// ```
+/// use valuestream::{
+///     Arrivals, Change, Distribution, Servers, SimOptions, Station, ValueStream, what_if,
+///     write_whatif_svg,
+/// };
+///
+/// // M/M/1 at half load, against a second server.
+/// let model = ValueStream::new(
+///     Arrivals::Poisson { rate_per_day: 0.5 },
+///     vec![Station::new("Dev", Servers::Finite(1), Distribution::exponential(1.0)?)],
+/// )?;
+/// let options = SimOptions::new().seed(1).replications(4).horizon_days(500.0);
+/// let w = what_if(&model, &["servers Dev=2".parse::<Change>()?], &options)?;
+/// let mut svg = Vec::new();
+/// write_whatif_svg(&w, &mut svg)?;
+/// let svg = String::from_utf8(svg).unwrap();
+/// // The bar of the baseline's mean cycle time carries the exact figure it draws.
+/// let mean = w.baseline.cycle_time_days.mean;
+/// assert!(svg.contains(&format!("data-value=\"{mean}\"")));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`crate::Error::Write`] if writing fails.
