@@ -293,7 +293,10 @@ impl InputArgs {
                 ),
             }
         }
-        Ok((open.read()?, found.format))
+        // The spinner starts after the notes, so that none is drawn across it.
+        let reading = format!("reading {}", self.file.display());
+        let log = crate::progress::during(reading, || open.read())?;
+        Ok((log, found.format))
     }
 
     /// Reads the log and the workflow to read it through.
@@ -337,8 +340,7 @@ impl InputArgs {
 
     /// Reads log and workflow and derives the timelines.
     pub fn timelines(&self) -> Result<Timelines, Failure> {
-        let reading = format!("reading {}", self.file.display());
-        let Loaded { log, workflow } = crate::progress::during(reading, || self.load())?;
+        let Loaded { log, workflow } = self.load()?;
         Ok(Timelines::with_options(
             &log,
             &workflow,
