@@ -452,3 +452,51 @@ fn no_progress_when_stderr_is_not_a_terminal() {
         }
     }
 }
+
+/// A removed stage has its baseline bars and, on the scenario's side, a "not measured"
+/// text in place of a bar; nothing is drawn for a figure that does not exist.
+#[test]
+fn a_removed_stage_is_not_measured_in_the_scenario() {
+    let m = ValueStream::new(
+        Arrivals::Poisson { rate_per_day: 0.5 },
+        vec![
+            Station::new(
+                "Dev",
+                Servers::Finite(1),
+                Distribution::exponential(1.0).unwrap(),
+            ),
+            Station::new(
+                "Test",
+                Servers::Finite(1),
+                Distribution::exponential(0.5).unwrap(),
+            ),
+        ],
+    )
+    .unwrap();
+    let options = SimOptions::new()
+        .seed(3)
+        .replications(3)
+        .horizon_days(600.0)
+        .threads(2);
+    let w = what_if(&m, &["remove Test".parse().unwrap()], &options).unwrap();
+    assert_eq!(w.scenario.stations.len(), 1);
+    let svg = svg_of(&w);
+    let all = bars(&svg);
+    for measure in ["wait", "time", "queue"] {
+        let key = |series: &str| (measure.into(), "Test".into(), series.into());
+        assert!(all.contains_key(&key("baseline")), "{measure}");
+        assert!(!all.contains_key(&key("scenario")), "{measure}");
+        assert!(svg.contains(&format!(
+            "<text class=\"missing scenario\" data-measure=\"{measure}\" data-stage=\"Test\""
+        )));
+    }
+    check_bar(
+        &svg,
+        "time",
+        "Test",
+        "baseline",
+        w.baseline.stations[1].time_days_mean,
+    );
+    every_element_has_a_class_and_a_title(&svg);
+    no_overlapping_labels(&svg);
+}

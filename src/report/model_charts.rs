@@ -33,7 +33,7 @@ const ROW_H: f64 = 32.0;
 const BAR_H: f64 = 11.0;
 /// The most characters of a label; a longer one is shortened in its middle (the whole
 /// label stays in its `<title>`).
-const LABEL_CHARS: usize = 44;
+const LABEL_CHARS: usize = 40;
 
 /// One figure on both sides: a row of two bars.
 struct Row {
