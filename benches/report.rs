@@ -22,7 +22,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use valuestream::{
     ForecastOptions, LogReader, Metrics, MetricsOptions, Question, Report, Timelines, Workflow,
-    forecast, write_cfd_svg, write_cycle_time_svg,
+    forecast, write_cfd_svg, write_cycle_time_svg, write_html_report,
 };
 
 #[path = "../tests/line/mod.rs"]
@@ -107,6 +107,22 @@ fn bench(c: &mut Criterion) {
             let mut out = Vec::with_capacity(1 << 20);
             write_cfd_svg(&report.daily, &mut out).expect("cfd");
             write_cycle_time_svg(&metrics, &mut out).expect("scatter");
+            black_box(out)
+        });
+    });
+    // The page `report --html` writes, from the metrics and the report (the command's read
+    // and report are above): every chart, the tables, and the forecast with its calibration
+    // on the log's past. Its size is printed once.
+    let mut page = Vec::new();
+    write_html_report(&report, &metrics, &mut page).expect("page");
+    eprintln!(
+        "html page of {EVENTS} events: {:.2} MB",
+        page.len() as f64 / 1e6
+    );
+    g.bench_function("html page", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(page.len());
+            write_html_report(&report, &metrics, &mut out).expect("page");
             black_box(out)
         });
     });

@@ -240,7 +240,7 @@ fn svg_dir() {
     );
 }
 
-/// `--html FILE` writes one page with the text report, both charts and the forecast's.
+/// `--html FILE` writes one page: the summary, every chart in its section, the forecast.
 #[test]
 fn html_page() {
     let dir = scratch("html");
@@ -249,15 +249,62 @@ fn html_page() {
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
-    assert_eq!(html.matches("<svg ").count(), 3);
-    // The forecast of the next 14 days, its chart, and how it held up on the log's past.
-    assert!(html.contains("<figure class=\"forecast\">"));
+    // Cumulative flow, WIP, throughput, the scatterplot, the histogram, aging WIP, time
+    // per stage and the forecast.
+    for chart in [
+        "cfd",
+        "wip",
+        "throughput",
+        "cycle-time",
+        "histogram",
+        "aging",
+        "stage-time",
+        "forecast",
+    ] {
+        assert!(
+            html.contains(&format!("<figure class=\"{chart}\">\n<svg ")),
+            "{chart}"
+        );
+    }
+    assert_eq!(html.matches("<svg ").count(), 8);
     assert!(html.contains("at least "), "{html}");
     // This log is too short to check the forecast on.
     assert!(html.contains("<p class=\"calibration\">Not checked on this log&apos;s past"));
-    // The text report, escaped, is on the page as it is printed.
-    let text = stdout(&o);
-    let first = text.lines().nth(3).unwrap();
-    assert!(html.contains(first), "{first}");
+    // The summary's figures are those the text report prints: 2 done, 1 in progress.
+    assert!(html.contains("2 items were done"), "{html}");
+    assert!(html.contains("1 item was in progress at the end"), "{html}");
+    assert!(
+        stdout(&o).contains("2 done, 1 in progress"),
+        "{}",
+        stdout(&o)
+    );
     assert!(html.contains("Flow report of"));
+}
+
+/// `--log-scale` draws the scatterplot's days on a log axis, in the page and in `--svg`.
+#[test]
+fn log_scale() {
+    let dir = scratch("log-scale");
+    let page = dir.join("report.html");
+    let svg = dir.join("svg");
+    let o = run(
+        &dir,
+        &[
+            "--html",
+            page.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+            "--log-scale",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let scatter = std::fs::read_to_string(svg.join("cycle_time.svg")).unwrap();
+    for text in [&html, &scatter] {
+        assert!(text.contains("cycle time (days, log scale)"));
+    }
+    let o = run(&dir, &["--html", page.to_str().unwrap()]);
+    assert!(o.status.success());
+    let linear = std::fs::read_to_string(&page).unwrap();
+    assert!(!linear.contains("log scale"));
 }

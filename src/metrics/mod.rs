@@ -133,6 +133,12 @@ impl<'a> Metrics<'a> {
         }
     }
 
+    /// The start of `day` (a day of the series, in the day offset) as an instant.
+    pub(crate) fn day_start(&self, day: chrono::NaiveDate) -> DateTime<Utc> {
+        day.and_time(chrono::NaiveTime::MIN).and_utc()
+            - chrono::Duration::milliseconds(self.offset_ms)
+    }
+
     fn pass(&self, active: bool) -> items::ItemPass {
         items::item_pass(&self.clip, active)
     }

@@ -1,5 +1,6 @@
-//! SVG charts: the cumulative flow diagram, the cycle-time scatterplot and the forecast's
-//! distribution.
+//! SVG charts: the cumulative flow diagram, the cycle-time scatterplot (linear or on a log
+//! scale) and the forecast's distribution; and the primitives the other charts
+//! (`charts.rs`) draw with: the frame, the axes, a log scale, label spreading, the palette.
 //!
 //! Plain SVG 1.1 written by hand (no dependency): every drawn element carries a class and
 //! a `<title>`, so that the charts can be styled and read by screen readers and tests.
@@ -279,12 +280,53 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
     write_out(w, &out)
 }
 
-/// Writes the cycle-time scatterplot of the items done in the window as SVG: one
-/// `<circle class="item">` per item, at its done instant and its cycle time in days (its
-/// `<title>` gives the id), and a `<line class="percentile">` at the 50th, 85th and 95th
-/// percentiles of those cycle times (type 7, as in the report). Beyond 10,000 items it draws
-/// every k-th (in the order of first appearance, k the smallest that keeps 10,000 or
-/// fewer) and says so in its heading; the percentiles are always those of all the items.
+/// Options of the cycle-time scatterplot ([`write_cycle_time_svg_with`]).
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::CycleTimeChart;
+///
+/// let opts = CycleTimeChart::default().log_scale(true);
+/// assert!(opts.is_log_scale());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CycleTimeChart {
+    log_scale: bool,
+    from: Option<DateTime<Utc>>,
+}
+
+impl CycleTimeChart {
+    /// The default: a linear y axis from 0.
+    pub fn new() -> CycleTimeChart {
+        CycleTimeChart::default()
+    }
+
+    /// A logarithmic y axis (ticks at 1, 2 and 5 times powers of ten days), for cycle times
+    /// that span hours to months.
+    pub fn log_scale(mut self, on: bool) -> CycleTimeChart {
+        self.log_scale = on;
+        self
+    }
+
+    /// Whether the y axis is logarithmic.
+    pub fn is_log_scale(&self) -> bool {
+        self.log_scale
+    }
+
+    /// Starts the time axis at `t` (when it is inside the window): the items done before
+    /// it are not drawn, and the heading says how many; the percentile lines stay those of
+    /// every item done in the window. For a log whose items are nearly all at its end.
+    #[must_use]
+    pub fn from(mut self, t: DateTime<Utc>) -> CycleTimeChart {
+        self.from = Some(t);
+        self
+    }
+}
+
+/// Writes the cycle-time scatterplot of the items done in the window as SVG, with a
+/// linear y axis: [`write_cycle_time_svg_with`] and the default [`CycleTimeChart`].
 ///
 /// # Examples
 ///
@@ -319,6 +361,55 @@ pub fn write_cfd_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
 /// [`Error::InvalidArgument`] if no item was done in the window; [`Error::Write`] if writing
 /// fails.
 pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> {
+    write_cycle_time_svg_with(metrics, &CycleTimeChart::default(), w)
+}
+
+/// Writes the cycle-time scatterplot of the items done in the window as SVG: one
+/// `<circle class="item">` per item, at its done instant and its cycle time in days (its
+/// `<title>` gives the id; `data-id` and `data-days` carry both), and a
+/// `<line class="percentile">` at the 50th, 85th and 95th percentiles of those cycle times
+/// (type 7, as in the report; `data-level` in percent, `data-value` in days). The
+/// percentiles' labels sit in the right margin at their lines' heights, pushed apart to at
+/// least 14 pixels when two percentiles are close. Beyond 10,000 items it draws every
+/// k-th (in the order of first appearance, k the smallest that keeps 10,000 or fewer) and
+/// says so in its heading; the percentiles are always those of all the items.
+///
+/// With [`CycleTimeChart::log_scale`], the y axis is logarithmic, with ticks
+/// (`<text class="tick" data-value>`) at 1, 2 and 5 times powers of ten days (only the
+/// powers of ten when those would crowd), from the largest such value at or below the
+/// shortest cycle time above 0 (but not below 0.01 day nor above 1 day) to the smallest at
+/// or above the longest. Cycle times below that floor, 0 among them, are drawn at the
+/// floor; their titles and `data-days` keep the exact figure.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_cycle_time_svg_with, CycleTimeChart, LogReader, Metrics, MetricsOptions, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp\n\
+///            A,Dev,2024-03-01\nA,Done,2024-03-02\n\
+///            B,Dev,2024-03-01\nB,Done,2024-03-21\n";
+/// let log = LogReader::builder().build().read(csv.as_bytes())?;
+/// let tl = Timelines::new(&log, &Workflow::infer(log.states())?)?;
+/// let metrics = Metrics::new(&tl, &MetricsOptions::new())?;
+///
+/// let mut svg = Vec::new();
+/// write_cycle_time_svg_with(&metrics, &CycleTimeChart::new().log_scale(true), &mut svg)?;
+/// let svg = String::from_utf8(svg).unwrap();
+/// // 1 and 20 days: ticks 1, 2, 5, 10 and 20.
+/// assert_eq!(svg.matches("<text class=\"tick\" data-value").count(), 5);
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if no item was done in the window; [`Error::Write`] if writing
+/// fails.
+pub fn write_cycle_time_svg_with<W: io::Write>(
+    metrics: &Metrics<'_>,
+    chart: &CycleTimeChart,
+    w: W,
+) -> Result<()> {
     let window = metrics.window();
     let in_window = |t: DateTime<Utc>| t >= window.start && t <= window.end;
     let points: Vec<(String, DateTime<Utc>, f64)> = metrics
@@ -334,61 +425,246 @@ pub fn write_cycle_time_svg<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result
         ));
     }
     let sample = Sample::from_vec(points.iter().map(|p| p.2).collect());
-    let span_ms = (window.end - window.start).num_milliseconds().max(0) as f64;
+    let start = chart
+        .from
+        .filter(|t| *t > window.start && *t < window.end)
+        .unwrap_or(window.start);
+    let before = points.iter().filter(|p| p.1 < start).count();
+    let points: Vec<(String, DateTime<Utc>, f64)> =
+        points.into_iter().filter(|p| p.1 >= start).collect();
+    let span_ms = (window.end - start).num_milliseconds().max(0) as f64;
     let (y_max, y_step) = y_scale(sample.max().unwrap_or(1.0));
     let f = Frame {
         x_max: span_ms,
         y_max,
         y_step,
     };
+    let log = chart
+        .log_scale
+        .then(|| LogScale::new(&sample, TOP + Frame::plot_h(), TOP));
+    let y_of = |v: f64| log.as_ref().map_or_else(|| f.y(v), |l| l.y(v));
     let mut out = String::new();
-    let every = points.len().div_ceil(MAX_POINTS);
+    let every = points.len().div_ceil(MAX_POINTS).max(1);
+    let mut notes = Vec::new();
     if every > 1 {
+        notes.push(format!("one item in {every} of {} drawn", points.len()));
+    }
+    if before > 0 {
+        notes.push(format!(
+            "{before} done before {} not drawn",
+            start.format("%Y-%m-%d")
+        ));
+    }
+    if notes.is_empty() {
+        open(&mut out, "Cycle time of the items done");
+    } else {
         open(
             &mut out,
-            &format!(
-                "Cycle time of the items done (one item in {every} of {} drawn)",
-                points.len()
-            ),
+            &format!("Cycle time of the items done ({})", notes.join("; ")),
         );
-    } else {
-        open(&mut out, "Cycle time of the items done");
     }
-    y_axis(&mut out, &f, "cycle time (days)");
+    match &log {
+        Some(l) => l.axis(&mut out, "cycle time (days, log scale)"),
+        None => y_axis(&mut out, &f, "cycle time (days)"),
+    }
     for (id, done, days) in points.iter().step_by(every) {
-        let x = (*done - window.start).num_milliseconds() as f64;
+        let x = (*done - start).num_milliseconds() as f64;
         let _ = writeln!(
             out,
-            "<circle class=\"item\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"#0072B2\" fill-opacity=\"0.6\"><title>{}: {days:.2} days</title></circle>",
+            "<circle class=\"item\" data-id=\"{}\" data-days=\"{days}\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"3\" fill=\"#0072B2\" fill-opacity=\"0.6\"><title>{}: {days:.2} days</title></circle>",
+            escape(id),
             f.x(x),
-            f.y(*days),
+            y_of(*days),
             escape(id)
         );
     }
-    for (level, colour) in [(50.0, "#009E73"), (85.0, "#E69F00"), (95.0, "#D55E00")] {
-        let Some(p) = sample.percentile(level) else {
-            continue;
-        };
-        let y = f.y(p);
+    let lines: Vec<(f64, &str, f64)> = [(50.0, "#009E73"), (85.0, "#E69F00"), (95.0, "#D55E00")]
+        .into_iter()
+        .filter_map(|(level, colour)| sample.percentile(level).map(|p| (level, colour, p)))
+        .collect();
+    let wanted: Vec<f64> = lines.iter().map(|l| y_of(l.2) + 4.0).collect();
+    let label_y = spread_labels(&wanted, LABEL_GAP, TOP + 4.0, TOP + Frame::plot_h() + 4.0);
+    for (&(level, colour, p), ly) in lines.iter().zip(label_y) {
+        let y = y_of(p);
         let _ = writeln!(
             out,
-            "<line class=\"percentile\" data-level=\"{level}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.2}\" y2=\"{y:.2}\" stroke=\"{colour}\" stroke-dasharray=\"6 3\"><title>{level}%: {p:.2} days</title></line>\
-             <text class=\"percentile\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {p:.1} days</text>",
+            "<line class=\"percentile\" data-level=\"{level}\" data-value=\"{p}\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.2}\" y2=\"{y:.2}\" stroke=\"{colour}\" stroke-dasharray=\"6 3\"><title>{level}%: {p:.2} days</title></line>\
+             <text class=\"percentile\" x=\"{:.1}\" y=\"{ly:.1}\" fill=\"#333\">{level}%: {p:.1} days</text>",
             LEFT + Frame::plot_w(),
-            LEFT + Frame::plot_w() + 6.0,
-            y + 4.0
+            LEFT + Frame::plot_w() + 26.0,
         );
+        legend_dash(&mut out, ly, colour);
     }
     let labels: Vec<(f64, String)> = (0..=4)
         .map(|i| {
             let x = span_ms * f64::from(i) / 4.0;
-            let t = window.start + chrono::Duration::milliseconds(x as i64);
+            let t = start + chrono::Duration::milliseconds(x as i64);
             (x, t.format("%Y-%m-%d").to_string())
         })
         .collect();
     x_axis(&mut out, &f, &labels);
     out.push_str("</svg>\n");
     write_out(w, &out)
+}
+
+/// A short dashed line of `colour` in the right margin, left of a label whose baseline is
+/// `baseline`: the key from the label (in dark text, readable on any colour scheme) to its
+/// line in the plot.
+pub(super) fn legend_dash(out: &mut String, baseline: f64, colour: &str) {
+    let y = baseline - 4.0;
+    let _ = writeln!(
+        out,
+        "<line class=\"legend\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
+        LEFT + Frame::plot_w() + 6.0,
+        LEFT + Frame::plot_w() + 21.0
+    );
+}
+
+/// The least distance, in pixels, between the baselines of two labels stacked in a margin
+/// (12-pixel text).
+pub(super) const LABEL_GAP: f64 = 14.0;
+
+/// The baselines of labels wanted at `wanted` (in any order), moved as little as this
+/// simple pass can so that any two are at least `gap` apart and all lie within
+/// `[lo, hi]` when there is room (when there is not, they overflow below `hi`). Returned
+/// in the order of `wanted`.
+pub(super) fn spread_labels(wanted: &[f64], gap: f64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by(|&a, &b| wanted[a].total_cmp(&wanted[b]).then(a.cmp(&b)));
+    let mut ys: Vec<f64> = order.iter().map(|&i| wanted[i].clamp(lo, hi)).collect();
+    // Down from the top, then up from the bottom, then down again from the top: each pass
+    // keeps the gaps the previous one made.
+    for k in 1..ys.len() {
+        ys[k] = ys[k].max(ys[k - 1] + gap);
+    }
+    if let Some(last) = ys.last_mut() {
+        *last = last.min(hi);
+    }
+    for k in (0..ys.len().saturating_sub(1)).rev() {
+        ys[k] = ys[k].min(ys[k + 1] - gap);
+    }
+    if let Some(first) = ys.first_mut() {
+        *first = first.max(lo);
+    }
+    for k in 1..ys.len() {
+        ys[k] = ys[k].max(ys[k - 1] + gap);
+    }
+    let mut out = vec![0.0; ys.len()];
+    for (k, &i) in order.iter().enumerate() {
+        out[i] = ys[k];
+    }
+    out
+}
+
+/// A logarithmic y axis for durations in days: from `lo` to `hi` (1, 2 or 5 times powers
+/// of ten), values below `lo` (0 among them) drawn at `lo`.
+pub(super) struct LogScale {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+    /// The pixel y of `lo` and of `hi`.
+    bottom: f64,
+    top: f64,
+}
+
+/// The 1-2-5 values (1, 2 and 5 times powers of ten) from `10^from` to `10^to`.
+fn one_two_five(from: i32, to: i32) -> impl Iterator<Item = f64> {
+    // Dividing by a power of ten keeps 0.05 the nearest double to 0.05.
+    let scaled = |m: f64, e: i32| {
+        if e < 0 {
+            m / 10f64.powi(-e)
+        } else {
+            m * 10f64.powi(e)
+        }
+    };
+    (from..=to).flat_map(move |e| [1.0, 2.0, 5.0].map(|m| scaled(m, e)))
+}
+
+impl LogScale {
+    /// The scale of `sample`'s positive values: the floor is the largest 1-2-5 value at or
+    /// below the smallest of them, within `[0.01, 1]`; the top the smallest at or above
+    /// the largest, above the floor.
+    pub(super) fn new(sample: &Sample, bottom: f64, top: f64) -> LogScale {
+        let min_pos = sample.values().iter().copied().find(|&v| v > 0.0);
+        let max = sample.max().unwrap_or(1.0);
+        let lo = min_pos.map_or(1.0, |m| {
+            one_two_five(-2, 0)
+                .filter(|&c| c <= 1.0 && c <= m * (1.0 + 1e-9))
+                .last()
+                .unwrap_or(0.01)
+        });
+        let hi = one_two_five(-2, 12)
+            .find(|&c| c >= max * (1.0 - 1e-9) && c > lo)
+            .unwrap_or(1e12);
+        LogScale {
+            lo,
+            hi,
+            bottom,
+            top,
+        }
+    }
+
+    /// The pixel y of `v` (at the floor when `v` is below it).
+    pub(super) fn y(&self, v: f64) -> f64 {
+        let v = v.clamp(self.lo, self.hi);
+        let t = (v / self.lo).log10() / (self.hi / self.lo).log10();
+        self.bottom - (self.bottom - self.top) * t
+    }
+
+    /// The tick values: every 1-2-5 value from the floor to the top, or only the powers of
+    /// ten (and the ends) when two ticks would be closer than [`LABEL_GAP`] pixels.
+    pub(super) fn ticks(&self) -> Vec<f64> {
+        let within = |v: &f64| *v >= self.lo * (1.0 - 1e-9) && *v <= self.hi * (1.0 + 1e-9);
+        let all: Vec<f64> = one_two_five(-2, 12).filter(within).collect();
+        // The closest pair of a 1-2-5 sequence is 1 and 2 (a factor of 2).
+        let per_decade = (self.bottom - self.top) / (self.hi / self.lo).log10();
+        let tight = per_decade * 2f64.log10() < LABEL_GAP;
+        if !tight {
+            return all;
+        }
+        let mut kept: Vec<f64> = Vec::new();
+        for v in all {
+            let decade = v.log10();
+            let is_end = (v - self.lo).abs() < 1e-12 || (v - self.hi).abs() < 1e-9 * self.hi;
+            let power = (decade - decade.round()).abs() < 1e-9;
+            if (power || is_end)
+                && kept
+                    .last()
+                    .is_none_or(|&k| self.y(k) - self.y(v) >= LABEL_GAP)
+            {
+                kept.push(v);
+            }
+        }
+        kept
+    }
+
+    /// The axis: a grid line and a label at each tick, and the axis' name.
+    pub(super) fn axis(&self, out: &mut String, label: &str) {
+        for v in self.ticks() {
+            let y = self.y(v);
+            let _ = writeln!(
+                out,
+                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e0e0e0\"/>\
+                 <text class=\"tick\" data-value=\"{v}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                LEFT + Frame::plot_w(),
+                LEFT - 6.0,
+                y + 4.0,
+                short_number(v)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<text class=\"axis-label\" transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+            TOP + Frame::plot_h() / 2.0,
+            escape(label)
+        );
+    }
+}
+
+/// `v` with no more decimals than it needs (up to two): 0.05, 0.5, 2, 1000.
+pub(super) fn short_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
 }
 
 /// Writes the distribution of a forecast's trials as SVG, the way flow tools draw a Monte
@@ -519,6 +795,7 @@ fn answer_lines(
         let colour = colours[k % colours.len()];
         let x = f.x(x_of(v));
         let date = a.date.map(|d| format!(" ({d})")).unwrap_or_default();
+        let row = TOP + 16.0 + 18.0 * k as f64;
         let claim = match forecast.question {
             Question::HowMany { .. } => format!("at least {v} {unit}"),
             Question::When { .. } => format!("{v} {unit}{date}"),
@@ -526,10 +803,9 @@ fn answer_lines(
         let _ = writeln!(
             out,
             "<line class=\"answer\" data-level=\"{level}\" data-value=\"{v}\" x1=\"{x:.2}\" x2=\"{x:.2}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>{level}%: {claim}</title></line>\
-             <text class=\"answer\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{level}%: {}</text>",
+             <text class=\"answer\" x=\"{:.1}\" y=\"{row:.1}\" fill=\"{colour}\">{level}%: {}</text>",
             TOP + Frame::plot_h(),
             LEFT + Frame::plot_w() + 6.0,
-            TOP + 16.0 + 18.0 * k as f64,
             escape(&claim)
         );
     }
@@ -578,6 +854,61 @@ mod tests {
         assert_eq!(ticks(2), [0, 1]);
         assert_eq!(ticks(5), [0, 1, 2, 3, 4]);
         assert_eq!(ticks(100), [0, 16, 33, 49, 66, 82, 99]);
+    }
+
+    #[test]
+    fn labels_are_spread_at_least_a_gap_apart_and_kept_in_order() {
+        // Apart already: unchanged.
+        assert_eq!(spread_labels(&[50.0, 10.0], 14.0, 0.0, 100.0), [50.0, 10.0]);
+        // Three on one line: pushed down from the first.
+        assert_eq!(
+            spread_labels(&[40.0, 40.0, 40.0], 14.0, 0.0, 100.0),
+            [40.0, 54.0, 68.0]
+        );
+        // At the bottom: pushed up instead, within the range.
+        assert_eq!(
+            spread_labels(&[99.0, 100.0, 95.0], 14.0, 0.0, 100.0),
+            [86.0, 100.0, 72.0]
+        );
+        assert!(spread_labels(&[], 14.0, 0.0, 100.0).is_empty());
+    }
+
+    #[test]
+    fn a_log_scale_runs_from_a_one_two_five_floor_to_a_one_two_five_top() {
+        let s = |v: &[f64]| Sample::new(v.iter().copied());
+        let l = LogScale::new(&s(&[0.0, 0.3, 7.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (0.2, 10.0));
+        assert_eq!(l.ticks(), [0.2, 0.5, 1.0, 2.0, 5.0, 10.0]);
+        // 0 at the floor; a decade is the same height everywhere.
+        assert_eq!(l.y(0.0), 400.0);
+        assert_eq!(l.y(10.0), 0.0);
+        assert!(((l.y(0.2) - l.y(2.0)) - (l.y(1.0) - l.y(10.0))).abs() < 1e-9);
+        // Floors within [0.01, 1]; a top above the floor.
+        let l = LogScale::new(&s(&[0.0001, 3.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (0.01, 5.0));
+        let l = LogScale::new(&s(&[40.0, 40.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 50.0));
+        let l = LogScale::new(&s(&[0.0, 1.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 2.0));
+        let l = LogScale::new(&s(&[0.0]), 400.0, 0.0);
+        assert_eq!((l.lo, l.hi), (1.0, 2.0));
+        // Twelve decades crowd: only powers of ten, at least a label's gap apart.
+        let l = LogScale::new(&s(&[0.01, 1e10]), 400.0, 0.0);
+        let t = l.ticks();
+        assert!(
+            t.iter()
+                .all(|v| (v.log10() - v.log10().round()).abs() < 1e-9),
+            "{t:?}"
+        );
+        assert!(t.windows(2).all(|w| l.y(w[0]) - l.y(w[1]) >= LABEL_GAP));
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short_number(0.05), "0.05");
+        assert_eq!(short_number(2.0), "2");
+        assert_eq!(short_number(1000.0), "1000");
+        assert_eq!(short_number(0.5), "0.5");
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    Metrics, MetricsOptions, parse_instant, parse_offset, write_cfd_svg, write_cycle_time_svg,
-    write_html_report, write_items_csv, write_series_csv, write_stages_csv,
+    CycleTimeChart, HtmlOptions, Metrics, MetricsOptions, parse_instant, parse_offset,
+    write_cfd_svg, write_cycle_time_svg_with, write_html_report_with, write_items_csv,
+    write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -41,9 +42,13 @@ pub struct Args {
     /// scatterplot with its 50th, 85th and 95th percentiles) into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     svg: Option<PathBuf>,
-    /// Also write the report and both charts as one HTML page, to share.
+    /// Also write the report as one HTML page to share: a summary, then every chart with a
+    /// sentence reading it, and the forecast of the next 14 days.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Draw the cycle-time scatterplot (of --svg and --html) on a log scale of days.
+    #[arg(long)]
+    log_scale: bool,
 }
 
 /// Runs `report`.
@@ -74,7 +79,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         })?];
         if report.items.done > 0 {
             written.push(write_file(&dir.join("cycle_time.svg"), |w| {
-                write_cycle_time_svg(&metrics, w)
+                write_cycle_time_svg_with(
+                    &metrics,
+                    &CycleTimeChart::new().log_scale(args.log_scale),
+                    w,
+                )
             })?);
         }
         eprintln!("valuestream: note: wrote {}", written.join(", "));
@@ -85,7 +94,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
     }
     if let Some(path) = &args.html {
-        let written = write_file(path, |w| write_html_report(&report, &metrics, w))?;
+        let options = HtmlOptions::new().log_scale(args.log_scale);
+        let written = write_file(path, |w| {
+            write_html_report_with(&report, &metrics, &options, w)
+        })?;
         eprintln!("valuestream: note: wrote {written}");
     }
     let result = if args.json {
