@@ -193,12 +193,13 @@ pub use model::{
     fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
 };
 pub use report::{
-    CycleTimeChart, HtmlOptions, write_aging_wip_svg, write_cfd_svg,
-    write_cycle_time_histogram_svg, write_cycle_time_svg, write_cycle_time_svg_with,
+    CycleTimeChart, HtmlOptions, write_aging_wip_svg, write_backtest_html, write_backtest_svg,
+    write_cfd_svg, write_cycle_time_histogram_svg, write_cycle_time_svg, write_cycle_time_svg_with,
     write_forecast_svg, write_html_report, write_html_report_with, write_items_csv,
-    write_series_csv, write_stage_time_svg, write_stages_csv, write_throughput_svg, write_wip_svg,
+    write_series_csv, write_stage_time_svg, write_stages_csv, write_throughput_svg,
+    write_whatif_html, write_whatif_svg, write_wip_svg,
 };
-pub use stats::{Histogram, Sample, Summary};
+pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};

@@ -8,6 +8,22 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::error::{Error, Result};
 use crate::time::MS_PER_DAY;
 
+/// `n` and its noun, singular for exactly one: `plural(1, "item", "items")` is `"1 item"`,
+/// `plural(3, "item", "items")` is `"3 items"` (and `"0 items"`). Every sentence of the
+/// crate that counts something says it with this, so counts agree with their nouns.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::plural;
+///
+/// assert_eq!(plural(1, "item", "items"), "1 item");
+/// assert_eq!(plural(2, "service was", "services were"), "2 services were");
+/// ```
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The percentile levels of every [`Summary`].
 pub(crate) const SUMMARY_LEVELS: [f64; 4] = [50.0, 70.0, 85.0, 95.0];
 
@@ -578,6 +594,14 @@ mod tests {
 
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[test]
+    fn plural_agrees_with_the_count() {
+        assert_eq!(plural(0, "item", "items"), "0 items");
+        assert_eq!(plural(1, "item", "items"), "1 item");
+        assert_eq!(plural(2, "item", "items"), "2 items");
+        assert_eq!(plural(1, "day", "days"), "1 day");
     }
 
     #[test]

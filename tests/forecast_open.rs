@@ -299,7 +299,7 @@ fn the_command_line_prints_the_dates() {
     assert_eq!(v["open_items"].as_array().unwrap().len(), 1);
     let text = run(&["--where", "epic=E1"]);
     assert!(text.contains("X ") && text.contains("2024-09-02"), "{text}");
-    assert!(text.contains("all 1 items done by 2024-09-02"), "{text}");
+    assert!(text.contains("the 1 item done by 2024-09-02"), "{text}");
     // Calibrated: items 34 and 39 were open at the past instants (days 207.5 and 235.5),
     // both forecast exactly, both dates ending before day 242.5.
     let v: serde_json::Value =

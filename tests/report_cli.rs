@@ -88,7 +88,7 @@ fn text_report() {
         "Stages",
         "Ready for Test",
         "Bottleneck: ",
-        "Aging work in progress: 1 items",
+        "Aging work in progress: 1 item\n",
         "Data quality of",
     ] {
         assert!(out.contains(want), "{want:?} not in\n{out}");

@@ -251,7 +251,10 @@ fn a_scatterplot_from_an_instant() {
     // A (done 03-04) is left out, B (done 03-07) drawn.
     assert_eq!(svg.matches("<circle class=\"item\"").count(), 1);
     assert!(svg.contains("data-id=\"B\""));
-    assert!(svg.contains("(1 done before 2024-03-05 not drawn)"), "{svg}");
+    assert!(
+        svg.contains("(1 done before 2024-03-05 not drawn)"),
+        "{svg}"
+    );
     // The median of 3 and 5 days.
     assert!(svg.contains("data-level=\"50\" data-value=\"4\""), "{svg}");
     assert!(svg.contains(">2024-03-05</text>"), "{svg}");

@@ -148,8 +148,8 @@ pub fn calibrate(
     let c = run(&whole, question, options, every_days);
     if c.points.is_empty() {
         return Err(Error::InvalidArgument(format!(
-            "the log's {} whole days{} leave no past point with {MIN_HISTORY_DAYS} days of history{} to check the forecast at",
-            whole.per_day.len(),
+            "the log's {}{} leave no past point with {MIN_HISTORY_DAYS} days of history{} to check the forecast at",
+            crate::stats::plural(whole.per_day.len() as u64, "whole day", "whole days"),
             if whole.extract.is_some() {
                 format!(
                     " since {} (the log looks like an extract and its earlier days are not the stream's; the whole-window option checks them too)",
@@ -159,7 +159,10 @@ pub fn calibrate(
                 String::new()
             },
             match question {
-                Question::HowMany { days } => format!(" and {days} days after it"),
+                Question::HowMany { days } => format!(
+                    " and {} after it",
+                    crate::stats::plural(u64::from(days), "day", "days")
+                ),
                 Question::When { .. } => String::new(),
             }
         )));

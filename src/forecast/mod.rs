@@ -638,8 +638,9 @@ fn warnings(h: &ThroughputHistory, options: &ForecastOptions) -> Vec<String> {
     let mut w = Vec::new();
     if h.days < 30 {
         w.push(format!(
-            "only {} days of throughput are sampled{}: a short history may miss slow or busy spells",
-            h.days,
+            "only {} of throughput {} sampled{}: a short history may miss slow or busy spells",
+            crate::stats::plural(u64::from(h.days), "day", "days"),
+            if h.days == 1 { "is" } else { "are" },
             if h.changed_on.is_some() {
                 " (the days since the throughput changed)"
             } else if h.days < options.history_days {
@@ -651,8 +652,8 @@ fn warnings(h: &ThroughputHistory, options: &ForecastOptions) -> Vec<String> {
     }
     if h.items_done > 0 && h.items_done < 10 {
         w.push(format!(
-            "only {} items were done in the sampled days: the forecast rests on a few deliveries",
-            h.items_done
+            "only {} done in the sampled days: the forecast rests on a few deliveries",
+            crate::stats::plural(h.items_done, "item was", "items were")
         ));
     }
     if h.days >= 14 {

@@ -604,10 +604,12 @@ fn item_dates(
     }
     if !unplaced.is_empty() {
         warnings.push(format!(
-            "{} item(s) in progress are in a stage after the model's last station ({}{}): they have no date and are not in the \"all done\" date",
-            unplaced.len(),
+            "{} in a stage after the model's last station ({}{}): {} no date and {} not in the \"all done\" date",
+            crate::stats::plural(unplaced.len() as u64, "item in progress is", "items in progress are"),
             unplaced.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
-            if unplaced.len() > 5 { ", …" } else { "" }
+            if unplaced.len() > 5 { ", …" } else { "" },
+            if unplaced.len() == 1 { "it has" } else { "they have" },
+            if unplaced.len() == 1 { "is" } else { "are" }
         ));
     }
     Ok(Dates {

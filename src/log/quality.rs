@@ -248,9 +248,10 @@ impl fmt::Display for DataQuality {
         for d in &self.dropped {
             writeln!(
                 f,
-                "    dropped status {:?}: {} events, first on line {}",
+                "    dropped status {:?}: {} {}, first on line {}",
                 d.state,
                 count(d.count),
+                if d.count == 1 { "event" } else { "events" },
                 d.first_line
             )?;
         }

@@ -46,8 +46,9 @@ impl Evidence {
                 e.wait_stages.join(", ")
             ),
             Evidence::QueueGrowth => format!(
-                "its queue grew the most (+{} items over the window)",
-                e.queue_growth
+                "its queue grew the most (+{} {} over the window)",
+                e.queue_growth,
+                if e.queue_growth == 1 { "item" } else { "items" }
             ),
         }
     }

@@ -122,7 +122,8 @@ pub(crate) fn littles_law(clip: &Clip<'_>, inp: &LawInputs<'_>) -> LittlesLaw {
         violations.push(Violation {
             assumption: Assumption::WipStartEqualsEnd,
             detail: format!(
-                "{carried_in} items were in progress at the start of the window and {wip_end} at its end"
+                "{} in progress at the start of the window and {wip_end} at its end",
+                crate::stats::plural(carried_in, "item was", "items were")
             ),
         });
     }
@@ -131,9 +132,14 @@ pub(crate) fn littles_law(clip: &Clip<'_>, inp: &LawInputs<'_>) -> LittlesLaw {
     if old > 0 {
         let detail = match inp.cycle_max {
             Some(m) => format!(
-                "{old} items in progress are older than the longest cycle time completed in the window ({m:.1} days): they may never finish"
+                "{} older than the longest cycle time completed in the window ({m:.1} days): {} never finish",
+                crate::stats::plural(old as u64, "item in progress is", "items in progress are"),
+                if old == 1 { "it may" } else { "they may" }
             ),
-            None => format!("{old} items are in progress and none was done in the window"),
+            None => format!(
+                "{} in progress and none was done in the window",
+                crate::stats::plural(old as u64, "item is", "items are")
+            ),
         };
         violations.push(Violation {
             assumption: Assumption::ItemsFinish,

@@ -613,9 +613,9 @@ fn release_wait(
     let period = every_days * (es / (every_days * c)).ceil().max(1.0);
     if max.is_some() {
         notes.push(format!(
-            "releases at {:?} take at most {} items per server; the analytic wait ignores items left for later releases",
+            "releases at {:?} take at most {} per server; the analytic wait ignores items left for later releases",
             s.name,
-            max.unwrap_or(0)
+            crate::stats::plural(u64::from(max.unwrap_or(0)), "item", "items")
         ));
     } else if !bounded {
         notes.push(format!(

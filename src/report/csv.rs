@@ -1,4 +1,9 @@
 //! CSV renderers: the per-item table, the series and the stage table.
+//!
+//! Figures are rounded for the people and programs that read them: days to 3 decimals
+//! (about a minute and a half), shares, mean counts and rates to 4, whole numbers as they
+//! are; trailing zeros are left out. A rounded figure is within half a unit of its last
+//! place of the exact one (the JSON output keeps every digit).
 
 use std::io;
 
@@ -15,10 +20,41 @@ fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// A figure, or an empty cell for one that cannot be computed (never `NaN` or `inf`).
-fn num(x: Option<f64>) -> String {
+/// Decimals of a figure in days: to the 1.5 minutes, as far as any delivery measure reads.
+const DAY_DECIMALS: usize = 3;
+/// Decimals of a share (flow efficiency, utilisation, a relative error), of a mean count
+/// and of a rate a day.
+const SHARE_DECIMALS: usize = 4;
+
+/// `x` rounded to `decimals` places, without the zeros that end it: `2.5`, not `2.500`;
+/// `3`, not `3.000` (as Rust prints a whole `f64`); never `-0`.
+///
+/// The text differs from `x` by at most half a unit of its last place: a spreadsheet or a
+/// script reading the file gets the figure, not 16 digits of floating-point noise.
+fn rounded(x: f64, decimals: usize) -> String {
+    let mut s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        let end = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(end);
+    }
+    if s == "-0" { "0".to_owned() } else { s }
+}
+
+/// A figure to `decimals` places, or an empty cell for one that cannot be computed (never
+/// `NaN` or `inf`).
+fn num(x: Option<f64>, decimals: usize) -> String {
     x.filter(|v| v.is_finite())
-        .map_or(String::new(), |v| v.to_string())
+        .map_or(String::new(), |v| rounded(v, decimals))
+}
+
+/// Days, to [`DAY_DECIMALS`] places.
+fn days(x: Option<f64>) -> String {
+    num(x, DAY_DECIMALS)
+}
+
+/// A share, a mean count or a rate, to [`SHARE_DECIMALS`] places.
+fn share(x: Option<f64>) -> String {
+    num(x, SHARE_DECIMALS)
 }
 
 /// Writes one row per item in the window, in the layout of the "cycle time data" files of
@@ -104,15 +140,15 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
             }
             .into(),
         );
-        row.push(num(m.lead_time_days));
-        row.push(num(m.cycle_time_days));
-        row.push(num(m.age_days));
-        row.push(m.active_days.to_string());
-        row.push(m.wait_days.to_string());
-        row.push(num(m.flow_efficiency));
+        row.push(days(m.lead_time_days));
+        row.push(days(m.cycle_time_days));
+        row.push(days(m.age_days));
+        row.push(days(Some(m.active_days)));
+        row.push(days(Some(m.wait_days)));
+        row.push(share(m.flow_efficiency));
         row.push(m.backward_moves.to_string());
         row.push(stages[m.current_stage].name.clone());
-        row.extend(m.stage_days.iter().map(f64::to_string));
+        row.extend(m.stage_days.iter().map(|&d| days(Some(d))));
         let item = u32::try_from(m.index).unwrap_or(u32::MAX);
         for a in 0..attrs.len() {
             let v = tl.attributes().get(a, item);
@@ -188,7 +224,7 @@ pub fn write_series_csv<W: io::Write>(series: &Series, w: W) -> Result<()> {
         row.push(series.discarded[p].to_string());
         row.push(series.net_flow[p].to_string());
         row.push(series.wip[p].to_string());
-        row.push(num(series.wip_age_days[p]));
+        row.push(days(series.wip_age_days[p]));
         row.extend(series.cfd.iter().map(|l| l[p].to_string()));
         row.extend(series.in_stage.iter().map(|l| l[p].to_string()));
         out.write_record(&row).map_err(io_err)?;
@@ -263,20 +299,20 @@ pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<(
             s.kind.name().to_owned(),
             s.visits.to_string(),
             s.departures.to_string(),
-            num(v.mean),
-            num(v.p50),
-            num(v.p85),
-            num(v.p95),
-            num(v.max),
-            num(s.wip_mean),
-            num(s.arrival_rate),
-            num(s.departure_rate),
-            num(s.littles_law_error),
+            days(v.mean),
+            days(v.p50),
+            days(v.p85),
+            days(v.p95),
+            days(v.max),
+            share(s.wip_mean),
+            share(s.arrival_rate),
+            share(s.departure_rate),
+            share(s.littles_law_error),
             s.servers.map_or(String::new(), |c| c.to_string()),
             s.servers_estimated.to_string(),
-            num(s.busy_days),
-            num(s.utilisation),
-            num(s.capacity_per_day),
+            days(s.busy_days),
+            share(s.utilisation),
+            share(s.capacity_per_day),
             s.peak.to_string(),
             s.wip_at_start.to_string(),
             s.wip_at_end.to_string(),
@@ -284,4 +320,20 @@ pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<(
         .map_err(io_err)?;
     }
     out.flush().map_err(Error::write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounded;
+
+    #[test]
+    fn figures_are_rounded_without_trailing_zeros() {
+        assert_eq!(rounded(2.0, 3), "2");
+        assert_eq!(rounded(2.5, 3), "2.5");
+        assert_eq!(rounded(1.0 / 3.0, 3), "0.333");
+        assert_eq!(rounded(2.0 / 3.0, 4), "0.6667");
+        assert_eq!(rounded(-0.0001, 3), "0");
+        assert_eq!(rounded(12345.6789, 3), "12345.679");
+        assert_eq!(rounded(0.1 + 0.2, 4), "0.3");
+    }
 }

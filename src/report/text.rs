@@ -40,6 +40,31 @@ fn summary_row(out: &mut String, label: &str, s: &Summary) -> fmt::Result {
     )
 }
 
+/// The ids as shown in a column of `n` characters: an id longer than that keeps its end
+/// (ids of one tool often share their beginning, as BPIC's `1-364285768`, `1-364285771`,
+/// or `PROJECT-12345`), marked `…`; if two shortened ids would read the same, every id is
+/// shown whole instead, so that the ids shown are as distinct as the items.
+fn distinct_ids(ids: &[&str], n: usize) -> Vec<String> {
+    let tails: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let len = id.chars().count();
+            if len <= n {
+                (*id).to_owned()
+            } else {
+                let tail: String = id.chars().skip(len - (n - 1)).collect();
+                format!("…{tail}")
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    if tails.iter().all(|t| seen.insert(t.as_str())) {
+        tails
+    } else {
+        ids.iter().map(|id| (*id).to_owned()).collect()
+    }
+}
+
 /// Cuts `s` to `n` characters, marking the cut.
 fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -284,14 +309,28 @@ fn bottleneck(o: &mut String, b: &Bottleneck) -> fmt::Result {
 fn aging(o: &mut String, r: &Report) -> fmt::Result {
     writeln!(
         o,
-        "\nAging work in progress: {} items",
-        count(r.aging.len() as u64)
+        "\nAging work in progress: {} {}",
+        count(r.aging.len() as u64),
+        if r.aging.len() == 1 { "item" } else { "items" }
     )?;
-    for a in r.aging.iter().take(AGING_SHOWN) {
+    let shown: Vec<&str> = r
+        .aging
+        .iter()
+        .take(AGING_SHOWN)
+        .map(|a| a.id.as_str())
+        .collect();
+    let ids = distinct_ids(&shown, 23);
+    let width = ids
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(23)
+        + 1;
+    for (a, id) in r.aging.iter().zip(&ids) {
         writeln!(
             o,
-            "  {:<24}{:<22}{:>9} days{}",
-            cut(&a.id, 23),
+            "  {id:<width$}{:<22}{:>9} days{}",
             cut(&a.stage, 21),
             f(Some(a.age_days), 1),
             a.percentile_passed
@@ -306,4 +345,26 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct_ids;
+
+    #[test]
+    fn long_ids_keep_their_distinct_end() {
+        let ids = [
+            "project-alpha-2024-000000001",
+            "project-alpha-2024-000000002",
+            "SHORT-1",
+        ];
+        let shown = distinct_ids(&ids, 12);
+        assert_eq!(shown, ["…4-000000001", "…4-000000002", "SHORT-1"]);
+    }
+
+    #[test]
+    fn ids_whose_ends_agree_are_shown_whole() {
+        let ids = ["alpha-team/issue-0001", "gamma-team/issue-0001"];
+        assert_eq!(distinct_ids(&ids, 12), ids);
+    }
 }

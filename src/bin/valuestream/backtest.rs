@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
-use valuestream::{BacktestOptions, HoldoutBacktest, parse_instant};
+use valuestream::{BacktestOptions, HoldoutBacktest, parse_instant, write_backtest_html};
 
 use crate::Failure;
 use crate::input::InputArgs;
@@ -47,6 +47,10 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the backtest as one HTML page with nothing to fetch: a sentence reading
+    /// it, the measures as a table, the verdict, and a chart of observed against predicted.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn pct(x: f64) -> String {
@@ -164,7 +168,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     if let Some(t) = &args.train_until {
         options = options.train_until(parse_instant(t, args.input.offset()?)?);
     }
-    let b = valuestream::backtest(&timelines, &options)?;
+    let phase = crate::progress::replications(
+        "fitting, then simulating the test period:",
+        options.sim.replications,
+    );
+    let b = crate::progress::during(phase, || valuestream::backtest(&timelines, &options))?;
     if let Some(path) = &args.log {
         let file = std::fs::File::create(path)
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;
@@ -174,6 +182,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             "valuestream: note: wrote the first replication's history of the test period to {}",
             path.display()
         );
+    }
+    if let Some(path) = &args.html {
+        let written = crate::report::write_file(path, |out| write_backtest_html(&b, out))?;
+        eprintln!("valuestream: note: wrote {written}");
     }
     if args.json {
         #[derive(serde::Serialize)]

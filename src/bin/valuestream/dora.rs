@@ -49,8 +49,8 @@ fn duration(days: f64) -> String {
 
 fn text(m: &Dora) -> String {
     let mut s = format!(
-        "DORA metrics over {} deployments, {} to {} ({} days)\n",
-        m.deployments,
+        "DORA metrics over {}, {} to {} ({} days)\n",
+        valuestream::plural(m.deployments as u64, "deployment", "deployments"),
         m.first.format("%Y-%m-%d"),
         m.last.format("%Y-%m-%d"),
         m.window_days
@@ -64,9 +64,9 @@ fn text(m: &Dora) -> String {
     ));
     match &m.lead_time_for_changes {
         Some(l) => s.push_str(&format!(
-            "  lead time for changes   median {} ({} changes)   {}\n",
+            "  lead time for changes   median {} ({})   {}\n",
             duration(l.median_days),
-            l.count,
+            valuestream::plural(l.count as u64, "change", "changes"),
             band(l.band)
         )),
         None => s.push_str("  lead time for changes   no commit_at or change_created_at column\n"),

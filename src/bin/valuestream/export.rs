@@ -32,7 +32,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let rows = write_wide(&timelines, layout, BufWriter::new(file))
         .map_err(|e| Failure::writing(&args.out, e))?;
     eprintln!(
-        "valuestream: note: wrote {rows} items to {} ({} layout)",
+        "valuestream: note: wrote {} to {} ({} layout)",
+        valuestream::plural(rows as u64, "item", "items"),
         args.out.display(),
         args.to
     );

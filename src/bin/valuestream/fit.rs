@@ -399,13 +399,12 @@ fn text(r: &FitReport) -> String {
 /// Runs `fit`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let (fitted, timelines) = fit_log(&args.input, args.parametric)?;
-    let report = FitReport::new(
-        fitted,
-        &timelines,
-        &args
-            .sim
-            .options(args.input.threads, args.input.memory_budget()),
-    )?;
+    let options = args
+        .sim
+        .options(args.input.threads, args.input.memory_budget());
+    let report = crate::progress::during("checking the model against the log", || {
+        FitReport::new(fitted, &timelines, &options)
+    })?;
     if let Some(path) = &args.out {
         std::fs::write(path, report.fitted.model.to_toml())
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?;

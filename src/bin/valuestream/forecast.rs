@@ -129,9 +129,9 @@ fn text(f: &Forecast, filters: &[(String, String)]) -> String {
             ));
             for a in &f.answers {
                 s.push_str(&format!(
-                    "  {:>3.0}% confidence: within {} days, by the end of {}\n",
+                    "  {:>3.0}% confidence: within {}, by the end of {}\n",
                     a.confidence * 100.0,
-                    a.days.unwrap_or(0),
+                    valuestream::plural(a.days.unwrap_or(0), "day", "days"),
                     a.date.map_or_else(|| "-".to_owned(), |d| d.to_string())
                 ));
             }
@@ -139,8 +139,8 @@ fn text(f: &Forecast, filters: &[(String, String)]) -> String {
     }
     match &f.calibration {
         Some(c) => s.push_str(&format!(
-            "Checked on this log's past (every {} days): {}\n",
-            c.every_days,
+            "Checked on this log's past (every {}): {}\n",
+            every(c.every_days),
             c.verdict.trim_start_matches("on this log, ")
         )),
         None => s.push_str(
@@ -233,7 +233,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let Some(question) = question else {
         return Err(Failure::input("give either --items N, --days D or --open"));
     };
-    let f = forecast(&timelines, question, &options)?;
+    let f = crate::progress::during("forecasting", || forecast(&timelines, question, &options))?;
     if let Some(path) = &args.svg {
         let written = crate::report::write_file(path, |w| write_forecast_svg(&f, w))?;
         eprintln!("valuestream: note: wrote {written}");
@@ -269,6 +269,7 @@ fn run_calibrate(
     options: &ForecastOptions,
 ) -> Result<(), Failure> {
     let every = options.calibrate_every_days;
+    let spinner = crate::progress::Spinner::start("calibrating");
     let questions = if let Some(q) = question {
         vec![q]
     } else {
@@ -299,6 +300,7 @@ fn run_calibrate(
             });
         }
     }
+    drop(spinner);
     if args.json {
         print_json(&out)
     } else {
@@ -306,9 +308,21 @@ fn run_calibrate(
     }
 }
 
+/// "day" for every 1 day, "7 days" otherwise.
+fn every(days: u32) -> String {
+    if days == 1 {
+        "day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
 fn question_text(q: Question) -> String {
     match q {
-        Question::HowMany { days } => format!("How many items in the next {days} days?"),
+        Question::HowMany { days } => format!(
+            "How many items in the next {}?",
+            valuestream::plural(u64::from(days), "day", "days")
+        ),
         Question::When { items } => format!(
             "When will {items} more item{} be done?",
             if items == 1 { "" } else { "s" }
@@ -326,10 +340,10 @@ fn calibration_text(out: &CalibrationOutput) -> String {
         let first = c.points.first().map(|p| p.day_one);
         let last = c.points.last().map(|p| p.day_one);
         s.push_str(&format!(
-            "{} Checked at {} past points every {} days ({} to {}), method {}, {} days of history, {} trials each\n",
+            "{} Checked at {} every {} ({} to {}), method {}, {} days of history, {} trials each\n",
             question_text(c.question),
-            c.points.len(),
-            c.every_days,
+            valuestream::plural(c.points.len() as u64, "past point", "past points"),
+            every(c.every_days),
             first.map_or_else(|| "-".into(), |d| d.to_string()),
             last.map_or_else(|| "-".into(), |d| d.to_string()),
             c.method.name(),

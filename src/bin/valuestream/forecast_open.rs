@@ -94,8 +94,12 @@ fn text(f: &OpenForecast, levels: &[f64]) -> String {
         ));
     }
     s.push_str(&format!(
-        "  all {} items done by {}\n",
-        f.all_items,
+        "  {} done by {}\n",
+        if f.all_items == 1 {
+            "the 1 item".to_owned()
+        } else {
+            format!("all {} items", f.all_items)
+        },
         dates(&f.all_done_by, levels).trim_start()
     ));
     s.push_str(&format!("{}\n", f.trust));
@@ -125,9 +129,13 @@ pub fn run_open(req: &OpenRequest<'_>) -> Result<(), Failure> {
         options = options.confidence(levels);
     }
     let timelines = input.timelines()?;
-    let mut f = forecast_open(&timelines, &options)?;
+    let mut f = crate::progress::during("forecasting the open items", || {
+        forecast_open(&timelines, &options)
+    })?;
     let calibration = if req.calibrate {
-        let c = calibrate_open(&timelines, &options, every)?;
+        let c = crate::progress::during("calibrating", || {
+            calibrate_open(&timelines, &options, every)
+        })?;
         f = f.with_calibration(&c);
         Some(c)
     } else {

@@ -293,7 +293,10 @@ impl InputArgs {
                 ),
             }
         }
-        Ok((open.read()?, found.format))
+        // The spinner starts after the notes, so that none is drawn across it.
+        let reading = format!("reading {}", self.file.display());
+        let log = crate::progress::during(reading, || open.read())?;
+        Ok((log, found.format))
     }
 
     /// Reads the log and the workflow to read it through.

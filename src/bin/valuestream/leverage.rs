@@ -75,7 +75,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .sim
         .options(args.input.threads, args.input.memory_budget());
     let (m, trust) = model(&args.input, &options)?;
-    let l = leverage(&m, &options)?.with_trust(trust);
+    let phase = crate::progress::replications("simulating every lever:", options.replications);
+    let l = crate::progress::during(phase, || leverage(&m, &options))?.with_trust(trust);
     if args.json {
         print_json(&l)
     } else {

@@ -16,6 +16,7 @@ mod input;
 mod leverage;
 mod modelsrc;
 mod output;
+mod progress;
 mod report;
 mod simulate;
 mod whatif;

@@ -154,12 +154,14 @@ pub fn is_model_file(path: &Path) -> bool {
 pub fn fit_log(input: &InputArgs, parametric: bool) -> Result<(FittedModel, Timelines), Failure> {
     let timelines = input.timelines()?;
     let options = input_fit_options(input, parametric)?;
-    let fitted = if input_select(input) {
-        let sim = SimOptions::new().threads(input.threads.map_or(0, NonZeroUsize::get));
-        select_fit(&timelines, &options, &sim)?
-    } else {
-        fit(&timelines, &options)?
-    };
+    let fitted = crate::progress::during("fitting", || {
+        if input_select(input) {
+            let sim = SimOptions::new().threads(input.threads.map_or(0, NonZeroUsize::get));
+            select_fit(&timelines, &options, &sim)
+        } else {
+            fit(&timelines, &options)
+        }
+    })?;
     Ok((fitted, timelines))
 }
 
@@ -174,11 +176,13 @@ pub fn model(
     } else {
         let (fitted, timelines) = fit_log(input, false)?;
         eprintln!(
-            "valuestream: note: fitted a model of {} stations to {} (valuestream fit shows how)",
-            fitted.model.stations.len(),
+            "valuestream: note: fitted a model of {} to {} (valuestream fit shows how)",
+            valuestream::plural(fitted.model.stations.len() as u64, "station", "stations"),
             input.file.display()
         );
-        let trust = model_trust(&fitted, &timelines, options)?;
+        let trust = crate::progress::during("checking the model against the log", || {
+            model_trust(&fitted, &timelines, options)
+        })?;
         Ok((fitted.model, trust))
     }
 }

@@ -67,8 +67,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         opts = opts.attribute(k, v);
     }
     let timelines = input.timelines()?;
-    let metrics = Metrics::new(&timelines, &opts)?;
-    let report = metrics.report()?;
+    let (metrics, report) = crate::progress::during("measuring", || {
+        let metrics = Metrics::new(&timelines, &opts)?;
+        let report = metrics.report()?;
+        Ok::<_, valuestream::Error>((metrics, report))
+    })?;
     if let Some(dir) = &args.svg {
         create_dir(dir)?;
         let mut written = vec![write_file(&dir.join("cfd.svg"), |w| {

@@ -78,7 +78,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let model = ValueStream::from_path(&args.model)?;
     let options = args.sim.options(args.threads, args.budget.bytes());
     let sim = Simulation::new(&model)?;
-    let result = sim.run(&options)?;
+    let phase = crate::progress::replications("simulating", options.replications);
+    let result = crate::progress::during(phase, || sim.run(&options))?;
     let analysis = analyze(&model)?;
     if let Some(path) = &args.log {
         let start = parse_instant(&args.start, parse_offset("Z")?)?;
@@ -168,13 +169,12 @@ fn header(s: &mut String, file: &str, r: &SimResult) {
     let _ = writeln!(s, "Simulation of {file}");
     let _ = writeln!(
         s,
-        "seed {}, {} replication{} of {} days (the first {} left out), {} items finished",
+        "seed {}, {} of {} days (the first {} left out), {} finished",
         r.seed,
-        r.replications,
-        if r.replications == 1 { "" } else { "s" },
+        valuestream::plural(u64::from(r.replications), "replication", "replications"),
         num(r.horizon_days),
         num(r.warmup_days),
-        r.items_done
+        valuestream::plural(r.items_done, "item", "items")
     );
     let _ = writeln!(
         s,

@@ -10,8 +10,10 @@
 //! done_items, summary, reasons[]}`: how far the model held up against the log it was
 //! fitted to, or basis `none` for a model file).
 
+use std::path::PathBuf;
+
 use clap::Args as ClapArgs;
-use valuestream::{Change, WhatIf, what_if};
+use valuestream::{Change, WhatIf, what_if, write_whatif_html};
 
 use crate::Failure;
 use crate::input::InputArgs;
@@ -33,6 +35,10 @@ pub struct Args {
     /// Print JSON: baseline, scenario, cycle_time, throughput, verdict, trust.
     #[arg(long)]
     json: bool,
+    /// Also write the comparison as one HTML page with nothing to fetch: a sentence reading
+    /// it, the table, the verdict and trust, and a chart of baseline against scenario.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn text(w: &WhatIf) -> String {
@@ -114,7 +120,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .sim
         .options(args.input.threads, args.input.memory_budget());
     let (m, trust) = model(&args.input, &options)?;
-    let w = what_if(&m, &changes, &options)?.with_trust(trust);
+    let phase = crate::progress::replications("simulating", options.replications);
+    let w = crate::progress::during(phase, || what_if(&m, &changes, &options))?.with_trust(trust);
+    if let Some(path) = &args.html {
+        let written = crate::report::write_file(path, |out| write_whatif_html(&w, out))?;
+        eprintln!("valuestream: note: wrote {written}");
+    }
     if args.json {
         print_json(&w)
     } else {

@@ -921,12 +921,16 @@ fn servers_notes(fits: &[StationFit], resources: bool) -> Vec<String> {
         let Some(p) = &f.people else { continue };
         let note = match f.servers_from {
             ServersFrom::People => format!(
-                "{}: its {} servers are from the people who did the work ({p}); the most items in service at once were {}",
-                f.name, p.servers, p.peak_at_once
+                "{}: its {} from the people who did the work ({p}); the most items in service at once were {}",
+                f.name,
+                crate::stats::plural(u64::from(p.servers), "server is", "servers are"),
+                p.peak_at_once
             ),
             ServersFrom::PeakConcurrency => format!(
-                "{}: its {} servers are the most items in service at once; from the people who did the work ({p}) they would be {} (servers from people)",
-                f.name, p.peak_at_once, p.servers
+                "{}: its {} the most items in service at once; from the people who did the work ({p}) they would be {} (servers from people)",
+                f.name,
+                crate::stats::plural(u64::from(p.peak_at_once), "server is", "servers are"),
+                p.servers
             ),
             ServersFrom::Workflow => format!(
                 "{}: its servers are the workflow's; the people who did the work: {p}",
@@ -966,7 +970,8 @@ fn cohort(
     let committed = cut.iter().filter(|r| r.commitment_ms().is_some()).count();
     if committed < MIN_WINDOW_ITEMS {
         notes.push(format!(
-            "only {committed} items were committed {span}: too few to fit, so the model is fitted to the whole log"
+            "only {} committed {span}: too few to fit, so the model is fitted to the whole log",
+            crate::stats::plural(committed as u64, "item was", "items were")
         ));
         return None;
     }
@@ -976,7 +981,8 @@ fn cohort(
         "the window asked for"
     };
     notes.push(format!(
-        "fitted to the {committed} items committed {span} ({why}), their whole histories observed to the end of the log"
+        "fitted to the {} committed {span} ({why}), their whole histories observed to the end of the log",
+        crate::stats::plural(committed as u64, "item", "items")
     ));
     Some((cut, until))
 }

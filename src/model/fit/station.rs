@@ -10,7 +10,7 @@ use super::{
     StationFit,
 };
 use crate::error::{Error, Result};
-use crate::stats::kaplan_meier_sample;
+use crate::stats::{kaplan_meier_sample, plural};
 use crate::workflow::Stage;
 
 /// What every station's fit reads: the layout, the stations' names, the workflow's stages
@@ -288,22 +288,26 @@ fn with_censored(
     let c = censored.len();
     if options.censoring == Censoring::Completed {
         notes.push(format!(
-            "{name}: {c} services were still open at the end of observation; its service times are the {} completed ones (open services taken as not a random sample)",
-            sample.len()
+            "{name}: {} still open at the end of observation; its service times are the {} (open services taken as not a random sample)",
+            plural(c as u64, "service was", "services were"),
+            plural(sample.len() as u64, "completed one", "completed ones")
         ));
         return sample;
     }
     match options.service {
         ServiceModel::Empirical => {
             notes.push(format!(
-                "{name}: {c} services were still open at the end of observation; its service times are the Kaplan–Meier estimate from the {} completed and these {c} right-censored ones",
-                sample.len()
+                "{name}: {} still open at the end of observation; its service times are the Kaplan–Meier estimate from the {} completed and the {} right-censored",
+                plural(c as u64, "service was", "services were"),
+                sample.len(),
+                c
             ));
             kaplan_meier_sample(&sample, censored)
         }
         ServiceModel::Parametric => {
             notes.push(format!(
-                "{name}: {c} services were still open at the end of observation and are not in the parametric fit (long services are under-represented)"
+                "{name}: {} still open at the end of observation and not in the parametric fit (long services are under-represented)",
+                plural(c as u64, "service was", "services were")
             ));
             sample
         }

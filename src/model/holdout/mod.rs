@@ -1021,8 +1021,9 @@ fn verdict(b: &HoldoutBacktest, o: &Cycle) -> Verdict {
     );
     let summary = if !conclusive {
         format!(
-            "{head}inconclusive: {} items done in the test period and {} in training, fewer than {MIN_DONE_ITEMS} ({figures}).",
-            o.count, b.training_done_items
+            "{head}inconclusive: {} done in the test period and {} in training, fewer than {MIN_DONE_ITEMS} ({figures}).",
+            crate::stats::plural(o.count as u64, "item", "items"),
+            b.training_done_items
         )
     } else if held_up {
         format!(

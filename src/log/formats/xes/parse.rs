@@ -803,9 +803,9 @@ impl<'a> Parser<'a> {
             .and_then(|id| self.b.item_index(id.as_bytes()));
         let Some(item) = item else {
             let msg = format!(
-                "trace {} has no concept:name: its {} events are not used ({})",
+                "trace {} has no concept:name: its {} not used ({})",
                 self.traces,
-                self.trace_events.len(),
+                crate::stats::plural(self.trace_events.len() as u64, "event is", "events are"),
                 at(at_byte, &None, None)
             );
             let pos = self.pos().in_column("concept:name");
