@@ -69,8 +69,9 @@ use crate::workflow::StageKind;
 /// write_html_report(&report, &metrics, &mut page)?;
 /// let page = String::from_utf8(page).unwrap();
 /// assert!(page.starts_with("<!DOCTYPE html>"));
-/// // The CFD, the scatterplot and the forecast of the next 14 days.
-/// assert_eq!(page.matches("<svg").count(), 3);
+/// // Cumulative flow, WIP, throughput, the scatterplot, the histogram, aging WIP (B),
+/// // time per stage and the forecast of the next 14 days.
+/// assert_eq!(page.matches("<svg").count(), 8);
 /// assert!(page.contains("<table class=\"headline\">"));
 /// // Four days are too few to check the forecast on: the page says so.
 /// assert!(page.contains("Not checked on this log"));
