@@ -1,6 +1,7 @@
 //! The report page in a real browser: headless Chromium loads the page that
 //! `valuestream report --html` writes, for the story log shipped in `data/story/` and the
-//! BPI Challenge 2013 incidents log of `../shared/data`, with the network closed, in the
+//! BPI Challenge 2013 incidents log of `../shared/data` (and the pages of `whatif --html`
+//! and `backtest --html` on the story), with the network closed, in the
 //! light and the dark colour scheme. `tests/browser/check.js` runs in the page and reports
 //! what it saw; the test fails on any error (a script error, a failed load, a blocked
 //! request or a console error), any resource fetched, any element wider than the page, any
@@ -65,12 +66,15 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `valuestream report LOG --html PAGE ARGS…` and returns the page.
-fn write_page(dir: &Path, log: &Path, args: &[&str]) -> String {
-    let page = dir.join("report.html");
+/// Runs `valuestream COMMAND INPUT ARGS… --html PAGE` and returns the page.
+fn write_page(dir: &Path, command: &str, input: &Path, args: &[&str]) -> String {
+    let page = dir.join("page.html");
+    // From the repository's root with relative paths, so that the page (and a screenshot
+    // of it) names the log as the README does.
     let out = Command::new(env!("CARGO_BIN_EXE_valuestream"))
-        .arg("report")
-        .arg(log)
+        .current_dir(real::root())
+        .arg(command)
+        .arg(input)
         .args(args)
         .arg("--html")
         .arg(&page)
@@ -193,11 +197,18 @@ fn screenshot(chromium: &Path, dir: &Path, page: &str, height: u64, name: &str) 
     assert!(png.exists(), "{}", String::from_utf8_lossy(&status.stderr));
 }
 
-/// Checks one page in both schemes and returns what the light one saw.
+/// Checks the page of `valuestream report LOG ARGS… --html` in both schemes and returns
+/// what the light one saw.
 fn check_page(name: &str, log: &Path, args: &[&str]) -> Option<Value> {
+    check_command_page(name, "report", log, args)
+}
+
+/// Checks the page of `valuestream COMMAND INPUT ARGS… --html` in both schemes and returns
+/// what the light one saw.
+fn check_command_page(name: &str, command: &str, input: &Path, args: &[&str]) -> Option<Value> {
     let chromium = browser_or_skip()?;
     let dir = scratch(name);
-    let page = write_page(&dir, log, args);
+    let page = write_page(&dir, command, input, args);
     assert!(!page.contains("<script"), "the page itself runs no script");
     let light = check(&chromium, &dir, &page, false);
     assert_eq!(light["dark"], false);
@@ -251,6 +262,28 @@ fn the_bpic2013_page_renders_cleanly() {
         return;
     };
     assert!(seen["charts"].as_u64().unwrap() >= 3, "{seen}");
+}
+
+/// The pages of `whatif --html` and `backtest --html` on the story pass the same checks.
+#[test]
+fn the_whatif_and_backtest_pages_render_cleanly() {
+    let Some(seen) = check_command_page(
+        "whatif",
+        "whatif",
+        Path::new("data/story/model.toml"),
+        &["--change", "servers Test=3"],
+    ) else {
+        return;
+    };
+    assert_eq!(seen["charts"], 1, "{seen}");
+    let seen = check_command_page(
+        "backtest",
+        "backtest",
+        Path::new("data/story/log.csv"),
+        &["--workflow", "data/story/workflow.toml"],
+    )
+    .unwrap();
+    assert_eq!(seen["charts"], 1, "{seen}");
 }
 
 /// The check can fail: a page with a fetched image, an element wider than the page, an

@@ -13,6 +13,7 @@
 use std::fmt::Write as _;
 use std::io;
 
+use super::html::page::{POLICY, STYLE};
 use super::svg::{PALETTE, escape, write_out, y_scale};
 use crate::error::Result;
 use crate::model::{HoldoutBacktest, Outcome, WhatIf};
@@ -614,23 +615,16 @@ fn backtest_sentence(b: &HoldoutBacktest) -> String {
     )
 }
 
-/// A page with nothing to fetch: `title`, the text output (`body`), the chart and what
-/// reads it (`sentence`).
+/// A page with nothing to fetch, in the report page's style and under its content
+/// security policy: `title`, the text output (`body`), the chart and what reads it
+/// (`sentence`).
 fn page(title: &str, body: &str, svg: &str, sentence: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\n\
-         body{{font-family:sans-serif;margin:2em;max-width:62em;color:#111;background:#fff}}\n\
-         table{{border-collapse:collapse;margin:1em 0}}\n\
-         th,td{{padding:.2em .8em;border-bottom:1px solid #ccc;text-align:right}}\n\
-         th:first-child,td:first-child{{text-align:left}}\n\
-         figure{{margin:1.5em 0}} svg{{max-width:100%;height:auto}}\n\
-         p.reading{{font-size:1.1em}}\n\
-         @media (prefers-color-scheme: dark){{body{{color:#eee;background:#111}}\
-         th,td{{border-color:#444}} svg .background{{fill:#111}} svg text{{fill:#eee}}\
-         svg .grid{{stroke:#333}} svg .interval{{stroke:#eee}}}}\n\
-         @media print{{body{{margin:0;max-width:none;color:#000;background:#fff}}\
-         figure,table{{break-inside:avoid}} svg .background{{fill:#fff}} svg text{{fill:#000}}}}\n\
-         </style>\n</head>\n<body>\n<h1>{t}</h1>\n<p class=\"reading\">{}</p>\n{body}<figure>\n{svg}</figure>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\">\n\
+         <title>{t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{t}</h1>\n\
+         <p class=\"reading\">{}</p>\n{body}<figure>\n{svg}</figure>\n</main>\n</body>\n</html>\n",
         escape(sentence),
         t = escape(title),
     )
@@ -640,8 +634,9 @@ fn page(title: &str, body: &str, svg: &str, sentence: &str) -> String {
 fn tr(cells: &[String]) -> String {
     let mut s = String::from("<tr>");
     for (i, c) in cells.iter().enumerate() {
+        let cell = if i == 0 { "th" } else { "td class=\"num\"" };
         let tag = if i == 0 { "th" } else { "td" };
-        s.push_str(&format!("<{tag}>{}</{tag}>", escape(c)));
+        s.push_str(&format!("<{cell}>{}</{tag}>", escape(c)));
     }
     s.push_str("</tr>\n");
     s

@@ -3,7 +3,7 @@
 
 use std::io;
 
-mod page;
+pub(super) mod page;
 mod readings;
 mod summary;
 

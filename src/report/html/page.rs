@@ -8,7 +8,7 @@ use super::super::svg::escape;
 /// The page's style: readable on a laptop (a column of at most 62 rem), in a light and a
 /// dark scheme (the charts' backgrounds, grid and text follow it), and printable (no
 /// section split across pages where avoidable, charts at the page's width).
-pub(super) const STYLE: &str = "\
+pub(in crate::report) const STYLE: &str = "\
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#555;--bg:#fff;--panel:#f5f5f5;--line:#d0d0d0;--grid:#e4e4e4;--warn:#8a4b00;--warn-bg:#fff4e0;--accent:#0b5cad}\
 @media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--muted:#b0b0b0;--bg:#161616;--panel:#222;--line:#444;--grid:#3a3a3a;--warn:#ffcf8a;--warn-bg:#3a2a10;--accent:#8cc4ff}}\
 *{box-sizing:border-box}\
@@ -45,7 +45,8 @@ svg .background{fill:#fff}svg text{fill:#000}}\
 
 /// The content security policy the page declares: nothing may be fetched or run; inline
 /// style and data images only. A page that works offline is one that asks for nothing.
-pub(super) const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+pub(in crate::report) const POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /// One column of a table: its heading and whether its cells are numbers (right-aligned,
 /// tabular figures).
