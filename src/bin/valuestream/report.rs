@@ -12,6 +12,7 @@ use valuestream::{
 };
 
 use crate::Failure;
+use crate::guessed::WorkflowUsed;
 use crate::input::{InputArgs, where_filters};
 use crate::output::{print, print_json};
 
@@ -31,7 +32,8 @@ pub struct Args {
     /// attribute).
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filters: Vec<String>,
-    /// Print JSON (keys documented on valuestream::Report).
+    /// Print JSON (keys documented on valuestream::Report; with "workflow": {"source",
+    /// "preset", "toml", "warnings"} when the workflow was not given).
     #[arg(long, conflicts_with = "csv_dir")]
     json: bool,
     /// Write items.csv (cycle time data layout), daily.csv, weekly.csv and stages.csv into
@@ -66,7 +68,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     for (k, v) in filters {
         opts = opts.attribute(k, v);
     }
-    let timelines = input.timelines()?;
+    let (timelines, source) = input.timelines_from()?;
     let (metrics, report) = crate::progress::during("measuring", || {
         let metrics = Metrics::new(&timelines, &opts)?;
         let report = metrics.report()?;
@@ -100,8 +102,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         })?;
         eprintln!("valuestream: note: wrote {written}");
     }
+    let used = WorkflowUsed::of(source, timelines.workflow(), Some(&report));
     let result = if args.json {
-        print_json(&report)
+        print_json(&Out {
+            report: &report,
+            workflow: used,
+        })
     } else if let Some(dir) = &args.csv_dir {
         create_dir(dir)?;
         let written = [
@@ -118,7 +124,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         ];
         print(&format!("wrote {}\n", written.join(", ")))
     } else {
-        print(&report.to_string())
+        let mut text = report.to_string();
+        if let Some(u) = &used {
+            text.push_str(&u.text());
+        }
+        print(&text)
     };
     // The process ends here: leave the large structures to the operating system rather
     // than free millions of small allocations one by one.
@@ -126,6 +136,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     std::mem::forget(metrics);
     std::mem::forget(timelines);
     result
+}
+
+/// The JSON of `report --json`: the report's keys, and `workflow` when it was not given.
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    report: &'a valuestream::Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<WorkflowUsed>,
 }
 
 /// Creates `dir` and the folders above it if missing.
