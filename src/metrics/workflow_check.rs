@@ -100,8 +100,15 @@ impl Report {
             out.push(WorkflowWarning::new(
                 K::NoWaitStage,
                 format!(
-                    "every one of the {} of work is active and none is a wait, so flow efficiency is 100% by construction and time spent waiting is counted as work; mark the stages where items wait kind = \"wait\"",
-                    plural(work.len() as u64, "stage", "stages")
+                    "{}, so flow efficiency is 100% by construction and time spent waiting is counted as work; mark the stages where items wait kind = \"wait\"",
+                    if work.len() == 1 {
+                        "the only stage of work is active".to_owned()
+                    } else {
+                        format!(
+                            "every one of the {} stages of work is active and none is a wait",
+                            work.len()
+                        )
+                    }
                 ),
             ));
         } else if self.flow_efficiency.is_some_and(|e| e >= FULL_EFFICIENCY) {
