@@ -73,7 +73,10 @@ fn the_github_log_without_a_workflow_is_called_degenerate() {
         out.contains("every one of the 17 stages of work is active and none is a wait, so flow efficiency is 100% by construction"),
         "{out}"
     );
-    assert!(out.contains("  ! 17 stages are active (more than 12)"), "{out}");
+    assert!(
+        out.contains("  ! 17 stages are active (more than 12)"),
+        "{out}"
+    );
     assert!(
         out.contains("Workflow used (the default of the pm4py format; save it as workflow.toml and edit it):\ncommitment = "),
         "{out}"
@@ -182,7 +185,10 @@ fn warnings(csv: &str, stages: Vec<Stage>) -> Vec<WorkflowWarningKind> {
     let report = Report::new(&tl, &MetricsOptions::new()).unwrap();
     let w = report.workflow_warnings(&wf);
     for x in &w {
-        assert!(!x.message.is_empty() && !x.message.contains("1 items"), "{x:?}");
+        assert!(
+            !x.message.is_empty() && !x.message.contains("1 items"),
+            "{x:?}"
+        );
     }
     w.into_iter().map(|x| x.kind).collect()
 }
@@ -197,18 +203,31 @@ use StageKind::{Active, Backlog, Done, Wait};
 fn no_wait_stage() {
     let log = "id,state,timestamp\nA,Dev,2024-01-01\nA,Test,2024-01-03\nA,Done,2024-01-04\n";
     let all_active = vec![s("Dev", Active), s("Test", Active), s("Done", Done)];
-    assert_eq!(warnings(log, all_active), [WorkflowWarningKind::NoWaitStage]);
+    assert_eq!(
+        warnings(log, all_active),
+        [WorkflowWarningKind::NoWaitStage]
+    );
     let with_wait = vec![s("Dev", Active), s("Test", Wait), s("Done", Done)];
     assert_eq!(warnings(log, with_wait), []);
     // A wait stage in the backlog does not count: none is work.
     let log2 = "id,state,timestamp\nA,Q,2024-01-01\nA,Dev,2024-01-03\nA,Done,2024-01-04\n";
     let backlog_wait = vec![s("Q", Backlog), s("Dev", Active), s("Done", Done)];
-    assert_eq!(warnings(log2, backlog_wait), [WorkflowWarningKind::NoWaitStage]);
+    assert_eq!(
+        warnings(log2, backlog_wait),
+        [WorkflowWarningKind::NoWaitStage]
+    );
 }
 
 #[test]
 fn full_flow_efficiency() {
-    let stages = || vec![s("Dev", Active), s("Ready", Wait), s("Test", Active), s("Done", Done)];
+    let stages = || {
+        vec![
+            s("Dev", Active),
+            s("Ready", Wait),
+            s("Test", Active),
+            s("Done", Done),
+        ]
+    };
     // Nobody ever waited in Ready.
     let never_waited =
         "id,state,timestamp\nA,Dev,2024-01-01\nA,Test,2024-01-03\nA,Done,2024-01-04\n";
@@ -342,8 +361,14 @@ fn unmapped_statuses_name_the_column_that_maps() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     // No other column holds more of its states: no suggestion.
-    std::fs::write(&log, TWO_COLUMNS.replace("Finished", "Over").replace("Queued", "Q").replace("Doing", "D"))
-        .unwrap();
+    std::fs::write(
+        &log,
+        TWO_COLUMNS
+            .replace("Finished", "Over")
+            .replace("Queued", "Q")
+            .replace("Doing", "D"),
+    )
+    .unwrap();
     let o = valuestream(&[&["report"], &base[..]].concat());
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains("try --state"), "{}", stderr(&o));
@@ -363,7 +388,10 @@ fn the_bpic2013_workflow_points_to_lifecycle_transition() {
         err.contains("only 1 of the workflow's 13 states appears in column \"concept:name\"; column \"lifecycle:transition\" has 11 of them"),
         "{err}"
     );
-    assert!(err.trim_end().ends_with("try --state lifecycle:transition"), "{err}");
+    assert!(
+        err.trim_end().ends_with("try --state lifecycle:transition"),
+        "{err}"
+    );
 }
 
 /// A stage name or state: plain, spaced, quoted, or not ASCII.

@@ -99,7 +99,11 @@ mod tests {
     fn the_best_column_is_the_one_with_most_states() {
         let names: Vec<String> = ["id", "status", "sub"].map(String::from).to_vec();
         let mut s = ColumnSample::new(&names);
-        for row in [["1", "Open", "Queued"], ["1", "Open", "Doing"], ["2", "x", " Done "]] {
+        for row in [
+            ["1", "Open", "Queued"],
+            ["1", "Open", "Doing"],
+            ["2", "x", " Done "],
+        ] {
             s.add(&csv::ByteRecord::from(row.to_vec()));
         }
         let states = ["Queued", "Doing", "Done", "Open"];

@@ -14,7 +14,7 @@ use crate::log::{
 };
 use crate::stats::plural;
 use crate::time::{datetime_to_ms, ms_to_datetime};
-use crate::workflow::{StageKind, Workflow};
+use crate::workflow::{Stage, StageKind, Workflow};
 
 /// The stage of a status no stage maps.
 const UNMAPPED: u16 = u16::MAX;
@@ -189,7 +189,7 @@ fn map_states(
 fn other_state_column(log: &EventLog, wf: &Workflow, stage_of: &[u16]) -> Option<String> {
     let sample = log.sample.as_deref()?;
     let read_from = log.state_column.as_deref()?;
-    let states: Vec<&str> = wf.stages().iter().flat_map(|s| s.mapped_states()).collect();
+    let states: Vec<&str> = wf.stages().iter().flat_map(Stage::mapped_states).collect();
     let own = stage_of
         .iter()
         .zip(&log.state_meta)

@@ -313,7 +313,9 @@ impl InputArgs {
         let (workflow, source) = match (given, format) {
             (Some(w), _) => (w, WorkflowSource::Given),
             // The preset's own workflow.
-            (None, Format::Preset(p)) => (Workflow::for_preset(p, &log)?, WorkflowSource::Preset(p)),
+            (None, Format::Preset(p)) => {
+                (Workflow::for_preset(p, &log)?, WorkflowSource::Preset(p))
+            }
             (None, _) => {
                 let w = Workflow::infer(log.states())?;
                 eprintln!(
