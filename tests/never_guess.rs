@@ -375,6 +375,49 @@ fn unmapped_statuses_name_the_column_that_maps() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An XES log whose `concept:name` holds codes and whose `sub` attribute the statuses.
+fn xes_event(state: &str, sub: &str, day: u32) -> String {
+    format!(
+        "<event><string key=\"concept:name\" value=\"{state}\"/><string key=\"sub\" value=\"{sub}\"/>\
+         <date key=\"time:timestamp\" value=\"2024-01-{day:02}T00:00:00.000+00:00\"/></event>\n"
+    )
+}
+
+#[test]
+fn unmapped_statuses_of_an_xes_log_name_the_attribute_that_maps() {
+    let dir = scratch("unmapped-xes");
+    let log = dir.join("log.xes");
+    let mut xes = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<log xes.version=\"1.0\">\n<trace><string key=\"concept:name\" value=\"A\"/>\n",
+    );
+    xes.push_str(&xes_event("10", "Queued", 1));
+    xes.push_str(&xes_event("20", "Doing", 2));
+    xes.push_str(&xes_event("30", "Finished", 3));
+    xes.push_str("</trace>\n</log>\n");
+    std::fs::write(&log, xes).unwrap();
+    let wf = dir.join("wf.toml");
+    std::fs::write(&wf, SUB_WORKFLOW).unwrap();
+    let o = valuestream(&["check", path(&log), "--workflow", path(&wf)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "none of the workflow's 4 states appears in attribute \"concept:name\"; attribute \"sub\" has 3 of them in its first 10000 events: try --state sub"
+        ),
+        "{err}"
+    );
+    let o = valuestream(&[
+        "check",
+        path(&log),
+        "--workflow",
+        path(&wf),
+        "--state",
+        "sub",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_bpic2013_workflow_points_to_lifecycle_transition() {
     let Some(log) = real::shared("bpic2013_incidents.csv") else {

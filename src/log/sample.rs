@@ -1,6 +1,6 @@
-//! The distinct values of each column of a CSV log in its first rows, bounded, kept so that
-//! an error about statuses no stage maps can name the column whose values a workflow does
-//! map.
+//! The distinct values of each column of a CSV log (or each event attribute of an XES log)
+//! in its first rows, bounded, kept so that an error about statuses no stage maps can name
+//! the column whose values a workflow does map.
 
 use std::collections::HashSet;
 
@@ -17,12 +17,16 @@ const SAMPLE_COLUMNS: usize = 256;
 const SAMPLE_VALUE_BYTES: usize = 200;
 
 /// The distinct values of each column in the first [`SAMPLE_ROWS`] rows, at most
-/// [`SAMPLE_VALUES`] per column.
+/// [`SAMPLE_VALUES`] per column: of a CSV log's columns, or of an XES log's event
+/// attributes (its rows are events).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ColumnSample {
     names: Vec<String>,
     values: Vec<HashSet<Vec<u8>>>,
     rows: u64,
+    /// The attribute the states were read from, for an XES log (whose columns are
+    /// attributes); `None` for a CSV log.
+    pub(crate) state_attribute: Option<String>,
 }
 
 /// The column of a sample whose values best match a set of states.
@@ -42,7 +46,37 @@ impl ColumnSample {
             values: vec![HashSet::new(); names.len()],
             names,
             rows: 0,
+            state_attribute: None,
         }
+    }
+
+    /// An empty sample of the event attributes of an XES log whose states are read from
+    /// the attribute `state_key`.
+    pub(crate) fn of_attributes(state_key: &str) -> ColumnSample {
+        ColumnSample {
+            state_attribute: Some(state_key.to_owned()),
+            ..ColumnSample::default()
+        }
+    }
+
+    /// Takes the value of attribute `key` of the event being read (call
+    /// [`ColumnSample::end_row`] after each event).
+    pub(crate) fn add_attribute(&mut self, key: &str, value: &str) {
+        let c = match self.names.iter().position(|n| n == key) {
+            Some(c) => c,
+            None if self.names.len() < SAMPLE_COLUMNS => {
+                self.names.push(key.to_owned());
+                self.values.push(HashSet::new());
+                self.names.len() - 1
+            }
+            None => return,
+        };
+        insert(&mut self.values[c], value.as_bytes());
+    }
+
+    /// An event of an XES log is read.
+    pub(crate) fn end_row(&mut self) {
+        self.rows += 1;
     }
 
     /// Whether it still takes rows.
@@ -55,14 +89,7 @@ impl ColumnSample {
     pub(crate) fn add(&mut self, rec: &csv::ByteRecord) {
         self.rows += 1;
         for (set, v) in self.values.iter_mut().zip(rec.iter()) {
-            let v = v.trim_ascii();
-            if set.len() < SAMPLE_VALUES
-                && !v.is_empty()
-                && v.len() <= SAMPLE_VALUE_BYTES
-                && !set.contains(v)
-            {
-                set.insert(v.to_vec());
-            }
+            insert(set, v);
         }
     }
 
@@ -83,6 +110,18 @@ impl ColumnSample {
             }
         }
         best
+    }
+}
+
+/// Adds `v` (trimmed) to `set`, unless it is empty, long, already there, or `set` is full.
+fn insert(set: &mut HashSet<Vec<u8>>, v: &[u8]) {
+    let v = v.trim_ascii();
+    if set.len() < SAMPLE_VALUES
+        && !v.is_empty()
+        && v.len() <= SAMPLE_VALUE_BYTES
+        && !set.contains(v)
+    {
+        set.insert(v.to_vec());
     }
 }
 

@@ -188,7 +188,11 @@ fn map_states(
 /// holds more of them than the statuses read.
 fn other_state_column(log: &EventLog, wf: &Workflow, stage_of: &[u16]) -> Option<String> {
     let sample = log.sample.as_deref()?;
-    let read_from = log.state_column.as_deref()?;
+    // An XES log's columns are its events' attributes, and its rows its events.
+    let (read_from, noun, rows) = match &sample.state_attribute {
+        Some(a) => (a.as_str(), "attribute", "events"),
+        None => (log.state_column.as_deref()?, "column", "rows"),
+    };
     let states: Vec<&str> = wf.stages().iter().flat_map(Stage::mapped_states).collect();
     let own = stage_of
         .iter()
@@ -203,12 +207,12 @@ fn other_state_column(log: &EventLog, wf: &Workflow, stage_of: &[u16]) -> Option
     }
     let here = match own {
         0 => format!(
-            "none of the workflow's {} appears in column {}",
+            "none of the workflow's {} appears in {noun} {}",
             plural(states.len() as u64, "state", "states"),
             quoted_short(read_from)
         ),
         n => format!(
-            "only {n} of the workflow's {} {} in column {}",
+            "only {n} of the workflow's {} {} in {noun} {}",
             plural(states.len() as u64, "state", "states"),
             if n == 1 { "appears" } else { "appear" },
             quoted_short(read_from)
@@ -224,7 +228,7 @@ fn other_state_column(log: &EventLog, wf: &Workflow, stage_of: &[u16]) -> Option
         format!("{:?}", best.column)
     };
     Some(format!(
-        "{here}; column {} has {} of them in its first {SAMPLE_ROWS} rows: try --state {flag}",
+        "{here}; {noun} {} has {} of them in its first {SAMPLE_ROWS} {rows}: try --state {flag}",
         quoted_short(&best.column),
         best.matched
     ))
