@@ -131,6 +131,11 @@ fn an_inferred_workflow_saved_and_given_back_gives_the_same_report() {
     assert!(json["workflow"].get("preset").is_none());
     assert_eq!(json["workflow"]["toml"].as_str(), Some(toml));
     assert!(json["items"]["total"].is_u64(), "the report's keys stay");
+    // Tables written instead of the text: the workflow is still printed.
+    let tables = dir.join("tables");
+    let o = valuestream(&["report", path(&log), "--csv-dir", path(&tables)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with(block), "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -122,7 +122,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
                 write_stages_csv(&report.stages, w)
             })?,
         ];
-        print(&format!("wrote {}\n", written.join(", ")))
+        let mut text = format!("wrote {}\n", written.join(", "));
+        if let Some(u) = &used {
+            text.push_str(&u.text());
+        }
+        print(&text)
     } else {
         let mut text = report.to_string();
         if let Some(u) = &used {
