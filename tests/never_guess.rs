@@ -136,6 +136,27 @@ fn an_inferred_workflow_saved_and_given_back_gives_the_same_report() {
     let o = valuestream(&["report", path(&log), "--csv-dir", path(&tables)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).ends_with(block), "{}", stdout(&o));
+    // The page shows it too, with where it came from; given, it does not.
+    let page = dir.join("page.html");
+    let o = valuestream(&["report", path(&log), "--html", path(&page)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("it was inferred from the log&apos;s states."),
+        "{html}"
+    );
+    assert!(html.contains("<pre class=\"workflow\"><code>"));
+    let o = valuestream(&[
+        "report",
+        path(&log),
+        "--workflow",
+        path(&wf_path),
+        "--html",
+        path(&page),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<section id=\"workflow\">"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

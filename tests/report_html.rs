@@ -259,3 +259,43 @@ fn a_scatterplot_from_an_instant() {
     assert!(svg.contains("data-level=\"50\" data-value=\"4\""), "{svg}");
     assert!(svg.contains(">2024-03-05</text>"), "{svg}");
 }
+
+/// A workflow that was not given is on the page as TOML that reads back to it, and the
+/// signs that it does not look like the work are among the warnings.
+#[test]
+fn a_guessed_workflow_is_shown_and_judged() {
+    // Work and Done only: no wait stage, so flow efficiency is 100% by construction.
+    let csv = "id,state,timestamp\nA,Work,2024-03-01\nA,Done,2024-03-04\nB,Work,2024-03-02\n";
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let wf = Workflow::infer(log.states()).unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let metrics = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+    let report = metrics.report().unwrap();
+    let write = |options: &HtmlOptions| {
+        let mut page = Vec::new();
+        write_html_report_with(&report, &metrics, options, &mut page).unwrap();
+        String::from_utf8(page).unwrap()
+    };
+    let guessed = write(
+        &HtmlOptions::new()
+            .forecast(false)
+            .workflow_origin("inferred from the log's states"),
+    );
+    let given = write(&HtmlOptions::new().forecast(false));
+    let t = text(&guessed);
+    assert!(t.contains("The workflow was not given: it was inferred from the log's states."));
+    let start = guessed.find("<pre class=\"workflow\"><code>").unwrap()
+        + "<pre class=\"workflow\"><code>".len();
+    let end = start + guessed[start..].find("</code></pre>").unwrap();
+    let toml = guessed[start..end].replace("&quot;", "\"");
+    assert_eq!(Workflow::from_toml_str(&toml).unwrap(), wf);
+    assert!(!given.contains("<section id=\"workflow\">"));
+    // The warning is there whether the workflow was given or not: it is about the figures.
+    for page in [&guessed, &given] {
+        assert!(
+            text(page).contains("Workflow: the only stage of work is active, so flow efficiency is 100% by construction"),
+            "{}",
+            text(page)
+        );
+    }
+}

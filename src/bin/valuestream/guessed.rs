@@ -63,6 +63,15 @@ impl WorkflowUsed {
         })
     }
 
+    /// Where the workflow came from, in words: "inferred from the log's states", "the
+    /// default of the jira format".
+    pub fn origin(&self) -> String {
+        match self.preset {
+            Some(p) => format!("the default of the {p} format"),
+            None => "inferred from the log's states".to_owned(),
+        }
+    }
+
     /// The text after the report: the warnings, then the workflow as TOML under a line
     /// saying where it came from (the TOML last, so that everything after that line is the
     /// file).
@@ -77,12 +86,9 @@ impl WorkflowUsed {
                 "  Give a workflow with --workflow FILE: save the one printed below and mark the waiting states kind = \"wait\".\n",
             );
         }
-        let origin = match self.preset {
-            Some(p) => format!("the default of the {p} format"),
-            None => "inferred from the log's states".to_owned(),
-        };
         s.push_str(&format!(
-            "\nWorkflow used ({origin}; save it as workflow.toml and edit it):\n"
+            "\nWorkflow used ({}; save it as workflow.toml and edit it):\n",
+            self.origin()
         ));
         s.push_str(&self.toml);
         s

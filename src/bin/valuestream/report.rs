@@ -95,14 +95,17 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             );
         }
     }
+    let used = WorkflowUsed::of(source, timelines.workflow(), Some(&report));
     if let Some(path) = &args.html {
-        let options = HtmlOptions::new().log_scale(args.log_scale);
+        let mut options = HtmlOptions::new().log_scale(args.log_scale);
+        if let Some(u) = &used {
+            options = options.workflow_origin(u.origin());
+        }
         let written = write_file(path, |w| {
             write_html_report_with(&report, &metrics, &options, w)
         })?;
         eprintln!("valuestream: note: wrote {written}");
     }
-    let used = WorkflowUsed::of(source, timelines.workflow(), Some(&report));
     let result = if args.json {
         print_json(&Out {
             report: &report,

@@ -34,7 +34,9 @@ use crate::workflow::StageKind;
 /// the forecast of how many items the next 14 days deliver ([`crate::forecast`] with its
 /// default options, from the whole log) with its distribution ([`write_forecast_svg`]) and
 /// how it held up on the log's past, and the data-quality ledger. Without an item done, a
-/// sentence replaces the cycle-time charts.
+/// sentence replaces the cycle-time charts. The warnings include the signs that the
+/// workflow does not look like the work ([`Report::workflow_warnings`]); when it was not
+/// given ([`HtmlOptions::workflow_origin`]), the page ends with it as TOML to save and edit.
 ///
 /// When at most 5% of the window's arrivals and completions lie in its first half or more
 /// (a log of recent items with a few old ones, say), the time charts start where the
@@ -94,6 +96,10 @@ pub struct HtmlOptions {
     pub log_scale: bool,
     /// Add the forecast of the next 14 days and its calibration (default: yes).
     pub forecast: bool,
+    /// Where the workflow came from when it was not given ("inferred from the log's
+    /// states", "the default of the jira format"): the page then shows it as TOML to save
+    /// and edit (default: `None`, a workflow given by the user).
+    pub workflow_origin: Option<String>,
 }
 
 impl Default for HtmlOptions {
@@ -101,6 +107,7 @@ impl Default for HtmlOptions {
         HtmlOptions {
             log_scale: false,
             forecast: true,
+            workflow_origin: None,
         }
     }
 }
@@ -115,6 +122,14 @@ impl HtmlOptions {
     #[must_use]
     pub fn log_scale(mut self, on: bool) -> Self {
         self.log_scale = on;
+        self
+    }
+
+    /// Says the workflow was not given but `origin` ("inferred from the log's states"):
+    /// the page shows it as TOML, under the data-quality ledger.
+    #[must_use]
+    pub fn workflow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.workflow_origin = Some(origin.into());
         self
     }
 
@@ -154,7 +169,7 @@ pub fn write_html_report_with<W: io::Write>(
         page::noun(report.data_quality.rows, "row", "rows"),
         page::noun(report.data_quality.events, "event", "events"),
     );
-    page.push_str(&summary::summary(report));
+    page.push_str(&summary::summary(report, metrics.timelines().workflow()));
     let axis = readings::time_axis(report);
     page.push_str(&flow_sections(report, &axis)?);
     page.push_str(&cycle_time_sections(report, metrics, &axis, options)?);
@@ -165,6 +180,13 @@ pub fn write_html_report_with<W: io::Write>(
         page.push_str(&forecast_section(metrics)?);
     }
     page.push_str(&summary::quality(report));
+    if let Some(origin) = &options.workflow_origin {
+        page.push_str(&format!(
+            "<section id=\"workflow\">\n<h2>Workflow used</h2>\n<p>The workflow was not given: it was {}. Save it as <code>workflow.toml</code>, mark the stages where items wait <code>kind = \"wait\"</code>, and give it with <code>--workflow workflow.toml</code>.</p>\n<pre class=\"workflow\"><code>{}</code></pre>\n</section>\n",
+            escape(origin),
+            escape(&metrics.timelines().workflow().to_toml())
+        ));
+    }
     page.push_str(&format!(
         "<footer>Written by valuestream {} from the log's own events; nothing on this page is fetched from elsewhere.</footer>\n</main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")

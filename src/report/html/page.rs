@@ -20,6 +20,7 @@ p{margin:.4rem 0}.muted,.window{color:var(--muted)}\
 a{color:var(--accent)}\
 code{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font-size:.9em;background:var(--panel);padding:0 .2em;border-radius:3px;overflow-wrap:anywhere}\
 .lede{font-size:1.05rem}\
+pre.workflow{background:var(--panel);padding:.6rem .8rem;overflow-x:auto;font-size:.85rem;max-height:30rem}\
 .warnings{list-style:none;padding:0;margin:.6rem 0}\
 .warnings li{background:var(--warn-bg);color:var(--fg);border-left:4px solid var(--warn);padding:.35rem .6rem;margin:.3rem 0;overflow-wrap:anywhere}\
 .table{overflow-x:auto;max-width:100%}\

@@ -8,20 +8,25 @@ use super::super::svg::escape;
 use super::page::{Column, days, fixed, items, noun, num, percent, table, text};
 use crate::metrics::Report;
 use crate::stats::Summary;
-use crate::workflow::StageKind;
+use crate::workflow::{StageKind, Workflow};
 
 /// How many aging items the page lists in its table (the chart shows them all).
 const AGING_LISTED: usize = 15;
 
 /// The summary: what happened in the window in a few sentences, the headline table, and
 /// every warning in words.
-pub(super) fn summary(r: &Report) -> String {
+pub(super) fn summary(r: &Report, workflow: &Workflow) -> String {
     let mut out = String::from("<section id=\"summary\">\n<h2>Summary</h2>\n");
     for sentence in lede(r) {
         let _ = writeln!(out, "<p class=\"lede\">{}</p>", escape(&sentence));
     }
     out.push_str(&headline_table(r));
-    let warnings = warnings(r);
+    let mut warnings = warnings(r);
+    warnings.extend(
+        r.workflow_warnings(workflow)
+            .into_iter()
+            .map(|w| format!("Workflow: {}.", w.message.trim_end_matches('.'))),
+    );
     if !warnings.is_empty() {
         out.push_str("<h3>What to keep in mind</h3>\n<ul class=\"warnings\">\n");
         for w in warnings {
