@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, HtmlOptions, Metrics, MetricsOptions, parse_instant, parse_offset,
-    write_cfd_svg, write_cycle_time_svg_with, write_html_report_with, write_items_csv,
-    write_series_csv, write_stages_csv,
+    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, parse_instant,
+    parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
+    write_html_report_with, write_items_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -31,6 +31,11 @@ pub struct Args {
     /// attribute).
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filters: Vec<String>,
+    /// One table of the headline figures per value of the item attribute ATTR (the column
+    /// is read as an attribute), items without it as (none), plus the whole; with --json
+    /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html"])]
+    by: Option<String>,
     /// Print JSON (keys documented on valuestream::Report).
     #[arg(long, conflicts_with = "csv_dir")]
     json: bool,
@@ -65,6 +70,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     }
     for (k, v) in filters {
         opts = opts.attribute(k, v);
+    }
+    if let Some(by) = &args.by {
+        if !input.attributes.contains(by) {
+            input.attributes.push(by.clone());
+        }
+        return grouped(args, &input, &opts, by);
     }
     let timelines = input.timelines()?;
     let (metrics, report) = crate::progress::during("measuring", || {
@@ -124,6 +135,23 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     // than free millions of small allocations one by one.
     std::mem::forget(report);
     std::mem::forget(metrics);
+    std::mem::forget(timelines);
+    result
+}
+
+/// `report --by ATTR`: the headline figures per group, as text, JSON or `groups.csv`.
+fn grouped(args: &Args, input: &InputArgs, opts: &MetricsOptions, by: &str) -> Result<(), Failure> {
+    let timelines = input.timelines()?;
+    let report = crate::progress::during("measuring", || GroupedReport::new(&timelines, opts, by))?;
+    let result = if args.json {
+        print_json(&report)
+    } else if let Some(dir) = &args.csv_dir {
+        create_dir(dir)?;
+        let written = write_file(&dir.join("groups.csv"), |w| write_groups_csv(&report, w))?;
+        print(&format!("wrote {written}\n"))
+    } else {
+        print(&report.to_string())
+    };
     std::mem::forget(timelines);
     result
 }
