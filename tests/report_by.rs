@@ -210,9 +210,9 @@ fn hand_log_groups_are_the_where_reports() {
 #[test]
 fn unknown_attribute_names_those_kept() {
     let tl = timelines(HAND);
-    let e = GroupedReport::new(&tl, &MetricsOptions::new(), "project")
-        .unwrap_err()
-        .to_string();
+    let err = GroupedReport::new(&tl, &MetricsOptions::new(), "project").unwrap_err();
+    assert!(err.is_input());
+    let e = err.to_string();
     assert!(e.contains("\"project\""), "{e}");
     assert!(e.contains("to group by"), "{e}");
     assert!(e.contains("\"team\""), "{e}");
