@@ -98,7 +98,10 @@ fn same_figures(row: &GroupRow, report: &Report) {
 /// whole's. Returns the number of groups checked.
 fn check_against_where(tl: &Timelines, opts: &MetricsOptions, attr: &str) -> usize {
     let by = GroupedReport::new(tl, opts, attr).unwrap();
-    same_figures(&by.whole, &Report::new(tl, opts).unwrap());
+    let whole = Report::new(tl, opts).unwrap();
+    same_figures(&by.whole, &whole);
+    assert_eq!(by.window_check, whole.window_check);
+    assert_eq!(by.window, whole.window);
     for g in &by.groups {
         if let Some(v) = &g.value {
             let report = Report::new(tl, &opts.clone().attribute(attr, v)).unwrap();
@@ -243,6 +246,7 @@ fn json_keys() {
     assert_eq!(v["groups"][1]["value"], serde_json::Value::Null);
     assert_eq!(v["whole"]["items"]["total"], 6);
     assert!(v["window"]["days"].is_number());
+    assert!(v["window_check"]["steady"].is_boolean());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{ItemCounts, Metrics, MetricsOptions, Throughput, Window, Wip};
+use super::{ItemCounts, Metrics, MetricsOptions, Throughput, Window, WindowCheck, Wip};
 use crate::error::Result;
 use crate::stats::{Sample, Summary};
 use crate::timeline::{Timelines, attribute_index};
@@ -75,7 +75,8 @@ impl GroupRow {
 /// their item counts add up to the whole's. Groups are sorted by items done, most first,
 /// then by name; a value none of whose items is in the window has no group.
 ///
-/// `Display` renders one table (the first [`GroupedReport::TEXT_ROWS`] groups, then the
+/// `Display` renders the window (and, as the report does, whether it holds one steady
+/// stream of work), then one table (the first [`GroupedReport::TEXT_ROWS`] groups, then the
 /// whole); [`crate::write_groups_csv`] writes every group as CSV; serde gives the JSON of
 /// `valuestream report --by ATTR --json`.
 ///
@@ -89,6 +90,7 @@ impl GroupRow {
 /// | `window` | `{start, end, days}`, the window measured ([`Window`]) |
 /// | `groups[]` | one [`GroupRow`] per value: `{value, items, lead_time_days, cycle_time_days, throughput, wip, flow_efficiency, bottleneck}`; `value` is `null` for the items without the attribute |
 /// | `whole` | the same figures for every item of the groups (`value` `null`) |
+/// | `window_check` | `{steady, warnings[], since, until}`, as in the report's JSON ([`WindowCheck`]): whether the window holds one steady stream of work, which the rates and averages of every group depend on |
 ///
 /// `items` is `{total, done, in_progress, not_started, discarded}`, `lead_time_days` and
 /// `cycle_time_days` are `{count, mean, sd, p50, p70, p85, p95, max}`, `throughput` is
@@ -129,6 +131,10 @@ pub struct GroupedReport {
     pub groups: Vec<GroupRow>,
     /// Every item of the groups.
     pub whole: GroupRow,
+    /// Whether the window holds one steady stream of work (of every item of the groups),
+    /// as the report's `window_check`: the rates and averages of every group are taken
+    /// over the same window.
+    pub window_check: WindowCheck,
 }
 
 impl GroupedReport {
@@ -178,6 +184,7 @@ impl GroupedReport {
             window: all.window(),
             groups,
             whole: GroupRow::of(&all, None),
+            window_check: all.window_check(),
         })
     }
 

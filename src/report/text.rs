@@ -100,7 +100,7 @@ impl fmt::Display for GroupedReport {
         let n = self.groups.len();
         writeln!(
             o,
-            "Flow report by {}: {} of {}\n  window {} to {} ({:.1} days)\n",
+            "Flow report by {}: {} of {}\n  window {} to {} ({:.1} days)",
             self.attribute,
             plural(n as u64, "group", "groups"),
             items_count(self.whole.items.total),
@@ -108,6 +108,8 @@ impl fmt::Display for GroupedReport {
             w.end.format("%Y-%m-%d %H:%M"),
             w.days
         )?;
+        window_check(&mut o, &self.window_check)?;
+        writeln!(o)?;
         writeln!(
             o,
             "  {:<GROUP_WIDTH$}{:>7}{:>7}{:>8}{:>9}{:>9}{:>9}{:>9}{:>9}{:>8}{:>7}{:>6}  bottleneck",
