@@ -145,15 +145,20 @@ pub enum Error {
         message: String,
     },
     /// Statuses that no stage of the workflow maps.
-    #[error("{}{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them",
+    #[error("{}{}: {} no stage of the workflow maps: {}; add them to a stage's `states` or choose to drop them{}",
         display_file(&.pos.file), display_column(&.pos.column),
         if .states.len() == 1 { "a status that" } else { "statuses that" },
-        list_unmapped(.states))]
+        list_unmapped(.states),
+        .other_column.as_deref().map_or(String::new(), |h| format!("; {h}")))]
     UnmappedStates {
         /// The file the events came from and the column the statuses were read from.
         pos: Box<Position>,
         /// Each unmapped status with its count and first line.
         states: Vec<UnmappedState>,
+        /// Another column of the log where more of the workflow's states appear, in a
+        /// sentence ("column "lifecycle:transition" has 11 of them in its first 10000
+        /// rows: try --state lifecycle:transition"), when the log's first rows show one.
+        other_column: Option<String>,
     },
     /// A workflow is invalid.
     #[error("{}workflow: {message}", display_prefix(&.pos.file))]
@@ -291,17 +296,20 @@ impl Error {
         }
     }
 
-    /// Statuses no stage maps, read from `column` of `file`.
+    /// Statuses no stage maps, read from `column` of `file`, and where else the
+    /// workflow's states are (`other_column`).
     pub(crate) fn unmapped_states(
         file: Option<&str>,
         column: Option<&str>,
         states: Vec<UnmappedState>,
+        other_column: Option<String>,
     ) -> Error {
         let mut pos = Position::file(file);
         pos.column = column.map(str::to_owned);
         Error::UnmappedStates {
             pos: Box::new(pos),
             states,
+            other_column,
         }
     }
 }
@@ -477,6 +485,7 @@ mod tests {
                     first_line: 9,
                 },
             ],
+            None,
         );
         assert_eq!(
             err.to_string(),
@@ -488,7 +497,7 @@ mod tests {
             Some("status")
         );
         // Without a file or a column, the message names the input.
-        let err = Error::unmapped_states(None, None, vec![]);
+        let err = Error::unmapped_states(None, None, vec![], None);
         assert!(err.to_string().starts_with("input: statuses that"), "{err}");
         let err = Error::workflow(Some("wf.toml"), "it has no stages");
         assert_eq!(err.to_string(), "wf.toml: workflow: it has no stages");

@@ -171,9 +171,9 @@ pub use log::{
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, GroupRow, GroupedReport,
-    ItemCounts, ItemMetrics, LittlesLaw, Metrics, MetricsOptions, Period, RegimeKind,
-    RegimeWarning, Report, Series, StageEvidence, StageMetrics, StageTime, Throughput, Violation,
-    Window, WindowCheck, Wip,
+    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, Period,
+    RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics, StageTime, Throughput,
+    Violation, Window, WindowCheck, Wip, WorkflowWarning, WorkflowWarningKind,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Calendar,

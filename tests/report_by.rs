@@ -497,6 +497,34 @@ kind = "done"
     }
 
     #[test]
+    fn a_workflow_not_given_is_printed() {
+        let dir = scratch("guessed", super::HAND);
+        let by_team = |extra: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_valuestream"))
+                .arg("report")
+                .arg(dir.join("log.csv"))
+                .args(["--by", "team"])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let o = by_team(&[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("Flow report by team"), "{out}");
+        assert!(out.contains("Workflow used"), "{out}");
+        let o = by_team(&["--json"]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert!(v["workflow"]["toml"].is_string(), "{v}");
+        assert_eq!(v["attribute"], "team");
+        // Given, it is not printed.
+        let o = run(&dir, &["--by", "team", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert!(v.get("workflow").is_none(), "{v}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn many_groups_are_cut_in_the_text_only() {
         let mut log = String::from("id,state,timestamp,team\n");
         for i in 0..35 {

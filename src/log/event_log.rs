@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::intern::{Interner, Names};
 use super::quality::{RejectedRow, Warning};
+use super::sample::ColumnSample;
 use crate::short_key::ShortKey;
 use crate::time::{datetime_to_ms, ms_to_datetime};
 
@@ -182,6 +183,8 @@ pub struct EventLog {
     /// The resource of each event (`NONE`: none named); empty when the log keeps none.
     pub(crate) ev_resource: Vec<u32>,
     pub(crate) stats: ReadStats,
+    /// The distinct values of each column in the first rows (CSV logs of the long layout).
+    pub(crate) sample: Option<Box<ColumnSample>>,
 }
 
 impl EventLog {
@@ -354,6 +357,8 @@ pub struct EventLogBuilder {
     /// Who did each event, when kept (boxed: a builder without resources stays small).
     resources: Option<Box<ResourceColumn>>,
     pub(crate) stats: ReadStats,
+    /// The distinct values of each column in the first rows (CSV logs of the long layout).
+    pub(crate) sample: Option<Box<ColumnSample>>,
     /// The first states seen, by key.
     few_states: Vec<(ShortKey, u32)>,
     /// The last item id seen (its bytes kept only if its key does not tell it apart) and
@@ -607,6 +612,10 @@ impl EventLogBuilder {
             // Readers of long logs, the only ones read in parts, record no warnings; tallies
             // of other layouts would need adding up by kind.
             self.stats.warnings.extend(part.stats.warnings);
+            // The sample of the first part that has one: the file's first rows.
+            if self.sample.is_none() {
+                self.sample = part.sample;
+            }
         }
     }
 
@@ -680,6 +689,7 @@ impl EventLogBuilder {
             resource_names,
             ev_resource,
             stats: self.stats,
+            sample: self.sample,
         }
     }
 }

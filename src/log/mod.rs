@@ -11,6 +11,7 @@
 //! - `input`: a file by path or bytes in memory;
 //! - `formats`: one file per layout (`long`, `wide`, `intervals`, with `chunked` and
 //!   `layout`) and per preset, and the catalogue of presets ([`Preset`]);
+//! - `sample`: the distinct values of each column in a CSV log's first rows;
 //! - `format`: [`Format`]; `detect`: [`detect`] and [`Detected`];
 //! - `reader`: [`LogReaderBuilder`] and [`LogReader`].
 
@@ -23,6 +24,7 @@ mod input;
 mod intern;
 pub(crate) mod quality;
 mod reader;
+mod sample;
 mod settings;
 
 pub use budget::{BYTES_PER_EVENT, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES, default_memory_budget};
@@ -35,4 +37,5 @@ pub(crate) use formats::plain::{ends_with_lf, record_line};
 pub(crate) use intern::Names;
 pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
 pub use reader::{LogReader, LogReaderBuilder, OpenLog};
+pub(crate) use sample::{ColumnSample, SAMPLE_ROWS};
 pub use settings::BadRows;

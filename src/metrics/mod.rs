@@ -9,6 +9,7 @@ mod regime;
 mod report;
 mod series;
 mod stages;
+mod workflow_check;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,6 +23,7 @@ pub use regime::{RegimeKind, RegimeWarning, WindowCheck};
 pub use report::Report;
 pub use series::{Period, Series};
 pub use stages::StageMetrics;
+pub use workflow_check::{MAX_ACTIVE_STAGES, WorkflowWarning, WorkflowWarningKind};
 
 use crate::error::Result;
 use crate::stats::Sample;

@@ -38,6 +38,13 @@ use crate::timeline::Timelines;
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
 /// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
 ///
+/// `valuestream report --json` (and `check --json`) adds one key of its own when the
+/// workflow was not given with `--workflow`: `workflow`, `{source, preset, toml,
+/// warnings[]}`: `source` `"inferred"` (guessed from the status names) or `"preset"` (the
+/// default of the format `preset` names), the workflow as TOML, and each
+/// [`WorkflowWarning`](super::WorkflowWarning) `{kind, message}` of
+/// [`Report::workflow_warnings`].
+///
 /// Durations are in days. No figure is `NaN` or infinite: one that cannot be computed is
 /// `null` (and `-` in the text, the headline figures with a sentence saying why), and only
 /// these are ever `null`:

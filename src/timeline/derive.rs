@@ -9,9 +9,12 @@ use super::rules::{self, Instants};
 use super::{ItemRec, NO_RESOURCE, TimelineOptions, Timelines, Visit};
 use crate::error::{Error, Position, Result, UnmappedState, quoted_short};
 use crate::log::quality::WarningTally;
-use crate::log::{DataQuality, DroppedState, EventLog, MAX_EVENTS_PER_ITEM, WarningKind};
+use crate::log::{
+    DataQuality, DroppedState, EventLog, MAX_EVENTS_PER_ITEM, SAMPLE_ROWS, WarningKind,
+};
+use crate::stats::plural;
 use crate::time::{datetime_to_ms, ms_to_datetime};
-use crate::workflow::{StageKind, Workflow};
+use crate::workflow::{Stage, StageKind, Workflow};
 
 /// The stage of a status no stage maps.
 const UNMAPPED: u16 = u16::MAX;
@@ -25,7 +28,7 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
         ));
     }
     let (stage_of, unmapped) = map_states(log, wf, opts)?;
-    let as_of = observation_end(log, &stage_of, opts)?;
+    let as_of = observation_end(log, wf, &stage_of, opts)?;
     let grouped = Grouped::new(log);
     let mut d = Derivation::new(log, wf, &stage_of, as_of);
     d.done_is_final = opts.done_is_final;
@@ -172,13 +175,72 @@ fn map_states(
             log.source.as_deref(),
             log.state_column.as_deref(),
             unmapped,
+            other_state_column(log, wf, &stage_of),
         ));
     }
     Ok((stage_of, unmapped))
 }
 
+/// Where else the workflow's states are, when the statuses read do not map: "only 1 of
+/// the workflow's 13 states appears in column "status"; column "sub" has 11 of them in its
+/// first 10000 rows: try --state sub", naming the column of the log's sample (other than
+/// those the states were read from) where the most of the workflow's states appear, if it
+/// holds more of them than the statuses read.
+fn other_state_column(log: &EventLog, wf: &Workflow, stage_of: &[u16]) -> Option<String> {
+    let sample = log.sample.as_deref()?;
+    // An XES log's columns are its events' attributes, and its rows its events.
+    let (read_from, noun, rows) = match &sample.state_attribute {
+        Some(a) => (a.as_str(), "attribute", "events"),
+        None => (log.state_column.as_deref()?, "column", "rows"),
+    };
+    let states: Vec<&str> = wf.stages().iter().flat_map(Stage::mapped_states).collect();
+    let own = stage_of
+        .iter()
+        .zip(&log.state_meta)
+        .filter(|&(&st, m)| st != UNMAPPED && m.count > 0)
+        .count();
+    let mut exclude: Vec<&str> = read_from.split('+').collect();
+    exclude.push(read_from);
+    let best = sample.best_match(&states, &exclude)?;
+    if best.matched <= own {
+        return None;
+    }
+    let here = match own {
+        0 => format!(
+            "none of the workflow's {} appears in {noun} {}",
+            plural(states.len() as u64, "state", "states"),
+            quoted_short(read_from)
+        ),
+        n => format!(
+            "only {n} of the workflow's {} {} in {noun} {}",
+            plural(states.len() as u64, "state", "states"),
+            if n == 1 { "appears" } else { "appear" },
+            quoted_short(read_from)
+        ),
+    };
+    let flag = if best
+        .column
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.'))
+    {
+        best.column.clone()
+    } else {
+        format!("{:?}", best.column)
+    };
+    Some(format!(
+        "{here}; {noun} {} has {} of them in its first {SAMPLE_ROWS} {rows}: try --state {flag}",
+        quoted_short(&best.column),
+        best.matched
+    ))
+}
+
 /// The end of observation: the option's, or the latest instant of a mapped event.
-fn observation_end(log: &EventLog, stage_of: &[u16], opts: &TimelineOptions) -> Result<i64> {
+fn observation_end(
+    log: &EventLog,
+    wf: &Workflow,
+    stage_of: &[u16],
+    opts: &TimelineOptions,
+) -> Result<i64> {
     let mapped_max = log
         .ev_state
         .iter()
@@ -190,8 +252,9 @@ fn observation_end(log: &EventLog, stage_of: &[u16], opts: &TimelineOptions) -> 
         return Err(Error::Empty {
             pos: Box::new(Position::file(log.source())),
             message: format!(
-                "none of the {} events has a status that a stage maps; nothing is left to measure",
-                log.len()
+                "none of the {} events has a status that a stage maps; nothing is left to measure{}",
+                log.len(),
+                other_state_column(log, wf, stage_of).map_or(String::new(), |h| format!("; {h}"))
             ),
         });
     };

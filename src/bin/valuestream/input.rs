@@ -10,6 +10,7 @@ use valuestream::{
 };
 
 use crate::Failure;
+use crate::guessed::WorkflowSource;
 
 /// The name of standard input (the file `-`) in notes and errors.
 const STDIN: &str = "standard input";
@@ -170,6 +171,8 @@ pub struct Loaded {
     pub log: EventLog,
     /// The workflow given with --workflow, or the format's default.
     pub workflow: Workflow,
+    /// Where the workflow came from.
+    pub source: WorkflowSource,
 }
 
 /// `--memory-budget`: what reading a log and running a simulation may take.
@@ -307,10 +310,12 @@ impl InputArgs {
             None => None,
         };
         let (log, format) = self.read_log()?;
-        let workflow = match (given, format) {
-            (Some(w), _) => w,
+        let (workflow, source) = match (given, format) {
+            (Some(w), _) => (w, WorkflowSource::Given),
             // The preset's own workflow.
-            (None, Format::Preset(p)) => Workflow::for_preset(p, &log)?,
+            (None, Format::Preset(p)) => {
+                (Workflow::for_preset(p, &log)?, WorkflowSource::Preset(p))
+            }
             (None, _) => {
                 let w = Workflow::infer(log.states())?;
                 eprintln!(
@@ -321,10 +326,14 @@ impl InputArgs {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                w
+                (w, WorkflowSource::Inferred)
             }
         };
-        Ok(Loaded { log, workflow })
+        Ok(Loaded {
+            log,
+            workflow,
+            source,
+        })
     }
 
     /// The timeline options.
@@ -340,11 +349,18 @@ impl InputArgs {
 
     /// Reads log and workflow and derives the timelines.
     pub fn timelines(&self) -> Result<Timelines, Failure> {
-        let Loaded { log, workflow } = self.load()?;
-        Ok(Timelines::with_options(
-            &log,
-            &workflow,
-            &self.timeline_options()?,
-        )?)
+        Ok(self.timelines_from()?.0)
+    }
+
+    /// Reads log and workflow and derives the timelines, and says where the workflow came
+    /// from.
+    pub fn timelines_from(&self) -> Result<(Timelines, WorkflowSource), Failure> {
+        let Loaded {
+            log,
+            workflow,
+            source,
+        } = self.load()?;
+        let timelines = Timelines::with_options(&log, &workflow, &self.timeline_options()?)?;
+        Ok((timelines, source))
     }
 }

@@ -12,6 +12,7 @@ mod fit;
 mod forecast;
 mod forecast_open;
 mod formats;
+mod guessed;
 mod input;
 mod leverage;
 mod modelsrc;

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, parse_instant,
+    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Report, parse_instant,
     parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
     write_html_report_with, write_items_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
+use crate::guessed::WorkflowUsed;
 use crate::input::{InputArgs, where_filters};
 use crate::output::{print, print_json};
 
@@ -36,7 +37,8 @@ pub struct Args {
     /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv
     #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html"])]
     by: Option<String>,
-    /// Print JSON (keys documented on valuestream::Report).
+    /// Print JSON (keys documented on valuestream::Report; with "workflow": {"source",
+    /// "preset", "toml", "warnings"} when the workflow was not given).
     #[arg(long, conflicts_with = "csv_dir")]
     json: bool,
     /// Write items.csv (cycle time data layout), daily.csv, weekly.csv and stages.csv into
@@ -77,7 +79,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
         return grouped(args, &input, &opts, by);
     }
-    let timelines = input.timelines()?;
+    let (timelines, source) = input.timelines_from()?;
     let (metrics, report) = crate::progress::during("measuring", || {
         let metrics = Metrics::new(&timelines, &opts)?;
         let report = metrics.report()?;
@@ -111,8 +113,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         })?;
         eprintln!("valuestream: note: wrote {written}");
     }
+    let used = WorkflowUsed::of(source, timelines.workflow(), Some(&report));
     let result = if args.json {
-        print_json(&report)
+        print_json(&Out {
+            report: &report,
+            workflow: used,
+        })
     } else if let Some(dir) = &args.csv_dir {
         create_dir(dir)?;
         let written = [
@@ -127,9 +133,17 @@ pub fn run(args: &Args) -> Result<(), Failure> {
                 write_stages_csv(&report.stages, w)
             })?,
         ];
-        print(&format!("wrote {}\n", written.join(", ")))
+        let mut text = format!("wrote {}\n", written.join(", "));
+        if let Some(u) = &used {
+            text.push_str(&u.text());
+        }
+        print(&text)
     } else {
-        print(&report.to_string())
+        let mut text = report.to_string();
+        if let Some(u) = &used {
+            text.push_str(&u.text());
+        }
+        print(&text)
     };
     // The process ends here: leave the large structures to the operating system rather
     // than free millions of small allocations one by one.
@@ -139,21 +153,55 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     result
 }
 
-/// `report --by ATTR`: the headline figures per group, as text, JSON or `groups.csv`.
+/// `report --by ATTR`: the headline figures per group, as text, JSON or `groups.csv`, and
+/// the workflow used when it was not given (with the warnings of the whole's report).
 fn grouped(args: &Args, input: &InputArgs, opts: &MetricsOptions, by: &str) -> Result<(), Failure> {
-    let timelines = input.timelines()?;
-    let report = crate::progress::during("measuring", || GroupedReport::new(&timelines, opts, by))?;
-    let result = if args.json {
-        print_json(&report)
+    let (timelines, source) = input.timelines_from()?;
+    let (report, whole) = crate::progress::during("measuring", || {
+        let report = GroupedReport::new(&timelines, opts, by)?;
+        let whole = if source.is_given() {
+            None
+        } else {
+            Some(Report::new(&timelines, opts)?)
+        };
+        Ok::<_, valuestream::Error>((report, whole))
+    })?;
+    let used = WorkflowUsed::of(source, timelines.workflow(), whole.as_ref());
+    let mut text = if args.json {
+        return print_json(&GroupedOut {
+            report: &report,
+            workflow: used,
+        });
     } else if let Some(dir) = &args.csv_dir {
         create_dir(dir)?;
         let written = write_file(&dir.join("groups.csv"), |w| write_groups_csv(&report, w))?;
-        print(&format!("wrote {written}\n"))
+        format!("wrote {written}\n")
     } else {
-        print(&report.to_string())
+        report.to_string()
     };
-    std::mem::forget(timelines);
-    result
+    if let Some(u) = &used {
+        text.push_str(&u.text());
+    }
+    print(&text)
+}
+
+/// The JSON of `report --by ATTR --json`: the grouped report's keys, and `workflow` when it
+/// was not given.
+#[derive(serde::Serialize)]
+struct GroupedOut<'a> {
+    #[serde(flatten)]
+    report: &'a GroupedReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<WorkflowUsed>,
+}
+
+/// The JSON of `report --json`: the report's keys, and `workflow` when it was not given.
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    report: &'a valuestream::Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<WorkflowUsed>,
 }
 
 /// Creates `dir` and the folders above it if missing.

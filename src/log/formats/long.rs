@@ -9,6 +9,7 @@ use crate::log::budget::{Bounded, next_record};
 
 use super::plain::{Ctx, attribute_columns, find_column, trim};
 use crate::error::{Error, Result};
+use crate::log::ColumnSample;
 use crate::log::settings::{Settings, joined_names};
 use crate::time::TimeParser;
 
@@ -23,6 +24,7 @@ pub(super) fn columns(settings: &Settings, names: &[String], ctx: &mut Ctx) -> R
         _ => state_name.to_owned(),
     });
     let time = find_column(names, settings.time.as_deref().unwrap_or("timestamp"), ctx)?;
+    ctx.b.sample = Some(Box::new(ColumnSample::new(names)));
     let attrs = attribute_columns(settings, names, ctx)?;
     let resource = match &settings.resource {
         Some(r) => {
@@ -102,6 +104,11 @@ pub(super) fn long_row(
     line: u64,
 ) -> Result<()> {
     ctx.b.stats.rows += 1;
+    if let Some(sample) = &mut ctx.b.sample
+        && sample.wants()
+    {
+        sample.add(rec);
+    }
     // The common case first: a row of the right shape with an id, a state and a valid
     // timestamp. Anything else takes the path below, which finds the same ids again
     // (interning is idempotent and a failed parse changes nothing) and says what is wrong.

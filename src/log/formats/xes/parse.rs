@@ -9,6 +9,7 @@ use flate2::bufread::MultiGzDecoder;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Error, Position, Result};
+use crate::log::ColumnSample;
 use crate::log::budget::{Bounded, MAX_EVENTS_PER_ITEM, TooLong, fits, over_budget};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
@@ -430,6 +431,7 @@ impl<'a> Parser<'a> {
         }
         let state_key = settings.state.as_deref().unwrap_or("concept:name");
         let state_parts = joined_names(state_key).unwrap_or_default();
+        b.sample = Some(Box::new(ColumnSample::of_attributes(state_key)));
         Parser {
             name,
             state_key,
@@ -648,6 +650,11 @@ impl<'a> Parser<'a> {
     /// not read).
     #[inline]
     fn event_attribute(&mut self, attr: &Attr<'_>, at_byte: u64) {
+        if let Some(sample) = &mut self.b.sample
+            && sample.wants()
+        {
+            sample.add_attribute(&attr.key, &attr.value);
+        }
         if !self.state_parts.is_empty()
             && let Some(i) = self.state_parts.iter().position(|p| *p == attr.key)
         {
@@ -719,6 +726,9 @@ impl<'a> Parser<'a> {
     fn close_event(&mut self, at_byte: u64) -> Result<()> {
         self.in_event = false;
         self.b.stats.rows += 1;
+        if let Some(sample) = &mut self.b.sample {
+            sample.end_row();
+        }
         if let Some((pos, msg)) = self.ev_problem.take() {
             return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
         }
