@@ -210,6 +210,56 @@ fn hand_log_groups_are_the_where_reports() {
     same_figures(&by.whole, &Report::new(&tl, &opts).unwrap());
 }
 
+/// Degenerate cases give a table, never a panic, `NaN` or infinity: a window of one
+/// instant, a window that holds no item, an attribute no item has, one item.
+#[test]
+fn degenerate_logs() {
+    let tl = timelines(HAND);
+    let t = Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).unwrap();
+    let cases = [
+        (tl, MetricsOptions::new().since(t).until(t)),
+        (
+            timelines("id,state,timestamp,team\nA,Dev,2024-03-01,\nB,To Do,2024-03-02,\n"),
+            MetricsOptions::new(),
+        ),
+        (
+            timelines("id,state,timestamp,team\nA,Dev,2024-03-01,red\nA,Done,2024-03-01,red\n"),
+            MetricsOptions::new(),
+        ),
+        (
+            timelines(HAND),
+            MetricsOptions::new().until(Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap()),
+        ),
+    ];
+    for (i, (tl, opts)) in cases.iter().enumerate() {
+        let Ok(by) = GroupedReport::new(tl, opts, "team") else {
+            // A window outside the observation is the report's error too.
+            assert!(Report::new(tl, opts).is_err(), "case {i}");
+            continue;
+        };
+        adds_up(&by);
+        let json = serde_json::to_string(&by).unwrap();
+        assert!(
+            !json.contains("NaN") && !json.contains("inf"),
+            "case {i}: {json}"
+        );
+        let text = by.to_string();
+        assert!(text.contains("(all)"), "case {i}: {text}");
+        let mut csv = Vec::new();
+        valuestream::write_groups_csv(&by, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(
+            !csv.contains("NaN") && !csv.contains("inf"),
+            "case {i}: {csv}"
+        );
+        assert_eq!(csv.lines().count(), 2 + by.groups.len(), "case {i}: {csv}");
+    }
+    // Every value empty: one group, the items without a team.
+    let by = GroupedReport::new(&cases[1].0, &MetricsOptions::new(), "team").unwrap();
+    assert_eq!(by.groups.len(), 1);
+    assert_eq!(by.groups[0].name(), "(none)");
+}
+
 #[test]
 fn unknown_attribute_names_those_kept() {
     let tl = timelines(HAND);
