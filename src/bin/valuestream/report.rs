@@ -34,7 +34,7 @@ pub struct Args {
     filters: Vec<String>,
     /// One table of the headline figures per value of the item attribute ATTR (the column
     /// is read as an attribute), items without it as (none), plus the whole; with --json
-    /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv
+    /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv.
     #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html"])]
     by: Option<String>,
     /// Print JSON (keys documented on valuestream::Report; with "workflow": {"source",
