@@ -1,6 +1,7 @@
 //! Flow metrics of timelines: per item, per day, per stage, the constraint, Little's law.
 
 mod bottleneck;
+mod groups;
 mod items;
 mod littles;
 mod options;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use bottleneck::{Bottleneck, CONSTRAINT_UTILISATION, Evidence, StageEvidence, StageTime};
+pub use groups::{GroupRow, GroupedReport};
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};
 pub use options::MetricsOptions;

@@ -10,7 +10,7 @@ use std::io;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Series, StageMetrics};
+use crate::metrics::{GroupedReport, Metrics, Series, StageMetrics};
 
 fn io_err(e: ::csv::Error) -> Error {
     Error::write_csv(e)
@@ -316,6 +316,88 @@ pub fn write_stages_csv<W: io::Write>(stages: &[StageMetrics], w: W) -> Result<(
             s.peak.to_string(),
             s.wip_at_start.to_string(),
             s.wip_at_end.to_string(),
+        ])
+        .map_err(io_err)?;
+    }
+    out.flush().map_err(Error::write)
+}
+
+/// Writes one row per group of [`GroupedReport`] (every group, in its order), then the
+/// whole as the row named `(all)`: the group's name (its value, or `(none)` for the items
+/// without the attribute), then `items, done, in_progress, not_started, discarded`,
+/// `lead_time_p50, lead_time_p85, cycle_time_p50, cycle_time_p85, cycle_time_p95`
+/// (days), `throughput_per_week, wip_mean, wip_now, flow_efficiency` and `bottleneck`
+/// (empty when no stage is near its capacity). The first column is named after the
+/// attribute. What `valuestream report --by ATTR --csv-dir DIR` writes as `groups.csv`.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_groups_csv, GroupedReport, LogReader, MetricsOptions, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp,team\n\
+///            A,Dev,2024-03-01,red\nA,Done,2024-03-05,red\n\
+///            B,Dev,2024-03-02,blue\nB,Done,2024-03-04,blue\n";
+/// let log = LogReader::builder().attribute("team").build().read(csv.as_bytes())?;
+/// let wf = Workflow::builder()
+///     .stage("Dev", StageKind::Active)
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let by = GroupedReport::new(&tl, &MetricsOptions::new(), "team")?;
+///
+/// let mut out = Vec::new();
+/// write_groups_csv(&by, &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("team,items,done,"));
+/// assert_eq!(text.lines().count(), 1 + 3); // the header, blue, red, (all)
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Write`] if writing fails.
+pub fn write_groups_csv<W: io::Write>(report: &GroupedReport, w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    out.write_record([
+        report.attribute.as_str(),
+        "items",
+        "done",
+        "in_progress",
+        "not_started",
+        "discarded",
+        "lead_time_p50",
+        "lead_time_p85",
+        "cycle_time_p50",
+        "cycle_time_p85",
+        "cycle_time_p95",
+        "throughput_per_week",
+        "wip_mean",
+        "wip_now",
+        "flow_efficiency",
+        "bottleneck",
+    ])
+    .map_err(io_err)?;
+    let whole = std::iter::once((GroupedReport::WHOLE, &report.whole));
+    for (name, g) in report.groups.iter().map(|g| (g.name(), g)).chain(whole) {
+        let (it, lead, cycle) = (&g.items, &g.lead_time_days, &g.cycle_time_days);
+        out.write_record([
+            name.to_owned(),
+            it.total.to_string(),
+            it.done.to_string(),
+            it.in_progress.to_string(),
+            it.not_started.to_string(),
+            it.discarded.to_string(),
+            days(lead.p50),
+            days(lead.p85),
+            days(cycle.p50),
+            days(cycle.p85),
+            days(cycle.p95),
+            share(g.throughput.per_week),
+            share(g.wip.mean),
+            g.wip.current.to_string(),
+            share(g.flow_efficiency),
+            g.bottleneck.clone().unwrap_or_default(),
         ])
         .map_err(io_err)?;
     }

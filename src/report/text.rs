@@ -2,8 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::metrics::{Bottleneck, LittlesLaw, Report, WindowCheck};
-use crate::stats::Summary;
+use crate::metrics::{Bottleneck, GroupRow, GroupedReport, LittlesLaw, Report, WindowCheck};
+use crate::stats::{Summary, plural};
 use crate::workflow::StageKind;
 
 /// How many aging items the text report lists.
@@ -88,6 +88,93 @@ impl fmt::Display for Report {
         write!(o, "{}", self.data_quality)?;
         fm.write_str(&o)
     }
+}
+
+/// The width of the group names' column of the grouped report.
+const GROUP_WIDTH: usize = 24;
+
+impl fmt::Display for GroupedReport {
+    fn fmt(&self, fm: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut o = String::with_capacity(4096);
+        let w = &self.window;
+        let n = self.groups.len();
+        writeln!(
+            o,
+            "Flow report by {}: {} of {}\n  window {} to {} ({:.1} days)",
+            self.attribute,
+            plural(n as u64, "group", "groups"),
+            items_count(self.whole.items.total),
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M"),
+            w.days
+        )?;
+        window_check(&mut o, &self.window_check)?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "  {:<GROUP_WIDTH$}{:>7}{:>7}{:>8}{:>9}{:>9}{:>9}{:>9}{:>9}{:>8}{:>7}{:>6}  bottleneck",
+            cut(&self.attribute, GROUP_WIDTH),
+            "items",
+            "done",
+            "in prog",
+            "lead p50",
+            "lead p85",
+            "cyc p50",
+            "cyc p85",
+            "cyc p95",
+            "per wk",
+            "WIP",
+            "eff."
+        )?;
+        for g in self.groups.iter().take(GroupedReport::TEXT_ROWS) {
+            group_row(&mut o, g.name(), g)?;
+        }
+        if n > GroupedReport::TEXT_ROWS {
+            writeln!(
+                o,
+                "  … and {} (all are in --json and --csv-dir)",
+                plural(
+                    (n - GroupedReport::TEXT_ROWS) as u64,
+                    "more group",
+                    "more groups"
+                )
+            )?;
+        }
+        group_row(&mut o, GroupedReport::WHOLE, &self.whole)?;
+        writeln!(
+            o,
+            "\n  Lead (arrival to done) and cycle (commitment to done) times in days, per wk:\n  \
+             items done per week, WIP: mean work in progress, eff.: flow efficiency."
+        )?;
+        fm.write_str(&o)
+    }
+}
+
+/// "1 item", "7,554 items".
+fn items_count(n: u64) -> String {
+    format!("{} {}", count(n), if n == 1 { "item" } else { "items" })
+}
+
+/// One row of the grouped report.
+fn group_row(o: &mut String, name: &str, g: &GroupRow) -> fmt::Result {
+    let (lead, cycle) = (&g.lead_time_days, &g.cycle_time_days);
+    writeln!(
+        o,
+        "  {:<GROUP_WIDTH$}{:>7}{:>7}{:>8}{:>9}{:>9}{:>9}{:>9}{:>9}{:>8}{:>7}{:>6}  {}",
+        cut(name, GROUP_WIDTH),
+        count(g.items.total),
+        count(g.items.done),
+        count(g.items.in_progress),
+        f(lead.p50, 1),
+        f(lead.p85, 1),
+        f(cycle.p50, 1),
+        f(cycle.p85, 1),
+        f(cycle.p95, 1),
+        f(g.throughput.per_week, 1),
+        f(g.wip.mean, 1),
+        pct(g.flow_efficiency),
+        g.bottleneck.as_deref().unwrap_or("none")
+    )
 }
 
 /// The window, the item counts, lead and cycle time, throughput, WIP and flow efficiency.

@@ -222,6 +222,35 @@ impl<'a> Clip<'a> {
         })
     }
 
+    /// The window's items split by their value of attribute `attr` (an index from
+    /// [`attribute_index`]): for each value (`None` for items without it), in order of
+    /// first appearance, the same window holding only those items, each in the order this
+    /// one keeps them. Each part is the clip that the filter `attr = value` gives.
+    pub(crate) fn split_by(&self, attr: usize) -> Vec<(Option<&'a str>, Clip<'a>)> {
+        let attrs = &self.tl.attributes;
+        let mut index: std::collections::HashMap<Option<&'a str>, usize> =
+            std::collections::HashMap::new();
+        let mut parts: Vec<(Option<&'a str>, Clip<'a>)> = Vec::new();
+        for s in &self.items {
+            let value = attrs.get(attr, self.tl.items[s.rec as usize].item);
+            let i = *index.entry(value).or_insert_with(|| {
+                parts.push((
+                    value,
+                    Clip {
+                        tl: self.tl,
+                        kinds: self.kinds.clone(),
+                        start: self.start,
+                        end: self.end,
+                        items: Vec::new(),
+                    },
+                ));
+                parts.len() - 1
+            });
+            parts[i].1.items.push(*s);
+        }
+        parts
+    }
+
     /// The timelines clipped.
     pub(crate) fn timelines(&self) -> &'a Timelines {
         self.tl
@@ -376,28 +405,32 @@ pub(crate) fn attribute_filters<'o>(
     tl: &Timelines,
     attributes: &'o [(String, String)],
 ) -> Result<Vec<(usize, &'o str)>> {
+    attributes
+        .iter()
+        .map(|(k, v)| Ok((attribute_index(tl, k, "to filter on")?, v.as_str())))
+        .collect()
+}
+
+/// The index of the item attribute `name`; an error naming the attributes the log keeps
+/// when it is not among them (`purpose` says what it was wanted for: "to filter on").
+pub(crate) fn attribute_index(tl: &Timelines, name: &str, purpose: &str) -> Result<usize> {
     let attrs = &tl.attributes;
-    let mut filters = Vec::with_capacity(attributes.len());
-    for (k, v) in attributes {
-        let Some(a) = attrs.position(k) else {
-            let kept = if attrs.names.is_empty() {
-                "none".to_owned()
-            } else {
-                attrs
-                    .names
-                    .iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Err(Error::InvalidArgument(format!(
-                "no item attribute named {k:?} to filter on; the log keeps {kept} \
-                 (read the log keeping the column as an attribute)"
-            )));
+    attrs.position(name).ok_or_else(|| {
+        let kept = if attrs.names.is_empty() {
+            "none".to_owned()
+        } else {
+            attrs
+                .names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        filters.push((a, v.as_str()));
-    }
-    Ok(filters)
+        Error::InvalidArgument(format!(
+            "no item attribute named {name:?} {purpose}; the log keeps {kept} \
+             (read the log keeping the column as an attribute)"
+        ))
+    })
 }
 
 /// The error of attribute filters that no item passes: a report of nothing would be a

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub(crate) use clip::{Clip, ClippedItem, attribute_filters};
+pub(crate) use clip::{Clip, ClippedItem, attribute_filters, attribute_index};
 
 use crate::error::Result;
 use crate::log::{Attributes, DataQuality, EventLog, Names};

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, HtmlOptions, Metrics, MetricsOptions, parse_instant, parse_offset,
-    write_cfd_svg, write_cycle_time_svg_with, write_html_report_with, write_items_csv,
-    write_series_csv, write_stages_csv,
+    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Report, parse_instant,
+    parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
+    write_html_report_with, write_items_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -32,6 +32,11 @@ pub struct Args {
     /// attribute).
     #[arg(long = "where", value_name = "KEY=VALUE")]
     filters: Vec<String>,
+    /// One table of the headline figures per value of the item attribute ATTR (the column
+    /// is read as an attribute), items without it as (none), plus the whole; with --json
+    /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv.
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html"])]
+    by: Option<String>,
     /// Print JSON (keys documented on valuestream::Report; with "workflow": {"source",
     /// "preset", "toml", "warnings"} when the workflow was not given).
     #[arg(long, conflicts_with = "csv_dir")]
@@ -67,6 +72,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     }
     for (k, v) in filters {
         opts = opts.attribute(k, v);
+    }
+    if let Some(by) = &args.by {
+        if !input.attributes.contains(by) {
+            input.attributes.push(by.clone());
+        }
+        return grouped(args, &input, &opts, by);
     }
     let (timelines, source) = input.timelines_from()?;
     let (metrics, report) = crate::progress::during("measuring", || {
@@ -143,6 +154,48 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     std::mem::forget(metrics);
     std::mem::forget(timelines);
     result
+}
+
+/// `report --by ATTR`: the headline figures per group, as text, JSON or `groups.csv`, and
+/// the workflow used when it was not given (with the warnings of the whole's report).
+fn grouped(args: &Args, input: &InputArgs, opts: &MetricsOptions, by: &str) -> Result<(), Failure> {
+    let (timelines, source) = input.timelines_from()?;
+    let (report, whole) = crate::progress::during("measuring", || {
+        let report = GroupedReport::new(&timelines, opts, by)?;
+        let whole = if source.is_given() {
+            None
+        } else {
+            Some(Report::new(&timelines, opts)?)
+        };
+        Ok::<_, valuestream::Error>((report, whole))
+    })?;
+    let used = WorkflowUsed::of(source, timelines.workflow(), whole.as_ref());
+    let mut text = if args.json {
+        return print_json(&GroupedOut {
+            report: &report,
+            workflow: used,
+        });
+    } else if let Some(dir) = &args.csv_dir {
+        create_dir(dir)?;
+        let written = write_file(&dir.join("groups.csv"), |w| write_groups_csv(&report, w))?;
+        format!("wrote {written}\n")
+    } else {
+        report.to_string()
+    };
+    if let Some(u) = &used {
+        text.push_str(&u.text());
+    }
+    print(&text)
+}
+
+/// The JSON of `report --by ATTR --json`: the grouped report's keys, and `workflow` when it
+/// was not given.
+#[derive(serde::Serialize)]
+struct GroupedOut<'a> {
+    #[serde(flatten)]
+    report: &'a GroupedReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<WorkflowUsed>,
 }
 
 /// The JSON of `report --json`: the report's keys, and `workflow` when it was not given.
