@@ -171,7 +171,7 @@ pub use log::{
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, GroupRow, GroupedReport,
-    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, Period,
+    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow, Parents, Period,
     RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics, StageTime, Throughput,
     Violation, Window, WindowCheck, Wip, WorkflowWarning, WorkflowWarningKind,
 };
@@ -197,7 +197,7 @@ pub use report::{
     CycleTimeChart, HtmlOptions, write_aging_wip_svg, write_backtest_html, write_backtest_svg,
     write_cfd_svg, write_cycle_time_histogram_svg, write_cycle_time_svg, write_cycle_time_svg_with,
     write_forecast_svg, write_groups_csv, write_html_report, write_html_report_with,
-    write_items_csv, write_series_csv, write_stage_time_svg, write_stages_csv,
+    write_items_csv, write_parents_csv, write_series_csv, write_stage_time_svg, write_stages_csv,
     write_throughput_svg, write_whatif_html, write_whatif_svg, write_wip_svg,
 };
 pub use stats::{Histogram, Sample, Summary, plural};

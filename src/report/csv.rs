@@ -10,7 +10,7 @@ use std::io;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
-use crate::metrics::{GroupedReport, Metrics, Series, StageMetrics};
+use crate::metrics::{GroupedReport, Metrics, Parents, Series, StageMetrics};
 
 fn io_err(e: ::csv::Error) -> Error {
     Error::write_csv(e)
@@ -398,6 +398,81 @@ pub fn write_groups_csv<W: io::Write>(report: &GroupedReport, w: W) -> Result<()
             g.wip.current.to_string(),
             share(g.flow_efficiency),
             g.bottleneck.clone().unwrap_or_default(),
+        ])
+        .map_err(io_err)?;
+    }
+    out.flush().map_err(Error::write)
+}
+
+/// Writes one row per parent of [`Parents`] (every parent, in its order): the parent's
+/// value (the first column is named after the attribute), then `children, done,
+/// in_progress, not_started, discarded, open`, `first_arrival, first_start, last_done`
+/// (RFC 3339, UTC; empty when absent), `lead_time_days, cycle_time_days` (empty while
+/// the parent is open) and `open_ids` (the open children's ids, separated by spaces).
+/// What `valuestream report --parent ATTR --csv-dir DIR` writes as `parents.csv`.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_parents_csv, LogReader, MetricsOptions, Parents, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp,epic\n\
+///            A,Dev,2024-03-01,E1\nA,Done,2024-03-05,E1\n\
+///            B,Dev,2024-03-02,E2\n";
+/// let log = LogReader::builder().attribute("epic").build().read(csv.as_bytes())?;
+/// let wf = Workflow::builder()
+///     .stage("Dev", StageKind::Active)
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let parents = Parents::new(&tl, &MetricsOptions::new(), "epic")?;
+///
+/// let mut out = Vec::new();
+/// write_parents_csv(&parents, &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("epic,children,done,"));
+/// assert_eq!(text.lines().count(), 1 + 2); // the header, E2, E1
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Write`] if writing fails.
+pub fn write_parents_csv<W: io::Write>(parents: &Parents, w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    out.write_record([
+        parents.attribute.as_str(),
+        "children",
+        "done",
+        "in_progress",
+        "not_started",
+        "discarded",
+        "open",
+        "first_arrival",
+        "first_start",
+        "last_done",
+        "lead_time_days",
+        "cycle_time_days",
+        "open_ids",
+    ])
+    .map_err(io_err)?;
+    let when = |t: Option<DateTime<Utc>>| t.map_or(String::new(), instant);
+    for p in &parents.parents {
+        let c = &p.children;
+        out.write_record([
+            p.value.clone(),
+            c.total.to_string(),
+            c.done.to_string(),
+            c.in_progress.to_string(),
+            c.not_started.to_string(),
+            c.discarded.to_string(),
+            p.open.to_string(),
+            when(p.first_arrival),
+            when(p.first_start),
+            when(p.last_done),
+            days(p.lead_time_days),
+            days(p.cycle_time_days),
+            p.open_ids.join(" "),
         ])
         .map_err(io_err)?;
     }

@@ -13,7 +13,9 @@ pub use self::charts::{
     write_aging_wip_svg, write_cycle_time_histogram_svg, write_stage_time_svg,
     write_throughput_svg, write_wip_svg,
 };
-pub use self::csv::{write_groups_csv, write_items_csv, write_series_csv, write_stages_csv};
+pub use self::csv::{
+    write_groups_csv, write_items_csv, write_parents_csv, write_series_csv, write_stages_csv,
+};
 pub use self::html::{HtmlOptions, write_html_report, write_html_report_with};
 pub use self::model_charts::{
     write_backtest_html, write_backtest_svg, write_whatif_html, write_whatif_svg,

@@ -2,7 +2,9 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::metrics::{Bottleneck, GroupRow, GroupedReport, LittlesLaw, Report, WindowCheck};
+use crate::metrics::{
+    Bottleneck, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents, Report, WindowCheck,
+};
 use crate::stats::{Summary, plural};
 use crate::workflow::StageKind;
 
@@ -148,6 +150,86 @@ impl fmt::Display for GroupedReport {
         )?;
         fm.write_str(&o)
     }
+}
+
+impl fmt::Display for Parents {
+    fn fmt(&self, fm: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut o = String::with_capacity(4096);
+        let w = &self.window;
+        let n = self.parents.len();
+        let open = self.parents.iter().filter(|p| p.open > 0).count() as u64;
+        let open_children: u64 = self.parents.iter().map(|p| p.open).sum();
+        writeln!(
+            o,
+            "Parents by {}: {}, {} open with {}\n  window {} to {} ({:.1} days)",
+            self.attribute,
+            plural(n as u64, "parent", "parents"),
+            count(open),
+            plural(open_children, "open child", "open children"),
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M"),
+            w.days
+        )?;
+        writeln!(o)?;
+        writeln!(
+            o,
+            "  {:<GROUP_WIDTH$}{:>9}{:>6}{:>6}{:>13}{:>13}{:>10}{:>11}",
+            cut(&self.attribute, GROUP_WIDTH),
+            "children",
+            "done",
+            "open",
+            "first start",
+            "last done",
+            "lead days",
+            "cycle days"
+        )?;
+        for p in self.parents.iter().take(Parents::TEXT_ROWS) {
+            parent_row(&mut o, p)?;
+        }
+        if n > Parents::TEXT_ROWS {
+            writeln!(
+                o,
+                "  … and {} (all are in --json and --csv-dir)",
+                plural(
+                    (n - Parents::TEXT_ROWS) as u64,
+                    "more parent",
+                    "more parents"
+                )
+            )?;
+        }
+        writeln!(
+            o,
+            "\n  {} no {}: {} no parent's children.",
+            plural(self.without_parent, "item has", "items have"),
+            self.attribute,
+            if self.without_parent == 1 { "it is" } else { "they are" }
+        )?;
+        writeln!(
+            o,
+            "  first start: the first child's commitment; last done: the last child's done, once\n  \
+             none is open; lead days from the first child's arrival, cycle days from its start."
+        )?;
+        fm.write_str(&o)
+    }
+}
+
+/// One row of the parents' table.
+fn parent_row(o: &mut String, p: &ParentRow) -> fmt::Result {
+    let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d").to_string())
+    };
+    writeln!(
+        o,
+        "  {:<GROUP_WIDTH$}{:>9}{:>6}{:>6}{:>13}{:>13}{:>10}{:>11}",
+        cut(&p.value, GROUP_WIDTH),
+        count(p.children.total),
+        count(p.children.done),
+        count(p.open),
+        day(p.first_start),
+        day(p.last_done),
+        f(p.lead_time_days, 1),
+        f(p.cycle_time_days, 1)
+    )
 }
 
 /// "1 item", "7,554 items".

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Report, parse_instant,
+    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Parents, Report, parse_instant,
     parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
-    write_html_report_with, write_items_csv, write_series_csv, write_stages_csv,
+    write_html_report_with, write_items_csv, write_parents_csv, write_series_csv, write_stages_csv,
 };
 
 use crate::Failure;
@@ -37,6 +37,14 @@ pub struct Args {
     /// its JSON (keys documented on valuestream::GroupedReport), with --csv-dir groups.csv.
     #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html"])]
     by: Option<String>,
+    /// Roll the items up by the item attribute ATTR (an epic, a parent key; the column is
+    /// read as an attribute): one row per parent with its children, done and open, its
+    /// first child's start, its last child's done and its lead and cycle time; with --json
+    /// its JSON (keys documented on valuestream::Parents), with --csv-dir parents.csv. To
+    /// forecast the rest of one parent: forecast LOG --where ATTR=KEY --open (its children
+    /// in progress) or --items N (N: its open children).
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["svg", "html", "by"])]
+    parent: Option<String>,
     /// Print JSON (keys documented on valuestream::Report; with "workflow": {"source",
     /// "preset", "toml", "warnings"} when the workflow was not given).
     #[arg(long, conflicts_with = "csv_dir")]
@@ -78,6 +86,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             input.attributes.push(by.clone());
         }
         return grouped(args, &input, &opts, by);
+    }
+    if let Some(parent) = &args.parent {
+        if !input.attributes.contains(parent) {
+            input.attributes.push(parent.clone());
+        }
+        return parents(args, &input, &opts, parent);
     }
     let (timelines, source) = input.timelines_from()?;
     let (metrics, report) = crate::progress::during("measuring", || {
@@ -186,6 +200,53 @@ fn grouped(args: &Args, input: &InputArgs, opts: &MetricsOptions, by: &str) -> R
         text.push_str(&u.text());
     }
     print(&text)
+}
+
+/// `report --parent ATTR`: the parents and their children, as text, JSON or `parents.csv`,
+/// and the workflow used when it was not given (with the warnings of the whole's report).
+fn parents(
+    args: &Args,
+    input: &InputArgs,
+    opts: &MetricsOptions,
+    attribute: &str,
+) -> Result<(), Failure> {
+    let (timelines, source) = input.timelines_from()?;
+    let (parents, whole) = crate::progress::during("measuring", || {
+        let parents = Parents::new(&timelines, opts, attribute)?;
+        let whole = if source.is_given() {
+            None
+        } else {
+            Some(Report::new(&timelines, opts)?)
+        };
+        Ok::<_, valuestream::Error>((parents, whole))
+    })?;
+    let used = WorkflowUsed::of(source, timelines.workflow(), whole.as_ref());
+    let mut text = if args.json {
+        return print_json(&ParentsOut {
+            parents: &parents,
+            workflow: used,
+        });
+    } else if let Some(dir) = &args.csv_dir {
+        create_dir(dir)?;
+        let written = write_file(&dir.join("parents.csv"), |w| write_parents_csv(&parents, w))?;
+        format!("wrote {written}\n")
+    } else {
+        parents.to_string()
+    };
+    if let Some(u) = &used {
+        text.push_str(&u.text());
+    }
+    print(&text)
+}
+
+/// The JSON of `report --parent ATTR --json`: the parents' keys, and `workflow` when it
+/// was not given.
+#[derive(serde::Serialize)]
+struct ParentsOut<'a> {
+    #[serde(flatten)]
+    parents: &'a Parents,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<WorkflowUsed>,
 }
 
 /// The JSON of `report --by ATTR --json`: the grouped report's keys, and `workflow` when it
