@@ -367,7 +367,8 @@ fn the_rest_of_an_epic() {
         &["--items", "3", "--method", "days", "--json"],
     )))
     .unwrap();
-    assert_eq!(v["question"]["items"], 3, "{v}");
+    assert_eq!(v["question"]["when"]["items"], 3, "{v}");
+    assert_eq!(v["history"]["items_done"], 15);
     for a in v["answers"].as_array().unwrap() {
         assert!(a["days"].as_u64().unwrap() >= 3, "{a}");
     }
