@@ -10,7 +10,8 @@ use valuestream::{
     Error, LogReader, MetricsOptions, Parents, Stage, StageKind, Timelines, Workflow,
 };
 
-/// Backlog ("To Do"), Dev (active), Test (active), Done; commitment at Dev.
+/// `data/epics/log.csv` (the README's example), with `data/epics/workflow.toml`: Backlog
+/// ("To Do"), Dev (active), Test (active), Done; commitment at Dev.
 ///
 /// E1, finished:
 /// - A arrives 03-01, starts 03-02, done 03-05;
@@ -34,53 +35,8 @@ use valuestream::{
 /// The window: 02-28 (C's arrival) to 03-09 (I's arrival, the last event): 10 days (2024
 /// is a leap year).
 /// Sorted by open children, most first: E2 (2), E3 (1), E1 (0).
-const HAND: &str = "\
-id,state,timestamp,epic
-A,To Do,2024-03-01,E1
-A,Dev,2024-03-02,E1
-A,Done,2024-03-05,E1
-B,To Do,2024-03-02,E1
-B,Dev,2024-03-03,E1
-B,Done,2024-03-04,E1
-B,Dev,2024-03-06,E1
-B,Done,2024-03-08,E1
-C,To Do,2024-02-28,E1
-C,Done,2024-03-04,E1
-D,To Do,2024-03-01,E2
-D,Dev,2024-03-03,E2
-D,Done,2024-03-06,E2
-F,Dev,2024-03-04,E2
-F,Test,2024-03-07,E2
-G,To Do,2024-03-05,E2
-J,Dev,2024-03-01,E3
-J,Done,2024-03-03,E3
-J,Dev,2024-03-07,E3
-H,Dev,2024-03-02,
-H,Done,2024-03-07,
-I,To Do,2024-03-09,
-";
-
-const WORKFLOW: &str = r#"
-commitment = "Dev"
-
-[[stage]]
-name = "Backlog"
-kind = "backlog"
-states = ["To Do"]
-
-[[stage]]
-name = "Dev"
-kind = "active"
-
-[[stage]]
-name = "Test"
-kind = "active"
-
-[[stage]]
-name = "Done"
-kind = "done"
-"#;
-
+const HAND: &str = include_str!("../data/epics/log.csv");
+const WORKFLOW: &str = include_str!("../data/epics/workflow.toml");
 fn workflow() -> Workflow {
     let mut backlog = Stage::new("Backlog", StageKind::Backlog);
     backlog.states = vec!["To Do".to_owned()];
@@ -180,6 +136,32 @@ fn the_window_and_filters_apply() {
 }
 
 #[test]
+fn no_parent_in_the_window() {
+    let p = Parents::new(
+        &timelines(),
+        &MetricsOptions::new().until(day(29 + 1)),
+        "epic",
+    )
+    .unwrap();
+    // On 03-01: C (E1), A (E1), D (E2) and J (E3) arrived; nothing without an epic.
+    assert_eq!(p.parents.len(), 3);
+    assert_eq!(p.without_parent, 0);
+    // Before 03-01 only C: E1 is open (C is not started yet), with no start.
+    let p = Parents::new(
+        &timelines(),
+        &MetricsOptions::new().until(day(28) + chrono::Duration::hours(1)),
+        "epic",
+    )
+    .unwrap();
+    let e1 = p.parent("E1").unwrap();
+    assert_eq!((e1.open, e1.first_start, e1.last_done), (1, None, None));
+    assert_eq!(e1.open_ids, ["C"]);
+    let text = p.to_string();
+    assert!(text.contains("Parents by epic: 1 parent, 1 open with 1 open child"), "{text}");
+    assert!(text.contains("Every item has a value of epic."), "{text}");
+}
+
+#[test]
 fn an_unknown_attribute_names_those_kept() {
     let err = Parents::new(&timelines(), &MetricsOptions::new(), "parent").unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
@@ -263,7 +245,7 @@ fn command_line_text_json_csv() {
     );
     assert_eq!(row("E2"), ["E2", "3", "1", "2", "2024-03-03", "-", "-", "-"]);
     assert!(
-        out.contains("2 items have no epic: they are no parent's children."),
+        out.contains("2 items have no epic: they belong to no parent."),
         "{out}"
     );
 

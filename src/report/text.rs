@@ -159,18 +159,28 @@ impl fmt::Display for Parents {
         let n = self.parents.len();
         let open = self.parents.iter().filter(|p| p.open > 0).count() as u64;
         let open_children: u64 = self.parents.iter().map(|p| p.open).sum();
+        let window = format!(
+            "  window {} to {} ({:.1} days)",
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M"),
+            w.days
+        );
+        if n == 0 {
+            writeln!(
+                o,
+                "Parents by {0}: none, no item of the window has a {0}\n{window}",
+                self.attribute
+            )?;
+            return fm.write_str(&o);
+        }
         writeln!(
             o,
-            "Parents by {}: {}, {} open with {}\n  window {} to {} ({:.1} days)",
+            "Parents by {}: {}, {} open with {}\n{window}\n",
             self.attribute,
             plural(n as u64, "parent", "parents"),
             count(open),
             plural(open_children, "open child", "open children"),
-            w.start.format("%Y-%m-%d %H:%M"),
-            w.end.format("%Y-%m-%d %H:%M"),
-            w.days
         )?;
-        writeln!(o)?;
         writeln!(
             o,
             "  {:<GROUP_WIDTH$}{:>9}{:>6}{:>6}{:>13}{:>13}{:>10}{:>11}",
@@ -197,13 +207,21 @@ impl fmt::Display for Parents {
                 )
             )?;
         }
-        writeln!(
-            o,
-            "\n  {} no {}: {} no parent's children.",
-            plural(self.without_parent, "item has", "items have"),
-            self.attribute,
-            if self.without_parent == 1 { "it is" } else { "they are" }
-        )?;
+        if self.without_parent == 0 {
+            writeln!(o, "\n  Every item has a value of {}.", self.attribute)?;
+        } else {
+            writeln!(
+                o,
+                "\n  {} no {}: {} to no parent.",
+                plural(self.without_parent, "item has", "items have"),
+                self.attribute,
+                if self.without_parent == 1 {
+                    "it belongs"
+                } else {
+                    "they belong"
+                }
+            )?;
+        }
         writeln!(
             o,
             "  first start: the first child's commitment; last done: the last child's done, once\n  \
