@@ -282,7 +282,8 @@ fn command_line_text_json_csv() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// One parent in a log with a history: forty items of E0 done one after another, each a
+/// One parent in a log with a history, `data/epics/history.csv` (the README's example):
+/// forty items of E0 done one after another, each a
 /// day in Ready and five in Dev (item k from day 6k to 6k + 6, in 2024); then, at the end
 /// (day 242), E2's children X in Dev since day 240 and Y in Ready since day 241 (both in
 /// progress), Z in the backlog since day 241 (not started), and E1's W in Dev since day
@@ -291,28 +292,9 @@ fn command_line_text_json_csv() {
 /// them together; `--items 3` answers for the three from the team's throughput.
 #[test]
 fn the_rest_of_an_epic() {
-    let t = |d: u32| {
-        (Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::days(d.into()))
-            .to_rfc3339()
-    };
-    let mut csv = String::from("id,state,timestamp,epic\n");
-    for k in 0..40 {
-        let s = 6 * k;
-        csv += &format!(
-            "I-{k},Ready,{},E0\nI-{k},Dev,{},E0\nI-{k},Done,{},E0\n",
-            t(s),
-            t(s + 1),
-            t(s + 6)
-        );
-    }
-    csv += &format!("X,Dev,{},E2\nY,Ready,{},E2\n", t(240), t(241));
-    csv += &format!("Z,To Do,{},E2\nW,Dev,{},E1\n", t(241), t(241));
-    csv += &format!("V,To Do,{},\n", t(242));
-    let wf = "[[stage]]\nname = \"Backlog\"\nkind = \"backlog\"\nstates = [\"To Do\"]\n\
-              [[stage]]\nname = \"Ready\"\nkind = \"wait\"\n\
-              [[stage]]\nname = \"Dev\"\nkind = \"active\"\n\
-              [[stage]]\nname = \"Done\"\nkind = \"done\"\n";
-    let dir = scratch("rest", &csv, wf);
+    let csv = include_str!("../data/epics/history.csv");
+    let wf = include_str!("../data/epics/history.toml");
+    let dir = scratch("rest", csv, wf);
 
     let v: serde_json::Value =
         serde_json::from_str(&stdout(&run("report", &dir, &["--parent", "epic", "--json"])))
