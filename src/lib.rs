@@ -171,9 +171,10 @@ pub use log::{
 };
 pub use metrics::{
     AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, GroupRow, GroupedReport,
-    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow, Parents, Period,
-    RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics, StageTime, Throughput,
-    Violation, Window, WindowCheck, Wip, WorkflowWarning, WorkflowWarningKind,
+    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow,
+    Parents, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
+    StageTime, Throughput, Violation, Window, WindowCheck, Wip, WorkflowWarning,
+    WorkflowWarningKind,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Calendar,

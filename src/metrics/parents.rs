@@ -156,7 +156,8 @@ impl Parents {
 /// The row of the parent `value`, whose children are the items of `clip`.
 fn row(value: &str, clip: &crate::timeline::Clip<'_>) -> ParentRow {
     let mut c = ItemCounts::default();
-    let (mut first_arrival, mut first_start, mut last_done) = (None::<i64>, None::<i64>, None::<i64>);
+    let (mut first_arrival, mut first_start, mut last_done) =
+        (None::<i64>, None::<i64>, None::<i64>);
     let mut open_ids = Vec::new();
     for s in clip.items() {
         c.total += 1;

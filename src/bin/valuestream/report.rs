@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Parents, Report, parse_instant,
-    parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
+    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Parents, Report,
+    parse_instant, parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
     write_html_report_with, write_items_csv, write_parents_csv, write_series_csv, write_stages_csv,
 };
 
