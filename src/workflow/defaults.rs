@@ -51,8 +51,7 @@ impl Workflow {
             ),
             Preset::JiraCsv => Workflow::new(
                 vec![
-                    Stage::new("Backlog", StageKind::Backlog)
-                        .with_states(["Created (discarded)"]),
+                    Stage::new("Backlog", StageKind::Backlog).with_states(["Created (discarded)"]),
                     Stage::new("Discarded", StageKind::Done),
                     Stage::new("Open", StageKind::Active).with_states(["Created"]),
                     Stage::new("Resolved", StageKind::Done).with_states(["Resolved"]),
