@@ -364,14 +364,11 @@ impl EventLog {
     /// The id of state `name`, added (with no events) if new.
     fn state_id_or_insert(&mut self, name: &str) -> u32 {
         let found = self.state_names.iter().position(|s| s == name);
-        let id = match found {
-            Some(i) => i,
-            None => {
-                self.state_names.push(name);
-                self.state_meta.push(StateMeta::default());
-                self.state_names.len() - 1
-            }
-        };
+        let id = found.unwrap_or_else(|| {
+            self.state_names.push(name);
+            self.state_meta.push(StateMeta::default());
+            self.state_names.len() - 1
+        });
         u32::try_from(id).unwrap_or(u32::MAX)
     }
 
@@ -755,6 +752,47 @@ impl EventLogBuilder {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn renaming_the_states_of_some_items_keeps_counts_and_first_lines() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut b = EventLog::builder();
+        for id in ["A", "B", "C"] {
+            b.push(id, "Created", t0);
+            b.push(id, "Resolved", t0 + chrono::Duration::hours(1));
+        }
+        let mut log = b.build();
+        // A (line 2) and C (line 4) are renamed; B (line 3) stays.
+        log.rename_states_of_items(
+            &[true, false, true],
+            &[2, 3, 4],
+            &[
+                ("Created", "Gone (created)"),
+                ("Resolved", "Gone"),
+                ("Nope", "X"),
+            ],
+        );
+        let states: Vec<&str> = log.states().collect();
+        assert_eq!(states, ["Created", "Resolved", "Gone (created)", "Gone"]);
+        let meta: Vec<(u64, u64)> = log
+            .state_meta
+            .iter()
+            .map(|m| (m.count, m.first_line))
+            .collect();
+        assert_eq!(meta, [(1, 3), (1, 3), (2, 2), (2, 2)]);
+        let renamed: Vec<(&str, &str)> = log.events().map(|e| (e.item, e.state)).collect();
+        assert_eq!(
+            renamed,
+            [
+                ("A", "Gone (created)"),
+                ("A", "Gone"),
+                ("B", "Created"),
+                ("B", "Resolved"),
+                ("C", "Gone (created)"),
+                ("C", "Gone"),
+            ]
+        );
+    }
 
     #[test]
     fn builder_interns_and_keeps_input_order() {
