@@ -90,6 +90,7 @@ fn detected(name: &str) -> Preset {
 fn auto_picks_each_preset() {
     assert_eq!(detected("jira.json"), Preset::JiraJson);
     assert_eq!(detected("jira-pages"), Preset::JiraJson);
+    assert_eq!(detected("jira.csv"), Preset::JiraCsv);
     assert_eq!(detected("jira-agile-metrics.csv"), Preset::JiraAgileMetrics);
     assert_eq!(detected("actionableagile.csv"), Preset::ActionableAgile);
     assert_eq!(detected("linear.csv"), Preset::Linear);
@@ -744,6 +745,7 @@ fn every_export_reads_the_same_from_bytes_as_from_its_file() {
         .build();
     for file in [
         "jira.json",
+        "jira.csv",
         "jira-agile-metrics.csv",
         "actionableagile.csv",
         "linear.csv",

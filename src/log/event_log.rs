@@ -318,6 +318,60 @@ impl EventLog {
         }
     }
 
+    /// Moves the events of the `marked` items in state `from` to state `to`, for each pair of
+    /// `renames` (a state is added when new), keeping the per-state counts and first lines
+    /// right: `lines[i]` is the line item `i` was read on (the row of a wide log).
+    pub(crate) fn rename_states_of_items(
+        &mut self,
+        marked: &[bool],
+        lines: &[u64],
+        renames: &[(&str, &str)],
+    ) {
+        let mut to: Vec<Option<u32>> = vec![None; self.state_names.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for &(from, into) in renames {
+            let Some(f) = self.state_names.iter().position(|s| s == from) else {
+                continue;
+            };
+            let t = self.state_id_or_insert(into);
+            to[f] = Some(t);
+            touched.extend([u32::try_from(f).unwrap_or(u32::MAX), t]);
+        }
+        if touched.is_empty() {
+            return;
+        }
+        for &s in &touched {
+            self.state_meta[s as usize] = StateMeta::default();
+        }
+        for (&it, st) in self.ev_item.iter().zip(&mut self.ev_state) {
+            let it = it as usize;
+            if marked.get(it).copied().unwrap_or(false)
+                && let Some(t) = to.get(*st as usize).copied().flatten()
+            {
+                *st = t;
+            }
+            if touched.contains(st) {
+                let line = lines.get(it).copied().unwrap_or(0);
+                let meta = &mut self.state_meta[*st as usize];
+                if meta.count == 0 || line < meta.first_line {
+                    meta.first_line = line;
+                }
+                meta.count += 1;
+            }
+        }
+    }
+
+    /// The id of state `name`, added (with no events) if new.
+    fn state_id_or_insert(&mut self, name: &str) -> u32 {
+        let found = self.state_names.iter().position(|s| s == name);
+        let id = found.unwrap_or_else(|| {
+            self.state_names.push(name);
+            self.state_meta.push(StateMeta::default());
+            self.state_names.len() - 1
+        });
+        u32::try_from(id).unwrap_or(u32::MAX)
+    }
+
     /// The earliest and latest instant in the log, if it has events.
     pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let min = self.ev_time.iter().min()?;
@@ -698,6 +752,47 @@ impl EventLogBuilder {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn renaming_the_states_of_some_items_keeps_counts_and_first_lines() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut b = EventLog::builder();
+        for id in ["A", "B", "C"] {
+            b.push(id, "Created", t0);
+            b.push(id, "Resolved", t0 + chrono::Duration::hours(1));
+        }
+        let mut log = b.build();
+        // A (line 2) and C (line 4) are renamed; B (line 3) stays.
+        log.rename_states_of_items(
+            &[true, false, true],
+            &[2, 3, 4],
+            &[
+                ("Created", "Gone (created)"),
+                ("Resolved", "Gone"),
+                ("Nope", "X"),
+            ],
+        );
+        let states: Vec<&str> = log.states().collect();
+        assert_eq!(states, ["Created", "Resolved", "Gone (created)", "Gone"]);
+        let meta: Vec<(u64, u64)> = log
+            .state_meta
+            .iter()
+            .map(|m| (m.count, m.first_line))
+            .collect();
+        assert_eq!(meta, [(1, 3), (1, 3), (2, 2), (2, 2)]);
+        let renamed: Vec<(&str, &str)> = log.events().map(|e| (e.item, e.state)).collect();
+        assert_eq!(
+            renamed,
+            [
+                ("A", "Gone (created)"),
+                ("A", "Gone"),
+                ("B", "Created"),
+                ("B", "Resolved"),
+                ("C", "Gone (created)"),
+                ("C", "Gone"),
+            ]
+        );
+    }
 
     #[test]
     fn builder_interns_and_keeps_input_order() {

@@ -134,7 +134,7 @@ impl Names {
         (0..self.len()).map(move |i| self.get(i))
     }
 
-    fn push(&mut self, name: &str) {
+    pub(crate) fn push(&mut self, name: &str) {
         self.arena.push_str(name);
         self.ends.push(self.arena.len());
     }

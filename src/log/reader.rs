@@ -241,6 +241,40 @@ impl LogReaderBuilder {
         self
     }
 
+    /// For Jira's plain CSV export ([`Preset::JiraCsv`](crate::Preset::JiraCsv)): the
+    /// resolutions that discard an issue, compared ignoring case and surrounding spaces. A
+    /// discarded issue is done without commitment: counted, in no time metric. The default
+    /// is Won't Do, Won't Fix, Duplicate, Cannot Reproduce, Incomplete and Declined; an
+    /// empty list discards none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{ItemStatus, LogReader, Preset, Timelines, Workflow};
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/exports/jira.csv");
+    /// let read = |discard: &[&str]| -> Result<usize, valuestream::Error> {
+    ///     let log = LogReader::builder()
+    ///         .preset(Preset::JiraCsv)
+    ///         .discard_resolutions(discard.iter().copied())
+    ///         .build()
+    ///         .read_path(path)?;
+    ///     let timelines = Timelines::new(&log, &Workflow::for_preset(Preset::JiraCsv, &log)?)?;
+    ///     Ok(timelines.iter().filter(|t| t.status() == ItemStatus::Discarded).count())
+    /// };
+    /// assert_eq!(read(&["Duplicate"])?, 1);
+    /// assert_eq!(read(&[])?, 0);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn discard_resolutions<I, S>(mut self, resolutions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.discard_resolutions = Some(resolutions.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// For intervals: the suffix that names the wait before a stage (default `" queue"`).
     pub fn queue_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.settings.queue_suffix = suffix.into();

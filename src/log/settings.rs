@@ -66,6 +66,9 @@ pub(crate) struct Settings {
     /// [`BYTES_PER_EVENT`](crate::BYTES_PER_EVENT)); `None`:
     /// [`default_memory_budget`](crate::default_memory_budget).
     pub(crate) memory_budget: Option<u64>,
+    /// The resolutions that discard an issue of Jira's plain CSV export; `None`: the
+    /// preset's own list.
+    pub(crate) discard_resolutions: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -88,6 +91,7 @@ impl Default for Settings {
             threads: 1,
             chunking: Chunking::default(),
             memory_budget: None,
+            discard_resolutions: None,
         }
     }
 }

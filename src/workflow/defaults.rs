@@ -9,7 +9,8 @@ use crate::log::{EventLog, Preset};
 impl Workflow {
     /// The workflow that `preset` reads `log` through when the caller gives none, as
     /// [`Preset::default_workflow_note`] says: for Jira, process-mining CSV and XES, one
-    /// guessed from the status names ([`Workflow::infer`]); for the wide exports of
+    /// guessed from the status names ([`Workflow::infer`]); for Jira's plain CSV export, Open
+    /// (Created) → Resolved, its discarded issues from a backlog to a Discarded done stage; for the wide exports of
     /// jira-agile-metrics and ActionableAgile, their date columns in order; for Linear,
     /// GitLab and Azure DevOps, a fixed one over the date columns of their exports.
     ///
@@ -45,6 +46,15 @@ impl Workflow {
                     Stage::new("In Progress", StageKind::Active).with_states(["Started"]),
                     Stage::new("Done", StageKind::Done).with_states(["Completed"]),
                     Stage::new("Canceled", StageKind::Done),
+                ],
+                None,
+            ),
+            Preset::JiraCsv => Workflow::new(
+                vec![
+                    Stage::new("Backlog", StageKind::Backlog).with_states(["Created (discarded)"]),
+                    Stage::new("Discarded", StageKind::Done),
+                    Stage::new("Open", StageKind::Active).with_states(["Created"]),
+                    Stage::new("Resolved", StageKind::Done).with_states(["Resolved"]),
                 ],
                 None,
             ),

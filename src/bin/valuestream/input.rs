@@ -59,6 +59,12 @@ pub struct InputArgs {
     /// [default: ,].
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
+    /// For Jira's plain CSV export (jira-csv): the resolutions that discard an issue (done
+    /// without commitment: counted, in no time metric), separated by commas and compared
+    /// ignoring case; "" discards none [default: Won't Do, Won't Fix, Duplicate, Cannot
+    /// Reproduce, Incomplete, Declined].
+    #[arg(long, value_name = "LIST")]
+    pub discard_resolutions: Option<String>,
     /// Keep this column as an item attribute (repeatable).
     #[arg(long = "attribute", value_name = "COL")]
     pub attributes: Vec<String>,
@@ -256,6 +262,9 @@ impl InputArgs {
         if self.skip_bad_rows {
             b = b.bad_rows(BadRows::Skip);
         }
+        if let Some(list) = &self.discard_resolutions {
+            b = b.discard_resolutions(list.split(',').map(str::trim).filter(|r| !r.is_empty()));
+        }
         Ok(b.threads(self.read_threads()).build())
     }
 
@@ -295,6 +304,11 @@ impl InputArgs {
                     found.reason
                 ),
             }
+        }
+        if let Format::Preset(p) = found.format
+            && let Some(limitation) = p.limitation()
+        {
+            eprintln!("valuestream: note: {limitation}");
         }
         // The spinner starts after the notes, so that none is drawn across it.
         let reading = format!("reading {}", self.file.display());

@@ -6,12 +6,16 @@
 //! A new preset is a new file with its `SPEC`, a variant of [`Preset`], and a line in
 //! each of `Preset::ALL`, `Preset::spec` and `DETECTION_ORDER` below (and its default
 //! workflow in `workflow/defaults.rs`).
+//!
+//! The sample exports of `data/exports` are read by `tests/formats.rs` (and
+//! `tests/jira_csv.rs` for `jira-csv`).
 
 mod azure_devops;
 mod chunked;
 mod gitlab;
 mod intervals;
 mod jira;
+mod jira_csv;
 mod jira_errors;
 pub(crate) mod layout;
 mod linear;
@@ -36,6 +40,7 @@ use crate::error::{Error, Result};
 /// | preset | what | how to export it |
 /// |---|---|---|
 /// | `jira-json` | Jira REST search results with the changelog | `GET /rest/api/2/search?jql=…&expand=changelog` (save each page; a folder of pages is read in name order) |
+/// | `jira-csv` | Jira's plain CSV export: Created and Resolved, no transition history | Export → Export Excel CSV (all fields) |
 /// | `jira-agile-metrics` | the "cycle time data" CSV of jira-agile-metrics | `cycle_time_data: cycletime.csv` in its configuration |
 /// | `actionableagile` | ActionableAgile's import CSV | Export data from ActionableAgile, or the CSV you would import into it |
 /// | `linear` | Linear's CSV export of issues | Settings → Import / Export → Export CSV |
@@ -68,6 +73,9 @@ use crate::error::{Error, Result};
 pub enum Preset {
     /// Jira REST search results with `expand=changelog`.
     JiraJson,
+    /// Jira's plain CSV export: `Summary, Issue key, …, Resolution, …, Created, …, Resolved, …`
+    /// (no transition history).
+    JiraCsv,
     /// jira-agile-metrics "cycle time data": `ID, Link, Name, <stages…>, Type, Status, Resolution, …`.
     JiraAgileMetrics,
     /// ActionableAgile: `ID, Link, Name, <stages…>, <attributes…>`.
@@ -87,10 +95,11 @@ pub enum Preset {
 
 /// The order in which detection tries the presets: first by the input's first bytes (a
 /// folder or JSON, gzip or XML), then by CSV header, the most specific first.
-pub(crate) const DETECTION_ORDER: [Preset; 8] = [
+pub(crate) const DETECTION_ORDER: [Preset; 9] = [
     Preset::JiraJson,
     Preset::Xes,
     Preset::Pm4py,
+    Preset::JiraCsv,
     Preset::Gitlab,
     Preset::AzureDevops,
     Preset::Linear,
@@ -100,8 +109,9 @@ pub(crate) const DETECTION_ORDER: [Preset; 8] = [
 
 impl Preset {
     /// Every preset, in the order `valuestream formats` lists them.
-    pub const ALL: [Preset; 8] = [
+    pub const ALL: [Preset; 9] = [
         Preset::JiraJson,
+        Preset::JiraCsv,
         Preset::JiraAgileMetrics,
         Preset::ActionableAgile,
         Preset::Linear,
@@ -115,6 +125,7 @@ impl Preset {
     pub(crate) fn spec(self) -> &'static Spec {
         match self {
             Preset::JiraJson => &jira::SPEC,
+            Preset::JiraCsv => &jira_csv::SPEC,
             Preset::JiraAgileMetrics => &wide_tools::JIRA_AGILE_METRICS,
             Preset::ActionableAgile => &wide_tools::ACTIONABLEAGILE,
             Preset::Linear => &linear::SPEC,
@@ -158,6 +169,23 @@ impl Preset {
     /// [`Workflow::for_preset`](crate::Workflow::for_preset)).
     pub fn default_workflow_note(self) -> &'static str {
         self.spec().workflow_note
+    }
+
+    /// What a reader of this preset's exports should know of what they cannot tell, if
+    /// anything: for Jira's plain CSV export, that stage times need the changelog and how
+    /// to export it.
+    ///
+    /// ```
+    /// use valuestream::Preset;
+    ///
+    /// assert!(Preset::JiraCsv.limitation().unwrap().contains("expand=changelog"));
+    /// assert_eq!(Preset::JiraJson.limitation(), None);
+    /// ```
+    pub fn limitation(self) -> Option<&'static str> {
+        match self {
+            Preset::JiraCsv => Some(jira_csv::NO_HISTORY),
+            _ => None,
+        }
     }
 }
 
