@@ -150,6 +150,16 @@ impl WindowCheck {
         )
     }
 
+    /// The command-line options of the steady window it suggests, `--since D` and/or
+    /// `--until D` (dates), joined by a space; `None` when it suggests none.
+    pub fn steady_options(&self) -> Option<String> {
+        let options: Vec<String> = [("--since", self.since), ("--until", self.until)]
+            .into_iter()
+            .filter_map(|(flag, t)| t.map(|t| format!("{flag} {}", t.format("%Y-%m-%d"))))
+            .collect();
+        (!options.is_empty()).then(|| options.join(" "))
+    }
+
     fn from_warnings(warnings: Vec<RegimeWarning>) -> WindowCheck {
         WindowCheck {
             steady: warnings.is_empty(),

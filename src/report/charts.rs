@@ -398,6 +398,25 @@ fn mean_of(values: &[u64]) -> f64 {
     }
 }
 
+/// The frame of a chart of one value per period of `series` (`values`, one of its
+/// vectors): a slot per period, the y axis up to the largest value. An error naming `what`
+/// when the series has no periods.
+fn period_frame(series: &Series, values: &[u64], what: &str) -> Result<Frame> {
+    let n = series.len();
+    if n == 0 || values.len() != n {
+        return Err(Error::InvalidArgument(format!(
+            "the series has no periods: there is no {what} to draw"
+        )));
+    }
+    let top = values.iter().copied().max().unwrap_or(0);
+    let (y_max, y_step) = y_scale(top as f64);
+    Ok(Frame {
+        x_max: n as f64,
+        y_max,
+        y_step,
+    })
+}
+
 /// Writes the throughput run chart as SVG: the items done in each period of `series` (its
 /// `departures`, a day or a week each as the series is; a page passes
 /// [`Series::weekly`]), one bar per period, and a dashed line at their mean.
@@ -438,18 +457,7 @@ fn mean_of(values: &[u64]) -> f64 {
 /// fails.
 pub fn write_throughput_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
     let n = series.len();
-    if n == 0 || series.departures.len() != n {
-        return Err(Error::InvalidArgument(
-            "the series has no periods: there is no throughput to draw".into(),
-        ));
-    }
-    let top = series.departures.iter().copied().max().unwrap_or(0);
-    let (y_max, y_step) = y_scale(top as f64);
-    let f = Frame {
-        x_max: n as f64,
-        y_max,
-        y_step,
-    };
+    let f = period_frame(series, &series.departures, "throughput")?;
     let noun = period_noun(series);
     let mut out = String::new();
     open(&mut out, &format!("Throughput: items done per {noun}"));
@@ -972,18 +980,7 @@ pub(super) fn stage_time_reading(report: &Report) -> String {
 /// fails.
 pub fn write_wip_svg<W: io::Write>(series: &Series, w: W) -> Result<()> {
     let n = series.len();
-    if n == 0 || series.wip.len() != n {
-        return Err(Error::InvalidArgument(
-            "the series has no periods: there is no work in progress to draw".into(),
-        ));
-    }
-    let top = series.wip.iter().copied().max().unwrap_or(0);
-    let (y_max, y_step) = y_scale(top as f64);
-    let f = Frame {
-        x_max: n as f64,
-        y_max,
-        y_step,
-    };
+    let f = period_frame(series, &series.wip, "work in progress")?;
     let noun = period_noun(series);
     let mut out = String::new();
     open(

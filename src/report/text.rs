@@ -360,15 +360,8 @@ fn window_check(o: &mut String, c: &WindowCheck) -> fmt::Result {
     for w in &c.warnings {
         writeln!(o, "  ! {}", w.message)?;
     }
-    let mut options = Vec::new();
-    if let Some(t) = c.since {
-        options.push(format!("--since {}", t.format("%Y-%m-%d")));
-    }
-    if let Some(t) = c.until {
-        options.push(format!("--until {}", t.format("%Y-%m-%d")));
-    }
-    if !options.is_empty() {
-        writeln!(o, "  ! A steady window: {}", options.join(" "))?;
+    if let Some(options) = c.steady_options() {
+        writeln!(o, "  ! A steady window: {options}")?;
     }
     Ok(())
 }

@@ -120,22 +120,14 @@ fn window_text(f: &FittedModel, s: &mut String) {
     for w in &c.warnings {
         s.push_str(&format!("  ! {}\n", w.message));
     }
-    let mut options = Vec::new();
-    if let Some(t) = c.since {
-        options.push(format!("--since {}", t.format("%Y-%m-%d")));
-    }
-    if let Some(t) = c.until {
-        options.push(format!("--until {}", t.format("%Y-%m-%d")));
-    }
-    if !options.is_empty() {
+    if let Some(options) = c.steady_options() {
         let fit_took = if f.cohort {
             "the model above is fitted to it"
         } else {
             "fit takes the whole log with --fit-window whole"
         };
         s.push_str(&format!(
-            "  ! `valuestream report {}` measures the steady window ({fit_took})\n",
-            options.join(" ")
+            "  ! `valuestream report {options}` measures the steady window ({fit_took})\n"
         ));
     }
 }

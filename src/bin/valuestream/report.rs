@@ -81,17 +81,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     for (k, v) in filters {
         opts = opts.attribute(k, v);
     }
-    if let Some(by) = &args.by {
-        if !input.attributes.contains(by) {
-            input.attributes.push(by.clone());
-        }
-        return grouped(args, &input, &opts, by);
-    }
-    if let Some(parent) = &args.parent {
-        if !input.attributes.contains(parent) {
-            input.attributes.push(parent.clone());
-        }
-        return parents(args, &input, &opts, parent);
+    if let Some(result) = roll_up(args, &mut input, &opts) {
+        return result;
     }
     let (timelines, source) = input.timelines_from()?;
     let (metrics, report) = crate::progress::during("measuring", || {
@@ -170,68 +161,75 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     result
 }
 
-/// `report --by ATTR`: the headline figures per group, as text, JSON or `groups.csv`, and
-/// the workflow used when it was not given (with the warnings of the whole's report).
-fn grouped(args: &Args, input: &InputArgs, opts: &MetricsOptions, by: &str) -> Result<(), Failure> {
-    let (timelines, source) = input.timelines_from()?;
-    let (report, whole) = crate::progress::during("measuring", || {
-        let report = GroupedReport::new(&timelines, opts, by)?;
-        let whole = if source.is_given() {
-            None
-        } else {
-            Some(Report::new(&timelines, opts)?)
-        };
-        Ok::<_, valuestream::Error>((report, whole))
-    })?;
-    let used = WorkflowUsed::of(source, timelines.workflow(), whole.as_ref());
-    let mut text = if args.json {
-        return print_json(&GroupedOut {
-            report: &report,
-            workflow: used,
-        });
-    } else if let Some(dir) = &args.csv_dir {
-        create_dir(dir)?;
-        let written = write_file(&dir.join("groups.csv"), |w| write_groups_csv(&report, w))?;
-        format!("wrote {written}\n")
-    } else {
-        report.to_string()
-    };
-    if let Some(u) = &used {
-        text.push_str(&u.text());
+/// `report --by ATTR` or `report --parent ATTR`, if asked: the attribute kept in the read,
+/// and the table written.
+fn roll_up(
+    args: &Args,
+    input: &mut InputArgs,
+    opts: &MetricsOptions,
+) -> Option<Result<(), Failure>> {
+    let attribute = args.by.as_ref().or(args.parent.as_ref())?;
+    if !input.attributes.contains(attribute) {
+        input.attributes.push(attribute.clone());
     }
-    print(&text)
+    Some(if args.by.is_some() {
+        rolled_up(
+            args,
+            input,
+            opts,
+            |tl| GroupedReport::new(tl, opts, attribute),
+            "groups.csv",
+            write_groups_csv,
+        )
+    } else {
+        rolled_up(
+            args,
+            input,
+            opts,
+            |tl| Parents::new(tl, opts, attribute),
+            "parents.csv",
+            write_parents_csv,
+        )
+    })
 }
 
-/// `report --parent ATTR`: the parents and their children, as text, JSON or `parents.csv`,
-/// and the workflow used when it was not given (with the warnings of the whole's report).
-fn parents(
+/// `report --by ATTR` and `report --parent ATTR`: a table of items rolled up by an
+/// attribute (`measure`), as text, JSON or one CSV file (`csv_name`, by `write_csv`), and
+/// the workflow used when it was not given (with the warnings of the whole's report).
+fn rolled_up<T, W>(
     args: &Args,
     input: &InputArgs,
     opts: &MetricsOptions,
-    attribute: &str,
-) -> Result<(), Failure> {
+    measure: impl Fn(&valuestream::Timelines) -> valuestream::Result<T>,
+    csv_name: &str,
+    write_csv: W,
+) -> Result<(), Failure>
+where
+    T: serde::Serialize + std::fmt::Display,
+    W: Fn(&T, BufWriter<File>) -> valuestream::Result<()>,
+{
     let (timelines, source) = input.timelines_from()?;
-    let (parents, whole) = crate::progress::during("measuring", || {
-        let parents = Parents::new(&timelines, opts, attribute)?;
+    let (table, whole) = crate::progress::during("measuring", || {
+        let table = measure(&timelines)?;
         let whole = if source.is_given() {
             None
         } else {
             Some(Report::new(&timelines, opts)?)
         };
-        Ok::<_, valuestream::Error>((parents, whole))
+        Ok::<_, valuestream::Error>((table, whole))
     })?;
     let used = WorkflowUsed::of(source, timelines.workflow(), whole.as_ref());
     let mut text = if args.json {
-        return print_json(&ParentsOut {
-            parents: &parents,
+        return print_json(&Out {
+            report: &table,
             workflow: used,
         });
     } else if let Some(dir) = &args.csv_dir {
         create_dir(dir)?;
-        let written = write_file(&dir.join("parents.csv"), |w| write_parents_csv(&parents, w))?;
+        let written = write_file(&dir.join(csv_name), |w| write_csv(&table, w))?;
         format!("wrote {written}\n")
     } else {
-        parents.to_string()
+        table.to_string()
     };
     if let Some(u) = &used {
         text.push_str(&u.text());
@@ -239,31 +237,12 @@ fn parents(
     print(&text)
 }
 
-/// The JSON of `report --parent ATTR --json`: the parents' keys, and `workflow` when it
-/// was not given.
+/// The JSON of `report --json` (and of `--by` and `--parent`): the keys of the report (or
+/// of the table), and `workflow` when it was not given.
 #[derive(serde::Serialize)]
-struct ParentsOut<'a> {
+struct Out<'a, T> {
     #[serde(flatten)]
-    parents: &'a Parents,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    workflow: Option<WorkflowUsed>,
-}
-
-/// The JSON of `report --by ATTR --json`: the grouped report's keys, and `workflow` when it
-/// was not given.
-#[derive(serde::Serialize)]
-struct GroupedOut<'a> {
-    #[serde(flatten)]
-    report: &'a GroupedReport,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    workflow: Option<WorkflowUsed>,
-}
-
-/// The JSON of `report --json`: the report's keys, and `workflow` when it was not given.
-#[derive(serde::Serialize)]
-struct Out<'a> {
-    #[serde(flatten)]
-    report: &'a valuestream::Report,
+    report: &'a T,
     #[serde(skip_serializing_if = "Option::is_none")]
     workflow: Option<WorkflowUsed>,
 }

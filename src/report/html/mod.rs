@@ -196,7 +196,7 @@ pub fn write_html_report_with<W: io::Write>(
 
 /// The time charts, from where the data starts: cumulative flow, WIP over time and the
 /// weekly throughput run chart.
-fn flow_sections(report: &Report, axis: &readings::TimeAxis) -> Result<String> {
+fn flow_sections(report: &Report, axis: &readings::TimeAxis<'_>) -> Result<String> {
     let mut out = String::new();
     if let Some(note) = &axis.note {
         out.push_str(&format!(
@@ -276,7 +276,7 @@ fn stage_time_section(report: &Report) -> Result<String> {
 fn cycle_time_sections(
     report: &Report,
     metrics: &Metrics<'_>,
-    axis: &readings::TimeAxis,
+    axis: &readings::TimeAxis<'_>,
     options: &HtmlOptions,
 ) -> Result<String> {
     let mut scatter = Vec::new();

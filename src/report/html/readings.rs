@@ -2,6 +2,8 @@
 //! time is drawn from where its data is, and the page says so), and the one-sentence
 //! readings of the cumulative flow diagram and the cycle-time scatterplot.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use super::page::{days, items};
@@ -17,9 +19,9 @@ const TRIM_MIN_PERIODS: usize = 60;
 
 /// The daily series the time charts draw, and why it starts later than the window, if it
 /// does.
-pub(super) struct TimeAxis {
-    /// The series drawn.
-    pub(super) series: Series,
+pub(super) struct TimeAxis<'r> {
+    /// The series drawn: the report's own, or a copy from where the data starts.
+    pub(super) series: Cow<'r, Series>,
     /// A sentence saying where the axis starts and why, when it was trimmed.
     pub(super) note: Option<String>,
 }
@@ -31,11 +33,11 @@ pub(super) struct TimeAxis {
 /// starts where the log's busy days do, not within them). When `p` is at least half-way
 /// along an axis of 60 periods or more, the axis starts there and the note says what was
 /// left out. Otherwise the whole window is drawn.
-pub(super) fn time_axis(r: &Report) -> TimeAxis {
+pub(super) fn time_axis(r: &Report) -> TimeAxis<'_> {
     let s = &r.daily;
     let n = s.len();
     let whole = TimeAxis {
-        series: s.clone(),
+        series: Cow::Borrowed(s),
         note: None,
     };
     if n < TRIM_MIN_PERIODS {
@@ -76,15 +78,14 @@ pub(super) fn time_axis(r: &Report) -> TimeAxis {
         start,
         left_out
     );
-    if let Some(since) = r.window_check.since {
+    if let (Some(since), Some(options)) = (r.window_check.since, r.window_check.steady_options()) {
         note.push_str(&format!(
-            " The window check's steady window starts on {}: `valuestream report --since {}` measures it alone.",
-            since.format("%Y-%m-%d"),
+            " The window check's steady window starts on {}: `valuestream report {options}` measures it alone.",
             since.format("%Y-%m-%d")
         ));
     }
     TimeAxis {
-        series: from_period(s, start),
+        series: Cow::Owned(from_period(s, start)),
         note: Some(note),
     }
 }

@@ -161,20 +161,10 @@ fn warnings(r: &Report) -> Vec<String> {
     for w in &c.warnings {
         out.push(w.message.clone());
     }
-    if !c.steady {
-        let mut options = Vec::new();
-        if let Some(t) = c.since {
-            options.push(format!("--since {}", t.format("%Y-%m-%d")));
-        }
-        if let Some(t) = c.until {
-            options.push(format!("--until {}", t.format("%Y-%m-%d")));
-        }
-        if !options.is_empty() {
-            out.push(format!(
-                "The window does not hold one steady stream of work; a steady window is {} (run the report again with these options).",
-                options.join(" ")
-            ));
-        }
+    if let Some(options) = c.steady_options().filter(|_| !c.steady) {
+        out.push(format!(
+            "The window does not hold one steady stream of work; a steady window is {options} (run the report again with these options)."
+        ));
     }
     for v in &r.littles_law.violations {
         out.push(format!("Little's law: {}", v.detail));
