@@ -49,7 +49,7 @@ impl GroupRow {
     }
 
     /// The figures of the items `metrics` measures, as the group `value`.
-    fn of(metrics: &Metrics<'_>, value: Option<&str>) -> GroupRow {
+    pub(super) fn of(metrics: &Metrics<'_>, value: Option<&str>) -> GroupRow {
         let mut pass = metrics.pass(true);
         let lead = Sample::from_ms(std::mem::take(&mut pass.lead_ms));
         let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));

@@ -1,6 +1,7 @@
 //! Flow metrics of timelines: per item, per day, per stage, the constraint, Little's law.
 
 mod bottleneck;
+mod classes;
 mod groups;
 mod items;
 mod littles;
@@ -16,6 +17,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use bottleneck::{Bottleneck, CONSTRAINT_UTILISATION, Evidence, StageEvidence, StageTime};
+pub use classes::{
+    ClassOptions, ClassRow, ClassedItem, Classes, SleAging, SleSource, SleStatus, UnmappedValue,
+};
 pub use groups::{GroupRow, GroupedReport};
 pub use items::{AgingItem, ItemCounts, ItemMetrics};
 pub use littles::{Assumption, LittlesLaw, Violation};

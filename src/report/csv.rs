@@ -10,7 +10,7 @@ use std::io;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
-use crate::metrics::{GroupedReport, Metrics, Parents, Series, StageMetrics};
+use crate::metrics::{Classes, GroupedReport, Metrics, Parents, Series, StageMetrics};
 
 fn io_err(e: ::csv::Error) -> Error {
     Error::write_csv(e)
@@ -45,6 +45,16 @@ fn rounded(x: f64, decimals: usize) -> String {
 fn num(x: Option<f64>, decimals: usize) -> String {
     x.filter(|v| v.is_finite())
         .map_or(String::new(), |v| rounded(v, decimals))
+}
+
+/// An item's status as the CSV tables write it.
+fn status_name(s: crate::ItemStatus) -> &'static str {
+    match s {
+        crate::ItemStatus::NotStarted => "not started",
+        crate::ItemStatus::InProgress => "in progress",
+        crate::ItemStatus::Done => "done",
+        crate::ItemStatus::Discarded => "discarded",
+    }
 }
 
 /// Days, to [`DAY_DECIMALS`] places.
@@ -131,15 +141,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         row.push(String::new());
         row.push(String::new());
         row.extend(m.entered.iter().map(|t| t.map_or(String::new(), instant)));
-        row.push(
-            match m.status {
-                crate::ItemStatus::NotStarted => "not started",
-                crate::ItemStatus::InProgress => "in progress",
-                crate::ItemStatus::Done => "done",
-                crate::ItemStatus::Discarded => "discarded",
-            }
-            .into(),
-        );
+        row.push(status_name(m.status).into());
         row.push(days(m.lead_time_days));
         row.push(days(m.cycle_time_days));
         row.push(days(m.age_days));
@@ -473,6 +475,141 @@ pub fn write_parents_csv<W: io::Write>(parents: &Parents, w: W) -> Result<()> {
             days(p.lead_time_days),
             days(p.cycle_time_days),
             p.open_ids.join(" "),
+        ])
+        .map_err(io_err)?;
+    }
+    out.flush().map_err(Error::write)
+}
+
+/// Writes one row per class of [`Classes`] (in its order): the class's name (the first
+/// column is named `class`), its `values` (separated by `|`), then `items, done,
+/// in_progress, lead_time_p50, lead_time_p85, cycle_time_p50, cycle_time_p85,
+/// cycle_time_p95` (days), `throughput_per_week, wip_mean, wip_now`, its SLE
+/// (`sle_percent, sle_days, sle_source`: `set` or `cycle_time_p85`), `sle_met` (the share
+/// of its done items within the SLE), its work in progress `on_track, at_risk, past`, and
+/// `stalled_after_days, stalled`. Cells that cannot be computed are empty. What
+/// `valuestream report --class-by ATTR --csv-dir DIR` writes as `classes.csv`.
+///
+/// # Examples
+///
+/// ```
+/// use valuestream::{write_classes_csv, ClassOptions, Classes, LogReader, MetricsOptions, StageKind, Timelines, Workflow};
+///
+/// let csv = "id,state,timestamp,type\n\
+///            A,Dev,2024-03-01,Bug\nA,Done,2024-03-05,Bug\n\
+///            B,Dev,2024-03-02,Story\n";
+/// let log = LogReader::builder().attribute("type").build().read(csv.as_bytes())?;
+/// let wf = Workflow::builder()
+///     .stage("Dev", StageKind::Active)
+///     .stage("Done", StageKind::Done)
+///     .build()?;
+/// let tl = Timelines::new(&log, &wf)?;
+/// let classes = Classes::new(&tl, &MetricsOptions::new(), &ClassOptions::by("type"))?;
+///
+/// let mut out = Vec::new();
+/// write_classes_csv(&classes, &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("class,values,items,done,"));
+/// assert!(text.contains("\nBug,Bug,1,1,0,4,4,4,4,4,"));
+/// # Ok::<(), valuestream::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Write`] if writing fails.
+pub fn write_classes_csv<W: io::Write>(classes: &Classes, w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    out.write_record([
+        "class",
+        "values",
+        "items",
+        "done",
+        "in_progress",
+        "lead_time_p50",
+        "lead_time_p85",
+        "cycle_time_p50",
+        "cycle_time_p85",
+        "cycle_time_p95",
+        "throughput_per_week",
+        "wip_mean",
+        "wip_now",
+        "sle_percent",
+        "sle_days",
+        "sle_source",
+        "sle_met",
+        "on_track",
+        "at_risk",
+        "past",
+        "stalled_after_days",
+        "stalled",
+    ])
+    .map_err(io_err)?;
+    for c in &classes.classes {
+        let (it, lead, cycle) = (&c.items, &c.lead_time_days, &c.cycle_time_days);
+        out.write_record([
+            c.class.clone(),
+            c.values.join("|"),
+            it.total.to_string(),
+            it.done.to_string(),
+            it.in_progress.to_string(),
+            days(lead.p50),
+            days(lead.p85),
+            days(cycle.p50),
+            days(cycle.p85),
+            days(cycle.p95),
+            share(c.throughput.per_week),
+            share(c.wip.mean),
+            c.wip.current.to_string(),
+            share(c.sle.map(|s| s.percent)),
+            days(c.sle.map(|s| s.days)),
+            c.sle_source.map_or("", |s| s.name()).to_owned(),
+            share(c.sle_met),
+            c.aging.on_track.to_string(),
+            c.aging.at_risk.to_string(),
+            c.aging.past.to_string(),
+            days(c.stalled_after_days),
+            c.stalled.to_string(),
+        ])
+        .map_err(io_err)?;
+    }
+    out.flush().map_err(Error::write)
+}
+
+/// Writes one row per item of [`Classes`] (every item of the window, in order of first
+/// appearance in the log): `ID, class, status, stage, cycle_time_days, age_days,
+/// sle_status, days_since_move, stalled`; `sle_status` is `met` or `missed` for a done
+/// item, `on track`, `at risk` or `past` for one in progress, and empty otherwise (or
+/// without an SLE); `stalled` is `true` or `false`. What `valuestream report --class-by
+/// ATTR --csv-dir DIR` writes as `class_items.csv`.
+///
+/// # Errors
+///
+/// [`Error::Write`] if writing fails.
+pub fn write_class_items_csv<W: io::Write>(classes: &Classes, w: W) -> Result<()> {
+    let mut out = ::csv::Writer::from_writer(w);
+    out.write_record([
+        "ID",
+        "class",
+        "status",
+        "stage",
+        "cycle_time_days",
+        "age_days",
+        "sle_status",
+        "days_since_move",
+        "stalled",
+    ])
+    .map_err(io_err)?;
+    for it in &classes.items {
+        out.write_record([
+            it.id.as_str(),
+            it.class.as_str(),
+            status_name(it.status),
+            it.stage.as_str(),
+            &days(it.cycle_time_days),
+            &days(it.age_days),
+            it.sle_status.map_or("", |s| s.name()),
+            &days(it.days_since_move),
+            if it.stalled { "true" } else { "false" },
         ])
         .map_err(io_err)?;
     }

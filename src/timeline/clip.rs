@@ -227,28 +227,48 @@ impl<'a> Clip<'a> {
     /// first appearance, the same window holding only those items, each in the order this
     /// one keeps them. Each part is the clip that the filter `attr = value` gives.
     pub(crate) fn split_by(&self, attr: usize) -> Vec<(Option<&'a str>, Clip<'a>)> {
+        self.split_with(attr, |v| v)
+    }
+
+    /// The window's items split by `key` of their value of attribute `attr` (`None` for
+    /// items without it): for each key, in order of first appearance, the same window
+    /// holding only the items whose value has that key, in the order this one keeps them.
+    pub(crate) fn split_with<K>(
+        &self,
+        attr: usize,
+        mut key: impl FnMut(Option<&'a str>) -> K,
+    ) -> Vec<(K, Clip<'a>)>
+    where
+        K: Clone + Eq + std::hash::Hash,
+    {
         let attrs = &self.tl.attributes;
-        let mut index: std::collections::HashMap<Option<&'a str>, usize> =
-            std::collections::HashMap::new();
-        let mut parts: Vec<(Option<&'a str>, Clip<'a>)> = Vec::new();
+        let mut index: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+        let mut parts: Vec<(K, Clip<'a>)> = Vec::new();
         for s in &self.items {
-            let value = attrs.get(attr, self.tl.items[s.rec as usize].item);
-            let i = *index.entry(value).or_insert_with(|| {
-                parts.push((
-                    value,
-                    Clip {
-                        tl: self.tl,
-                        kinds: self.kinds.clone(),
-                        start: self.start,
-                        end: self.end,
-                        items: Vec::new(),
-                    },
-                ));
+            let k = key(attrs.get(attr, self.tl.items[s.rec as usize].item));
+            let i = *index.entry(k.clone()).or_insert_with(|| {
+                parts.push((k, self.with_items(Vec::new())));
                 parts.len() - 1
             });
             parts[i].1.items.push(*s);
         }
         parts
+    }
+
+    /// The same window holding only `items` (items of this one).
+    pub(crate) fn with_items(&self, items: Vec<ClippedItem>) -> Clip<'a> {
+        Clip {
+            tl: self.tl,
+            kinds: self.kinds.clone(),
+            start: self.start,
+            end: self.end,
+            items,
+        }
+    }
+
+    /// The value of attribute `attr` of an item (`None` if it has none).
+    pub(crate) fn attribute(&self, attr: usize, s: &ClippedItem) -> Option<&'a str> {
+        self.tl.attributes.get(attr, self.tl.items[s.rec as usize].item)
     }
 
     /// The timelines clipped.
@@ -312,6 +332,13 @@ impl<'a> Clip<'a> {
     /// The stage an item is in at the window's end (its last visit's).
     pub(crate) fn current_stage(&self, s: &ClippedItem) -> usize {
         self.visits(s).last().map_or(0, Visit::stage)
+    }
+
+    /// An item's **last move** by the window's end: when it entered the stage it is in (the
+    /// start of its last visit; a change of status within one stage is no move), or its
+    /// arrival if it has no visit.
+    pub(crate) fn last_move(&self, s: &ClippedItem) -> i64 {
+        self.visits(s).last().map_or(s.arrival, Visit::start_ms)
     }
 
     /// An item's durations: **time in stage** into `stage_ms` (the sum of its visits to

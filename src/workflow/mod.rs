@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, read_text};
 
+mod classes;
 mod defaults;
 mod infer;
+
+pub use classes::{ClassMap, ClassSpec, Sle};
 
 /// What an item in a stage is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -107,6 +110,8 @@ struct WorkflowFile {
     commitment: Option<String>,
     #[serde(rename = "stage", default)]
     stages: Vec<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classes: Option<ClassMap>,
 }
 
 /// Ordered stages and the commitment point: how a tool's statuses become flow.
@@ -204,6 +209,7 @@ pub struct Workflow {
     stages: Vec<Stage>,
     commitment: usize,
     by_state: HashMap<String, usize>,
+    classes: Option<ClassMap>,
 }
 
 impl Workflow {
@@ -247,7 +253,16 @@ impl Workflow {
     fn parse(text: &str, file: Option<&str>) -> Result<Workflow> {
         let f: WorkflowFile =
             toml::from_str(text).map_err(|source| Error::toml(file, text, source))?;
-        Workflow::validated(f.stages, f.commitment.as_deref(), file)
+        let classes = match f.classes {
+            Some(c) => Some(
+                c.validated()
+                    .map_err(|e| Error::workflow(file, e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut wf = Workflow::validated(f.stages, f.commitment.as_deref(), file)?;
+        wf.classes = classes;
+        Ok(wf)
     }
 
     /// The workflow as a TOML file (which [`Workflow::from_toml_str`] reads back).
@@ -255,6 +270,7 @@ impl Workflow {
         let f = WorkflowFile {
             commitment: Some(self.commitment_stage().name.clone()),
             stages: self.stages.clone(),
+            classes: self.classes.clone(),
         };
         toml::to_string(&f).unwrap_or_default()
     }
@@ -351,7 +367,19 @@ impl Workflow {
             stages,
             commitment,
             by_state,
+            classes: None,
         })
+    }
+
+    /// The classes of service the workflow file declares (its `[classes]` table), if any.
+    pub fn classes(&self) -> Option<&ClassMap> {
+        self.classes.as_ref()
+    }
+
+    /// The same workflow with these classes of service (`None`: without).
+    pub fn with_classes(mut self, classes: Option<ClassMap>) -> Workflow {
+        self.classes = classes;
+        self
     }
 
     /// The stages in order.
@@ -504,6 +532,45 @@ states = ["Done", "Closed"]
         let wf = Workflow::from_toml_str(FILE).unwrap();
         let again = Workflow::from_toml_str(&wf.to_toml()).unwrap();
         assert_eq!(wf, again);
+    }
+
+    const CLASSES: &str = r#"
+[classes]
+by = "priority"
+
+[[classes.class]]
+name = "expedite"
+values = ["Highest", "Blocker"]
+sle = { percent = 85, days = 3 }
+
+[[classes.class]]
+name = "standard"
+values = ["*"]
+"#;
+
+    #[test]
+    fn classes_are_read_and_round_trip() {
+        let wf = Workflow::from_toml_str(&format!("{FILE}{CLASSES}")).unwrap();
+        let c = wf.classes().unwrap();
+        assert_eq!(c.by, "priority");
+        assert_eq!(c.classes.len(), 2);
+        assert_eq!(c.classes[0].sle, Some(Sle::new(85.0, 3.0).unwrap()));
+        assert_eq!(c.classes[1].sle, None);
+        let text = wf.to_toml();
+        let again = Workflow::from_toml_str(&text).unwrap();
+        assert_eq!(wf, again, "{text}");
+        assert!(Workflow::from_toml_str(FILE).unwrap().classes().is_none());
+    }
+
+    #[test]
+    fn invalid_classes_are_workflow_errors() {
+        let bad = format!("{FILE}{CLASSES}").replace("\"Blocker\"", "\"*\"");
+        let e = Workflow::from_toml_str(&bad).unwrap_err();
+        assert!(matches!(e, Error::Workflow { .. }), "{e:?}");
+        assert!(e.to_string().contains("every other value"), "{e}");
+        let bad = format!("{FILE}{CLASSES}").replace("days = 3", "days = 0");
+        let e = Workflow::from_toml_str(&bad).unwrap_err();
+        assert!(e.to_string().contains("\"expedite\""), "{e}");
     }
 
     #[test]
