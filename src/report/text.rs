@@ -3,8 +3,10 @@
 use std::fmt::{self, Write as _};
 
 use crate::metrics::{
-    Bottleneck, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents, Report, WindowCheck,
+    Bottleneck, ClassRow, Classes, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents,
+    Report, SleSource, SleStatus, WindowCheck,
 };
+use crate::workflow::ClassMap;
 use crate::stats::{Summary, plural};
 use crate::workflow::StageKind;
 
@@ -150,6 +152,160 @@ impl fmt::Display for GroupedReport {
         )?;
         fm.write_str(&o)
     }
+}
+
+/// The width of the class names' column.
+const CLASS_WIDTH: usize = 16;
+
+impl fmt::Display for Classes {
+    fn fmt(&self, fm: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut o = String::with_capacity(4096);
+        writeln!(
+            o,
+            "\nClasses of service by {}: {}",
+            self.attribute,
+            plural(self.classes.len() as u64, "class", "classes")
+        )?;
+        writeln!(
+            o,
+            "  {:<CLASS_WIDTH$}{:>7}{:>7}{:>8}{:>9}{:>9}{:>9}{:>9}{:>8}{:>7}{:>13}{:>6}{:>9}{:>8}{:>6}{:>8}",
+            "class",
+            "items",
+            "done",
+            "in prog",
+            "lead p50",
+            "lead p85",
+            "cyc p50",
+            "cyc p85",
+            "per wk",
+            "WIP",
+            "SLE",
+            "met",
+            "on track",
+            "at risk",
+            "past",
+            "stalled"
+        )?;
+        for c in &self.classes {
+            class_row(&mut o, c)?;
+        }
+        writeln!(
+            o,
+            "\n  SLE: P% <= D: P% of the class's items done within D days of commitment, set or (*) \
+             its cycle-time p85;\n  met: its items done within D days; in progress: on track below \
+             {:.0}% of D, at risk up to D, past beyond;\n  stalled: in progress and in one stage \
+             for the class's cycle-time p50 (at least {} day) or --stalled-after days.",
+            SleStatus::AT_RISK_SHARE * 100.0,
+            Classes::MIN_STALLED_DAYS
+        )?;
+        unmapped(&mut o, self)?;
+        class_aging(&mut o, self)?;
+        fm.write_str(&o)
+    }
+}
+
+/// One row of the classes' table.
+fn class_row(o: &mut String, c: &ClassRow) -> fmt::Result {
+    let (lead, cycle) = (&c.lead_time_days, &c.cycle_time_days);
+    let sle = c.sle.map_or("-".to_owned(), |s| {
+        let star = if c.sle_source == Some(SleSource::CycleTimeP85) {
+            "*"
+        } else {
+            " "
+        };
+        format!("{}% <= {}{star}", s.percent, f(Some(s.days), 1))
+    });
+    writeln!(
+        o,
+        "  {:<CLASS_WIDTH$}{:>7}{:>7}{:>8}{:>9}{:>9}{:>9}{:>9}{:>8}{:>7}{:>13}{:>6}{:>9}{:>8}{:>6}{:>8}",
+        cut(&c.class, CLASS_WIDTH),
+        count(c.items.total),
+        count(c.items.done),
+        count(c.items.in_progress),
+        f(lead.p50, 1),
+        f(lead.p85, 1),
+        f(cycle.p50, 1),
+        f(cycle.p85, 1),
+        f(c.throughput.per_week, 1),
+        f(c.wip.mean, 1),
+        sle,
+        pct(c.sle_met),
+        count(c.aging.on_track),
+        count(c.aging.at_risk),
+        count(c.aging.past),
+        count(c.stalled)
+    )
+}
+
+/// The values no class holds.
+fn unmapped(o: &mut String, c: &Classes) -> fmt::Result {
+    if c.unmapped.is_empty() {
+        return Ok(());
+    }
+    let n: u64 = c.unmapped.iter().map(|u| u.items).sum();
+    let values: Vec<String> = c
+        .unmapped
+        .iter()
+        .map(|u| {
+            format!(
+                "{} ({})",
+                u.value.as_deref().unwrap_or("no value"),
+                count(u.items)
+            )
+        })
+        .collect();
+    writeln!(
+        o,
+        "  ! {} a {} that no class holds: {}; they make the class {}. Add the values to a class, or make one class take every other value (values = [\"*\"]).",
+        plural(n, "item has", "items have"),
+        c.attribute,
+        values.join(", "),
+        ClassMap::UNMAPPED
+    )
+}
+
+/// The work in progress at risk, past its class's SLE, or stalled, oldest first.
+fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
+    let flagged: Vec<_> = c
+        .aging
+        .iter()
+        .filter(|a| a.stalled || matches!(a.sle_status, Some(SleStatus::AtRisk | SleStatus::Past)))
+        .collect();
+    writeln!(
+        o,
+        "\nWork in progress at risk, past its class's SLE or stalled: {}",
+        items_count(flagged.len() as u64)
+    )?;
+    let shown: Vec<&str> = flagged
+        .iter()
+        .take(Classes::TEXT_ITEMS)
+        .map(|a| a.id.as_str())
+        .collect();
+    let ids = distinct_ids(&shown, 23);
+    let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(23) + 1;
+    for (a, id) in flagged.iter().zip(&ids) {
+        writeln!(
+            o,
+            "  {id:<width$}{:<CLASS_WIDTH$}{:<22}{:>9} days  {:<9}{}",
+            cut(&a.class, CLASS_WIDTH - 1),
+            cut(&a.stage, 21),
+            f(a.age_days, 1),
+            a.sle_status.map_or("-", SleStatus::name),
+            if a.stalled {
+                format!("stalled: {} days in this stage", f(a.days_since_move, 1))
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    if flagged.len() > Classes::TEXT_ITEMS {
+        writeln!(
+            o,
+            "  … and {} more (all are in --json and --csv-dir)",
+            count((flagged.len() - Classes::TEXT_ITEMS) as u64)
+        )?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Parents {

@@ -96,9 +96,12 @@ pub struct InputArgs {
     /// only: the log is an extract of finished items) [default: km].
     #[arg(long, value_name = "HOW")]
     pub censoring: Option<String>,
-    /// When a model is fitted to the log: classes of work by this item attribute (kept
-    /// from the column of that name), each with its own share, service times and routing,
-    /// sharing the stations' servers.
+    /// Classes of work by this item attribute (kept from the column of that name). In
+    /// `report`: classes of service, each with its figures, its service-level expectation
+    /// (--sle), the share met, its work in progress against it and its stalled items (the
+    /// workflow file's [classes] map when it is by the same attribute, otherwise one class
+    /// per value). When a model is fitted to the log: each class with its own share,
+    /// service times and routing, sharing the stations' servers.
     #[arg(long, value_name = "ATTRIBUTE")]
     pub class_by: Option<String>,
     /// When a model is fitted to the log: classes of work discovered from the items'
@@ -323,7 +326,15 @@ impl InputArgs {
             Some(p) => Some(Workflow::from_path(p)?),
             None => None,
         };
-        let (log, format) = self.read_log()?;
+        // The attribute of the workflow's classes of service is kept too.
+        let (log, format) = match given.as_ref().and_then(Workflow::classes) {
+            Some(c) if !self.attributes.contains(&c.by) => {
+                let mut with = self.clone();
+                with.attributes.push(c.by.clone());
+                with.read_log()?
+            }
+            _ => self.read_log()?,
+        };
         let (workflow, source) = match (given, format) {
             (Some(w), _) => (w, WorkflowSource::Given),
             // The preset's own workflow.

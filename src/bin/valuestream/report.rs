@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use valuestream::{
-    CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions, Parents, Report,
-    parse_instant, parse_offset, write_cfd_svg, write_cycle_time_svg_with, write_groups_csv,
+    ClassOptions, Classes, CycleTimeChart, GroupedReport, HtmlOptions, Metrics, MetricsOptions,
+    Parents, Report, Sle, Workflow, parse_instant, parse_offset, write_cfd_svg,
+    write_class_items_csv, write_classes_csv, write_cycle_time_svg_with, write_groups_csv,
     write_html_report_with, write_items_csv, write_parents_csv, write_series_csv, write_stages_csv,
 };
 
@@ -64,6 +65,16 @@ pub struct Args {
     /// Draw the cycle-time scatterplot (of --svg and --html) on a log scale of days.
     #[arg(long)]
     log_scale: bool,
+    /// With classes of service (--class-by ATTR, or the [classes] of the workflow file): a
+    /// service-level expectation, PERCENT:DAYS (85:10, "85% within 10 days") for every
+    /// class, or CLASS=PERCENT:DAYS for one (repeatable; before the workflow file's)
+    /// [default: the class's cycle-time p85].
+    #[arg(long, value_name = "[CLASS=]P:D")]
+    sle: Vec<String>,
+    /// With classes of service: an item in progress is stalled after DAYS in one stage
+    /// [default: its class's cycle-time p50, at least 1 day].
+    #[arg(long, value_name = "DAYS")]
+    stalled_after: Option<f64>,
 }
 
 /// Runs `report`.
@@ -81,14 +92,27 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     for (k, v) in filters {
         opts = opts.attribute(k, v);
     }
+    if (args.by.is_some() || args.parent.is_some())
+        && (input.class_by.is_some() || !args.sle.is_empty() || args.stalled_after.is_some())
+    {
+        return Err(Failure::input(
+            "--class-by, --sle and --stalled-after add classes of service to the report; \
+             they do not combine with --by or --parent",
+        ));
+    }
     if let Some(result) = roll_up(args, &mut input, &opts) {
         return result;
     }
     let (timelines, source) = input.timelines_from()?;
-    let (metrics, report) = crate::progress::during("measuring", || {
+    let class_opts = class_options(args, input.class_by.as_deref(), timelines.workflow())?;
+    let (metrics, report, classes) = crate::progress::during("measuring", || {
         let metrics = Metrics::new(&timelines, &opts)?;
         let report = metrics.report()?;
-        Ok::<_, valuestream::Error>((metrics, report))
+        let classes = match &class_opts {
+            Some(c) => Some(Classes::new(&timelines, &opts, c)?),
+            None => None,
+        };
+        Ok::<_, valuestream::Error>((metrics, report, classes))
     })?;
     if let Some(dir) = &args.svg {
         create_dir(dir)?;
@@ -125,11 +149,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let result = if args.json {
         print_json(&Out {
             report: &report,
+            classes: classes.as_ref(),
             workflow: used,
         })
     } else if let Some(dir) = &args.csv_dir {
         create_dir(dir)?;
-        let written = [
+        let mut written = vec![
             write_file(&dir.join("items.csv"), |w| write_items_csv(&metrics, w))?,
             write_file(&dir.join("daily.csv"), |w| {
                 write_series_csv(&report.daily, w)
@@ -141,6 +166,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
                 write_stages_csv(&report.stages, w)
             })?,
         ];
+        if let Some(c) = &classes {
+            written.push(write_file(&dir.join("classes.csv"), |w| {
+                write_classes_csv(c, w)
+            })?);
+            written.push(write_file(&dir.join("class_items.csv"), |w| {
+                write_class_items_csv(c, w)
+            })?);
+        }
         let mut text = format!("wrote {}\n", written.join(", "));
         if let Some(u) = &used {
             text.push_str(&u.text());
@@ -148,6 +181,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         print(&text)
     } else {
         let mut text = report.to_string();
+        if let Some(c) = &classes {
+            text.push_str(&c.to_string());
+        }
         if let Some(u) = &used {
             text.push_str(&u.text());
         }
@@ -222,6 +258,7 @@ where
     let mut text = if args.json {
         return print_json(&Out {
             report: &table,
+            classes: None,
             workflow: used,
         });
     } else if let Some(dir) = &args.csv_dir {
@@ -243,8 +280,39 @@ where
 struct Out<'a, T> {
     #[serde(flatten)]
     report: &'a T,
+    /// With classes of service: their figures (keys documented on valuestream::Classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classes: Option<&'a Classes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     workflow: Option<WorkflowUsed>,
+}
+
+/// The classes of service asked for: by `--class-by` (the workflow's map when it is by the
+/// same attribute) or the workflow's `[classes]`, with `--sle` and `--stalled-after`.
+fn class_options(
+    args: &Args,
+    class_by: Option<&str>,
+    workflow: &Workflow,
+) -> Result<Option<ClassOptions>, Failure> {
+    let Some(mut opts) = ClassOptions::for_workflow(workflow, class_by) else {
+        if !args.sle.is_empty() || args.stalled_after.is_some() {
+            return Err(Failure::input(
+                "--sle and --stalled-after need classes of service: give --class-by ATTR, or \
+                 declare [classes] in the workflow file",
+            ));
+        }
+        return Ok(None);
+    };
+    for spec in &args.sle {
+        opts = match spec.rsplit_once('=') {
+            Some((class, sle)) => opts.class_sle(class.trim(), sle.parse::<Sle>()?),
+            None => opts.sle(spec.parse::<Sle>()?),
+        };
+    }
+    if let Some(days) = args.stalled_after {
+        opts = opts.stalled_after(days)?;
+    }
+    Ok(Some(opts))
 }
 
 /// Creates `dir` and the folders above it if missing.
