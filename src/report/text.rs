@@ -284,8 +284,7 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
     let ids = distinct_ids(&shown, 23);
     let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(23) + 1;
     for (a, id) in flagged.iter().zip(&ids) {
-        writeln!(
-            o,
+        let line = format!(
             "  {id:<width$}{:<CLASS_WIDTH$}{:<22}{:>9} days  {:<9}{}",
             cut(&a.class, CLASS_WIDTH - 1),
             cut(&a.stage, 21),
@@ -296,7 +295,8 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
             } else {
                 String::new()
             }
-        )?;
+        );
+        writeln!(o, "{}", line.trim_end())?;
     }
     if flagged.len() > Classes::TEXT_ITEMS {
         writeln!(
