@@ -170,11 +170,11 @@ pub use log::{
     OpenLog, Preset, RejectedRow, Warning, WarningKind, default_memory_budget, detect,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, ClassOptions, ClassRow,
-    ClassedItem, Classes, SleAging, SleSource, SleStatus, UnmappedValue, Evidence, GroupRow, GroupedReport,
-    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow,
-    Parents, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
-    StageTime, Throughput, Violation, Window, WindowCheck, Wip, WorkflowWarning,
+    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, ClassOptions, ClassRow, ClassedItem,
+    Classes, Evidence, GroupRow, GroupedReport, ItemCounts, ItemMetrics, LittlesLaw,
+    MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow, Parents, Period, RegimeKind,
+    RegimeWarning, Report, Series, SleAging, SleSource, SleStatus, StageEvidence, StageMetrics,
+    StageTime, Throughput, UnmappedValue, Violation, Window, WindowCheck, Wip, WorkflowWarning,
     WorkflowWarningKind,
 };
 pub use model::{
@@ -196,11 +196,12 @@ pub use model::{
     fit, in_sample_backtest, leverage, model_trust, select_fit, tolerance, what_if,
 };
 pub use report::{
-    CycleTimeChart, HtmlOptions, write_aging_wip_svg, write_class_items_csv, write_classes_csv, write_backtest_html, write_backtest_svg,
-    write_cfd_svg, write_cycle_time_histogram_svg, write_cycle_time_svg, write_cycle_time_svg_with,
-    write_forecast_svg, write_groups_csv, write_html_report, write_html_report_with,
-    write_items_csv, write_parents_csv, write_series_csv, write_stage_time_svg, write_stages_csv,
-    write_throughput_svg, write_whatif_html, write_whatif_svg, write_wip_svg,
+    CycleTimeChart, HtmlOptions, write_aging_wip_svg, write_backtest_html, write_backtest_svg,
+    write_cfd_svg, write_class_items_csv, write_classes_csv, write_cycle_time_histogram_svg,
+    write_cycle_time_svg, write_cycle_time_svg_with, write_forecast_svg, write_groups_csv,
+    write_html_report, write_html_report_with, write_items_csv, write_parents_csv,
+    write_series_csv, write_stage_time_svg, write_stages_csv, write_throughput_svg,
+    write_whatif_html, write_whatif_svg, write_wip_svg,
 };
 pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};

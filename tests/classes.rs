@@ -243,7 +243,11 @@ fn an_sle_for_no_class_is_an_error_naming_the_classes() {
     .unwrap_err();
     assert!(e.to_string().contains("\"priority\""), "{e}");
     assert!(ClassOptions::by("priority").stalled_after(0.0).is_err());
-    assert!(ClassOptions::by("priority").stalled_after(f64::NAN).is_err());
+    assert!(
+        ClassOptions::by("priority")
+            .stalled_after(f64::NAN)
+            .is_err()
+    );
 }
 
 const MAPPED: &str = r#"
@@ -286,7 +290,10 @@ fn a_map_from_the_workflow_file_without_a_catch_all() {
     );
     let empty = c.class("intangible").unwrap();
     assert_eq!(empty.items.total, 0);
-    assert_eq!((empty.sle, empty.sle_met, empty.stalled_after_days), (None, None, None));
+    assert_eq!(
+        (empty.sle, empty.sle_met, empty.stalled_after_days),
+        (None, None, None)
+    );
     // Fast (F1, F2) and the item without a priority (N1) are in no class.
     let rest = c.class(ClassMap::UNMAPPED).unwrap();
     assert_eq!((rest.items.total, rest.items.done), (3, 2));
@@ -352,7 +359,10 @@ fn json_keys() {
     let v = serde_json::to_value(&c).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["aging", "attribute", "classes", "unmapped", "window"]);
+    assert_eq!(
+        keys,
+        ["aging", "attribute", "classes", "unmapped", "window"]
+    );
     let row = &v["classes"][0];
     for k in [
         "class",
@@ -397,9 +407,17 @@ fn csv_tables() {
     let mut out = Vec::new();
     valuestream::write_class_items_csv(&c, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("ID,class,status,stage,cycle_time_days,age_days,sle_status,days_since_move,stalled\n"));
-    assert!(text.contains("\nH8,High,in progress,Test,,7,past,4,true\n"), "{text}");
-    assert!(text.contains("\nH5,High,done,Done,10,,missed,,false\n"), "{text}");
+    assert!(text.starts_with(
+        "ID,class,status,stage,cycle_time_days,age_days,sle_status,days_since_move,stalled\n"
+    ));
+    assert!(
+        text.contains("\nH8,High,in progress,Test,,7,past,4,true\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nH5,High,done,Done,10,,missed,,false\n"),
+        "{text}"
+    );
 }
 
 /// BPIC 2013 incidents by `impact`: invariants of the classes on real data.
@@ -445,7 +463,12 @@ fn bpic2013_classes_by_impact() {
         // Type 7 puts p85 at rank h = 0.85 (n − 1): at least ⌊h⌋ + 1 values are at most it
         // (about 85%, but 2 of 3 for Major's 3 items).
         let at_least = ((0.85 * (n - 1) as f64).floor() + 1.0) / n as f64;
-        assert!(r.sle_met.unwrap() >= at_least - 1e-12, "{}: {:?}", r.class, r.sle_met);
+        assert!(
+            r.sle_met.unwrap() >= at_least - 1e-12,
+            "{}: {:?}",
+            r.class,
+            r.sle_met
+        );
         if n >= 100 {
             assert!(r.sle_met.unwrap() >= 0.849, "{}", r.class);
         }
@@ -457,7 +480,10 @@ fn bpic2013_classes_by_impact() {
         let g = by.group(Some(&r.class)).unwrap();
         assert_eq!((r.items, &r.cycle_time_days), (g.items, &g.cycle_time_days));
         // Each item past its SLE is older than it; each stalled one unmoved that long.
-        for i in mine.iter().filter(|i| i.sle_status == Some(SleStatus::Past)) {
+        for i in mine
+            .iter()
+            .filter(|i| i.sle_status == Some(SleStatus::Past))
+        {
             assert!(i.age_days.unwrap() > sle.days);
         }
         for i in mine.iter().filter(|i| i.stalled) {
@@ -485,10 +511,8 @@ mod cli {
     use std::process::{Command, Output};
 
     fn scratch(name: &str, workflow: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "valuestream-classes-{}-{name}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("valuestream-classes-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("log.csv"), super::HAND).unwrap();
@@ -528,7 +552,10 @@ mod cli {
         assert!(o.status.success(), "{}", stderr(&o));
         let out = stdout(&o);
         assert!(out.starts_with("Flow report of"), "{out}");
-        assert!(out.contains("Classes of service by priority: 4 classes"), "{out}");
+        assert!(
+            out.contains("Classes of service by priority: 4 classes"),
+            "{out}"
+        );
         let high = out
             .lines()
             .find(|l| l.trim_start().starts_with("High "))
@@ -643,10 +670,22 @@ mod cli {
         for (args, says) in [
             (&["--sle", "85:10"][..], "need classes of service"),
             (&["--stalled-after", "3"][..], "need classes of service"),
-            (&["--class-by", "priority", "--by", "priority"][..], "do not combine"),
-            (&["--class-by", "priority", "--sle", "Urgent=85:2"][..], "\"Urgent\""),
-            (&["--class-by", "priority", "--sle", "85"][..], "PERCENT:DAYS"),
-            (&["--class-by", "priority", "--stalled-after", "0"][..], "above 0"),
+            (
+                &["--class-by", "priority", "--by", "priority"][..],
+                "do not combine",
+            ),
+            (
+                &["--class-by", "priority", "--sle", "Urgent=85:2"][..],
+                "\"Urgent\"",
+            ),
+            (
+                &["--class-by", "priority", "--sle", "85"][..],
+                "PERCENT:DAYS",
+            ),
+            (
+                &["--class-by", "priority", "--stalled-after", "0"][..],
+                "above 0",
+            ),
             (&["--class-by", "team"][..], "\"priority\""),
         ] {
             let o = run(&dir, args);

@@ -411,7 +411,11 @@ impl Classes {
     /// [`Error::InvalidArgument`] if the log keeps no attribute named as the classes'
     /// attribute (the error names those it keeps), an SLE is set for a class there is not
     /// (the error names the classes), and as [`Metrics::new`].
-    pub fn new(timelines: &Timelines, opts: &MetricsOptions, classes: &ClassOptions) -> Result<Classes> {
+    pub fn new(
+        timelines: &Timelines,
+        opts: &MetricsOptions,
+        classes: &ClassOptions,
+    ) -> Result<Classes> {
         let attr = attribute_index(timelines, &classes.by, "to make classes by")?;
         let all = Metrics::new(timelines, opts)?;
         let (parts, unmapped) = match &classes.map {

@@ -14,7 +14,8 @@ pub use self::charts::{
     write_throughput_svg, write_wip_svg,
 };
 pub use self::csv::{
-    write_class_items_csv, write_classes_csv, write_groups_csv, write_items_csv, write_parents_csv, write_series_csv, write_stages_csv,
+    write_class_items_csv, write_classes_csv, write_groups_csv, write_items_csv, write_parents_csv,
+    write_series_csv, write_stages_csv,
 };
 pub use self::html::{HtmlOptions, write_html_report, write_html_report_with};
 pub use self::model_charts::{

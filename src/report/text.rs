@@ -3,11 +3,11 @@
 use std::fmt::{self, Write as _};
 
 use crate::metrics::{
-    Bottleneck, ClassRow, Classes, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents,
-    Report, SleSource, SleStatus, WindowCheck,
+    Bottleneck, ClassRow, Classes, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents, Report,
+    SleSource, SleStatus, WindowCheck,
 };
-use crate::workflow::ClassMap;
 use crate::stats::{Summary, plural};
+use crate::workflow::ClassMap;
 use crate::workflow::StageKind;
 
 /// How many aging items the text report lists.
@@ -282,7 +282,13 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
         .map(|a| a.id.as_str())
         .collect();
     let ids = distinct_ids(&shown, 23);
-    let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(23) + 1;
+    let width = ids
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(23)
+        + 1;
     for (a, id) in flagged.iter().zip(&ids) {
         let line = format!(
             "  {id:<width$}{:<CLASS_WIDTH$}{:<22}{:>9} days  {:<9}{}",

@@ -268,7 +268,9 @@ impl<'a> Clip<'a> {
 
     /// The value of attribute `attr` of an item (`None` if it has none).
     pub(crate) fn attribute(&self, attr: usize, s: &ClippedItem) -> Option<&'a str> {
-        self.tl.attributes.get(attr, self.tl.items[s.rec as usize].item)
+        self.tl
+            .attributes
+            .get(attr, self.tl.items[s.rec as usize].item)
     }
 
     /// The timelines clipped.

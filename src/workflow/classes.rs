@@ -228,7 +228,10 @@ impl ClassMap {
                             c.name
                         )
                     } else {
-                        format!("the value {v:?} is in two classes, {other:?} and {:?}", c.name)
+                        format!(
+                            "the value {v:?} is in two classes, {other:?} and {:?}",
+                            c.name
+                        )
                     });
                 }
             }
@@ -272,7 +275,9 @@ mod tests {
         assert_eq!((s.percent, s.days), (85.0, 10.0));
         let s: Sle = "95%:2.5".parse().unwrap();
         assert_eq!((s.percent, s.days), (95.0, 2.5));
-        for bad in ["85", "x:10", "85:y", "0:10", "101:10", "85:0", "85:-2", "85:inf"] {
+        for bad in [
+            "85", "x:10", "85:y", "0:10", "101:10", "85:0", "85:-2", "85:inf",
+        ] {
             assert!(bad.parse::<Sle>().is_err(), "{bad}");
         }
     }
@@ -285,7 +290,9 @@ mod tests {
         assert!(msg("p", vec![]).contains("no class"));
         assert!(msg("p", vec![c("(a)", ["x"])]).contains("not a class name"));
         assert!(msg("p", vec![c("a", ["x"]), c("a", ["y"])]).contains("two classes are named"));
-        assert!(msg("p", vec![ClassSpec::new("a", Vec::<String>::new())]).contains("lists no values"));
+        assert!(
+            msg("p", vec![ClassSpec::new("a", Vec::<String>::new())]).contains("lists no values")
+        );
         assert!(msg("p", vec![c("a", ["x"]), c("b", ["x"])]).contains("\"x\" is in two classes"));
         assert!(msg("p", vec![c("a", ["*"]), c("b", ["*"])]).contains("every other value"));
     }

@@ -153,27 +153,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             workflow: used,
         })
     } else if let Some(dir) = &args.csv_dir {
-        create_dir(dir)?;
-        let mut written = vec![
-            write_file(&dir.join("items.csv"), |w| write_items_csv(&metrics, w))?,
-            write_file(&dir.join("daily.csv"), |w| {
-                write_series_csv(&report.daily, w)
-            })?,
-            write_file(&dir.join("weekly.csv"), |w| {
-                write_series_csv(&report.daily.weekly(), w)
-            })?,
-            write_file(&dir.join("stages.csv"), |w| {
-                write_stages_csv(&report.stages, w)
-            })?,
-        ];
-        if let Some(c) = &classes {
-            written.push(write_file(&dir.join("classes.csv"), |w| {
-                write_classes_csv(c, w)
-            })?);
-            written.push(write_file(&dir.join("class_items.csv"), |w| {
-                write_class_items_csv(c, w)
-            })?);
-        }
+        let written = write_csv_dir(dir, &metrics, &report, classes.as_ref())?;
         let mut text = format!("wrote {}\n", written.join(", "));
         if let Some(u) = &used {
             text.push_str(&u.text());
@@ -195,6 +175,38 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     std::mem::forget(metrics);
     std::mem::forget(timelines);
     result
+}
+
+/// The tables of `--csv-dir DIR`: items, daily, weekly, stages, and with classes of
+/// service classes and class_items; the files written.
+fn write_csv_dir(
+    dir: &Path,
+    metrics: &Metrics<'_>,
+    report: &Report,
+    classes: Option<&Classes>,
+) -> Result<Vec<String>, Failure> {
+    create_dir(dir)?;
+    let mut written = vec![
+        write_file(&dir.join("items.csv"), |w| write_items_csv(metrics, w))?,
+        write_file(&dir.join("daily.csv"), |w| {
+            write_series_csv(&report.daily, w)
+        })?,
+        write_file(&dir.join("weekly.csv"), |w| {
+            write_series_csv(&report.daily.weekly(), w)
+        })?,
+        write_file(&dir.join("stages.csv"), |w| {
+            write_stages_csv(&report.stages, w)
+        })?,
+    ];
+    if let Some(c) = classes {
+        written.push(write_file(&dir.join("classes.csv"), |w| {
+            write_classes_csv(c, w)
+        })?);
+        written.push(write_file(&dir.join("class_items.csv"), |w| {
+            write_class_items_csv(c, w)
+        })?);
+    }
+    Ok(written)
 }
 
 /// `report --by ATTR` or `report --parent ATTR`, if asked: the attribute kept in the read,
