@@ -694,3 +694,58 @@ mod cli {
         }
     }
 }
+
+/// The README's lines of `report --class-by impact` on BPIC 2013 are the command's own.
+#[cfg(feature = "cli")]
+#[test]
+fn readme_quotes_the_bpic2013_output() {
+    let Some(path) = real::shared("bpic2013_incidents.csv") else {
+        return;
+    };
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_valuestream"))
+        .arg("report")
+        .arg(&path)
+        .args([
+            "--id",
+            "case:concept:name",
+            "--state",
+            "lifecycle:transition",
+        ])
+        .args(["--time", "time:timestamp", "--class-by", "impact"])
+        .arg("--workflow")
+        .arg(real::root().join("data/workflows/bpic2013.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let readme = std::fs::read_to_string(real::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Classes of service")
+        .nth(1)
+        .unwrap()
+        .split("```toml")
+        .next()
+        .unwrap();
+    let quoted: Vec<&str> = section
+        .lines()
+        .filter(|l| {
+            [
+                "  Medium ",
+                "  Low ",
+                "  High ",
+                "  Major ",
+                "  1-7",
+                "Work in progress",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .collect();
+    assert_eq!(quoted.len(), 7, "{quoted:?}");
+    for line in quoted {
+        assert!(
+            out.lines().any(|l| l == line),
+            "not in the output: {line}\n{out}"
+        );
+    }
+}

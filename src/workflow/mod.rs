@@ -172,6 +172,10 @@ struct WorkflowFile {
 /// states = ["Done", "Closed"]
 /// ```
 ///
+/// A workflow file may also declare classes of service, values of an item attribute to
+/// classes, each with its service-level expectation (a `[classes]` table; see
+/// [`ClassMap`]); [`Workflow::classes`] gives them and [`Workflow::to_toml`] writes them back.
+///
 /// From that text (or a file, with [`Workflow::from_path`]), stage by stage with
 /// [`Workflow::builder`], or the one a preset reads its export through:
 ///
