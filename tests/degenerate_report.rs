@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+use valuestream::{ClassOptions, Classes, Sle, write_class_items_csv, write_classes_csv};
 use valuestream::{
     ForecastOptions, LogReader, Metrics, MetricsOptions, Question, Stage, StageKind, Timelines,
     WideLayout, Workflow, forecast, write_cfd_svg, write_cycle_time_svg, write_html_report,
@@ -256,6 +257,52 @@ fn check_every_output(csv: &str, wf: &Workflow, opts: &MetricsOptions) {
         );
     }
     check_forecasts(&tl);
+    check_classes(csv, wf, opts);
+}
+
+/// The classes of service of the same log, its items in two classes by the parity of their
+/// number (one with a set SLE): finite figures in the JSON, the text and the CSV tables,
+/// or an error that says why.
+fn check_classes(csv: &str, wf: &Workflow, opts: &MetricsOptions) {
+    let mut with_kind = String::from("id,state,timestamp,kind\n");
+    for line in csv.lines().skip(1) {
+        let odd = line
+            .split(',')
+            .next()
+            .and_then(|id| id.bytes().last())
+            .is_some_and(|b| b % 2 == 1);
+        with_kind += &format!("{line},{}\n", if odd { "odd" } else { "even" });
+    }
+    let log = LogReader::builder()
+        .attribute("kind")
+        .build()
+        .read(with_kind.as_bytes())
+        .unwrap();
+    let tl = Timelines::new(&log, wf).unwrap();
+    let options = ClassOptions::by("kind")
+        .class_sle("odd", Sle::new(85.0, 0.5).unwrap())
+        .stalled_after(0.25)
+        .unwrap();
+    for options in [ClassOptions::by("kind"), options] {
+        let classes = match Classes::new(&tl, opts, &options) {
+            Ok(c) => c,
+            Err(e) => {
+                assert_finite_text("the classes' error", &e.to_string());
+                continue;
+            }
+        };
+        assert_finite_text(
+            "the classes' JSON",
+            &serde_json::to_string(&classes).unwrap(),
+        );
+        assert_finite_text("the classes' text", &classes.to_string());
+        let mut out = Vec::new();
+        write_classes_csv(&classes, &mut out).unwrap();
+        write_class_items_csv(&classes, &mut out).unwrap();
+        assert_finite_text("the classes' CSV", &String::from_utf8(out).unwrap());
+        let total: u64 = classes.classes.iter().map(|c| c.items.total).sum();
+        assert_eq!(total, classes.items.len() as u64);
+    }
 }
 
 /// Both forecast questions: an answer with finite figures, or an error that says why.
