@@ -43,7 +43,9 @@ use crate::timeline::Timelines;
 /// warnings[]}`: `source` `"inferred"` (guessed from the status names) or `"preset"` (the
 /// default of the format `preset` names), the workflow as TOML, and each
 /// [`WorkflowWarning`](super::WorkflowWarning) `{kind, message}` of
-/// [`Report::workflow_warnings`].
+/// [`Report::workflow_warnings`]. With classes of service (`--class-by ATTR`, or the
+/// workflow file's `[classes]`) it adds `classes`, the JSON of
+/// [`Classes`](super::Classes).
 ///
 /// Durations are in days. No figure is `NaN` or infinite: one that cannot be computed is
 /// `null` (and `-` in the text, the headline figures with a sentence saying why), and only

@@ -306,6 +306,14 @@ fn class_options(
     class_by: Option<&str>,
     workflow: &Workflow,
 ) -> Result<Option<ClassOptions>, Failure> {
+    if let (Some(map), Some(by)) = (workflow.classes(), class_by)
+        && map.by != by
+    {
+        eprintln!(
+            "valuestream: note: the workflow's classes of service are by {}; --class-by {by} makes one class per value of {by}",
+            map.by
+        );
+    }
     let Some(mut opts) = ClassOptions::for_workflow(workflow, class_by) else {
         if !args.sle.is_empty() || args.stalled_after.is_some() {
             return Err(Failure::input(
