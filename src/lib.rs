@@ -170,11 +170,11 @@ pub use log::{
     OpenLog, Preset, RejectedRow, Warning, WarningKind, default_memory_budget, detect,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, Evidence, GroupRow, GroupedReport,
-    ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow,
-    Parents, Period, RegimeKind, RegimeWarning, Report, Series, StageEvidence, StageMetrics,
-    StageTime, Throughput, Violation, Window, WindowCheck, Wip, WorkflowWarning,
-    WorkflowWarningKind,
+    AgingItem, Assumption, BlockedItem, BlockedTime, Bottleneck, CONSTRAINT_UTILISATION, Evidence,
+    GroupRow, GroupedReport, ItemCounts, ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics,
+    MetricsOptions, ParentRow, Parents, Period, RegimeKind, RegimeWarning, Report, Series,
+    StageEvidence, StageMetrics, StageTime, Throughput, Violation, Window, WindowCheck, Wip,
+    WorkflowWarning, WorkflowWarningKind,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Calendar,
@@ -203,7 +203,7 @@ pub use report::{
 };
 pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};
-pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
+pub use timeline::{Blocked, ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
 pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};
 
 /// The README's code, compiled and run as doc tests.

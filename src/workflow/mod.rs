@@ -59,6 +59,15 @@ pub struct Stage {
     /// How many items the stage can work on at once (people, runners), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub servers: Option<u32>,
+    /// Whether an item in this stage is blocked (an "Impediment" or "On hold" column):
+    /// its time there is blocked time, counted as waiting in flow efficiency.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub blocked: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Stage {
@@ -69,6 +78,7 @@ impl Stage {
             kind,
             states: Vec::new(),
             servers: None,
+            blocked: false,
         }
     }
 
@@ -88,6 +98,12 @@ impl Stage {
         self
     }
 
+    /// The same stage, its time blocked time (see [`Stage::blocked`]).
+    pub fn blocking(mut self) -> Stage {
+        self.blocked = true;
+        self
+    }
+
     /// The statuses this stage maps (its name when none are listed).
     pub fn mapped_states(&self) -> impl Iterator<Item = &str> {
         let own = if self.states.is_empty() {
@@ -99,12 +115,14 @@ impl Stage {
     }
 }
 
-/// The file form: `commitment` and ordered `[[stage]]` tables.
+/// The file form: `commitment`, `blocked_states` and ordered `[[stage]]` tables.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkflowFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     commitment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    blocked_states: Vec<String>,
     #[serde(rename = "stage", default)]
     stages: Vec<Stage>,
 }
@@ -204,6 +222,8 @@ pub struct Workflow {
     stages: Vec<Stage>,
     commitment: usize,
     by_state: HashMap<String, usize>,
+    /// Statuses that block an item where it is (see [`Workflow::blocked_states`]).
+    blocked_states: Vec<String>,
 }
 
 impl Workflow {
@@ -247,13 +267,64 @@ impl Workflow {
     fn parse(text: &str, file: Option<&str>) -> Result<Workflow> {
         let f: WorkflowFile =
             toml::from_str(text).map_err(|source| Error::toml(file, text, source))?;
-        Workflow::validated(f.stages, f.commitment.as_deref(), file)
+        Workflow::validated(f.stages, f.commitment.as_deref(), file)?
+            .blocked_in(f.blocked_states, file)
+    }
+
+    /// The same workflow in which these statuses block an item where it is: entering one
+    /// leaves the item in its stage and starts a blocked interval, which the next status
+    /// change ends (see [`Workflow::blocked_states`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Workflow`] if a stage also maps one of them, or one is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{StageKind, Workflow};
+    ///
+    /// let wf = Workflow::builder()
+    ///     .stage("Dev", StageKind::Active)
+    ///     .stage("Done", StageKind::Done)
+    ///     .build()?
+    ///     .with_blocked_states(["Blocked", "On Hold"])?;
+    /// assert!(wf.is_blocked_state("On Hold"));
+    /// assert_eq!(wf.stage_of_state("Blocked"), None);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn with_blocked_states<I, S>(self, states: I) -> Result<Workflow>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.blocked_in(states.into_iter().map(Into::into).collect(), None)
+    }
+
+    fn blocked_in(mut self, states: Vec<String>, file: Option<&str>) -> Result<Workflow> {
+        for st in &states {
+            if st.trim().is_empty() {
+                return Err(Error::workflow(file, "blocked_states has an empty status"));
+            }
+            if let Some(&i) = self.by_state.get(st) {
+                return Err(Error::workflow(
+                    file,
+                    format!(
+                        "the status {st:?} is both in blocked_states and mapped by stage {:?}; a blocked status leaves the item in its stage, so no stage maps it (or mark the stage blocked = true)",
+                        self.stages[i].name
+                    ),
+                ));
+            }
+        }
+        self.blocked_states = states;
+        Ok(self)
     }
 
     /// The workflow as a TOML file (which [`Workflow::from_toml_str`] reads back).
     pub fn to_toml(&self) -> String {
         let f = WorkflowFile {
             commitment: Some(self.commitment_stage().name.clone()),
+            blocked_states: self.blocked_states.clone(),
             stages: self.stages.clone(),
         };
         toml::to_string(&f).unwrap_or_default()
@@ -281,6 +352,12 @@ impl Workflow {
                     s.name,
                     j + 1,
                     i + 1
+                )));
+            }
+            if s.blocked && s.kind == StageKind::Done {
+                return Err(err(format!(
+                    "stage {:?} is done and blocked = true; only a stage before done can block an item",
+                    s.name
                 )));
             }
             if s.servers == Some(0) {
@@ -351,6 +428,7 @@ impl Workflow {
             stages,
             commitment,
             by_state,
+            blocked_states: Vec::new(),
         })
     }
 
@@ -376,6 +454,25 @@ impl Workflow {
     /// The index of the stage that maps status `state`.
     pub fn stage_of_state(&self, state: &str) -> Option<usize> {
         self.by_state.get(state).copied()
+    }
+
+    /// The statuses that block an item where it is (`blocked_states` in the file): an
+    /// item entering one stays in its stage, blocked until its next status change. Tools
+    /// that have a "Blocked" or "On Hold" status use it this way; Jira's "Flagged" field
+    /// gives blocked intervals without any status.
+    pub fn blocked_states(&self) -> &[String] {
+        &self.blocked_states
+    }
+
+    /// Whether `state` is one of the [`blocked_states`](Workflow::blocked_states).
+    pub fn is_blocked_state(&self, state: &str) -> bool {
+        self.blocked_states.iter().any(|s| s == state)
+    }
+
+    /// Whether the workflow can tell blocked time at all: it lists blocked statuses or
+    /// has a blocked stage (flags in the log tell it too).
+    pub fn marks_blocked(&self) -> bool {
+        !self.blocked_states.is_empty() || self.stages.iter().any(|s| s.blocked)
     }
 
     /// The index of the commitment stage.
