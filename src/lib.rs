@@ -204,7 +204,9 @@ pub use report::{
 pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};
 pub use timeline::{Blocked, ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
-pub use workflow::{Stage, StageKind, Workflow, WorkflowBuilder};
+pub use workflow::{
+    BacklogReturn, CycleTimePolicy, Reopen, Stage, StageKind, Workflow, WorkflowBuilder,
+};
 
 /// The README's code, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -60,6 +60,8 @@ use crate::timeline::Timelines;
 /// - every item done in no time: `flow_efficiency`; `bottleneck.ranking[].capacity_per_day`
 ///   when no visit to the stage ended in the window, every one took no time, or the stage
 ///   has no servers;
+/// - `blocked` when neither the log nor the workflow can tell blocked time;
+///   `blocked.share_of_cycle_time` when no item was done or every cycle time was 0;
 /// - `littles_law.relative_error` when one of its three terms is `null` or the mean WIP is
 ///   0;
 /// - `stages[].visit_days` figures for a stage no visit to ended in the window;

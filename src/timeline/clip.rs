@@ -164,6 +164,7 @@ impl<'a> Clip<'a> {
         let filters = attribute_filters(tl, attributes)?;
         let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
         let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
+        let policy = tl.workflow.cycle_time_policy();
         let attrs = &tl.attributes;
         let mut items = Vec::with_capacity(tl.items.len());
         let mut matched = 0usize;
@@ -196,7 +197,7 @@ impl<'a> Clip<'a> {
             }
             let (commitment, backward) = if clipped {
                 (
-                    rules::commitment(vis, &commits),
+                    rules::commitment(vis, &kinds, &commits, policy),
                     rules::backward_moves(vis, &kinds),
                 )
             } else {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::blocked::{self, Blocked};
 use super::rules::{self, Instants};
-use super::{ItemRec, NO_RESOURCE, TimelineOptions, Timelines, Visit};
+use super::{ItemRec, NO_RESOURCE, NO_STATE, TimelineOptions, Timelines, Visit};
 use crate::error::{Error, Position, Result, UnmappedState, quoted_short};
 use crate::log::quality::WarningTally;
 use crate::log::{
@@ -15,7 +15,7 @@ use crate::log::{
 };
 use crate::stats::plural;
 use crate::time::{datetime_to_ms, ms_to_datetime};
-use crate::workflow::{Stage, StageKind, Workflow};
+use crate::workflow::{CycleTimePolicy, Stage, StageKind, Workflow};
 
 /// The stage of a status no stage maps.
 const UNMAPPED: u16 = u16::MAX;
@@ -55,6 +55,7 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
 
 /// `tl` as known at `at` (ms, within its window): see [`Timelines::known_at`].
 pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
+    let policy = tl.workflow.cycle_time_policy();
     let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
     let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
     let mut items = Vec::with_capacity(tl.items.len());
@@ -81,7 +82,7 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
             });
         }
         let kept_visits = &mut visits[first_visit..];
-        let instants = rules::instants(kept_visits, &kinds, &commits);
+        let instants = rules::instants(kept_visits, &kinds, &commits, policy);
         let done = instants.done(kept_visits);
         for v in &mut kept_visits[instants.done_run..] {
             v.end = v.start;
@@ -100,11 +101,18 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
             done,
             first_blocked,
             blocked: n_blocked,
+            // The status at the cut is known only if every visit and the last one whole.
+            last_state: if kept == own.len() && own[kept - 1].end <= at {
+                rec.last_state
+            } else {
+                NO_STATE
+            },
         });
     }
     Timelines {
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
+        state_names: Arc::clone(&tl.state_names),
         attributes: Arc::clone(&tl.attributes),
         resource_names: tl.resource_names.clone(),
         items,
@@ -151,6 +159,7 @@ pub(super) fn retain(tl: &Timelines, keep: impl Fn(&ItemRec) -> bool) -> Timelin
     Timelines {
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
+        state_names: Arc::clone(&tl.state_names),
         attributes: Arc::clone(&tl.attributes),
         resource_names: tl.resource_names.clone(),
         items,
@@ -382,6 +391,8 @@ struct Moves {
     skipped: u64,
     reopened: u64,
     after_done: u64,
+    /// The status of the last event used (`NO_STATE`: none).
+    last_state: u32,
 }
 
 /// The state of a derivation: the items and visits so far, and the ledger's counts.
@@ -407,6 +418,8 @@ struct Derivation<'a> {
     flag_at: Vec<u32>,
     /// Which stages block an item (`blocked = true`).
     blocking: Vec<bool>,
+    /// When cycle time starts.
+    policy: CycleTimePolicy,
     /// The blocked intervals so far, and the raw ones of the item being derived.
     blocked: Vec<Blocked>,
     raw_blocked: Vec<(i64, i64)>,
@@ -450,6 +463,7 @@ impl<'a> Derivation<'a> {
             flags,
             flag_at,
             blocking: wf.stages().iter().map(|s| s.blocked).collect(),
+            policy: wf.cycle_time_policy(),
             blocked: Vec::new(),
             raw_blocked: Vec::new(),
             used: 0,
@@ -545,7 +559,10 @@ impl<'a> Derivation<'a> {
         let (kinds, visits) = (&self.kinds, &mut self.visits);
         let work_span = &self.work_span[..];
         let (mut used, mut after_as_of) = (0u64, 0u64);
-        let mut moves = Moves::default();
+        let mut moves = Moves {
+            last_state: NO_STATE,
+            ..Moves::default()
+        };
         let raw_blocked = &mut self.raw_blocked;
         let mut cur: u16 = UNMAPPED;
         // Since when the item has been in a blocked status, if it is.
@@ -560,6 +577,7 @@ impl<'a> Derivation<'a> {
                 after_as_of += 1;
                 continue;
             }
+            moves.last_state = st;
             if s == BLOCKED {
                 // The item stays where it is (an item that begins blocked is in the first
                 // stage), blocked until its next status change.
@@ -622,7 +640,7 @@ impl<'a> Derivation<'a> {
             self.tally.add(WarningKind::ItemsWithoutEvents, id, name, 1);
             return;
         }
-        let instants = rules::instants(own, &self.kinds, &self.commits);
+        let instants = rules::instants(own, &self.kinds, &self.commits, self.policy);
         let Instants {
             arrival,
             commitment,
@@ -658,6 +676,7 @@ impl<'a> Derivation<'a> {
             done,
             first_blocked,
             blocked: n_blocked,
+            last_state: moves.last_state,
         });
     }
 
@@ -742,6 +761,7 @@ impl<'a> Derivation<'a> {
         Ok(Timelines {
             workflow: wf.clone(),
             item_names: Arc::clone(&log.item_names),
+            state_names: Arc::new(log.state_names.clone()),
             attributes: Arc::clone(&log.attributes),
             resource_names: log.resource_names.clone(),
             items: self.items,

@@ -192,7 +192,13 @@ struct ItemRec {
     /// Where its blocked intervals are (in [`Timelines`]' `blocked`), and how many.
     first_blocked: u32,
     blocked: u32,
+    /// The status of its last event used (an index of the timelines' `state_names`), or
+    /// `NO_STATE` when not known.
+    last_state: u32,
 }
+
+/// The `last_state` of an item whose last status is not known.
+pub(crate) const NO_STATE: u32 = u32::MAX;
 
 /// The stage visits of every item of a log, under a workflow, observed until `as_of`.
 ///
@@ -245,6 +251,8 @@ struct ItemRec {
 pub struct Timelines {
     workflow: Workflow,
     item_names: Arc<Names>,
+    /// The log's statuses (for [`ItemTimeline::state`]).
+    state_names: Arc<Names>,
     attributes: Arc<Attributes>,
     /// The names of the log's resources, when it keeps them.
     resource_names: Option<Arc<Names>>,
@@ -548,6 +556,14 @@ impl<'a> ItemTimeline<'a> {
     #[inline]
     pub(crate) fn done_ms(&self) -> Option<i64> {
         self.rec.done
+    }
+
+    /// The tool status of its last event: its status at `as_of` (`None` in timelines cut
+    /// by [`Timelines::known_at`] before its last event, whose status within a stage is
+    /// not kept).
+    pub fn state(&self) -> Option<&'a str> {
+        let tl: &'a Timelines = self.tl;
+        (self.rec.last_state != NO_STATE).then(|| &tl.state_names[self.rec.last_state as usize])
     }
 
     /// The intervals in which it was blocked, in time order (see [`Blocked`]): flagged,

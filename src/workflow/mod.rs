@@ -115,7 +115,72 @@ impl Stage {
     }
 }
 
-/// The file form: `commitment`, `blocked_states` and ordered `[[stage]]` tables.
+/// What a move back to a backlog stage does to an item's commitment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BacklogReturn {
+    /// The first commitment stands: the item stays work in progress, and its cycle time
+    /// runs from its first commitment (DESIGN's definition, the default).
+    #[default]
+    Keep,
+    /// The commitment is undone: the item is not started until it is committed again,
+    /// and its cycle time runs from that new commitment.
+    Restart,
+}
+
+/// From which commitment a reopened item's cycle time runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reopen {
+    /// From its first commitment: the time spent done before reopening is in its cycle
+    /// time (DESIGN's definition, the default).
+    #[default]
+    First,
+    /// From its latest commitment: the first entry into a committing stage after it was
+    /// last reopened (the rework is a new cycle).
+    Latest,
+}
+
+/// When an item's cycle time starts: a policy of the workflow file's `[cycle_time]` table.
+///
+/// ```toml
+/// [cycle_time]
+/// backlog_return = "restart"   # or "keep" (the default)
+/// reopen = "latest"            # or "first" (the default)
+/// ```
+///
+/// Done is always the start of the item's trailing run of done visits; the policies move
+/// only the commitment. Lead time still runs from the item's first event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CycleTimePolicy {
+    /// What a move back to a backlog stage after commitment does.
+    #[serde(default)]
+    pub backlog_return: BacklogReturn,
+    /// From which commitment a reopened item's cycle time runs.
+    #[serde(default)]
+    pub reopen: Reopen,
+}
+
+impl CycleTimePolicy {
+    /// A policy: what a move back to the backlog does, and from which commitment a
+    /// reopened item's cycle time runs.
+    pub fn new(backlog_return: BacklogReturn, reopen: Reopen) -> CycleTimePolicy {
+        CycleTimePolicy {
+            backlog_return,
+            reopen,
+        }
+    }
+
+    /// Whether it is the default (DESIGN's definition).
+    pub fn is_default(&self) -> bool {
+        *self == CycleTimePolicy::default()
+    }
+}
+
+/// The file form: `commitment`, `blocked_states`, `[cycle_time]` and ordered `[[stage]]`
+/// tables.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkflowFile {
@@ -123,6 +188,8 @@ struct WorkflowFile {
     commitment: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     blocked_states: Vec<String>,
+    #[serde(default, skip_serializing_if = "CycleTimePolicy::is_default")]
+    cycle_time: CycleTimePolicy,
     #[serde(rename = "stage", default)]
     stages: Vec<Stage>,
 }
@@ -224,6 +291,8 @@ pub struct Workflow {
     by_state: HashMap<String, usize>,
     /// Statuses that block an item where it is (see [`Workflow::blocked_states`]).
     blocked_states: Vec<String>,
+    /// When cycle time starts.
+    policy: CycleTimePolicy,
 }
 
 impl Workflow {
@@ -267,8 +336,25 @@ impl Workflow {
     fn parse(text: &str, file: Option<&str>) -> Result<Workflow> {
         let f: WorkflowFile =
             toml::from_str(text).map_err(|source| Error::toml(file, text, source))?;
-        Workflow::validated(f.stages, f.commitment.as_deref(), file)?
-            .blocked_in(f.blocked_states, file)
+        Ok(
+            Workflow::validated(f.stages, f.commitment.as_deref(), file)?
+                .blocked_in(f.blocked_states, file)?
+                .with_cycle_time_policy(f.cycle_time),
+        )
+    }
+
+    /// The same workflow with this cycle-time policy ([`CycleTimePolicy`]).
+    #[must_use]
+    pub fn with_cycle_time_policy(mut self, policy: CycleTimePolicy) -> Workflow {
+        self.policy = policy;
+        self
+    }
+
+    /// When cycle time starts: what a move back to the backlog does, and from which
+    /// commitment a reopened item's cycle time runs (both DESIGN's definition unless the
+    /// file's `[cycle_time]` table says otherwise).
+    pub fn cycle_time_policy(&self) -> CycleTimePolicy {
+        self.policy
     }
 
     /// The same workflow in which these statuses block an item where it is: entering one
@@ -325,6 +411,7 @@ impl Workflow {
         let f = WorkflowFile {
             commitment: Some(self.commitment_stage().name.clone()),
             blocked_states: self.blocked_states.clone(),
+            cycle_time: self.policy,
             stages: self.stages.clone(),
         };
         toml::to_string(&f).unwrap_or_default()
@@ -429,6 +516,7 @@ impl Workflow {
             commitment,
             by_state,
             blocked_states: Vec::new(),
+            policy: CycleTimePolicy::default(),
         })
     }
 
