@@ -553,7 +553,7 @@ fn blocked(o: &mut String, b: &BlockedTime) -> fmt::Result {
         for (stage, days) in b.stage_days.iter().filter(|s| s.1 > 0.0) {
             writeln!(
                 o,
-                "    {:<width$}{:>9}  {}",
+                "    {:<width$}{:>9}{:>6}",
                 cut(stage, 21),
                 f(Some(*days), 1),
                 pct(Some(days / total))
