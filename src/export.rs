@@ -5,7 +5,7 @@ use std::io;
 
 use crate::error::{Error, Result};
 use crate::time::ms_to_datetime;
-use crate::timeline::Timelines;
+use crate::timeline::{ItemTimeline, Timelines};
 
 /// The wide layout to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,9 +13,12 @@ use crate::timeline::Timelines;
 pub enum WideLayout {
     /// `ID, Link, Name, <stages…>, <attributes…>`: ActionableAgile's import layout.
     ActionableAgile,
-    /// `ID, Link, Name, <stages…>, Type, Status, Resolution, <attributes…>`: the "cycle
-    /// time data" of jira-agile-metrics (its `Type` is the item attribute `type` or `Type`,
-    /// its `Status` the item's current stage).
+    /// `ID, Link, Name, <stages…>, Type, Status, Resolution, <attributes…>, Blocked Days`:
+    /// the "cycle time data" of jira-agile-metrics (its `Name` is the item attribute
+    /// `summary` or `name`, its `Type` the attribute `type`, its `Status` the tool status of
+    /// the item's last event, or its current stage when the log has none; a stage skipped
+    /// takes the date of the next stage reached, as jira-agile-metrics fills it; `Blocked
+    /// Days` counted as jira-agile-metrics counts them).
     JiraAgileMetrics,
 }
 
@@ -39,8 +42,18 @@ impl WideLayout {
 /// Writes one row per item: the date (`YYYY-MM-DD`, UTC) it entered each stage of the
 /// workflow, in workflow order, as jira-agile-metrics computes them: the first entry into a
 /// stage counts, and a move back to a stage clears the dates of the stages after it (they
-/// are set again when the item re-enters them). A stage never entered is an empty cell.
-/// The item attributes follow the stage columns. Returns the number of rows written.
+/// are set again when the item re-enters them). A stage never entered is an empty cell,
+/// except in the jira-agile-metrics layout, where a stage skipped (one before the last stage
+/// reached) takes the date of the next stage reached, as jira-agile-metrics fills it. The
+/// item attributes follow the stage columns. Returns the number of rows written.
+///
+/// The jira-agile-metrics layout ends with `Blocked Days`, counted as jira-agile-metrics
+/// counts them: for each blocked interval ([`crate::Blocked`]) that begins in a stage of
+/// work in progress (the commitment stage or a later one before done), the calendar days
+/// (UTC) from its start to its end (the flag cleared, the item done, or the end of
+/// observation). An interval from the 4th 10:00 to the 5th 08:00 is one day; one from the
+/// 4th 08:00 to the 4th 18:00 none. This is not [`crate::ItemTimeline::blocked_days`],
+/// which counts the instants.
 ///
 /// # Examples
 ///
@@ -85,6 +98,10 @@ pub fn write_wide<W: io::Write>(
         .map(String::as_str)
         .collect();
     let is_type = |a: &str| a.eq_ignore_ascii_case("type");
+    let jam = layout == WideLayout::JiraAgileMetrics;
+    let is_name =
+        |a: &str| jam && (a.eq_ignore_ascii_case("summary") || a.eq_ignore_ascii_case("name"));
+    let name_attr = attrs.iter().copied().find(|a| is_name(a));
     let mut w = csv::Writer::from_writer(out);
     let io = Error::write_csv;
     let mut header: Vec<&str> = vec!["ID", "Link", "Name"];
@@ -93,7 +110,8 @@ pub fn write_wide<W: io::Write>(
         WideLayout::ActionableAgile => header.extend(attrs.iter().copied()),
         WideLayout::JiraAgileMetrics => {
             header.extend(["Type", "Status", "Resolution"]);
-            header.extend(attrs.iter().copied().filter(|a| !is_type(a)));
+            header.extend(attrs.iter().copied().filter(|a| !is_type(a) && !is_name(a)));
+            header.push("Blocked Days");
         }
     }
     w.write_record(&header).map_err(io)?;
@@ -111,10 +129,18 @@ pub fn write_wide<W: io::Write>(
                 *d = None;
             }
         }
+        if jam {
+            fill_skipped(&mut dates);
+        }
         row.clear();
         row.push(item.id().to_owned());
         row.push(String::new());
-        row.push(String::new());
+        row.push(
+            name_attr
+                .and_then(|a| item.attribute(a))
+                .unwrap_or("")
+                .to_owned(),
+        );
         for d in &dates {
             row.push(d.map_or_else(String::new, |ms| {
                 ms_to_datetime(ms).format("%Y-%m-%d").to_string()
@@ -130,9 +156,19 @@ pub fn write_wide<W: io::Write>(
                         .find(|a| is_type(a))
                         .map_or_else(String::new, |a| attr(a)),
                 );
-                row.push(stages[item.current_stage()].name.clone());
+                row.push(
+                    item.state()
+                        .unwrap_or(&stages[item.current_stage()].name)
+                        .to_owned(),
+                );
                 row.push(String::new());
-                row.extend(attrs.iter().filter(|a| !is_type(a)).map(|a| attr(a)));
+                row.extend(
+                    attrs
+                        .iter()
+                        .filter(|a| !is_type(a) && !is_name(a))
+                        .map(|a| attr(a)),
+                );
+                row.push(calendar_blocked_days(&item).to_string());
             }
         }
         w.write_record(&row).map_err(io)?;
@@ -140,4 +176,31 @@ pub fn write_wide<W: io::Write>(
     }
     w.flush().map_err(Error::write)?;
     Ok(n)
+}
+
+/// jira-agile-metrics' fill of skipped stages: walking the stages from the last, each
+/// stage without a date before a stage with one takes the date of the next stage reached.
+fn fill_skipped(dates: &mut [Option<i64>]) {
+    let mut next: Option<i64> = None;
+    for d in dates.iter_mut().rev() {
+        match d {
+            Some(t) => next = Some(*t),
+            None => *d = next,
+        }
+    }
+}
+
+/// `Blocked Days` as jira-agile-metrics counts them (see [`write_wide`]).
+fn calendar_blocked_days(item: &ItemTimeline<'_>) -> i64 {
+    let wf = item.timelines().workflow();
+    let visits = item.visits();
+    item.blocked()
+        .iter()
+        .filter(|b| {
+            // The stage the item was in when it became blocked.
+            let at = visits.partition_point(|v| v.start_ms() <= b.start_ms());
+            at > 0 && wf.commits(visits[at - 1].stage())
+        })
+        .map(|b| (b.end().date_naive() - b.start().date_naive()).num_days())
+        .sum()
 }

@@ -170,12 +170,12 @@ pub use log::{
     OpenLog, Preset, RejectedRow, Warning, WarningKind, default_memory_budget, detect,
 };
 pub use metrics::{
-    AgingItem, Assumption, Bottleneck, CONSTRAINT_UTILISATION, ClassOptions, ClassRow, ClassedItem,
-    Classes, Evidence, GroupRow, GroupedReport, ItemCounts, ItemMetrics, LittlesLaw,
-    MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow, Parents, Period, RegimeKind,
-    RegimeWarning, Report, Series, SleAging, SleSource, SleStatus, StageEvidence, StageMetrics,
-    StageTime, Throughput, UnmappedValue, Violation, Window, WindowCheck, Wip, WorkflowWarning,
-    WorkflowWarningKind,
+    AgingItem, Assumption, BlockedItem, BlockedTime, Bottleneck, CONSTRAINT_UTILISATION,
+    ClassOptions, ClassRow, ClassedItem, Classes, Evidence, GroupRow, GroupedReport, ItemCounts,
+    ItemMetrics, LittlesLaw, MAX_ACTIVE_STAGES, Metrics, MetricsOptions, ParentRow, Parents,
+    Period, RegimeKind, RegimeWarning, Report, Series, SleAging, SleSource, SleStatus,
+    StageEvidence, StageMetrics, StageTime, Throughput, UnmappedValue, Violation, Window,
+    WindowCheck, Wip, WorkflowWarning, WorkflowWarningKind,
 };
 pub use model::{
     Analysis, ArrivalFit, ArrivalModel, Arrivals, Backtest, BacktestOptions, Batch, Calendar,
@@ -205,8 +205,11 @@ pub use report::{
 };
 pub use stats::{Histogram, Sample, Summary, plural};
 pub use time::{TimeFormat, parse_instant, parse_offset};
-pub use timeline::{ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
-pub use workflow::{ClassMap, ClassSpec, Sle, Stage, StageKind, Workflow, WorkflowBuilder};
+pub use timeline::{Blocked, ItemStatus, ItemTimeline, TimelineOptions, Timelines, Visit};
+pub use workflow::{
+    BacklogReturn, ClassMap, ClassSpec, CycleTimePolicy, Reopen, Sle, Stage, StageKind, Workflow,
+    WorkflowBuilder,
+};
 
 /// The README's code, compiled and run as doc tests.
 #[cfg(doctest)]

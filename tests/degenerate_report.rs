@@ -64,6 +64,8 @@ const NULLABLE: &[&str] = &[
     ".bottleneck.ranking[].servers",
     ".bottleneck.ranking[].capacity_per_day",
     ".aging[].percentile_passed",
+    ".blocked",
+    ".blocked.share_of_cycle_time",
     ".window_check.since",
     ".window_check.until",
     ".window_check.warnings[].since",

@@ -299,3 +299,39 @@ fn a_guessed_workflow_is_shown_and_judged() {
         );
     }
 }
+
+#[test]
+fn blocked_time_has_a_section_when_the_workflow_can_tell_it() {
+    // SMALL with B blocked 03-05 to 03-06 while in Work (a "Blocked" status), and C blocked
+    // from 03-06 to the end (03-07): B's cycle time is 5 days, 1 of them blocked; A and B
+    // done, 8 days of cycle time in all.
+    let csv = "id,state,timestamp\n\
+        A,Queue,2024-03-01\nA,Work,2024-03-03\nA,Done,2024-03-04\n\
+        B,Queue,2024-03-02\nB,Work,2024-03-04\nB,Blocked,2024-03-05\nB,Work,2024-03-06\n\
+        B,Done,2024-03-07\nC,Queue,2024-03-04\nC,Work,2024-03-06\nC,Blocked,2024-03-06\n";
+    let log = LogReader::builder().build().read(csv.as_bytes()).unwrap();
+    let wf = workflow().with_blocked_states(["Blocked"]).unwrap();
+    let tl = Timelines::new(&log, &wf).unwrap();
+    let metrics = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+    let report = metrics.report().unwrap();
+    let mut page = Vec::new();
+    write_html_report_with(
+        &report,
+        &metrics,
+        &HtmlOptions::new().forecast(false),
+        &mut page,
+    )
+    .unwrap();
+    let t = text(&String::from_utf8(page).unwrap());
+    // 1 blocked day of 8: 12.5%, shown whole.
+    assert!(
+        t.contains("12% of the cycle time of the items done was blocked (1.0 blocked days); 2 items were blocked at some time after commitment, and 1 item is now."),
+        "{t}"
+    );
+    // Both blocks were in Work: 1 item-day for B, 1 for C.
+    assert!(t.contains("Work2.0100%"), "{t}");
+    assert!(t.contains("CWork1.02024-03-06 00:00"), "{t}");
+    // Without blocked statuses, no section.
+    let plain = text(&page_of(SMALL, &HtmlOptions::new().forecast(false)));
+    assert!(!plain.contains("Blocked time"));
+}

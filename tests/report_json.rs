@@ -84,6 +84,7 @@ fn the_keys_are_exactly_the_documented_ones() {
             "aging",
             "data_quality",
             "window_check",
+            "blocked",
         ])
     );
     assert_eq!(

@@ -76,13 +76,13 @@ fn items_csv_is_cycle_time_data_and_reads_back_as_wide() {
     assert_eq!(
         lines.next().unwrap(),
         "ID,Link,Name,Backlog,Dev,Ready,Test,Done,Status,Lead time (days),Cycle time (days),\
-         Age (days),Active (days),Waiting (days),Flow efficiency,Backward moves,Current stage,\
+         Age (days),Active (days),Waiting (days),Blocked (days),Flow efficiency,Backward moves,Current stage,\
          Backlog (days),Dev (days),Ready (days),Test (days),Done (days),team"
     );
     assert_eq!(
         lines.next().unwrap(),
         "A,,,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-03T12:00:00Z,2024-01-04T00:00:00Z,\
-         2024-01-05T00:00:00Z,done,4,3,,2.5,0.5,0.8333,0,Done,1,1.5,0.5,1,0,red"
+         2024-01-05T00:00:00Z,done,4,3,,2.5,0.5,,0.8333,0,Done,1,1.5,0.5,1,0,red"
     );
     // B skipped Ready: empty cell.
     assert!(

@@ -115,6 +115,16 @@ pub struct Event<'a> {
     pub resource: Option<&'a str>,
 }
 
+/// A flag set on an item or cleared (Jira's "Flagged" field, an impediment): the item is
+/// blocked from a set until the next clear, whatever its status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Flag {
+    pub(crate) item: u32,
+    pub(crate) time: i64,
+    /// Set (`true`) or cleared.
+    pub(crate) on: bool,
+}
+
 /// The resource of every event (who did the work), kept only when a reader is asked for it:
 /// names interned, one id per event (`NONE` for an event that names no one).
 #[derive(Clone, Debug, Default)]
@@ -185,6 +195,8 @@ pub struct EventLog {
     pub(crate) stats: ReadStats,
     /// The distinct values of each column in the first rows (CSV logs of the long layout).
     pub(crate) sample: Option<Box<ColumnSample>>,
+    /// Flags set and cleared, in the order read.
+    pub(crate) flags: Vec<Flag>,
 }
 
 impl EventLog {
@@ -196,6 +208,12 @@ impl EventLog {
     /// The number of events.
     pub fn len(&self) -> usize {
         self.ev_time.len()
+    }
+
+    /// How many times a flag was set on an item or cleared
+    /// ([`EventLogBuilder::flag`]): not events, but the blocked intervals' ends.
+    pub fn flags(&self) -> usize {
+        self.flags.len()
     }
 
     /// Whether the log has no events.
@@ -415,6 +433,8 @@ pub struct EventLogBuilder {
     pub(crate) sample: Option<Box<ColumnSample>>,
     /// The first states seen, by key.
     few_states: Vec<(ShortKey, u32)>,
+    /// Flags set and cleared.
+    flags: Vec<Flag>,
     /// The last item id seen (its bytes kept only if its key does not tell it apart) and
     /// its index (rows of one item usually come together).
     last_key: ShortKey,
@@ -509,6 +529,44 @@ impl EventLogBuilder {
         {
             *last = resource;
         }
+    }
+
+    /// Records that `item` was flagged as blocked at `time` (`blocked = true`: Jira's
+    /// "Flagged" set to "Impediment"), or its flag cleared (`false`). The item is blocked
+    /// from a set until the next clear, whatever its status; a flag never cleared blocks it
+    /// until it is done. The item is created if it has no event yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use valuestream::EventLog;
+    ///
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 3, d, 0, 0, 0).unwrap();
+    /// let mut b = EventLog::builder();
+    /// b.push("A-1", "Dev", t(1));
+    /// b.flag("A-1", t(2), true);
+    /// b.flag("A-1", t(4), false);
+    /// b.push("A-1", "Done", t(5));
+    /// let log = b.build();
+    /// assert_eq!((log.len(), log.flags()), (2, 2));
+    /// ```
+    pub fn flag(&mut self, item: &str, time: DateTime<Utc>, blocked: bool) {
+        let i = self.item_index(item.as_bytes()).unwrap_or(0);
+        self.flags.push(Flag {
+            item: i,
+            time: datetime_to_ms(time),
+            on: blocked,
+        });
+    }
+
+    /// Records a flag by item id, at `time_ms`.
+    pub(crate) fn flag_ids(&mut self, item: u32, time_ms: i64, on: bool) {
+        self.flags.push(Flag {
+            item,
+            time: time_ms,
+            on,
+        });
     }
 
     /// Sets attribute `key` of `item` to `value` (the last value set wins). The item is
@@ -636,8 +694,12 @@ impl EventLogBuilder {
                 ev_time.extend_from_slice(&part.ev_time);
             }
         };
-        let (items, ev_item, attributes) =
-            (&mut self.items, &mut self.ev_item, &mut self.attributes);
+        let (items, ev_item, attributes, flags) = (
+            &mut self.items,
+            &mut self.ev_item,
+            &mut self.attributes,
+            &mut self.flags,
+        );
         let copied = std::thread::scope(|s| {
             let copier = std::thread::Builder::new()
                 .spawn_scoped(s, || copy_columns(&mut *ev_state, &mut *ev_time));
@@ -645,6 +707,10 @@ impl EventLogBuilder {
                 let map = items.absorb(&part.items);
                 ev_item.extend(part.ev_item.iter().map(|&i| map[i as usize]));
                 attributes.append(&part.attributes, &map);
+                flags.extend(part.flags.iter().map(|f| Flag {
+                    item: map[f.item as usize],
+                    ..*f
+                }));
             }
             copier.is_ok_and(|h| h.join().is_ok())
         });
@@ -744,6 +810,7 @@ impl EventLogBuilder {
             ev_resource,
             stats: self.stats,
             sample: self.sample,
+            flags: self.flags,
         }
     }
 }

@@ -35,8 +35,12 @@ pub struct ItemCounts {
 /// - **Age** = end of the window − commitment (items in progress only).
 /// - **Time in stage** = the sum of the item's visits to the stage (rework included).
 /// - **Active** and **waiting** time: the time in `active` and in `wait` stages between
-///   commitment and done (or the window's end). Time moved back to a backlog stage, or
-///   spent done before being reopened, is neither, so `active + waiting ≤ cycle time`.
+///   commitment and done (or the window's end), time blocked in an active stage counting
+///   as waiting. Time moved back to a backlog stage, or spent done before being reopened,
+///   is neither, so `active + waiting ≤ cycle time`.
+/// - **Blocked time**: the time between commitment and done (or the window's end) in
+///   which the item was blocked (flagged, in a blocked status or a blocked stage: see
+///   [`crate::Blocked`]), in any stage.
 /// - **Flow efficiency** = active time / cycle time (done items with a cycle time > 0).
 /// - **Backward moves**: moves to a stage declared earlier, other than reopening.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -64,10 +68,14 @@ pub struct ItemMetrics {
     pub stage_days: Vec<f64>,
     /// When it first entered each stage (indexed like the workflow's stages).
     pub entered: Vec<Option<DateTime<Utc>>>,
-    /// Days in active stages between commitment and done (or the window's end).
+    /// Days in active stages between commitment and done (or the window's end), not
+    /// blocked.
     pub active_days: f64,
-    /// Days in wait stages between commitment and done (or the window's end).
+    /// Days in wait stages between commitment and done (or the window's end), and days
+    /// blocked in active stages.
     pub wait_days: f64,
+    /// Days blocked between commitment and done (or the window's end).
+    pub blocked_days: f64,
     /// Active days / cycle time.
     pub flow_efficiency: Option<f64>,
     /// Moves back to an earlier stage.
@@ -102,6 +110,7 @@ pub(crate) fn item_metrics(
         entered: entered.iter().map(|t| t.map(ms_to_datetime)).collect(),
         active_days: ms_to_days(d.active_ms),
         wait_days: ms_to_days(d.wait_ms),
+        blocked_days: ms_to_days(d.blocked_ms),
         flow_efficiency: cycle.and_then(|c| flow_efficiency(d.active_ms.into(), c.into())),
         backward_moves: s.backward_moves(),
         current_stage: d.current_stage,

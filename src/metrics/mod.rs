@@ -1,5 +1,6 @@
 //! Flow metrics of timelines: per item, per day, per stage, the constraint, Little's law.
 
+mod blocked;
 mod bottleneck;
 mod classes;
 mod groups;
@@ -16,6 +17,7 @@ mod workflow_check;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use blocked::{BlockedItem, BlockedTime};
 pub use bottleneck::{Bottleneck, CONSTRAINT_UTILISATION, Evidence, StageEvidence, StageTime};
 pub use classes::{
     ClassOptions, ClassRow, ClassedItem, Classes, SleAging, SleSource, SleStatus, UnmappedValue,
@@ -260,6 +262,13 @@ impl<'a> Metrics<'a> {
         items::aging(&self.clip, &self.pass(false).in_progress, cycle_times)
     }
 
+    /// Blocked time over the window: its share of the cycle time, per stage, the items
+    /// blocked now; `None` when the log and the workflow cannot tell it
+    /// ([`Timelines::tracks_blocked`]).
+    pub fn blocked(&self) -> Option<BlockedTime> {
+        blocked::blocked_time(&self.clip)
+    }
+
     /// Whether the window holds one steady stream of work: an extract of recent items plus
     /// old ones still open, a change of the arrival rate, a stale backlog ([`WindowCheck`]).
     pub fn window_check(&self) -> WindowCheck {
@@ -307,6 +316,7 @@ impl<'a> Metrics<'a> {
             bottleneck,
             data_quality: self.clip.timelines().quality().clone(),
             window_check,
+            blocked: self.blocked(),
             window: self.window(),
             lead_times: lead,
             cycle_times: cycle,

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{
-    AgingItem, Bottleneck, ItemCounts, LittlesLaw, Metrics, MetricsOptions, Series, StageMetrics,
-    Throughput, Window, WindowCheck, Wip,
+    AgingItem, BlockedTime, Bottleneck, ItemCounts, LittlesLaw, Metrics, MetricsOptions, Series,
+    StageMetrics, Throughput, Window, WindowCheck, Wip,
 };
 use crate::error::Result;
 use crate::log::DataQuality;
@@ -36,6 +36,7 @@ use crate::timeline::Timelines;
 /// | `bottleneck` | `{stage, constrained, reason, ranking[], time_ranking[]}` ([`Bottleneck`]); each ranking entry `{stage, evidence[], utilisation, servers, servers_estimated, capacity_per_day, wait_stages[], wait_days, queue_growth, near_capacity}`; each time-ranking entry `{stage, kind, item_days, share}` ([`StageTime`](super::StageTime)). `constrained` is false, and `stage` `null`, when no active stage is near its capacity ([`CONSTRAINT_UTILISATION`](super::CONSTRAINT_UTILISATION)); the reason then says "No capacity constraint" and where the time goes |
 /// | `aging[]` | items in progress at the end, oldest first: `{id, stage, age_days, percentile_passed}` ([`AgingItem`]) |
 /// | `data_quality` | the ledger, as `valuestream check --json` prints it ([`DataQuality`]) |
+/// | `blocked` | `{items, done_days, share_of_cycle_time, stages[] {stage, days}, now[] {id, stage, since, days}}` ([`BlockedTime`]), or `null` when neither the log (flags) nor the workflow (`blocked_states`, a `blocked = true` stage) can tell blocked time |
 /// | `window_check` | `{steady, warnings[], since, until}` ([`WindowCheck`]): whether the window holds one steady stream of work; each warning `{kind, message, since, until}` (an extract of recent items plus old open ones, a change of the arrival rate, a stale backlog) with the steady window it suggests |
 ///
 /// `valuestream report --json` (and `check --json`) adds one key of its own when the
@@ -61,6 +62,8 @@ use crate::timeline::Timelines;
 /// - every item done in no time: `flow_efficiency`; `bottleneck.ranking[].capacity_per_day`
 ///   when no visit to the stage ended in the window, every one took no time, or the stage
 ///   has no servers;
+/// - `blocked` when neither the log nor the workflow can tell blocked time;
+///   `blocked.share_of_cycle_time` when no item was done or every cycle time was 0;
 /// - `littles_law.relative_error` when one of its three terms is `null` or the mean WIP is
 ///   0;
 /// - `stages[].visit_days` figures for a stage no visit to ended in the window;
@@ -129,6 +132,9 @@ pub struct Report {
     pub data_quality: DataQuality,
     /// Whether the window holds one steady stream of work, and if not, the steady window.
     pub window_check: WindowCheck,
+    /// Blocked time: its share of the cycle time, per stage, the items blocked now;
+    /// `None` (JSON `null`) when the log and the workflow cannot tell it.
+    pub blocked: Option<BlockedTime>,
     /// The window measured (not in the JSON).
     #[serde(skip)]
     pub window: Window,

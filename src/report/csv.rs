@@ -71,10 +71,12 @@ fn share(x: Option<f64>) -> String {
 /// jira-agile-metrics and ActionableAgile: `ID, Link, Name`, then one column per workflow
 /// stage holding the instant the item first entered it (RFC 3339, UTC; empty if never),
 /// then `Status, Lead time (days), Cycle time (days), Age (days), Active (days),
-/// Waiting (days), Flow efficiency, Backward moves, Current stage`, then the days spent in
-/// each stage (`<stage> (days)`), then the item attributes the log keeps. `Link` and
-/// `Name` are empty (event logs do not carry them), and so are the times an item does not
-/// have (a lead or cycle time before it is done, a flow efficiency for a cycle time of 0).
+/// Waiting (days), Blocked (days), Flow efficiency, Backward moves, Current stage`, then
+/// the days spent in each stage (`<stage> (days)`), then the item attributes the log
+/// keeps. `Link` and `Name` are empty (event logs do not carry them), and so are the times
+/// an item does not have (a lead or cycle time before it is done, a flow efficiency for a
+/// cycle time of 0) and `Blocked (days)` when blocked time is not known
+/// ([`crate::Timelines::tracks_blocked`]).
 ///
 /// The stage columns read back with the wide format of [`crate::LogReader`].
 ///
@@ -114,6 +116,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
     let tl = metrics.timelines();
     let stages = tl.workflow().stages();
     let attrs = &tl.attributes().names;
+    let tracks_blocked = tl.tracks_blocked();
     let mut out = ::csv::Writer::from_writer(w);
     let mut header: Vec<String> = vec!["ID".into(), "Link".into(), "Name".into()];
     header.extend(stages.iter().map(|s| s.name.clone()));
@@ -125,6 +128,7 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
             "Age (days)",
             "Active (days)",
             "Waiting (days)",
+            "Blocked (days)",
             "Flow efficiency",
             "Backward moves",
             "Current stage",
@@ -147,6 +151,11 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         row.push(days(m.age_days));
         row.push(days(Some(m.active_days)));
         row.push(days(Some(m.wait_days)));
+        row.push(if tracks_blocked {
+            days(Some(m.blocked_days))
+        } else {
+            String::new()
+        });
         row.push(share(m.flow_efficiency));
         row.push(m.backward_moves.to_string());
         row.push(stages[m.current_stage].name.clone());

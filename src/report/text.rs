@@ -3,8 +3,8 @@
 use std::fmt::{self, Write as _};
 
 use crate::metrics::{
-    Bottleneck, ClassRow, Classes, GroupRow, GroupedReport, LittlesLaw, ParentRow, Parents, Report,
-    SleSource, SleStatus, WindowCheck,
+    BlockedTime, Bottleneck, ClassRow, Classes, GroupRow, GroupedReport, LittlesLaw, ParentRow,
+    Parents, Report, SleSource, SleStatus, WindowCheck,
 };
 use crate::stats::{Summary, plural};
 use crate::workflow::ClassMap;
@@ -88,6 +88,9 @@ impl fmt::Display for Report {
         stages(&mut o, self)?;
         bottleneck(&mut o, &self.bottleneck)?;
         aging(&mut o, self)?;
+        if let Some(b) = &self.blocked {
+            blocked(&mut o, b)?;
+        }
         writeln!(o)?;
         write!(o, "{}", self.data_quality)?;
         fm.write_str(&o)
@@ -684,6 +687,65 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
             o,
             "  … and {} more (all are in the JSON output)",
             count((r.aging.len() - AGING_SHOWN) as u64)
+        )?;
+    }
+    Ok(())
+}
+
+/// Blocked time: its share of the cycle time, where it was, the items blocked now.
+fn blocked(o: &mut String, b: &BlockedTime) -> fmt::Result {
+    writeln!(
+        o,
+        "\nBlocked time: {} of the cycle time of the items done ({} blocked days); {} blocked at some time after commitment",
+        pct(b.share_of_cycle_time),
+        f(Some(b.done_days), 1),
+        plural(b.items, "item was", "items were")
+    )?;
+    let total: f64 = b.stage_days.iter().map(|s| s.1).sum();
+    if total > 0.0 {
+        let width = b
+            .stage_days
+            .iter()
+            .map(|s| s.0.chars().count().min(21))
+            .max()
+            .unwrap_or(0)
+            + 2;
+        writeln!(o, "  where (item-days blocked in the window):")?;
+        for (stage, days) in b.stage_days.iter().filter(|s| s.1 > 0.0) {
+            writeln!(
+                o,
+                "    {:<width$}{:>9}{:>6}",
+                cut(stage, 21),
+                f(Some(*days), 1),
+                pct(Some(days / total))
+            )?;
+        }
+    }
+    writeln!(
+        o,
+        "  blocked now: {}",
+        plural(b.now.len() as u64, "item", "items")
+    )?;
+    let shown: Vec<&str> = b
+        .now
+        .iter()
+        .take(AGING_SHOWN)
+        .map(|a| a.id.as_str())
+        .collect();
+    for (a, id) in b.now.iter().zip(distinct_ids(&shown, 23)) {
+        writeln!(
+            o,
+            "    {id:<24}{:<22}{:>9} days, since {}",
+            cut(&a.stage, 21),
+            f(Some(a.days), 1),
+            a.since.format("%Y-%m-%d %H:%M")
+        )?;
+    }
+    if b.now.len() > AGING_SHOWN {
+        writeln!(
+            o,
+            "    … and {} more (all are in the JSON output)",
+            count((b.now.len() - AGING_SHOWN) as u64)
         )?;
     }
     Ok(())

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::blocked::{self, Blocked};
 use super::rules;
 use super::{ItemStatus, Timelines, Visit};
 use crate::error::{Error, Result};
@@ -121,10 +122,12 @@ impl Segment {
 /// An item's durations over the window, from [`Clip::durations`].
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Durations {
-    /// Time in active stages after commitment (ms).
+    /// Time in active stages after commitment, not blocked (ms).
     pub(crate) active_ms: i64,
-    /// Time in wait stages after commitment (ms).
+    /// Time in wait stages after commitment, and blocked time in active stages (ms).
     pub(crate) wait_ms: i64,
+    /// Blocked time after commitment (ms), in any stage.
+    pub(crate) blocked_ms: i64,
     /// The stage of its last visit in the window.
     pub(crate) current_stage: usize,
 }
@@ -161,6 +164,7 @@ impl<'a> Clip<'a> {
         let filters = attribute_filters(tl, attributes)?;
         let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
         let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
+        let policy = tl.workflow.cycle_time_policy();
         let attrs = &tl.attributes;
         let mut items = Vec::with_capacity(tl.items.len());
         let mut matched = 0usize;
@@ -193,7 +197,7 @@ impl<'a> Clip<'a> {
             }
             let (commitment, backward) = if clipped {
                 (
-                    rules::commitment(vis, &commits),
+                    rules::commitment(vis, &kinds, &commits, policy),
                     rules::backward_moves(vis, &kinds),
                 )
             } else {
@@ -359,26 +363,56 @@ impl<'a> Clip<'a> {
         let Some(c) = s.commitment() else {
             return out;
         };
+        let blocked = self.blocked(s);
         for seg in self.segments(s) {
-            let after = (seg.end - seg.start.max(c)).max(0);
+            let from = seg.start.max(c);
+            let after = (seg.end - from).max(0);
             match self.kinds[seg.stage] {
-                StageKind::Active => out.active_ms += after,
+                StageKind::Active => {
+                    // Blocked time in an active stage is waiting.
+                    let held = blocked::overlap_ms(blocked, from, seg.end);
+                    out.active_ms += after - held;
+                    out.wait_ms += held;
+                }
                 StageKind::Wait => out.wait_ms += after,
                 _ => {}
             }
         }
+        out.blocked_ms = self.blocked_ms(s);
         out
     }
 
-    /// An item's time in active stages after commitment (ms), without per-stage buffers.
+    /// An item's **active time**: its time in active stages after commitment, less the
+    /// time it was blocked there (ms), without per-stage buffers.
     pub(crate) fn active_ms(&self, s: &ClippedItem) -> i64 {
         let Some(c) = s.commitment() else {
             return 0;
         };
+        let blocked = self.blocked(s);
         self.segments(s)
             .filter(|g| self.kinds[g.stage] == StageKind::Active)
-            .map(|g| (g.end - g.start.max(c)).max(0))
+            .map(|g| {
+                let from = g.start.max(c);
+                (g.end - from).max(0) - blocked::overlap_ms(blocked, from, g.end)
+            })
             .sum()
+    }
+
+    /// An item's blocked intervals (they may run past the window's end).
+    #[inline]
+    pub(crate) fn blocked(&self, s: &ClippedItem) -> &'a [Blocked] {
+        let tl: &'a Timelines = self.tl;
+        tl.blocked_of(&tl.items[s.rec as usize])
+    }
+
+    /// An item's **blocked time** (ms) between its commitment and its done, or the window's
+    /// end (as [`crate::ItemTimeline::blocked_days`] over the window).
+    pub(crate) fn blocked_ms(&self, s: &ClippedItem) -> i64 {
+        let Some(c) = s.commitment() else {
+            return 0;
+        };
+        let end = s.done().unwrap_or(self.end);
+        blocked::overlap_ms(self.blocked(s), c, end)
     }
 }
 

@@ -5,8 +5,9 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::blocked::{self, Blocked};
 use super::rules::{self, Instants};
-use super::{ItemRec, NO_RESOURCE, TimelineOptions, Timelines, Visit};
+use super::{ItemRec, NO_RESOURCE, NO_STATE, TimelineOptions, Timelines, Visit};
 use crate::error::{Error, Position, Result, UnmappedState, quoted_short};
 use crate::log::quality::WarningTally;
 use crate::log::{
@@ -14,17 +15,20 @@ use crate::log::{
 };
 use crate::stats::plural;
 use crate::time::{datetime_to_ms, ms_to_datetime};
-use crate::workflow::{Stage, StageKind, Workflow};
+use crate::workflow::{CycleTimePolicy, Stage, StageKind, Workflow};
 
 /// The stage of a status no stage maps.
 const UNMAPPED: u16 = u16::MAX;
+/// The "stage" of a blocked status ([`Workflow::blocked_states`]): the item stays where it
+/// is, blocked.
+const BLOCKED: u16 = u16::MAX - 1;
 
 /// The timelines of `log` under `wf` (see [`Timelines::with_options`]).
 pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> Result<Timelines> {
-    if wf.stages().len() >= usize::from(UNMAPPED) {
+    if wf.stages().len() >= usize::from(BLOCKED) {
         return Err(Error::workflow(
             None,
-            "a workflow may have at most 65,534 stages",
+            "a workflow may have at most 65,533 stages",
         ));
     }
     let (stage_of, unmapped) = map_states(log, wf, opts)?;
@@ -51,10 +55,12 @@ pub(super) fn derive(log: &EventLog, wf: &Workflow, opts: &TimelineOptions) -> R
 
 /// `tl` as known at `at` (ms, within its window): see [`Timelines::known_at`].
 pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
+    let policy = tl.workflow.cycle_time_policy();
     let kinds: Vec<StageKind> = tl.workflow.stages().iter().map(|s| s.kind).collect();
     let commits: Vec<bool> = (0..kinds.len()).map(|i| tl.workflow.commits(i)).collect();
     let mut items = Vec::with_capacity(tl.items.len());
     let mut visits: Vec<Visit> = Vec::with_capacity(tl.visits.len());
+    let mut spans: Vec<Blocked> = Vec::new();
     let mut start = i64::MAX;
     for rec in &tl.items {
         let first = rec.first_visit as usize;
@@ -76,13 +82,15 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
             });
         }
         let kept_visits = &mut visits[first_visit..];
-        let instants = rules::instants(kept_visits, &kinds, &commits);
+        let instants = rules::instants(kept_visits, &kinds, &commits, policy);
         let done = instants.done(kept_visits);
         for v in &mut kept_visits[instants.done_run..] {
             v.end = v.start;
             v.open = false;
         }
         start = start.min(instants.arrival);
+        let first_blocked = spans.len() as u32;
+        let n_blocked = blocked::cut(tl.blocked_of(rec), at, done, &mut spans);
         items.push(ItemRec {
             item: rec.item,
             first_visit: first_visit as u32,
@@ -91,15 +99,26 @@ pub(super) fn known_at(tl: &Timelines, at: i64) -> Timelines {
             arrival: instants.arrival,
             commitment: instants.commitment,
             done,
+            first_blocked,
+            blocked: n_blocked,
+            // The status at the cut is known only if every visit and the last one whole.
+            last_state: if kept == own.len() && own[kept - 1].end <= at {
+                rec.last_state
+            } else {
+                NO_STATE
+            },
         });
     }
     Timelines {
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
+        state_names: Arc::clone(&tl.state_names),
         attributes: Arc::clone(&tl.attributes),
         resource_names: tl.resource_names.clone(),
         items,
         visits,
+        blocked: spans,
+        tracks_blocked: tl.tracks_blocked,
         start: start.min(at),
         as_of: at,
         quality: tl.quality.clone(),
@@ -121,6 +140,7 @@ pub(super) fn committed_between(tl: &Timelines, since: i64, until: i64) -> Timel
 pub(super) fn retain(tl: &Timelines, keep: impl Fn(&ItemRec) -> bool) -> Timelines {
     let mut items = Vec::new();
     let mut visits: Vec<Visit> = Vec::new();
+    let mut spans: Vec<Blocked> = Vec::new();
     for rec in &tl.items {
         if !keep(rec) {
             continue;
@@ -128,18 +148,24 @@ pub(super) fn retain(tl: &Timelines, keep: impl Fn(&ItemRec) -> bool) -> Timelin
         let first = rec.first_visit as usize;
         let first_visit = visits.len();
         visits.extend_from_slice(&tl.visits[first..first + rec.visits as usize]);
+        let first_blocked = spans.len() as u32;
+        spans.extend_from_slice(tl.blocked_of(rec));
         items.push(ItemRec {
             first_visit: first_visit as u32,
+            first_blocked,
             ..*rec
         });
     }
     Timelines {
         workflow: tl.workflow.clone(),
         item_names: Arc::clone(&tl.item_names),
+        state_names: Arc::clone(&tl.state_names),
         attributes: Arc::clone(&tl.attributes),
         resource_names: tl.resource_names.clone(),
         items,
         visits,
+        blocked: spans,
+        tracks_blocked: tl.tracks_blocked,
         start: tl.start,
         as_of: tl.as_of,
         quality: tl.quality.clone(),
@@ -156,7 +182,11 @@ fn map_states(
     let stage_of: Vec<u16> = log
         .state_names
         .iter()
-        .map(|s| wf.stage_of_state(s).map_or(UNMAPPED, |i| i as u16))
+        .map(|s| match wf.stage_of_state(s) {
+            Some(i) => i as u16,
+            None if wf.is_blocked_state(s) => BLOCKED,
+            None => UNMAPPED,
+        })
         .collect();
     let meta = &log.state_meta;
     let mut unmapped: Vec<UnmappedState> = stage_of
@@ -361,6 +391,8 @@ struct Moves {
     skipped: u64,
     reopened: u64,
     after_done: u64,
+    /// The status of the last event used (`NO_STATE`: none).
+    last_state: u32,
 }
 
 /// The state of a derivation: the items and visits so far, and the ledger's counts.
@@ -380,6 +412,17 @@ struct Derivation<'a> {
     tally: WarningTally,
     items: Vec<ItemRec>,
     visits: Vec<Visit>,
+    /// Every item's flags (time, set) by item: item `i`'s are
+    /// `flags[flag_at[i]..flag_at[i + 1]]`, in time order (ties in the order read).
+    flags: Vec<(i64, bool)>,
+    flag_at: Vec<u32>,
+    /// Which stages block an item (`blocked = true`).
+    blocking: Vec<bool>,
+    /// When cycle time starts.
+    policy: CycleTimePolicy,
+    /// The blocked intervals so far, and the raw ones of the item being derived.
+    blocked: Vec<Blocked>,
+    raw_blocked: Vec<(i64, i64)>,
     used: u64,
     after_as_of: u64,
     start: i64,
@@ -391,6 +434,7 @@ struct Derivation<'a> {
 
 impl<'a> Derivation<'a> {
     fn new(log: &'a EventLog, wf: &Workflow, stage_of: &'a [u16], as_of: i64) -> Self {
+        let (flags, flag_at) = flags_by_item(log);
         let kinds: Vec<StageKind> = wf.stages().iter().map(|s| s.kind).collect();
         let commits: Vec<bool> = (0..kinds.len()).map(|i| wf.commits(i)).collect();
         let mut before = 0u32;
@@ -416,6 +460,12 @@ impl<'a> Derivation<'a> {
             // At most one visit an event: reserved once, never copied as it grows (pages
             // that are never written are never faulted in).
             visits: Vec::with_capacity(log.len()),
+            flags,
+            flag_at,
+            blocking: wf.stages().iter().map(|s| s.blocked).collect(),
+            policy: wf.cycle_time_policy(),
+            blocked: Vec::new(),
+            raw_blocked: Vec::new(),
             used: 0,
             after_as_of: 0,
             start: i64::MAX,
@@ -427,6 +477,7 @@ impl<'a> Derivation<'a> {
 
     /// Derives the visits of item `item` from its events (in input order) and places it.
     fn item(&mut self, item: usize, events: Events<'_>) {
+        self.raw_blocked.clear();
         let name = self.log.item_id(item);
         let time = events.time;
         let unsorted = time.windows(2).filter(|w| w[1] < w[0]).count() as u64;
@@ -477,7 +528,7 @@ impl<'a> Derivation<'a> {
         let (stage_of, kinds, as_of) = (self.stage_of, &self.kinds, self.as_of);
         let is_done = |st: u32| {
             let s = stage_of[st as usize];
-            s != UNMAPPED && kinds[usize::from(s)] == StageKind::Done
+            kinds.get(usize::from(s)) == Some(&StageKind::Done)
         };
         let Some(first) = (0..state.len()).find(|&k| time[k] <= as_of && is_done(state[k])) else {
             return (events, 0);
@@ -508,17 +559,36 @@ impl<'a> Derivation<'a> {
         let (kinds, visits) = (&self.kinds, &mut self.visits);
         let work_span = &self.work_span[..];
         let (mut used, mut after_as_of) = (0u64, 0u64);
-        let mut moves = Moves::default();
+        let mut moves = Moves {
+            last_state: NO_STATE,
+            ..Moves::default()
+        };
+        let raw_blocked = &mut self.raw_blocked;
         let mut cur: u16 = UNMAPPED;
+        // Since when the item has been in a blocked status, if it is.
+        let mut blocked_since: Option<i64> = None;
         let (mut prev_state, mut prev_t) = (u32::MAX, i64::MIN);
         for (k, (&st, &t)) in state.iter().zip(time).enumerate() {
-            let s = stage_of[st as usize];
+            let mut s = stage_of[st as usize];
             if s == UNMAPPED {
                 continue;
             }
             if t > as_of {
                 after_as_of += 1;
                 continue;
+            }
+            moves.last_state = st;
+            if s == BLOCKED {
+                // The item stays where it is (an item that begins blocked is in the first
+                // stage), blocked until its next status change.
+                blocked_since.get_or_insert(t);
+                if cur != UNMAPPED {
+                    used += 1;
+                    continue;
+                }
+                s = 0;
+            } else if let Some(since) = blocked_since.take() {
+                raw_blocked.push((since, t));
             }
             used += 1;
             let is_dup = st == prev_state && t == prev_t;
@@ -552,6 +622,9 @@ impl<'a> Derivation<'a> {
             });
             cur = s;
         }
+        if let Some(since) = blocked_since {
+            raw_blocked.push((since, as_of));
+        }
         self.used += used;
         self.after_as_of += after_as_of;
         moves
@@ -567,7 +640,7 @@ impl<'a> Derivation<'a> {
             self.tally.add(WarningKind::ItemsWithoutEvents, id, name, 1);
             return;
         }
-        let instants = rules::instants(own, &self.kinds, &self.commits);
+        let instants = rules::instants(own, &self.kinds, &self.commits, self.policy);
         let Instants {
             arrival,
             commitment,
@@ -578,6 +651,8 @@ impl<'a> Derivation<'a> {
             v.end = v.start;
             v.open = false;
         }
+        let (first_blocked, n_blocked) = self.blocked_intervals(item, first_visit, arrival, done);
+        let own = &self.visits[first_visit..];
         let backward = moves.backward;
         debug_assert_eq!(backward, rules::backward_moves(own, &self.kinds));
         let nv = own.len();
@@ -599,7 +674,46 @@ impl<'a> Derivation<'a> {
             arrival,
             commitment,
             done,
+            first_blocked,
+            blocked: n_blocked,
+            last_state: moves.last_state,
         });
+    }
+
+    /// The blocked intervals of item `item` (whose visits start at `first_visit`), from
+    /// its flags, its blocked statuses (already in `raw_blocked`) and its visits to blocked
+    /// stages, cut to `[arrival, done or as_of]`: where they start in `blocked`, and how
+    /// many.
+    fn blocked_intervals(
+        &mut self,
+        item: usize,
+        first_visit: usize,
+        arrival: i64,
+        done: Option<i64>,
+    ) -> (u32, u32) {
+        let first = self.blocked.len() as u32;
+        let flags = &self.flags[self.flag_at[item] as usize..self.flag_at[item + 1] as usize];
+        let mut raw = std::mem::take(&mut self.raw_blocked);
+        if !flags.is_empty() {
+            blocked::flag_intervals(flags, self.as_of, &mut raw);
+        }
+        if self.blocking.iter().any(|&b| b) {
+            raw.extend(
+                self.visits[first_visit..]
+                    .iter()
+                    .filter(|v| self.blocking[usize::from(v.stage)])
+                    .map(|v| (v.start, v.end)),
+            );
+        }
+        let n = if raw.is_empty() {
+            0
+        } else {
+            let to = done.unwrap_or(self.as_of);
+            blocked::union_within(&mut raw, arrival, to, done.is_none(), &mut self.blocked)
+        };
+        raw.clear();
+        self.raw_blocked = raw;
+        (first, n)
     }
 
     /// The timelines, with the ledger of the reading and of this derivation.
@@ -647,15 +761,41 @@ impl<'a> Derivation<'a> {
         Ok(Timelines {
             workflow: wf.clone(),
             item_names: Arc::clone(&log.item_names),
+            state_names: Arc::new(log.state_names.clone()),
             attributes: Arc::clone(&log.attributes),
             resource_names: log.resource_names.clone(),
             items: self.items,
             visits: self.visits,
+            blocked: self.blocked,
+            tracks_blocked: wf.marks_blocked() || !log.flags.is_empty(),
             start: self.start.min(self.as_of),
             as_of: self.as_of,
             quality,
         })
     }
+}
+
+/// The log's flags grouped by item (a counting sort, stable: each item's flags in the
+/// order read, then sorted by time, ties keeping that order), with each item's offset.
+fn flags_by_item(log: &EventLog) -> (Vec<(i64, bool)>, Vec<u32>) {
+    let mut at = vec![0u32; log.items() + 1];
+    for f in &log.flags {
+        at[f.item as usize + 1] += 1;
+    }
+    for i in 0..log.items() {
+        at[i + 1] += at[i];
+    }
+    let mut out = vec![(0i64, false); log.flags.len()];
+    let mut next = at.clone();
+    for f in &log.flags {
+        let slot = &mut next[f.item as usize];
+        out[*slot as usize] = (f.time, f.on);
+        *slot += 1;
+    }
+    for i in 0..log.items() {
+        out[at[i] as usize..at[i + 1] as usize].sort_by_key(|f| f.0);
+    }
+    (out, at)
 }
 
 /// Counts a move from stage `c` to stage `n`; `work_span` as in [`Derivation`].

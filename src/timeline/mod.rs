@@ -6,9 +6,13 @@
 //! - `derive`: the timelines of a log;
 //! - `clip`: the timelines seen through a window `[since, until]`, as metrics measure them.
 
+mod blocked;
 mod clip;
 mod derive;
 mod rules;
+
+pub use blocked::Blocked;
+pub(crate) use blocked::overlap_ms as blocked_overlap_ms;
 
 use std::sync::Arc;
 
@@ -185,7 +189,16 @@ struct ItemRec {
     arrival: i64,
     commitment: Option<i64>,
     done: Option<i64>,
+    /// Where its blocked intervals are (in [`Timelines`]' `blocked`), and how many.
+    first_blocked: u32,
+    blocked: u32,
+    /// The status of its last event used (an index of the timelines' `state_names`), or
+    /// `NO_STATE` when not known.
+    last_state: u32,
 }
+
+/// The `last_state` of an item whose last status is not known.
+pub(crate) const NO_STATE: u32 = u32::MAX;
 
 /// The stage visits of every item of a log, under a workflow, observed until `as_of`.
 ///
@@ -238,11 +251,18 @@ struct ItemRec {
 pub struct Timelines {
     workflow: Workflow,
     item_names: Arc<Names>,
+    /// The log's statuses (for [`ItemTimeline::state`]).
+    state_names: Arc<Names>,
     attributes: Arc<Attributes>,
     /// The names of the log's resources, when it keeps them.
     resource_names: Option<Arc<Names>>,
     items: Vec<ItemRec>,
     visits: Vec<Visit>,
+    /// Every item's blocked intervals, items in order.
+    blocked: Vec<Blocked>,
+    /// Whether the log or the workflow can tell blocked time (flags, blocked statuses or
+    /// stages).
+    tracks_blocked: bool,
     start: i64,
     as_of: i64,
     quality: DataQuality,
@@ -444,6 +464,21 @@ impl Timelines {
     pub(crate) fn all_visits(&self) -> &[Visit] {
         &self.visits
     }
+
+    /// Whether blocked time is known: the log has flags ([`EventLog::flags`]), or the
+    /// workflow lists blocked statuses or marks a stage blocked
+    /// ([`Workflow::marks_blocked`]). Without any, no item is ever blocked, and reports
+    /// leave blocked time out rather than show zeros.
+    pub fn tracks_blocked(&self) -> bool {
+        self.tracks_blocked
+    }
+
+    /// The blocked intervals of item record `rec`.
+    #[inline]
+    fn blocked_of(&self, rec: &ItemRec) -> &[Blocked] {
+        let f = rec.first_blocked as usize;
+        &self.blocked[f..f + rec.blocked as usize]
+    }
 }
 
 /// One item's timeline.
@@ -521,6 +556,33 @@ impl<'a> ItemTimeline<'a> {
     #[inline]
     pub(crate) fn done_ms(&self) -> Option<i64> {
         self.rec.done
+    }
+
+    /// The tool status of its last event: its status at `as_of` (`None` in timelines cut
+    /// by [`Timelines::known_at`] before its last event, whose status within a stage is
+    /// not kept).
+    pub fn state(&self) -> Option<&'a str> {
+        let tl: &'a Timelines = self.tl;
+        (self.rec.last_state != NO_STATE).then(|| &tl.state_names[self.rec.last_state as usize])
+    }
+
+    /// The intervals in which it was blocked, in time order (see [`Blocked`]): flagged,
+    /// in a blocked status or in a blocked stage, from its arrival to its done (or
+    /// `as_of`).
+    pub fn blocked(&self) -> &'a [Blocked] {
+        let tl: &'a Timelines = self.tl;
+        tl.blocked_of(self.rec)
+    }
+
+    /// **Blocked days**: its blocked time between commitment and done (or `as_of`, if in
+    /// progress); 0 before commitment. Time blocked in a backlog before commitment is not
+    /// counted (as jira-agile-metrics counts it), nor time after done.
+    pub fn blocked_days(&self) -> f64 {
+        let Some(c) = self.rec.commitment else {
+            return 0.0;
+        };
+        let end = self.rec.done.unwrap_or(self.tl.as_of);
+        ms_to_days(blocked::overlap_ms(self.blocked(), c, end))
     }
 
     /// How many times it moved back to an earlier stage (not counting reopening).

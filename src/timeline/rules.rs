@@ -5,7 +5,7 @@
 //! window ending after all its events agree exactly.
 
 use super::{ItemStatus, Visit};
-use crate::workflow::StageKind;
+use crate::workflow::{BacklogReturn, CycleTimePolicy, Reopen, StageKind};
 
 /// The instants that place an item, from its visits (in time order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,19 +29,44 @@ impl Instants {
 
 /// **Arrival** (the item's first event), [`commitment`] and the [`done_run`] of an item
 /// with at least one visit.
-pub(super) fn instants(visits: &[Visit], kinds: &[StageKind], commits: &[bool]) -> Instants {
+pub(super) fn instants(
+    visits: &[Visit],
+    kinds: &[StageKind],
+    commits: &[bool],
+    policy: CycleTimePolicy,
+) -> Instants {
     Instants {
         arrival: visits.first().map_or(i64::MAX, |v| v.start),
-        commitment: commitment(visits, commits),
+        commitment: commitment(visits, kinds, commits, policy),
         done_run: done_run(visits, kinds),
     }
 }
 
 /// **Commitment**: the first entry into the commitment stage or any later stage that is
-/// not done (`commits[stage]`, from [`crate::Workflow::commits`]).
+/// not done (`commits[stage]`, from [`crate::Workflow::commits`]); under a
+/// [`CycleTimePolicy`] other than the default, the first such entry after the item's last
+/// return to a backlog stage (`backlog_return = "restart"`) and after its last reopening
+/// (`reopen = "latest"`: after the last done visit before its trailing run of done visits).
 #[inline]
-pub(super) fn commitment(visits: &[Visit], commits: &[bool]) -> Option<i64> {
-    visits
+pub(super) fn commitment(
+    visits: &[Visit],
+    kinds: &[StageKind],
+    commits: &[bool],
+    policy: CycleTimePolicy,
+) -> Option<i64> {
+    let mut from = 0;
+    if !policy.is_default() {
+        let restart = policy.backlog_return == BacklogReturn::Restart;
+        let latest = policy.reopen == Reopen::Latest;
+        let run = done_run(visits, kinds);
+        for (i, v) in visits[..run].iter().enumerate() {
+            let kind = kinds[usize::from(v.stage)];
+            if (restart && kind == StageKind::Backlog) || (latest && kind == StageKind::Done) {
+                from = i + 1;
+            }
+        }
+    }
+    visits[from..]
         .iter()
         .find(|v| commits[usize::from(v.stage)])
         .map(|v| v.start)

@@ -62,6 +62,15 @@ pub struct Stage {
     /// How many items the stage can work on at once (people, runners), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub servers: Option<u32>,
+    /// Whether an item in this stage is blocked (an "Impediment" or "On hold" column):
+    /// its time there is blocked time, counted as waiting in flow efficiency.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub blocked: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Stage {
@@ -72,6 +81,7 @@ impl Stage {
             kind,
             states: Vec::new(),
             servers: None,
+            blocked: false,
         }
     }
 
@@ -91,6 +101,12 @@ impl Stage {
         self
     }
 
+    /// The same stage, its time blocked time (see [`Stage::blocked`]).
+    pub fn blocking(mut self) -> Stage {
+        self.blocked = true;
+        self
+    }
+
     /// The statuses this stage maps (its name when none are listed).
     pub fn mapped_states(&self) -> impl Iterator<Item = &str> {
         let own = if self.states.is_empty() {
@@ -102,12 +118,81 @@ impl Stage {
     }
 }
 
-/// The file form: `commitment` and ordered `[[stage]]` tables.
+/// What a move back to a backlog stage does to an item's commitment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BacklogReturn {
+    /// The first commitment stands: the item stays work in progress, and its cycle time
+    /// runs from its first commitment (DESIGN's definition, the default).
+    #[default]
+    Keep,
+    /// The commitment is undone: the item is not started until it is committed again,
+    /// and its cycle time runs from that new commitment.
+    Restart,
+}
+
+/// From which commitment a reopened item's cycle time runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reopen {
+    /// From its first commitment: the time spent done before reopening is in its cycle
+    /// time (DESIGN's definition, the default).
+    #[default]
+    First,
+    /// From its latest commitment: the first entry into a committing stage after it was
+    /// last reopened (the rework is a new cycle).
+    Latest,
+}
+
+/// When an item's cycle time starts: a policy of the workflow file's `[cycle_time]` table.
+///
+/// ```toml
+/// [cycle_time]
+/// backlog_return = "restart"   # or "keep" (the default)
+/// reopen = "latest"            # or "first" (the default)
+/// ```
+///
+/// Done is always the start of the item's trailing run of done visits; the policies move
+/// only the commitment. Lead time still runs from the item's first event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CycleTimePolicy {
+    /// What a move back to a backlog stage after commitment does.
+    #[serde(default)]
+    pub backlog_return: BacklogReturn,
+    /// From which commitment a reopened item's cycle time runs.
+    #[serde(default)]
+    pub reopen: Reopen,
+}
+
+impl CycleTimePolicy {
+    /// A policy: what a move back to the backlog does, and from which commitment a
+    /// reopened item's cycle time runs.
+    pub fn new(backlog_return: BacklogReturn, reopen: Reopen) -> CycleTimePolicy {
+        CycleTimePolicy {
+            backlog_return,
+            reopen,
+        }
+    }
+
+    /// Whether it is the default (DESIGN's definition).
+    pub fn is_default(&self) -> bool {
+        *self == CycleTimePolicy::default()
+    }
+}
+
+/// The file form: `commitment`, `blocked_states`, `[cycle_time]` and ordered `[[stage]]`
+/// tables.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkflowFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     commitment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    blocked_states: Vec<String>,
+    #[serde(default, skip_serializing_if = "CycleTimePolicy::is_default")]
+    cycle_time: CycleTimePolicy,
     #[serde(rename = "stage", default)]
     stages: Vec<Stage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +298,10 @@ pub struct Workflow {
     stages: Vec<Stage>,
     commitment: usize,
     by_state: HashMap<String, usize>,
+    /// Statuses that block an item where it is (see [`Workflow::blocked_states`]).
+    blocked_states: Vec<String>,
+    /// When cycle time starts.
+    policy: CycleTimePolicy,
     classes: Option<ClassMap>,
 }
 
@@ -264,15 +353,82 @@ impl Workflow {
             ),
             None => None,
         };
-        let mut wf = Workflow::validated(f.stages, f.commitment.as_deref(), file)?;
+        let mut wf = Workflow::validated(f.stages, f.commitment.as_deref(), file)?
+            .blocked_in(f.blocked_states, file)?
+            .with_cycle_time_policy(f.cycle_time);
         wf.classes = classes;
         Ok(wf)
+    }
+
+    /// The same workflow with this cycle-time policy ([`CycleTimePolicy`]).
+    #[must_use]
+    pub fn with_cycle_time_policy(mut self, policy: CycleTimePolicy) -> Workflow {
+        self.policy = policy;
+        self
+    }
+
+    /// When cycle time starts: what a move back to the backlog does, and from which
+    /// commitment a reopened item's cycle time runs (both DESIGN's definition unless the
+    /// file's `[cycle_time]` table says otherwise).
+    pub fn cycle_time_policy(&self) -> CycleTimePolicy {
+        self.policy
+    }
+
+    /// The same workflow in which these statuses block an item where it is: entering one
+    /// leaves the item in its stage and starts a blocked interval, which the next status
+    /// change ends (see [`Workflow::blocked_states`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Workflow`] if a stage also maps one of them, or one is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::{StageKind, Workflow};
+    ///
+    /// let wf = Workflow::builder()
+    ///     .stage("Dev", StageKind::Active)
+    ///     .stage("Done", StageKind::Done)
+    ///     .build()?
+    ///     .with_blocked_states(["Blocked", "On Hold"])?;
+    /// assert!(wf.is_blocked_state("On Hold"));
+    /// assert_eq!(wf.stage_of_state("Blocked"), None);
+    /// # Ok::<(), valuestream::Error>(())
+    /// ```
+    pub fn with_blocked_states<I, S>(self, states: I) -> Result<Workflow>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.blocked_in(states.into_iter().map(Into::into).collect(), None)
+    }
+
+    fn blocked_in(mut self, states: Vec<String>, file: Option<&str>) -> Result<Workflow> {
+        for st in &states {
+            if st.trim().is_empty() {
+                return Err(Error::workflow(file, "blocked_states has an empty status"));
+            }
+            if let Some(&i) = self.by_state.get(st) {
+                return Err(Error::workflow(
+                    file,
+                    format!(
+                        "the status {st:?} is both in blocked_states and mapped by stage {:?}; a blocked status leaves the item in its stage, so no stage maps it (or mark the stage blocked = true)",
+                        self.stages[i].name
+                    ),
+                ));
+            }
+        }
+        self.blocked_states = states;
+        Ok(self)
     }
 
     /// The workflow as a TOML file (which [`Workflow::from_toml_str`] reads back).
     pub fn to_toml(&self) -> String {
         let f = WorkflowFile {
             commitment: Some(self.commitment_stage().name.clone()),
+            blocked_states: self.blocked_states.clone(),
+            cycle_time: self.policy,
             stages: self.stages.clone(),
             classes: self.classes.clone(),
         };
@@ -301,6 +457,12 @@ impl Workflow {
                     s.name,
                     j + 1,
                     i + 1
+                )));
+            }
+            if s.blocked && s.kind == StageKind::Done {
+                return Err(err(format!(
+                    "stage {:?} is done and blocked = true; only a stage before done can block an item",
+                    s.name
                 )));
             }
             if s.servers == Some(0) {
@@ -371,6 +533,8 @@ impl Workflow {
             stages,
             commitment,
             by_state,
+            blocked_states: Vec::new(),
+            policy: CycleTimePolicy::default(),
             classes: None,
         })
     }
@@ -408,6 +572,25 @@ impl Workflow {
     /// The index of the stage that maps status `state`.
     pub fn stage_of_state(&self, state: &str) -> Option<usize> {
         self.by_state.get(state).copied()
+    }
+
+    /// The statuses that block an item where it is (`blocked_states` in the file): an
+    /// item entering one stays in its stage, blocked until its next status change. Tools
+    /// that have a "Blocked" or "On Hold" status use it this way; Jira's "Flagged" field
+    /// gives blocked intervals without any status.
+    pub fn blocked_states(&self) -> &[String] {
+        &self.blocked_states
+    }
+
+    /// Whether `state` is one of the [`blocked_states`](Workflow::blocked_states).
+    pub fn is_blocked_state(&self, state: &str) -> bool {
+        self.blocked_states.iter().any(|s| s == state)
+    }
+
+    /// Whether the workflow can tell blocked time at all: it lists blocked statuses or
+    /// has a blocked stage (flags in the log tell it too).
+    pub fn marks_blocked(&self) -> bool {
+        !self.blocked_states.is_empty() || self.stages.iter().any(|s| s.blocked)
     }
 
     /// The index of the commitment stage.
@@ -564,6 +747,16 @@ values = ["*"]
         let again = Workflow::from_toml_str(&text).unwrap();
         assert_eq!(wf, again, "{text}");
         assert!(Workflow::from_toml_str(FILE).unwrap().classes().is_none());
+        // With every other table of the file form too.
+        let all = format!(
+            "blocked_states = [\"On Hold\"]\n{FILE}{CLASSES}\n[cycle_time]\n\
+             backlog_return = \"restart\"\nreopen = \"latest\"\n"
+        );
+        let wf = Workflow::from_toml_str(&all).unwrap();
+        let text = wf.to_toml();
+        let again = Workflow::from_toml_str(&text).unwrap();
+        assert_eq!(wf, again, "{text}");
+        assert!(again.classes().is_some() && again.is_blocked_state("On Hold"));
     }
 
     #[test]

@@ -164,7 +164,9 @@ fn json_files(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads every page into one log: per issue, its creation in the status it was created in,
-/// then each status change. Issue type becomes the attribute `type`.
+/// then each status change. Issue type becomes the attribute `type`. The changelog's
+/// "Flagged" entries (an impediment set, then cleared) become the item's flags
+/// ([`EventLogBuilder::flag`]), its blocked intervals.
 fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
     let mut r = Reading::new(input.name(settings), settings);
     let whole = match input {
@@ -208,6 +210,8 @@ struct Reading {
     rejected: Vec<RejectedRow>,
     /// The status changes of the issue being read (a buffer reused from issue to issue).
     changes: Vec<Change>,
+    /// Its flag changes ("Flagged" set or cleared), in changelog order.
+    flags: Vec<(i64, bool)>,
     /// How many issues were kept with a changelog the search cut short, and the first keys.
     incomplete: u64,
     incomplete_examples: Vec<String>,
@@ -227,6 +231,7 @@ impl Reading {
             bad_rows: settings.bad_rows,
             rejected: Vec::new(),
             changes: Vec::new(),
+            flags: Vec::new(),
             incomplete: 0,
             incomplete_examples: Vec::new(),
         }
@@ -299,6 +304,12 @@ impl Reading {
             let s = self.b.state_index(to.trim().as_bytes()).unwrap_or(0);
             self.b.push_ids(item, s, *t, 0);
         }
+        let mut flags = std::mem::take(&mut self.flags);
+        flags.sort_by_key(|f| f.0);
+        for &(t, on) in &flags {
+            self.b.flag_ids(item, t, on);
+        }
+        self.flags = flags;
         if let Some(ty) = fields.issuetype.and_then(|t| t.name) {
             self.b
                 .set_attribute_ids(self.type_attr, item, ty.as_bytes());
@@ -321,15 +332,25 @@ impl Reading {
         histories: Vec<History>,
     ) -> Result<bool> {
         self.changes.clear();
+        self.flags.clear();
         for (h, history) in histories.into_iter().enumerate() {
-            let status_items = history.items.into_iter().filter(|it| {
-                it.field.as_deref() == Some("status") || it.field_id.as_deref() == Some("status")
+            let items = history.items.into_iter().filter_map(|it| {
+                let field = |name: &str| {
+                    it.field.as_deref() == Some(name) || it.field_id.as_deref() == Some(name)
+                };
+                let status = field("status");
+                (status || field("Flagged")).then_some((status, it))
             });
-            for item in status_items {
+            for (status, item) in items {
                 let field = format!("changelog.histories[{h}].created");
                 let place = || at.place(Some(key), Some(h));
+                let what = if status {
+                    "status change"
+                } else {
+                    "flag change"
+                };
                 let Some(when) = history.created.as_deref() else {
-                    let reason = format!("issue {key}: a status change without a date");
+                    let reason = format!("issue {key}: a {what} without a date");
                     self.bad(at, place(), &field, None, reason)?;
                     return Ok(false);
                 };
@@ -341,6 +362,12 @@ impl Reading {
                         return Ok(false);
                     }
                 };
+                if !status {
+                    // "Flagged" set ("Impediment") or cleared (empty): blocked while set.
+                    let on = item.to_string.is_some_and(|s| !s.trim().is_empty());
+                    self.flags.push((t, on));
+                    continue;
+                }
                 let Some(to) = item.to_string.filter(|s| !s.trim().is_empty()) else {
                     let field = format!("changelog.histories[{h}].items.toString");
                     let reason = format!("issue {key}: a status change to no status");

@@ -176,6 +176,7 @@ pub fn write_html_report_with<W: io::Write>(
     page.push_str(&aging_section(report)?);
     page.push_str(&stage_time_section(report)?);
     page.push_str(&summary::stages(report));
+    page.push_str(&summary::blocked(report));
     if options.forecast {
         page.push_str(&forecast_section(metrics)?);
     }

@@ -315,6 +315,69 @@ pub(super) fn aging_table(r: &Report) -> String {
     )
 }
 
+/// Blocked time, when the log or the workflow can tell it: its share of the cycle time,
+/// where it was (item-days blocked per stage), and the items blocked now.
+pub(super) fn blocked(r: &Report) -> String {
+    let Some(b) = &r.blocked else {
+        return String::new();
+    };
+    let mut out = format!(
+        "<section id=\"blocked\">\n<h2>Blocked time</h2>\n<p>{} of the cycle time of the items done was blocked ({} blocked days); {} blocked at some time after commitment, and {} now. Flow efficiency counts blocked time as waiting.</p>\n",
+        percent(b.share_of_cycle_time),
+        fixed(Some(b.done_days), 1),
+        noun(b.items, "item was", "items were"),
+        noun(b.now.len() as u64, "item is", "items are"),
+    );
+    let total: f64 = b.stage_days.iter().map(|s| s.1).sum();
+    let rows: Vec<Vec<String>> = b
+        .stage_days
+        .iter()
+        .filter(|s| s.1 > 0.0)
+        .map(|(stage, d)| vec![stage.clone(), fixed(Some(*d), 1), percent(Some(d / total))])
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&table(
+            "blocked-stages",
+            "Item-days blocked in each stage within the window",
+            &[text("stage"), num("blocked (item-days)"), num("share")],
+            &rows,
+            None,
+        ));
+    }
+    let now: Vec<Vec<String>> = b
+        .now
+        .iter()
+        .take(AGING_LISTED)
+        .map(|a| {
+            vec![
+                a.id.clone(),
+                a.stage.clone(),
+                fixed(Some(a.days), 1),
+                a.since.format("%Y-%m-%d %H:%M").to_string(),
+            ]
+        })
+        .collect();
+    if !now.is_empty() {
+        out.push_str(&table(
+            "blocked-now",
+            &format!(
+                "Blocked now: {}, blocked longest first",
+                items(b.now.len() as u64)
+            ),
+            &[
+                text("item"),
+                text("stage"),
+                num("blocked (days)"),
+                text("since"),
+            ],
+            &now,
+            None,
+        ));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
 /// The data-quality ledger: what was read, used, rejected and dropped.
 pub(super) fn quality(r: &Report) -> String {
     let q = &r.data_quality;
