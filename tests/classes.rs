@@ -845,3 +845,30 @@ fn readme_quotes_the_bpic2013_output() {
         );
     }
 }
+
+/// The page with classes of service has their table; without, none.
+#[test]
+fn the_page_has_a_classes_table_when_asked() {
+    let tl = timelines();
+    let metrics = valuestream::Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+    let report = metrics.report().unwrap();
+    let c = classes(&ClassOptions::by("priority").class_sle("Low", Sle::new(85.0, 12.0).unwrap()));
+    let page = |options: &valuestream::HtmlOptions| {
+        let mut out = Vec::new();
+        valuestream::write_html_report_with(&report, &metrics, options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let without = page(&valuestream::HtmlOptions::new().forecast(false));
+    assert!(!without.contains("<section id=\"classes\">"));
+    let with = page(&valuestream::HtmlOptions::new().forecast(false).classes(c));
+    assert!(with.contains("<section id=\"classes\">\n<h2>Classes of service by priority</h2>"));
+    // High: 5 done, 3 in progress, p50 3, p85 6.4, its default SLE, 80% met, 1/1/1, 1.
+    assert!(
+        with.contains(
+            "<tr><td>High</td><td class=\"num\">5</td><td class=\"num\">3</td><td class=\"num\">3.0</td><td class=\"num\">6.4</td><td class=\"num\">85% within 6.4*</td><td class=\"num\">80%</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">1</td></tr>"
+        ),
+        "{with}"
+    );
+    // Low's SLE set: no star; 2 and 4 within 12 days.
+    assert!(with.contains("<td class=\"num\">85% within 12.0</td><td class=\"num\">100%</td>"));
+}

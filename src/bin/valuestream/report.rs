@@ -141,6 +141,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         if let Some(u) = &used {
             options = options.workflow_origin(u.origin());
         }
+        if let Some(c) = &classes {
+            options = options.classes(c.clone());
+        }
         let written = write_file(path, |w| {
             write_html_report_with(&report, &metrics, &options, w)
         })?;

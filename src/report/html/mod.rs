@@ -18,8 +18,8 @@ use super::svg::{
 };
 use crate::error::Result;
 use crate::forecast::{ForecastOptions, Question, forecast};
-use crate::metrics::Metrics;
 use crate::metrics::Report;
+use crate::metrics::{Classes, Metrics};
 use crate::workflow::StageKind;
 
 /// Writes the report of `metrics` as one HTML page a team can share: a single file with
@@ -89,7 +89,7 @@ pub fn write_html_report<W: io::Write>(report: &Report, metrics: &Metrics<'_>, w
 }
 
 /// What [`write_html_report_with`] puts on the page beyond the report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct HtmlOptions {
     /// Draw the cycle-time scatterplot's axis on a log scale (default: linear).
@@ -100,6 +100,9 @@ pub struct HtmlOptions {
     /// states", "the default of the jira format"): the page then shows it as TOML to save
     /// and edit (default: `None`, a workflow given by the user).
     pub workflow_origin: Option<String>,
+    /// Classes of service of the same items and window: the page then has a table of
+    /// them (default: `None`, no such table).
+    pub classes: Option<Classes>,
 }
 
 impl Default for HtmlOptions {
@@ -108,6 +111,7 @@ impl Default for HtmlOptions {
             log_scale: false,
             forecast: true,
             workflow_origin: None,
+            classes: None,
         }
     }
 }
@@ -130,6 +134,15 @@ impl HtmlOptions {
     #[must_use]
     pub fn workflow_origin(mut self, origin: impl Into<String>) -> Self {
         self.workflow_origin = Some(origin.into());
+        self
+    }
+
+    /// Adds a table of the classes of service (of the same items and window as the
+    /// report), each with its SLE, the share met, its work in progress against it and its
+    /// stalled items.
+    #[must_use]
+    pub fn classes(mut self, classes: Classes) -> Self {
+        self.classes = Some(classes);
         self
     }
 
@@ -177,6 +190,9 @@ pub fn write_html_report_with<W: io::Write>(
     page.push_str(&stage_time_section(report)?);
     page.push_str(&summary::stages(report));
     page.push_str(&summary::blocked(report));
+    if let Some(c) = &options.classes {
+        page.push_str(&summary::classes(c));
+    }
     if options.forecast {
         page.push_str(&forecast_section(metrics)?);
     }

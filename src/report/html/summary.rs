@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::super::svg::escape;
 use super::page::{Column, days, fixed, items, noun, num, percent, table, text};
-use crate::metrics::Report;
+use crate::metrics::{Classes, Report, SleSource, SleStatus};
 use crate::stats::Summary;
 use crate::workflow::{StageKind, Workflow};
 
@@ -374,6 +374,66 @@ pub(super) fn blocked(r: &Report) -> String {
             None,
         ));
     }
+    out.push_str("</section>\n");
+    out
+}
+
+/// The classes of service: per class its items, cycle-time p50 and p85, its SLE (set, or
+/// its p85), the share of its done items within it, its work in progress on track, at risk
+/// or past it, and its stalled items.
+pub(super) fn classes(c: &Classes) -> String {
+    let mut out = format!(
+        "<section id=\"classes\">\n<h2>Classes of service by {}</h2>\n<p>An SLE of P% within D days expects P% of a class's items done within D days of commitment; unless set, it is the class's cycle-time p85 (marked *). Work in progress is on track below {:.0}% of D, at risk up to D, past beyond; an item is stalled after the class's cycle-time p50 (at least {} day) in one stage.</p>\n",
+        escape(&c.attribute),
+        SleStatus::AT_RISK_SHARE * 100.0,
+        Classes::MIN_STALLED_DAYS
+    );
+    let rows: Vec<Vec<String>> = c
+        .classes
+        .iter()
+        .map(|r| {
+            let sle = r.sle.map_or("-".to_owned(), |s| {
+                let star = if r.sle_source == Some(SleSource::CycleTimeP85) {
+                    "*"
+                } else {
+                    ""
+                };
+                format!("{}% within {}{star}", s.percent, fixed(Some(s.days), 1))
+            });
+            vec![
+                r.class.clone(),
+                r.items.done.to_string(),
+                r.items.in_progress.to_string(),
+                fixed(r.cycle_time_days.p50, 1),
+                fixed(r.cycle_time_days.p85, 1),
+                sle,
+                percent(r.sle_met),
+                r.aging.on_track.to_string(),
+                r.aging.at_risk.to_string(),
+                r.aging.past.to_string(),
+                r.stalled.to_string(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "classes",
+        "Each class against its service-level expectation (SLE)",
+        &[
+            text("class"),
+            num("done"),
+            num("in progress"),
+            num("cycle p50"),
+            num("cycle p85"),
+            num("SLE"),
+            num("met"),
+            num("on track"),
+            num("at risk"),
+            num("past"),
+            num("stalled"),
+        ],
+        &rows,
+        None,
+    ));
     out.push_str("</section>\n");
     out
 }
