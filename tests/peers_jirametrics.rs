@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use valuestream::{
-    BadRows, Format, LogReader, Preset, StageKind, Timelines, Workflow, detect,
-};
+use valuestream::{BadRows, Format, LogReader, Preset, StageKind, Timelines, Workflow, detect};
 
 fn peers() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/peers/jirametrics")
@@ -62,7 +60,10 @@ fn expected(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn a_single_issue_file_is_recognised_and_read_like_a_page_of_one() {
     let path = peers().join("SP-10.json");
-    assert_eq!(detect(&path).unwrap().format, Format::Preset(Preset::JiraJson));
+    assert_eq!(
+        detect(&path).unwrap().format,
+        Format::Preset(Preset::JiraJson)
+    );
     let log = read(&path);
     assert_eq!((log.rows(), log.items(), log.rejected().len()), (1, 1, 0));
     assert_eq!(log.item_id(0), "SP-10");
@@ -81,10 +82,16 @@ fn a_single_issue_file_is_recognised_and_read_like_a_page_of_one() {
         ])
     );
     // The creation to the millisecond, as jirametrics asserts it (18:42:52.754).
-    assert_eq!(log.events().next().unwrap().time, at("2021-06-18T18:42:52.754Z"));
+    assert_eq!(
+        log.events().next().unwrap().time,
+        at("2021-06-18T18:42:52.754Z")
+    );
     // jirametrics, spec/cycletime_scatterplot_spec.rb: the title "SP-10 : Check in people
     // at an event (81 days)".
-    assert_eq!(log.attribute(0, "summary"), Some("Check in people at an event"));
+    assert_eq!(
+        log.attribute(0, "summary"),
+        Some("Check in people at an event")
+    );
     assert_eq!(log.attribute(0, "type"), Some("Story"));
 
     // SP-2: spec/issue_spec.rb, "#changes gets simple history with a single status".
@@ -96,7 +103,10 @@ fn a_single_issue_file_is_recognised_and_read_like_a_page_of_one() {
             ("Selected for Development", "2021-06-18T18:43:38"),
         ])
     );
-    assert_eq!(log.events().next().unwrap().time, at("2021-06-18T18:41:37.804Z"));
+    assert_eq!(
+        log.events().next().unwrap().time,
+        at("2021-06-18T18:41:37.804Z")
+    );
 }
 
 #[test]
@@ -231,7 +241,11 @@ fn the_same_issue_twice_is_read_once_and_the_copy_is_in_the_ledger() {
     assert_eq!((log.rows(), log.items(), log.len()), (2, 1, 2));
     assert_eq!(log.rejected().len(), 1);
     let r = &log.rejected()[0];
-    assert!(r.reason.contains("the same as in") && r.reason.contains("a.json"), "{}", r.reason);
+    assert!(
+        r.reason.contains("the same as in") && r.reason.contains("a.json"),
+        "{}",
+        r.reason
+    );
     let t = Utc.with_ymd_and_hms(2021, 6, 18, 18, 43, 38).unwrap();
     assert_eq!(log.events().last().unwrap().time.timestamp(), t.timestamp());
 }

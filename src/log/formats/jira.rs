@@ -392,7 +392,9 @@ impl Reading {
         let reason = if file == this {
             format!("two different issues with the key {key}, both in {this_file}")
         } else {
-            format!("two different issues with the key {key}: one in {first_file}, another in {this_file}")
+            format!(
+                "two different issues with the key {key}: one in {first_file}, another in {this_file}"
+            )
         };
         self.bad(at, place, "key", Some(key), reason)?;
         Ok(false)
