@@ -36,11 +36,15 @@ impl WideLayout {
     }
 }
 
+/// The item attribute written as the Name column: the summary of a Jira issue.
+const NAME_ATTRIBUTE: &str = "summary";
+
 /// Writes one row per item: the date (`YYYY-MM-DD`, UTC) it entered each stage of the
 /// workflow, in workflow order, as jira-agile-metrics computes them: the first entry into a
 /// stage counts, and a move back to a stage clears the dates of the stages after it (they
 /// are set again when the item re-enters them). A stage never entered is an empty cell.
-/// The item attributes follow the stage columns. Returns the number of rows written.
+/// The Name column is the item's `summary` (a Jira issue's), the other item attributes
+/// follow the stage columns. Returns the number of rows written.
 ///
 /// # Examples
 ///
@@ -78,11 +82,13 @@ pub fn write_wide<W: io::Write>(
 ) -> Result<usize> {
     let wf = timelines.workflow();
     let stages = wf.stages();
+    // The summary (an item's name, as a Jira issue has one) is the Name column.
     let attrs: Vec<&str> = timelines
         .attributes()
         .names
         .iter()
         .map(String::as_str)
+        .filter(|a| *a != NAME_ATTRIBUTE)
         .collect();
     let is_type = |a: &str| a.eq_ignore_ascii_case("type");
     let mut w = csv::Writer::from_writer(out);
@@ -114,7 +120,7 @@ pub fn write_wide<W: io::Write>(
         row.clear();
         row.push(item.id().to_owned());
         row.push(String::new());
-        row.push(String::new());
+        row.push(item.attribute(NAME_ATTRIBUTE).unwrap_or("").to_owned());
         for d in &dates {
             row.push(d.map_or_else(String::new, |ms| {
                 ms_to_datetime(ms).format("%Y-%m-%d").to_string()

@@ -25,7 +25,7 @@ pub struct InputArgs {
     /// Several files, or a folder of CSV or XES exports, are read as one log in one format,
     /// each item with the attribute `source` (its file); an id found in two files becomes
     /// `<file>:<id>` in each.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states
     /// [default: the format's own workflow, or one guessed from the status names].
