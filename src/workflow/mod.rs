@@ -11,6 +11,7 @@ use crate::error::{Error, Result, read_text};
 
 mod defaults;
 mod infer;
+mod mine;
 
 /// What an item in a stage is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -204,6 +205,8 @@ pub struct Workflow {
     stages: Vec<Stage>,
     commitment: usize,
     by_state: HashMap<String, usize>,
+    /// How it was inferred from a log, when it was ([`Workflow::infer_from_log`]).
+    inferred: Vec<String>,
 }
 
 impl Workflow {
@@ -351,7 +354,14 @@ impl Workflow {
             stages,
             commitment,
             by_state,
+            inferred: Vec::new(),
         })
+    }
+
+    /// What was inferred, and why, when the workflow was inferred from a log itself
+    /// ([`Workflow::infer_from_log`]): one sentence per decision; empty otherwise.
+    pub fn inference(&self) -> &[String] {
+        &self.inferred
     }
 
     /// The stages in order.

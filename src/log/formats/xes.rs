@@ -33,7 +33,7 @@ pub(super) const SPEC: Spec = Spec {
     name: "xes",
     columns: "<log><trace><string key=\"concept:name\"/><event><string key=\"concept:name\"/><date key=\"time:timestamp\"/> [<date key=\"start_timestamp\"/>]</event></trace></log> (XES, optionally gzipped; with start_timestamp, an interval log)",
     how_to_export: "export the event log as XES from ProM, Disco, Celonis, PM4Py …",
-    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    workflow_note: "inferred from the log: one stage per activity, ordered by its typical position in the traces; end activities (and Done, Closed, Resolved) are done, <X> queue waits, the rest active",
     recognise,
     read,
 };
