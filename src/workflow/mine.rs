@@ -82,8 +82,18 @@ impl Workflow {
         let intervals = names
             .iter()
             .any(|n| n.strip_suffix(" queue").is_some_and(|x| names.contains(&x)));
-        let is_end = |s: usize| !intervals && 2 * seen[s].ends > seen[s].traces;
+        let ends_most = |s: usize| 2 * seen[s].ends > seen[s].traces;
         let by_name = |s: usize| guess_kind(names[s], true) == StageKind::Done;
+        // When every activity ends the traces (one event each), they say nothing of work:
+        // only the names say done then.
+        let all_end = (0..names.len()).all(|s| ends_most(s) || by_name(s));
+        if all_end && !intervals {
+            reasons.push(
+                "every activity ends most of its traces: only the names say which are done"
+                    .to_owned(),
+            );
+        }
+        let is_end = |s: usize| !intervals && !all_end && ends_most(s);
         let (mut done, mut work): (Vec<usize>, Vec<usize>) =
             (0..names.len()).partition(|&s| is_end(s) || by_name(s));
         done.sort_by(by_position);
