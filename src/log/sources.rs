@@ -38,17 +38,11 @@ pub(crate) fn export_files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut json = false;
     for entry in std::fs::read_dir(path).map_err(io)? {
         let p = entry.map_err(io)?.path();
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        if name.ends_with(".json") {
+        let is = |p: &Path, x: &str| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+        let xes_gz = is(&p, "gz") && p.file_stem().is_some_and(|s| is(Path::new(s), "xes"));
+        if is(&p, "json") {
             json = true;
-        } else if p.is_file()
-            && [".csv", ".xes", ".xes.gz"]
-                .iter()
-                .any(|x| name.ends_with(x))
-        {
+        } else if p.is_file() && (is(&p, "csv") || is(&p, "xes") || xes_gz) {
             files.push(p);
         }
     }

@@ -98,7 +98,7 @@ impl Workflow {
             (0..names.len()).partition(|&s| is_end(s) || by_name(s));
         done.sort_by(by_position);
         work.sort_by(by_position);
-        let work = queues_first(&names, work);
+        let work = queues_first(&names, &work);
         for &s in &done {
             reasons.push(if is_end(s) {
                 format!(
@@ -197,18 +197,18 @@ fn median_rank(ranks: &[u32]) -> f64 {
     if n % 2 == 1 {
         f64::from(r[n / 2])
     } else {
-        (f64::from(r[n / 2 - 1]) + f64::from(r[n / 2])) / 2.0
+        f64::midpoint(f64::from(r[n / 2 - 1]), f64::from(r[n / 2]))
     }
 }
 
 /// `work` with each `<X> queue` moved right before `X`.
-fn queues_first(names: &[&str], work: Vec<usize>) -> Vec<usize> {
+fn queues_first(names: &[&str], work: &[usize]) -> Vec<usize> {
     let queue_of = |s: usize| {
         let x = names[s].strip_suffix(" queue")?;
         work.iter().copied().find(|&w| names[w] == x)
     };
     let mut out: Vec<usize> = Vec::with_capacity(work.len());
-    for &s in &work {
+    for &s in work {
         if queue_of(s).is_some() {
             continue;
         }
