@@ -58,7 +58,7 @@ impl Workflow {
     /// use StageKind::*;
     /// assert_eq!(
     ///     stages,
-    ///     [("register", Active), ("check", Active), ("decide", Active), ("pay", Done), ("reject", Done)]
+    ///     [("register", Active), ("check", Active), ("decide", Active), ("reject", Done), ("pay", Done)]
     /// );
     /// assert!(wf.inference().iter().any(|r| r.contains("\"pay\" ends 2 of the 2 traces")));
     /// # Ok::<(), valuestream::Error>(())
