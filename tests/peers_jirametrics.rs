@@ -249,3 +249,51 @@ fn the_same_issue_twice_is_read_once_and_the_copy_is_in_the_ledger() {
     let t = Utc.with_ymd_and_hms(2021, 6, 18, 18, 43, 38).unwrap();
     assert_eq!(log.events().last().unwrap().time.timestamp(), t.timestamp());
 }
+
+#[test]
+fn jira_files_given_together_are_pages_of_one_search() {
+    let reader = LogReader::builder().format(Format::Auto).build();
+    // Repeated paths: one key is one issue across them, as in a folder.
+    let log = reader
+        .read_paths([
+            peers().join("SP-10.json"),
+            peers().join("SP-2.json"),
+            peers().join("sample_issues/SP-2.json"),
+        ])
+        .unwrap();
+    assert_eq!((log.rows(), log.items(), log.rejected().len()), (3, 2, 1));
+    assert_eq!((log.item_id(0), log.item_id(1)), ("SP-10", "SP-2"));
+    // No `source` attribute and no renamed ids: Jira keys are the issues' own.
+    assert!(log.sources().is_empty());
+    let e = reader
+        .read_paths([
+            peers().join("sample_issues/SP-1.json"),
+            peers().join("SP-1-testdata.json"),
+        ])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("two different issues with the key SP-1"), "{e}");
+    assert!(
+        e.contains("SP-1-testdata.json") && e.contains("sample_issues"),
+        "{e}"
+    );
+}
+
+#[test]
+fn two_different_issues_with_one_key_in_one_page_are_an_error_too() {
+    let page = r#"{"issues": [
+      {"key": "A-1", "fields": {"created": "2024-03-01T09:00:00Z", "status": {"name": "Open"}}},
+      {"key": "A-1", "fields": {"created": "2024-03-02T09:00:00Z", "status": {"name": "Open"}}}
+    ]}"#;
+    let e = LogReader::builder()
+        .preset(Preset::JiraJson)
+        .name("page.json")
+        .build()
+        .read(page.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("two different issues with the key A-1, both in page.json"),
+        "{e}"
+    );
+}

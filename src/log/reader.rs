@@ -14,7 +14,7 @@ use super::event_log::EventLog;
 use super::format::Format;
 use super::formats::layout;
 use super::formats::plain::Layout;
-use super::formats::{Preset, read_xes_stream};
+use super::formats::{Preset, read_jira_pages, read_xes_stream};
 use super::input::{Input, Peeked};
 #[cfg(test)]
 use super::settings::Chunking;
@@ -515,7 +515,10 @@ impl LogReader {
     /// holds the pages of a Jira search, one input) is its files, in name order; so
     /// [`LogReader::read_path`] reads a folder of CSV exports this way too.
     ///
-    /// Their items are kept apart by file: every item gets the attribute `source`, its
+    /// Jira JSON files are the pages of one search, as a folder of them is: a key is one
+    /// issue in all of them (the same issue twice is read once, two different issues with
+    /// one key are an error naming both files). The items of other files are kept apart by
+    /// file: every item gets the attribute `source`, its
     /// file's name (its path as given when two files have one name; a column named `source`
     /// is not read then); an id found in one
     /// file is kept, an id found in two or more becomes `<source>:<id>` in each (nothing
@@ -678,6 +681,10 @@ impl LogReader {
         settings.attributes.retain(|a| a != SOURCE_ATTRIBUTE);
         let one = LogReader { format, settings };
         let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        if format == Format::Preset(Preset::JiraJson) {
+            // Jira's files are pages of one search: a key is one issue in all of them.
+            return read_jira_pages(files, Some(&paths.join(", ")), &self.settings);
+        }
         let mut parts = Vec::with_capacity(files.len());
         for (file, source) in files.iter().zip(source_names(&paths)) {
             parts.push((source, one.read_as(format, Input::Path(file))?));

@@ -24,7 +24,7 @@ pub struct InputArgs {
     /// XES.gz; `-` reads standard input (a pipe or a FIFO is read once, as it comes).
     /// Several files, or a folder of CSV or XES exports, are read as one log in one format,
     /// each item with the attribute `source` (its file); an id found in two files becomes
-    /// `<file>:<id>` in each.
+    /// `<file>:<id>` in each. Several Jira JSON files are pages of one search.
     #[arg(required = true, num_args = 1.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states

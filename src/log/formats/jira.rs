@@ -190,27 +190,39 @@ fn json_files(path: &Path) -> Result<Vec<PathBuf>> {
 /// then each status change. Issue type becomes the attribute `type`, the summary the attribute
 /// `summary` (the item's name).
 fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
-    let mut r = Reading::new(input.name(settings), settings);
-    let whole = match input {
-        Input::Path(path) => {
-            for file in json_files(path)? {
-                let name = file.display().to_string();
-                let text = std::fs::read(&file).map_err(|source| Error::Io {
-                    file: Some(name.clone()),
-                    source,
-                })?;
-                let page = parse_page(&text, Some(&name))?;
-                r.page(page, Some(&name))?;
-            }
-            Some(path.display().to_string())
-        }
+    match input {
+        Input::Path(path) => read_files(
+            &json_files(path)?,
+            input.name(settings).as_deref(),
+            settings,
+        ),
         Input::Bytes(bytes) => {
+            let mut r = Reading::new(input.name(settings), settings);
             let name = settings.name.as_deref();
             r.page(parse_page(bytes, name)?, name)?;
-            settings.name.clone()
+            r.finish(name)
         }
-    };
-    r.finish(whole.as_deref())
+    }
+}
+
+/// Reads the JSON files `files` as the pages of one search (named `whole`): a key is one
+/// issue in all of them.
+pub(crate) fn read_files(
+    files: &[PathBuf],
+    whole: Option<&str>,
+    settings: &Settings,
+) -> Result<EventLog> {
+    let mut r = Reading::new(whole.map(str::to_owned), settings);
+    for file in files {
+        let name = file.display().to_string();
+        let text = std::fs::read(file).map_err(|source| Error::Io {
+            file: Some(name.clone()),
+            source,
+        })?;
+        let page = parse_page(&text, Some(&name))?;
+        r.page(page, Some(&name))?;
+    }
+    r.finish(whole)
 }
 
 /// One page of search results, or an error in our words: where (line and column counted
