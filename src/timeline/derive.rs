@@ -759,6 +759,7 @@ impl<'a> Derivation<'a> {
             dropped,
             items: log.items() as u64,
             warnings: self.tally.finish(stats.warnings.clone()),
+            sources: stats.sources.clone(),
         };
         Ok(Timelines {
             workflow: wf.clone(),

@@ -11,6 +11,7 @@ use crate::error::{Error, Result, read_text};
 
 mod defaults;
 mod infer;
+mod mine;
 
 /// What an item in a stage is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -293,6 +294,8 @@ pub struct Workflow {
     blocked_states: Vec<String>,
     /// When cycle time starts.
     policy: CycleTimePolicy,
+    /// How it was inferred from a log, when it was ([`Workflow::infer_from_log`]).
+    inferred: Vec<String>,
 }
 
 impl Workflow {
@@ -517,7 +520,14 @@ impl Workflow {
             by_state,
             blocked_states: Vec::new(),
             policy: CycleTimePolicy::default(),
+            inferred: Vec::new(),
         })
+    }
+
+    /// What was inferred, and why, when the workflow was inferred from a log itself
+    /// ([`Workflow::infer_from_log`]): one sentence per decision; empty otherwise.
+    pub fn inference(&self) -> &[String] {
+        &self.inferred
     }
 
     /// The stages in order.
