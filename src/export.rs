@@ -15,7 +15,7 @@ pub enum WideLayout {
     ActionableAgile,
     /// `ID, Link, Name, <stages…>, Type, Status, Resolution, <attributes…>, Blocked Days`:
     /// the "cycle time data" of jira-agile-metrics (its `Name` is the item attribute
-    /// `summary` or `name`, its `Type` the attribute `type`, its `Status` the tool status of
+    /// `summary`, its `Type` the attribute `type`, its `Status` the tool status of
     /// the item's last event, or its current stage when the log has none; a stage skipped
     /// takes the date of the next stage reached, as jira-agile-metrics fills it; `Blocked
     /// Days` counted as jira-agile-metrics counts them).
@@ -39,13 +39,17 @@ impl WideLayout {
     }
 }
 
+/// The item attribute written as the Name column: the summary of a Jira issue.
+const NAME_ATTRIBUTE: &str = "summary";
+
 /// Writes one row per item: the date (`YYYY-MM-DD`, UTC) it entered each stage of the
 /// workflow, in workflow order, as jira-agile-metrics computes them: the first entry into a
 /// stage counts, and a move back to a stage clears the dates of the stages after it (they
 /// are set again when the item re-enters them). A stage never entered is an empty cell,
 /// except in the jira-agile-metrics layout, where a stage skipped (one before the last stage
 /// reached) takes the date of the next stage reached, as jira-agile-metrics fills it. The
-/// item attributes follow the stage columns. Returns the number of rows written.
+/// Name column is the item's `summary` (a Jira issue's); the other item attributes follow
+/// the stage columns. Returns the number of rows written.
 ///
 /// The jira-agile-metrics layout ends with `Blocked Days`, counted as jira-agile-metrics
 /// counts them: for each blocked interval ([`crate::Blocked`]) that begins in a stage of
@@ -91,17 +95,16 @@ pub fn write_wide<W: io::Write>(
 ) -> Result<usize> {
     let wf = timelines.workflow();
     let stages = wf.stages();
+    // The summary (an item's name, as a Jira issue has one) is the Name column.
     let attrs: Vec<&str> = timelines
         .attributes()
         .names
         .iter()
         .map(String::as_str)
+        .filter(|a| *a != NAME_ATTRIBUTE)
         .collect();
     let is_type = |a: &str| a.eq_ignore_ascii_case("type");
     let jam = layout == WideLayout::JiraAgileMetrics;
-    let is_name =
-        |a: &str| jam && (a.eq_ignore_ascii_case("summary") || a.eq_ignore_ascii_case("name"));
-    let name_attr = attrs.iter().copied().find(|a| is_name(a));
     let mut w = csv::Writer::from_writer(out);
     let io = Error::write_csv;
     let mut header: Vec<&str> = vec!["ID", "Link", "Name"];
@@ -110,7 +113,7 @@ pub fn write_wide<W: io::Write>(
         WideLayout::ActionableAgile => header.extend(attrs.iter().copied()),
         WideLayout::JiraAgileMetrics => {
             header.extend(["Type", "Status", "Resolution"]);
-            header.extend(attrs.iter().copied().filter(|a| !is_type(a) && !is_name(a)));
+            header.extend(attrs.iter().copied().filter(|a| !is_type(a)));
             header.push("Blocked Days");
         }
     }
@@ -135,12 +138,7 @@ pub fn write_wide<W: io::Write>(
         row.clear();
         row.push(item.id().to_owned());
         row.push(String::new());
-        row.push(
-            name_attr
-                .and_then(|a| item.attribute(a))
-                .unwrap_or("")
-                .to_owned(),
-        );
+        row.push(item.attribute(NAME_ATTRIBUTE).unwrap_or("").to_owned());
         for d in &dates {
             row.push(d.map_or_else(String::new, |ms| {
                 ms_to_datetime(ms).format("%Y-%m-%d").to_string()
@@ -162,12 +160,7 @@ pub fn write_wide<W: io::Write>(
                         .to_owned(),
                 );
                 row.push(String::new());
-                row.extend(
-                    attrs
-                        .iter()
-                        .filter(|a| !is_type(a) && !is_name(a))
-                        .map(|a| attr(a)),
-                );
+                row.extend(attrs.iter().filter(|a| !is_type(a)).map(|a| attr(a)));
                 row.push(calendar_blocked_days(&item).to_string());
             }
         }

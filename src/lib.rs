@@ -167,7 +167,8 @@ pub use forecast::{
 pub use log::{
     BYTES_PER_EVENT, BadRows, DataQuality, Detected, DroppedState, Event, EventLog,
     EventLogBuilder, Format, LogReader, LogReaderBuilder, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES,
-    OpenLog, Preset, RejectedRow, Warning, WarningKind, default_memory_budget, detect,
+    OpenLog, Preset, RejectedRow, SourceLedger, Warning, WarningKind, default_memory_budget,
+    detect,
 };
 pub use metrics::{
     AgingItem, Assumption, BlockedItem, BlockedTime, Bottleneck, CONSTRAINT_UTILISATION,

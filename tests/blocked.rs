@@ -412,3 +412,89 @@ kind = "done"
     .to_string();
     assert!(e.contains("only a stage before done can block"), "{e}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const STATES: [&str; 6] = ["Backlog", "Dev", "Ready", "Test", "Done", "Blocked"];
+
+    /// Per item: its events (state, hours after the previous) and flags (hours after its
+    /// first event, set or cleared).
+    type Spec = (Vec<(usize, u32)>, Vec<(u32, bool)>);
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            prop::collection::vec((0usize..STATES.len(), 0u32..48), 1..8),
+            prop::collection::vec((0u32..300, any::<bool>()), 0..6),
+        )
+    }
+
+    fn build(items: &[Spec]) -> EventLog {
+        let mut b = EventLog::builder();
+        for (i, (events, flags)) in items.iter().enumerate() {
+            let id = format!("I{i}");
+            let start = day(0.0) + Duration::hours(i as i64 * 7);
+            let mut t = start;
+            for &(s, dt) in events {
+                t += Duration::hours(i64::from(dt));
+                b.push(&id, STATES[s], t);
+            }
+            for &(h, on) in flags {
+                b.flag(&id, start + Duration::hours(i64::from(h)), on);
+            }
+        }
+        b.build()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Blocked intervals are sorted, disjoint, of positive length, within the item's
+        /// life; blocked days never exceed the cycle time (or the age); active and waiting
+        /// time still add up to at most the cycle time, and flags only move time from
+        /// active to waiting.
+        #[test]
+        fn blocked_time_stays_inside_the_cycle(items in prop::collection::vec(spec(), 1..12)) {
+            let log = build(&items);
+            let wf = dev_test_done().with_blocked_states(["Blocked"]).unwrap();
+            let Ok(tl) = Timelines::new(&log, &wf) else { return Ok(()); };
+            for it in tl.iter() {
+                let b = it.blocked();
+                let end = it.done().unwrap_or(tl.as_of());
+                for w in b.windows(2) {
+                    prop_assert!(w[0].end() < w[1].start());
+                }
+                for s in b {
+                    prop_assert!(s.start() < s.end());
+                    prop_assert!(s.start() >= it.arrival() && s.end() <= end);
+                    prop_assert!(!s.is_open() || (it.done().is_none() && s.end() == tl.as_of()));
+                }
+                let limit = match (it.commitment(), it.done()) {
+                    (Some(c), Some(d)) => days(c, d),
+                    (Some(c), None) => days(c, tl.as_of()),
+                    _ => 0.0,
+                };
+                prop_assert!(it.blocked_days() >= 0.0 && it.blocked_days() <= limit + 1e-9);
+            }
+            let m = Metrics::new(&tl, &MetricsOptions::new()).unwrap();
+            // The same log without its flags (blocked statuses still block).
+            let plain_log = build(&items.iter().map(|(e, _)| (e.clone(), Vec::new())).collect::<Vec<_>>());
+            let plain_tl = Timelines::new(&plain_log, &wf).unwrap();
+            let plain = Metrics::new(&plain_tl, &MetricsOptions::new()).unwrap();
+            for (a, p) in m.items().zip(plain.items()) {
+                prop_assert!(a.blocked_days >= p.blocked_days - 1e-9);
+                // Flags move time from active to waiting, never more than they block.
+                prop_assert!((a.active_days + a.wait_days - p.active_days - p.wait_days).abs() < 1e-6);
+                prop_assert!(a.active_days <= p.active_days + 1e-9);
+                prop_assert!(p.active_days - a.active_days <= a.blocked_days + 1e-6);
+                if let Some(c) = a.cycle_time_days {
+                    prop_assert!(a.active_days + a.wait_days <= c + 1e-6);
+                }
+            }
+            let b = m.blocked().unwrap();
+            let done: f64 = m.items().filter(|i| i.cycle_time_days.is_some()).map(|i| i.blocked_days).sum();
+            prop_assert!((b.done_days - done).abs() < 1e-6);
+        }
+    }
+}

@@ -264,6 +264,25 @@ fn the_bpic2013_page_renders_cleanly() {
     assert!(seen["charts"].as_u64().unwrap() >= 3, "{seen}");
 }
 
+/// The page of a Jira export with flags (jira-agile-metrics' test issues) has the blocked
+/// section's tables, and passes the same checks.
+#[test]
+fn a_page_with_blocked_time_renders_cleanly() {
+    let Some(seen) = check_page(
+        "blocked",
+        Path::new("tests/data/peers/jira-agile-metrics/cycletime_issues.json"),
+        &[
+            "--workflow",
+            "tests/data/peers/jira-agile-metrics/workflow.toml",
+            "--as-of",
+            "2018-01-10T15:37:00Z",
+        ],
+    ) else {
+        return;
+    };
+    assert!(seen["tables"].as_u64().unwrap() >= 5, "{seen}");
+}
+
 /// The pages of `whatif --html` and `backtest --html` on the story pass the same checks.
 #[test]
 fn the_whatif_and_backtest_pages_render_cleanly() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::intern::{Interner, Names};
-use super::quality::{RejectedRow, Warning};
+use super::quality::{RejectedRow, SourceLedger, Warning};
 use super::sample::ColumnSample;
 use crate::short_key::ShortKey;
 use crate::time::{datetime_to_ms, ms_to_datetime};
@@ -24,6 +24,8 @@ pub(crate) struct ReadStats {
     pub(crate) rows: u64,
     pub(crate) rejected: Vec<RejectedRow>,
     pub(crate) warnings: Vec<Warning>,
+    /// When several files were read as one log, each file's part of the ledger.
+    pub(crate) sources: Vec<SourceLedger>,
 }
 
 /// Item attributes (type, team, …), one value per item and attribute.
@@ -297,6 +299,13 @@ impl EventLog {
     /// error), and rows that carried no event at all (a wide row with no dates).
     pub fn rejected(&self) -> &[RejectedRow] {
         &self.stats.rejected
+    }
+
+    /// When several files were read as one log
+    /// ([`LogReader::read_paths`](crate::LogReader::read_paths)), each file's part of the
+    /// ledger, in the order read; empty otherwise.
+    pub fn sources(&self) -> &[SourceLedger] {
+        &self.stats.sources
     }
 
     /// For the items that have an event in state `marker`, keeps only their events in the

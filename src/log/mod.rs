@@ -6,7 +6,8 @@
 //!
 //! - `budget`: what a file may ask of a reader (record length, events per item, memory);
 //! - `quality`: the data-quality ledger; `intern`: interned names;
-//! - `event_log`: [`EventLog`] and [`EventLogBuilder`];
+//! - `event_log`: [`EventLog`] and [`EventLogBuilder`]; `sources`: several files read as
+//!   one log, their ids kept apart where they clash ([`SourceLedger`]);
 //! - `settings`: what a reader is told (the options behind [`LogReaderBuilder`]);
 //! - `input`: a file by path or bytes in memory;
 //! - `formats`: one file per layout (`long`, `wide`, `intervals`, with `chunked` and
@@ -26,6 +27,7 @@ pub(crate) mod quality;
 mod reader;
 mod sample;
 mod settings;
+mod sources;
 
 pub use budget::{BYTES_PER_EVENT, MAX_EVENTS_PER_ITEM, MAX_RECORD_BYTES, default_memory_budget};
 pub use detect::{Detected, detect};
@@ -35,7 +37,7 @@ pub use format::Format;
 pub use formats::Preset;
 pub(crate) use formats::plain::{ends_with_lf, record_line};
 pub(crate) use intern::Names;
-pub use quality::{DataQuality, DroppedState, RejectedRow, Warning, WarningKind};
+pub use quality::{DataQuality, DroppedState, RejectedRow, SourceLedger, Warning, WarningKind};
 pub use reader::{LogReader, LogReaderBuilder, OpenLog};
 pub(crate) use sample::{ColumnSample, SAMPLE_ROWS};
 pub use settings::BadRows;

@@ -23,6 +23,24 @@ pub struct RejectedRow {
     pub reason: String,
 }
 
+/// What one of several files read as one log gave: its part of the data-quality ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SourceLedger {
+    /// The file, as its items' `source` attribute names it.
+    pub source: String,
+    /// Its data rows (records) read.
+    pub rows: u64,
+    /// The events its rows gave.
+    pub events_read: u64,
+    /// Its rows rejected.
+    pub rejected: u64,
+    /// Its items.
+    pub items: u64,
+    /// Its item ids also found in another file (named `<source>:<id>` in the log).
+    pub ids_renamed: u64,
+}
+
 /// A status no stage maps, whose events were dropped because the caller chose to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -191,6 +209,10 @@ pub struct DataQuality {
     pub items: u64,
     /// Irregularities, one entry per kind that occurred, in a fixed order.
     pub warnings: Vec<Warning>,
+    /// When several files were read as one log, each file's rows, events, rejected rows
+    /// and items (absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceLedger>,
 }
 
 impl DataQuality {
@@ -244,6 +266,27 @@ impl fmt::Display for DataQuality {
         ];
         for (label, n) in lines {
             writeln!(f, "  {label:<34}{:>12}", count(n))?;
+        }
+        for s in &self.sources {
+            write!(
+                f,
+                "    {}: {} rows, {} events, {} rejected, {} items",
+                s.source,
+                count(s.rows),
+                count(s.events_read),
+                count(s.rejected),
+                count(s.items)
+            )?;
+            if s.ids_renamed > 0 {
+                let ids = if s.ids_renamed == 1 { "id" } else { "ids" };
+                write!(
+                    f,
+                    " ({} {ids} also in another file, named {}:<id>)",
+                    count(s.ids_renamed),
+                    s.source
+                )?;
+            }
+            writeln!(f)?;
         }
         for d in &self.dropped {
             writeln!(

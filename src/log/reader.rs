@@ -14,11 +14,12 @@ use super::event_log::EventLog;
 use super::format::Format;
 use super::formats::layout;
 use super::formats::plain::Layout;
-use super::formats::{Preset, read_xes_stream};
+use super::formats::{Preset, read_jira_pages, read_xes_stream};
 use super::input::{Input, Peeked};
 #[cfg(test)]
 use super::settings::Chunking;
 use super::settings::{BadRows, Settings};
+use super::sources::{SOURCE_ATTRIBUTE, export_files, merge, source_names};
 use crate::error::{Error, Position, Result};
 use crate::time::TimeFormat;
 
@@ -437,6 +438,13 @@ impl LogReader {
     /// [`detect`](crate::detect).
     pub fn open(&self, path: impl AsRef<Path>) -> Result<OpenLog<'_>> {
         let path = path.as_ref();
+        // A folder of CSV or XES exports is several files (one of JSON pages, one input).
+        if path.is_dir() {
+            let files = export_files(path)?;
+            if files.len() > 1 || files.first().is_some_and(|f| f != path) {
+                return self.open_paths(files);
+            }
+        }
         // A path that cannot be inspected is left to the read, which names the failure.
         let reopenable = std::fs::metadata(path).map_or(true, |m| m.is_file() || m.is_dir());
         if reopenable {
@@ -452,6 +460,100 @@ impl LogReader {
             source,
         })?;
         self.open_stream(Box::new(file), Some(name))
+    }
+
+    /// Opens several files or folders as one log (see [`LogReader::read_paths`]): each
+    /// must be found, and all in one format.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming a path that cannot be found or read; [`Error::InvalidArgument`]
+    /// if no path is given, or if two files are recognised as different formats (naming
+    /// both); with [`Format::Auto`], as [`detect`](crate::detect) for each file.
+    pub fn open_paths<I, P>(&self, paths: I) -> Result<OpenLog<'_>>
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        let mut files = Vec::new();
+        for p in paths {
+            files.extend(export_files(p.as_ref())?);
+        }
+        match files.len() {
+            0 => Err(Error::InvalidArgument("no file to read".to_owned())),
+            1 => self.open(&files[0]),
+            n => {
+                let first = self.detect(&files[0])?;
+                for f in &files[1..] {
+                    let d = self.detect(f)?;
+                    if d.format != first.format {
+                        return Err(Error::InvalidArgument(format!(
+                            "the files read together must be of one format: {} is read as {} ({}), {} as {} ({}); read them one by one, or give --format",
+                            files[0].display(),
+                            first.format,
+                            first.reason,
+                            f.display(),
+                            d.format,
+                            d.reason
+                        )));
+                    }
+                }
+                let detected = Detected::new(first.format, format!("{n} files: {}", first.reason));
+                Ok(OpenLog {
+                    reader: self,
+                    detected,
+                    source: Source::Paths(files),
+                })
+            }
+        }
+    }
+
+    /// Reads several files, or folders of exports, as one log: a team's or a board's export
+    /// each, all in one format (recognised, or as given).
+    ///
+    /// A folder that holds CSV or XES files (and no `.json` file: a folder of JSON files
+    /// holds the pages of a Jira search, one input) is its files, in name order; so
+    /// [`LogReader::read_path`] reads a folder of CSV exports this way too.
+    ///
+    /// Jira JSON files are the pages of one search, as a folder of them is: a key is one
+    /// issue in all of them (the same issue twice is read once, two different issues with
+    /// one key are an error naming both files). The items of other files are kept apart by
+    /// file: every item gets the attribute `source`, its
+    /// file's name (its path as given when two files have one name; a column named `source`
+    /// is not read then); an id found in one
+    /// file is kept, an id found in two or more becomes `<source>:<id>` in each (nothing
+    /// says they are one item). The ledger accounts for every file's rows
+    /// ([`EventLog::sources`], [`DataQuality::sources`](crate::DataQuality::sources)), and
+    /// a rejected row's `place` names its file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use valuestream::LogReader;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("vs-read-paths-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let (a, b) = (dir.join("team-a.csv"), dir.join("team-b.csv"));
+    /// std::fs::write(&a, "id,state,timestamp\nP-1,Dev,2024-03-04\nA-2,Dev,2024-03-05\n")?;
+    /// std::fs::write(&b, "id,state,timestamp\nP-1,Dev,2024-03-06\n")?;
+    /// let log = LogReader::builder().build().read_paths([&a, &b])?;
+    /// let ids: Vec<_> = (0..log.items()).map(|i| log.item_id(i)).collect();
+    /// assert_eq!(ids, ["team-a.csv:P-1", "A-2", "team-b.csv:P-1"]);
+    /// assert_eq!(log.attribute(1, "source"), Some("team-a.csv"));
+    /// assert_eq!(log.sources()[1].rows, 1);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`LogReader::open_paths`] and [`LogReader::read_path`] for each file.
+    pub fn read_paths<I, P>(&self, paths: I) -> Result<EventLog>
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        self.open_paths(paths)?.read()
     }
 
     /// Takes a stream (standard input, a pipe, a socket, bytes) and finds the format it is
@@ -569,6 +671,27 @@ impl LogReader {
         }
     }
 
+    /// Reads `files` in `format` (not [`Format::Auto`]) as one log, each named by its path.
+    fn read_files(&self, format: Format, files: &[PathBuf]) -> Result<EventLog> {
+        let mut settings = Settings {
+            name: None,
+            ..self.settings.clone()
+        };
+        // The attribute `source` names each item's file: no column is read for it.
+        settings.attributes.retain(|a| a != SOURCE_ATTRIBUTE);
+        let one = LogReader { format, settings };
+        let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        if format == Format::Preset(Preset::JiraJson) {
+            // Jira's files are pages of one search: a key is one issue in all of them.
+            return read_jira_pages(files, Some(&paths.join(", ")), &self.settings);
+        }
+        let mut parts = Vec::with_capacity(files.len());
+        for (file, source) in files.iter().zip(source_names(&paths)) {
+            parts.push((source, one.read_as(format, Input::Path(file))?));
+        }
+        Ok(merge(parts))
+    }
+
     /// Reads `input` in `format` (not [`Format::Auto`]).
     fn read_as(&self, format: Format, input: Input<'_>) -> Result<EventLog> {
         match (format, layout_of(format)) {
@@ -596,6 +719,8 @@ enum Source<'a> {
     Path(PathBuf),
     /// A stream, its first bytes read ahead, and its name.
     Stream(Peeked<Box<dyn Read + 'a>>, Option<String>),
+    /// Several files, read as one log.
+    Paths(Vec<PathBuf>),
 }
 
 impl OpenLog<'_> {
@@ -614,6 +739,7 @@ impl OpenLog<'_> {
         let log = match self.source {
             Source::Path(path) => self.reader.read_as(format, Input::Path(&path))?,
             Source::Stream(peeked, name) => self.reader.read_stream(format, peeked, name)?,
+            Source::Paths(files) => self.reader.read_files(format, &files)?,
         };
         // Every reader but the long layout's (which holds its estimate and its events
         // against the budget as it reads) is bounded by its input; its events are held
@@ -633,6 +759,7 @@ impl std::fmt::Debug for OpenLog<'_> {
         let source = match &self.source {
             Source::Path(p) => p.display().to_string(),
             Source::Stream(_, name) => name.clone().unwrap_or_else(|| "a stream".to_owned()),
+            Source::Paths(files) => format!("{} files", files.len()),
         };
         f.debug_struct("OpenLog")
             .field("detected", &self.detected)

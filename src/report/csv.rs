@@ -73,10 +73,10 @@ fn share(x: Option<f64>) -> String {
 /// then `Status, Lead time (days), Cycle time (days), Age (days), Active (days),
 /// Waiting (days), Blocked (days), Flow efficiency, Backward moves, Current stage`, then
 /// the days spent in each stage (`<stage> (days)`), then the item attributes the log
-/// keeps. `Link` and `Name` are empty (event logs do not carry them), and so are the times
-/// an item does not have (a lead or cycle time before it is done, a flow efficiency for a
-/// cycle time of 0) and `Blocked (days)` when blocked time is not known
-/// ([`crate::Timelines::tracks_blocked`]).
+/// keeps. `Link` is empty (event logs do not carry it), `Name` is the item's `summary`
+/// attribute (a Jira issue's summary) or empty, and so are the times an item does not have
+/// (a lead or cycle time before it is done, a flow efficiency for a cycle time of 0) and
+/// `Blocked (days)` when blocked time is not known ([`crate::Timelines::tracks_blocked`]).
 ///
 /// The stage columns read back with the wide format of [`crate::LogReader`].
 ///
@@ -143,7 +143,14 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         row.clear();
         row.push(m.id.clone());
         row.push(String::new());
-        row.push(String::new());
+        let item = u32::try_from(m.index).unwrap_or(u32::MAX);
+        let summary = tl.attributes().position("summary");
+        row.push(
+            summary
+                .and_then(|a| tl.attributes().get(a, item))
+                .unwrap_or("")
+                .to_owned(),
+        );
         row.extend(m.entered.iter().map(|t| t.map_or(String::new(), instant)));
         row.push(status_name(m.status).into());
         row.push(days(m.lead_time_days));
@@ -160,7 +167,6 @@ pub fn write_items_csv<W: io::Write>(metrics: &Metrics<'_>, w: W) -> Result<()> 
         row.push(m.backward_moves.to_string());
         row.push(stages[m.current_stage].name.clone());
         row.extend(m.stage_days.iter().map(|&d| days(Some(d))));
-        let item = u32::try_from(m.index).unwrap_or(u32::MAX);
         for a in 0..attrs.len() {
             let v = tl.attributes().get(a, item);
             row.push(v.unwrap_or("").to_owned());

@@ -160,13 +160,19 @@ pub(super) fn x_axis(out: &mut String, f: &Frame, labels: &[(f64, String)]) {
     }
 }
 
-/// Up to seven evenly spaced indices in `0..n`, the first and last included.
+/// Up to seven evenly spaced indices in `0..n`, the first and last included: every index
+/// up to seven, else at least two apart (labels one period apart collide when there are
+/// more than seven periods across the plot).
 pub(super) fn ticks(n: usize) -> Vec<usize> {
     match n {
         0 => Vec::new(),
         1 => vec![0],
         _ => {
-            let k = (n - 1).min(6);
+            let k = if n - 1 > 6 {
+                ((n - 1) / 2).min(6)
+            } else {
+                n - 1
+            };
             let mut t: Vec<usize> = (0..=k).map(|i| i * (n - 1) / k).collect();
             t.dedup();
             t
@@ -854,6 +860,16 @@ mod tests {
         assert_eq!(ticks(2), [0, 1]);
         assert_eq!(ticks(5), [0, 1, 2, 3, 4]);
         assert_eq!(ticks(100), [0, 16, 33, 49, 66, 82, 99]);
+        // Ten days: no two labels on neighbouring days.
+        assert_eq!(ticks(10), [0, 2, 4, 6, 9]);
+        for n in 8..300 {
+            let t = ticks(n);
+            assert!(t.windows(2).all(|w| w[1] - w[0] >= 2), "{n}: {t:?}");
+            assert!(
+                t.len() <= 7 && t[0] == 0 && t[t.len() - 1] == n - 1,
+                "{n}: {t:?}"
+            );
+        }
     }
 
     #[test]

@@ -416,8 +416,9 @@ struct Derivation<'a> {
     /// `flags[flag_at[i]..flag_at[i + 1]]`, in time order (ties in the order read).
     flags: Vec<(i64, bool)>,
     flag_at: Vec<u32>,
-    /// Which stages block an item (`blocked = true`).
+    /// Which stages block an item (`blocked = true`), and whether any does.
     blocking: Vec<bool>,
+    any_blocking: bool,
     /// When cycle time starts.
     policy: CycleTimePolicy,
     /// The blocked intervals so far, and the raw ones of the item being derived.
@@ -463,6 +464,7 @@ impl<'a> Derivation<'a> {
             flags,
             flag_at,
             blocking: wf.stages().iter().map(|s| s.blocked).collect(),
+            any_blocking: wf.stages().iter().any(|s| s.blocked),
             policy: wf.cycle_time_policy(),
             blocked: Vec::new(),
             raw_blocked: Vec::new(),
@@ -697,7 +699,7 @@ impl<'a> Derivation<'a> {
         if !flags.is_empty() {
             blocked::flag_intervals(flags, self.as_of, &mut raw);
         }
-        if self.blocking.iter().any(|&b| b) {
+        if self.any_blocking {
             raw.extend(
                 self.visits[first_visit..]
                     .iter()
@@ -757,6 +759,7 @@ impl<'a> Derivation<'a> {
             dropped,
             items: log.items() as u64,
             warnings: self.tally.finish(stats.warnings.clone()),
+            sources: stats.sources.clone(),
         };
         Ok(Timelines {
             workflow: wf.clone(),

@@ -8,8 +8,10 @@ use crate::log::{EventLog, Preset};
 
 impl Workflow {
     /// The workflow that `preset` reads `log` through when the caller gives none, as
-    /// [`Preset::default_workflow_note`] says: for Jira, process-mining CSV and XES, one
-    /// guessed from the status names ([`Workflow::infer`]); for Jira's plain CSV export, Open
+    /// [`Preset::default_workflow_note`] says: for Jira, one guessed from the status names
+    /// ([`Workflow::infer`]); for process-mining CSV and XES, one inferred from the log
+    /// itself ([`Workflow::infer_from_log`]: end activities done, stages by their typical
+    /// position in the traces); for Jira's plain CSV export, Open
     /// (Created) → Resolved, its discarded issues from a backlog to a Discarded done stage; for the wide exports of
     /// jira-agile-metrics and ActionableAgile, their date columns in order; for Linear,
     /// GitLab and Azure DevOps, a fixed one over the date columns of their exports.
@@ -74,7 +76,8 @@ impl Workflow {
                 ],
                 None,
             ),
-            Preset::JiraJson | Preset::Pm4py | Preset::Xes => Workflow::infer(log.states()),
+            Preset::JiraJson => Workflow::infer(log.states()),
+            Preset::Pm4py | Preset::Xes => Workflow::infer_from_log(log),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result, read_text};
 mod classes;
 mod defaults;
 mod infer;
+mod mine;
 
 pub use classes::{ClassMap, ClassSpec, Sle};
 
@@ -303,6 +304,8 @@ pub struct Workflow {
     /// When cycle time starts.
     policy: CycleTimePolicy,
     classes: Option<ClassMap>,
+    /// How it was inferred from a log, when it was ([`Workflow::infer_from_log`]).
+    inferred: Vec<String>,
 }
 
 impl Workflow {
@@ -536,6 +539,7 @@ impl Workflow {
             blocked_states: Vec::new(),
             policy: CycleTimePolicy::default(),
             classes: None,
+            inferred: Vec::new(),
         })
     }
 
@@ -548,6 +552,12 @@ impl Workflow {
     pub fn with_classes(mut self, classes: Option<ClassMap>) -> Workflow {
         self.classes = classes;
         self
+    }
+
+    /// What was inferred, and why, when the workflow was inferred from a log itself
+    /// ([`Workflow::infer_from_log`]): one sentence per decision; empty otherwise.
+    pub fn inference(&self) -> &[String] {
+        &self.inferred
     }
 
     /// The stages in order.

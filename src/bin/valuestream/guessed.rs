@@ -30,8 +30,9 @@ impl WorkflowSource {
     }
 }
 
-/// JSON: `"workflow": {"source", "preset", "toml", "warnings": [{"kind", "message"}]}`, only
-/// when the workflow was not given.
+/// JSON: `"workflow": {"source", "preset", "toml", "inferred": [sentences], "warnings":
+/// [{"kind", "message"}]}`, only when the workflow was not given (`inferred`, what was
+/// inferred from a process-mining log and why, only when it was).
 #[derive(Debug, serde::Serialize)]
 pub struct WorkflowUsed {
     source: &'static str,
@@ -39,6 +40,9 @@ pub struct WorkflowUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     preset: Option<&'static str>,
     toml: String,
+    /// What was inferred from the log and why ([`Workflow::inference`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inferred: Vec<String>,
     warnings: Vec<WorkflowWarning>,
 }
 
@@ -59,6 +63,7 @@ impl WorkflowUsed {
             source: source.name(),
             preset,
             toml: workflow.to_toml(),
+            inferred: workflow.inference().to_vec(),
             warnings: report.map_or_else(Vec::new, |r| r.workflow_warnings(workflow)),
         })
     }
@@ -67,6 +72,9 @@ impl WorkflowUsed {
     /// default of the jira format".
     pub fn origin(&self) -> String {
         match self.preset {
+            Some(p) if !self.inferred.is_empty() => {
+                format!("inferred from the log, the default of the {p} format")
+            }
             Some(p) => format!("the default of the {p} format"),
             None => "inferred from the log's states".to_owned(),
         }
@@ -85,6 +93,12 @@ impl WorkflowUsed {
             s.push_str(
                 "  Give a workflow with --workflow FILE: save the one printed below and mark the waiting states kind = \"wait\".\n",
             );
+        }
+        if !self.inferred.is_empty() {
+            s.push_str("\nHow the workflow was inferred from the log:\n");
+            for r in &self.inferred {
+                s.push_str(&format!("  - {r}\n"));
+            }
         }
         s.push_str(&format!(
             "\nWorkflow used ({}; save it as workflow.toml and edit it):\n",

@@ -1,7 +1,7 @@
 //! The one way every subcommand reads its input: a log file (in any known format), a
 //! workflow (given, or the format's default), and how to read them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use valuestream::{
@@ -20,9 +20,13 @@ const STDIN: &str = "standard input";
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug, Args)]
 pub struct InputArgs {
-    /// The event log: CSV, Jira JSON (a file or a folder of pages), XES or XES.gz; `-` reads
-    /// standard input (a pipe or a FIFO is read once, as it comes).
-    pub file: PathBuf,
+    /// The event log: CSV, Jira JSON (a file, a single issue or a folder of pages), XES or
+    /// XES.gz; `-` reads standard input (a pipe or a FIFO is read once, as it comes).
+    /// Several files, or a folder of CSV or XES exports, are read as one log in one format,
+    /// each item with the attribute `source` (its file); an id found in two files becomes
+    /// `<file>:<id>` in each. Several Jira JSON files are pages of one search.
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// The workflow file (TOML): ordered [[stage]] tables with name, kind and states
     /// [default: the format's own workflow, or one guessed from the status names].
     #[arg(long, value_name = "WF.toml")]
@@ -271,9 +275,26 @@ impl InputArgs {
         Ok(b.threads(self.read_threads()).build())
     }
 
+    /// The first (usually the only) file.
+    pub fn file(&self) -> &Path {
+        self.files.first().map_or(Path::new("-"), PathBuf::as_path)
+    }
+
     /// Whether the file is `-`: standard input.
     fn is_stdin(&self) -> bool {
-        self.file.as_os_str() == "-"
+        self.files.len() == 1 && self.file().as_os_str() == "-"
+    }
+
+    /// The files in words, for notes.
+    fn files_named(&self) -> String {
+        if self.is_stdin() {
+            return STDIN.to_owned();
+        }
+        self.files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The log, read once: from standard input (`-`), a pipe, a FIFO or a file, its format
@@ -285,16 +306,19 @@ impl InputArgs {
         let open = if self.is_stdin() {
             stdin = std::io::stdin();
             reader.open_reader(stdin.lock())?
+        } else if self.files.len() > 1 {
+            if self.files.iter().any(|f| f.as_os_str() == "-") {
+                return Err(Failure::input(
+                    "standard input (-) cannot be read with other files: give it alone",
+                ));
+            }
+            reader.open_paths(&self.files)?
         } else {
-            reader.open(&self.file)?
+            reader.open(self.file())?
         };
         let found = open.detected().clone();
         if reader.format() == Format::Auto {
-            let file = if self.is_stdin() {
-                STDIN.to_owned()
-            } else {
-                self.file.display().to_string()
-            };
+            let file = self.files_named();
             match found.format {
                 Format::Long => {
                     eprintln!(
@@ -314,7 +338,7 @@ impl InputArgs {
             eprintln!("valuestream: note: {limitation}");
         }
         // The spinner starts after the notes, so that none is drawn across it.
-        let reading = format!("reading {}", self.file.display());
+        let reading = format!("reading {}", self.files_named());
         let log = crate::progress::during(reading, || open.read())?;
         Ok((log, found.format))
     }

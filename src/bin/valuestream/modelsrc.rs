@@ -171,14 +171,14 @@ pub fn model(
     input: &InputArgs,
     options: &SimOptions,
 ) -> Result<(ValueStream, ModelTrust), Failure> {
-    if is_model_file(&input.file) {
-        Ok((ValueStream::from_path(&input.file)?, ModelTrust::unknown()))
+    if is_model_file(input.file()) {
+        Ok((ValueStream::from_path(input.file())?, ModelTrust::unknown()))
     } else {
         let (fitted, timelines) = fit_log(input, false)?;
         eprintln!(
             "valuestream: note: fitted a model of {} to {} (valuestream fit shows how)",
             valuestream::plural(fitted.model.stations.len() as u64, "station", "stations"),
-            input.file.display()
+            input.file().display()
         );
         let trust = crate::progress::during("checking the model against the log", || {
             model_trust(&fitted, &timelines, options)

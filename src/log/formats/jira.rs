@@ -1,11 +1,20 @@
-//! Jira REST search results with `expand=changelog`: one JSON file, or a folder of pages.
+//! Jira REST search results with `expand=changelog`: one JSON file, or a folder of pages;
+//! a single issue (`GET /rest/api/2/issue/KEY?expand=changelog`) reads as a page of one, so
+//! a folder of one-issue files (the form jirametrics stores) reads as a search.
+//!
+//! An issue's key is its id, so one key is one issue: the same issue found twice (in two
+//! pages or files, identical) is read once, the second copy counted as a rejected row that
+//! says where the first one is; two different issues with one key are an error naming both
+//! files (with `--skip-bad-rows`, the second is rejected).
 //!
 //! The search returns at most 100 histories per issue. An issue whose changelog is cut short
 //! (`total` above the histories returned, or `startAt` above 0) is kept with the changes it
 //! has, and counted in the ledger's `incomplete_history` warning: its earlier status changes
 //! are missing, so its first known status seems to start at creation.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -22,8 +31,8 @@ use crate::time::{TimeFormat, TimeParser};
 
 pub(super) const SPEC: Spec = Spec {
     name: "jira-json",
-    columns: "{\"issues\": [{\"key\", \"fields\": {\"created\", \"status\": {\"name\"}, \"issuetype\": {\"name\"}}, \"changelog\": {\"histories\": [{\"created\", \"items\": [{\"field\": \"status\", \"fromString\", \"toString\"}]}]}}]}",
-    how_to_export: "save GET /rest/api/2/search?jql=<query>&expand=changelog (each page to a file in one folder for large searches)",
+    columns: "{\"issues\": [{\"key\", \"fields\": {\"created\", \"summary\", \"status\": {\"name\"}, \"issuetype\": {\"name\"}}, \"changelog\": {\"histories\": [{\"created\", \"items\": [{\"field\": \"status\", \"fromString\", \"toString\"}]}]}}]}",
+    how_to_export: "save GET /rest/api/2/search?jql=<query>&expand=changelog (each page to a file in one folder for large searches), or GET /rest/api/2/issue/KEY?expand=changelog (one issue a file)",
     workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
     recognise,
     read,
@@ -36,8 +45,9 @@ fn recognise(s: &Sniff) -> Option<&'static str> {
     matches!(s.first, Some(b'{' | b'[')).then_some("a JSON document")
 }
 
-/// The issues of one page: a search result (`{"issues": [...]}`, other keys ignored) or a
-/// bare list of issues.
+/// The issues of one page: a search result (`{"issues": [...]}`, other keys ignored), a
+/// bare list of issues, or a single issue (an object with `key` or `fields` and no
+/// `issues`).
 struct Page(Vec<Issue>);
 
 impl<'de> Deserialize<'de> for Page {
@@ -65,16 +75,28 @@ impl<'de> Visitor<'de> for PageVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Page, A::Error> {
         let mut issues = None;
+        let mut one = Issue {
+            key: None,
+            fields: None,
+            changelog: None,
+        };
         while let Some(key) = map.next_key::<String>()? {
-            if key == "issues" {
-                issues = Some(map.next_value()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match key.as_str() {
+                "issues" => issues = Some(map.next_value()?),
+                "key" => one.key = map.next_value()?,
+                "fields" => one.fields = map.next_value()?,
+                "changelog" => one.changelog = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        issues
-            .map(Page)
-            .ok_or_else(|| de::Error::missing_field("issues"))
+        match issues {
+            Some(issues) => Ok(Page(issues)),
+            // A single issue, as `GET /rest/api/2/issue/KEY?expand=changelog` returns it.
+            None if one.key.is_some() || one.fields.is_some() => Ok(Page(vec![one])),
+            None => Err(de::Error::missing_field("issues")),
+        }
     }
 }
 
@@ -88,6 +110,7 @@ struct Issue {
 #[derive(Deserialize)]
 struct Fields {
     created: Option<String>,
+    summary: Option<String>,
     status: Option<Named>,
     issuetype: Option<Named>,
 }
@@ -164,31 +187,43 @@ fn json_files(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads every page into one log: per issue, its creation in the status it was created in,
-/// then each status change. Issue type becomes the attribute `type`. The changelog's
-/// "Flagged" entries (an impediment set, then cleared) become the item's flags
-/// ([`EventLogBuilder::flag`]), its blocked intervals.
+/// then each status change. Issue type becomes the attribute `type`, the summary the attribute
+/// `summary` (the item's name). The changelog's "Flagged" entries (an impediment set, then
+/// cleared) become the item's flags ([`EventLogBuilder::flag`]), its blocked intervals.
 fn read(input: Input<'_>, settings: &Settings) -> Result<EventLog> {
-    let mut r = Reading::new(input.name(settings), settings);
-    let whole = match input {
-        Input::Path(path) => {
-            for file in json_files(path)? {
-                let name = file.display().to_string();
-                let text = std::fs::read(&file).map_err(|source| Error::Io {
-                    file: Some(name.clone()),
-                    source,
-                })?;
-                let page = parse_page(&text, Some(&name))?;
-                r.page(page, Some(&name))?;
-            }
-            Some(path.display().to_string())
-        }
+    match input {
+        Input::Path(path) => read_files(
+            &json_files(path)?,
+            input.name(settings).as_deref(),
+            settings,
+        ),
         Input::Bytes(bytes) => {
+            let mut r = Reading::new(input.name(settings), settings);
             let name = settings.name.as_deref();
             r.page(parse_page(bytes, name)?, name)?;
-            settings.name.clone()
+            r.finish(name)
         }
-    };
-    r.finish(whole.as_deref())
+    }
+}
+
+/// Reads the JSON files `files` as the pages of one search (named `whole`): a key is one
+/// issue in all of them.
+pub(crate) fn read_files(
+    files: &[PathBuf],
+    whole: Option<&str>,
+    settings: &Settings,
+) -> Result<EventLog> {
+    let mut r = Reading::new(whole.map(str::to_owned), settings);
+    for file in files {
+        let name = file.display().to_string();
+        let text = std::fs::read(file).map_err(|source| Error::Io {
+            file: Some(name.clone()),
+            source,
+        })?;
+        let page = parse_page(&text, Some(&name))?;
+        r.page(page, Some(&name))?;
+    }
+    r.finish(whole)
 }
 
 /// One page of search results, or an error in our words: where (line and column counted
@@ -205,6 +240,12 @@ type Change = (i64, usize, String, Option<String>);
 struct Reading {
     b: EventLogBuilder,
     type_attr: usize,
+    summary_attr: usize,
+    /// The issues read so far, by key: the page they came from (an index into `files`) and
+    /// a fingerprint of what was read of them.
+    seen: HashMap<String, (usize, u64)>,
+    /// The names of the pages read so far.
+    files: Vec<String>,
     tp: TimeParser,
     bad_rows: BadRows,
     rejected: Vec<RejectedRow>,
@@ -224,9 +265,13 @@ impl Reading {
             b = b.source(s);
         }
         let type_attr = b.attribute_index("type");
+        let summary_attr = b.attribute_index("summary");
         Reading {
             b,
             type_attr,
+            summary_attr,
+            seen: HashMap::new(),
+            files: Vec::new(),
             tp: TimeParser::new(TimeFormat::Auto, settings.offset),
             bad_rows: settings.bad_rows,
             rejected: Vec::new(),
@@ -239,6 +284,7 @@ impl Reading {
 
     /// Reads the issues of one page (of the file `name`).
     fn page(&mut self, page: Page, name: Option<&str>) -> Result<()> {
+        self.files.push(name.unwrap_or("the input").to_owned());
         for (i, issue) in page.0.into_iter().enumerate() {
             self.b.stats.rows += 1;
             self.issue(&Place { name, issue: i }, issue)?;
@@ -254,6 +300,7 @@ impl Reading {
         };
         let fields = issue.fields.unwrap_or(Fields {
             created: None,
+            summary: None,
             status: None,
             issuetype: None,
         });
@@ -295,6 +342,17 @@ impl Reading {
                 }
             },
         };
+        let ty = fields.issuetype.and_then(|t| t.name);
+        let print = fingerprint(
+            created_ms,
+            &initial,
+            (&self.changes, &self.flags),
+            ty.as_deref(),
+            fields.summary.as_deref(),
+        );
+        if !self.first_time(at, &key, print)? {
+            return Ok(());
+        }
         let Some(item) = self.b.item_index(key.trim().as_bytes()) else {
             return Ok(());
         };
@@ -310,9 +368,13 @@ impl Reading {
             self.b.flag_ids(item, t, on);
         }
         self.flags = flags;
-        if let Some(ty) = fields.issuetype.and_then(|t| t.name) {
+        if let Some(ty) = ty {
             self.b
                 .set_attribute_ids(self.type_attr, item, ty.as_bytes());
+        }
+        if let Some(summary) = fields.summary.filter(|s| !s.trim().is_empty()) {
+            self.b
+                .set_attribute_ids(self.summary_attr, item, summary.trim().as_bytes());
         }
         if incomplete {
             self.incomplete += 1;
@@ -321,6 +383,43 @@ impl Reading {
             }
         }
         Ok(())
+    }
+
+    /// Whether issue `key` (of fingerprint `print`) is read for the first time. The same
+    /// issue again is counted as a rejected row saying where it was first read; another
+    /// issue with the same key is a bad row naming both pages.
+    fn first_time(&mut self, at: &Place<'_>, key: &str, print: u64) -> Result<bool> {
+        let key = key.trim();
+        let this = self.files.len().saturating_sub(1);
+        let (file, first) = match self.seen.get(key) {
+            None => {
+                self.seen.insert(key.to_owned(), (this, print));
+                return Ok(true);
+            }
+            Some(&(file, first)) => (file, first),
+        };
+        let (first_file, this_file) = (&self.files[file], &self.files[this]);
+        let place = at.place(Some(key), None);
+        if first == print {
+            let reason = format!("issue {key} again, the same as in {first_file}: read once");
+            self.rejected.push(RejectedRow {
+                line: 0,
+                place: Some(place),
+                column: Some(format!("issues[{}].key", at.issue)),
+                value: Some(key.to_owned()),
+                reason,
+            });
+            return Ok(false);
+        }
+        let reason = if file == this {
+            format!("two different issues with the key {key}, both in {this_file}")
+        } else {
+            format!(
+                "two different issues with the key {key}: one in {first_file}, another in {this_file}"
+            )
+        };
+        self.bad(at, place, "key", Some(key), reason)?;
+        Ok(false)
     }
 
     /// The status changes of issue `key`, in time order (ties keep their order in the
@@ -430,6 +529,23 @@ impl Reading {
         }
         Ok(self.b.build())
     }
+}
+
+/// A fingerprint of what is read of an issue: two copies of one issue have the same one.
+fn fingerprint(
+    created_ms: i64,
+    initial: &str,
+    (changes, flags): (&[Change], &[(i64, bool)]),
+    ty: Option<&str>,
+    summary: Option<&str>,
+) -> u64 {
+    let mut h = DefaultHasher::new();
+    (created_ms, initial.trim(), ty, summary).hash(&mut h);
+    for (t, _, to, from) in changes {
+        (t, to.trim(), from.as_deref().map(str::trim)).hash(&mut h);
+    }
+    flags.hash(&mut h);
+    h.finish()
 }
 
 /// Where an issue is: the page's file and the issue's index in it.

@@ -30,6 +30,7 @@ mod xes;
 
 use std::fmt;
 
+pub(crate) use self::jira::read_files as read_jira_pages;
 pub(crate) use self::xes::read_stream as read_xes_stream;
 
 use self::spec::Spec;

@@ -22,7 +22,7 @@ pub(super) const SPEC: Spec = Spec {
     name: "pm4py",
     columns: "case:concept:name, concept:name, time:timestamp [, lifecycle:transition | start_timestamp] [, attributes]",
     how_to_export: "pm4py.write_csv(log), or any event table with PM4Py's column names",
-    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    workflow_note: "inferred from the log: one stage per activity, ordered by its typical position in the traces; end activities (and Done, Closed, Resolved) are done, <X> queue waits, the rest active",
     recognise,
     read,
 };

@@ -6,6 +6,12 @@
 //! space; its `time:timestamp` is the instant. Defaults in `<global>` and attributes nested inside
 //! attributes (meta-attributes, lists, containers) are not read.
 //!
+//! An interval log (as PM4Py writes one): an event with a `start_timestamp` is the work of its
+//! state from that instant to its `time:timestamp`, and the events of its trace are read as
+//! the intervals layout reads rows (the wait before an interval is `<state> queue`, the end of
+//! the last one `Done`), so the XES and the CSV of one interval log give the same log. A
+//! `start_timestamp` after the event's `time:timestamp` is a bad row.
+//!
 //! Every `<event>` is a row of the ledger: an event, or a rejected row. A document that ends
 //! before its elements are closed (cut short) is an error naming the byte and the end tag
 //! expected; skipping bad rows, the events of the trace it ends in are rejected and the
@@ -25,9 +31,9 @@ mod parse;
 
 pub(super) const SPEC: Spec = Spec {
     name: "xes",
-    columns: "<log><trace><string key=\"concept:name\"/><event><string key=\"concept:name\"/><date key=\"time:timestamp\"/></event></trace></log> (XES, optionally gzipped)",
+    columns: "<log><trace><string key=\"concept:name\"/><event><string key=\"concept:name\"/><date key=\"time:timestamp\"/> [<date key=\"start_timestamp\"/>]</event></trace></log> (XES, optionally gzipped; with start_timestamp, an interval log)",
     how_to_export: "export the event log as XES from ProM, Disco, Celonis, PM4Py …",
-    workflow_note: "one stage per status in order of first appearance, kinds guessed from the names (Done, Closed and Resolved are done)",
+    workflow_note: "inferred from the log: one stage per activity, ordered by its typical position in the traces; end activities (and Done, Closed, Resolved) are done, <X> queue waits, the rest active",
     recognise,
     read,
 };

@@ -8,14 +8,19 @@ use std::io::{BufRead, BufReader, Read};
 use flate2::bufread::MultiGzDecoder;
 use quick_xml::events::{BytesStart, Event};
 
+use super::super::intervals::{Interval, emit_intervals};
 use crate::error::{Error, Position, Result};
 use crate::log::ColumnSample;
 use crate::log::budget::{Bounded, MAX_EVENTS_PER_ITEM, TooLong, fits, over_budget};
 use crate::log::event_log::{EventLog, EventLogBuilder};
 use crate::log::input::Input;
-use crate::log::quality::{RejectedRow, Warning, WarningKind};
+use crate::log::quality::{RejectedRow, Warning, WarningKind, WarningTally};
 use crate::log::settings::{BadRows, Settings, joined_names};
 use crate::time::{TimeFormat, TimeParser};
+
+/// The event attribute of an interval log that holds the start of the work an event ends
+/// (as PM4Py writes interval logs); its `time:timestamp` is the end.
+const START: &str = "start_timestamp";
 
 /// Reads an XES document (gzip is recognised by its magic bytes). The rejected rows of a
 /// document that is not gzipped get the line their element starts on (read again from the
@@ -389,8 +394,15 @@ struct Parser<'a> {
     /// The traces begun so far.
     traces: u64,
     trace_id: Option<String>,
-    /// The trace's events: state, instant and resource (`None`: no one named).
-    trace_events: Vec<(u32, i64, Option<u32>)>,
+    /// The trace's events: state, instant, resource (`None`: no one named) and the start
+    /// of the work it ends (`start_timestamp`, in an interval log).
+    trace_events: Vec<(u32, i64, Option<u32>, Option<i64>)>,
+    /// The intervals of work of the traces whose events have a `start_timestamp`, turned
+    /// into events at the end as the intervals layout turns them.
+    intervals: Vec<Interval>,
+    /// The names of the queue before a stage, and of the state after the last interval.
+    queue_suffix: &'a str,
+    end_state: &'a str,
     /// The memory budget of the events, in bytes.
     budget: u64,
     /// The most events a trace may have ([`MAX_EVENTS_PER_ITEM`]; less in tests).
@@ -403,6 +415,8 @@ struct Parser<'a> {
     /// The joined state being built.
     joined: String,
     ev_time: Option<i64>,
+    /// The event's `start_timestamp`, if it has one.
+    ev_start: Option<i64>,
     ev_resource: Option<u32>,
     ev_problem: Option<(Position, String)>,
     /// The 1-based index of the event in its trace.
@@ -457,6 +471,10 @@ impl<'a> Parser<'a> {
             traces: 0,
             trace_id: None,
             trace_events: Vec::new(),
+            intervals: Vec::new(),
+            queue_suffix: &settings.queue_suffix,
+            end_state: &settings.end_state,
+            ev_start: None,
             budget: settings.memory_budget(),
             max_events: MAX_EVENTS_PER_ITEM,
             trace_attrs: Vec::new(),
@@ -610,6 +628,7 @@ impl<'a> Parser<'a> {
         self.ev_byte = at_byte;
         self.ev_state = None;
         self.ev_time = None;
+        self.ev_start = None;
         self.ev_resource = None;
         self.ev_problem = None;
         self.ev_parts.iter_mut().for_each(|p| p.0 = false);
@@ -684,15 +703,14 @@ impl<'a> Parser<'a> {
             } else {
                 self.b.resource_index(v.as_bytes())
             };
-        } else if attr.key == "time:timestamp" {
+        } else if attr.key == "time:timestamp" || attr.key == START {
             let v = attr.value.trim();
             match self.tp.parse(v.as_bytes()) {
+                Ok(t) if attr.key == START => self.ev_start = Some(t),
                 Ok(t) => self.ev_time = Some(t),
                 Err(m) => {
                     self.ev_problem = Some((
-                        self.pos()
-                            .in_column("time:timestamp")
-                            .with_value(v.as_bytes()),
+                        self.pos().in_column(&attr.key).with_value(v.as_bytes()),
                         format!("{m} {}", at(at_byte, &self.trace_id, Some(self.ev_index))),
                     ));
                 }
@@ -755,7 +773,19 @@ impl<'a> Parser<'a> {
                     );
                     return Err(Error::value(self.pos(), msg));
                 }
-                self.trace_events.push((s, t, self.ev_resource));
+                if let Some(start) = self.ev_start.filter(|&start| start > t) {
+                    let pos = self
+                        .pos()
+                        .in_column(START)
+                        .with_value(crate::time::ms_to_datetime(start).to_rfc3339().as_bytes());
+                    let msg = format!(
+                        "the interval ends before it starts (its time:timestamp is earlier) {}",
+                        at(at_byte, &self.trace_id, Some(self.ev_index))
+                    );
+                    return self.bad(pos, msg, self.place(Some(self.ev_index)), self.ev_byte);
+                }
+                self.trace_events
+                    .push((s, t, self.ev_resource, self.ev_start));
                 return Ok(());
             }
             (None, _) => (
@@ -821,16 +851,34 @@ impl<'a> Parser<'a> {
             let pos = self.pos().in_column("concept:name");
             return self.reject_trace_events(&pos, &msg, &format!("trace {}", self.traces));
         };
-        for &(s, t, r) in &self.trace_events {
-            self.b.push_ids(item, s, t, 0);
-            if let Some(r) = r {
-                self.b.set_last_resource(r);
+        if self.trace_events.iter().any(|e| e.3.is_some()) {
+            // An interval log: each event is the work from its start to its instant (an
+            // event without a start, an instant of work).
+            self.intervals.extend(
+                self.trace_events
+                    .iter()
+                    .map(|&(state, t, resource, start)| Interval {
+                        item,
+                        state,
+                        start: start.unwrap_or(t),
+                        end: Some(t),
+                        line: 0,
+                        resource,
+                    }),
+            );
+        } else {
+            for &(s, t, r, _) in &self.trace_events {
+                self.b.push_ids(item, s, t, 0);
+                if let Some(r) = r {
+                    self.b.set_last_resource(r);
+                }
             }
         }
         for (a, v) in &self.trace_attrs {
             self.b.set_attribute_ids(*a, item, v.as_bytes());
         }
-        let n = self.b.len() as u64;
+        // An interval gives at most two events.
+        let n = self.b.len() as u64 + 2 * self.intervals.len() as u64;
         if fits(n, self.budget) {
             Ok(())
         } else {
@@ -933,6 +981,18 @@ impl<'a> Parser<'a> {
             });
         }
         self.b.stats.rejected = self.rejected;
+        if !self.intervals.is_empty() {
+            let kept = std::mem::take(&mut self.b.stats.warnings);
+            let intervals = std::mem::take(&mut self.intervals);
+            emit_intervals(
+                &mut self.b,
+                intervals,
+                self.queue_suffix,
+                self.end_state,
+                WarningTally::default(),
+            );
+            self.b.stats.warnings.extend(kept);
+        }
         Ok((self.b.build(), self.rejected_at))
     }
 }
