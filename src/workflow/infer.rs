@@ -19,7 +19,9 @@ impl Workflow {
     ///   requested, submitted;
     /// - **wait** if named like a queue: ready, waiting, wait, queue(d), blocked, on hold,
     ///   hold, pending, awaiting, parked, selected, or ending in "done" or "complete"
-    ///   without being a done status itself (`Dev Done` waits for the next stage);
+    ///   without being a done status itself (`Dev Done` waits for the next stage); a wait
+    ///   named blocked, on hold, impediment or impeded is also marked `blocked = true`
+    ///   (its time is blocked time);
     /// - **active** otherwise.
     ///
     /// Matching ignores case and looks at whole words.
@@ -59,7 +61,12 @@ impl Workflow {
                 continue;
             }
             seen_work |= kind != StageKind::Backlog;
-            work.push(Stage::new(*st, kind));
+            let stage = Stage::new(*st, kind);
+            work.push(if kind == StageKind::Wait && names_a_block(st) {
+                stage.blocking()
+            } else {
+                stage
+            });
         }
         if done.is_empty() {
             return Err(Error::workflow(
@@ -77,6 +84,20 @@ impl Workflow {
         work.append(&mut done);
         Workflow::new(work, None)
     }
+}
+
+/// Whether a status of this name blocks an item: blocked, on hold, impediment, impeded
+/// (its stage is then marked `blocked = true`, so that its time is blocked time).
+pub(super) fn names_a_block(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let words: Vec<String> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    ["blocked", "on hold", "impediment", "impeded"]
+        .iter()
+        .any(|p| has_words(&words, p))
 }
 
 /// Whether `name`, split into lowercase words, contains `phrase` (one or more words).
@@ -188,6 +209,16 @@ mod tests {
                 ("Won't Do", Done),
             ]
         );
+        // A blocked status's stage is blocked time; a queue is not.
+        let blocked: Vec<&str> = wf
+            .stages()
+            .iter()
+            .filter(|s| s.blocked)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(blocked, ["Blocked"]);
+        assert!(names_a_block("On Hold") && names_a_block("impediment: vendor"));
+        assert!(!names_a_block("Unblocked") && !names_a_block("Holdings review"));
         assert_eq!(wf.commitment_stage().name, "In Progress");
         let wf = Workflow::infer([
             "Build",

@@ -2,7 +2,7 @@
 //! traces is done, the waits an interval log records are queues, and stages follow the
 //! typical order of the activities in the traces.
 
-use super::infer::guess_kind;
+use super::infer::{guess_kind, names_a_block};
 use super::{Stage, StageKind, Workflow};
 use crate::error::{Error, Result};
 use crate::log::EventLog;
@@ -133,7 +133,15 @@ impl Workflow {
             } else if kind != StageKind::Active {
                 reasons.push(format!("{kind}: {:?}, by its name", names[s]));
             }
-            stages.push(Stage::new(names[s], kind));
+            let stage = Stage::new(names[s], kind);
+            stages.push(
+                if kind == StageKind::Wait && !queue && names_a_block(names[s]) {
+                    reasons.push(format!("blocked: {:?}, by its name", names[s]));
+                    stage.blocking()
+                } else {
+                    stage
+                },
+            );
         }
         if !queues.is_empty() {
             reasons.push(format!(
