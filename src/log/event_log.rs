@@ -741,9 +741,11 @@ impl EventLogBuilder {
             // Readers of long logs, the only ones read in parts, record no warnings; tallies
             // of other layouts would need adding up by kind.
             self.stats.warnings.extend(part.stats.warnings);
-            // The sample of the first part that has one: the file's first rows.
-            if self.sample.is_none() {
-                self.sample = part.sample;
+            // The file's first rows: the parts' samples in order.
+            match (&mut self.sample, part.sample) {
+                (Some(own), Some(later)) => own.append(&later),
+                (own @ None, later) => *own = later,
+                (Some(_), None) => {}
             }
         }
     }

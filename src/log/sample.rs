@@ -2,7 +2,7 @@
 //! in its first rows, bounded, kept so that an error about statuses no stage maps can name
 //! the column whose values a workflow does map.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// Rows sampled from the start of a log.
 pub(crate) const SAMPLE_ROWS: u64 = 10_000;
@@ -22,7 +22,8 @@ const SAMPLE_VALUE_BYTES: usize = 200;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ColumnSample {
     names: Vec<String>,
-    values: Vec<HashSet<Vec<u8>>>,
+    /// Per column, each value kept and the row (counted from 0) it first appeared in.
+    values: Vec<HashMap<Vec<u8>, u64>>,
     rows: u64,
     /// The attribute the states were read from, for an XES log (whose columns are
     /// attributes); `None` for a CSV log.
@@ -43,7 +44,7 @@ impl ColumnSample {
     pub(crate) fn new(names: &[String]) -> ColumnSample {
         let names: Vec<String> = names.iter().take(SAMPLE_COLUMNS).cloned().collect();
         ColumnSample {
-            values: vec![HashSet::new(); names.len()],
+            values: vec![HashMap::new(); names.len()],
             names,
             rows: 0,
             state_attribute: None,
@@ -66,12 +67,12 @@ impl ColumnSample {
             Some(c) => c,
             None if self.names.len() < SAMPLE_COLUMNS => {
                 self.names.push(key.to_owned());
-                self.values.push(HashSet::new());
+                self.values.push(HashMap::new());
                 self.names.len() - 1
             }
             None => return,
         };
-        insert(&mut self.values[c], value.as_bytes());
+        insert(&mut self.values[c], value.as_bytes(), self.rows);
     }
 
     /// An event of an XES log is read.
@@ -87,10 +88,37 @@ impl ColumnSample {
 
     /// Takes the values of one row.
     pub(crate) fn add(&mut self, rec: &csv::ByteRecord) {
-        self.rows += 1;
         for (set, v) in self.values.iter_mut().zip(rec.iter()) {
-            insert(set, v);
+            insert(set, v, self.rows);
         }
+        self.rows += 1;
+    }
+
+    /// Adds the sample of the rows that follow this sample's (a later chunk of the same
+    /// file): its values first seen within the first [`SAMPLE_ROWS`] rows of the whole, in
+    /// the order they were seen, so that a file read in chunks has the sample a sequential
+    /// reading gives (unless a column has more than [`SAMPLE_VALUES`] distinct values).
+    pub(crate) fn append(&mut self, later: &ColumnSample) {
+        for (name, seen) in later.names.iter().zip(&later.values) {
+            let c = match self.names.iter().position(|n| n == name) {
+                Some(c) => c,
+                None if self.names.len() < SAMPLE_COLUMNS => {
+                    self.names.push(name.clone());
+                    self.values.push(HashMap::new());
+                    self.names.len() - 1
+                }
+                None => continue,
+            };
+            let mut order: Vec<(&Vec<u8>, u64)> = seen.iter().map(|(v, &r)| (v, r)).collect();
+            order.sort_by_key(|&(_, r)| r);
+            for (v, r) in order {
+                let row = self.rows + r;
+                if row < SAMPLE_ROWS {
+                    insert(&mut self.values[c], v, row);
+                }
+            }
+        }
+        self.rows = (self.rows + later.rows).min(SAMPLE_ROWS);
     }
 
     /// The column, other than those of `exclude`, in which the most of `states` appear (the
@@ -101,7 +129,10 @@ impl ColumnSample {
             if exclude.contains(&name.as_str()) {
                 continue;
             }
-            let matched = count(set, states);
+            let matched = states
+                .iter()
+                .filter(|s| set.contains_key(s.as_bytes()))
+                .count();
             if matched > 0 && best.as_ref().is_none_or(|b| matched > b.matched) {
                 best = Some(ColumnMatch {
                     column: name.clone(),
@@ -113,21 +144,17 @@ impl ColumnSample {
     }
 }
 
-/// Adds `v` (trimmed) to `set`, unless it is empty, long, already there, or `set` is full.
-fn insert(set: &mut HashSet<Vec<u8>>, v: &[u8]) {
+/// Adds `v` (trimmed), first seen in row `row`, to `set`, unless it is empty, long,
+/// already there, or `set` is full.
+fn insert(set: &mut HashMap<Vec<u8>, u64>, v: &[u8], row: u64) {
     let v = v.trim_ascii();
     if set.len() < SAMPLE_VALUES
         && !v.is_empty()
         && v.len() <= SAMPLE_VALUE_BYTES
-        && !set.contains(v)
+        && !set.contains_key(v)
     {
-        set.insert(v.to_vec());
+        set.insert(v.to_vec(), row);
     }
-}
-
-/// How many of `states` are in `set`.
-fn count(set: &HashSet<Vec<u8>>, states: &[&str]) -> usize {
-    states.iter().filter(|s| set.contains(s.as_bytes())).count()
 }
 
 #[cfg(test)]
@@ -161,5 +188,37 @@ mod tests {
         }
         assert_eq!(s.rows, SAMPLE_ROWS);
         assert_eq!(s.values[0].len(), SAMPLE_VALUES);
+    }
+
+    #[test]
+    fn a_sample_read_in_parts_is_the_sample_read_whole() {
+        let names = vec!["v".to_owned()];
+        let rows: Vec<String> = (0..SAMPLE_ROWS + 50)
+            .map(|i| {
+                if i < SAMPLE_ROWS - 2 {
+                    "a".to_owned()
+                } else {
+                    format!("x{i}")
+                }
+            })
+            .collect();
+        let sample = |rows: &[String]| {
+            let mut s = ColumnSample::new(&names);
+            for r in rows {
+                if s.wants() {
+                    s.add(&csv::ByteRecord::from(vec![r.as_str()]));
+                }
+            }
+            s
+        };
+        let whole = sample(&rows);
+        for cut in [1, 100, SAMPLE_ROWS as usize - 1, SAMPLE_ROWS as usize + 3] {
+            let mut first = sample(&rows[..cut]);
+            first.append(&sample(&rows[cut..]));
+            assert_eq!(first.rows, whole.rows, "cut {cut}");
+            assert_eq!(first.values, whole.values, "cut {cut}");
+        }
+        // The rows past the first SAMPLE_ROWS are not in it: a, and the two before the end.
+        assert_eq!(whole.values[0].len(), 3);
     }
 }
