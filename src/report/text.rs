@@ -70,6 +70,20 @@ fn distinct_ids(ids: &[&str], n: usize) -> Vec<String> {
 }
 
 /// Cuts `s` to `n` characters, marking the cut.
+/// The ids of a list of items as shown (each kept distinct, at most 23 characters unless
+/// that would make two alike), and the width of their column.
+fn id_column(ids: &[&str]) -> (Vec<String>, usize) {
+    let shown = distinct_ids(ids, 23);
+    let width = shown
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(23)
+        + 1;
+    (shown, width)
+}
+
 fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -284,14 +298,7 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
         .take(Classes::TEXT_ITEMS)
         .map(|a| a.id.as_str())
         .collect();
-    let ids = distinct_ids(&shown, 23);
-    let width = ids
-        .iter()
-        .map(|s| s.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(23)
-        + 1;
+    let (ids, width) = id_column(&shown);
     for (a, id) in flagged.iter().zip(&ids) {
         let line = format!(
             "  {id:<width$}{:<CLASS_WIDTH$}{:<22}{:>9} days  {:<9}{}",
@@ -664,14 +671,7 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
         .take(AGING_SHOWN)
         .map(|a| a.id.as_str())
         .collect();
-    let ids = distinct_ids(&shown, 23);
-    let width = ids
-        .iter()
-        .map(|s| s.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(23)
-        + 1;
+    let (ids, width) = id_column(&shown);
     for (a, id) in r.aging.iter().zip(&ids) {
         writeln!(
             o,
@@ -732,10 +732,11 @@ fn blocked(o: &mut String, b: &BlockedTime) -> fmt::Result {
         .take(AGING_SHOWN)
         .map(|a| a.id.as_str())
         .collect();
-    for (a, id) in b.now.iter().zip(distinct_ids(&shown, 23)) {
+    let (ids, width) = id_column(&shown);
+    for (a, id) in b.now.iter().zip(&ids) {
         writeln!(
             o,
-            "    {id:<24}{:<22}{:>9} days, since {}",
+            "    {id:<width$}{:<22}{:>9} days, since {}",
             cut(&a.stage, 21),
             f(Some(a.days), 1),
             a.since.format("%Y-%m-%d %H:%M")
