@@ -413,12 +413,15 @@ struct Derivation<'a> {
     items: Vec<ItemRec>,
     visits: Vec<Visit>,
     /// Every item's flags (time, set) by item: item `i`'s are
-    /// `flags[flag_at[i]..flag_at[i + 1]]`, in time order (ties in the order read).
+    /// `flags[flag_at[i]..flag_at[i + 1]]`, in time order (ties in the order read); both
+    /// empty when the log has no flags.
     flags: Vec<(i64, bool)>,
     flag_at: Vec<u32>,
     /// Which stages block an item (`blocked = true`), and whether any does.
     blocking: Vec<bool>,
     any_blocking: bool,
+    /// Whether some status of the log is one of the workflow's blocked statuses.
+    blocked_states: bool,
     /// When cycle time starts.
     policy: CycleTimePolicy,
     /// The blocked intervals so far, and the raw ones of the item being derived.
@@ -465,6 +468,7 @@ impl<'a> Derivation<'a> {
             flag_at,
             blocking: wf.stages().iter().map(|s| s.blocked).collect(),
             any_blocking: wf.stages().iter().any(|s| s.blocked),
+            blocked_states: stage_of.contains(&BLOCKED),
             policy: wf.cycle_time_policy(),
             blocked: Vec::new(),
             raw_blocked: Vec::new(),
@@ -554,6 +558,17 @@ impl<'a> Derivation<'a> {
     /// Merges consecutive events in one stage into visits (appended to `self.visits`, each
     /// open until the next or `as_of`), and counts the moves between them.
     fn merge_visits(&mut self, events: Events<'_>) -> Moves {
+        // Logs without blocked statuses take a loop without their test.
+        if self.blocked_states {
+            self.merge_visits_with::<true>(events)
+        } else {
+            self.merge_visits_with::<false>(events)
+        }
+    }
+
+    /// [`Derivation::merge_visits`], the test of blocked statuses in the loop only when
+    /// `BLOCKED_STATES`.
+    fn merge_visits_with<const BLOCKED_STATES: bool>(&mut self, events: Events<'_>) -> Moves {
         let (state, time, resource) = (events.state, events.time, events.resource);
         // The fields in locals: the hot loop then keeps its counters in registers rather
         // than storing them through `self` at every event (a push may reallocate `visits`).
@@ -561,10 +576,7 @@ impl<'a> Derivation<'a> {
         let (kinds, visits) = (&self.kinds, &mut self.visits);
         let work_span = &self.work_span[..];
         let (mut used, mut after_as_of) = (0u64, 0u64);
-        let mut moves = Moves {
-            last_state: NO_STATE,
-            ..Moves::default()
-        };
+        let mut moves = Moves::default();
         let raw_blocked = &mut self.raw_blocked;
         let mut cur: u16 = UNMAPPED;
         // Since when the item has been in a blocked status, if it is.
@@ -579,8 +591,7 @@ impl<'a> Derivation<'a> {
                 after_as_of += 1;
                 continue;
             }
-            moves.last_state = st;
-            if s == BLOCKED {
+            if BLOCKED_STATES && s == BLOCKED {
                 // The item stays where it is (an item that begins blocked is in the first
                 // stage), blocked until its next status change.
                 blocked_since.get_or_insert(t);
@@ -589,7 +600,7 @@ impl<'a> Derivation<'a> {
                     continue;
                 }
                 s = 0;
-            } else if let Some(since) = blocked_since.take() {
+            } else if BLOCKED_STATES && let Some(since) = blocked_since.take() {
                 raw_blocked.push((since, t));
             }
             used += 1;
@@ -627,6 +638,13 @@ impl<'a> Derivation<'a> {
         if let Some(since) = blocked_since {
             raw_blocked.push((since, as_of));
         }
+        // The status of the last event used (found from the end: usually the last event).
+        moves.last_state = state
+            .iter()
+            .zip(time)
+            .rev()
+            .find(|&(&st, &t)| stage_of[st as usize] != UNMAPPED && t <= as_of)
+            .map_or(NO_STATE, |(&st, _)| st);
         self.used += used;
         self.after_as_of += after_as_of;
         moves
@@ -694,7 +712,13 @@ impl<'a> Derivation<'a> {
         done: Option<i64>,
     ) -> (u32, u32) {
         let first = self.blocked.len() as u32;
-        let flags = &self.flags[self.flag_at[item] as usize..self.flag_at[item + 1] as usize];
+        let flags = match self.flag_at.get(item..=item + 1) {
+            Some(&[a, b]) => &self.flags[a as usize..b as usize],
+            _ => &[],
+        };
+        if flags.is_empty() && self.raw_blocked.is_empty() && !self.any_blocking {
+            return (first, 0);
+        }
         let mut raw = std::mem::take(&mut self.raw_blocked);
         if !flags.is_empty() {
             blocked::flag_intervals(flags, self.as_of, &mut raw);
@@ -781,6 +805,9 @@ impl<'a> Derivation<'a> {
 /// The log's flags grouped by item (a counting sort, stable: each item's flags in the
 /// order read, then sorted by time, ties keeping that order), with each item's offset.
 fn flags_by_item(log: &EventLog) -> (Vec<(i64, bool)>, Vec<u32>) {
+    if log.flags.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let mut at = vec![0u32; log.items() + 1];
     for f in &log.flags {
         at[f.item as usize + 1] += 1;
