@@ -562,11 +562,7 @@ impl EventLogBuilder {
     /// ```
     pub fn flag(&mut self, item: &str, time: DateTime<Utc>, blocked: bool) {
         let i = self.item_index(item.as_bytes()).unwrap_or(0);
-        self.flags.push(Flag {
-            item: i,
-            time: datetime_to_ms(time),
-            on: blocked,
-        });
+        self.flag_ids(i, datetime_to_ms(time), blocked);
     }
 
     /// Records a flag by item id, at `time_ms`.

@@ -92,9 +92,13 @@ pub(crate) fn blocked_time(clip: &Clip<'_>) -> Option<BlockedTime> {
     let mut now: Vec<(i64, BlockedItem)> = Vec::new();
     for s in clip.items() {
         let spans = clip.blocked(s);
+        if let Some(cycle) = s.cycle_ms() {
+            cycle_ms += cycle;
+        }
         if spans.is_empty() {
             continue;
         }
+        done_ms += s.cycle_ms().map_or(0, |_| clip.blocked_ms(s));
         for seg in clip.segments(s) {
             let (a, b) = (seg.start().max(ws), seg.end().min(we));
             if b > a {
@@ -119,12 +123,6 @@ pub(crate) fn blocked_time(clip: &Clip<'_>) -> Option<BlockedTime> {
                     days: ms_to_days(we - since),
                 },
             ));
-        }
-    }
-    for s in clip.items() {
-        if let Some(cycle) = s.cycle_ms() {
-            cycle_ms += cycle;
-            done_ms += clip.blocked_ms(s);
         }
     }
     now.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{GroupRow, ItemCounts, Metrics, MetricsOptions, Throughput, Window, Wip};
 use crate::error::{Error, Result};
-use crate::stats::{Sample, Summary};
+use crate::stats::Summary;
 use crate::time::ms_to_days;
 use crate::timeline::{Clip, ItemStatus, Timelines, attribute_index};
 use crate::workflow::{ClassMap, Sle, Workflow};
@@ -549,8 +549,7 @@ fn class_row(
     set: Option<Sle>,
     stalled_after: Option<f64>,
 ) -> (ClassRow, Vec<(usize, ClassedItem)>) {
-    let g = GroupRow::of(m, None);
-    let cycle = Sample::from_ms(m.pass(false).cycle_ms);
+    let (g, cycle) = GroupRow::with_cycle_times(m, None);
     let (sle, sle_source) = match set {
         Some(s) => (Some(s), Some(SleSource::Set)),
         None => match cycle.percentile(85.0) {

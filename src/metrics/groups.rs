@@ -50,11 +50,19 @@ impl GroupRow {
 
     /// The figures of the items `metrics` measures, as the group `value`.
     pub(super) fn of(metrics: &Metrics<'_>, value: Option<&str>) -> GroupRow {
+        GroupRow::with_cycle_times(metrics, value).0
+    }
+
+    /// [`GroupRow::of`], and the cycle times behind its summary (for a class's SLE).
+    pub(super) fn with_cycle_times(
+        metrics: &Metrics<'_>,
+        value: Option<&str>,
+    ) -> (GroupRow, Sample) {
         let mut pass = metrics.pass(true);
         let lead = Sample::from_ms(std::mem::take(&mut pass.lead_ms));
         let cycle = Sample::from_ms(std::mem::take(&mut pass.cycle_ms));
         let stages = metrics.stages();
-        GroupRow {
+        let row = GroupRow {
             value: value.map(str::to_owned),
             items: pass.counts,
             lead_time_days: lead.summary(),
@@ -63,7 +71,8 @@ impl GroupRow {
             wip: metrics.wip_of(&pass),
             flow_efficiency: super::flow_efficiency(&pass),
             bottleneck: metrics.bottleneck(&stages).stage,
-        }
+        };
+        (row, cycle)
     }
 }
 

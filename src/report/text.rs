@@ -10,6 +10,19 @@ use crate::stats::{Summary, plural};
 use crate::workflow::ClassMap;
 use crate::workflow::StageKind;
 
+/// The line under a list of which `shown` of `total` were written, if any were left out:
+/// "… and K more (all are in WHERE)".
+fn and_more(o: &mut String, indent: &str, total: usize, shown: usize, place: &str) -> fmt::Result {
+    if total > shown {
+        writeln!(
+            o,
+            "{indent}… and {} more (all are in {place})",
+            count((total - shown) as u64)
+        )?;
+    }
+    Ok(())
+}
+
 /// How many aging items the text report lists.
 const AGING_SHOWN: usize = 10;
 
@@ -70,10 +83,11 @@ fn distinct_ids(ids: &[&str], n: usize) -> Vec<String> {
 }
 
 /// Cuts `s` to `n` characters, marking the cut.
-/// The ids of a list of items as shown (each kept distinct, at most 23 characters unless
-/// that would make two alike), and the width of their column.
-fn id_column(ids: &[&str]) -> (Vec<String>, usize) {
-    let shown = distinct_ids(ids, 23);
+/// The first `n` ids of a list of items as shown (each kept distinct, at most 23
+/// characters unless that would make two alike), and the width of their column.
+fn id_column<'a>(ids: impl Iterator<Item = &'a str>, n: usize) -> (Vec<String>, usize) {
+    let ids: Vec<&str> = ids.take(n).collect();
+    let shown = distinct_ids(&ids, 23);
     let width = shown
         .iter()
         .map(|s| s.chars().count())
@@ -293,12 +307,7 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
         "\nWork in progress at risk, past its class's SLE or stalled: {}",
         items_count(flagged.len() as u64)
     )?;
-    let shown: Vec<&str> = flagged
-        .iter()
-        .take(Classes::TEXT_ITEMS)
-        .map(|a| a.id.as_str())
-        .collect();
-    let (ids, width) = id_column(&shown);
+    let (ids, width) = id_column(flagged.iter().map(|a| a.id.as_str()), Classes::TEXT_ITEMS);
     for (a, id) in flagged.iter().zip(&ids) {
         let line = format!(
             "  {id:<width$}{:<CLASS_WIDTH$}{:<22}{:>9} days  {:<9}{}",
@@ -314,14 +323,13 @@ fn class_aging(o: &mut String, c: &Classes) -> fmt::Result {
         );
         writeln!(o, "{}", line.trim_end())?;
     }
-    if flagged.len() > Classes::TEXT_ITEMS {
-        writeln!(
-            o,
-            "  … and {} more (all are in --json and --csv-dir)",
-            count((flagged.len() - Classes::TEXT_ITEMS) as u64)
-        )?;
-    }
-    Ok(())
+    and_more(
+        o,
+        "  ",
+        flagged.len(),
+        Classes::TEXT_ITEMS,
+        "--json and --csv-dir",
+    )
 }
 
 impl fmt::Display for Parents {
@@ -665,13 +673,7 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
         count(r.aging.len() as u64),
         if r.aging.len() == 1 { "item" } else { "items" }
     )?;
-    let shown: Vec<&str> = r
-        .aging
-        .iter()
-        .take(AGING_SHOWN)
-        .map(|a| a.id.as_str())
-        .collect();
-    let (ids, width) = id_column(&shown);
+    let (ids, width) = id_column(r.aging.iter().map(|a| a.id.as_str()), AGING_SHOWN);
     for (a, id) in r.aging.iter().zip(&ids) {
         writeln!(
             o,
@@ -682,14 +684,7 @@ fn aging(o: &mut String, r: &Report) -> fmt::Result {
                 .map_or(String::new(), |p| format!("  past p{p:.0} of cycle time"))
         )?;
     }
-    if r.aging.len() > AGING_SHOWN {
-        writeln!(
-            o,
-            "  … and {} more (all are in the JSON output)",
-            count((r.aging.len() - AGING_SHOWN) as u64)
-        )?;
-    }
-    Ok(())
+    and_more(o, "  ", r.aging.len(), AGING_SHOWN, "the JSON output")
 }
 
 /// Blocked time: its share of the cycle time, where it was, the items blocked now.
@@ -726,13 +721,7 @@ fn blocked(o: &mut String, b: &BlockedTime) -> fmt::Result {
         "  blocked now: {}",
         plural(b.now.len() as u64, "item", "items")
     )?;
-    let shown: Vec<&str> = b
-        .now
-        .iter()
-        .take(AGING_SHOWN)
-        .map(|a| a.id.as_str())
-        .collect();
-    let (ids, width) = id_column(&shown);
+    let (ids, width) = id_column(b.now.iter().map(|a| a.id.as_str()), AGING_SHOWN);
     for (a, id) in b.now.iter().zip(&ids) {
         writeln!(
             o,
@@ -742,14 +731,7 @@ fn blocked(o: &mut String, b: &BlockedTime) -> fmt::Result {
             a.since.format("%Y-%m-%d %H:%M")
         )?;
     }
-    if b.now.len() > AGING_SHOWN {
-        writeln!(
-            o,
-            "    … and {} more (all are in the JSON output)",
-            count((b.now.len() - AGING_SHOWN) as u64)
-        )?;
-    }
-    Ok(())
+    and_more(o, "    ", b.now.len(), AGING_SHOWN, "the JSON output")
 }
 
 #[cfg(test)]

@@ -362,12 +362,10 @@ impl Reading {
             let s = self.b.state_index(to.trim().as_bytes()).unwrap_or(0);
             self.b.push_ids(item, s, *t, 0);
         }
-        let mut flags = std::mem::take(&mut self.flags);
-        flags.sort_by_key(|f| f.0);
-        for &(t, on) in &flags {
+        // In changelog order: the timelines sort each item's flags by time.
+        for &(t, on) in &self.flags {
             self.b.flag_ids(item, t, on);
         }
-        self.flags = flags;
         if let Some(ty) = ty {
             self.b
                 .set_attribute_ids(self.type_attr, item, ty.as_bytes());
